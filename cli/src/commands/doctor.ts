@@ -1,0 +1,24 @@
+import { runDoctor } from '@roku/host';
+import type { CliIo } from '../io.js';
+import { EXIT } from '../io.js';
+
+export async function doctorCommand(io: CliIo, options: { json: boolean; config?: string }): Promise<number> {
+  const checks = await runDoctor({
+    env: io.env,
+    ...(options.config === undefined ? {} : { configFile: options.config }),
+  });
+  const ok = checks.every((c) => c.ok);
+  if (options.json) {
+    io.stdout(`${JSON.stringify({ ok, checks })}\n`);
+    return ok ? EXIT.ok : EXIT.failed;
+  }
+  const width = Math.max(...checks.map((c) => c.name.length));
+  for (const c of checks) {
+    io.stdout(
+      `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail.replaceAll('\n', '\n        ')}\n`,
+    );
+    if (!c.ok && c.fix !== undefined) io.stdout(`      ${' '.repeat(width)}  fix: ${c.fix}\n`);
+  }
+  io.stdout(ok ? 'roku doctor: all checks passed\n' : 'roku doctor: some checks failed\n');
+  return ok ? EXIT.ok : EXIT.failed;
+}

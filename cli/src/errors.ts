@@ -1,0 +1,9 @@
+import type { ErrorCatalog } from '@roku/schemas';
+
+/** Error codes raised by the roku CLI. Codes are API: never renamed or reused. */
+export const CLI_ERRORS = {
+  ROKU_CLI_USAGE: 'The command line is wrong: unknown command or option, or a missing argument. Exit code 2.',
+  ROKU_CLI_NOT_FOUND: 'A path given on the command line does not exist or has no roku.plugin.json.',
+  ROKU_CLI_INTERNAL:
+    'An unexpected failure inside the CLI (a bug); rerun with ROKU_DEBUG=1 for the stack trace.',
+} as const satisfies ErrorCatalog;

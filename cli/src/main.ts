@@ -1,0 +1,71 @@
+import { Command, CommanderError } from 'commander';
+import { isRokuError } from '@roku/schemas';
+import type { CliIo } from './io.js';
+import { EXIT } from './io.js';
+import { doctorCommand } from './commands/doctor.js';
+import { pluginValidateCommand } from './commands/plugin-validate.js';
+
+const VERSION = '0.1.0';
+
+function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('roku')
+    .description('Roku: an LLM agent built from sandboxed, versioned, hot-swappable plugins.')
+    .version(VERSION)
+    .option('--config <file>', 'host configuration file (default: $ROKU_HOME/config.json)')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+
+  program
+    .command('doctor')
+    .description('check Node, the config, the data dir, SQLite and both sandbox engines')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const config = program.opts<{ config?: string }>().config;
+      setExit(
+        await doctorCommand(io, { json: opts.json === true, ...(config === undefined ? {} : { config }) }),
+      );
+    });
+
+  const plugin = program.command('plugin').description('author and manage plugins');
+  plugin
+    .command('validate')
+    .description('validate plugin manifests (a plugin folder or a roku.plugin.json file each)')
+    .argument('<paths...>', 'plugin folders or manifest files')
+    .option('--json', 'print one JSON object')
+    .action((paths: string[], opts: { json?: boolean }) => {
+      setExit(pluginValidateCommand(io, paths, { json: opts.json === true }));
+    });
+
+  for (const command of [program, plugin])
+    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code; never throws. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT.ok;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
+      return shown ? EXIT.ok : EXIT.usage;
+    }
+    if (isRokuError(err)) {
+      io.stderr(`roku: ${err.message} [${err.code}]\n`);
+      return EXIT.failed;
+    }
+    io.stderr(`roku: internal error: ${(err as Error).message} [ROKU_CLI_INTERNAL]\n`);
+    if (io.env.ROKU_DEBUG === '1') io.stderr(`${(err as Error).stack ?? ''}\n`);
+    return EXIT.failed;
+  }
+}

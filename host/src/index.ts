@@ -1,0 +1,11 @@
+export { HOST_ERRORS } from './errors.js';
+export type { HostErrorCode } from './errors.js';
+export { loadConfig, resolveHome, resolveFromHome, CONFIG_FILE_NAME } from './config/load.js';
+export type { LoadedConfig, LoadConfigOptions } from './config/load.js';
+export { CONFIG_ENV_PREFIX, envSegment } from './config/env-overrides.js';
+export { createRootLogger, DEFAULT_REDACT_PATHS } from './logging/logger.js';
+export type { Logger, RootLoggerOptions } from './logging/logger.js';
+export { runDoctor } from './doctor/doctor.js';
+export type { DoctorCheck, DoctorOptions } from './doctor/doctor.js';
+export { probeIsolateEngine, probeWasmEngine } from './sandbox/engine-probe.js';
+export type { EngineProbe } from './sandbox/engine-probe.js';

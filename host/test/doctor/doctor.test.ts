@@ -1,0 +1,49 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDoctor } from '../../src/index.js';
+
+describe('doctor', () => {
+  it('passes every check on a working machine with a fresh home', async () => {
+    const home = join(mkdtempSync(join(tmpdir(), 'roku-doctor-')), 'home');
+    const checks = await runDoctor({ env: { ROKU_HOME: home } });
+    expect(checks.map((c) => c.name)).toEqual([
+      'node',
+      'config',
+      'data dir',
+      'sqlite',
+      'isolate engine',
+      'wasm engine',
+    ]);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks.find((c) => c.name === 'sqlite')?.detail).toMatch(/^SQLite \d+\.\d+/);
+  });
+
+  it('reports a bad config with the reason and a fix, and still runs the other checks', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'roku-doctor-'));
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ agent: { stepBudgt: 3 } }));
+    const checks = await runDoctor({ env: { ROKU_HOME: home } });
+    const config = checks.find((c) => c.name === 'config');
+    expect(config).toMatchObject({ ok: false });
+    expect(config?.detail).toContain("/agent/stepBudgt is not a known field (did you mean 'stepBudget'?)");
+    expect(config?.fix).toBeDefined();
+    expect(checks.find((c) => c.name === 'isolate engine')?.ok).toBe(true);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports a data dir it cannot write', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'roku-doctor-'));
+    chmodSync(parent, 0o500);
+    const checks = await runDoctor({ env: { ROKU_HOME: join(parent, 'home') } });
+    expect(checks.find((c) => c.name === 'data dir')).toMatchObject({ ok: false });
+  });
+
+  it('reports a data dir that is a file', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'roku-doctor-'));
+    const file = join(parent, 'not-a-dir');
+    writeFileSync(file, '');
+    const checks = await runDoctor({ env: { ROKU_HOME: file } });
+    expect(checks.find((c) => c.name === 'data dir')).toMatchObject({ ok: false });
+    expect(checks.find((c) => c.name === 'sqlite')?.detail).toContain('skipped');
+  });
+});

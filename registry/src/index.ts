@@ -1,0 +1,3 @@
+export { REGISTRY_ERRORS } from './errors.js';
+export { parsePackageSpec } from './spec.js';
+export type { PackageSpec } from './spec.js';

@@ -1,0 +1,149 @@
+// Generated from json/host-config.schema.json by scripts/generate-types.ts. Do not edit; run `pnpm generate`.
+
+/**
+ * Roku host configuration ($ROKU_HOME/config.json, or the file named by ROKU_CONFIG or --config). Every key is optional; environment variables ROKU_CONFIG__<SECTION>__<KEY> override the file. Secrets never go here: they come from the environment.
+ */
+export interface HostConfig {
+  /**
+   * Optional URI of this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * Logging.
+   */
+  log?: {
+    /**
+     * Least severe level written.
+     */
+    level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    /**
+     * Write logs to this file instead of standard error. Relative paths are resolved against ROKU_HOME.
+     */
+    file?: string;
+    /**
+     * Extra object paths to redact in logs, on top of the built-in ones (auth headers, secrets, prompts, tool payloads).
+     */
+    redact?: string[];
+  };
+  /**
+   * Ceilings for every plugin, whatever its manifest asks.
+   */
+  sandbox?: {
+    /**
+     * Operating-system memory cap of each sandbox runner process, in MiB.
+     */
+    runnerMemoryMb?: number;
+    /**
+     * Largest memory limit a plugin may get, in MiB.
+     */
+    maxPluginMemoryMb?: number;
+    /**
+     * Largest CPU time per call a plugin may get, in milliseconds.
+     */
+    maxCpuMsPerCall?: number;
+    /**
+     * Largest wall-clock time per call a plugin may get, in milliseconds.
+     */
+    maxWallMsPerCall?: number;
+    /**
+     * When a plugin that keeps crashing or timing out is quarantined until a user re-enables it.
+     */
+    quarantine?: {
+      /**
+       * Failures within the window that quarantine the plugin; 0 disables quarantine.
+       */
+      failures?: number;
+      /**
+       * Length of the window in milliseconds.
+       */
+      windowMs?: number;
+    };
+  };
+  /**
+   * The agent loop.
+   */
+  agent?: {
+    /**
+     * Steps (model calls that lead to tool use) a run may take.
+     */
+    stepBudget?: number;
+    /**
+     * Failed tool calls tolerated in one run before it stops.
+     */
+    recoveryBudget?: number;
+    /**
+     * Context window assumed when a model does not declare one, in tokens.
+     */
+    contextWindowTokens?: number;
+    /**
+     * Fraction of the context window at which the context engine compacts.
+     */
+    compactThresholdRatio?: number;
+  };
+  /**
+   * Tool approval policy.
+   */
+  approvals?: {
+    /**
+     * Approve every tool call without asking. Also set by ROKU_AUTO_APPROVE=true.
+     */
+    autoApprove?: boolean;
+    /**
+     * Regular expressions; a tool call whose canonical JSON matches one is refused without asking.
+     */
+    denyPatterns?: string[];
+  };
+  /**
+   * Plugin selection and settings.
+   */
+  plugins?: {
+    /**
+     * Plugin id that owns the memory slot; empty selects the first-party default.
+     */
+    memorySlot?: string;
+    /**
+     * Plugin id that owns the context-engine slot; empty selects the first-party default.
+     */
+    contextEngine?: string;
+    /**
+     * Settings per plugin id, each validated against that plugin's configSchema.
+     */
+    settings?: {
+      [k: string]: {} | undefined;
+    };
+    /**
+     * Plugin folders loaded directly and watched for changes (plugin dev mode).
+     */
+    devDirs?: string[];
+  };
+  /**
+   * Plugin registries besides the embedded local one. A registry that owns a scope is the only one asked for it.
+   */
+  registries?: {
+    /**
+     * Short name.
+     */
+    name: string;
+    /**
+     * Base URL (http, https or file).
+     */
+    url: string;
+    /**
+     * Scopes this registry owns, e.g. @acme.
+     */
+    scopes?: string[];
+  }[];
+  /**
+   * The HTTP API server.
+   */
+  server?: {
+    /**
+     * Address to listen on.
+     */
+    host?: string;
+    /**
+     * TCP port; 0 picks a free one.
+     */
+    port?: number;
+  };
+}

@@ -1,0 +1,623 @@
+// Generated from json/plugin-manifest.schema.json by scripts/generate-types.ts. Do not edit; run `pnpm generate`.
+
+/**
+ * An environment variable or secret name: upper-case letters, digits and '_'.
+ */
+export type EnvName = string;
+
+/**
+ * A Roku plugin manifest (roku.plugin.json). It tells the host everything about a plugin before any of its code runs: identity, runtime, contributions, permissions and limits. Anything not declared is denied.
+ */
+export interface PluginManifest {
+  /**
+   * Optional URI of this schema, for editors.
+   */
+  $schema?: string;
+  /**
+   * Version of the manifest format. Only 1 exists.
+   */
+  manifestVersion: 1;
+  /**
+   * Scoped plugin id, @scope/name: lowercase letters, digits, '-', '.', '_'; at most 214 characters.
+   */
+  id: string;
+  /**
+   * Semantic version of this plugin release (semver 2.0, no leading 'v').
+   */
+  version: string;
+  /**
+   * One-line summary shown in search results and consent prompts.
+   */
+  description: string;
+  /**
+   * SPDX license expression, e.g. MIT or Apache-2.0.
+   */
+  license: string;
+  /**
+   * Who wrote the plugin.
+   */
+  author?:
+    | string
+    | {
+        /**
+         * Name.
+         */
+        name: string;
+        /**
+         * E-mail address.
+         */
+        email?: string;
+        /**
+         * Web page.
+         */
+        url?: string;
+      };
+  /**
+   * Project page (http or https URL).
+   */
+  homepage?: string;
+  /**
+   * Search keywords.
+   *
+   * @maxItems 32
+   */
+  keywords?: string[];
+  /**
+   * Host compatibility.
+   */
+  engines: {
+    /**
+     * Semver range of the host plugin API this plugin needs, e.g. ^0.1.0.
+     */
+    roku: string;
+  };
+  /**
+   * Other plugins this one needs, by scoped id, each with a semver range.
+   */
+  dependencies?: {
+    [k: string]: string | undefined;
+  };
+  /**
+   * How the plugin's code runs.
+   */
+  runtime: {
+    /**
+     * isolate: a single-file JavaScript bundle run in a V8 isolate. wasm: an Extism WebAssembly module.
+     */
+    type: 'isolate' | 'wasm';
+    /**
+     * Path of the entry file relative to the plugin folder (.js for isolate, .wasm for wasm).
+     */
+    entry: string;
+    /**
+     * isolate only: keep the WebAssembly global inside the isolate. Off by default because isolate memory limits do not count WebAssembly memory.
+     */
+    webAssembly?: boolean;
+  };
+  /**
+   * What the plugin adds to the agent. At least one contribution is required.
+   */
+  contributes: {
+    /**
+     * LLM providers.
+     *
+     * @minItems 1
+     * @maxItems 16
+     */
+    providers?:
+      | [Provider]
+      | [Provider, Provider]
+      | [Provider, Provider, Provider]
+      | [Provider, Provider, Provider, Provider]
+      | [Provider, Provider, Provider, Provider, Provider]
+      | [Provider, Provider, Provider, Provider, Provider, Provider]
+      | [Provider, Provider, Provider, Provider, Provider, Provider, Provider]
+      | [Provider, Provider, Provider, Provider, Provider, Provider, Provider, Provider]
+      | [Provider, Provider, Provider, Provider, Provider, Provider, Provider, Provider, Provider]
+      | [Provider, Provider, Provider, Provider, Provider, Provider, Provider, Provider, Provider, Provider]
+      | [
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+        ]
+      | [
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+        ]
+      | [
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+        ]
+      | [
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+        ]
+      | [
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+        ]
+      | [
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+          Provider,
+        ];
+    /**
+     * Tools the model can call. Names are unique within the plugin.
+     *
+     * @minItems 1
+     * @maxItems 256
+     */
+    tools?: [Tool, ...Tool[]];
+    memorySlot?: Slot;
+    contextEngine?: Slot1;
+    /**
+     * Sub-agent runtimes.
+     *
+     * @minItems 1
+     * @maxItems 16
+     */
+    subagentRuntimes?:
+      | [Slot2]
+      | [Slot2, Slot2]
+      | [Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2, Slot2]
+      | [
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+        ]
+      | [
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+          Slot2,
+        ];
+    /**
+     * Bridges to external tool protocols such as MCP.
+     *
+     * @minItems 1
+     * @maxItems 16
+     */
+    bridges?:
+      | [Bridge]
+      | [Bridge, Bridge]
+      | [Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge]
+      | [Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge, Bridge]
+      | [
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+        ]
+      | [
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+        ]
+      | [
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+        ]
+      | [
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+          Bridge,
+        ];
+  };
+  /**
+   * What the plugin may do. Every call is checked by the host against this; anything not listed is denied.
+   */
+  permissions?: {
+    /**
+     * Network origins the plugin may reach: scheme://host[:port], host may start with '*.' and port may be '*'. No paths, queries or credentials.
+     *
+     * @maxItems 64
+     */
+    network?: string[];
+    /**
+     * Paths the plugin may use, each under a named root.
+     *
+     * @maxItems 64
+     */
+    filesystem?: FsGrant[];
+    /**
+     * Environment variable names the plugin may read.
+     *
+     * @maxItems 64
+     */
+    env?: EnvName[];
+    /**
+     * Secret names the plugin may reference in outgoing request headers; the host substitutes their values on the way out, so they never enter the sandbox.
+     *
+     * @maxItems 64
+     */
+    secrets?: EnvName[];
+    /**
+     * Host capabilities.
+     */
+    capabilities?: {
+      /**
+       * May call the agent's LLM router.
+       */
+      llm?: boolean;
+      /**
+       * Access to the memory slot.
+       */
+      memory?: 'none' | 'read' | 'read-write';
+      /**
+       * Names of tools the plugin may invoke; '*' at the end of a name matches any suffix.
+       *
+       * @maxItems 64
+       */
+      tools?: string[];
+      /**
+       * May spawn sub-agents.
+       */
+      subagents?: boolean;
+      /**
+       * Commands (program names, no paths) the plugin may run as child processes.
+       *
+       * @maxItems 32
+       */
+      processes?: string[];
+    };
+  };
+  /**
+   * Resource limits requested by the plugin. The host's own ceilings still apply.
+   */
+  limits?: {
+    /**
+     * Sandbox memory in MiB.
+     */
+    memoryMb?: number;
+    /**
+     * CPU time per call in milliseconds.
+     */
+    cpuMsPerCall?: number;
+    /**
+     * Wall-clock time per call in milliseconds, including time spent waiting on the host.
+     */
+    wallMsPerCall?: number;
+    /**
+     * Largest result a call may return, in bytes.
+     */
+    outputBytes?: number;
+    /**
+     * Calls the plugin may run at the same time.
+     */
+    concurrency?: number;
+    /**
+     * HTTP requests one call may make.
+     */
+    httpRequestsPerCall?: number;
+    /**
+     * Largest HTTP response body the plugin may read, in bytes.
+     */
+    httpResponseBytes?: number;
+    /**
+     * Quota of the plugin's key-value storage, in bytes.
+     */
+    storageBytes?: number;
+  };
+  /**
+   * JSON Schema (2020-12) of the plugin's own settings. Validated by the host; no remote $ref.
+   */
+  configSchema?: {};
+}
+/**
+ * An LLM provider and the models it serves.
+ */
+export interface Provider {
+  /**
+   * Provider name, unique within the plugin (e.g. openai).
+   */
+  name: string;
+  /**
+   * What it connects to.
+   */
+  description: string;
+  /**
+   * Models served.
+   *
+   * @minItems 1
+   * @maxItems 256
+   */
+  models: [Model, ...Model[]];
+}
+/**
+ * A model a provider serves.
+ */
+export interface Model {
+  /**
+   * Model id as the upstream API names it.
+   */
+  id: string;
+  /**
+   * Context window in tokens.
+   */
+  contextWindow: number;
+  /**
+   * Largest output in tokens.
+   */
+  maxOutputTokens?: number;
+  /**
+   * What the model supports.
+   */
+  capabilities?: (
+    | 'streaming'
+    | 'tools'
+    | 'vision'
+    | 'json'
+    | 'reasoning'
+    | 'prompt-cache'
+    | 'compact-history'
+    | 'output-slot-cap'
+  )[];
+  /**
+   * Price of 1000 input tokens in USD.
+   */
+  costPer1kInputUsd?: number;
+  /**
+   * Price of 1000 output tokens in USD.
+   */
+  costPer1kOutputUsd?: number;
+}
+/**
+ * A tool the model can call.
+ */
+export interface Tool {
+  /**
+   * Tool name as the model sees it, unique within the plugin.
+   */
+  name: string;
+  /**
+   * What the tool does, for the model.
+   */
+  description: string;
+  /**
+   * JSON Schema (2020-12) of the tool's input; its top-level type must be object.
+   */
+  inputSchema: {};
+  /**
+   * Optional JSON Schema of the tool's result; results are validated against it.
+   */
+  outputSchema?: {};
+  /**
+   * Risk tags that drive approval: read runs freely; write, exec and network ask.
+   *
+   * @minItems 1
+   */
+  risk: ['read' | 'write' | 'exec' | 'network', ...('read' | 'write' | 'exec' | 'network')[]];
+  /**
+   * Hide the tool behind tool_search until the model asks for it.
+   */
+  deferred?: boolean;
+}
+/**
+ * The plugin can own the exclusive memory slot.
+ */
+export interface Slot {
+  /**
+   * Name, unique within the plugin.
+   */
+  name: string;
+  /**
+   * What it does.
+   */
+  description: string;
+}
+/**
+ * The plugin can own the exclusive context-engine slot (prompt assembly and compaction).
+ */
+export interface Slot1 {
+  /**
+   * Name, unique within the plugin.
+   */
+  name: string;
+  /**
+   * What it does.
+   */
+  description: string;
+}
+/**
+ * A named contribution handled by the plugin's code.
+ */
+export interface Slot2 {
+  /**
+   * Name, unique within the plugin.
+   */
+  name: string;
+  /**
+   * What it does.
+   */
+  description: string;
+}
+/**
+ * A bridge to an external tool protocol.
+ */
+export interface Bridge {
+  /**
+   * Name, unique within the plugin.
+   */
+  name: string;
+  /**
+   * Protocol spoken.
+   */
+  protocol: 'mcp';
+  /**
+   * What it bridges.
+   */
+  description: string;
+}
+/**
+ * A filesystem grant under a named root.
+ */
+export interface FsGrant {
+  /**
+   * workspace: the user's working directory. data: the plugin's own persistent folder. cache: the plugin's cache folder. temp: a scratch folder removed after use.
+   */
+  root: 'workspace' | 'data' | 'cache' | 'temp';
+  /**
+   * Path under the root; omitted means the whole root.
+   */
+  path?: string;
+  /**
+   * read, or read-write.
+   */
+  access: 'read' | 'read-write';
+}

@@ -1,0 +1,23 @@
+export { RokuError, isRokuError } from './roku-error.js';
+export type { RokuErrorJson, ErrorCatalog } from './roku-error.js';
+export { SCHEMAS_ERRORS } from './errors.js';
+export type { SchemasErrorCode } from './errors.js';
+export { formatIssues, joinPointer, deepFreeze } from './validation.js';
+export type { ValidationIssue, ValidationResult } from './validation.js';
+export { nearestName } from './nearest.js';
+export { createManifestValidator, MANIFEST_FILE_NAME, MAX_MANIFEST_BYTES } from './manifest.js';
+export type { ManifestValidator } from './manifest.js';
+export { networkPatternProblem, relativePathProblem } from './manifest-rules.js';
+export { checkPluginSchema, MAX_PLUGIN_SCHEMA_BYTES } from './plugin-schema.js';
+export { createHostConfigValidator } from './host-config.js';
+export type { HostConfigValidator, ResolvedHostConfig } from './host-config.js';
+export type {
+  PluginManifest,
+  Provider as ProviderContribution,
+  Model as ModelDescriptor,
+  Tool as ToolContribution,
+  Slot as SlotContribution,
+  Bridge as BridgeContribution,
+  FsGrant,
+} from './generated/plugin-manifest.js';
+export type { HostConfig } from './generated/host-config.js';

@@ -1,0 +1,94 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { PluginManifest } from './generated/plugin-manifest.js';
+import { loadSchemaFile } from './load-schema.js';
+import { manifestRuleIssues } from './manifest-rules.js';
+import type { ValidationIssue, ValidationResult } from './validation.js';
+import { deepFreeze, issuesFromAjv } from './validation.js';
+
+/** File name of a plugin manifest inside a plugin folder or package. */
+export const MANIFEST_FILE_NAME = 'roku.plugin.json';
+/** Manifests above this size are refused before parsing. */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
+const MANIFEST_CODES = {
+  unknownField: 'ROKU_MANIFEST_UNKNOWN_FIELD',
+  missingField: 'ROKU_MANIFEST_MISSING_FIELD',
+  wrongType: 'ROKU_MANIFEST_WRONG_TYPE',
+  badValue: 'ROKU_MANIFEST_BAD_VALUE',
+  patternByPath: (path: string) =>
+    path === '/id' || path.startsWith('/dependencies') ? 'ROKU_MANIFEST_BAD_ID' : undefined,
+} as const;
+
+/** Validates plugin manifests. Compile one per process and reuse it. */
+export interface ManifestValidator {
+  /** Validates an already-parsed manifest; on success the value has defaults filled in and is frozen. */
+  validate(value: unknown): ValidationResult<PluginManifest>;
+  /** Parses and validates manifest text (or bytes), enforcing the size cap and reporting malformed JSON. */
+  parse(text: string | Uint8Array): ValidationResult<PluginManifest>;
+}
+
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
+}
+
+function malformed(text: string, err: unknown): ValidationIssue {
+  const message = (err as Error).message;
+  const position = /position (\d+)/.exec(message);
+  const where = position === null ? '' : ` at ${lineAndColumn(text, Number(position[1]))}`;
+  return {
+    code: 'ROKU_MANIFEST_JSON_MALFORMED',
+    path: '',
+    message: `is not valid JSON${where}: ${message.replace(/^.*?: /, '')}`,
+  };
+}
+
+/**
+ * Compiles the manifest schema once and returns a validator that reports every problem with its JSON path.
+ *
+ * @example
+ * const result = createManifestValidator().parse(readFileSync('roku.plugin.json'));
+ * if (!result.ok) console.error(formatIssues('roku.plugin.json', result.issues).join('\n'));
+ */
+export function createManifestValidator(): ManifestValidator {
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, useDefaults: true, strict: true });
+  const check = ajv.compile(loadSchemaFile('plugin-manifest.schema.json'));
+
+  const validate = (value: unknown): ValidationResult<PluginManifest> => {
+    const copy: unknown = structuredClone(value);
+    const schemaOk = check(copy);
+    const issues = [
+      ...(schemaOk ? [] : issuesFromAjv(check.errors, MANIFEST_CODES)),
+      ...manifestRuleIssues(copy),
+    ];
+    return issues.length === 0
+      ? { ok: true, value: deepFreeze(copy as PluginManifest) }
+      : { ok: false, issues };
+  };
+
+  const parse = (input: string | Uint8Array): ValidationResult<PluginManifest> => {
+    const bytes = typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
+    if (bytes > MAX_MANIFEST_BYTES) {
+      return {
+        ok: false,
+        issues: [
+          {
+            code: 'ROKU_MANIFEST_TOO_LARGE',
+            path: '',
+            message: `is ${bytes} bytes; the cap is ${MAX_MANIFEST_BYTES}`,
+          },
+        ],
+      };
+    }
+    const text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: false }).decode(input);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      return { ok: false, issues: [malformed(text, err)] };
+    }
+    return validate(value);
+  };
+
+  return { validate, parse };
+}

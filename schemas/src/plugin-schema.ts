@@ -1,0 +1,82 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidationIssue } from './validation.js';
+
+/** Largest JSON Schema a plugin may ship (tool input/output, config), serialized. */
+export const MAX_PLUGIN_SCHEMA_BYTES = 64 * 1024;
+const MAX_SCHEMA_DEPTH = 32;
+
+function depthOf(value: unknown, depth = 0): number {
+  if (typeof value !== 'object' || value === null || depth > MAX_SCHEMA_DEPTH) return depth;
+  let max = depth;
+  for (const child of Object.values(value)) max = Math.max(max, depthOf(child, depth + 1));
+  return max;
+}
+
+function findRemoteRef(value: unknown, path: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const childPath = `${path}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}`;
+    if ((key === '$ref' || key === '$dynamicRef') && typeof child === 'string' && !child.startsWith('#')) {
+      return childPath;
+    }
+    const found = findRemoteRef(child, childPath);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * Checks that a schema supplied by a plugin is a valid, self-contained JSON Schema 2020-12 that compiles.
+ * Uses its own Ajv instance (never the host's), refuses remote references and caps size and depth.
+ * Returns the problems found, with paths under `basePath`; an empty list means the schema is usable.
+ */
+export function checkPluginSchema(
+  schema: unknown,
+  basePath: string,
+  code: string,
+  options: { requireObjectType?: boolean } = {},
+): ValidationIssue[] {
+  const bytes = Buffer.byteLength(JSON.stringify(schema), 'utf8');
+  if (bytes > MAX_PLUGIN_SCHEMA_BYTES) {
+    return [
+      {
+        code,
+        path: basePath,
+        message: `is ${bytes} bytes; a plugin schema may be at most ${MAX_PLUGIN_SCHEMA_BYTES}`,
+      },
+    ];
+  }
+  if (depthOf(schema) > MAX_SCHEMA_DEPTH) {
+    return [{ code, path: basePath, message: `nests deeper than ${MAX_SCHEMA_DEPTH} levels` }];
+  }
+  const remote = findRemoteRef(schema, basePath);
+  if (remote !== undefined) {
+    return [
+      {
+        code,
+        path: remote,
+        message: 'must be a local reference starting with #; remote $ref is not allowed',
+      },
+    ];
+  }
+  if (options.requireObjectType === true && (schema as { type?: unknown }).type !== 'object') {
+    return [{ code, path: `${basePath}/type`, message: 'must be "object": tool inputs are JSON objects' }];
+  }
+  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false, addUsedSchema: false });
+  if (!ajv.validateSchema(schema as object)) {
+    // The meta-schema reports each bad keyword once per anyOf branch; the first says it best.
+    const byPath = new Map<string, ValidationIssue>();
+    for (const e of ajv.errors ?? []) {
+      const path = `${basePath}${e.instancePath}`;
+      if (!byPath.has(path))
+        byPath.set(path, { code, path, message: `is not valid JSON Schema: ${e.message ?? e.keyword}` });
+    }
+    return [...byPath.values()];
+  }
+  try {
+    ajv.compile(schema as object);
+  } catch (err) {
+    return [{ code, path: basePath, message: `does not compile: ${(err as Error).message}` }];
+  }
+  return [];
+}

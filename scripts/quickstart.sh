@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Quick start: set everything up, then run the main job on embedded defaults.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
+export ROKU_HOME="${ROKU_HOME:-$PWD/.roku-home}"
+pnpm -s roku doctor
+shopt -s nullglob
+plugin_dirs=()
+for dir in examples/*/ plugins/*/; do
+  if [ -f "$dir/roku.plugin.json" ]; then plugin_dirs+=("${dir%/}"); fi
+done
+pnpm -s roku plugin validate "${plugin_dirs[@]}"

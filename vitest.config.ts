@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// One vitest run over every package; each package keeps its own project config.
+export default defineConfig({
+  test: {
+    projects: [
+      'schemas',
+      'plugin-api',
+      'host',
+      'registry',
+      'cli',
+      'plugins/*/vitest.config.ts',
+      'examples/*/vitest.config.ts',
+    ],
+  },
+});
