@@ -4,6 +4,7 @@ import type { CliIo } from './io.js';
 import { EXIT } from './io.js';
 import { doctorCommand } from './commands/doctor.js';
 import { pluginValidateCommand } from './commands/plugin-validate.js';
+import { cliLogger } from './logger.js';
 
 const VERSION = '0.1.0';
 
@@ -23,7 +24,10 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .action(async (opts: { json?: boolean }) => {
       const config = program.opts<{ config?: string }>().config;
       setExit(
-        await doctorCommand(io, { json: opts.json === true, ...(config === undefined ? {} : { config }) }),
+        await doctorCommand(io, cliLogger(io, config).child({ command: 'doctor' }), {
+          json: opts.json === true,
+          ...(config === undefined ? {} : { config }),
+        }),
       );
     });
 

@@ -1,13 +1,19 @@
 import { runDoctor } from '@roku/host';
+import type { Logger } from '@roku/host';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../io.js';
 
-export async function doctorCommand(io: CliIo, options: { json: boolean; config?: string }): Promise<number> {
+export async function doctorCommand(
+  io: CliIo,
+  log: Logger,
+  options: { json: boolean; config?: string },
+): Promise<number> {
   const checks = await runDoctor({
     env: io.env,
     ...(options.config === undefined ? {} : { configFile: options.config }),
   });
   const ok = checks.every((c) => c.ok);
+  for (const c of checks) log.info({ check: c.name, ok: c.ok, detail: c.detail }, 'doctor check');
   if (options.json) {
     io.stdout(`${JSON.stringify({ ok, checks })}\n`);
     return ok ? EXIT.ok : EXIT.failed;
