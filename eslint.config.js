@@ -9,6 +9,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '.toolchain/**',
       '**/src/generated/**',
+      '**/assembly/**',
       '**/*.js',
       '**/*.mjs',
     ],

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm bench <name>` runs bench/<name>.mjs of whichever package has it; `pnpm bench` lists them.
+// `pnpm bench <name>` runs bench/<name>.bench.mjs of whichever package has it; `pnpm bench` lists them.
 // Benchmarks print figures; nothing here asserts timings.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,8 +21,8 @@ const benches = packageDirs.flatMap((dir) => {
   const benchDir = join(dir, 'bench');
   if (!existsSync(benchDir)) return [];
   return readdirSync(benchDir)
-    .filter((f) => f.endsWith('.mjs'))
-    .map((f) => ({ name: f.replace(/\.mjs$/, ''), file: join(benchDir, f) }));
+    .filter((f) => f.endsWith('.bench.mjs'))
+    .map((f) => ({ name: f.replace(/\.bench\.mjs$/, ''), file: join(benchDir, f) }));
 });
 
 if (name === undefined) {

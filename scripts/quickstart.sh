@@ -10,3 +10,6 @@ for dir in examples/*/ plugins/*/; do
   if [ -f "$dir/roku.plugin.json" ]; then plugin_dirs+=("${dir%/}"); fi
 done
 pnpm -s roku plugin validate "${plugin_dirs[@]}"
+# Each example runs in its real sandbox: a TypeScript tool in a V8 isolate, an AssemblyScript tool in wasm.
+pnpm -s roku plugin call examples/tool-echo word_count '{"text":"Roku runs every plugin in a sandbox"}'
+pnpm -s roku plugin call examples/wasm-hello greet '{"name":"Roku"}'

@@ -4,6 +4,8 @@ import type { CliIo } from './io.js';
 import { EXIT } from './io.js';
 import { doctorCommand } from './commands/doctor.js';
 import { pluginValidateCommand } from './commands/plugin-validate.js';
+import { pluginBuildCommand } from './commands/plugin-build.js';
+import { pluginCallCommand } from './commands/plugin-call.js';
 import { cliLogger } from './logger.js';
 
 const VERSION = '0.1.0';
@@ -41,6 +43,37 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
       setExit(pluginValidateCommand(io, paths, { json: opts.json === true }));
     });
 
+  plugin
+    .command('build')
+    .description('build a plugin folder: bundle TypeScript for an isolate, or compile AssemblyScript to wasm')
+    .argument('[dir]', 'plugin folder', '.')
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      setExit(await pluginBuildCommand(io, dir, { json: opts.json === true }));
+    });
+
+  plugin
+    .command('call')
+    .description(
+      'load a built plugin folder into the sandbox and call one tool (or an operation such as provider:x:chat)',
+    )
+    .argument('<dir>', 'plugin folder')
+    .argument('<tool>', 'tool name, or a full operation like provider:openai:chat')
+    .argument('[input]', 'input as JSON', '{}')
+    .option('--settings <json>', "the plugin's settings (default: plugins.settings from the host config)")
+    .option('--json', 'print one JSON object with the result and emitted events')
+    .action(async (dir: string, tool: string, input: string, opts: { json?: boolean; settings?: string }) => {
+      const config = program.opts<{ config?: string }>().config;
+      const log = cliLogger(io, config).child({ command: 'plugin call' });
+      setExit(
+        await pluginCallCommand(io, log, dir, tool, input, {
+          json: opts.json === true,
+          ...(config === undefined ? {} : { config }),
+          ...(opts.settings === undefined ? {} : { settings: opts.settings }),
+        }),
+      );
+    });
+
   for (const command of [program, plugin])
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
@@ -66,7 +99,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (isRokuError(err)) {
       io.stderr(`roku: ${err.message} [${err.code}]\n`);
-      return EXIT.failed;
+      return err.code === 'ROKU_CLI_USAGE' ? EXIT.usage : EXIT.failed;
     }
     io.stderr(`roku: internal error: ${(err as Error).message} [ROKU_CLI_INTERNAL]\n`);
     if (io.env.ROKU_DEBUG === '1') io.stderr(`${(err as Error).stack ?? ''}\n`);

@@ -9,3 +9,33 @@ export { runDoctor } from './doctor/doctor.js';
 export type { DoctorCheck, DoctorOptions } from './doctor/doctor.js';
 export { probeIsolateEngine, probeWasmEngine } from './sandbox/engine-probe.js';
 export type { EngineProbe } from './sandbox/engine-probe.js';
+export { createSandboxManager, MAX_ENTRY_BYTES } from './sandbox/sandbox-manager.js';
+export type { SandboxManager, SandboxManagerOptions, RunnerStats } from './sandbox/sandbox-manager.js';
+export { MAX_INPUT_BYTES } from './sandbox/loaded-sandbox.js';
+export type { Sandbox, CallOptions, CapabilityHandler } from './sandbox/loaded-sandbox.js';
+export { DEFAULT_CEILINGS, effectiveLimits } from './sandbox/limits.js';
+export type { SandboxCeilings } from './sandbox/limits.js';
+export { createSandboxMetrics } from './sandbox/metrics.js';
+export type { SandboxMetrics } from './sandbox/metrics.js';
+export { QuarantineTracker } from './sandbox/quarantine.js';
+export type { QuarantineEntry } from './sandbox/quarantine.js';
+export { parseSandboxJson } from './sandbox/safe-json.js';
+export type { PlainJson } from './sandbox/safe-json.js';
+export type { EngineKind, RunnerLimits } from './sandbox/protocol.js';
+export { createPluginHost } from './plugins/plugin-host.js';
+export type { PluginHost, PluginHostOptions, LoadOptions } from './plugins/plugin-host.js';
+export { readPluginManifest, pluginDirName } from './plugins/plugin-folder.js';
+export { createCapabilityBroker, createKvStore, classifyAddress } from './capabilities/index.js';
+export type {
+  CapabilityBroker,
+  CapabilityBrokerOptions,
+  CapabilityServices,
+  BrokerServices,
+  KvStore,
+  LookupFunction,
+  LlmService,
+  MemoryService,
+  ToolsService,
+  SubagentService,
+  ServiceContext,
+} from './capabilities/index.js';

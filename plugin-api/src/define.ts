@@ -1,27 +1,81 @@
-import { RokuError } from '@roku/schemas';
+import { RokuError } from '@roku/schemas/errors';
+import type { PluginContext } from './context.js';
+import type { ChatRequest, ChatResponse, MemoryRecord, SubagentTask } from './types.js';
 
-/** Context a handler receives: the plugin's only door to the host. It grows with the sandbox runtime. */
-export interface ToolContext {
-  /** Aborted when the call is cancelled or runs out of time. */
-  readonly signal: AbortSignal;
-}
-
-/** A tool implementation. It must match a tool of the same name declared in the manifest. */
+/** A tool implementation; it must match a tool of the same name declared in the manifest. */
 export interface ToolDefinition<I = unknown, O = unknown> {
   readonly name: string;
-  readonly handler: (input: I, ctx: ToolContext) => O | Promise<O>;
+  readonly handler: (input: I, ctx: PluginContext) => O | Promise<O>;
+}
+
+/** An LLM provider: `chat` returns the whole response and may stream deltas with `ctx.emit`. */
+export interface ProviderDefinition {
+  readonly name: string;
+  readonly chat: (request: ChatRequest, ctx: PluginContext) => ChatResponse | Promise<ChatResponse>;
+}
+
+export interface MemorySlotDefinition {
+  readonly name: string;
+  readonly recall: (
+    input: { query: string; limit: number },
+    ctx: PluginContext,
+  ) => Promise<MemoryRecord[]> | MemoryRecord[];
+  readonly write: (input: { records: MemoryRecord[] }, ctx: PluginContext) => Promise<void> | void;
+  readonly forget?: (input: { ids: string[] }, ctx: PluginContext) => Promise<void> | void;
+  readonly list?: (input: { limit: number }, ctx: PluginContext) => Promise<MemoryRecord[]> | MemoryRecord[];
+}
+
+/** Context-engine hooks receive and return the request the host is about to send to the model. */
+export interface ContextEngineDefinition {
+  readonly name: string;
+  readonly beforeRequest: (
+    input: { request: ChatRequest; contextWindow: number },
+    ctx: PluginContext,
+  ) => ChatRequest | Promise<ChatRequest>;
+  readonly compact?: (
+    input: { request: ChatRequest; contextWindow: number },
+    ctx: PluginContext,
+  ) => ChatRequest | Promise<ChatRequest>;
+}
+
+export interface SubagentRuntimeDefinition {
+  readonly name: string;
+  readonly run: (task: SubagentTask, ctx: PluginContext) => Promise<string> | string;
 }
 
 /** A plugin's code: what it implements for the contributions its manifest declares. */
 export interface PluginDefinition {
-  /** Input is `never` here so that tools with any concrete input type fit; the host validates inputs. */
+  /** Input is `never` so that tools with any concrete input type fit; the host validates inputs. */
   readonly tools?: readonly ToolDefinition<never>[];
+  readonly providers?: readonly ProviderDefinition[];
+  readonly memorySlot?: MemorySlotDefinition;
+  readonly contextEngine?: ContextEngineDefinition;
+  readonly subagentRuntimes?: readonly SubagentRuntimeDefinition[];
 }
 
 const LOCAL_NAME = /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/;
 
 function invalid(message: string): never {
   throw new RokuError('ROKU_PLUGIN_DEFINITION_INVALID', message);
+}
+
+function checkNamed(kind: string, item: { name: string }, functions: readonly string[]): void {
+  if (typeof item.name !== 'string' || !LOCAL_NAME.test(item.name)) {
+    invalid(`${kind} name '${item.name}' must match ${LOCAL_NAME.source}`);
+  }
+  for (const fn of functions) {
+    if (typeof (item as unknown as Record<string, unknown>)[fn] !== 'function') {
+      invalid(`${kind} '${item.name}' has no ${fn} function`);
+    }
+  }
+}
+
+function checkUnique(kind: string, items: readonly { name: string }[]): void {
+  const seen = new Set<string>();
+  for (const { name } of items) {
+    if (seen.has(name)) invalid(`${kind} '${name}' is defined twice`);
+    seen.add(name);
+  }
 }
 
 /**
@@ -32,22 +86,50 @@ function invalid(message: string): never {
  * export const echo = defineTool({ name: 'echo', handler: (input: { text: string }) => ({ text: input.text }) });
  */
 export function defineTool<I, O>(tool: ToolDefinition<I, O>): ToolDefinition<I, O> {
-  if (!LOCAL_NAME.test(tool.name)) invalid(`tool name '${tool.name}' must match ${LOCAL_NAME.source}`);
-  if (typeof tool.handler !== 'function') invalid(`tool '${tool.name}' has no handler function`);
+  checkNamed('tool', tool, ['handler']);
   return tool;
 }
 
+/** Declares an LLM provider. @throws ROKU_PLUGIN_DEFINITION_INVALID */
+export function defineProvider(provider: ProviderDefinition): ProviderDefinition {
+  checkNamed('provider', provider, ['chat']);
+  return provider;
+}
+
+/** Declares a memory slot implementation. @throws ROKU_PLUGIN_DEFINITION_INVALID */
+export function defineMemorySlot(slot: MemorySlotDefinition): MemorySlotDefinition {
+  checkNamed('memory slot', slot, ['recall', 'write']);
+  return slot;
+}
+
+/** Declares a context engine. @throws ROKU_PLUGIN_DEFINITION_INVALID */
+export function defineContextEngine(engine: ContextEngineDefinition): ContextEngineDefinition {
+  checkNamed('context engine', engine, ['beforeRequest']);
+  return engine;
+}
+
+/** Declares a sub-agent runtime. @throws ROKU_PLUGIN_DEFINITION_INVALID */
+export function defineSubagentRuntime(runtime: SubagentRuntimeDefinition): SubagentRuntimeDefinition {
+  checkNamed('subagent runtime', runtime, ['run']);
+  return runtime;
+}
+
 /**
- * Declares a plugin. Returns its input, typed, after checking that tool names are unique.
+ * Declares a plugin. Returns its input, typed, after checking every part and that names are unique.
  *
- * @throws ROKU_PLUGIN_DEFINITION_INVALID on duplicate tool names.
+ * @throws ROKU_PLUGIN_DEFINITION_INVALID
  */
 export function definePlugin<P extends PluginDefinition>(plugin: P): P {
-  const seen = new Set<string>();
-  for (const tool of plugin.tools ?? []) {
-    defineTool(tool);
-    if (seen.has(tool.name)) invalid(`tool '${tool.name}' is defined twice`);
-    seen.add(tool.name);
-  }
+  const tools = plugin.tools ?? [];
+  const providers = plugin.providers ?? [];
+  const runtimes = plugin.subagentRuntimes ?? [];
+  tools.forEach((t) => defineTool(t));
+  providers.forEach((p) => defineProvider(p));
+  runtimes.forEach((r) => defineSubagentRuntime(r));
+  if (plugin.memorySlot !== undefined) defineMemorySlot(plugin.memorySlot);
+  if (plugin.contextEngine !== undefined) defineContextEngine(plugin.contextEngine);
+  checkUnique('tool', tools);
+  checkUnique('provider', providers);
+  checkUnique('subagent runtime', runtimes);
   return plugin;
 }

@@ -1,6 +1,44 @@
 export { PLUGIN_API_VERSION } from './version.js';
 export { PLUGIN_API_ERRORS } from './errors.js';
-export { definePlugin, defineTool } from './define.js';
-export type { PluginDefinition, ToolDefinition, ToolContext } from './define.js';
-export { RokuError, isRokuError, MANIFEST_FILE_NAME } from '@roku/schemas';
-export type { RokuErrorJson, PluginManifest, ToolContribution } from '@roku/schemas';
+export {
+  definePlugin,
+  defineTool,
+  defineProvider,
+  defineMemorySlot,
+  defineContextEngine,
+  defineSubagentRuntime,
+} from './define.js';
+export type {
+  PluginDefinition,
+  ToolDefinition,
+  ProviderDefinition,
+  MemorySlotDefinition,
+  ContextEngineDefinition,
+  SubagentRuntimeDefinition,
+} from './define.js';
+export type { PluginContext, FsRoot } from './context.js';
+export type {
+  ChatRole,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ChatStreamEvent,
+  FinishReason,
+  TokenUsage,
+  ToolCall,
+  ToolSpec,
+  MemoryRecord,
+  SubagentTask,
+} from './types.js';
+export { ABI_VERSION, secretRef } from './abi/abi.js';
+export type {
+  PluginDescription,
+  CallRequest,
+  CallResponse,
+  CapabilityOp,
+  CapabilityOps,
+  CapabilityRequest,
+  CapabilityResponse,
+} from './abi/abi.js';
+export { RokuError, isRokuError } from '@roku/schemas/errors';
+export type { RokuErrorJson } from '@roku/schemas/errors';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { definePlugin, defineTool } from '../src/index.js';
+import { definePlugin, defineProvider, defineTool } from '../src/index.js';
 
 const codeOf = (run: () => unknown): string | undefined => {
   try {
@@ -11,9 +11,22 @@ const codeOf = (run: () => unknown): string | undefined => {
 };
 
 describe('plugin definitions', () => {
-  it('returns a valid tool unchanged so its types flow to the handler', async () => {
-    const tool = defineTool({ name: 'echo', handler: (input: { text: string }) => input.text.toUpperCase() });
-    expect(await tool.handler({ text: 'hi' }, { signal: new AbortController().signal })).toBe('HI');
+  it('returns a valid tool unchanged so its types flow to the handler', () => {
+    const definition = { name: 'echo', handler: (input: { text: string }) => input.text.toUpperCase() };
+    expect(defineTool(definition)).toBe(definition);
+  });
+
+  it('refuses a provider without a chat function and a duplicate provider name', () => {
+    expect(
+      codeOf(() => defineProvider({ name: 'p' } as unknown as Parameters<typeof defineProvider>[0])),
+    ).toBe('ROKU_PLUGIN_DEFINITION_INVALID');
+    const provider = {
+      name: 'p',
+      chat: () => ({ message: { role: 'assistant' as const, content: '' }, finishReason: 'stop' as const }),
+    };
+    expect(codeOf(() => definePlugin({ providers: [provider, provider] }))).toBe(
+      'ROKU_PLUGIN_DEFINITION_INVALID',
+    );
   });
 
   it('refuses a tool name the model could not call', () => {

@@ -21,3 +21,13 @@ export type {
   FsGrant,
 } from './generated/plugin-manifest.js';
 export type { HostConfig } from './generated/host-config.js';
+export { ABI_VERSION, secretRef } from './abi.js';
+export type {
+  PluginDescription,
+  CallRequest,
+  CallResponse,
+  CapabilityOps,
+  CapabilityOp,
+  CapabilityRequest,
+  CapabilityResponse,
+} from './abi.js';

@@ -1,15 +1,31 @@
-import { describe, expect, it } from 'vitest';
-import { echo, wordCount } from '../src/index.js';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHost } from '@roku/plugin-api/testing';
+import type { TestHost, TestPlugin } from '@roku/plugin-api/testing';
 
-const ctx = { signal: new AbortController().signal };
+const dir = fileURLToPath(new URL('..', import.meta.url));
+let host: TestHost;
+let plugin: TestPlugin;
 
-describe('echo toolset', () => {
-  it('echoes text unchanged', async () => {
-    expect(await echo.handler({ text: 'héllo  wörld' }, ctx)).toEqual({ text: 'héllo  wörld' });
+beforeAll(async () => {
+  host = await createTestHost();
+  plugin = await host.load(dir);
+});
+afterAll(() => host.close());
+
+describe('echo toolset in the real sandbox', () => {
+  it('echoes text unchanged, including non-ASCII', async () => {
+    expect(await plugin.callTool('echo', { text: 'héllo  wörld ✓' })).toEqual({ text: 'héllo  wörld ✓' });
   });
 
   it('counts words across any whitespace', async () => {
-    expect(await wordCount.handler({ text: '  one two\tthree\nfour ' }, ctx)).toEqual({ words: 4 });
-    expect(await wordCount.handler({ text: '' }, ctx)).toEqual({ words: 0 });
+    expect(await plugin.callTool('word_count', { text: '  one two\tthree\nfour ' })).toEqual({ words: 4 });
+    expect(await plugin.callTool('word_count', { text: '' })).toEqual({ words: 0 });
+  });
+
+  it('refuses input that does not match the declared schema before the plugin runs', async () => {
+    await expect(plugin.callTool('echo', { text: 42 })).rejects.toMatchObject({
+      code: 'ROKU_CAPABILITY_BAD_REQUEST',
+    });
   });
 });

@@ -20,21 +20,94 @@ export async function probeIsolateEngine(): Promise<EngineProbe> {
   }
 }
 
-// (module (func (export "ok") (result i32) i32.const 0)): a valid module that needs no toolchain to build.
+// (module (import "extism:host/user" "roku_cap" (func (param i64) (result i64)))
+//   (func (export "ok") (result i32) (i64.ne (call 0 (i64.const 0)) (i64.const 42))))
+// A valid module that needs no toolchain to build; "ok" returns 0 when the host function answered 42.
 const PROBE_WASM = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, 0x03, 0x02, 0x01,
-  0x00, 0x07, 0x06, 0x01, 0x02, 0x6f, 0x6b, 0x00, 0x00, 0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x00, 0x0b,
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x0a,
+  0x02,
+  0x60,
+  0x01,
+  0x7e,
+  0x01,
+  0x7e,
+  0x60,
+  0x00,
+  0x01,
+  0x7f,
+  0x02,
+  0x1d,
+  0x01,
+  0x10,
+  ...new TextEncoder().encode('extism:host/user'),
+  0x08,
+  ...new TextEncoder().encode('roku_cap'),
+  0x00,
+  0x00,
+  0x03,
+  0x02,
+  0x01,
+  0x01,
+  0x07,
+  0x06,
+  0x01,
+  0x02,
+  0x6f,
+  0x6b,
+  0x00,
+  0x01,
+  0x0a,
+  0x0b,
+  0x01,
+  0x09,
+  0x00,
+  0x42,
+  0x00,
+  0x10,
+  0x00,
+  0x42,
+  0x2a,
+  0x52,
+  0x0b,
 ]);
 
-/** Instantiates a tiny module through Extism and calls its export. */
+/**
+ * Instantiates a tiny module through Extism v2 and calls its export, which calls an async host function: this
+ * proves JSPI (WebAssembly.Suspending) works, which wasm plugins need for capability requests.
+ */
 export async function probeWasmEngine(): Promise<EngineProbe> {
   const started = performance.now();
   const { default: createPlugin } = await import('@extism/extism');
-  const plugin = await createPlugin({ wasm: [{ data: PROBE_WASM }] }, { useWasi: false });
+  const host = { calls: 0 };
+  const plugin = await createPlugin(
+    { wasm: [{ data: PROBE_WASM }] },
+    {
+      useWasi: false,
+      functions: {
+        'extism:host/user': {
+          roku_cap: async (): Promise<bigint> => {
+            await Promise.resolve();
+            host.calls += 1;
+            return 42n;
+          },
+        },
+      },
+    },
+  );
   try {
     if (!(await plugin.functionExists('ok'))) throw new Error('extism did not find the probe export');
     await plugin.call('ok');
-    return { version: 'Extism', millis: performance.now() - started };
+    if (host.calls !== 1) throw new Error('the probe module did not reach its async host function');
+    return { version: 'Extism 2 (JSPI)', millis: performance.now() - started };
   } finally {
     await plugin.close();
   }

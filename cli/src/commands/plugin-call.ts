@@ -1,0 +1,81 @@
+import { resolve } from 'node:path';
+import { RokuError } from '@roku/schemas';
+import { createPluginHost, loadConfig } from '@roku/host';
+import type { Logger } from '@roku/host';
+import type { CliIo } from '../io.js';
+import { EXIT } from '../io.js';
+
+export interface PluginCallOptions {
+  readonly json: boolean;
+  readonly config?: string;
+  /** Plugin settings as JSON. */
+  readonly settings?: string;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new RokuError('ROKU_CLI_USAGE', `${what} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * `roku plugin call <dir> <tool> [input]`: loads a built plugin folder into the real sandbox with exactly the
+ * permissions its manifest grants, calls one tool (or `--op` operation) and prints the result.
+ */
+export async function pluginCallCommand(
+  io: CliIo,
+  log: Logger,
+  dir: string,
+  target: string,
+  input: string | undefined,
+  options: PluginCallOptions,
+): Promise<number> {
+  const { config, home } = loadConfig({
+    env: io.env,
+    ...(options.config === undefined ? {} : { file: options.config }),
+  });
+  const value = input === undefined ? {} : parseJson(input, 'input');
+  const settings = options.settings === undefined ? undefined : parseJson(options.settings, '--settings');
+  const host = createPluginHost({
+    logger: log,
+    home,
+    workspace: io.cwd,
+    env: io.env,
+    ...(config.sandbox === undefined
+      ? {}
+      : {
+          ceilings: {
+            runnerMemoryMb: config.sandbox.runnerMemoryMb ?? 1024,
+            maxPluginMemoryMb: config.sandbox.maxPluginMemoryMb ?? 256,
+            maxCpuMsPerCall: config.sandbox.maxCpuMsPerCall ?? 10_000,
+            maxWallMsPerCall: config.sandbox.maxWallMsPerCall ?? 300_000,
+            quarantine: {
+              failures: config.sandbox.quarantine?.failures ?? 3,
+              windowMs: config.sandbox.quarantine?.windowMs ?? 600_000,
+            },
+          },
+        }),
+  });
+  try {
+    const sandbox = await host.loadFolder(resolve(io.cwd, dir));
+    const op = target.includes(':') ? target : `tool:${target}`;
+    const events: unknown[] = [];
+    const result = await sandbox.call(op, value, {
+      config: settings ?? config.plugins?.settings?.[sandbox.manifest.id] ?? null,
+      onEvent: (event) => {
+        events.push(event);
+        if (!options.json) io.stderr(`event: ${JSON.stringify(event)}\n`);
+      },
+    });
+    io.stdout(
+      options.json
+        ? `${JSON.stringify({ ok: true, result, events })}\n`
+        : `${JSON.stringify(result, null, 2)}\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    await host.close();
+  }
+}

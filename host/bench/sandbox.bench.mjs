@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// pnpm bench sandbox: round trip of a trivial tool call (direct, isolate, wasm, MCP stdio server), cold loads
+// with and without the V8 code cache, and resident memory per idle plugin. Prints figures; asserts nothing.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { createPluginHost, createRootLogger } from '../dist/index.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const CALLS = Number(process.env.ROKU_BENCH_CALLS ?? 5000);
+const WARMUP = 500;
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function roundTrips(label, fn) {
+  for (let i = 0; i < WARMUP; i++) await fn(i);
+  const times = new Float64Array(CALLS);
+  for (let i = 0; i < CALLS; i++) {
+    const start = process.hrtime.bigint();
+    await fn(i);
+    times[i] = Number(process.hrtime.bigint() - start) / 1000;
+  }
+  times.sort();
+  return { label, p50: percentile(times, 50), p99: percentile(times, 99) };
+}
+
+function pluginCopy(from, tag) {
+  const dir = mkdtempSync(join(tmpdir(), `roku-bench-${tag}-`));
+  cpSync(from, dir, { recursive: true, filter: (src) => !src.includes('node_modules') });
+  return dir;
+}
+
+/** A copy whose bundle differs by one comment, so it misses the code cache. */
+function uncachedCopy(from, tag) {
+  const dir = pluginCopy(from, tag);
+  const entry = join(dir, 'dist', 'plugin.js');
+  writeFileSync(entry, `${readFileSync(entry, 'utf8')}\n// ${tag} ${Math.random()}\n`);
+  return dir;
+}
+
+async function timed(fn) {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const echoDir = join(repo, 'examples/tool-echo');
+const openaiDir = join(repo, 'examples/provider-openai');
+const wasmDir = join(repo, 'examples/wasm-hello');
+const home = mkdtempSync(join(tmpdir(), 'roku-bench-home-'));
+const host = createPluginHost({
+  logger: createRootLogger({ level: 'silent' }),
+  home,
+  workspace: home,
+  env: {},
+});
+const rows = [];
+
+// Direct in-process call: the floor.
+const direct = (input) => ({ text: input.text });
+rows.push(
+  await roundTrips('direct in-process function', async () =>
+    direct(JSON.parse(JSON.stringify({ text: 'hi' }))),
+  ),
+);
+
+const echo = await host.loadFolder(echoDir);
+rows.push(
+  await roundTrips('isolate (host -> runner -> isolate)', () => echo.call('tool:echo', { text: 'hi' })),
+);
+
+let wasm;
+if (existsSync(join(wasmDir, 'dist', 'plugin.wasm'))) {
+  wasm = await host.loadFolder(wasmDir);
+  const tool = wasm.manifest.contributes.tools?.[0]?.name ?? 'greet';
+  rows.push(
+    await roundTrips('wasm (host -> runner -> worker -> Extism)', () =>
+      wasm.call(`tool:${tool}`, { name: 'hi' }),
+    ),
+  );
+}
+
+const mcp = new Client({ name: 'bench', version: '1.0.0' });
+await mcp.connect(
+  new StdioClientTransport({
+    command: process.execPath,
+    args: [fileURLToPath(new URL('./mcp-echo-server.mjs', import.meta.url))],
+  }),
+);
+rows.push(
+  await roundTrips('MCP stdio server (child process)', () =>
+    mcp.callTool({ name: 'echo', arguments: { text: 'hi' } }),
+  ),
+);
+await mcp.close();
+
+console.log(
+  `\nRound trip of a trivial tool call (${CALLS} sequential calls after ${WARMUP} warm-up), microseconds`,
+);
+console.table(rows.map((r) => ({ path: r.label, 'p50 µs': r.p50.toFixed(1), 'p99 µs': r.p99.toFixed(1) })));
+const isolateRow = rows[1];
+const mcpRow = rows.at(-1);
+console.log(`isolate vs MCP stdio at p50: ${(mcpRow.p50 / isolateRow.p50).toFixed(1)}x faster`);
+
+// Cold loads of the ~1 MB openai bundle into a warm runner.
+const bundleBytes = readFileSync(join(openaiDir, 'dist', 'plugin.js')).byteLength;
+const noCache = [];
+const withCache = [];
+const cachedDir = pluginCopy(openaiDir, 'cached');
+const first = await host.loadFolder(cachedDir);
+await first.dispose();
+for (let i = 0; i < 7; i++) {
+  const dir = uncachedCopy(openaiDir, `nocache${i}`);
+  let sandbox;
+  noCache.push(await timed(async () => (sandbox = await host.loadFolder(dir))));
+  await sandbox.dispose();
+  withCache.push(await timed(async () => (sandbox = await host.loadFolder(cachedDir))));
+  await sandbox.dispose();
+  rmSync(dir, { recursive: true, force: true });
+}
+const loads = [
+  {
+    what: `isolate, ${(bundleBytes / 1e6).toFixed(2)} MB bundle, no code cache`,
+    'median ms': median(noCache).toFixed(1),
+  },
+  {
+    what: `isolate, ${(bundleBytes / 1e6).toFixed(2)} MB bundle, with V8 code cache`,
+    'median ms': median(withCache).toFixed(1),
+  },
+];
+if (wasm !== undefined) {
+  const wasmLoads = [];
+  for (let i = 0; i < 7; i++) {
+    let sandbox;
+    wasmLoads.push(await timed(async () => (sandbox = await host.loadFolder(wasmDir))));
+    await sandbox.dispose();
+  }
+  const wasmBytes = readFileSync(join(wasmDir, 'dist', 'plugin.wasm')).byteLength;
+  loads.push({
+    what: `wasm, ${(wasmBytes / 1024).toFixed(0)} KB module`,
+    'median ms': median(wasmLoads).toFixed(1),
+  });
+}
+console.log('\nCold load into a running runner (load + describe + manifest check)');
+console.table(loads);
+
+// Resident memory per idle loaded plugin: load N more copies and divide the runner's RSS growth.
+const N = 20;
+async function rssPerPlugin(dir, engine) {
+  const before = (await host.sandboxes.stats()).find((s) => s.engine === engine)?.rssBytes ?? 0;
+  const loaded = [];
+  for (let i = 0; i < N; i++) loaded.push(await host.loadFolder(dir));
+  for (const s of loaded)
+    await s.call(
+      engine === 'wasm' ? `tool:${s.manifest.contributes.tools[0].name}` : 'tool:echo',
+      engine === 'wasm' ? { name: 'x' } : { text: 'x' },
+    );
+  await new Promise((r) => setTimeout(r, 500));
+  const after = (await host.sandboxes.stats()).find((s) => s.engine === engine)?.rssBytes ?? 0;
+  for (const s of loaded) await s.dispose();
+  return (after - before) / N / (1024 * 1024);
+}
+const memory = [
+  {
+    engine: 'isolate (tool-echo)',
+    'MiB per idle plugin': (await rssPerPlugin(echoDir, 'isolate')).toFixed(2),
+  },
+];
+if (wasm !== undefined)
+  memory.push({
+    engine: 'wasm (wasm-hello)',
+    'MiB per idle plugin': (await rssPerPlugin(wasmDir, 'wasm')).toFixed(2),
+  });
+console.log(`\nResident memory per idle loaded plugin (runner RSS growth over ${N} loads)`);
+console.table(memory);
+
+await host.close();
+rmSync(home, { recursive: true, force: true });

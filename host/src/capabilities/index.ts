@@ -1,0 +1,25 @@
+export { createCapabilityBroker, MAX_EMIT_BYTES, MAX_KV_LIST_KEYS } from './broker.js';
+export { createKvStore, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from './kv/kv-store.js';
+export { classifyAddress } from './net/address.js';
+export type { AddressClass, AddressVerdict, EmbeddedV4 } from './net/address.js';
+export { MAX_REDIRECTS, HEADERS_TIMEOUT_MS } from './net/fetch.js';
+export { MAX_CHUNK_BYTES, READ_IDLE_TIMEOUT_MS } from './net/streams.js';
+export { MAX_FS_READ_BYTES, MAX_LIST_ENTRIES } from './fs/fs-ops.js';
+export { LOG_BURST, LOG_RATE_PER_SECOND, MAX_LOG_DATA_BYTES, MAX_LOG_MESSAGE_BYTES } from './plugin-log.js';
+export type {
+  CallScope,
+  CapabilityBroker,
+  CapabilityBrokerOptions,
+  CapabilityRoots,
+  BrokerServices,
+  CapabilityServices,
+  HostLookup,
+  KvStore,
+  LookupFunction,
+  LlmService,
+  MemoryService,
+  ResolvedAddress,
+  ServiceContext,
+  SubagentService,
+  ToolsService,
+} from './types.js';

@@ -1,0 +1,133 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { badRequest, overLimit } from '../policy.js';
+import type { KvStore } from '../types.js';
+
+/** Longest key, in bytes of UTF-8. */
+export const MAX_KV_KEY_BYTES = 512;
+/** Largest value, in bytes of UTF-8. */
+export const MAX_KV_VALUE_BYTES = 1024 * 1024;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS kv (
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (ns, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv_usage (
+  ns TEXT PRIMARY KEY,
+  bytes INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+function checkKey(namespace: string, key: string): number {
+  const bytes = Buffer.byteLength(key, 'utf8');
+  if (key === '' || key.includes('\0') || !key.isWellFormed()) {
+    throw badRequest(`${namespace}: kv key must be a non-empty, well-formed string without NUL`);
+  }
+  if (bytes > MAX_KV_KEY_BYTES) {
+    throw overLimit(`${namespace}: kv key is ${bytes} bytes; the limit is ${MAX_KV_KEY_BYTES}`);
+  }
+  return bytes;
+}
+
+/**
+ * Opens (or creates) the key-value store of a host in a SQLite file (WAL). Every plugin gets its own namespace;
+ * `set` enforces the namespace's quota on the sum of key and value bytes, keys of at most 512 bytes and values
+ * of at most 1 MiB.
+ *
+ * @throws ROKU_CAPABILITY_LIMIT from `set` when a key, value or the quota is exceeded
+ * @example
+ * const kv = createKvStore(join(home, 'state', 'kv.db'));
+ * kv.set('@acme/weather', 'last-city', 'Oslo', manifest.limits.storageBytes);
+ */
+export function createKvStore(dbFile: string): KvStore {
+  mkdirSync(dirname(dbFile), { recursive: true });
+  const db = new Database(dbFile);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const getValue = db.prepare<[string, string], { value: string }>(
+    'SELECT value FROM kv WHERE ns = ? AND key = ?',
+  );
+  const getBytes = db.prepare<[string, string], { bytes: number }>(
+    'SELECT bytes FROM kv WHERE ns = ? AND key = ?',
+  );
+  const getUsage = db.prepare<[string], { bytes: number }>('SELECT bytes FROM kv_usage WHERE ns = ?');
+  const upsert = db.prepare<[string, string, string, number]>(
+    'INSERT INTO kv (ns, key, value, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET value = excluded.value, bytes = excluded.bytes',
+  );
+  const remove = db.prepare<[string, string]>('DELETE FROM kv WHERE ns = ? AND key = ?');
+  const addUsage = db.prepare<[string, number]>(
+    'INSERT INTO kv_usage (ns, bytes) VALUES (?, ?) ON CONFLICT (ns) DO UPDATE SET bytes = bytes + excluded.bytes',
+  );
+  const keysFrom = db.prepare<[string, string], { key: string }>(
+    'SELECT key FROM kv WHERE ns = ? AND key >= ? ORDER BY key',
+  );
+
+  const usage = (namespace: string): number => getUsage.get(namespace)?.bytes ?? 0;
+
+  const set = db.transaction((namespace: string, key: string, value: string, quota: number) => {
+    const keyBytes = checkKey(namespace, key);
+    if (!value.isWellFormed()) throw badRequest(`${namespace}: kv value must be a well-formed string`);
+    const valueBytes = Buffer.byteLength(value, 'utf8');
+    if (valueBytes > MAX_KV_VALUE_BYTES) {
+      throw overLimit(
+        `${namespace}: kv value for ${JSON.stringify(key.slice(0, 64))} is ${valueBytes} bytes; the limit is ${MAX_KV_VALUE_BYTES}`,
+      );
+    }
+    const entryBytes = keyBytes + valueBytes;
+    const previous = getBytes.get(namespace, key)?.bytes ?? 0;
+    const after = usage(namespace) - previous + entryBytes;
+    if (after > quota) {
+      throw overLimit(
+        `${namespace}: kv storage would hold ${after} bytes; permissions allow limits.storageBytes = ${quota}`,
+        {
+          usedBytes: after - entryBytes + previous,
+          quotaBytes: quota,
+        },
+      );
+    }
+    upsert.run(namespace, key, value, entryBytes);
+    addUsage.run(namespace, entryBytes - previous);
+  });
+
+  const del = db.transaction((namespace: string, key: string) => {
+    const previous = getBytes.get(namespace, key)?.bytes;
+    if (previous === undefined) return;
+    remove.run(namespace, key);
+    addUsage.run(namespace, -previous);
+  });
+
+  return {
+    get(namespace, key) {
+      checkKey(namespace, key);
+      return getValue.get(namespace, key)?.value ?? null;
+    },
+    set(namespace, key, value, quotaBytes) {
+      set(namespace, key, value, quotaBytes);
+    },
+    delete(namespace, key) {
+      checkKey(namespace, key);
+      del(namespace, key);
+    },
+    list(namespace, prefix, limit) {
+      if (!prefix.isWellFormed()) throw badRequest(`${namespace}: kv prefix must be a well-formed string`);
+      const keys: string[] = [];
+      for (const row of keysFrom.iterate(namespace, prefix)) {
+        if (!row.key.startsWith(prefix) || keys.length >= limit) break;
+        keys.push(row.key);
+      }
+      return keys;
+    },
+    usage,
+    close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,153 @@
+import { badRequest, denied, quote } from '../policy.js';
+
+/** One outgoing header; `value` still holds `{{secret:NAME}}` placeholders until the request is sent. */
+export interface OutgoingHeader {
+  readonly name: string;
+  readonly value: string;
+  /** Dropped on a redirect to another origin: carries a secret, credentials or cookies. */
+  readonly sensitive: boolean;
+}
+
+export interface OutgoingRequest {
+  readonly method: string;
+  readonly headers: readonly OutgoingHeader[];
+  readonly body: Buffer | null;
+}
+
+export interface SecretContext {
+  readonly pluginId: string;
+  readonly granted: ReadonlySet<string>;
+  readonly values: Readonly<Record<string, string | undefined>>;
+}
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const PLACEHOLDER = /\{\{secret:([^}]*)\}\}/g;
+const PLACEHOLDER_START = /\{\{\s*secret\s*:/i;
+/** Connection-level headers the host owns; a plugin's values for them are dropped. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'content-length',
+]);
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/** Refuses secret placeholders outside header values, where they would never be substituted. */
+export function refuseStrayPlaceholder(pluginId: string, where: string, text: string): void {
+  if (PLACEHOLDER_START.test(text)) {
+    throw denied(
+      `${pluginId}: secret references are substituted in request header values only, not in the ${where}`,
+    );
+  }
+}
+
+function checkSecretNames(value: string, header: string, ctx: SecretContext): boolean {
+  let found = false;
+  for (const match of value.matchAll(PLACEHOLDER)) {
+    found = true;
+    const name = match[1] ?? '';
+    if (!ctx.granted.has(name)) {
+      throw denied(
+        `${ctx.pluginId}: secret ${quote(name)} in header ${quote(header)} denied: not named in permissions.secrets`,
+      );
+    }
+    if (ctx.values[name] === undefined) {
+      throw denied(
+        `${ctx.pluginId}: secret ${quote(name)} in header ${quote(header)} denied: the host has no value for it`,
+      );
+    }
+  }
+  if (!found) refuseStrayPlaceholder(ctx.pluginId, `malformed reference of header ${quote(header)}`, value);
+  return found;
+}
+
+/**
+ * Checks method, headers and body of a `fetch.start` before anything is sent: secret references name granted
+ * secrets that have values, Host is not overridden, hop-by-hop headers are dropped.
+ *
+ * @throws ROKU_CAPABILITY_BAD_REQUEST, ROKU_CAPABILITY_DENIED
+ */
+export function prepareRequest(
+  args: {
+    method: string;
+    headers: readonly (readonly [string, string])[];
+    body: string | null;
+    bodyEncoding: 'utf8' | 'base64';
+  },
+  ctx: SecretContext,
+): OutgoingRequest {
+  const method = args.method.toUpperCase();
+  if (!METHODS.has(method)) {
+    throw badRequest(
+      `${ctx.pluginId}: HTTP method ${quote(args.method)} is not supported; use one of ${[...METHODS].join(', ')}`,
+    );
+  }
+  const headers: OutgoingHeader[] = [];
+  for (const [rawName, value] of args.headers) {
+    refuseStrayPlaceholder(ctx.pluginId, 'header names', rawName);
+    const name = rawName.toLowerCase();
+    if (!TOKEN.test(name))
+      throw badRequest(`${ctx.pluginId}: header name ${quote(rawName)} is not a valid HTTP token`);
+    if (/[\r\n\0]/.test(value)) {
+      throw badRequest(`${ctx.pluginId}: header ${quote(rawName)} has a line break or NUL in its value`);
+    }
+    if (name === 'host') throw denied(`${ctx.pluginId}: overriding the Host header is denied`);
+    if (HOP_BY_HOP.has(name)) continue;
+    const secret = checkSecretNames(value, rawName, ctx);
+    headers.push({ name, value, sensitive: secret || CREDENTIAL_HEADERS.has(name) });
+  }
+  let body: Buffer | null = null;
+  if (args.body !== null) {
+    if (method === 'GET' || method === 'HEAD')
+      throw badRequest(`${ctx.pluginId}: a ${method} request cannot have a body`);
+    if (args.bodyEncoding === 'base64') {
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(args.body))
+        throw badRequest(`${ctx.pluginId}: request body is not valid base64`);
+      body = Buffer.from(args.body, 'base64');
+    } else {
+      body = Buffer.from(args.body, 'utf8');
+    }
+    refuseStrayPlaceholder(ctx.pluginId, 'request body', body.toString('latin1'));
+  }
+  return { method, headers, body };
+}
+
+/** The header list as it goes on the wire: placeholders replaced by secret values, Content-Length set. */
+export function wireHeaders(request: OutgoingRequest, ctx: SecretContext): string[] {
+  const flat: string[] = [];
+  for (const header of request.headers) {
+    const value = header.value.replace(PLACEHOLDER, (_whole, name: string) => ctx.values[name] ?? '');
+    if (/[\r\n\0]/.test(value)) {
+      throw denied(
+        `${ctx.pluginId}: a secret referenced in header ${quote(header.name)} contains a line break`,
+      );
+    }
+    flat.push(header.name, value);
+  }
+  if (request.body !== null) flat.push('content-length', String(request.body.length));
+  return flat;
+}
+
+/**
+ * The request for the next redirect hop: 303 (and 301/302 after POST) become GET without a body; a hop to
+ * another origin drops headers carrying secrets, credentials or cookies.
+ */
+export function redirectRequest(
+  request: OutgoingRequest,
+  status: number,
+  crossOrigin: boolean,
+): OutgoingRequest {
+  const toGet =
+    (status === 303 && request.method !== 'HEAD') ||
+    ((status === 301 || status === 302) && request.method === 'POST');
+  const headers = request.headers.filter(
+    (h) => !(crossOrigin && h.sensitive) && !(toGet && h.name.startsWith('content-')),
+  );
+  return { method: toGet ? 'GET' : request.method, headers, body: toGet ? null : request.body };
+}

@@ -1,0 +1,103 @@
+import { RokuError } from '@roku/schemas';
+import type { PluginManifest } from '@roku/schemas';
+
+export type FsRootName = 'workspace' | 'data' | 'cache' | 'temp';
+
+export interface FsGrantPolicy {
+  readonly root: FsRootName;
+  /** Segments of the grant's path; empty for the whole root. */
+  readonly segments: readonly string[];
+  readonly access: 'read' | 'read-write';
+}
+
+/** The permissions and limits of a manifest with every default applied. */
+export interface Policy {
+  readonly pluginId: string;
+  readonly network: readonly string[];
+  readonly filesystem: readonly FsGrantPolicy[];
+  readonly env: ReadonlySet<string>;
+  readonly secrets: ReadonlySet<string>;
+  readonly llm: boolean;
+  readonly memory: 'none' | 'read' | 'read-write';
+  readonly tools: readonly string[];
+  readonly subagents: boolean;
+  readonly limits: {
+    readonly outputBytes: number;
+    readonly httpRequestsPerCall: number;
+    readonly httpResponseBytes: number;
+    readonly storageBytes: number;
+  };
+}
+
+/** Same defaults as schemas/json/plugin-manifest.schema.json, for manifests built without the validator. */
+const DEFAULT_LIMITS = {
+  outputBytes: 1_048_576,
+  httpRequestsPerCall: 16,
+  httpResponseBytes: 16_777_216,
+  storageBytes: 1_048_576,
+} as const;
+
+export function pathSegments(path: string): string[] {
+  return path.split('/').filter((segment) => segment !== '' && segment !== '.');
+}
+
+export function resolvePolicy(manifest: PluginManifest): Policy {
+  const permissions = manifest.permissions ?? {};
+  const capabilities = permissions.capabilities ?? {};
+  const limits = manifest.limits ?? {};
+  return {
+    pluginId: manifest.id,
+    network: permissions.network ?? [],
+    filesystem: (permissions.filesystem ?? []).map((grant) => ({
+      root: grant.root,
+      segments: pathSegments(grant.path ?? ''),
+      access: grant.access,
+    })),
+    env: new Set(permissions.env ?? []),
+    secrets: new Set(permissions.secrets ?? []),
+    llm: capabilities.llm ?? false,
+    memory: capabilities.memory ?? 'none',
+    tools: capabilities.tools ?? [],
+    subagents: capabilities.subagents ?? false,
+    limits: {
+      outputBytes: limits.outputBytes ?? DEFAULT_LIMITS.outputBytes,
+      httpRequestsPerCall: limits.httpRequestsPerCall ?? DEFAULT_LIMITS.httpRequestsPerCall,
+      httpResponseBytes: limits.httpResponseBytes ?? DEFAULT_LIMITS.httpResponseBytes,
+      storageBytes: limits.storageBytes ?? DEFAULT_LIMITS.storageBytes,
+    },
+  };
+}
+
+export function denied(message: string, details?: Readonly<Record<string, unknown>>): RokuError {
+  return new RokuError('ROKU_CAPABILITY_DENIED', message, details === undefined ? {} : { details });
+}
+
+export function overLimit(message: string, details?: Readonly<Record<string, unknown>>): RokuError {
+  return new RokuError('ROKU_CAPABILITY_LIMIT', message, details === undefined ? {} : { details });
+}
+
+export function failed(message: string, cause?: unknown): RokuError {
+  return new RokuError('ROKU_CAPABILITY_FAILED', message, cause === undefined ? {} : { cause });
+}
+
+export function unavailable(message: string): RokuError {
+  return new RokuError('ROKU_CAPABILITY_UNAVAILABLE', message);
+}
+
+export function badRequest(message: string): RokuError {
+  return new RokuError('ROKU_CAPABILITY_BAD_REQUEST', message);
+}
+
+/** `text` cut to at most `maxBytes` of UTF-8, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const bytes = Buffer.from(text, 'utf8').subarray(0, maxBytes);
+  // A cut inside a multi-byte sequence decodes to U+FFFD; drop it.
+  return bytes.toString('utf8').replace(/\uFFFD$/, '');
+}
+
+/** Quotes untrusted text for an error message: bounded length, control characters escaped. */
+export function quote(text: string, max = 200): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(cut);
+}

@@ -1,0 +1,98 @@
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RokuError, createManifestValidator, formatIssues } from '@roku/schemas';
+import type { PluginManifest } from '@roku/schemas';
+import type { Logger } from 'pino';
+import { createCapabilityBroker, createKvStore } from '../capabilities/index.js';
+import type { BrokerServices, KvStore, LookupFunction } from '../capabilities/index.js';
+import type { Sandbox } from '../sandbox/loaded-sandbox.js';
+import type { SandboxCeilings } from '../sandbox/limits.js';
+import type { SandboxMetrics } from '../sandbox/metrics.js';
+import { createSandboxManager } from '../sandbox/sandbox-manager.js';
+import type { SandboxManager } from '../sandbox/sandbox-manager.js';
+import { pluginDirName, readPluginManifest } from './plugin-folder.js';
+
+export interface PluginHostOptions {
+  readonly logger: Logger;
+  /** ROKU_HOME: plugin data, cache and key-value storage live under it. */
+  readonly home: string;
+  /** The user's working directory: the `workspace` filesystem root. */
+  readonly workspace: string;
+  readonly ceilings?: SandboxCeilings;
+  readonly metrics?: SandboxMetrics;
+  /** Where granted env variables and secrets are read from (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly services?: BrokerServices;
+  /** DNS lookup used by the network guard (injectable for tests). */
+  readonly lookup?: LookupFunction;
+}
+
+export interface LoadOptions {
+  /** Replaces the manifest's permissions (tests and `roku plugin dev` grant a controlled set). */
+  readonly permissions?: PluginManifest['permissions'];
+}
+
+export interface PluginHost {
+  readonly sandboxes: SandboxManager;
+  /** Validates a plugin folder's manifest and loads its code into a sandbox. */
+  loadFolder(dir: string, options?: LoadOptions): Promise<Sandbox>;
+  close(): Promise<void>;
+}
+
+/** Puts manifests, sandboxes and host-side capability checks together. */
+export function createPluginHost(options: PluginHostOptions): PluginHost {
+  const validator = createManifestValidator();
+  const env = options.env ?? process.env;
+  const stateDir = join(options.home, 'state');
+  mkdirSync(stateDir, { recursive: true });
+  const kv: KvStore = createKvStore(join(stateDir, 'plugin-kv.db'));
+  const sandboxes = createSandboxManager({
+    logger: options.logger,
+    ...(options.ceilings === undefined ? {} : { ceilings: options.ceilings }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    capabilities: ({ manifest, pluginKey }) => {
+      const dirName = pluginDirName(manifest.id);
+      return createCapabilityBroker({
+        manifest,
+        pluginKey,
+        roots: {
+          workspace: options.workspace,
+          data: join(options.home, 'plugin-data', dirName),
+          cache: join(options.home, 'cache', 'plugins', dirName),
+          temp: join(tmpdir(), 'roku-plugins', dirName),
+        },
+        env,
+        secrets: env,
+        kv,
+        logger: options.logger,
+        ...(options.services === undefined ? {} : { services: options.services }),
+        ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+      });
+    },
+  });
+  return {
+    sandboxes,
+    async loadFolder(dir, loadOptions = {}) {
+      let manifest = readPluginManifest(dir, validator);
+      if (loadOptions.permissions !== undefined) {
+        const result = validator.validate({ ...manifest, permissions: loadOptions.permissions });
+        if (!result.ok) {
+          throw new RokuError(
+            'ROKU_PLUGIN_MANIFEST_INVALID',
+            formatIssues(`${dir} (granted permissions)`, result.issues).join('\n'),
+            {
+              details: { issues: result.issues },
+            },
+          );
+        }
+        manifest = result.value;
+      }
+      return sandboxes.load({ manifest, dir });
+    },
+    async close() {
+      await sandboxes.stop();
+      kv.close();
+    },
+  };
+}

@@ -1,0 +1,325 @@
+// Blob, File, FormData and the Body mixin with Request / Response. In-memory; response bodies stream.
+import { TextEncoder, TextDecoder } from '@exodus/bytes/encoding-lite.js';
+import { ReadableStream } from 'web-streams-polyfill';
+import { Headers } from './headers.js';
+import { AbortController } from './abort.js';
+import { bytesToB64 } from './base64.js';
+import { crypto } from './crypto.js';
+import { JSONparse, JSONstringify } from './bridge.js';
+
+const encoder = new TextEncoder();
+
+export function toBytes(x) {
+  if (x instanceof Uint8Array) return x;
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  if (x instanceof ArrayBuffer) return new Uint8Array(x);
+  return encoder.encode(String(x));
+}
+
+export class Blob {
+  constructor(parts = [], opts = {}) {
+    const chunks = [];
+    for (const p of parts) chunks.push(p instanceof Blob ? p._b : toBytes(p));
+    let n = 0;
+    for (const b of chunks) n += b.length;
+    const u = new Uint8Array(n);
+    let o = 0;
+    for (const b of chunks) {
+      u.set(b, o);
+      o += b.length;
+    }
+    this._b = u;
+    this.type = opts.type ? String(opts.type).toLowerCase() : '';
+  }
+  get size() {
+    return this._b.length;
+  }
+  async arrayBuffer() {
+    return this._b.slice().buffer;
+  }
+  async bytes() {
+    return this._b.slice();
+  }
+  async text() {
+    return new TextDecoder().decode(this._b);
+  }
+  stream() {
+    return bytesStream(this._b.slice());
+  }
+  slice(start, end, type) {
+    const r = new Blob([], { type });
+    r._b = this._b.slice(start, end);
+    return r;
+  }
+  get [Symbol.toStringTag]() {
+    return 'Blob';
+  }
+}
+
+export class File extends Blob {
+  constructor(parts, name, opts = {}) {
+    super(parts, opts);
+    this.name = String(name);
+    this.lastModified = opts.lastModified ?? Date.now();
+  }
+  get [Symbol.toStringTag]() {
+    return 'File';
+  }
+}
+
+export class FormData {
+  constructor() {
+    this._e = [];
+  }
+  _v(v, filename) {
+    if (!(v instanceof Blob)) return String(v);
+    if (v instanceof File && filename === undefined) return v;
+    return new File([v], filename ?? (v.name || 'blob'), { type: v.type });
+  }
+  append(k, v, filename) {
+    this._e.push([String(k), this._v(v, filename)]);
+  }
+  set(k, v, filename) {
+    const key = String(k);
+    const i = this._e.findIndex((e) => e[0] === key);
+    const entry = [key, this._v(v, filename)];
+    this._e = this._e.filter((e) => e[0] !== key);
+    this._e.splice(i < 0 ? this._e.length : i, 0, entry);
+  }
+  get(k) {
+    const e = this._e.find((x) => x[0] === String(k));
+    return e ? e[1] : null;
+  }
+  getAll(k) {
+    return this._e.filter((e) => e[0] === String(k)).map((e) => e[1]);
+  }
+  has(k) {
+    return this._e.some((e) => e[0] === String(k));
+  }
+  delete(k) {
+    this._e = this._e.filter((e) => e[0] !== String(k));
+  }
+  *entries() {
+    for (const e of this._e) yield [e[0], e[1]];
+  }
+  keys() {
+    return this._e.map((e) => e[0])[Symbol.iterator]();
+  }
+  values() {
+    return this._e.map((e) => e[1])[Symbol.iterator]();
+  }
+  forEach(cb, thisArg) {
+    for (const [k, v] of this._e) cb.call(thisArg, v, k, this);
+  }
+  [Symbol.iterator]() {
+    return this.entries();
+  }
+  get [Symbol.toStringTag]() {
+    return 'FormData';
+  }
+}
+
+function encodeMultipart(fd) {
+  const boundary = `----RokuFormBoundary${bytesToB64(crypto.getRandomValues(new Uint8Array(12))).replace(/[+/=]/g, 'x')}`;
+  const esc = (s) =>
+    s
+      .replace(/\r?\n|\r/g, '\r\n')
+      .replace(/"/g, '%22')
+      .replace(/\r\n/g, '%0D%0A');
+  const parts = [];
+  for (const [k, v] of fd) {
+    if (typeof v === 'string') {
+      parts.push(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"\r\n\r\n${v.replace(/\r?\n|\r/g, '\r\n')}\r\n`,
+      );
+    } else {
+      const head = `--${boundary}\r\nContent-Disposition: form-data; name="${esc(k)}"; filename="${esc(v.name)}"\r\n`;
+      parts.push(`${head}Content-Type: ${v.type || 'application/octet-stream'}\r\n\r\n`, v, '\r\n');
+    }
+  }
+  parts.push(`--${boundary}--\r\n`);
+  return { bytes: new Blob(parts)._b, type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** Normalizes a body init into bytes (or a stream) plus its implied content type; keeps strings as text. */
+function extractBody(body) {
+  if (body == null) return { bytes: null, text: null, type: null };
+  if (typeof body === 'string')
+    return { bytes: encoder.encode(body), text: body, type: 'text/plain;charset=UTF-8' };
+  if (body instanceof URLSearchParams) {
+    const text = body.toString();
+    return { bytes: encoder.encode(text), text, type: 'application/x-www-form-urlencoded;charset=UTF-8' };
+  }
+  if (body instanceof Blob) return { bytes: body._b.slice(), text: null, type: body.type || null };
+  if (body instanceof FormData) return { ...encodeMultipart(body), text: null };
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body))
+    return { bytes: toBytes(body).slice(), text: null, type: null };
+  if (body instanceof ReadableStream) return { stream: body, text: null, type: null };
+  if (typeof body[Symbol.asyncIterator] === 'function') {
+    const it = body[Symbol.asyncIterator]();
+    const stream = new ReadableStream({
+      async pull(c) {
+        const r = await it.next();
+        if (r.done) c.close();
+        else c.enqueue(toBytes(r.value));
+      },
+    });
+    return { stream, text: null, type: null };
+  }
+  const text = String(body);
+  return { bytes: encoder.encode(text), text, type: 'text/plain;charset=UTF-8' };
+}
+
+export const bytesStream = (u8) =>
+  new ReadableStream({
+    start(c) {
+      if (u8.length) c.enqueue(u8);
+      c.close();
+    },
+  });
+
+export async function readAll(stream) {
+  if (!stream) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const parts = [];
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const b = toBytes(value);
+    parts.push(b);
+    n += b.length;
+  }
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+class Body {
+  _initBody(body) {
+    const e = extractBody(body);
+    this._stream = e.stream || (e.bytes ? bytesStream(e.bytes) : null);
+    this._text = e.text;
+    this._used = false;
+    return e.type;
+  }
+  get body() {
+    return this._stream;
+  }
+  get bodyUsed() {
+    return this._used;
+  }
+  async _consume() {
+    if (this._used) throw new TypeError('Body has already been consumed');
+    this._used = true;
+    return readAll(this._stream);
+  }
+  async arrayBuffer() {
+    const b = await this._consume();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  }
+  async bytes() {
+    return this._consume();
+  }
+  async text() {
+    return new TextDecoder().decode(await this._consume());
+  }
+  async json() {
+    return JSONparse(await this.text());
+  }
+  async blob() {
+    const type = (this.headers && this.headers.get('content-type')) || '';
+    return new Blob([await this._consume()], { type });
+  }
+  async formData() {
+    throw new TypeError('Body.formData() is not supported in Roku isolates');
+  }
+}
+
+function teeInto(src, dst) {
+  if (!src._stream) return;
+  const [a, b] = src._stream.tee();
+  src._stream = a;
+  dst._stream = b;
+}
+
+export class Request extends Body {
+  constructor(input, init = {}) {
+    super();
+    const base = input instanceof Request ? input : null;
+    this.url = base ? base.url : new URL(String(input)).href;
+    this.method = String(init.method || (base && base.method) || 'GET').toUpperCase();
+    this.headers = new Headers(init.headers || (base && base.headers));
+    this.signal = init.signal || (base && base.signal) || new AbortController().signal;
+    this.redirect = init.redirect || (base && base.redirect) || 'follow';
+    this.credentials = 'omit';
+    this.cache = 'no-store';
+    this.mode = 'cors';
+    const body = init.body !== undefined ? init.body : null;
+    if (body != null && (this.method === 'GET' || this.method === 'HEAD')) {
+      throw new TypeError('Request with GET/HEAD method cannot have body');
+    }
+    if (body == null && base) {
+      this._stream = base._stream;
+      this._text = base._text;
+      this._used = false;
+    } else {
+      const t = this._initBody(body);
+      if (t && !this.headers.has('content-type')) this.headers.set('content-type', t);
+    }
+  }
+  clone() {
+    const r = new Request(this, {});
+    teeInto(this, r);
+    return r;
+  }
+  get [Symbol.toStringTag]() {
+    return 'Request';
+  }
+}
+
+export class Response extends Body {
+  constructor(body = null, init = {}) {
+    super();
+    this.status = init.status === undefined ? 200 : init.status | 0;
+    if (this.status < 200 || this.status > 599) throw new RangeError(`Invalid status ${this.status}`);
+    this.statusText = init.statusText === undefined ? '' : String(init.statusText);
+    this.headers = new Headers(init.headers);
+    this.type = 'default';
+    this.url = init.url || '';
+    this.redirected = !!init.redirected;
+    const t = this._initBody(body);
+    if (t && !this.headers.has('content-type')) this.headers.set('content-type', t);
+  }
+  get ok() {
+    return this.status >= 200 && this.status < 300;
+  }
+  clone() {
+    if (this._used) throw new TypeError('Body has already been consumed');
+    const r = new Response(null, this);
+    r.url = this.url;
+    teeInto(this, r);
+    return r;
+  }
+  static json(data, init = {}) {
+    const headers = new Headers(init.headers);
+    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+    return new Response(JSONstringify(data), { ...init, headers });
+  }
+  static error() {
+    const r = new Response(null, { status: 200 });
+    r.status = 0;
+    r.type = 'error';
+    return r;
+  }
+  static redirect(url, status = 302) {
+    return new Response(null, { status, headers: { location: new URL(url).href } });
+  }
+  get [Symbol.toStringTag]() {
+    return 'Response';
+  }
+}

@@ -1,0 +1,114 @@
+// The runner bridge. The runner hands two isolated-vm References to __roku_boot; they are captured here and
+// never reachable from plugin code. Every value crossing them is a string or a number.
+
+/** Intrinsics captured before plugin code runs, so a plugin patching them cannot confuse the prelude. */
+export const JSONparse = JSON.parse;
+export const JSONstringify = JSON.stringify;
+
+let capRef = null;
+let syncRef = null;
+let maxCapBytes = 8 * 1024 * 1024;
+
+/** The runner call id of the call whose synchronous part is executing (0 outside of calls). */
+export const callScope = { current: 0 };
+
+export function installBridge(cap, sync, maxBytes) {
+  capRef = cap;
+  syncRef = sync;
+  maxCapBytes = maxBytes;
+}
+
+/** True when the UTF-8 encoding of `s` is longer than `max` bytes (counts only when it has to). */
+export function exceedsUtf8(s, max) {
+  if (s.length > max) return true;
+  if (s.length * 3 <= max) return false;
+  return utf8ByteLength(s) > max;
+}
+
+export function utf8ByteLength(s) {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+const errorResponse = (code, message) => JSONstringify({ ok: false, error: { code, message } });
+
+// Requests waiting on the host, counted before a request leaves the isolate: each one is copied into the
+// shared runner, which the plugin's own memory limit does not cover. The runner enforces the same caps again.
+const MAX_PENDING_REQUESTS = 256;
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
+const pending = { count: 0, bytes: 0 };
+
+/**
+ * Sends a CapabilityRequest JSON to the runner and resolves with the CapabilityResponse JSON. Never rejects:
+ * failures come back as `{ ok: false, error }` responses.
+ * `callId` (optional) is the CallRequest.callId string of the call making the request; it lets the runner
+ * attribute requests made after an `await` when several calls of the plugin run concurrently.
+ */
+export function capJson(requestJson, callId) {
+  if (typeof requestJson !== 'string') {
+    return Promise.resolve(
+      errorResponse('ROKU_CAPABILITY_BAD_REQUEST', 'capability request must be a JSON string'),
+    );
+  }
+  if (exceedsUtf8(requestJson, maxCapBytes)) {
+    return Promise.resolve(
+      errorResponse('ROKU_CAPABILITY_LIMIT', `capability request exceeds ${maxCapBytes} bytes`),
+    );
+  }
+  const bytes = requestJson.length;
+  if (pending.count >= MAX_PENDING_REQUESTS || pending.bytes + bytes > MAX_PENDING_BYTES) {
+    return Promise.resolve(
+      errorResponse(
+        'ROKU_CAPABILITY_LIMIT',
+        `too many capability requests in flight (${pending.count}, ${pending.bytes} bytes)`,
+      ),
+    );
+  }
+  pending.count += 1;
+  pending.bytes += bytes;
+  const settle = () => {
+    pending.count -= 1;
+    pending.bytes -= bytes;
+  };
+  const hint = typeof callId === 'string' ? callId : '';
+  return capRef.apply(undefined, [requestJson, hint, callScope.current], { result: { promise: true } }).then(
+    (r) => {
+      settle();
+      return typeof r === 'string' ? r : errorResponse('ROKU_CAPABILITY_FAILED', 'bad runner reply');
+    },
+    (e) => {
+      settle();
+      return errorResponse('ROKU_CAPABILITY_FAILED', String((e && e.message) || e));
+    },
+  );
+}
+
+/** A Roku error raised inside the isolate from a capability failure; matched by `code`. */
+export class CapabilityError extends Error {
+  constructor(error) {
+    super((error && error.message) || 'capability failed');
+    this.name = 'CapabilityError';
+    this.code = (error && error.code) || 'ROKU_CAPABILITY_FAILED';
+  }
+}
+
+/** Calls a capability op with an args object; resolves with its value or rejects with CapabilityError. */
+export async function cap(op, args) {
+  const r = JSONparse(await capJson(JSONstringify({ op, args })));
+  if (!r || r.ok !== true) throw new CapabilityError(r && r.error);
+  return r.value;
+}
+
+/** Synchronous runner services (timers, random bytes). Returns the runner's string reply. */
+export function hostSync(op, a, b, c) {
+  return syncRef.applySync(undefined, [op, a, b, c]);
+}

@@ -1,0 +1,143 @@
+// The trusted entry the runner calls. It is captured before any plugin code runs, and it guarantees that
+// only a string crosses back: 'R' + the plugin's JSON, or 'E' + a WireError JSON for sandbox-level problems
+// (bad or oversized output). Everything that touches plugin values (getters, Proxies, thenables) runs here,
+// inside the isolate, under the runner's CPU timeout or watchdog; nothing plugin-owned is returned or thrown.
+import { JSONparse, JSONstringify, callScope, exceedsUtf8 } from './bridge.js';
+import { fireTimer } from './timers.js';
+
+const G = globalThis;
+const ReflectApply = Reflect.apply;
+const StringSlice = String.prototype.slice;
+const slice = (s, n) => ReflectApply(StringSlice, s, [0, n]);
+const isArray = Array.isArray;
+
+const MAX_ERROR_CODE = 200;
+const MAX_ERROR_MESSAGE = 8192;
+
+const sandboxError = (code, message, details) =>
+  `E${JSONstringify(details === undefined ? { code, message } : { code, message, details })}`;
+
+function readAbi(method) {
+  const abi = G.__roku_abi;
+  if (abi === null || (typeof abi !== 'object' && typeof abi !== 'function')) return null;
+  const fn = abi[method];
+  return typeof fn === 'function' ? { abi, fn } : null;
+}
+
+/** A thrown value read defensively: its string `code` (default PLUGIN_ERROR) and `message`. */
+function errorFields(e) {
+  let code = 'PLUGIN_ERROR';
+  let message = 'the plugin threw a value that is not an Error';
+  try {
+    if (typeof e === 'string') message = e;
+    else if (e !== null && (typeof e === 'object' || typeof e === 'function')) {
+      const c = e.code;
+      if (typeof c === 'string' && c !== '') code = c;
+      const m = e.message;
+      if (typeof m === 'string') message = m;
+    }
+  } catch {
+    message = 'the plugin threw an error whose properties cannot be read';
+  }
+  return { code: slice(code, MAX_ERROR_CODE), message: slice(message, MAX_ERROR_MESSAGE) };
+}
+
+const pluginError = (e) => `R${JSONstringify({ ok: false, error: errorFields(e) })}`;
+
+function isCallResponse(r) {
+  if (r === null || typeof r !== 'object' || isArray(r)) return false;
+  if (r.ok === true) return 'value' in r;
+  if (r.ok !== false) return false;
+  const e = r.error;
+  return e !== null && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string';
+}
+
+function checkOutput(out, maxBytes, what, validate) {
+  if (typeof out !== 'string') {
+    return sandboxError(
+      'ROKU_SANDBOX_BAD_OUTPUT',
+      `${what} must produce a JSON string, not ${out === null ? 'null' : typeof out}`,
+    );
+  }
+  if (exceedsUtf8(out, maxBytes)) {
+    return sandboxError('ROKU_SANDBOX_OUTPUT_TOO_LARGE', `${what} produced more than ${maxBytes} bytes`, {
+      limitBytes: maxBytes,
+    });
+  }
+  let parsed;
+  try {
+    parsed = JSONparse(out);
+  } catch {
+    return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', `${what} produced a string that is not JSON`);
+  }
+  if (!validate(parsed))
+    return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', `${what} produced JSON of the wrong shape`);
+  return `R${out}`;
+}
+
+function describe(maxBytes) {
+  let out;
+  try {
+    const m = readAbi('describe');
+    if (m === null)
+      return sandboxError(
+        'ROKU_SANDBOX_LOAD_FAILED',
+        'the bundle did not set globalThis.__roku_abi.describe',
+      );
+    out = ReflectApply(m.fn, m.abi, []);
+  } catch (e) {
+    return sandboxError('ROKU_SANDBOX_LOAD_FAILED', `describe() threw: ${errorFields(e).message}`);
+  }
+  return checkOutput(out, maxBytes, 'describe()', (d) => d !== null && typeof d === 'object' && !isArray(d));
+}
+
+async function call(id, requestJson, maxBytes) {
+  let pending;
+  // caps requested during the synchronous part of the call are attributed to it (see bridge.js)
+  callScope.current = id;
+  try {
+    const m = readAbi('call');
+    if (m === null)
+      return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'the plugin has no globalThis.__roku_abi.call');
+    pending = ReflectApply(m.fn, m.abi, [requestJson]);
+  } catch (e) {
+    return pluginError(e);
+  } finally {
+    callScope.current = 0;
+  }
+  let out;
+  try {
+    out = await pending;
+  } catch (e) {
+    return pluginError(e);
+  }
+  return checkOutput(out, maxBytes, 'call()', isCallResponse);
+}
+
+function reportTimerError(e) {
+  const { message } = errorFields(e);
+  try {
+    G.console.error(`uncaught error in a timer callback: ${message}`);
+  } catch {
+    // console replaced by the plugin; nothing else to report to
+  }
+}
+
+/**
+ * entry('describe', maxBytes) -> string
+ * entry('call', runnerCallId, requestJson, maxBytes) -> Promise<string>
+ * entry('timer', timerId) -> ''
+ */
+export function entry(kind, a, b, c) {
+  try {
+    if (kind === 'call') return call(a, b, c);
+    if (kind === 'describe') return describe(a);
+    if (kind === 'timer') {
+      fireTimer(a, reportTimerError);
+      return '';
+    }
+  } catch (e) {
+    return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', `entry failed: ${errorFields(e).message}`);
+  }
+  return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'unknown entry kind');
+}

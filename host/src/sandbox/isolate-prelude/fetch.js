@@ -1,0 +1,125 @@
+// fetch on the fetch.start / fetch.read / fetch.cancel capabilities. Request bodies are buffered; response
+// bodies stream: each pull of the ReadableStream asks the host for the next chunk, so back-pressure reaches
+// the host. Aborting the signal (or cancelling the body) sends fetch.cancel.
+import { ReadableStream } from 'web-streams-polyfill';
+import { cap } from './bridge.js';
+import { b64ToBytes, bytesToB64 } from './base64.js';
+import { Request, Response, readAll } from './body.js';
+
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+function networkError(message, cause) {
+  return new TypeError(message, { cause });
+}
+
+export async function fetch(input, init) {
+  const req = new Request(input, init);
+  const signal = req.signal;
+  if (signal.aborted) throw signal.reason;
+
+  let body = null;
+  let bodyEncoding = 'utf8';
+  if (req._text != null) body = req._text;
+  else if (req._stream) {
+    body = bytesToB64(await readAll(req._stream));
+    bodyEncoding = 'base64';
+  }
+
+  let streamId = null;
+  let finished = false;
+  let controller = null;
+  const cancelHost = () => {
+    // before fetch.start resolved there is nothing to cancel yet; the start path handles that case
+    if (finished || streamId === null) return;
+    finished = true;
+    cap('fetch.cancel', { streamId }).catch(() => undefined);
+  };
+  const onAbort = () => {
+    cancelHost();
+    if (controller) {
+      try {
+        controller.error(signal.reason);
+      } catch {
+        // the stream is already closed or errored
+      }
+    }
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const settle = () => {
+    finished = true;
+    signal.removeEventListener('abort', onAbort);
+  };
+
+  const started = cap('fetch.start', {
+    url: req.url,
+    method: req.method,
+    headers: [...req.headers],
+    body,
+    bodyEncoding,
+  });
+  let meta;
+  try {
+    meta = await new Promise((resolve, reject) => {
+      started.then(resolve, reject);
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+  } catch (e) {
+    settle();
+    if (signal.aborted) {
+      // the host may still open the stream after the abort: cancel it once it exists
+      started.then((m) => cap('fetch.cancel', { streamId: m.streamId })).catch(() => undefined);
+      throw signal.reason;
+    }
+    throw networkError('fetch failed', e);
+  }
+  streamId = meta.streamId;
+  if (signal.aborted) {
+    cancelHost();
+    throw signal.reason;
+  }
+
+  let stream = null;
+  if (req.method === 'HEAD' || NULL_BODY_STATUS.has(meta.status)) {
+    cancelHost();
+    settle();
+  } else {
+    stream = new ReadableStream(
+      {
+        start(c) {
+          controller = c;
+        },
+        async pull(c) {
+          let r;
+          try {
+            r = await cap('fetch.read', { streamId });
+          } catch (e) {
+            settle();
+            if (signal.aborted) throw signal.reason;
+            throw networkError('network error while reading the response body', e);
+          }
+          if (r.done) {
+            settle();
+            c.close();
+            return;
+          }
+          if (r.chunk) c.enqueue(b64ToBytes(r.chunk));
+        },
+        cancel() {
+          cancelHost();
+          signal.removeEventListener('abort', onAbort);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+  const res = new Response(null, {
+    status: meta.status,
+    statusText: meta.statusText,
+    headers: meta.headers,
+    url: meta.url,
+    redirected: meta.redirected,
+  });
+  res._stream = stream;
+  return res;
+}

@@ -1,0 +1,91 @@
+// The prelude's root: web platform globals for plugin code plus the one-shot __roku_boot. See README.md.
+import 'core-js/actual/url';
+import 'core-js/actual/url-search-params';
+import { TextEncoder, TextDecoder } from '@exodus/bytes/encoding-lite.js';
+import * as WebStreams from 'web-streams-polyfill';
+import structuredCloneImpl from '@ungap/structured-clone';
+import { EventTarget, Event } from 'event-target-shim';
+import { capJson, installBridge } from './bridge.js';
+import { atob, btoa } from './base64.js';
+import { DOMException } from './dom-exception.js';
+import { AbortController, AbortSignal } from './abort.js';
+import { setTimeout, setInterval, clearTimeout } from './timers.js';
+import { crypto } from './crypto.js';
+import { console } from './console.js';
+import { Headers } from './headers.js';
+import { Blob, File, FormData, Request, Response } from './body.js';
+import { fetch } from './fetch.js';
+import { entry } from './entry.js';
+
+const G = globalThis;
+const def = (name, value) =>
+  Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+
+const STREAM_CLASSES = [
+  'ReadableStream',
+  'WritableStream',
+  'TransformStream',
+  'ByteLengthQueuingStrategy',
+  'CountQueuingStrategy',
+  'ReadableStreamDefaultReader',
+  'ReadableStreamBYOBReader',
+  'ReadableStreamBYOBRequest',
+  'ReadableByteStreamController',
+  'ReadableStreamDefaultController',
+  'WritableStreamDefaultWriter',
+  'WritableStreamDefaultController',
+  'TransformStreamDefaultController',
+];
+for (const k of STREAM_CLASSES) if (WebStreams[k]) def(k, WebStreams[k]);
+def('TextEncoder', TextEncoder);
+def('TextDecoder', TextDecoder);
+def('structuredClone', (value, options) => structuredCloneImpl(value, options));
+def('EventTarget', EventTarget);
+def('Event', Event);
+def('DOMException', DOMException);
+def('AbortController', AbortController);
+def('AbortSignal', AbortSignal);
+def('setTimeout', setTimeout);
+def('setInterval', setInterval);
+def('clearTimeout', clearTimeout);
+def('clearInterval', clearTimeout);
+def('queueMicrotask', (fn) => {
+  if (typeof fn !== 'function') throw new TypeError('The callback must be a function');
+  Promise.resolve()
+    .then(fn)
+    .catch((e) => console.error('uncaught error in a microtask:', e));
+});
+def('atob', atob);
+def('btoa', btoa);
+def('crypto', crypto);
+def('console', console);
+const timeOrigin = Date.now();
+def('performance', Object.freeze({ now: () => Date.now() - timeOrigin, timeOrigin }));
+def('Blob', Blob);
+def('File', File);
+def('FormData', FormData);
+def('Headers', Headers);
+def('Request', Request);
+def('Response', Response);
+def('fetch', fetch);
+def('self', G);
+
+/**
+ * Called once by the runner, before the plugin bundle: wires the bridge, defines the frozen __roku_host,
+ * removes the globals plugins must not have, and hands back the trusted entry.
+ */
+def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly) => {
+  delete G.__roku_boot;
+  installBridge(capRef, syncRef, maxCapBytes);
+  Object.defineProperty(G, '__roku_host', {
+    value: Object.freeze({ cap: (requestJson, callId) => capJson(requestJson, callId) }),
+    writable: false,
+    configurable: false,
+    enumerable: false,
+  });
+  // No V8 flag hides these; shared memory would also give plugins a high-resolution timer.
+  delete G.SharedArrayBuffer;
+  delete G.Atomics;
+  if (!webAssembly) delete G.WebAssembly;
+  return entry;
+});

@@ -1,0 +1,31 @@
+import type { PluginManifest } from '@roku/schemas';
+import type { RunnerLimits } from './protocol.js';
+
+/** Host ceilings from the `sandbox` section of the host configuration. */
+export interface SandboxCeilings {
+  readonly runnerMemoryMb: number;
+  readonly maxPluginMemoryMb: number;
+  readonly maxCpuMsPerCall: number;
+  readonly maxWallMsPerCall: number;
+  readonly quarantine: { readonly failures: number; readonly windowMs: number };
+}
+
+export const DEFAULT_CEILINGS: SandboxCeilings = {
+  runnerMemoryMb: 1024,
+  maxPluginMemoryMb: 256,
+  maxCpuMsPerCall: 10_000,
+  maxWallMsPerCall: 300_000,
+  quarantine: { failures: 3, windowMs: 600_000 },
+};
+
+/** A plugin's effective limits: what its manifest asks, never above the host's ceilings. */
+export function effectiveLimits(manifest: PluginManifest, ceilings: SandboxCeilings): RunnerLimits {
+  const asked = manifest.limits ?? {};
+  return {
+    memoryMb: Math.min(asked.memoryMb ?? 64, ceilings.maxPluginMemoryMb),
+    cpuMsPerCall: Math.min(asked.cpuMsPerCall ?? 1000, ceilings.maxCpuMsPerCall),
+    wallMsPerCall: Math.min(asked.wallMsPerCall ?? 30_000, ceilings.maxWallMsPerCall),
+    outputBytes: asked.outputBytes ?? 1024 * 1024,
+    concurrency: asked.concurrency ?? 4,
+  };
+}

@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { RokuError, isRokuError } from '@roku/schemas';
+import type { PluginManifest } from '@roku/schemas';
+import type { PluginDescription } from '@roku/schemas';
+import type { EngineKind, ResultMessage, RunnerLimits } from './protocol.js';
+import type { PlainJson } from './safe-json.js';
+import { parseSandboxJson } from './safe-json.js';
+import type { ToolValidators } from './tool-schemas.js';
+import { firstSchemaError } from './tool-schemas.js';
+
+/** Largest call input, serialized. */
+export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+
+/** What the host answers capability requests with; one per loaded plugin. */
+export interface CapabilityHandler {
+  handle(requestJson: string, scope: CallScope): Promise<string>;
+  endCall(callId: string): void;
+  close(): Promise<void>;
+}
+
+export interface CallScope {
+  readonly callId: string;
+  readonly signal?: AbortSignal;
+  readonly emit?: (event: unknown) => void;
+}
+
+export interface CallOptions {
+  /** The plugin's settings (validated against its configSchema by the caller). */
+  readonly config?: unknown;
+  readonly signal?: AbortSignal;
+  /** Receives what the plugin emits during the call (e.g. streamed text deltas). */
+  readonly onEvent?: (event: unknown) => void;
+}
+
+/** A loaded plugin version in its sandbox. The same interface for both engines. */
+export interface Sandbox {
+  readonly pluginKey: string;
+  readonly manifest: PluginManifest;
+  readonly engine: EngineKind;
+  readonly description: PluginDescription;
+  readonly limits: RunnerLimits;
+  /** Calls currently running. */
+  readonly inFlight: number;
+  /**
+   * Calls an operation (`tool:<name>`, `provider:<name>:chat`, …) and resolves to the plugin's value as
+   * null-prototype JSON.
+   *
+   * @throws ROKU_PLUGIN_FAILED, ROKU_SANDBOX_TIMEOUT, ROKU_SANDBOX_OOM, ROKU_SANDBOX_CRASHED,
+   *   ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_BAD_OUTPUT, ROKU_SANDBOX_BUSY, ROKU_SANDBOX_QUARANTINED,
+   *   ROKU_TOOL_OUTPUT_INVALID, ROKU_CAPABILITY_BAD_REQUEST (tool input fails its schema)
+   */
+  call(op: string, input: unknown, options?: CallOptions): Promise<PlainJson>;
+  dispose(): Promise<void>;
+}
+
+/** What a loaded sandbox needs from its manager. */
+export interface SandboxHost {
+  /** Makes sure the plugin is loaded in a live runner; loads it again after a runner restart or dispose. */
+  ensureLoaded(sandbox: LoadedSandbox): Promise<void>;
+  /** Sends the call to the runner; the scope is registered for capability requests during the call. */
+  send(sandbox: LoadedSandbox, request: string, scope: CallScope): Promise<ResultMessage>;
+  /** Records a failure (metrics, quarantine) and returns the error to throw. */
+  failed(sandbox: LoadedSandbox, op: string, error: RokuError): RokuError;
+  /** Throws ROKU_SANDBOX_QUARANTINED if the plugin is quarantined. */
+  checkQuarantine(manifest: PluginManifest): void;
+  succeeded(sandbox: LoadedSandbox, op: string, millis: number, cpuMs: number | undefined): void;
+  unload(sandbox: LoadedSandbox): Promise<void>;
+}
+
+export class LoadedSandbox implements Sandbox {
+  readonly engine: EngineKind;
+  description: PluginDescription = {
+    abi: 1,
+    tools: [],
+    providers: [],
+    memorySlot: null,
+    contextEngine: null,
+    subagentRuntimes: [],
+  };
+  /** Runner generation the plugin was last loaded into; -1 before the first load. */
+  generation = -1;
+  disposed = true;
+  #inFlight = 0;
+
+  constructor(
+    readonly pluginKey: string,
+    readonly manifest: PluginManifest,
+    readonly limits: RunnerLimits,
+    readonly entryPath: string,
+    readonly entryHash: string,
+    readonly handler: CapabilityHandler,
+    readonly validators: ReadonlyMap<string, ToolValidators>,
+    readonly host: SandboxHost,
+  ) {
+    this.engine = manifest.runtime.type;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Why `op` is not something this plugin declares, or undefined when it is. */
+  #unknownOp(op: string): string | undefined {
+    const c = this.manifest.contributes;
+    const [kind = '', name = '', method] = op.split(':');
+    const declared = (list: readonly { name: string }[] | undefined): string[] =>
+      (list ?? []).map((i) => i.name);
+    switch (kind) {
+      case 'tool':
+        return declared(c.tools).includes(name) && method === undefined
+          ? undefined
+          : `no tool '${name}' (tools: ${declared(c.tools).join(', ') || 'none'})`;
+      case 'provider':
+        return declared(c.providers).includes(name) && method === 'chat'
+          ? undefined
+          : `no provider operation '${op}'`;
+      case 'subagent':
+        return declared(c.subagentRuntimes).includes(name) && method === 'run'
+          ? undefined
+          : `no subagent runtime '${name}'`;
+      case 'memory':
+        return c.memorySlot !== undefined && ['recall', 'write', 'forget', 'list'].includes(name)
+          ? undefined
+          : `no memory operation '${op}'`;
+      case 'context':
+        return c.contextEngine !== undefined && ['beforeRequest', 'compact'].includes(name)
+          ? undefined
+          : `no context-engine hook '${op}'`;
+      default:
+        return `unknown operation '${op}'`;
+    }
+  }
+
+  async call(op: string, input: unknown, options: CallOptions = {}): Promise<PlainJson> {
+    const { manifest } = this;
+    const unknown = this.#unknownOp(op);
+    if (unknown !== undefined) {
+      throw new RokuError('ROKU_SANDBOX_UNKNOWN_OP', `${manifest.id}@${manifest.version}: ${unknown}`, {
+        details: { pluginId: manifest.id, op },
+      });
+    }
+    this.host.checkQuarantine(manifest);
+    const tool = op.startsWith('tool:') ? this.validators.get(op.slice(5)) : undefined;
+    if (tool?.input !== undefined && !tool.input(input)) {
+      throw new RokuError(
+        'ROKU_CAPABILITY_BAD_REQUEST',
+        `${manifest.id} ${op}: input does not match the tool's inputSchema: ${firstSchemaError(tool.input)}`,
+      );
+    }
+    if (this.#inFlight >= this.limits.concurrency) {
+      throw this.host.failed(
+        this,
+        op,
+        new RokuError(
+          'ROKU_SANDBOX_BUSY',
+          `already running ${this.#inFlight} calls (limit ${this.limits.concurrency})`,
+        ),
+      );
+    }
+    const callId = randomUUID();
+    const request = JSON.stringify({ op, input, config: options.config ?? null, callId });
+    if (Buffer.byteLength(request) > MAX_INPUT_BYTES) {
+      throw new RokuError(
+        'ROKU_CAPABILITY_LIMIT',
+        `${manifest.id} ${op}: input exceeds ${MAX_INPUT_BYTES} bytes`,
+      );
+    }
+    this.#inFlight += 1;
+    const started = performance.now();
+    try {
+      await this.host.ensureLoaded(this);
+      let result: ResultMessage;
+      try {
+        result = await this.host.send(this, request, {
+          callId,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.onEvent === undefined ? {} : { emit: options.onEvent }),
+        });
+      } catch (err) {
+        const wire = isRokuError(err) ? err : { code: 'ROKU_SANDBOX_CRASHED', message: String(err) };
+        throw this.host.failed(
+          this,
+          op,
+          new RokuError(wire.code, wire.message, wire.details === undefined ? {} : { details: wire.details }),
+        );
+      }
+      if (!result.ok) {
+        const wire = result.error ?? { code: 'ROKU_SANDBOX_CRASHED', message: 'the runner gave no error' };
+        throw this.host.failed(
+          this,
+          op,
+          new RokuError(wire.code, wire.message, wire.details === undefined ? {} : { details: wire.details }),
+        );
+      }
+      const value = this.#unwrap(op, result.response);
+      if (tool?.output !== undefined && !tool.output(value)) {
+        throw this.host.failed(
+          this,
+          op,
+          new RokuError(
+            'ROKU_TOOL_OUTPUT_INVALID',
+            `result does not match the tool's outputSchema: ${firstSchemaError(tool.output)}`,
+          ),
+        );
+      }
+      this.host.succeeded(this, op, performance.now() - started, result.cpuMs);
+      return value;
+    } finally {
+      this.#inFlight -= 1;
+      this.handler.endCall(callId);
+    }
+  }
+
+  /** Parses the plugin's CallResponse; a plugin's own error becomes ROKU_PLUGIN_FAILED with its code. */
+  #unwrap(op: string, response: string | undefined): PlainJson {
+    let parsed: PlainJson;
+    try {
+      parsed = parseSandboxJson(response, this.limits.outputBytes, 'result');
+    } catch (err) {
+      throw this.host.failed(this, op, err as RokuError);
+    }
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      Array.isArray(parsed) ||
+      typeof parsed.ok !== 'boolean'
+    ) {
+      throw this.host.failed(
+        this,
+        op,
+        new RokuError('ROKU_SANDBOX_BAD_OUTPUT', 'result is not a CallResponse object'),
+      );
+    }
+    if (parsed.ok) return parsed.value ?? null;
+    const error = parsed.error;
+    const pluginCode =
+      typeof error === 'object' && error !== null && !Array.isArray(error) && typeof error.code === 'string'
+        ? error.code
+        : 'PLUGIN_ERROR';
+    const message =
+      typeof error === 'object' &&
+      error !== null &&
+      !Array.isArray(error) &&
+      typeof error.message === 'string'
+        ? error.message
+        : 'plugin error';
+    throw this.host.failed(
+      this,
+      op,
+      new RokuError('ROKU_PLUGIN_FAILED', message.slice(0, 4096), {
+        details: { pluginCode: pluginCode.slice(0, 128) },
+      }),
+    );
+  }
+
+  dispose(): Promise<void> {
+    return this.host.unload(this);
+  }
+}

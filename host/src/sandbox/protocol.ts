@@ -1,0 +1,132 @@
+/**
+ * Messages between the host (supervisor) and a sandbox runner child process, sent over Node IPC as JSON.
+ * Plugin values inside them are always JSON *strings* produced inside the sandbox, never objects, so that
+ * nothing a plugin controls is structured-copied or parsed without a byte cap.
+ */
+
+export type EngineKind = 'isolate' | 'wasm';
+
+/** Limits the runner enforces per plugin (already clamped by host ceilings). */
+export interface RunnerLimits {
+  readonly memoryMb: number;
+  readonly cpuMsPerCall: number;
+  readonly wallMsPerCall: number;
+  readonly outputBytes: number;
+  readonly concurrency: number;
+}
+
+export interface LoadMessage {
+  readonly t: 'load';
+  /** Unique per loaded plugin version: `<id>@<version>#<n>`. */
+  readonly pluginKey: string;
+  readonly engine: EngineKind;
+  /** Absolute path of the entry file (bundle or .wasm); the runner reads it itself. */
+  readonly entryPath: string;
+  readonly limits: RunnerLimits;
+  /** isolate only: keep the WebAssembly global. */
+  readonly webAssembly: boolean;
+  /** isolate only: a V8 code cache produced by an earlier load of the same bytes (base64). */
+  readonly codeCache?: string;
+}
+
+export interface CallMessage {
+  readonly t: 'call';
+  readonly id: number;
+  readonly pluginKey: string;
+  /** JSON of the plugin-api `CallRequest`. */
+  readonly request: string;
+}
+
+export interface UnloadMessage {
+  readonly t: 'unload';
+  readonly pluginKey: string;
+}
+
+/** Reply to a capability request the runner forwarded. `response` is JSON of a `CapabilityResponse`. */
+export interface CapabilityReplyMessage {
+  readonly t: 'cap-reply';
+  readonly capId: number;
+  readonly response: string;
+}
+
+/** Cancels a call (its caller gave up or the host is shutting down). */
+export interface CancelMessage {
+  readonly t: 'cancel';
+  readonly id: number;
+}
+
+export interface StatsRequestMessage {
+  readonly t: 'stats';
+}
+
+export type HostToRunner =
+  LoadMessage | CallMessage | UnloadMessage | CapabilityReplyMessage | CancelMessage | StatsRequestMessage;
+
+/** A typed error as the runner reports it. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface ReadyMessage {
+  readonly t: 'ready';
+  readonly pid: number;
+}
+
+export interface LoadedMessage {
+  readonly t: 'loaded';
+  readonly pluginKey: string;
+  readonly ok: boolean;
+  /** JSON of the plugin-api `PluginDescription` (when ok). */
+  readonly description?: string;
+  /** A fresh V8 code cache to keep for the next load (isolate, base64). */
+  readonly codeCache?: string;
+  readonly loadMs?: number;
+  readonly error?: WireError;
+}
+
+export interface ResultMessage {
+  readonly t: 'result';
+  readonly id: number;
+  readonly ok: boolean;
+  /** JSON of the plugin-api `CallResponse`, at most `outputBytes` long (when ok). */
+  readonly response?: string;
+  /** A sandbox-level failure: ROKU_SANDBOX_TIMEOUT, ROKU_SANDBOX_OOM, ROKU_SANDBOX_OUTPUT_TOO_LARGE, … */
+  readonly error?: WireError;
+  /** CPU time the call used, in milliseconds (isolate: from isolate.cpuTime). */
+  readonly cpuMs?: number;
+}
+
+/** A capability request made by a plugin during call `callId`; `request` is JSON of a `CapabilityRequest`. */
+export interface CapabilityMessage {
+  readonly t: 'cap';
+  readonly capId: number;
+  readonly pluginKey: string;
+  /** The runner call id during which the request was made; undefined during load. */
+  readonly callId?: number;
+  readonly request: string;
+}
+
+/** A plugin's sandbox was torn down (isolate disposed after OOM or watchdog); it must be loaded again. */
+export interface DisposedMessage {
+  readonly t: 'disposed';
+  readonly pluginKey: string;
+  readonly reason: WireError;
+}
+
+export interface StatsMessage {
+  readonly t: 'stats';
+  readonly rssBytes: number;
+  readonly plugins: readonly {
+    readonly pluginKey: string;
+    readonly heapBytes: number;
+    readonly cpuMs: number;
+  }[];
+}
+
+export type RunnerToHost =
+  ReadyMessage | LoadedMessage | ResultMessage | CapabilityMessage | DisposedMessage | StatsMessage;
+
+/** Largest capability request or reply, in bytes of JSON; larger ones are refused on either side. */
+export const MAX_CAPABILITY_MESSAGE_BYTES = 8 * 1024 * 1024;

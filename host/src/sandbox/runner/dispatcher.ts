@@ -1,0 +1,181 @@
+/**
+ * The runner's message handling, independent of the process plumbing in main.ts: routes host messages to
+ * the engine that owns each plugin and turns engine outcomes into protocol messages. Nothing a plugin does
+ * may throw out of here; every load gets one `loaded`, every call one `result`.
+ */
+import type {
+  CallMessage,
+  EngineKind,
+  HostToRunner,
+  LoadMessage,
+  RunnerToHost,
+  StatsMessage,
+  WireError,
+} from '../protocol.js';
+import { CapabilityClient } from './capability-client.js';
+import { toWireError, wireError } from './engine.js';
+import type { Engine, EngineDeps, PluginStats } from './engine.js';
+
+/** How many disposed plugin keys are remembered to explain later calls to them. */
+const MAX_TOMBSTONES = 1000;
+
+export type EngineFactory = (deps: EngineDeps) => Engine;
+
+export interface DispatcherOptions {
+  readonly send: (msg: RunnerToHost) => void;
+  readonly engines: Readonly<Record<EngineKind, EngineFactory>>;
+}
+
+export class Dispatcher {
+  readonly #send: (msg: RunnerToHost) => void;
+  readonly #factories: Readonly<Record<EngineKind, EngineFactory>>;
+  readonly #engines = new Map<EngineKind, Engine>();
+  readonly #caps: CapabilityClient;
+  readonly #deps: EngineDeps;
+  /** Which engine holds each loaded plugin, and each in-flight call (for cancel). */
+  readonly #owners = new Map<string, Engine>();
+  readonly #calls = new Map<number, Engine>();
+  /** Why recently disposed plugins went away, until they are loaded again. */
+  readonly #tombstones = new Map<string, WireError>();
+
+  constructor(options: DispatcherOptions) {
+    this.#send = options.send;
+    this.#factories = options.engines;
+    this.#caps = new CapabilityClient(options.send);
+    this.#deps = {
+      requestCapability: (pluginKey, callId, requestJson) =>
+        this.#caps.request(pluginKey, callId, requestJson),
+      onDisposed: (pluginKey, reason) => {
+        this.#owners.delete(pluginKey);
+        this.#remember(pluginKey, reason);
+        this.#caps.dropPlugin(pluginKey);
+        this.#send({ t: 'disposed', pluginKey, reason });
+      },
+    };
+  }
+
+  /** Handles one message from the host; malformed messages are ignored (the host is trusted, not the wire). */
+  handle(msg: HostToRunner): void {
+    switch (msg.t) {
+      case 'load':
+        void this.#load(msg);
+        return;
+      case 'call':
+        void this.#call(msg);
+        return;
+      case 'unload': {
+        const engine = this.#owners.get(msg.pluginKey);
+        this.#owners.delete(msg.pluginKey);
+        this.#tombstones.delete(msg.pluginKey);
+        engine?.unload(msg.pluginKey);
+        this.#caps.dropPlugin(msg.pluginKey);
+        return;
+      }
+      case 'cap-reply':
+        this.#caps.reply(msg);
+        return;
+      case 'cancel':
+        this.#calls.get(msg.id)?.cancel(msg.id);
+        return;
+      case 'stats':
+        this.#send(this.#stats());
+        return;
+    }
+  }
+
+  async #load(msg: LoadMessage): Promise<void> {
+    try {
+      const previous = this.#owners.get(msg.pluginKey);
+      this.#owners.delete(msg.pluginKey);
+      this.#tombstones.delete(msg.pluginKey);
+      previous?.unload(msg.pluginKey);
+      const engine = this.#engine(msg.engine);
+      const outcome = await engine.load(msg);
+      this.#owners.set(msg.pluginKey, engine);
+      this.#send({
+        t: 'loaded',
+        pluginKey: msg.pluginKey,
+        ok: true,
+        description: outcome.description,
+        loadMs: outcome.loadMs,
+        ...(outcome.codeCache === undefined ? {} : { codeCache: outcome.codeCache }),
+      });
+    } catch (e) {
+      this.#send({
+        t: 'loaded',
+        pluginKey: msg.pluginKey,
+        ok: false,
+        error: toWireError(e, 'ROKU_SANDBOX_LOAD_FAILED'),
+      });
+    }
+  }
+
+  async #call(msg: CallMessage): Promise<void> {
+    const engine = this.#owners.get(msg.pluginKey);
+    if (engine === undefined) {
+      const reason = this.#tombstones.get(msg.pluginKey);
+      const error =
+        reason === undefined
+          ? wireError('ROKU_SANDBOX_UNLOADED', `${msg.pluginKey} is not loaded`, { pluginKey: msg.pluginKey })
+          : wireError(
+              'ROKU_SANDBOX_UNLOADED',
+              `${msg.pluginKey} was disposed (${reason.code}); load it again`,
+              {
+                pluginKey: msg.pluginKey,
+                reason,
+              },
+            );
+      this.#send({ t: 'result', id: msg.id, ok: false, error });
+      return;
+    }
+    this.#calls.set(msg.id, engine);
+    try {
+      const outcome = await engine.call(msg.pluginKey, msg.id, msg.request);
+      this.#send(
+        outcome.ok
+          ? { t: 'result', id: msg.id, ok: true, response: outcome.response, cpuMs: outcome.cpuMs }
+          : {
+              t: 'result',
+              id: msg.id,
+              ok: false,
+              error: outcome.error,
+              ...(outcome.cpuMs === undefined ? {} : { cpuMs: outcome.cpuMs }),
+            },
+      );
+    } catch (e) {
+      // an engine bug, not a plugin fault; still answer the call
+      this.#send({ t: 'result', id: msg.id, ok: false, error: toWireError(e, 'ROKU_SANDBOX_CRASHED') });
+    } finally {
+      this.#calls.delete(msg.id);
+    }
+  }
+
+  #remember(pluginKey: string, reason: WireError): void {
+    this.#tombstones.set(pluginKey, reason);
+    if (this.#tombstones.size > MAX_TOMBSTONES) {
+      const oldest = this.#tombstones.keys().next();
+      if (oldest.done !== true) this.#tombstones.delete(oldest.value);
+    }
+  }
+
+  #engine(kind: EngineKind): Engine {
+    let engine = this.#engines.get(kind);
+    if (engine === undefined) {
+      engine = this.#factories[kind](this.#deps);
+      this.#engines.set(kind, engine);
+    }
+    return engine;
+  }
+
+  #stats(): StatsMessage {
+    const plugins: PluginStats[] = [];
+    for (const engine of this.#engines.values()) {
+      try {
+        plugins.push(...engine.stats());
+      } catch {
+        // stats are best effort
+      }
+    }
+    return { t: 'stats', rssBytes: process.memoryUsage.rss(), plugins };
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The isolated-vm engine: one V8 isolate per loaded plugin (pluginKey), with the web-platform prelude,
+ * the plugin bundle and the trusted entry. See isolate-plugin.ts for what happens per call.
+ */
+import ivm from 'isolated-vm';
+import type { LoadMessage, RunnerLimits, WireError } from '../protocol.js';
+import { isRokuError } from '@roku/schemas';
+import { loadFailed, toWireError, wireError } from './engine.js';
+import type { CallOutcome, Engine, EngineDeps, LoadOutcome, PluginStats } from './engine.js';
+import { IsolatePlugin } from './isolate-plugin.js';
+import { Prelude, compileBundle, readBundle } from './isolate-setup.js';
+import { classifyIsolateFailure } from './entry-result.js';
+import { Watchdog } from './watchdog.js';
+
+/** Top-level bundle code may do more work than one call; it gets at least this much CPU… */
+const MIN_LOAD_CPU_MS = 1000;
+/** …and at least this much wall time, for everything from creating the isolate to describe(). */
+const MIN_LOAD_WALL_MS = 5000;
+
+export interface IsolateEngineOptions {
+  /** The bundled prelude; defaults to dist/sandbox/prelude.js next to the runner. */
+  readonly prelude?: Prelude;
+}
+
+class IsolateEngine implements Engine {
+  readonly #deps: EngineDeps;
+  readonly #prelude: Prelude;
+  readonly #watchdog = new Watchdog();
+  readonly #plugins = new Map<string, IsolatePlugin>();
+
+  constructor(deps: EngineDeps, options: IsolateEngineOptions) {
+    this.#deps = deps;
+    this.#prelude = options.prelude ?? new Prelude();
+  }
+
+  async load(msg: LoadMessage): Promise<LoadOutcome> {
+    const started = performance.now();
+    const { pluginKey, limits } = msg;
+    this.unload(pluginKey);
+    const code = await readBundle(msg.entryPath);
+    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb, onCatastrophicError });
+    const loadCpuMs = Math.max(limits.cpuMsPerCall, MIN_LOAD_CPU_MS);
+    const loadWallMs = Math.max(limits.wallMsPerCall, MIN_LOAD_WALL_MS);
+    let plugin: IsolatePlugin | undefined;
+    let wallExceeded: WireError | undefined;
+    // top-level code that awaits and then spins would otherwise keep describe() queued forever
+    const wallTimer = setTimeout(() => {
+      wallExceeded = wireError('ROKU_SANDBOX_TIMEOUT', `loading took more than ${loadWallMs} ms`, {
+        limit: 'wall',
+        limitMs: loadWallMs,
+      });
+      if (plugin !== undefined) plugin.dispose(wallExceeded, false);
+      else if (!isolate.isDisposed) isolate.dispose();
+    }, loadWallMs);
+    try {
+      const context = await isolate.createContext();
+      await this.#prelude.run(isolate, context);
+      plugin = new IsolatePlugin({
+        pluginKey,
+        limits,
+        isolate,
+        context,
+        deps: this.#deps,
+        watchdog: this.#watchdog,
+        loadCpuMs,
+        onGone: (gone) => {
+          this.#forget(gone);
+        },
+      });
+      await plugin.boot(msg.webAssembly);
+      const bundle = await compileBundle(isolate, code, `plugin:${pluginKey}`, msg.codeCache);
+      await bundle.script.run(context, {
+        timeout: loadCpuMs,
+        release: true,
+      });
+      const described = await plugin.describe();
+      if (!described.ok)
+        throw loadFailed(`${pluginKey}: ${described.error.message}`, { pluginKey, reason: described.error });
+      if (plugin.disposedReason !== undefined)
+        throw loadFailed(`${pluginKey}: ${plugin.disposedReason.message}`, {
+          pluginKey,
+          reason: plugin.disposedReason,
+        });
+      this.#plugins.set(pluginKey, plugin);
+      plugin.markLoaded();
+      return {
+        description: described.json,
+        loadMs: performance.now() - started,
+        ...(bundle.codeCache === undefined ? {} : { codeCache: bundle.codeCache }),
+      };
+    } catch (e) {
+      // a sandbox reason (watchdog, wall timer) explains the rejection better than the rejection itself
+      const reason = plugin?.disposedReason ?? wallExceeded;
+      const failure =
+        reason === undefined
+          ? toLoadFailure(e, isolate, limits, pluginKey)
+          : wireError('ROKU_SANDBOX_LOAD_FAILED', `${pluginKey}: ${reason.message} while loading`, {
+              pluginKey,
+              reason,
+            });
+      if (plugin !== undefined) plugin.dispose(failure, false);
+      else if (!isolate.isDisposed) isolate.dispose();
+      throw loadFailed(failure.message, failure.details);
+    } finally {
+      clearTimeout(wallTimer);
+    }
+  }
+
+  call(pluginKey: string, id: number, requestJson: string): Promise<CallOutcome> {
+    const plugin = this.#plugins.get(pluginKey);
+    if (plugin !== undefined) return plugin.call(id, requestJson);
+    return Promise.resolve({
+      ok: false,
+      error: wireError('ROKU_SANDBOX_UNLOADED', `${pluginKey} is not loaded`, { pluginKey }),
+    });
+  }
+
+  cancel(id: number): boolean {
+    for (const plugin of this.#plugins.values()) if (plugin.cancel(id)) return true;
+    return false;
+  }
+
+  unload(pluginKey: string): boolean {
+    const plugin = this.#plugins.get(pluginKey);
+    if (plugin === undefined) return false;
+    plugin.dispose(wireError('ROKU_SANDBOX_UNLOADED', `${pluginKey} was unloaded`, { pluginKey }), false);
+    return true;
+  }
+
+  stats(): PluginStats[] {
+    return [...this.#plugins.values()].map((p) => p.stats());
+  }
+
+  #forget(plugin: IsolatePlugin): void {
+    if (this.#plugins.get(plugin.pluginKey) === plugin) this.#plugins.delete(plugin.pluginKey);
+  }
+}
+
+/** Creates the isolate engine. */
+export function createIsolateEngine(deps: EngineDeps, options: IsolateEngineOptions = {}): Engine {
+  return new IsolateEngine(deps, options);
+}
+
+/** Why a load failed, keeping the sandbox reason (timeout, OOM) in the details. */
+function toLoadFailure(e: unknown, isolate: ivm.Isolate, limits: RunnerLimits, pluginKey: string): WireError {
+  const known = toWireError(e, 'ROKU_SANDBOX_LOAD_FAILED');
+  if (isRokuError(e)) return known;
+  const failure = classifyIsolateFailure(e, isolate, limits);
+  if (!failure.fatal) {
+    return wireError(
+      'ROKU_SANDBOX_LOAD_FAILED',
+      `${pluginKey}: the bundle failed while loading: ${known.message}`,
+      { pluginKey },
+    );
+  }
+  return wireError('ROKU_SANDBOX_LOAD_FAILED', `${pluginKey}: ${failure.error.message} while loading`, {
+    pluginKey,
+    reason: failure.error,
+  });
+}
+
+/** V8 lost control of an isolate: per isolated-vm's guidance the process must end; the supervisor restarts it. */
+function onCatastrophicError(message: string): void {
+  process.stderr.write(`roku runner: catastrophic isolate error: ${message}\n`);
+  process.abort();
+}

@@ -1,0 +1,40 @@
+import { RokuError } from '@roku/schemas';
+
+/** JSON data with null-prototype objects: nothing in it can reach or shadow Object.prototype. */
+export type PlainJson = null | boolean | number | string | PlainJson[] | { [key: string]: PlainJson };
+
+/**
+ * Parses JSON that came from a sandbox: refuses more than `maxBytes`, and rebuilds every object with a null
+ * prototype so that keys like `__proto__` or `constructor` are inert data.
+ *
+ * @throws ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_BAD_OUTPUT
+ */
+export function parseSandboxJson(text: unknown, maxBytes: number, what: string): PlainJson {
+  if (typeof text !== 'string') {
+    throw new RokuError('ROKU_SANDBOX_BAD_OUTPUT', `${what}: expected a JSON string, got ${typeof text}`);
+  }
+  // A UTF-16 length bounds the UTF-8 size from below; check it before paying for an exact count.
+  if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new RokuError(
+      'ROKU_SANDBOX_OUTPUT_TOO_LARGE',
+      `${what}: ${Buffer.byteLength(text)} bytes exceeds ${maxBytes}`,
+      {
+        details: { limit: maxBytes },
+      },
+    );
+  }
+  try {
+    return JSON.parse(text, (_key, value: unknown) => {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+      const plain = Object.create(null) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(value)) {
+        Object.defineProperty(plain, k, { value: v, enumerable: true, writable: true, configurable: true });
+      }
+      return plain;
+    }) as PlainJson;
+  } catch (err) {
+    throw new RokuError('ROKU_SANDBOX_BAD_OUTPUT', `${what}: not valid JSON (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
+}

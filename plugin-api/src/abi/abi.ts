@@ -1,0 +1,12 @@
+// The plugin ABI lives in @roku/schemas (the host depends on it without depending on the SDK); the SDK
+// re-exports it for plugin authors. See schemas/src/abi.ts.
+export { ABI_VERSION, secretRef } from '@roku/schemas/abi';
+export type {
+  PluginDescription,
+  CallRequest,
+  CallResponse,
+  CapabilityOps,
+  CapabilityOp,
+  CapabilityRequest,
+  CapabilityResponse,
+} from '@roku/schemas/abi';

@@ -1,0 +1,3 @@
+export { bundlePlugin, MAX_BUNDLE_BYTES } from './bundle.js';
+export type { BundleOptions, BundleResult } from './bundle.js';
+export { buildPlugin } from './build-plugin.js';

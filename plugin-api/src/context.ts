@@ -1,0 +1,52 @@
+import type { ChatRequest, ChatResponse, MemoryRecord } from './types.js';
+
+/**
+ * A plugin's only door to the world. Every method is a capability request checked by the host against the
+ * manifest; anything not granted rejects with ROKU_CAPABILITY_DENIED. Global `fetch` and `console` inside
+ * the sandbox go through the same checks.
+ */
+export interface PluginContext {
+  /** Id of this call, for correlation in logs. */
+  readonly callId: string;
+  /** The plugin's settings from the host configuration, validated against its configSchema. */
+  readonly config: unknown;
+  /** Aborted when the call is cancelled. */
+  readonly signal: AbortSignal;
+  readonly log: {
+    debug(message: string, data?: unknown): void;
+    info(message: string, data?: unknown): void;
+    warn(message: string, data?: unknown): void;
+    error(message: string, data?: unknown): void;
+  };
+  /** Sends an event to the host during the call (providers stream text deltas this way). */
+  emit(event: unknown): Promise<void>;
+  /** Same as global fetch: host-checked, redirects re-checked, private addresses refused. */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /**
+   * A placeholder for a granted secret, to put in a request header; the host substitutes the value on the way
+   * out to an allowed host, so the secret never enters the sandbox.
+   */
+  secret(name: string): string;
+  readonly env: { get(name: string): Promise<string | null> };
+  readonly kv: {
+    get(key: string): Promise<string | null>;
+    set(key: string, value: string): Promise<void>;
+    delete(key: string): Promise<void>;
+    list(prefix?: string): Promise<string[]>;
+  };
+  readonly fs: {
+    readText(root: FsRoot, path: string): Promise<string>;
+    readBytes(root: FsRoot, path: string): Promise<Uint8Array>;
+    writeText(root: FsRoot, path: string, text: string): Promise<void>;
+    list(root: FsRoot, path?: string): Promise<{ name: string; type: 'file' | 'dir' }[]>;
+  };
+  readonly llm: { chat(request: ChatRequest): Promise<ChatResponse> };
+  readonly memory: {
+    recall(query: string, limit?: number): Promise<MemoryRecord[]>;
+    write(records: readonly MemoryRecord[]): Promise<void>;
+  };
+  readonly tools: { invoke(name: string, input: unknown): Promise<unknown> };
+  readonly subagents: { run(task: string, runtime?: string): Promise<string> };
+}
+
+export type FsRoot = 'workspace' | 'data' | 'cache' | 'temp';

@@ -1,0 +1,74 @@
+import { secretRef } from '../abi/abi.js';
+import type { PluginContext } from '../context.js';
+import type { ChatResponse, MemoryRecord } from '../types.js';
+import { requestCapability as request } from './host-bridge.js';
+
+function base64ToBytes(data: string): Uint8Array {
+  const binary = atob(data);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Builds the `ctx` a handler receives for one call. */
+export function createContext(callId: string, config: unknown, signal: AbortSignal): PluginContext {
+  const requestCapability: typeof request = (op, args) => request(op, args, callId);
+  const log =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (message: string, data?: unknown): void => {
+      // Logging never fails a call; the host drops what exceeds the plugin's log rate.
+      requestCapability('log', data === undefined ? { level, message } : { level, message, data }).catch(
+        () => undefined,
+      );
+    };
+  return {
+    callId,
+    config,
+    signal,
+    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    emit: async (event) => {
+      await requestCapability('emit', { event });
+    },
+    fetch: (input, init) => fetch(input, init),
+    secret: secretRef,
+    env: { get: async (name) => (await requestCapability('env.get', { name })).value },
+    kv: {
+      get: async (key) => (await requestCapability('kv.get', { key })).value,
+      set: async (key, value) => {
+        await requestCapability('kv.set', { key, value });
+      },
+      delete: async (key) => {
+        await requestCapability('kv.delete', { key });
+      },
+      list: async (prefix = '') => (await requestCapability('kv.list', { prefix })).keys,
+    },
+    fs: {
+      readText: async (root, path) =>
+        (await requestCapability('fs.read', { root, path, encoding: 'utf8' })).data,
+      readBytes: async (root, path) =>
+        base64ToBytes((await requestCapability('fs.read', { root, path, encoding: 'base64' })).data),
+      writeText: async (root, path, text) => {
+        await requestCapability('fs.write', { root, path, data: text, encoding: 'utf8' });
+      },
+      list: async (root, path = '') => (await requestCapability('fs.list', { root, path })).entries,
+    },
+    llm: {
+      chat: async (request) => (await requestCapability('llm.chat', { request })).response as ChatResponse,
+    },
+    memory: {
+      recall: async (query, limit = 8) =>
+        (await requestCapability('memory.recall', { query, limit })).records as MemoryRecord[],
+      write: async (records) => {
+        await requestCapability('memory.write', { records: [...records] });
+      },
+    },
+    tools: {
+      invoke: async (name, input) => (await requestCapability('tools.invoke', { name, input })).output,
+    },
+    subagents: {
+      run: async (task, runtime) =>
+        (await requestCapability('subagent.run', runtime === undefined ? { task } : { task, runtime }))
+          .output,
+    },
+  };
+}

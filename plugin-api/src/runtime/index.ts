@@ -1,0 +1,2 @@
+export { serve } from './serve.js';
+export { CapabilityError, requestCapability } from './host-bridge.js';

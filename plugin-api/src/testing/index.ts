@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createPluginHost, createRootLogger } from '@roku/host';
+import type { LookupFunction, PlainJson, PluginHost, Sandbox } from '@roku/host';
+import type { PluginManifest } from '@roku/schemas';
+
+export interface TestHostOptions {
+  /** Environment the plugins' granted env names and secrets are read from (default: empty). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The `workspace` filesystem root (default: a fresh temporary folder). */
+  readonly workspace?: string;
+  /** DNS lookup for the network guard; tests can map names to addresses. */
+  readonly lookup?: LookupFunction;
+  /** Host ceilings, e.g. a smaller quarantine threshold. */
+  readonly quarantine?: { failures: number; windowMs: number };
+  /** Log level of the host's own logger (default: silent). */
+  readonly logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+export interface TestPlugin {
+  readonly sandbox: Sandbox;
+  readonly manifest: PluginManifest;
+  /** Every event the plugin emitted through `ctx.emit`, in order. */
+  readonly events: unknown[];
+  /** Calls a tool by name and resolves to its result. */
+  callTool(name: string, input: unknown, config?: unknown): Promise<PlainJson>;
+  /** Calls any ABI operation (`provider:<name>:chat`, `memory:recall`, …). */
+  call(op: string, input: unknown, config?: unknown): Promise<PlainJson>;
+}
+
+export interface TestHost {
+  readonly home: string;
+  readonly workspace: string;
+  readonly host: PluginHost;
+  /**
+   * Loads a built plugin folder into the real sandbox. `permissions` replaces what the manifest grants, so a
+   * test can allow exactly a loopback server or a temporary folder.
+   */
+  load(dir: string, options?: { permissions?: PluginManifest['permissions'] }): Promise<TestPlugin>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Roku host for plugin tests: real runner processes, real isolates or wasm, real capability checks,
+ * a temporary ROKU_HOME.
+ *
+ * @example
+ * const host = await createTestHost();
+ * const plugin = await host.load('.');
+ * expect(await plugin.callTool('echo', { text: 'hi' })).toEqual({ text: 'hi' });
+ * await host.close();
+ */
+export function createTestHost(options: TestHostOptions = {}): Promise<TestHost> {
+  const home = mkdtempSync(join(tmpdir(), 'roku-test-home-'));
+  const workspace = options.workspace ?? mkdtempSync(join(tmpdir(), 'roku-test-workspace-'));
+  const logger = createRootLogger({ level: options.logLevel ?? 'silent' });
+  const host = createPluginHost({
+    logger,
+    home,
+    workspace,
+    env: options.env ?? {},
+    ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    ...(options.quarantine === undefined
+      ? {}
+      : {
+          ceilings: {
+            runnerMemoryMb: 1024,
+            maxPluginMemoryMb: 256,
+            maxCpuMsPerCall: 10_000,
+            maxWallMsPerCall: 300_000,
+            quarantine: options.quarantine,
+          },
+        }),
+  });
+  return Promise.resolve({
+    home,
+    workspace,
+    host,
+    async load(dir, loadOptions = {}) {
+      const sandbox = await host.loadFolder(resolve(dir), loadOptions);
+      const events: unknown[] = [];
+      const call = (op: string, input: unknown, config?: unknown): Promise<PlainJson> =>
+        sandbox.call(op, input, { config, onEvent: (event) => events.push(event) });
+      return {
+        sandbox,
+        manifest: sandbox.manifest,
+        events,
+        call,
+        callTool: (name, input, config) => call(`tool:${name}`, input, config),
+      };
+    },
+    async close() {
+      await host.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  });
+}
