@@ -196,7 +196,17 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
       }
       return reply;
     } catch (err) {
-      if (isRokuError(err)) return errorResponse(err.code, err.message);
+      if (isRokuError(err)) {
+        // Denials are security events the operator should see even when the plugin swallows the error
+        // (an SDK may turn a refused fetch into a generic "connection error").
+        if (err.code === 'ROKU_CAPABILITY_DENIED' || err.code === 'ROKU_CAPABILITY_LIMIT') {
+          options.logger.warn(
+            { pluginId, callId: call.callId, code: err.code, reason: err.message },
+            'capability refused',
+          );
+        }
+        return errorResponse(err.code, err.message);
+      }
       options.logger.error({ err, pluginId, callId: call.callId }, 'capability request failed in the host');
       return errorResponse('ROKU_CAPABILITY_FAILED', `${pluginId}: capability request failed in the host`);
     }
