@@ -158,7 +158,8 @@ function pagesToMb(pages: number): string {
   return ((pages * WASM_PAGE_BYTES) / 1_048_576).toFixed(1).replace(/\.0$/, '');
 }
 
-function encodeLeb(value: number): number[] {
+/** Unsigned LEB128, as the wasm binary format writes sizes and limits. */
+export function encodeLeb(value: number): number[] {
   const out: number[] = [];
   let rest = value;
   do {

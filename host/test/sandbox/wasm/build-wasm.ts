@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { encodeLeb } from '../../../src/sandbox/runner/wasm-limits.js';
 
 const PLUGIN_API = fileURLToPath(new URL('../../../../plugin-api', import.meta.url));
 const BIN = join(PLUGIN_API, 'dist', 'build', 'bin.js');
@@ -39,17 +40,7 @@ async function compile(work: string): Promise<string> {
   return join(work, 'dist', 'plugin.wasm');
 }
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  let rest = n;
-  do {
-    let byte = rest % 128;
-    rest = Math.floor(rest / 128);
-    if (rest !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (rest !== 0);
-  return out;
-}
+const leb = encodeLeb;
 
 /** A module with only a memory section: `{ min, max }` pages (max null: no maximum). */
 export function memoryOnlyModule(min: number, max: number | null): Uint8Array {
