@@ -13,7 +13,7 @@ export { createSandboxManager, MAX_ENTRY_BYTES } from './sandbox/sandbox-manager
 export type { SandboxManager, SandboxManagerOptions, RunnerStats } from './sandbox/sandbox-manager.js';
 export { MAX_INPUT_BYTES } from './sandbox/loaded-sandbox.js';
 export type { Sandbox, CallOptions, CapabilityHandler } from './sandbox/loaded-sandbox.js';
-export { DEFAULT_CEILINGS, effectiveLimits } from './sandbox/limits.js';
+export { DEFAULT_CEILINGS, ceilingsFromConfig, effectiveLimits } from './sandbox/limits.js';
 export type { SandboxCeilings } from './sandbox/limits.js';
 export { createSandboxMetrics } from './sandbox/metrics.js';
 export type { SandboxMetrics } from './sandbox/metrics.js';

@@ -1,3 +1,51 @@
 export { REGISTRY_ERRORS } from './errors.js';
 export { parsePackageSpec } from './spec.js';
 export type { PackageSpec } from './spec.js';
+export { parseIndexDocument, summarizeManifest } from './index-doc/parse.js';
+export type {
+  IndexDocument,
+  IndexVersion,
+  IndexSignature,
+  ManifestSummary,
+  Permissions,
+  ContributionKind,
+} from './index-doc/types.js';
+export { createLocalRegistry } from './local/local-registry.js';
+export type { LocalRegistry, LocalRegistryOptions, PublishInput, SearchHit } from './local/local-registry.js';
+export { resolve } from './resolve/resolve.js';
+export type {
+  RegistrySource,
+  RegistryConfig,
+  ResolveOptions,
+  ResolutionPlan,
+  PlannedPackage,
+  ResolveWarning,
+} from './resolve/types.js';
+export {
+  LOCKFILE_NAME,
+  readLockfile,
+  writeLockfile,
+  parseLockfile,
+  serializeLockfile,
+  lockFromPlan,
+} from './lockfile/lockfile.js';
+export { frozenCheck, assertFrozen } from './lockfile/frozen.js';
+export type { LockDifference } from './lockfile/frozen.js';
+export type { Lockfile, LockedPlugin } from './lockfile/types.js';
+export { packPlugin } from './archive/pack.js';
+export type { PackOptions, PackedPlugin } from './archive/pack.js';
+export { unpackPlugin } from './archive/unpack.js';
+export type { UnpackOptions, UnpackedPlugin } from './archive/unpack.js';
+export { computeIntegrity, checkIntegrity } from './archive/integrity.js';
+export { DEFAULT_ARCHIVE_LIMITS, MAX_GZIP_RATIO } from './archive/limits.js';
+export type { ArchiveLimits } from './archive/limits.js';
+export type { PackageFile, PackageContents } from './archive/types.js';
+export { generateKeyPair, keyId } from './signing/keys.js';
+export type { SigningKeyPair } from './signing/keys.js';
+export { canonicalJson } from './signing/canonical-json.js';
+export { signingPayload } from './signing/payload.js';
+export type { SigningPayload, SignableContents } from './signing/payload.js';
+export { signPackage, verifyPackageSignature } from './signing/signature.js';
+export type { PackageSignature, VerifiedSigner } from './signing/signature.js';
+export { verifyArchive } from './signing/verify-archive.js';
+export type { VerifyArchiveOptions, VerifiedArchive } from './signing/verify-archive.js';

@@ -10,6 +10,8 @@ export type { ManifestValidator } from './manifest.js';
 export { networkPatternProblem, relativePathProblem } from './manifest-rules.js';
 export { checkPluginSchema, MAX_PLUGIN_SCHEMA_BYTES } from './plugin-schema.js';
 export { createHostConfigValidator } from './host-config.js';
+export { createDocumentCheck } from './document-validator.js';
+export type { DocumentCheck } from './document-validator.js';
 export type { HostConfigValidator, ResolvedHostConfig } from './host-config.js';
 export type {
   PluginManifest,

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { RokuError } from '@roku/schemas';
-import { createPluginHost, loadConfig } from '@roku/host';
+import { ceilingsFromConfig, createPluginHost, loadConfig } from '@roku/host';
 import type { Logger } from '@roku/host';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../io.js';
@@ -43,20 +43,7 @@ export async function pluginCallCommand(
     home,
     workspace: io.cwd,
     env: io.env,
-    ...(config.sandbox === undefined
-      ? {}
-      : {
-          ceilings: {
-            runnerMemoryMb: config.sandbox.runnerMemoryMb ?? 1024,
-            maxPluginMemoryMb: config.sandbox.maxPluginMemoryMb ?? 256,
-            maxCpuMsPerCall: config.sandbox.maxCpuMsPerCall ?? 10_000,
-            maxWallMsPerCall: config.sandbox.maxWallMsPerCall ?? 300_000,
-            quarantine: {
-              failures: config.sandbox.quarantine?.failures ?? 3,
-              windowMs: config.sandbox.quarantine?.windowMs ?? 600_000,
-            },
-          },
-        }),
+    ceilings: ceilingsFromConfig(config.sandbox),
   });
   try {
     const sandbox = await host.loadFolder(resolve(io.cwd, dir));

@@ -1,4 +1,4 @@
-import type { PluginManifest } from '@roku/schemas';
+import type { HostConfig, PluginManifest } from '@roku/schemas';
 import type { RunnerLimits } from './protocol.js';
 
 /** Host ceilings from the `sandbox` section of the host configuration. */
@@ -27,5 +27,19 @@ export function effectiveLimits(manifest: PluginManifest, ceilings: SandboxCeili
     wallMsPerCall: Math.min(asked.wallMsPerCall ?? 30_000, ceilings.maxWallMsPerCall),
     outputBytes: asked.outputBytes ?? 1024 * 1024,
     concurrency: asked.concurrency ?? 4,
+  };
+}
+
+/** Ceilings from the host configuration's `sandbox` section, defaults filled in. */
+export function ceilingsFromConfig(sandbox: HostConfig['sandbox']): SandboxCeilings {
+  return {
+    runnerMemoryMb: sandbox?.runnerMemoryMb ?? DEFAULT_CEILINGS.runnerMemoryMb,
+    maxPluginMemoryMb: sandbox?.maxPluginMemoryMb ?? DEFAULT_CEILINGS.maxPluginMemoryMb,
+    maxCpuMsPerCall: sandbox?.maxCpuMsPerCall ?? DEFAULT_CEILINGS.maxCpuMsPerCall,
+    maxWallMsPerCall: sandbox?.maxWallMsPerCall ?? DEFAULT_CEILINGS.maxWallMsPerCall,
+    quarantine: {
+      failures: sandbox?.quarantine?.failures ?? DEFAULT_CEILINGS.quarantine.failures,
+      windowMs: sandbox?.quarantine?.windowMs ?? DEFAULT_CEILINGS.quarantine.windowMs,
+    },
   };
 }

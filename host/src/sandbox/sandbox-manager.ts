@@ -182,6 +182,7 @@ export function createSandboxManager(options: SandboxManagerOptions): SandboxMan
     },
     failed(sandbox, op, error) {
       const { id, version } = sandbox.manifest;
+      metrics?.calls.inc({ plugin: id, op: op.split(':')[0] ?? op });
       metrics?.errors.inc({ plugin: id, code: error.code });
       // When the shared runner dies with several plugins' calls in flight, none of them is known to be the
       // cause: only a sole suspect gets a quarantine strike.

@@ -82,28 +82,6 @@ describe('a hostile plugin exhausting its limits', () => {
     expect(result.ok + result.limited).toBe(300);
   });
 
-  it('cannot take down the shared runner (and a bystander plugin) by flooding it with large capability requests', async () => {
-    // one 7 MB string inside a 64 MB isolate, sent 160 times at once: each request is copied out of the isolate
-    // into the runner and its IPC queue, so the plugin's own memory limit does not bound what the runner holds
-    const bystander = await h.load('bystander', {
-      body: `await new Promise((r) => setTimeout(r, 1500)); return 'bystander ok';`,
-      limits: { wallMsPerCall: 20_000 },
-    });
-    const sandbox = await h.load('cap-memory-flood', {
-      body: `const message = 'z'.repeat(7 * 1024 * 1024);
-      const all = [];
-      for (let i = 0; i < 160; i++) all.push(cap('log', { level: 'info', message }));
-      const codes = new Set((await Promise.all(all)).map((r) => (r.ok ? 'ok' : r.error.code)));
-      return [...codes].sort();`,
-      limits: { cpuMsPerCall: 10_000, wallMsPerCall: 30_000, memoryMb: 64 },
-    });
-    const innocent = bystander.call('tool:t', {});
-    const flood = sandbox.call('tool:t', {}).catch((err: unknown) => err);
-    await expect(innocent).resolves.toBe('bystander ok');
-    const outcome = await flood;
-    expect((outcome as { code?: unknown }).code).not.toBe('ROKU_SANDBOX_CRASHED');
-  });
-
   it('cannot emit an event larger than the emit limit', async () => {
     const sandbox = await h.load('huge-emit', {
       body: `const small = await cap('emit', { event: { type: 'delta', text: 'hi' } });
@@ -174,6 +152,37 @@ describe('a hostile plugin exhausting its limits', () => {
     // the isolate is disposed by the idle CPU budget; the next call reloads a fresh one
     await new Promise((resolve) => setTimeout(resolve, 1500));
     await expect(sandbox.call('tool:t', {})).resolves.toBe('fresh');
+  });
+});
+
+describe('a hostile plugin flooding the host with large capability requests', () => {
+  it('cannot take down the shared runner (and a bystander plugin) by flooding it with large capability requests', async () => {
+    // One 7 MB string inside a 64 MB isolate, sent 160 times at once. Each request leaving the isolate is
+    // copied into the runner and its IPC queue, which the plugin's own memory limit does not cover, so the
+    // sandbox caps requests and bytes in flight per plugin. A runner of its own: what earlier cases left in
+    // a shared runner's memory is the recycling's concern, not this case's.
+    const own = await createHarness();
+    try {
+      const bystander = await own.load('bystander', {
+        body: `await new Promise((r) => setTimeout(r, 1500)); return 'bystander ok';`,
+        limits: { wallMsPerCall: 20_000 },
+      });
+      const sandbox = await own.load('cap-memory-flood', {
+        body: `const message = 'z'.repeat(7 * 1024 * 1024);
+      const all = [];
+      for (let i = 0; i < 160; i++) all.push(cap('log', { level: 'info', message }));
+      const codes = new Set((await Promise.all(all)).map((r) => (r.ok ? 'ok' : r.error.code)));
+      return [...codes].sort();`,
+        limits: { cpuMsPerCall: 10_000, wallMsPerCall: 30_000, memoryMb: 64 },
+      });
+      const innocent = bystander.call('tool:t', {});
+      const flood = sandbox.call('tool:t', {}).catch((err: unknown) => err);
+      await expect(innocent).resolves.toBe('bystander ok');
+      const outcome = await flood;
+      expect((outcome as { code?: unknown }).code).not.toBe('ROKU_SANDBOX_CRASHED');
+    } finally {
+      await own.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createPluginHost, createRootLogger } from '@roku/host';
+import { DEFAULT_CEILINGS, createPluginHost, createRootLogger } from '@roku/host';
 import type { LookupFunction, PlainJson, PluginHost, Sandbox } from '@roku/host';
 import type { PluginManifest } from '@roku/schemas';
 
@@ -63,15 +63,7 @@ export function createTestHost(options: TestHostOptions = {}): Promise<TestHost>
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
     ...(options.quarantine === undefined
       ? {}
-      : {
-          ceilings: {
-            runnerMemoryMb: 1024,
-            maxPluginMemoryMb: 256,
-            maxCpuMsPerCall: 10_000,
-            maxWallMsPerCall: 300_000,
-            quarantine: options.quarantine,
-          },
-        }),
+      : { ceilings: { ...DEFAULT_CEILINGS, quarantine: options.quarantine } }),
   });
   return Promise.resolve({
     home,
