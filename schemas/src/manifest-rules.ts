@@ -1,6 +1,7 @@
 import semver from 'semver';
 import type { ValidationIssue } from './validation.js';
 import { joinPointer } from './validation.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 import { checkPluginSchema } from './plugin-schema.js';
 
 type Json = Record<string, unknown>;
@@ -88,7 +89,11 @@ function duplicateNames(items: unknown[], base: string, key: string, code: strin
  * Rules JSON Schema cannot express: semver, ranges, network patterns, paths, unique names and
  * the validity of schemas the plugin ships. Written defensively: the document may also fail the schema.
  */
-export function manifestRuleIssues(doc: unknown): ValidationIssue[] {
+export function manifestRuleIssues(
+  doc: unknown,
+  pluginSchemaAjv?: Ajv2020,
+  compileSchemas = true,
+): ValidationIssue[] {
   const manifest = asObject(doc);
   if (manifest === undefined) return [];
   const issues: ValidationIssue[] = [];
@@ -166,6 +171,10 @@ export function manifestRuleIssues(doc: unknown): ValidationIssue[] {
       ),
     );
   });
+  const shared = {
+    compile: compileSchemas,
+    ...(pluginSchemaAjv === undefined ? {} : { ajv: pluginSchemaAjv }),
+  };
   tools.forEach((tool, index) => {
     const t = asObject(tool);
     if (asObject(t?.inputSchema) !== undefined) {
@@ -174,9 +183,7 @@ export function manifestRuleIssues(doc: unknown): ValidationIssue[] {
           t?.inputSchema,
           `/contributes/tools/${index}/inputSchema`,
           'ROKU_MANIFEST_BAD_JSON_SCHEMA',
-          {
-            requireObjectType: true,
-          },
+          { ...shared, requireObjectType: true },
         ),
       );
     }
@@ -186,13 +193,14 @@ export function manifestRuleIssues(doc: unknown): ValidationIssue[] {
           t?.outputSchema,
           `/contributes/tools/${index}/outputSchema`,
           'ROKU_MANIFEST_BAD_JSON_SCHEMA',
+          shared,
         ),
       );
     }
   });
   if (asObject(manifest.configSchema) !== undefined) {
     issues.push(
-      ...checkPluginSchema(manifest.configSchema, '/configSchema', 'ROKU_MANIFEST_BAD_JSON_SCHEMA'),
+      ...checkPluginSchema(manifest.configSchema, '/configSchema', 'ROKU_MANIFEST_BAD_JSON_SCHEMA', shared),
     );
   }
   return issues;

@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { PluginManifest } from './generated/plugin-manifest.js';
 import { loadSchemaFile } from './load-schema.js';
 import { manifestRuleIssues } from './manifest-rules.js';
+import { createPluginSchemaAjv } from './plugin-schema.js';
 import type { ValidationIssue, ValidationResult } from './validation.js';
 import { deepFreeze, issuesFromAjv } from './validation.js';
 
@@ -45,21 +46,24 @@ function malformed(text: string, err: unknown): ValidationIssue {
 
 /**
  * Compiles the manifest schema once and returns a validator that reports every problem with its JSON path.
+ * `compilePluginSchemas: false` checks the schemas a plugin ships against the meta-schema only, for a caller
+ * (the host's loader) that compiles them itself right after.
  *
  * @example
  * const result = createManifestValidator().parse(readFileSync('roku.plugin.json'));
  * if (!result.ok) console.error(formatIssues('roku.plugin.json', result.issues).join('\n'));
  */
-export function createManifestValidator(): ManifestValidator {
+export function createManifestValidator(options: { compilePluginSchemas?: boolean } = {}): ManifestValidator {
   const ajv = new Ajv2020({ allErrors: true, verbose: true, useDefaults: true, strict: true });
   const check = ajv.compile(loadSchemaFile('plugin-manifest.schema.json'));
+  const pluginSchemas = createPluginSchemaAjv();
 
   const validate = (value: unknown): ValidationResult<PluginManifest> => {
     const copy: unknown = structuredClone(value);
     const schemaOk = check(copy);
     const issues = [
       ...(schemaOk ? [] : issuesFromAjv(check.errors, MANIFEST_CODES)),
-      ...manifestRuleIssues(copy),
+      ...manifestRuleIssues(copy, pluginSchemas, options.compilePluginSchemas ?? true),
     ];
     return issues.length === 0
       ? { ok: true, value: deepFreeze(copy as PluginManifest) }

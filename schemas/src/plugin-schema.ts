@@ -25,16 +25,22 @@ function findRemoteRef(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
+/** An Ajv instance reserved for schemas that plugins ship; never shared with the host's own schemas. */
+export function createPluginSchemaAjv(): Ajv2020 {
+  return new Ajv2020({ strict: false, allErrors: true, validateFormats: false, addUsedSchema: false });
+}
+
 /**
  * Checks that a schema supplied by a plugin is a valid, self-contained JSON Schema 2020-12 that compiles.
- * Uses its own Ajv instance (never the host's), refuses remote references and caps size and depth.
+ * Uses an Ajv instance reserved for plugin schemas (never the host's), removes the schema from it again
+ * after the check (so plugins' `$id`s never meet), refuses remote references and caps size and depth.
  * Returns the problems found, with paths under `basePath`; an empty list means the schema is usable.
  */
 export function checkPluginSchema(
   schema: unknown,
   basePath: string,
   code: string,
-  options: { requireObjectType?: boolean } = {},
+  options: { requireObjectType?: boolean; ajv?: Ajv2020; compile?: boolean } = {},
 ): ValidationIssue[] {
   const bytes = Buffer.byteLength(JSON.stringify(schema), 'utf8');
   if (bytes > MAX_PLUGIN_SCHEMA_BYTES) {
@@ -62,7 +68,7 @@ export function checkPluginSchema(
   if (options.requireObjectType === true && (schema as { type?: unknown }).type !== 'object') {
     return [{ code, path: `${basePath}/type`, message: 'must be "object": tool inputs are JSON objects' }];
   }
-  const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false, addUsedSchema: false });
+  const ajv = options.ajv ?? createPluginSchemaAjv();
   if (!ajv.validateSchema(schema as object)) {
     // The meta-schema reports each bad keyword once per anyOf branch; the first says it best.
     const byPath = new Map<string, ValidationIssue>();
@@ -73,10 +79,13 @@ export function checkPluginSchema(
     }
     return [...byPath.values()];
   }
+  if (options.compile === false) return [];
   try {
     ajv.compile(schema as object);
   } catch (err) {
     return [{ code, path: basePath, message: `does not compile: ${(err as Error).message}` }];
+  } finally {
+    ajv.removeSchema(schema as object);
   }
   return [];
 }

@@ -42,7 +42,8 @@ export interface PluginHost {
 
 /** Puts manifests, sandboxes and host-side capability checks together. */
 export function createPluginHost(options: PluginHostOptions): PluginHost {
-  const validator = createManifestValidator();
+  // The sandbox compiles the tool schemas at load; compiling them during validation too would double the cost.
+  const validator = createManifestValidator({ compilePluginSchemas: false });
   const env = options.env ?? process.env;
   const stateDir = join(options.home, 'state');
   mkdirSync(stateDir, { recursive: true });

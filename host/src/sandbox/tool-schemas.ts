@@ -1,5 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
+import { RokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 
 export interface ToolValidators {
@@ -12,14 +13,29 @@ export interface ToolValidators {
  * other plugins' schemas never share its cache. The manifest was already checked (size, no remote $ref).
  */
 export function compileToolSchemas(manifest: PluginManifest): Map<string, ToolValidators> {
-  const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
   const table = new Map<string, ToolValidators>();
-  for (const tool of manifest.contributes.tools ?? []) {
+  const tools = manifest.contributes.tools ?? [];
+  if (tools.length === 0) return table;
+  const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
+  const compile = (schema: object, where: string): ValidateFunction => {
+    try {
+      return ajv.compile(schema);
+    } catch (err) {
+      throw new RokuError(
+        'ROKU_SANDBOX_LOAD_FAILED',
+        `${manifest.id}: ${where} does not compile: ${(err as Error).message}`,
+      );
+    }
+  };
+  tools.forEach((tool, index) => {
+    const at = `/contributes/tools/${index}`;
     table.set(tool.name, {
-      input: ajv.compile(tool.inputSchema),
-      ...(tool.outputSchema === undefined ? {} : { output: ajv.compile(tool.outputSchema) }),
+      input: compile(tool.inputSchema, `${at}/inputSchema`),
+      ...(tool.outputSchema === undefined
+        ? {}
+        : { output: compile(tool.outputSchema, `${at}/outputSchema`) }),
     });
-  }
+  });
   return table;
 }
 
