@@ -39,6 +39,21 @@ export const HOST_ERRORS = {
     'The capability is granted but this host has no implementation wired for it yet.',
   ROKU_CAPABILITY_BAD_REQUEST:
     'A capability request is malformed: unknown operation or arguments of the wrong shape.',
+  ROKU_INSTALL_LOCKED:
+    'Another install, uninstall or enable change holds ROKU_HOME/.install.lock and did not finish in time.',
+  ROKU_INSTALL_DOWNGRADE:
+    'The plan would replace an installed plugin by a lower version and downgrades were not allowed.',
+  ROKU_INSTALL_FROZEN_MISMATCH:
+    'A frozen install would change roku.lock (or there is none); details.differences lists each change.',
+  ROKU_INSTALL_UNTRUSTED:
+    'A package is unsigned, signed by a key outside the trust store, or its signature does not verify.',
+  ROKU_INSTALL_TAMPERED: 'The archive bytes do not match the integrity digest the registry index lists.',
+  ROKU_INSTALL_MANIFEST_MISMATCH: "The manifest inside a package's archive differs from the planned one.",
+  ROKU_INSTALL_DENIED: 'The user did not grant the permissions a plugin asks for; nothing was installed.',
+  ROKU_INSTALL_NOT_INSTALLED: 'The plugin named for uninstall, enable or disable is not installed.',
+  ROKU_INSTALL_REQUIRED_BY: 'The plugin cannot be uninstalled because other installed plugins depend on it.',
+  ROKU_INSTALL_STATE_INVALID:
+    'installed.json or trust.json is malformed, or a plan names a registry that is not configured.',
 } as const satisfies ErrorCatalog;
 
 export type HostErrorCode = keyof typeof HOST_ERRORS;

@@ -39,3 +39,23 @@ export type {
   SubagentService,
   ServiceContext,
 } from './capabilities/index.js';
+export { createInstaller, createTrustStore, permissionDiff, localArchiveSource } from './install/index.js';
+export type {
+  Installer,
+  TrustStore,
+  PermissionDiff,
+  ApplyOptions,
+  ApplyStep,
+  ArchiveSource,
+  InstallAction,
+  InstallChange,
+  InstalledPlugin,
+  InstalledState,
+  InstallerOptions,
+  InstallPlan,
+  InstallRegistry,
+  PlannedInstall,
+  PlanOptions,
+  VerifyProblem,
+  VerifyReport,
+} from './install/index.js';

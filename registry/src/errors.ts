@@ -41,4 +41,13 @@ export const REGISTRY_ERRORS = {
     'The registries given to resolution are empty, share a name, or two of them claim the same scope.',
   ROKU_REGISTRY_LOCK_INVALID: 'roku.lock is not valid JSON or does not match the lockfile schema.',
   ROKU_REGISTRY_LOCK_MISMATCH: 'An install with --frozen would change roku.lock.',
+  ROKU_REGISTRY_UNAUTHORIZED: 'A registry publish request carries no Authorization: Bearer token.',
+  ROKU_REGISTRY_FORBIDDEN: 'The publish token is not one the registry server accepts.',
+  ROKU_REGISTRY_BAD_REQUEST:
+    'A registry request is malformed: a body field is missing or has the wrong type, or the body is not JSON.',
+  ROKU_REGISTRY_REQUEST_TOO_LARGE: 'A registry request body is larger than the server accepts.',
+  ROKU_REGISTRY_SERVER_ERROR: 'The registry server failed on a request; its log has the cause.',
+  ROKU_REGISTRY_DOWNLOAD_FAILED:
+    'A download from a registry broke off: timed out, stalled mid-body, or the server answered an unexpected status.',
+  ROKU_REGISTRY_UNAVAILABLE: 'A registry could not be reached or kept answering 5xx after every retry.',
 } as const satisfies ErrorCatalog;

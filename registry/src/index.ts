@@ -49,3 +49,13 @@ export { signPackage, verifyPackageSignature } from './signing/signature.js';
 export type { PackageSignature, VerifiedSigner } from './signing/signature.js';
 export { verifyArchive } from './signing/verify-archive.js';
 export type { VerifyArchiveOptions, VerifiedArchive } from './signing/verify-archive.js';
+export { createRegistryServer, DEFAULT_BODY_LIMIT_BYTES } from './server/server.js';
+export type { RegistryServer, RegistryServerOptions } from './server/server.js';
+export { createHttpRegistrySource } from './http/source.js';
+export type {
+  HttpRegistrySource,
+  HttpRegistrySourceOptions,
+  HttpPublishInput,
+  HttpPublishResult,
+} from './http/source.js';
+export type { FetchFunction } from './http/download.js';
