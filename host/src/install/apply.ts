@@ -177,7 +177,8 @@ export async function applyPlan(
             ctx.logger.error({ err: undoErr }, 'rollback step failed');
           });
         }
-        ctx.logger.warn({ err }, 'install rolled back');
+        // The caller reports the error itself; the log keeps the record without a second user-facing message.
+        ctx.logger.info({ err }, 'install rolled back');
       }
       throw err;
     }

@@ -1,0 +1,76 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { resolveHome } from '@roku/host';
+import { createRegistryServer } from '@roku/registry';
+import type { RegistryServerOptions } from '@roku/registry';
+import { RokuError } from '@roku/schemas';
+import type { CliIo } from '../../io.js';
+import { EXIT } from '../../io.js';
+import { DEFAULT_TOKEN_ENV } from './publish.js';
+
+export interface ServeOptions {
+  readonly dir?: string;
+  readonly host: string;
+  readonly port: string;
+  readonly tokenEnv?: string;
+  readonly logger?: RegistryServerOptions['logger'];
+  /** Resolves when the server should stop; SIGINT or SIGTERM by default. */
+  readonly until?: Promise<unknown>;
+}
+
+function nextSignal(): Promise<NodeJS.Signals> {
+  return new Promise((done) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done(signal);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+/**
+ * `roku registry serve`: serves a local directory registry over HTTP until SIGINT/SIGTERM. Publish tokens are
+ * read from `$<tokenEnv>` (comma-separated); with none it refuses to start.
+ *
+ * @throws ROKU_CLI_USAGE without a token or with a bad port.
+ */
+export async function registryServeCommand(io: CliIo, options: ServeOptions): Promise<number> {
+  const tokenEnv = options.tokenEnv ?? DEFAULT_TOKEN_ENV;
+  const tokens = (io.env[tokenEnv] ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  if (tokens.length === 0) {
+    throw new RokuError(
+      'ROKU_CLI_USAGE',
+      `no publish token: set $${tokenEnv} (comma-separated for several)`,
+      {
+        details: { tokenEnv },
+      },
+    );
+  }
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new RokuError('ROKU_CLI_USAGE', `--port ${options.port}: must be an integer from 0 to 65535`, {
+      details: { port: options.port },
+    });
+  }
+  const root =
+    options.dir === undefined ? join(resolveHome(io.env), 'registry') : resolve(io.cwd, options.dir);
+  await mkdir(root, { recursive: true });
+  const server = createRegistryServer({
+    root,
+    tokens,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  // Listen for signals before announcing the URL, so a supervisor that kills us right after sees a clean stop.
+  const stop = options.until ?? nextSignal();
+  const url = await server.listen({ host: options.host, port });
+  io.stdout(`registry ${root} listening on ${url}\n`);
+  await stop;
+  await server.close();
+  io.stdout('registry stopped\n');
+  return EXIT.ok;
+}

@@ -1,0 +1,51 @@
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/index.js';
+import type { CliIo } from '../../src/index.js';
+
+export const repo = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `roku-author-${prefix}-`));
+}
+
+/** Runs the CLI in-process with its own ROKU_HOME and working folder. */
+export async function run(
+  args: string[],
+  options: { home: string; cwd?: string; env?: Record<string, string> },
+): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: { ROKU_HOME: options.home, ...options.env },
+    cwd: options.cwd ?? repo,
+  };
+  const code = await main(args, io);
+  return { code, stdout, stderr };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the JSON shape they expect
+export function parse<T>(result: RunResult): T {
+  return JSON.parse(result.stdout) as T;
+}
+
+/** A copy of the built tool-echo example (manifest, built entry, README) in a fresh folder. */
+export function echoPluginCopy(): string {
+  const dir = join(tempDir('plugin'), 'tool-echo');
+  mkdirSync(join(dir, 'dist'), { recursive: true });
+  const source = join(repo, 'examples/tool-echo');
+  for (const file of ['roku.plugin.json', 'README.md', 'dist/plugin.js']) {
+    copyFileSync(join(source, file), join(dir, file));
+  }
+  return dir;
+}
