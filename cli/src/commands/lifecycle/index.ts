@@ -6,6 +6,7 @@ import { lifecycleInstaller } from './registries.js';
 import { installSpecs, updateSpecs } from './install.js';
 import type { InstallFlags } from './install.js';
 import { listCommand, setEnabledCommand, uninstallCommand, verifyCommand } from './manage.js';
+import { infoCommand, outdatedCommand, queryRegistries, searchCommand } from './query.js';
 
 export type { LifecycleIo } from './prompt.js';
 
@@ -49,7 +50,8 @@ function consentOptions(command: Command): Command {
 }
 
 /**
- * Adds `install`, `uninstall`, `update`, `list`, `verify`, `enable` and `disable` to the `plugin` command.
+ * Adds `install`, `uninstall`, `update`, `list`, `verify`, `enable`, `disable`, `search`, `info` and
+ * `outdated` to the `plugin` command.
  * Each action reports its exit code through `setExit`; failures throw RokuError for `main` to print.
  *
  * @example
@@ -66,6 +68,7 @@ export function registerLifecycleCommands(
     const log = cliLogger(io, config).child({ command: `plugin ${name}` });
     return lifecycleInstaller(io, log, config, needsRegistry);
   };
+  const registries = () => queryRegistries(io, program.opts<{ config?: string }>().config);
 
   consentOptions(
     plugin
@@ -110,6 +113,32 @@ export function registerLifecycleCommands(
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
       setExit(await verifyCommand(io, installerFor('verify', false), opts.json === true));
+    });
+
+  plugin
+    .command('search')
+    .description('search every registry that supports it: id, latest version and description')
+    .argument('<text>', 'text to find in plugin ids, descriptions and contribution names')
+    .option('--json', 'print one JSON object')
+    .action(async (text: string, opts: { json?: boolean }) => {
+      setExit(await searchCommand(io, registries(), text, opts.json === true));
+    });
+
+  plugin
+    .command('info')
+    .description("show a plugin's versions, dist-tags and what the selected version may do")
+    .argument('<spec>', 'a plugin spec like @scope/name, @scope/name@^1.2 or @scope/name@beta')
+    .option('--json', 'print one JSON object')
+    .action(async (spec: string, opts: { json?: boolean }) => {
+      setExit(await infoCommand(io, registries(), spec, opts.json === true));
+    });
+
+  plugin
+    .command('outdated')
+    .description('compare installed plugins with the newest version their registry offers (exit 0)')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      setExit(await outdatedCommand(io, installerFor('outdated', false), registries(), opts.json === true));
     });
 
   for (const [name, enabled] of [

@@ -20,7 +20,8 @@ function repoRegistryDir(): string {
   return fileURLToPath(new URL('../../../../registry-data', import.meta.url));
 }
 
-function embeddedRegistryDir(io: CliIo): string {
+/** The embedded local registry folder: ROKU_REGISTRY_DIR, else `<repo>/registry-data`. */
+export function embeddedRegistryDir(io: CliIo): string {
   const fromEnv = io.env.ROKU_REGISTRY_DIR;
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : repoRegistryDir();
 }
