@@ -39,7 +39,16 @@ export type {
   SubagentService,
   ServiceContext,
 } from './capabilities/index.js';
-export { createInstaller, createTrustStore, permissionDiff, localArchiveSource } from './install/index.js';
+export {
+  createInstaller,
+  createTrustStore,
+  permissionDiff,
+  localArchiveSource,
+  signalPluginChange,
+  watchPluginChanges,
+  PLUGIN_CHANGES_FILE,
+} from './install/index.js';
+export type { PluginChangeSignal } from './install/index.js';
 export type {
   Installer,
   TrustStore,

@@ -4,15 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { watchPluginChanges } from '@roku/host';
+import type { PluginChangeSignal } from '@roku/host';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(repo, 'cli/dist/bin.js');
 
 describe('installing from the embedded registry the workspace build seeds', () => {
-  it('installs a first-party example offline on a fresh home, signed by the registry’s own key', () => {
+  it('installs a first-party example offline on a fresh home, signed by the registry’s own key', async () => {
     expect(existsSync(join(repo, 'registry-data', 'trusted-keys.json'))).toBe(true);
     const home = mkdtempSync(join(tmpdir(), 'roku-embedded-'));
     const env = { PATH: process.env.PATH ?? '', ROKU_HOME: home };
+    // A running host (simulated by this watcher) is told to reload once the install commits.
+    const signals: PluginChangeSignal[] = [];
+    const watcher = await watchPluginChanges(home, (signal) => signals.push(signal));
     const install = spawnSync(
       process.execPath,
       [bin, 'plugin', 'install', '@roku/example-tool-echo', '--yes', '--json'],
@@ -34,5 +39,9 @@ describe('installing from the embedded registry the workspace build seeds', () =
     expect(listed.plugins).toEqual([
       expect.objectContaining({ id: '@roku/example-tool-echo', enabled: true, registry: 'default' }),
     ]);
+    await expect
+      .poll(() => signals.map((s) => [s.kind, s.ids]))
+      .toEqual([['apply', ['@roku/example-tool-echo']]]);
+    watcher.close();
   });
 });

@@ -21,3 +21,5 @@ export type {
   VerifyProblem,
   VerifyReport,
 } from './types.js';
+export { signalPluginChange, watchPluginChanges, PLUGIN_CHANGES_FILE } from './change-signal.js';
+export type { PluginChangeSignal } from './change-signal.js';

@@ -5,6 +5,7 @@ import { installLayout } from './layout.js';
 import { setPluginEnabled, uninstallPlugin, verifyInstalled } from './maintenance.js';
 import { planInstall } from './planner.js';
 import { readState } from './state.js';
+import { signalPluginChange } from './change-signal.js';
 import type {
   ApplyOptions,
   InstallChange,
@@ -53,7 +54,12 @@ export function createInstaller(options: InstallerOptions): Installer {
     logger,
     lockWaitMs: options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
   };
-  const notify = (change: InstallChange): void => {
+  const notify = async (change: InstallChange): Promise<void> => {
+    // Running hosts learn of the change through the signal file; a failure to write it must not undo a
+    // committed install, so it is logged.
+    await signalPluginChange(options.home, change).catch((err: unknown) => {
+      logger.error({ err }, 'cannot signal the plugin change to running hosts');
+    });
     try {
       options.onChange?.(change);
     } catch (err) {
@@ -69,16 +75,16 @@ export function createInstaller(options: InstallerOptions): Installer {
       ),
     async apply(plan, applyOptions) {
       const state = await applyPlan(ctx, plan, applyOptions);
-      notify({ kind: 'apply', ids: plan.installs.map((i) => i.package.id).sort() });
+      await notify({ kind: 'apply', ids: plan.installs.map((i) => i.package.id).sort() });
       return state;
     },
     async uninstall(id) {
       await uninstallPlugin(ctx, id);
-      notify({ kind: 'uninstall', ids: [id] });
+      await notify({ kind: 'uninstall', ids: [id] });
     },
     async setEnabled(id, enabled) {
       await setPluginEnabled(ctx, id, enabled);
-      notify({ kind: enabled ? 'enable' : 'disable', ids: [id] });
+      await notify({ kind: enabled ? 'enable' : 'disable', ids: [id] });
     },
     async list() {
       const state = await readState(layout);
