@@ -95,8 +95,9 @@ export function registerLifecycleCommands(
     .command('uninstall')
     .description('remove an installed plugin')
     .argument('<id>', 'plugin id')
-    .action(async (id: string) => {
-      setExit(await uninstallCommand(io, installerFor('uninstall', false), id));
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      setExit(await uninstallCommand(io, installerFor('uninstall', false), id, opts.json === true));
     });
 
   plugin
@@ -149,8 +150,9 @@ export function registerLifecycleCommands(
       .command(name)
       .description(`${name} an installed plugin`)
       .argument('<id>', 'plugin id')
-      .action(async (id: string) => {
-        setExit(await setEnabledCommand(io, installerFor(name, false), id, enabled));
+      .option('--json', 'print one JSON object')
+      .action(async (id: string, opts: { json?: boolean }) => {
+        setExit(await setEnabledCommand(io, installerFor(name, false), id, enabled, opts.json === true));
       });
   }
 }

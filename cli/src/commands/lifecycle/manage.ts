@@ -44,9 +44,14 @@ export async function verifyCommand(io: CliIo, installer: Installer, json: boole
   return report.ok ? EXIT.ok : EXIT.failed;
 }
 
-export async function uninstallCommand(io: CliIo, installer: Installer, id: string): Promise<number> {
+export async function uninstallCommand(
+  io: CliIo,
+  installer: Installer,
+  id: string,
+  json = false,
+): Promise<number> {
   await installer.uninstall(id);
-  io.stdout(`uninstalled ${id}\n`);
+  io.stdout(json ? `${JSON.stringify({ ok: true, uninstalled: id })}\n` : `uninstalled ${id}\n`);
   return EXIT.ok;
 }
 
@@ -55,8 +60,11 @@ export async function setEnabledCommand(
   installer: Installer,
   id: string,
   enabled: boolean,
+  json = false,
 ): Promise<number> {
   await installer.setEnabled(id, enabled);
-  io.stdout(`${enabled ? 'enabled' : 'disabled'} ${id}\n`);
+  io.stdout(
+    json ? `${JSON.stringify({ ok: true, id, enabled })}\n` : `${enabled ? 'enabled' : 'disabled'} ${id}\n`,
+  );
   return EXIT.ok;
 }
