@@ -1,5 +1,6 @@
-import { createRootLogger, loadConfig } from '@roku/host';
+import { createRootLogger } from '@roku/host';
 import type { Logger } from '@roku/host';
+import { cliConfig } from './config.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -8,10 +9,7 @@ import type { CliIo } from './io.js';
  */
 export function cliLogger(io: CliIo, configFile: string | undefined): Logger {
   try {
-    const { config, home } = loadConfig({
-      env: io.env,
-      ...(configFile === undefined ? {} : { file: configFile }),
-    });
+    const { config, home } = cliConfig(io, configFile);
     const file = config.log?.file ?? '';
     return createRootLogger({
       level: config.log?.level ?? 'warn',

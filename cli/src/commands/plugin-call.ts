@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { RokuError } from '@roku/schemas';
-import { ceilingsFromConfig, createPluginHost, loadConfig } from '@roku/host';
+import { ceilingsFromConfig, createPluginHost } from '@roku/host';
 import type { Logger } from '@roku/host';
+import { cliConfig } from '../config.js';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../io.js';
 
@@ -32,10 +33,7 @@ export async function pluginCallCommand(
   input: string | undefined,
   options: PluginCallOptions,
 ): Promise<number> {
-  const { config, home } = loadConfig({
-    env: io.env,
-    ...(options.config === undefined ? {} : { file: options.config }),
-  });
+  const { config, home } = cliConfig(io, options.config);
   const value = input === undefined ? {} : parseJson(input, 'input');
   const settings = options.settings === undefined ? undefined : parseJson(options.settings, '--settings');
   const host = createPluginHost({

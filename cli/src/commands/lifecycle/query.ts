@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import { RokuError } from '@roku/schemas';
 import { createLocalRegistry, parsePackageSpec, resolve } from '@roku/registry';
 import type { IndexDocument, PackageSpec, PlannedPackage, SearchHit } from '@roku/registry';
-import { loadConfig, permissionDiff } from '@roku/host';
+import { permissionDiff } from '@roku/host';
 import type { InstallRegistry, Installer } from '@roku/host';
 import { PLUGIN_API_VERSION } from '@roku/plugin-api';
+import { cliConfig } from '../../config.js';
 import type { CliIo } from '../../io.js';
 import { EXIT } from '../../io.js';
 import { permissionLines } from './describe.js';
@@ -24,10 +25,7 @@ function localSearch(dir: string): (text: string) => Promise<SearchHit[]> {
  * registries serve index documents only, so they cannot be searched).
  */
 export function queryRegistries(io: CliIo, configFile: string | undefined): QueryRegistry[] {
-  const { config } = loadConfig({
-    env: io.env,
-    ...(configFile === undefined ? {} : { file: configFile }),
-  });
+  const { config } = cliConfig(io, configFile);
   const configured = config.registries ?? [];
   const registries = lifecycleRegistries(io, configured);
   const embedded = registries.length - configured.length;

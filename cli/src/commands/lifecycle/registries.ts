@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RokuError } from '@roku/schemas';
 import { createHttpRegistrySource, createLocalRegistry } from '@roku/registry';
-import { createInstaller, createTrustStore, loadConfig, localArchiveSource } from '@roku/host';
+import { createInstaller, createTrustStore, localArchiveSource } from '@roku/host';
 import type { InstallRegistry, Installer, Logger, TrustStore } from '@roku/host';
 import { PLUGIN_API_VERSION } from '@roku/plugin-api';
+import { cliConfig } from '../../config.js';
 import type { CliIo } from '../../io.js';
 
 /** The embedded registry's name in `list` output and installed state. */
@@ -96,10 +97,7 @@ export function lifecycleInstaller(
   configFile: string | undefined,
   needsRegistry: boolean,
 ): Installer {
-  const { config, home } = loadConfig({
-    env: io.env,
-    ...(configFile === undefined ? {} : { file: configFile }),
-  });
+  const { config, home } = cliConfig(io, configFile);
   const registries = lifecycleRegistries(io, config.registries ?? []);
   if (needsRegistry && registries.length === 0) {
     throw new RokuError(
