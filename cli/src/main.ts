@@ -8,6 +8,7 @@ import { pluginBuildCommand } from './commands/plugin-build.js';
 import { pluginCallCommand } from './commands/plugin-call.js';
 import { registerLifecycleCommands } from './commands/lifecycle/index.js';
 import { registerAuthorCommands } from './commands/author/index.js';
+import { registerAgentCommands } from './commands/agent/index.js';
 import { cliLogger } from './logger.js';
 
 const VERSION = '0.1.0';
@@ -79,6 +80,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   registerAuthorCommands(program, plugin, io, setExit);
 
   registerLifecycleCommands(plugin, program, io, setExit);
+
+  registerAgentCommands(program, io, setExit);
 
   for (const command of [program, plugin])
     command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });

@@ -68,3 +68,27 @@ export type {
   VerifyProblem,
   VerifyReport,
 } from './install/index.js';
+export { createAgentRuntime } from './agent/runtime.js';
+export type { AgentRuntimeOptions } from './agent/options.js';
+export type {
+  AgentRuntime,
+  ApprovalAnswer,
+  ApprovalMode,
+  ApprovalPrompt,
+  PluginSummary,
+  ReloadResult,
+  RunHandlers,
+  RunInput,
+  RunResult,
+  SnapshotInfo,
+} from './agent/runtime-types.js';
+export type { LoopEvent, LoopEventType, RunStatus } from './agent/events.js';
+export { LOOP_EVENT_TYPES } from './agent/events.js';
+export type {
+  ApprovalRow,
+  ApprovalStatus,
+  RunRow,
+  SessionRow,
+  StoredMessage,
+  TraceInfo,
+} from './store/types.js';

@@ -1,6 +1,15 @@
 import { RokuError } from '@roku/schemas/errors';
 import type { PluginContext } from './context.js';
-import type { ChatRequest, ChatResponse, MemoryRecord, SubagentTask } from './types.js';
+import type {
+  ChatRequest,
+  ChatResponse,
+  ContextInput,
+  ContextResult,
+  MemoryRecord,
+  MemoryScope,
+  ProviderErrorCode,
+  SubagentTask,
+} from './types.js';
 
 /** A tool implementation; it must match a tool of the same name declared in the manifest. */
 export interface ToolDefinition<I = unknown, O = unknown> {
@@ -14,28 +23,33 @@ export interface ProviderDefinition {
   readonly chat: (request: ChatRequest, ctx: PluginContext) => ChatResponse | Promise<ChatResponse>;
 }
 
+/**
+ * The exclusive memory slot. Every op receives the session it acts for (`sessionId`, set by the host). The
+ * host caps `limit` and validates what `recall` and `list` return.
+ */
 export interface MemorySlotDefinition {
   readonly name: string;
   readonly recall: (
-    input: { query: string; limit: number },
+    input: MemoryScope & { query: string; limit: number },
     ctx: PluginContext,
   ) => Promise<MemoryRecord[]> | MemoryRecord[];
-  readonly write: (input: { records: MemoryRecord[] }, ctx: PluginContext) => Promise<void> | void;
-  readonly forget?: (input: { ids: string[] }, ctx: PluginContext) => Promise<void> | void;
-  readonly list?: (input: { limit: number }, ctx: PluginContext) => Promise<MemoryRecord[]> | MemoryRecord[];
+  readonly write: (input: MemoryScope & { records: MemoryRecord[] }, ctx: PluginContext) => Promise<void> | void;
+  readonly forget?: (input: MemoryScope & { ids: string[] }, ctx: PluginContext) => Promise<void> | void;
+  readonly list?: (
+    input: MemoryScope & { limit: number },
+    ctx: PluginContext,
+  ) => Promise<MemoryRecord[]> | MemoryRecord[];
 }
 
-/** Context-engine hooks receive and return the request the host is about to send to the model. */
+/**
+ * The exclusive context engine. `beforeRequest` runs before every model request and may rewrite the messages
+ * (clear old tool results, collapse old turns); `compact` runs on `/compact` and after the provider reports an
+ * exceeded context window. Both return the request to send plus reports the host turns into loop events.
+ */
 export interface ContextEngineDefinition {
   readonly name: string;
-  readonly beforeRequest: (
-    input: { request: ChatRequest; contextWindow: number },
-    ctx: PluginContext,
-  ) => ChatRequest | Promise<ChatRequest>;
-  readonly compact?: (
-    input: { request: ChatRequest; contextWindow: number },
-    ctx: PluginContext,
-  ) => ChatRequest | Promise<ChatRequest>;
+  readonly beforeRequest: (input: ContextInput, ctx: PluginContext) => ContextResult | Promise<ContextResult>;
+  readonly compact?: (input: ContextInput, ctx: PluginContext) => ContextResult | Promise<ContextResult>;
 }
 
 export interface SubagentRuntimeDefinition {
@@ -132,4 +146,31 @@ export function definePlugin<P extends PluginDefinition>(plugin: P): P {
   checkUnique('provider', providers);
   checkUnique('subagent runtime', runtimes);
   return plugin;
+}
+
+/** An error a provider throws so that the host's router knows whether to retry, fail over or give up. */
+export class ProviderError extends Error {
+  readonly code: ProviderErrorCode;
+  /** From a Retry-After header; the host waits this long (capped) before the next attempt. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ProviderErrorCode, message: string, options: { retryAfterMs?: number } = {}) {
+    super(message);
+    this.name = 'ProviderError';
+    this.code = code;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Maps an upstream HTTP status to the provider error code the router understands. */
+export function providerErrorCodeForStatus(status: number): ProviderErrorCode {
+  if (status === 429) return 'PROVIDER_RATE_LIMIT';
+  if (status === 401 || status === 403) return 'PROVIDER_AUTH_FAILED';
+  if (status === 402) return 'PROVIDER_QUOTA_EXCEEDED';
+  if (status === 408) return 'PROVIDER_TIMEOUT';
+  if (status === 413) return 'PROVIDER_CONTEXT_WINDOW_EXCEEDED';
+  if (status === 503 || status === 529) return 'PROVIDER_OVERLOADED';
+  if (status >= 500) return 'PROVIDER_SERVER_ERROR';
+  if (status >= 400) return 'PROVIDER_INVALID_REQUEST';
+  return 'PROVIDER_FATAL';
 }

@@ -7,6 +7,8 @@ export {
   defineMemorySlot,
   defineContextEngine,
   defineSubagentRuntime,
+  ProviderError,
+  providerErrorCodeForStatus,
 } from './define.js';
 export type {
   PluginDefinition,
@@ -28,7 +30,12 @@ export type {
   ToolCall,
   ToolSpec,
   MemoryRecord,
+  MemoryScope,
   SubagentTask,
+  ProviderErrorCode,
+  ContextInput,
+  ContextReport,
+  ContextResult,
 } from './types.js';
 export { ABI_VERSION, secretRef } from './abi/abi.js';
 export type {

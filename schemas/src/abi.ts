@@ -39,7 +39,10 @@ export interface CallRequest {
 /** The JSON a plugin returns for a call: a value, or an error it raised on purpose. */
 export type CallResponse =
   | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+  | {
+      readonly ok: false;
+      readonly error: { readonly code: string; readonly message: string; readonly retryAfterMs?: number };
+    };
 
 /**
  * Capability operations a plugin may request of the host, with their argument and result shapes.
@@ -111,4 +114,134 @@ export type CapabilityResponse<K extends CapabilityOp = CapabilityOp> =
 /** The placeholder a plugin writes in a request header; the host substitutes the secret's value on the way out. */
 export function secretRef(name: string): string {
   return `{{secret:${name}}}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Neutral agent shapes: what providers, the memory slot, the context engine and sub-agent runtimes exchange
+// with the host. They are plain JSON; the host validates every one a plugin returns.
+// ---------------------------------------------------------------------------------------------------------
+
+export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
+
+export interface ToolCall {
+  readonly id: string;
+  readonly name: string;
+  /** Arguments as the model produced them (a JSON object). */
+  readonly arguments: unknown;
+}
+
+export interface ChatMessage {
+  readonly role: ChatRole;
+  readonly content: string;
+  /** assistant messages: the tool calls the model made. */
+  readonly toolCalls?: readonly ToolCall[];
+  /** tool messages: which call this result answers, and whether it is an error. */
+  readonly toolCallId?: string;
+  readonly isError?: boolean;
+}
+
+export interface ToolSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly inputSchema: unknown;
+}
+
+export interface ChatRequest {
+  readonly model: string;
+  readonly messages: readonly ChatMessage[];
+  readonly tools?: readonly ToolSpec[];
+  readonly maxTokens?: number;
+  readonly temperature?: number;
+  /** Stable per session; providers with prompt caching use it as the cache key. */
+  readonly sessionId?: string;
+}
+
+export interface TokenUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadTokens?: number;
+  readonly cacheWriteTokens?: number;
+}
+
+export type FinishReason = 'stop' | 'tool_calls' | 'max_tokens' | 'content_filter' | 'error';
+
+export interface ChatResponse {
+  readonly message: ChatMessage;
+  readonly finishReason: FinishReason;
+  readonly usage?: TokenUsage;
+  readonly model?: string;
+}
+
+/** Events a provider emits while it streams (through `ctx.emit`). */
+export type ChatStreamEvent =
+  | { readonly type: 'text-delta'; readonly text: string }
+  | {
+      readonly type: 'tool-call-delta';
+      readonly index: number;
+      readonly id?: string;
+      readonly name?: string;
+      readonly argumentsDelta?: string;
+    }
+  | { readonly type: 'usage'; readonly usage: TokenUsage };
+
+/**
+ * Error codes a provider raises (as the `code` of a thrown error) so that the host's router can decide about
+ * retries and failover. Any other code is treated as `PROVIDER_FATAL`. A thrown error may carry
+ * `retryAfterMs` (from a Retry-After header); the host honours it, capped.
+ */
+export const PROVIDER_ERROR_CODES = [
+  'PROVIDER_RATE_LIMIT',
+  'PROVIDER_OVERLOADED',
+  'PROVIDER_SERVER_ERROR',
+  'PROVIDER_TIMEOUT',
+  'PROVIDER_CONNECTION_FAILED',
+  'PROVIDER_AUTH_FAILED',
+  'PROVIDER_INVALID_REQUEST',
+  'PROVIDER_QUOTA_EXCEEDED',
+  'PROVIDER_CONTEXT_WINDOW_EXCEEDED',
+  'PROVIDER_FATAL',
+] as const;
+export type ProviderErrorCode = (typeof PROVIDER_ERROR_CODES)[number];
+
+export interface MemoryRecord {
+  readonly id?: string;
+  readonly text: string;
+  readonly tags?: readonly string[];
+  readonly score?: number;
+  readonly createdAt?: number;
+}
+
+/** Input of every memory-slot op: the session it acts for comes from the host, never from the model. */
+export interface MemoryScope {
+  readonly sessionId: string;
+}
+
+export interface SubagentTask {
+  readonly task: string;
+  readonly maxSteps: number;
+}
+
+/**
+ * Input of the context engine's hooks. `beforeRequest` runs before every model request; `compact` runs on
+ * `/compact` and when the provider reports that the context window was exceeded (`force: true`).
+ */
+export interface ContextInput {
+  readonly request: ChatRequest;
+  /** The model's context window in tokens. */
+  readonly contextWindow: number;
+  /** Fraction of the window above which the engine should compact (host config). */
+  readonly compactThresholdRatio: number;
+  /** Compact regardless of pressure (reactive compaction, `/compact`). */
+  readonly force?: boolean;
+}
+
+/** What the context engine did, reported as loop events by the host. */
+export type ContextReport =
+  | { readonly type: 'MicrocompactRan'; readonly freed_tokens: number }
+  | { readonly type: 'MidCompactLayer1Ran'; readonly messages_collapsed: number }
+  | { readonly type: 'CompactComplete'; readonly llm_succeeded: boolean; readonly messages_removed: number };
+
+export interface ContextResult {
+  readonly request: ChatRequest;
+  readonly reports?: readonly ContextReport[];
 }

@@ -23,7 +23,7 @@ export type {
   FsGrant,
 } from './generated/plugin-manifest.js';
 export type { HostConfig } from './generated/host-config.js';
-export { ABI_VERSION, secretRef } from './abi.js';
+export { ABI_VERSION, PROVIDER_ERROR_CODES, secretRef } from './abi.js';
 export type {
   PluginDescription,
   CallRequest,
@@ -32,4 +32,20 @@ export type {
   CapabilityOp,
   CapabilityRequest,
   CapabilityResponse,
+  ChatRole,
+  ChatMessage,
+  ChatRequest,
+  ChatResponse,
+  ChatStreamEvent,
+  FinishReason,
+  TokenUsage,
+  ToolCall,
+  ToolSpec,
+  ProviderErrorCode,
+  MemoryRecord,
+  MemoryScope,
+  SubagentTask,
+  ContextInput,
+  ContextReport,
+  ContextResult,
 } from './abi.js';

@@ -91,6 +91,7 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
     pluginKey: options.pluginKey,
     callId: call.callId,
     ...(call.signal === undefined ? {} : { signal: call.signal }),
+    ...(call.context === undefined ? {} : { context: call.context }),
   });
 
   async function dispatch(request: ParsedRequest, call: CallScope): Promise<unknown> {

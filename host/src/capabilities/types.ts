@@ -9,6 +9,8 @@ export interface CallScope {
   readonly signal?: AbortSignal;
   /** Receives what the plugin emits during the call; without it `emit` is unavailable. */
   readonly emit?: (event: unknown) => void;
+  /** What the host passed with the call (the agent run); handed on to host services. */
+  readonly context?: unknown;
 }
 
 /** What a host service learns about the plugin that asks it for something. */
@@ -17,6 +19,8 @@ export interface ServiceContext {
   readonly pluginKey: string;
   readonly callId: string;
   readonly signal?: AbortSignal;
+  /** What the host passed with the call (the agent run it belongs to); services use it for scoping. */
+  readonly context?: unknown;
 }
 
 /** The agent's LLM router, as plugins with `capabilities.llm` see it. */

@@ -9,6 +9,7 @@ import type { BrokerServices, KvStore, LookupFunction } from '../capabilities/in
 import type { Sandbox } from '../sandbox/loaded-sandbox.js';
 import type { SandboxCeilings } from '../sandbox/limits.js';
 import type { SandboxMetrics } from '../sandbox/metrics.js';
+import type { QuarantineEntry } from '../sandbox/quarantine.js';
 import { createSandboxManager } from '../sandbox/sandbox-manager.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
 import { pluginDirName, readPluginManifest } from './plugin-folder.js';
@@ -26,6 +27,8 @@ export interface PluginHostOptions {
   readonly services?: BrokerServices;
   /** DNS lookup used by the network guard (injectable for tests). */
   readonly lookup?: LookupFunction;
+  /** Told when a plugin is quarantined (the agent runtime falls its slots back and reloads). */
+  readonly onQuarantine?: (entry: QuarantineEntry) => void;
 }
 
 export interface LoadOptions {
@@ -52,6 +55,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
     logger: options.logger,
     ...(options.ceilings === undefined ? {} : { ceilings: options.ceilings }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+    ...(options.onQuarantine === undefined ? {} : { onQuarantine: options.onQuarantine }),
     capabilities: ({ manifest, pluginKey }) => {
       const dirName = pluginDirName(manifest.id);
       return createCapabilityBroker({

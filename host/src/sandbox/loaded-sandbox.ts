@@ -22,6 +22,8 @@ export interface CallScope {
   readonly callId: string;
   readonly signal?: AbortSignal;
   readonly emit?: (event: unknown) => void;
+  /** Opaque to the sandbox: who the call is made for (the agent run), handed to host services. */
+  readonly context?: unknown;
 }
 
 export interface CallOptions {
@@ -30,6 +32,8 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
   /** Receives what the plugin emits during the call (e.g. streamed text deltas). */
   readonly onEvent?: (event: unknown) => void;
+  /** Passed to host services (llm, memory, tools, subagents) the plugin calls during this call. */
+  readonly context?: unknown;
 }
 
 /** A loaded plugin version in its sandbox. The same interface for both engines. */
@@ -175,6 +179,7 @@ export class LoadedSandbox implements Sandbox {
           callId,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           ...(options.onEvent === undefined ? {} : { emit: options.onEvent }),
+          ...(options.context === undefined ? {} : { context: options.context }),
         });
       } catch (err) {
         const wire = isRokuError(err) ? err : { code: 'ROKU_SANDBOX_CRASHED', message: String(err) };
@@ -244,11 +249,21 @@ export class LoadedSandbox implements Sandbox {
       typeof error.message === 'string'
         ? error.message
         : 'plugin error';
+    const rawRetry =
+      typeof error === 'object' && error !== null && !Array.isArray(error) ? error.retryAfterMs : undefined;
+    // A plugin-supplied delay is only a hint: finite, non-negative, at most an hour.
+    const retryAfterMs =
+      typeof rawRetry === 'number' && Number.isFinite(rawRetry) && rawRetry >= 0
+        ? Math.min(rawRetry, 3_600_000)
+        : undefined;
     throw this.host.failed(
       this,
       op,
       new RokuError('ROKU_PLUGIN_FAILED', message.slice(0, 4096), {
-        details: { pluginCode: pluginCode.slice(0, 128) },
+        details: {
+          pluginCode: pluginCode.slice(0, 128),
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+        },
       }),
     );
   }

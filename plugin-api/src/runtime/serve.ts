@@ -42,11 +42,15 @@ function describe(plugin: PluginDefinition): PluginDescription {
 function errorResponse(err: unknown): CallResponse {
   const code = (err as { code?: unknown } | null)?.code;
   const message = (err as { message?: unknown } | null)?.message;
+  const retryAfterMs = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
   return {
     ok: false,
     error: {
       code: typeof code === 'string' ? code.slice(0, 128) : 'PLUGIN_ERROR',
       message: typeof message === 'string' ? message.slice(0, 4096) : String(err).slice(0, 4096),
+      ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0
+        ? { retryAfterMs }
+        : {}),
     },
   };
 }

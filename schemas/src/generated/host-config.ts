@@ -79,6 +79,54 @@ export interface HostConfig {
      * Fraction of the context window at which the context engine compacts.
      */
     compactThresholdRatio?: number;
+    /**
+     * Model used when a session has none, as `<provider>/<model>` or a bare model id; empty picks the cheapest eligible model.
+     */
+    defaultModel?: string;
+    /**
+     * Largest tool result, in characters, that enters the conversation; longer results are cut with a marker.
+     */
+    toolResultMaxChars?: number;
+    /**
+     * Estimated size of all tool definitions above which rarely used tools hide behind tool_search.
+     */
+    deferToolsAboveTokens?: number;
+    /**
+     * Steps reserved for a sub-agent (taken from the parent's budget, never refunded).
+     */
+    subagentMaxSteps?: number;
+    /**
+     * Wall time a sub-agent may run.
+     */
+    subagentTimeoutMs?: number;
+    /**
+     * Characters of a sub-agent's answer that reach the parent.
+     */
+    subagentResultMaxChars?: number;
+    /**
+     * Wall time of one model request, streaming included.
+     */
+    providerTimeoutMs?: number;
+    /**
+     * Retries of a failed model request (rate limits, overload, 5xx, timeouts, connection failures).
+     */
+    maxRetries?: number;
+    /**
+     * First retry delay; it doubles per attempt with ±10% jitter.
+     */
+    initialBackoffMs?: number;
+    /**
+     * Largest retry delay, Retry-After included.
+     */
+    maxBackoffMs?: number;
+    /**
+     * Consecutive failed requests that open a provider's circuit breaker; 0 disables it.
+     */
+    breakerFailureThreshold?: number;
+    /**
+     * How long an open breaker refuses requests before it lets one probe through.
+     */
+    breakerCooldownMs?: number;
   };
   /**
    * Tool approval policy.
@@ -115,6 +163,19 @@ export interface HostConfig {
      * Plugin folders loaded directly and watched for changes (plugin dev mode).
      */
     devDirs?: string[];
+  };
+  /**
+   * Sessions, runs, events, approvals and traces (SQLite under ROKU_HOME/state).
+   */
+  storage?: {
+    /**
+     * Largest trace file per run (traces/<run-id>.jsonl); later events are counted, not written.
+     */
+    traceMaxBytes?: number;
+    /**
+     * Traces and finished runs' events older than this are deleted at startup; 0 keeps them forever.
+     */
+    traceRetentionDays?: number;
   };
   /**
    * Plugin registries besides the embedded local one. A registry that owns a scope is the only one asked for it.

@@ -1,0 +1,147 @@
+import { RokuError } from '@roku/schemas';
+import type { AgentRuntime, ApprovalRow } from '@roku/host';
+import type { AgentIo } from './context.js';
+import { AGENT_EXIT, cliActor, withRuntime } from './context.js';
+import { driveOneShot } from './one-shot.js';
+import { age, oneLine, table } from './render.js';
+
+/** Shortest digest prefix accepted by --digest. */
+const MIN_DIGEST_PREFIX = 8;
+
+function ticketJson(row: ApprovalRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    status: row.status,
+    sessionId: row.sessionId,
+    runId: row.runId,
+    toolName: row.toolName,
+    arguments: row.arguments,
+    risk: row.risk,
+    digest: row.digest,
+    createdAt: row.createdAt,
+    decidedAt: row.decidedAt,
+    decidedBy: row.decidedBy,
+    comment: row.comment,
+  };
+}
+
+/** `roku approval list [--all]`: pending tickets (every ticket with --all), oldest first. */
+export async function approvalListCommand(
+  io: AgentIo,
+  configFile: string | undefined,
+  opts: { all: boolean; json: boolean },
+): Promise<number> {
+  return withRuntime(io, configFile, 'approval list', ({ runtime }) => {
+    const rows = [...runtime.approvals(opts.all ? {} : { status: 'pending' })].sort(
+      (a, b) => a.createdAt - b.createdAt,
+    );
+    if (opts.json) {
+      io.stdout(`${JSON.stringify({ ok: true, approvals: rows.map(ticketJson) })}\n`);
+      return AGENT_EXIT.ok;
+    }
+    if (rows.length === 0) {
+      io.stdout(opts.all ? 'no approval tickets\n' : 'no pending approvals\n');
+      return AGENT_EXIT.ok;
+    }
+    const now = Date.now();
+    io.stdout(
+      table([
+        ['ID', 'SESSION', 'RUN', 'TOOL', 'DIGEST', 'AGE', ...(opts.all ? ['STATUS'] : []), 'ARGS'],
+        ...rows.map((r) => [
+          r.id,
+          r.sessionId,
+          r.runId,
+          r.toolName,
+          r.digest.slice(0, 12),
+          age(r.createdAt, now),
+          ...(opts.all ? [r.status] : []),
+          oneLine(r.arguments, 60),
+        ]),
+      ]),
+    );
+    if (!opts.all) io.stderr('decide with: roku approval approve <id>  or  roku approval reject <id>\n');
+    return AGENT_EXIT.ok;
+  });
+}
+
+function ticketOf(runtime: AgentRuntime, id: string): ApprovalRow {
+  const ticket = runtime.store.getApproval(id);
+  if (ticket === undefined) {
+    throw new RokuError(
+      'ROKU_APPROVAL_NOT_FOUND',
+      `approval ticket "${id}" not found; list pending tickets with roku approval list`,
+      { details: { approvalId: id } },
+    );
+  }
+  return ticket;
+}
+
+/** The full digest to insist on, from a --digest value (the full hex or a prefix of at least 8). */
+function expectedDigest(ticket: ApprovalRow, given: string | undefined): string | undefined {
+  if (given === undefined) return undefined;
+  const hex = given.trim().toLowerCase();
+  if (!/^[0-9a-f]+$/.test(hex) || hex.length < MIN_DIGEST_PREFIX || hex.length > 64) {
+    throw new RokuError(
+      'ROKU_CLI_USAGE',
+      `--digest: "${given}" is not a sha256 hex digest or a prefix of at least ${MIN_DIGEST_PREFIX} hex characters`,
+    );
+  }
+  if (!ticket.digest.startsWith(hex)) {
+    throw new RokuError(
+      'ROKU_APPROVAL_DIGEST_MISMATCH',
+      `approval ${ticket.id}: --digest ${hex} does not match the ticket's digest ${ticket.digest.slice(0, 12)}…; review the call again with roku approval list`,
+      { details: { approvalId: ticket.id, expected: hex, actual: ticket.digest } },
+    );
+  }
+  // The full digest: the runtime refuses if the ticket changed after it was read here.
+  return ticket.digest;
+}
+
+export interface DecideOptions {
+  readonly approved: boolean;
+  readonly digest?: string;
+  readonly comment?: string;
+  readonly json: boolean;
+}
+
+/**
+ * `roku approval approve|reject <id>`: decides the ticket and resumes its run in this process, shown like
+ * `roku run` (interactive approvals on a terminal, else the run pauses again on the next ticket).
+ * Exit codes as `roku run`: 0 succeeded, 3 paused again, 1 failed or interrupted.
+ */
+export async function approvalDecideCommand(
+  io: AgentIo,
+  configFile: string | undefined,
+  id: string,
+  opts: DecideOptions,
+): Promise<number> {
+  const verb = opts.approved ? 'approve' : 'reject';
+  return withRuntime(io, configFile, `approval ${verb}`, async ({ runtime, configAutoApprove }) => {
+    const ticket = ticketOf(runtime, id);
+    if (ticket.status !== 'pending') {
+      throw new RokuError(
+        'ROKU_APPROVAL_ALREADY_DECIDED',
+        `approval ${id} is already ${ticket.status}${ticket.decidedBy === null ? '' : ` (by ${ticket.decidedBy})`}; nothing to ${verb}`,
+        { details: { approvalId: id, status: ticket.status } },
+      );
+    }
+    const digest = expectedDigest(ticket, opts.digest);
+    io.stderr(
+      `${opts.approved ? 'approving' : 'rejecting'} ${ticket.toolName} (ticket ${id}); resuming run ${ticket.runId} of session ${ticket.sessionId}\n`,
+    );
+    const state = { autoApprove: configAutoApprove };
+    return driveOneShot(io, runtime, state, opts.json, (handlers, approvalMode, signal) =>
+      runtime.decideApproval(
+        id,
+        {
+          approved: opts.approved,
+          by: cliActor(io),
+          ...(opts.comment === undefined ? {} : { comment: opts.comment }),
+          ...(digest === undefined ? {} : { expectedDigest: digest }),
+        },
+        handlers,
+        { approvalMode, signal },
+      ),
+    );
+  });
+}

@@ -1,0 +1,92 @@
+import { userInfo } from 'node:os';
+import { createAgentRuntime, loadConfig } from '@roku/host';
+import type { AgentRuntime, AgentRuntimeOptions } from '@roku/host';
+import { cliConfig } from '../../config.js';
+import { EXIT } from '../../io.js';
+import { cliLogger } from '../../logger.js';
+import type { LifecycleIo } from '../lifecycle/prompt.js';
+
+/**
+ * Exit codes of the agent commands: the shared ones, plus 3 when a run stopped on an approval ticket
+ * (`roku run` without a terminal, `roku approval approve` when the resumed run pauses again).
+ */
+export const AGENT_EXIT = { ...EXIT, awaiting: 3 } as const;
+
+/** What agent commands need beyond {@link LifecycleIo}. Tests pass their own. */
+export interface AgentIo extends LifecycleIo {
+  /** Builds the runtime; `createAgentRuntime` by default. */
+  readonly createRuntime?: (options: AgentRuntimeOptions) => Promise<AgentRuntime>;
+  /**
+   * Whether the chat REPL may drive stdin as a terminal (raw mode, line editing, history keys, ctrl-C as a key).
+   * Default: true when stdin is the process's own and is a TTY.
+   */
+  readonly terminal?: boolean;
+}
+
+export interface OpenRuntime {
+  readonly runtime: AgentRuntime;
+  /** approvals.autoApprove from the config, which ROKU_AUTO_APPROVE=true also sets. */
+  readonly configAutoApprove: boolean;
+  /** ROKU_HOME, absolute. */
+  readonly home: string;
+}
+
+/**
+ * Builds the agent runtime for this invocation's config, runs `use` and always closes the runtime afterwards
+ * so sandbox child processes and watchers end with the command.
+ */
+export async function withRuntime<T>(
+  io: AgentIo,
+  configFile: string | undefined,
+  command: string,
+  use: (open: OpenRuntime) => T | Promise<T>,
+): Promise<T> {
+  const loaded = cliConfig(io, configFile);
+  const logger = cliLogger(io, configFile).child({ command });
+  const options: AgentRuntimeOptions = {
+    config: loaded.config,
+    home: loaded.home,
+    workspace: io.cwd,
+    logger,
+    env: io.env,
+    ...(loaded.file === undefined ? {} : { configFile: loaded.file }),
+    // Not cached like cliConfig: a changed file must be read again.
+    reloadConfig: () =>
+      loadConfig({ env: io.env, ...(configFile === undefined ? {} : { file: configFile }) }).config,
+  };
+  const runtime = await (io.createRuntime ?? createAgentRuntime)(options);
+  try {
+    return await use({
+      runtime,
+      configAutoApprove: loaded.config.approvals?.autoApprove === true,
+      home: loaded.home,
+    });
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `cli:<user>`: who decided an approval from this terminal. */
+export function cliActor(io: AgentIo): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    // userInfo throws for uids without a passwd entry (some containers).
+    return `cli:${io.env.USER ?? io.env.LOGNAME ?? 'unknown'}`;
+  }
+}
+
+/**
+ * Calls `onInterrupt` on the first SIGINT until the returned function is called. Used while a one-shot run is
+ * active so ctrl-C cancels the run (and the runtime still closes) instead of killing the process mid-write; a
+ * second ctrl-C gets the default behaviour and ends the process.
+ */
+export function onInterrupt(onInterrupt: () => void): () => void {
+  const handler = (): void => {
+    onInterrupt();
+  };
+  process.once('SIGINT', handler);
+  return () => {
+    process.off('SIGINT', handler);
+  };
+}

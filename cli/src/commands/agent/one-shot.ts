@@ -1,0 +1,118 @@
+import { createInterface } from 'node:readline';
+import { RokuError } from '@roku/schemas';
+import type { AgentRuntime, ApprovalMode, RunHandlers, RunResult } from '@roku/host';
+import { interactive } from '../lifecycle/prompt.js';
+import { askApproval } from './approve-prompt.js';
+import type { ApprovalState } from './approve-prompt.js';
+import type { AgentIo } from './context.js';
+import { AGENT_EXIT, onInterrupt, withRuntime } from './context.js';
+import { createLineReader } from './lines.js';
+import type { LineReader } from './lines.js';
+import { createEventPrinter, styleFor } from './render.js';
+import { reportOf, statusLines, usageText } from './result.js';
+
+export interface RunOptions {
+  readonly json: boolean;
+  readonly sessionId?: string;
+  readonly model?: string;
+  readonly yesAlways: boolean;
+}
+
+/** Starts (or resumes) a run with the given handlers and signal. */
+export type StartRun = (
+  handlers: RunHandlers,
+  approvalMode: ApprovalMode,
+  signal: AbortSignal,
+) => Promise<RunResult>;
+
+/**
+ * Drives one run the way `roku run` shows it: tool lines on stderr, approvals asked on a terminal (else the run
+ * pauses on a ticket), then the final message on stdout (or the result JSON with `json`).
+ * Exit 0 succeeded, 3 paused on a ticket, 1 failed or interrupted.
+ */
+export async function driveOneShot(
+  io: AgentIo,
+  runtime: AgentRuntime,
+  state: ApprovalState,
+  json: boolean,
+  start: StartRun,
+): Promise<number> {
+  const style = styleFor(io);
+  const asking = interactive(io);
+  const printer = createEventPrinter(io, style, false);
+  const controller = new AbortController();
+  const stopListening = onInterrupt(() => {
+    controller.abort();
+  });
+  let reader: LineReader | undefined;
+  let close: (() => void) | undefined;
+  const ask = (question: string, signal?: AbortSignal): Promise<string | null> => {
+    if (reader === undefined) {
+      // Created on the first question only: a run that asks nothing must not touch stdin.
+      const rl = createInterface({ input: io.stdin ?? process.stdin, terminal: false });
+      reader = createLineReader(rl);
+      close = () => {
+        rl.close();
+      };
+    }
+    printer.finish();
+    io.stderr(question);
+    return reader.next(signal);
+  };
+  let result: RunResult;
+  try {
+    result = await start(
+      {
+        onEvent: printer.onEvent,
+        ...(asking
+          ? { approve: (prompt) => askApproval(io, style, prompt, state, ask, controller.signal) }
+          : {}),
+      },
+      asking ? 'interactive' : 'pause',
+      controller.signal,
+    );
+  } finally {
+    stopListening();
+    close?.();
+  }
+  printer.finish();
+  const ticket =
+    result.status === 'awaiting_approval' && result.approvalId !== undefined
+      ? runtime.store.getApproval(result.approvalId)
+      : undefined;
+  if (json) io.stdout(`${JSON.stringify(reportOf(result))}\n`);
+  else if (result.status === 'succeeded')
+    io.stdout(result.message.endsWith('\n') ? result.message : `${result.message}\n`);
+  for (const line of statusLines(result, style, ticket)) io.stderr(`${line}\n`);
+  io.stderr(`${usageText(result, style)}\n`);
+  if (result.status === 'succeeded') return AGENT_EXIT.ok;
+  return result.status === 'awaiting_approval' ? AGENT_EXIT.awaiting : AGENT_EXIT.failed;
+}
+
+/** `roku run <goal...>`: one goal, one run, then exit. */
+export async function runCommand(
+  io: AgentIo,
+  configFile: string | undefined,
+  words: readonly string[],
+  opts: RunOptions,
+): Promise<number> {
+  const goal = words.join(' ').trim();
+  if (goal === '')
+    throw new RokuError('ROKU_CLI_USAGE', 'run: the goal is empty; e.g. roku run "list the files here"');
+  return withRuntime(io, configFile, 'run', async ({ runtime, configAutoApprove }) => {
+    const state: ApprovalState = { autoApprove: opts.yesAlways || configAutoApprove };
+    return driveOneShot(io, runtime, state, opts.json, (handlers, approvalMode, signal) =>
+      runtime.run(
+        {
+          ...(opts.sessionId === undefined ? {} : { sessionId: opts.sessionId }),
+          goal,
+          approvalMode,
+          autoApprove: state.autoApprove,
+          ...(opts.model === undefined ? {} : { model: opts.model }),
+          signal,
+        },
+        handlers,
+      ),
+    );
+  });
+}

@@ -1,0 +1,103 @@
+import type { ChatRequest, TokenUsage } from '@roku/schemas';
+import { createToolCatalog } from './catalog/index.js';
+import type { AgentSnapshot, CatalogEntry, LoopCatalog, LoopRouter, ModelChoice } from './assembled.js';
+import {
+  createBreakerBoard,
+  createProviderRouter,
+  estimateCostUsd,
+  estimateRequestTokens,
+  routerPolicyFromConfig,
+} from './router/index.js';
+import type { BreakerBoard, ModelEntry, ProviderBinding } from './router/index.js';
+import type { AgentSettings } from './settings.js';
+import type { PluginSnapshotBase, SnapshotPlugin } from './snapshot/snapshot.js';
+import { snapshotInfoBase } from './snapshot/snapshot.js';
+
+/** Breaker state outlives snapshots: a reload must not reset a provider that keeps failing. */
+export function createBreakers(): BreakerBoard {
+  return createBreakerBoard();
+}
+
+function choice(entry: ModelEntry): ModelChoice {
+  return { ref: entry.ref, contextWindow: entry.contextWindow, maxOutputTokens: entry.maxOutputTokens ?? undefined };
+}
+
+/** Puts the router and the tool catalog on top of a loaded set of plugins. */
+export function assembleSnapshot(
+  base: PluginSnapshotBase,
+  settings: AgentSettings,
+  breakers: BreakerBoard,
+): AgentSnapshot {
+  const bindings: ProviderBinding[] = [];
+  for (const plugin of base.plugins) {
+    for (const provider of plugin.manifest.contributes.providers ?? []) {
+      bindings.push({
+        pluginId: plugin.manifest.id,
+        provider: provider.name,
+        models: provider.models,
+        chat: (request, options) =>
+          plugin.sandbox.call(`provider:${provider.name}:chat`, request, {
+            config: plugin.settings,
+            signal: options.signal,
+            onEvent: options.onEvent,
+          }),
+      });
+    }
+  }
+  const router = createProviderRouter({
+    providers: bindings,
+    policy: routerPolicyFromConfig(settings),
+    breakers,
+  });
+  const byId = new Map<string, SnapshotPlugin>(base.plugins.map((p) => [p.manifest.id, p]));
+  const catalog = createToolCatalog(
+    base.plugins.flatMap((plugin) =>
+      (plugin.manifest.contributes.tools ?? []).map((tool) => ({
+        pluginId: plugin.manifest.id,
+        toolName: tool.name,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        risk: [...tool.risk],
+        deferred: tool.deferred === true,
+      })),
+    ),
+    { deferAboveTokens: settings.deferToolsAboveTokens },
+  );
+  const loopRouter: LoopRouter = {
+    hasModels: router.models().length > 0,
+    select: (request) => choice(router.select(request)),
+    async chat(request: ChatRequest, options) {
+      const result = await router.chat(request, {
+        signal: options.signal,
+        onDelta: options.onDelta,
+        onRetry: options.onRetry,
+      });
+      return { response: result.response, model: choice(result.model) };
+    },
+    estimateRequestTokens: (request) => estimateRequestTokens(request),
+    estimateCostUsd: (ref: string, usage: TokenUsage) => {
+      try {
+        return estimateCostUsd(router.resolveModel(ref), usage);
+      } catch {
+        return 0;
+      }
+    },
+  };
+  const loopCatalog: LoopCatalog = {
+    get(name): CatalogEntry | undefined {
+      const tool = catalog.get(name);
+      const plugin = tool === undefined ? undefined : byId.get(tool.pluginId);
+      if (tool === undefined || plugin === undefined) return undefined;
+      return { name: tool.name, plugin, toolName: tool.toolName, risk: tool.risk };
+    },
+    definitions: (options) => catalog.definitions(options),
+    search: (query, limit) => catalog.search(query, limit).map((h) => ({ name: h.name, description: h.description })),
+  };
+  const info = {
+    ...snapshotInfoBase(base),
+    models: router.models().map((m) => ({ ref: m.ref, contextWindow: m.contextWindow })),
+    tools: catalog.all().map((t) => ({ name: t.name, pluginId: t.pluginId, risk: t.risk, deferred: t.deferred })),
+    warnings: [...base.warnings, ...router.warnings, ...catalog.warnings],
+  };
+  return { ...base, router: loopRouter, catalog: loopCatalog, info };
+}

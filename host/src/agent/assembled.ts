@@ -1,0 +1,56 @@
+import type { ChatRequest, ChatResponse, ChatStreamEvent, TokenUsage, ToolSpec } from '@roku/schemas';
+import type { SnapshotInfo } from './runtime-types.js';
+import type { PluginSnapshotBase, SnapshotPlugin } from './snapshot/snapshot.js';
+
+/** A model as the loop sees it. */
+export interface ModelChoice {
+  readonly ref: string;
+  readonly contextWindow: number;
+  readonly maxOutputTokens: number | undefined;
+}
+
+export interface RetryInfo {
+  readonly attempt: number;
+  readonly delayMs: number;
+  readonly code: string;
+  readonly provider: string;
+  readonly modelId: string;
+}
+
+/** The provider router, as the loop uses it (implemented in ./router). */
+export interface LoopRouter {
+  readonly hasModels: boolean;
+  select(request: { model?: string; estimatedPromptTokens: number; expectedOutputTokens: number }): ModelChoice;
+  chat(
+    request: ChatRequest,
+    options: { signal?: AbortSignal; onDelta?: (event: ChatStreamEvent) => void; onRetry?: (info: RetryInfo) => void },
+  ): Promise<{ response: ChatResponse; model: ModelChoice }>;
+  estimateRequestTokens(request: ChatRequest): number;
+  estimateCostUsd(ref: string, usage: TokenUsage): number;
+}
+
+export interface CatalogEntry {
+  readonly name: string;
+  readonly plugin: SnapshotPlugin;
+  readonly toolName: string;
+  readonly risk: readonly string[];
+}
+
+/** The tool catalog, as the loop uses it (implemented in ./catalog). */
+export interface LoopCatalog {
+  get(name: string): CatalogEntry | undefined;
+  definitions(options: {
+    planMode: boolean;
+    loaded: ReadonlySet<string>;
+    exclude: ReadonlySet<string>;
+    extra: readonly ToolSpec[];
+  }): { specs: readonly ToolSpec[]; fingerprint: string; deferred: readonly string[] };
+  search(query: string, limit: number): { name: string; description: string }[];
+}
+
+/** A snapshot with its router and catalog assembled: everything a turn runs against. */
+export interface AgentSnapshot extends PluginSnapshotBase {
+  readonly router: LoopRouter;
+  readonly catalog: LoopCatalog;
+  readonly info: SnapshotInfo;
+}

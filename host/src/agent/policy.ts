@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+
+/** JSON with object keys sorted at every level: equal values give equal bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+/** The digest an approval ticket records: sha256 (64 hex chars) of the canonical call. */
+export function callDigest(tool: string, args: unknown): string {
+  return createHash('sha256').update(canonicalJson({ tool, arguments: args })).digest('hex');
+}
+
+export type GateVerdict =
+  | { readonly kind: 'run'; readonly reason: string }
+  | { readonly kind: 'ask'; readonly reason: string }
+  | { readonly kind: 'deny'; readonly reason: string };
+
+/**
+ * What the approval policy says about a call, before any human is asked:
+ * - deny patterns (host config) refuse, whatever else applies — except with auto-approve, which is an explicit
+ *   choice to trust everything (as in the system Roku grew out of);
+ * - a tool whose every risk tag is `read` runs;
+ * - write / exec / network tags, and unknown tools (no tags), ask — unless auto-approve or "always allow" for
+ *   this session covers them.
+ */
+export function classifyCall(options: {
+  readonly tool: string;
+  readonly args: unknown;
+  readonly risk: readonly string[] | undefined;
+  readonly denyPatterns: readonly RegExp[];
+  readonly autoApprove: boolean;
+  readonly alwaysAllowed: ReadonlySet<string>;
+}): GateVerdict {
+  if (options.autoApprove) return { kind: 'run', reason: 'auto-approve is on' };
+  const text = canonicalJson({ tool: options.tool, arguments: options.args });
+  const hit = options.denyPatterns.find((p) => p.test(text));
+  if (hit !== undefined) return { kind: 'deny', reason: `matches the deny pattern /${hit.source}/` };
+  const risk = options.risk ?? [];
+  if (risk.length > 0 && risk.every((r) => r === 'read')) return { kind: 'run', reason: 'read-only tool' };
+  if (options.alwaysAllowed.has(options.tool)) return { kind: 'run', reason: 'always allowed in this session' };
+  return {
+    kind: 'ask',
+    reason: risk.length === 0 ? 'tool has no risk tags (unknown tools ask)' : `risk: ${risk.join(', ')}`,
+  };
+}

@@ -1,0 +1,134 @@
+import type { ChatMessage } from '@roku/schemas';
+import type { ApprovalRow, RunRow, SessionRow, Store, StoredMessage, TraceInfo } from '../store/types.js';
+import type { LoopEvent, RunStatus } from './events.js';
+
+/**
+ * How tool calls that need approval are handled:
+ * - interactive: a ticket is written, then `RunHandlers.approve` asks (terminal y/N/a); the run waits.
+ * - pause: a ticket is written and the run stops as `awaiting_approval`; `decideApproval` resumes it later,
+ *   in this process or another (HTTP, `roku run` without a terminal, `roku approval approve`).
+ * - deny: calls that need approval are refused with a hint to use interactive chat (`roku chat --pipe`).
+ */
+export type ApprovalMode = 'interactive' | 'pause' | 'deny';
+
+export interface RunInput {
+  /** Created when missing. Default `chat-default`. */
+  readonly sessionId?: string;
+  readonly goal: string;
+  readonly approvalMode: ApprovalMode;
+  /** Approve everything without asking (explicit flag or ROKU_AUTO_APPROVE / approvals.autoApprove). */
+  readonly autoApprove?: boolean;
+  /** `<provider>/<model>` or a model id; default: the session's, then agent.defaultModel, then the router's pick. */
+  readonly model?: string;
+  /** Plan mode: only read-only tools are visible and runnable. */
+  readonly planMode?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export type ApprovalAnswer = 'approve' | 'reject' | 'always';
+
+export interface ApprovalPrompt {
+  readonly approvalId: string;
+  readonly toolName: string;
+  readonly arguments: unknown;
+  readonly risk: readonly string[];
+  readonly digest: string;
+  readonly argsSummary: string;
+}
+
+export interface RunHandlers {
+  readonly onEvent?: (event: LoopEvent) => void;
+  /** Interactive mode only: asks the user. A rejected promise counts as reject. */
+  readonly approve?: (prompt: ApprovalPrompt) => Promise<ApprovalAnswer>;
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly sessionId: string;
+  readonly status: RunStatus;
+  /** Final answer, or the error / pause explanation. */
+  readonly message: string;
+  readonly model: string | null;
+  readonly error?: { readonly code: string; readonly message: string };
+  /** Set when status is awaiting_approval. */
+  readonly approvalId?: string;
+  readonly usage: {
+    readonly promptTokens: number;
+    readonly outputTokens: number;
+    readonly cacheReadTokens: number;
+    readonly cacheWriteTokens: number;
+    readonly estimatedCostUsd: number;
+  };
+  readonly steps: number;
+}
+
+export interface PluginSummary {
+  readonly id: string;
+  readonly version: string;
+  /** installed | dev | bundled (first-party default shipped with the host) */
+  readonly source: 'installed' | 'dev' | 'bundled';
+  readonly engine: string;
+  readonly contributes: {
+    readonly tools: readonly string[];
+    readonly providers: readonly string[];
+    readonly memorySlot: boolean;
+    readonly contextEngine: boolean;
+    readonly subagentRuntimes: readonly string[];
+  };
+  /** Set when the plugin failed to load or is quarantined; it is not in the snapshot. */
+  readonly problem?: string;
+}
+
+export interface SnapshotInfo {
+  readonly id: number;
+  readonly createdAt: number;
+  readonly plugins: readonly PluginSummary[];
+  readonly models: readonly { readonly ref: string; readonly contextWindow: number }[];
+  readonly tools: readonly { readonly name: string; readonly pluginId: string; readonly risk: readonly string[]; readonly deferred: boolean }[];
+  readonly memorySlot: string;
+  readonly contextEngine: string;
+  /** Why slots fell back to the default, plugins that failed to load, … */
+  readonly warnings: readonly string[];
+}
+
+export interface ReloadResult {
+  readonly ok: boolean;
+  /** Snapshot now in use (the new one, or the old one after a rollback). */
+  readonly snapshot: SnapshotInfo;
+  readonly reason: string;
+  readonly error?: { readonly code: string; readonly message: string };
+  readonly elapsedMs: number;
+}
+
+/** The assembled agent: what the CLI and the HTTP server drive. */
+export interface AgentRuntime {
+  readonly store: Store;
+  snapshotInfo(): SnapshotInfo;
+  /** Runs one goal to completion, a pause or an error; never throws for a run's own failures. */
+  run(input: RunInput, handlers?: RunHandlers): Promise<RunResult>;
+  /**
+   * Decides a ticket and resumes its run: approving executes the exact approved call once; rejecting feeds a
+   * denial back to the model. @throws ROKU_APPROVAL_NOT_FOUND, ROKU_APPROVAL_ALREADY_DECIDED,
+   * ROKU_APPROVAL_DIGEST_MISMATCH, ROKU_SESSION_BUSY
+   */
+  decideApproval(
+    approvalId: string,
+    decision: { approved: boolean; by: string; comment?: string; expectedDigest?: string },
+    handlers?: RunHandlers,
+    options?: { approvalMode?: ApprovalMode; signal?: AbortSignal },
+  ): Promise<RunResult>;
+  /** Rebuilds the plugin snapshot; on failure keeps the old one (rollback) and says why. */
+  reload(reason: string): Promise<ReloadResult>;
+  /** `/compact`: mechanical compaction of a session's older messages through the context engine. */
+  compactSession(sessionId: string): Promise<{ discarded: number; retained: number }>;
+  sessions(): SessionRow[];
+  session(id: string): { session: SessionRow; messages: StoredMessage[]; runs: RunRow[] };
+  deleteSession(id: string): boolean;
+  approvals(options?: { status?: ApprovalRow['status']; sessionId?: string }): ApprovalRow[];
+  trace(runId: string): { run: RunRow; events: LoopEvent[]; trace: TraceInfo | undefined };
+  /** Starts watching install signals, the config file and dev plugin folders; reloads on change. */
+  watch(onReload?: (result: ReloadResult) => void): void;
+  close(): Promise<void>;
+}
+
+export type { ChatMessage };

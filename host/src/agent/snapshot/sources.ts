@@ -1,0 +1,95 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PluginManifest, ResolvedHostConfig } from '@roku/schemas';
+import { installLayout } from '../../install/layout.js';
+import { readState } from '../../install/state.js';
+
+/** Where a plugin of the snapshot comes from. */
+export type PluginOrigin = 'installed' | 'dev' | 'bundled';
+
+export interface PluginCandidate {
+  readonly id: string;
+  readonly version: string;
+  readonly dir: string;
+  readonly origin: PluginOrigin;
+  /** Installed plugins run with exactly what the user granted; dev and bundled ones with their manifest's. */
+  readonly permissions?: PluginManifest['permissions'];
+}
+
+/** First-party defaults of the exclusive slots, shipped in the Roku checkout's `plugins/` folder. */
+export const BUNDLED_DEFAULTS = {
+  memory: { id: '@roku/memory-session', folder: 'memory-session' },
+  context: { id: '@roku/context-default', folder: 'context-default' },
+} as const;
+
+export function defaultBundledDir(): string {
+  // host/dist/agent/snapshot/sources.js → <checkout>/plugins
+  return fileURLToPath(new URL('../../../../plugins', import.meta.url));
+}
+
+function readVersion(dir: string): { id: string; version: string } | undefined {
+  try {
+    const raw = JSON.parse(readFileSync(join(dir, 'roku.plugin.json'), 'utf8')) as {
+      id?: unknown;
+      version?: unknown;
+    };
+    return typeof raw.id === 'string' && typeof raw.version === 'string'
+      ? { id: raw.id, version: raw.version }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The plugins a snapshot is built from, highest precedence first: dev folders (plugin dev mode), then enabled
+ * installed plugins, then the bundled slot defaults. A later candidate with an id already seen is skipped.
+ */
+export async function discoverCandidates(options: {
+  readonly home: string;
+  readonly config: ResolvedHostConfig;
+  readonly configDir: string;
+  readonly bundledDir: string;
+}): Promise<{ candidates: PluginCandidate[]; problems: { id: string; problem: string }[] }> {
+  const out: PluginCandidate[] = [];
+  const problems: { id: string; problem: string }[] = [];
+  const seen = new Set<string>();
+  for (const raw of options.config.plugins?.devDirs ?? []) {
+    const dir = isAbsolute(raw) ? raw : resolve(options.configDir, raw);
+    const ident = readVersion(dir);
+    if (ident === undefined) {
+      problems.push({ id: dir, problem: `dev plugin folder ${dir} has no readable roku.plugin.json` });
+      continue;
+    }
+    if (seen.has(ident.id)) continue;
+    seen.add(ident.id);
+    out.push({ ...ident, dir, origin: 'dev' });
+  }
+  const layout = installLayout(options.home);
+  const state = await readState(layout);
+  for (const id of Object.keys(state.plugins).sort()) {
+    const plugin = state.plugins[id];
+    if (plugin === undefined || !plugin.enabled || seen.has(id)) continue;
+    seen.add(id);
+    out.push({
+      id,
+      version: plugin.version,
+      dir: layout.pluginDir(id, plugin.version),
+      origin: 'installed',
+      permissions: plugin.granted,
+    });
+  }
+  for (const { id, folder } of Object.values(BUNDLED_DEFAULTS)) {
+    if (seen.has(id)) continue;
+    const dir = join(options.bundledDir, folder);
+    const ident = readVersion(dir);
+    if (ident === undefined || !existsSync(join(dir, 'dist'))) {
+      problems.push({ id, problem: `bundled default ${dir} is missing or not built (run pnpm build)` });
+      continue;
+    }
+    seen.add(id);
+    out.push({ ...ident, dir: realpathSync(dir), origin: 'bundled' });
+  }
+  return { candidates: out, problems };
+}

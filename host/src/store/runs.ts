@@ -1,0 +1,242 @@
+import { RokuError } from '@roku/schemas';
+import type { RunStatus } from '../agent/events.js';
+import { isProcessAlive } from './context.js';
+import type { StoreContext } from './context.js';
+import {
+  FINISHED_STATUSES,
+  RUN_ID_PATTERN,
+  runNotFound,
+  sessionNotFound,
+  sqlLimit,
+  toJson,
+  toRun,
+} from './rows.js';
+import type { RunDbRow } from './rows.js';
+import type { RunRow, Store } from './types.js';
+
+const RUN_COLUMNS =
+  'id, session_id, parent_run_id, goal, status, owner_pid, state, result_message, error_code, error_message, created_at, updated_at';
+
+export type RunMethods = Pick<
+  Store,
+  'startRun' | 'getRun' | 'listRuns' | 'checkpointRun' | 'finishRun' | 'recoverStaleRuns'
+>;
+
+export type IsAlive = (pid: number) => boolean;
+
+export interface RunInternals {
+  /** Marks `running` runs of a session (or all sessions) whose owner is dead as `interrupted`. */
+  readonly interruptDead: (sessionId: string | undefined, isAlive: IsAlive) => number;
+  /**
+   * The busy error for a session, or undefined when no run blocks it: a `running` run with a live owner, and
+   * unless `awaitingBlocks` is false a run `awaiting_approval`; runs in `exempt` never block. Call after
+   * `interruptDead`.
+   */
+  readonly busyError: (
+    sessionId: string,
+    action: string,
+    isAlive: IsAlive,
+    options?: { awaitingBlocks?: boolean; exempt?: ReadonlySet<string> },
+  ) => RokuError | undefined;
+}
+
+/** Runs: registration with the session busy rules, checkpoints, results and stale-owner recovery. */
+export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
+  const { db, now } = ctx;
+  const selectRun = db.prepare<[string], RunDbRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`);
+  const selectRuns = db.prepare<[number], RunDbRow>(
+    `SELECT ${RUN_COLUMNS} FROM runs ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+  );
+  const selectSessionRuns = db.prepare<[string, number], RunDbRow>(
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`,
+  );
+  const selectActive = db.prepare<[string], RunDbRow>(
+    `SELECT ${RUN_COLUMNS} FROM runs WHERE session_id = ? AND status IN ('running', 'awaiting_approval')
+     ORDER BY created_at, rowid`,
+  );
+  const selectRunning = db.prepare<[], { id: string; owner_pid: number | null }>(
+    "SELECT id, owner_pid FROM runs WHERE status = 'running'",
+  );
+  const selectSessionRunning = db.prepare<[string], { id: string; owner_pid: number | null }>(
+    "SELECT id, owner_pid FROM runs WHERE status = 'running' AND session_id = ?",
+  );
+  const selectTicket = db.prepare<[string], { id: string }>(
+    `SELECT id FROM approvals WHERE run_id = ?
+     ORDER BY status = 'pending' DESC, created_at DESC, rowid DESC LIMIT 1`,
+  );
+  const selectParent = db.prepare<[string], { parent_run_id: string | null }>(
+    'SELECT parent_run_id FROM runs WHERE id = ?',
+  );
+  const sessionExists = db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE id = ?');
+  const insertRun = db.prepare<
+    [string, string, string | null, string, number, string | null, number, number]
+  >(
+    `INSERT INTO runs (id, session_id, parent_run_id, goal, status, owner_pid, state, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+  );
+  const touchSession = db.prepare<[number, string]>('UPDATE sessions SET updated_at = ? WHERE id = ?');
+  const updateState = db.prepare<[string | null, number, string]>(
+    'UPDATE runs SET state = ?, updated_at = ? WHERE id = ?',
+  );
+  const updateStatus = db.prepare<[RunStatus, number | null, number | null, number, string]>(
+    'UPDATE runs SET status = ?, owner_pid = ?, finished_at = ?, updated_at = ? WHERE id = ?',
+  );
+  const finish = db.prepare<[RunStatus, string, string | null, string | null, number, number, string]>(
+    `UPDATE runs SET status = ?, result_message = ?, error_code = ?, error_message = ?, owner_pid = NULL,
+       finished_at = ?, updated_at = ? WHERE id = ?`,
+  );
+  const cancelPending = db.prepare<[number, string]>(
+    "UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending'",
+  );
+
+  const finishRow = (
+    id: string,
+    status: Extract<RunStatus, 'succeeded' | 'failed' | 'interrupted'>,
+    message: string,
+    errorCode: string | null,
+    errorMessage: string | null,
+  ): void => {
+    const at = now();
+    if (finish.run(status, message, errorCode, errorMessage, at, at, id).changes === 0) throw runNotFound(id);
+    // a finished run is never resumed: its open tickets can no longer be decided
+    cancelPending.run(at, id);
+  };
+
+  const interruptDead = (sessionId: string | undefined, isAlive: IsAlive): number => {
+    const rows = sessionId === undefined ? selectRunning.all() : selectSessionRunning.all(sessionId);
+    let count = 0;
+    for (const row of rows) {
+      if (row.owner_pid !== null && isAlive(row.owner_pid)) continue;
+      const owner = row.owner_pid === null ? 'no owner process' : `owner process ${row.owner_pid} is gone`;
+      finishRow(
+        row.id,
+        'interrupted',
+        `interrupted: ${owner}`,
+        'ROKU_RUN_INTERRUPTED',
+        `run ${row.id}: ${owner}`,
+      );
+      count += 1;
+    }
+    return count;
+  };
+
+  const ancestors = (parentRunId: string | null): Set<string> => {
+    const found = new Set<string>();
+    for (
+      let id = parentRunId;
+      id !== null && !found.has(id);
+      id = selectParent.get(id)?.parent_run_id ?? null
+    ) {
+      found.add(id);
+    }
+    return found;
+  };
+
+  const busyError = (
+    sessionId: string,
+    action: string,
+    isAlive: IsAlive,
+    options: { awaitingBlocks?: boolean; exempt?: ReadonlySet<string> } = {},
+  ): RokuError | undefined => {
+    const awaitingBlocks = options.awaitingBlocks ?? true;
+    for (const run of selectActive.all(sessionId)) {
+      if (options.exempt?.has(run.id) === true) continue;
+      if (run.status === 'running' && run.owner_pid !== null && isAlive(run.owner_pid)) {
+        return new RokuError(
+          'ROKU_SESSION_BUSY',
+          `session ${sessionId}: run ${run.id} is running in process ${run.owner_pid}; ` +
+            `wait for it to finish or stop that process before you ${action}`,
+          { details: { sessionId, runId: run.id, status: run.status, ownerPid: run.owner_pid } },
+        );
+      }
+      if (run.status === 'awaiting_approval' && awaitingBlocks) {
+        const approvalId = selectTicket.get(run.id)?.id ?? null;
+        const ticket = approvalId === null ? '' : ` (ticket ${approvalId})`;
+        return new RokuError(
+          'ROKU_SESSION_BUSY',
+          `session ${sessionId}: run ${run.id} is waiting for approval${ticket}; ` +
+            `approve or reject it (roku approval approve|reject ${approvalId ?? '<id>'}) before you ${action}`,
+          { details: { sessionId, runId: run.id, status: run.status, approvalId } },
+        );
+      }
+    }
+    return undefined;
+  };
+
+  const startRun = db.transaction((run: Parameters<Store['startRun']>[0], isAlive: IsAlive): RunRow => {
+    if (!RUN_ID_PATTERN.test(run.id)) {
+      throw new RangeError(
+        `run id ${JSON.stringify(run.id.slice(0, 140))} must be 1-128 characters of letters, digits, ".", "_" or "-"`,
+      );
+    }
+    if (sessionExists.get(run.sessionId) === undefined) throw sessionNotFound(run.sessionId);
+    const parentRunId = run.parentRunId ?? null;
+    if (parentRunId !== null && selectParent.get(parentRunId) === undefined) throw runNotFound(parentRunId);
+    interruptDead(run.sessionId, isAlive);
+    // a sub-agent's run does not wait for the runs that spawned it
+    const busy = busyError(run.sessionId, 'start another run', isAlive, { exempt: ancestors(parentRunId) });
+    if (busy !== undefined) throw busy;
+    const at = now();
+    insertRun.run(run.id, run.sessionId, parentRunId, run.goal, run.ownerPid, toJson(run.state), at, at);
+    touchSession.run(at, run.sessionId);
+    const row = selectRun.get(run.id);
+    if (row === undefined) throw runNotFound(run.id);
+    return toRun(row);
+  });
+
+  const checkpointRun = db.transaction(
+    (id: string, state: unknown, update: { status?: RunStatus; ownerPid?: number | null } | undefined) => {
+      const at = now();
+      if (updateState.run(toJson(state), at, id).changes === 0) throw runNotFound(id);
+      if (update?.status === undefined && update?.ownerPid === undefined) return;
+      const row = selectRun.get(id);
+      if (row === undefined) throw runNotFound(id);
+      const status = update.status ?? row.status;
+      const finishedAt = FINISHED_STATUSES.includes(status) ? at : null;
+      updateStatus.run(
+        status,
+        update.ownerPid === undefined ? row.owner_pid : update.ownerPid,
+        finishedAt,
+        at,
+        id,
+      );
+    },
+  );
+
+  const finishRun = db.transaction(
+    (
+      id: string,
+      status: Extract<RunStatus, 'succeeded' | 'failed' | 'interrupted'>,
+      result: { message: string; errorCode?: string; errorMessage?: string },
+    ) => {
+      finishRow(id, status, result.message, result.errorCode ?? null, result.errorMessage ?? null);
+    },
+  );
+
+  const recoverStaleRuns = db.transaction((isAlive: IsAlive) => interruptDead(undefined, isAlive));
+
+  return {
+    interruptDead,
+    busyError,
+    startRun: (run, isAlive = isProcessAlive) => startRun.immediate(run, isAlive),
+    getRun(id) {
+      const row = selectRun.get(id);
+      return row === undefined ? undefined : toRun(row);
+    },
+    listRuns(options) {
+      const limit = sqlLimit(options?.limit);
+      const rows =
+        options?.sessionId === undefined
+          ? selectRuns.all(limit)
+          : selectSessionRuns.all(options.sessionId, limit);
+      return rows.map(toRun);
+    },
+    checkpointRun: (id, state, update) => {
+      checkpointRun.immediate(id, state, update);
+    },
+    finishRun: (id, status, result) => {
+      finishRun.immediate(id, status, result);
+    },
+    recoverStaleRuns: (isAlive = isProcessAlive) => recoverStaleRuns.immediate(isAlive),
+  };
+}

@@ -1,0 +1,166 @@
+import type { ChatMessage } from '@roku/schemas';
+import type { StoreContext } from './context.js';
+import {
+  checkSessionId,
+  messageColumns,
+  runNotFound,
+  SESSION_ID_PATTERN,
+  sessionNotFound,
+  sqlLimit,
+  toSession,
+  toStoredMessage,
+} from './rows.js';
+import type { MessageDbRow, SessionDbRow } from './rows.js';
+import type { Store, StoredMessage } from './types.js';
+
+const SESSION_SELECT = `
+SELECT s.id, s.title, s.created_at, s.updated_at,
+  (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id AND m.hidden = 0) AS message_count,
+  (SELECT r.id FROM runs r WHERE r.session_id = s.id ORDER BY r.created_at DESC, r.rowid DESC LIMIT 1) AS last_run_id,
+  (SELECT r.status FROM runs r WHERE r.session_id = s.id ORDER BY r.created_at DESC, r.rowid DESC LIMIT 1)
+    AS last_run_status
+FROM sessions s`;
+
+const MESSAGE_COLUMNS =
+  'session_id, seq, run_id, role, content, tool_calls, tool_call_id, is_error, created_at';
+
+interface InsertMessage {
+  session_id: string;
+  seq: number;
+  ord: number;
+  run_id: string | null;
+  role: ChatMessage['role'];
+  content: string;
+  tool_calls: string | null;
+  tool_call_id: string | null;
+  is_error: number | null;
+  created_at: number;
+}
+
+export type SessionMethods = Pick<
+  Store,
+  | 'ensureSession'
+  | 'getSession'
+  | 'listSessions'
+  | 'setSessionTitle'
+  | 'appendMessages'
+  | 'listMessages'
+  | 'compactMessages'
+>;
+
+/** Sessions and their messages. */
+export function createSessionMethods(ctx: StoreContext): SessionMethods {
+  const { db, now } = ctx;
+  const selectSession = db.prepare<[string], SessionDbRow>(`${SESSION_SELECT} WHERE s.id = ?`);
+  const selectSessions = db.prepare<[number], SessionDbRow>(
+    `${SESSION_SELECT} ORDER BY s.updated_at DESC, s.id LIMIT ?`,
+  );
+  const insertSession = db.prepare<[string, number, number]>(
+    'INSERT INTO sessions (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
+  );
+  const updateTitle = db.prepare<[string, number, string]>(
+    'UPDATE sessions SET title = ?, updated_at = ? WHERE id = ?',
+  );
+  const selectNextSeq = db.prepare<[string], { next_seq: number }>(
+    'SELECT next_seq FROM sessions WHERE id = ?',
+  );
+  const advanceSeq = db.prepare<[number, number, string]>(
+    'UPDATE sessions SET next_seq = ?, updated_at = ? WHERE id = ?',
+  );
+  const runExists = db.prepare<[string], { session_id: string }>('SELECT session_id FROM runs WHERE id = ?');
+  const insertMessage = db.prepare<InsertMessage>(
+    `INSERT INTO messages (${MESSAGE_COLUMNS}, ord)
+     VALUES (@session_id, @seq, @run_id, @role, @content, @tool_calls, @tool_call_id, @is_error, @created_at, @ord)`,
+  );
+  const selectVisible = db.prepare<[string], MessageDbRow>(
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE session_id = ? AND hidden = 0 ORDER BY ord, seq`,
+  );
+  const selectOrd = db.prepare<[string, number], { ord: number }>(
+    'SELECT ord FROM messages WHERE session_id = ? AND seq = ?',
+  );
+  const hideBefore = db.prepare<[string, number]>(
+    'UPDATE messages SET hidden = 1 WHERE session_id = ? AND hidden = 0 AND ord < ?',
+  );
+  const firstKept = db.prepare<[string], { ord: number }>(
+    'SELECT ord FROM messages WHERE session_id = ? AND hidden = 0 ORDER BY ord LIMIT 1',
+  );
+  const countVisible = db.prepare<[string], { n: number }>(
+    'SELECT COUNT(*) AS n FROM messages WHERE session_id = ? AND hidden = 0',
+  );
+
+  const getSession = (id: string) => {
+    const row = SESSION_ID_PATTERN.test(id) ? selectSession.get(id) : undefined;
+    return row === undefined ? undefined : toSession(row);
+  };
+
+  const requireSession = (id: string): number => {
+    const row = selectNextSeq.get(id);
+    if (row === undefined) throw sessionNotFound(id);
+    return row.next_seq;
+  };
+
+  /** Inserts messages from the session's next seq; `ord` of a message defaults to its seq. */
+  const insertMessages = (
+    sessionId: string,
+    runId: string | null,
+    messages: readonly ChatMessage[],
+    ordOf: (seq: number) => number = (seq) => seq,
+  ): StoredMessage[] => {
+    const first = requireSession(sessionId);
+    const createdAt = now();
+    const stored = messages.map((message, index) => {
+      const row = { session_id: sessionId, seq: first + index, run_id: runId, created_at: createdAt };
+      const columns = messageColumns(message);
+      insertMessage.run({ ...row, ...columns, ord: ordOf(row.seq) });
+      return toStoredMessage({ ...row, ...columns });
+    });
+    advanceSeq.run(first + messages.length, createdAt, sessionId);
+    return stored;
+  };
+
+  const ensureSession = db.transaction((id: string) => {
+    checkSessionId(id);
+    const at = now();
+    insertSession.run(id, at, at);
+    const row = selectSession.get(id);
+    if (row === undefined) throw sessionNotFound(id);
+    return toSession(row);
+  });
+
+  const appendMessages = db.transaction(
+    (sessionId: string, runId: string | null, messages: readonly ChatMessage[]): StoredMessage[] => {
+      if (runId !== null && runExists.get(runId) === undefined) throw runNotFound(runId);
+      return insertMessages(sessionId, runId, messages);
+    },
+  );
+
+  const compactMessages = db.transaction((sessionId: string, keepFromSeq: number, summary: ChatMessage) => {
+    requireSession(sessionId);
+    // Cut in conversation order, before the message numbered keepFromSeq; when there is no such message, before
+    // where it would be (appended messages have ord = seq).
+    const cut = selectOrd.get(sessionId, keepFromSeq)?.ord ?? keepFromSeq;
+    const discarded = hideBefore.run(sessionId, cut).changes;
+    const retained = countVisible.get(sessionId)?.n ?? 0;
+    if (discarded === 0) return { discarded, retained };
+    const kept = firstKept.get(sessionId);
+    // just below the first kept message: hidden messages may share that ord, visible ones never do
+    insertMessages(sessionId, null, [summary], (seq) => (kept === undefined ? seq : kept.ord - 1));
+    return { discarded, retained };
+  });
+
+  return {
+    ensureSession: (id) => ensureSession.immediate(id),
+    getSession,
+    listSessions: (options) => selectSessions.all(sqlLimit(options?.limit)).map(toSession),
+    setSessionTitle(id, title) {
+      if (updateTitle.run(title, now(), id).changes === 0) throw sessionNotFound(id);
+    },
+    appendMessages: (sessionId, runId, messages) => appendMessages.immediate(sessionId, runId, messages),
+    listMessages(sessionId) {
+      requireSession(sessionId);
+      return selectVisible.all(sessionId).map(toStoredMessage);
+    },
+    compactMessages: (sessionId, keepFromSeq, summary) =>
+      compactMessages.immediate(sessionId, keepFromSeq, summary),
+  };
+}

@@ -1,0 +1,119 @@
+import { createApprovalMethods } from './approvals.js';
+import { isProcessAlive } from './context.js';
+import type { StoreContext } from './context.js';
+import { createEventMethods, DEFAULT_TRACE_MAX_BYTES, DEFAULT_TRACE_RETENTION_DAYS } from './events.js';
+import { createRunMethods } from './runs.js';
+import type { IsAlive } from './runs.js';
+import { createSessionMethods } from './sessions.js';
+import { mapSqliteError, openDatabase } from './sqlite.js';
+import type { Store, StoreOptions } from './types.js';
+
+/** Default wait for a lock held by another process. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** Wraps every method so that SQLite failures surface as the store's error codes, whichever method hit them. */
+function guardMethods<T extends object>(target: T, mapError: (err: unknown) => unknown): T {
+  const guarded: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(target as Record<string, unknown>)) {
+    if (typeof value !== 'function') {
+      guarded[key] = value;
+      continue;
+    }
+    const method = value as (...args: unknown[]) => unknown;
+    guarded[key] = (...args: unknown[]): unknown => {
+      try {
+        return method(...args);
+      } catch (err) {
+        throw mapError(err);
+      }
+    };
+  }
+  return guarded as T;
+}
+
+/**
+ * Opens the host's durable state: a SQLite file (WAL; approval transitions are committed with
+ * `synchronous = FULL`) and a folder of per-run JSONL traces. Lists are newest first (sessions by last
+ * update, runs and approvals by creation); messages and events are oldest first.
+ *
+ * - Messages get per-session `seq` numbers from 1 that are never reused. `compactMessages` cuts in
+ *   conversation order before the message numbered `keepFromSeq` (or before where it would be), hides the
+ *   visible messages before the cut and inserts the summary, with a new seq, just before the first kept one;
+ *   when nothing is before the cut it changes nothing.
+ * - `startRun` interrupts the session's `running` runs whose owner is dead, then refuses (ROKU_SESSION_BUSY)
+ *   while a run is `running` with a live owner or `awaiting_approval`; the ancestors of a sub-agent's run
+ *   (`parentRunId`) do not block it. `finishRun` and interrupted stale runs
+ *   cancel the run's pending tickets. Run ids are 1–128 characters of `[A-Za-z0-9._-]` (a RangeError
+ *   otherwise): they name trace files.
+ * - `appendEvent` keeps at most MAX_EVENTS_PER_RUN events per run in the table and writes trace lines
+ *   `{"ts":…,"seq":…,…event}` until the file would pass `traceMaxBytes`; later events are counted in
+ *   `traceInfo`. `pruneTraces` removes traces and events of runs finished more than `traceRetentionDays`
+ *   ago, and orphan trace files as old.
+ * - Methods taking a session or run id throw ROKU_SESSION_NOT_FOUND / ROKU_RUN_NOT_FOUND for unknown ids
+ *   (`get…` return undefined, `listEvents` an empty list, `deleteSession` false).
+ *
+ * @throws ROKU_STORE_CORRUPT, ROKU_STORE_LOCKED, ROKU_STORE_NEWER, ROKU_HOME_UNUSABLE when opening, and the
+ *   first two (and ROKU_HOME_UNUSABLE on a full disk) from any method; the other codes as documented on `Store`.
+ * @example
+ * const store = createStore({ file: join(home, 'state', 'roku.db'), traceDir: join(home, 'traces') });
+ * store.recoverStaleRuns();
+ * store.pruneTraces();
+ * const session = store.ensureSession('chat-default');
+ */
+export function createStore(options: StoreOptions): Store {
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  const db = openDatabase(options.file, busyTimeoutMs);
+  const ctx: StoreContext = {
+    db,
+    file: options.file,
+    traceDir: options.traceDir,
+    traceMaxBytes: options.traceMaxBytes ?? DEFAULT_TRACE_MAX_BYTES,
+    traceRetentionDays: options.traceRetentionDays ?? DEFAULT_TRACE_RETENTION_DAYS,
+    now: options.now ?? Date.now,
+  };
+  let methods: Store;
+  try {
+    methods = buildMethods(ctx);
+  } catch (err) {
+    db.close();
+    throw mapSqliteError(err, options.file, busyTimeoutMs);
+  }
+  return guardMethods(methods, (err) => mapSqliteError(err, options.file, busyTimeoutMs));
+}
+
+function buildMethods(ctx: StoreContext): Store {
+  const { db } = ctx;
+  const sessions = createSessionMethods(ctx);
+  const { interruptDead, busyError, ...runs } = createRunMethods(ctx);
+  const { removeTrace, ...events } = createEventMethods(ctx);
+  const approvals = createApprovalMethods(ctx);
+
+  const selectRunIds = db.prepare<[string], { id: string }>('SELECT id FROM runs WHERE session_id = ?');
+  const deleteSessionRow = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
+
+  const deleteSession = db.transaction((id: string, isAlive: IsAlive): string[] | undefined => {
+    const runIds = selectRunIds.all(id).map((row) => row.id);
+    interruptDead(id, isAlive);
+    const busy = busyError(id, 'delete the session', isAlive, { awaitingBlocks: false });
+    if (busy !== undefined) throw busy;
+    // messages, runs, events, trace counters and approval tickets go with the session (ON DELETE CASCADE)
+    return deleteSessionRow.run(id).changes === 0 ? undefined : runIds;
+  });
+
+  return {
+    file: ctx.file,
+    ...sessions,
+    deleteSession(id, isAlive = isProcessAlive) {
+      const runIds = deleteSession.immediate(id, isAlive);
+      if (runIds === undefined) return false;
+      for (const runId of runIds) removeTrace(runId);
+      return true;
+    },
+    ...runs,
+    ...events,
+    ...approvals,
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+/** Error codes raised by @roku/provider-scripted itself. Codes are API: never renamed or reused. */
+export const SCRIPTED_ERRORS = {
+  ROKU_SCRIPTED_BAD_SETTINGS:
+    'The plugin settings are not usable: a script step has an invalid match pattern, error code or shape.',
+} as const satisfies Readonly<Record<`ROKU_${string}`, string>>;
+
+/**
+ * Scripted errors a step asks for are thrown as ProviderError with a PROVIDER_* code (see README); this catalog
+ * only holds the plugin's own faults.
+ */
+export type ScriptedErrorCode = keyof typeof SCRIPTED_ERRORS;
