@@ -60,7 +60,8 @@ export const HOST_ERRORS = {
     'Another process holds a write lock on the state database longer than the busy timeout (5 s).',
   ROKU_STORE_NEWER: 'The state database was written by a newer Roku; upgrade Roku or use another ROKU_HOME.',
   ROKU_SESSION_NOT_FOUND: 'No session has that id.',
-  ROKU_SESSION_INVALID_ID: 'A session id must be 1-128 characters of letters, digits, dot, underscore, colon or dash.',
+  ROKU_SESSION_INVALID_ID:
+    'A session id must be 1-128 characters of letters, digits, dot, underscore, colon or dash.',
   ROKU_SESSION_BUSY:
     'The session already has a run in progress or waiting for approval; wait, or decide the pending ticket.',
   ROKU_RUN_NOT_FOUND: 'No run has that id.',
@@ -68,21 +69,26 @@ export const HOST_ERRORS = {
   ROKU_APPROVAL_ALREADY_DECIDED: 'The approval ticket was already approved, rejected or cancelled.',
   ROKU_APPROVAL_DIGEST_MISMATCH:
     'The call to execute differs from the one approved (digest mismatch); it is refused.',
-  ROKU_NO_PROVIDER: 'No LLM provider plugin is installed and enabled; install one (roku plugin install @roku/provider-scripted).',
+  ROKU_NO_PROVIDER:
+    'No LLM provider plugin is installed and enabled; install one (roku plugin install @roku/plugin-provider-scripted).',
   ROKU_MODEL_NOT_FOUND: 'The requested model is not offered by any loaded provider plugin.',
   ROKU_NO_ELIGIBLE_MODEL: 'No loaded model can take the request (context window, provider breaker open).',
   ROKU_PROVIDER_FAILED:
     'The model request failed after retries; details carry the provider error code and the attempts made.',
-  ROKU_PROVIDER_UNAVAILABLE: "The provider's circuit breaker is open after repeated failures; it is retried after the cooldown.",
+  ROKU_PROVIDER_UNAVAILABLE:
+    "The provider's circuit breaker is open after repeated failures; it is retried after the cooldown.",
   ROKU_PROVIDER_BAD_OUTPUT: 'A provider plugin returned a response that is not a valid ChatResponse.',
   ROKU_CONTEXT_WINDOW_EXCEEDED: 'The conversation does not fit the model even after compaction.',
   ROKU_STEP_BUDGET_EXHAUSTED: 'The run used its whole step budget (agent.stepBudget) without finishing.',
   ROKU_RECOVERY_BUDGET_EXHAUSTED: 'Too many tool calls failed in one run (agent.recoveryBudget).',
-  ROKU_RUN_INTERRUPTED: 'The run was cancelled (ctrl-C, shutdown) or its process died; the session is consistent.',
-  ROKU_RUN_FAILED: 'The model ended the run with fail, or the run failed for another reason named in the message.',
+  ROKU_RUN_INTERRUPTED:
+    'The run was cancelled (ctrl-C, shutdown) or its process died; the session is consistent.',
+  ROKU_RUN_FAILED:
+    'The model ended the run with fail, or the run failed for another reason named in the message.',
   ROKU_SNAPSHOT_FAILED:
     'Building the plugin snapshot failed (a plugin failed to load or its health check); the previous snapshot stays in use.',
-  ROKU_SLOT_OWNER_INVALID: 'The plugin configured for the memory or context-engine slot does not provide that slot.',
+  ROKU_SLOT_OWNER_INVALID:
+    'The plugin configured for the memory or context-engine slot does not provide that slot.',
 } as const satisfies ErrorCatalog;
 
 export type HostErrorCode = keyof typeof HOST_ERRORS;

@@ -33,7 +33,10 @@ export interface MemorySlotDefinition {
     input: MemoryScope & { query: string; limit: number },
     ctx: PluginContext,
   ) => Promise<MemoryRecord[]> | MemoryRecord[];
-  readonly write: (input: MemoryScope & { records: MemoryRecord[] }, ctx: PluginContext) => Promise<void> | void;
+  readonly write: (
+    input: MemoryScope & { records: MemoryRecord[] },
+    ctx: PluginContext,
+  ) => Promise<void> | void;
   readonly forget?: (input: MemoryScope & { ids: string[] }, ctx: PluginContext) => Promise<void> | void;
   readonly list?: (
     input: MemoryScope & { limit: number },

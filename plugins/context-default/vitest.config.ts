@@ -1,3 +1,3 @@
 import { rokuProject } from '../../vitest.shared.js';
 
-export default rokuProject('@roku/context-default');
+export default rokuProject('@roku/plugin-context-default');

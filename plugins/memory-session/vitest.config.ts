@@ -1,3 +1,3 @@
 import { rokuProject } from '../../vitest.shared.js';
 
-export default rokuProject('@roku/memory-session');
+export default rokuProject('@roku/plugin-memory-session');

@@ -1,3 +1,3 @@
 import { rokuProject } from '../../vitest.shared.js';
 
-export default rokuProject('@roku/provider-scripted');
+export default rokuProject('@roku/plugin-provider-scripted');

@@ -1,17 +1,17 @@
 /**
  * The real `roku` binary against the real agent runtime and first-party plugins installed from the embedded
- * registry (spec §13 checks 1–3, 15, 16, 22–24, 26). Skipped until the runtime and the plugins exist; see
- * runtimeReady() in helpers.ts. Run them with: ROKU_AGENT_E2E=1 pnpm --filter @roku/cli exec vitest run test/agent/e2e
+ * registry (spec §13 checks 1–3, 15, 16, 22–24, 26). They need the workspace build (`pnpm build`), which also
+ * seeds the embedded registry.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOOP_EVENT_TYPES } from '@roku/host';
 import { main } from '../../src/main.js';
 import type { AgentIo } from '../../src/commands/agent/index.js';
 import type { CliResult, Home } from './helpers.js';
-import { agentCliBuilt, freshHome, lines, runtimeReady } from './helpers.js';
+import { freshHome, lines } from './helpers.js';
 
 interface Report {
   ok: boolean;
@@ -65,10 +65,11 @@ async function interactively(h: Home, args: string[], typed: string): Promise<Cl
   return { code, stdout, stderr };
 }
 
-describe.runIf(agentCliBuilt())('the roku binary: agent command usage errors (no runtime needed)', () => {
+describe('the roku binary: agent command usage errors (no runtime needed)', () => {
   it('refuses the chat REPL without a terminal and suggests --pipe (exit 2)', async () => {
     const h = await freshHome(false);
     const r = h.roku(['chat'], 'hello');
+    await h.remove();
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('roku chat --pipe');
     expect(r.stdout).toBe('');
@@ -77,6 +78,7 @@ describe.runIf(agentCliBuilt())('the roku binary: agent command usage errors (no
   it('treats empty piped input as a usage error (exit 2) with one JSON object on stdout', async () => {
     const h = await freshHome(false);
     const r = h.roku(['chat', '--pipe'], '   \n');
+    await h.remove();
     expect(r.code).toBe(2);
     expect(lines(r.stdout)).toHaveLength(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, error: { code: 'ROKU_CLI_USAGE' } });
@@ -90,14 +92,16 @@ describe.runIf(agentCliBuilt())('the roku binary: agent command usage errors (no
     expect(h.roku(['session', 'delete']).code).toBe(2);
     expect(h.roku(['trace']).code).toBe(2);
     expect(h.roku(['chat', '--pipe', '--frobnicate'], 'hi').code).toBe(2);
+    await h.remove();
   });
 });
 
-describe.runIf(runtimeReady())('[needs runtime] roku chat --pipe, end to end', () => {
+describe('roku chat --pipe, end to end', () => {
   let h: Home;
   beforeAll(async () => {
     h = await freshHome();
   }, E2E_TIMEOUT);
+  afterAll(() => h.remove());
 
   it('check 1: prints exactly one JSON object with ok, message, status and model, and exits 0', () => {
     const r = h.roku(['chat', '--pipe', '--session-id', 'c1'], 'hello');
@@ -170,7 +174,8 @@ describe.runIf(runtimeReady())('[needs runtime] roku chat --pipe, end to end', (
     const usage = out.filter((l) => l.data.type === 'TokenUsage');
     expect(usage.at(-1)).toMatchObject({ data: { estimated_cost_usd: expect.any(Number) as unknown } });
     const result = (out.at(-1) as unknown as { data: Report }).data;
-    expect(result.message).toContain('echo returned: hello there');
+    expect(result.message).toContain('echo returned');
+    expect(result.message).toContain('hello there');
     const runId = result.request_id!;
     const file = join(h.home, 'traces', `${runId}.jsonl`);
     expect(existsSync(file)).toBe(true);
@@ -211,11 +216,12 @@ describe.runIf(runtimeReady())('[needs runtime] roku chat --pipe, end to end', (
   });
 });
 
-describe.runIf(runtimeReady())('[needs runtime] roku run and roku approval, end to end', () => {
+describe('roku run and roku approval, end to end', () => {
   let h: Home;
   beforeAll(async () => {
     h = await freshHome();
   }, E2E_TIMEOUT);
+  afterAll(() => h.remove());
 
   it('pauses on a write without a terminal (exit 3); roku approval approve runs it and completes the run', () => {
     const paused = h.roku(['run', '--session-id', 'r1', WRITE('approved.txt')]);
@@ -305,7 +311,7 @@ describe.runIf(runtimeReady())('[needs runtime] roku run and roku approval, end 
       const slow = await freshHome();
       writeFileSync(
         join(slow.home, 'config.json'),
-        JSON.stringify({ plugins: { settings: { '@roku/provider-scripted': { delayMs: 60_000 } } } }),
+        JSON.stringify({ plugins: { settings: { '@roku/plugin-provider-scripted': { delayMs: 60_000 } } } }),
       );
       const child = slow.spawn(['chat', '--pipe', '--session-id', 'slow']);
       let stdout = '';
@@ -318,6 +324,7 @@ describe.runIf(runtimeReady())('[needs runtime] roku run and roku approval, end 
       child.kill('SIGINT');
       expect(await exited).toBe(1);
       expect(JSON.parse(stdout)).toMatchObject({ ok: false, status: 'interrupted' });
+      await slow.remove();
     },
     E2E_TIMEOUT,
   );

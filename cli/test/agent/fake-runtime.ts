@@ -60,7 +60,7 @@ export const SNAPSHOT: SnapshotInfo = {
   createdAt: 0,
   plugins: [
     {
-      id: '@roku/provider-scripted',
+      id: '@roku/plugin-provider-scripted',
       version: '0.1.0',
       source: 'installed',
       engine: 'isolate',
@@ -93,10 +93,10 @@ export const SNAPSHOT: SnapshotInfo = {
   ],
   tools: [
     { name: 'echo', pluginId: '@roku/example-tool-echo', risk: ['read'], deferred: false },
-    { name: 'write_file', pluginId: '@roku/tools-fs', risk: ['write'], deferred: false },
+    { name: 'write_file', pluginId: '@roku/plugin-toolset-fs', risk: ['write'], deferred: false },
   ],
-  memorySlot: '@roku/memory-session',
-  contextEngine: '@roku/context-default',
+  memorySlot: '@roku/plugin-memory-session',
+  contextEngine: '@roku/plugin-context-default',
   warnings: ['context engine fell back to the default'],
 };
 
@@ -268,7 +268,7 @@ export function fakeRuntime(world: FakeWorld, options: AgentRuntimeOptions): Age
         approval_id: id,
         tool_name: p.tool,
         decision: 'denied',
-        by: 'policy',
+        by: 'pipe',
         reason: 'needs approval; use interactive roku chat',
       });
       return execute(runId, handlers, p, false, 'needs approval; use interactive roku chat');

@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +12,18 @@ import type { FakeWorld } from './fake-runtime.js';
 
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
 export const bin = join(repo, 'cli/dist/bin.js');
-export const registryDir = join(repo, 'registry-data');
+/** The embedded registry the end-to-end tests install from; ROKU_AGENT_E2E_REGISTRY points elsewhere. */
+export const registryDir = process.env.ROKU_AGENT_E2E_REGISTRY ?? join(repo, 'registry-data');
 
 const made: string[] = [];
 afterEach(async () => {
   await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-export async function tempDir(prefix: string): Promise<string> {
+/** A temp folder removed after the current test; `keep` leaves removing it to the caller. */
+export async function tempDir(prefix: string, keep = false): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  made.push(dir);
+  if (!keep) made.push(dir);
   return dir;
 }
 
@@ -110,30 +111,11 @@ export function lines(text: string): string[] {
 // ---------------------------------------------------------------------------------------------------------
 
 /** The first-party plugins the end-to-end tests install from the embedded registry. */
-export const E2E_PLUGINS = ['@roku/provider-scripted', '@roku/tools-fs', '@roku/example-tool-echo'];
-
-/**
- * Whether the end-to-end tests can run: the CLI is built, the embedded registry holds the plugins they install,
- * and the built host's createAgentRuntime is no longer the placeholder. ROKU_AGENT_E2E=1 forces them on (they
- * then fail loudly instead of being skipped), ROKU_AGENT_E2E=0 off.
- */
-export function runtimeReady(): boolean {
-  const forced = process.env.ROKU_AGENT_E2E;
-  if (forced === '1') return true;
-  if (forced === '0') return false;
-  const placeholder = join(repo, 'host/dist/agent/runtime.js');
-  return (
-    existsSync(bin) &&
-    existsSync(placeholder) &&
-    !readFileSync(placeholder, 'utf8').includes('not implemented yet') &&
-    E2E_PLUGINS.every((id) => existsSync(join(registryDir, id, 'index.json')))
-  );
-}
-
-/** Whether cli/dist holds the agent commands (built since they were added), for tests that need no runtime. */
-export function agentCliBuilt(): boolean {
-  return existsSync(join(repo, 'cli/dist/commands/agent/index.js'));
-}
+export const E2E_PLUGINS = [
+  '@roku/plugin-provider-scripted',
+  '@roku/plugin-toolset-fs',
+  '@roku/example-tool-echo',
+];
 
 export interface Home {
   readonly home: string;
@@ -143,12 +125,14 @@ export interface Home {
   roku(args: string[], stdin?: string, extraEnv?: Record<string, string>): CliResult;
   /** Like roku() but asynchronous, for runs that must be interrupted. */
   spawn(args: string[], extraEnv?: Record<string, string>): ReturnType<typeof spawn>;
+  /** Removes the home and workspace (they outlive single tests, for suites that share them). */
+  remove(): Promise<void>;
 }
 
-/** A fresh ROKU_HOME and workspace; `install` puts the end-to-end plugins in it. */
+/** A fresh ROKU_HOME and workspace (remove them with `remove()`); `install` puts the end-to-end plugins in it. */
 export async function freshHome(install = true): Promise<Home> {
-  const home = await tempDir('roku-agent-e2e-');
-  const workspace = await tempDir('roku-agent-ws-');
+  const home = await tempDir('roku-agent-e2e-', true);
+  const workspace = await tempDir('roku-agent-ws-', true);
   const env = { PATH: process.env.PATH ?? '', ROKU_HOME: home, ROKU_REGISTRY_DIR: registryDir };
   const h: Home = {
     home,
@@ -166,6 +150,9 @@ export async function freshHome(install = true): Promise<Home> {
     },
     spawn(args, extraEnv) {
       return spawn(process.execPath, [bin, ...args], { cwd: workspace, env: { ...env, ...extraEnv } });
+    },
+    async remove() {
+      await Promise.all([home, workspace].map((d) => rm(d, { recursive: true, force: true })));
     },
   };
   if (install) {

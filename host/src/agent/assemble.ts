@@ -19,7 +19,11 @@ export function createBreakers(): BreakerBoard {
 }
 
 function choice(entry: ModelEntry): ModelChoice {
-  return { ref: entry.ref, contextWindow: entry.contextWindow, maxOutputTokens: entry.maxOutputTokens ?? undefined };
+  return {
+    ref: entry.ref,
+    contextWindow: entry.contextWindow,
+    maxOutputTokens: entry.maxOutputTokens ?? undefined,
+  };
 }
 
 /** Puts the router and the tool catalog on top of a loaded set of plugins. */
@@ -91,12 +95,15 @@ export function assembleSnapshot(
       return { name: tool.name, plugin, toolName: tool.toolName, risk: tool.risk };
     },
     definitions: (options) => catalog.definitions(options),
-    search: (query, limit) => catalog.search(query, limit).map((h) => ({ name: h.name, description: h.description })),
+    search: (query, limit) =>
+      catalog.search(query, limit).map((h) => ({ name: h.name, description: h.description })),
   };
   const info = {
     ...snapshotInfoBase(base),
     models: router.models().map((m) => ({ ref: m.ref, contextWindow: m.contextWindow })),
-    tools: catalog.all().map((t) => ({ name: t.name, pluginId: t.pluginId, risk: t.risk, deferred: t.deferred })),
+    tools: catalog
+      .all()
+      .map((t) => ({ name: t.name, pluginId: t.pluginId, risk: t.risk, deferred: t.deferred })),
     warnings: [...base.warnings, ...router.warnings, ...catalog.warnings],
   };
   return { ...base, router: loopRouter, catalog: loopCatalog, info };

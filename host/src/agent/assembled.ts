@@ -20,10 +20,18 @@ export interface RetryInfo {
 /** The provider router, as the loop uses it (implemented in ./router). */
 export interface LoopRouter {
   readonly hasModels: boolean;
-  select(request: { model?: string; estimatedPromptTokens: number; expectedOutputTokens: number }): ModelChoice;
+  select(request: {
+    model?: string;
+    estimatedPromptTokens: number;
+    expectedOutputTokens: number;
+  }): ModelChoice;
   chat(
     request: ChatRequest,
-    options: { signal?: AbortSignal; onDelta?: (event: ChatStreamEvent) => void; onRetry?: (info: RetryInfo) => void },
+    options: {
+      signal?: AbortSignal;
+      onDelta?: (event: ChatStreamEvent) => void;
+      onRetry?: (info: RetryInfo) => void;
+    },
   ): Promise<{ response: ChatResponse; model: ModelChoice }>;
   estimateRequestTokens(request: ChatRequest): number;
   estimateCostUsd(ref: string, usage: TokenUsage): number;

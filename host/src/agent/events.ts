@@ -9,10 +9,25 @@ interface Base {
 }
 
 export type LoopEvent =
-  | (Base & { readonly type: 'RunStarted'; readonly run_id: string; readonly session_id: string; readonly snapshot: number })
+  | (Base & {
+      readonly type: 'RunStarted';
+      readonly run_id: string;
+      readonly session_id: string;
+      readonly snapshot: number;
+    })
   | (Base & { readonly type: 'LlmTextDelta'; readonly text: string })
-  | (Base & { readonly type: 'LlmDecisionComplete'; readonly model_id: string; readonly finish_reason: string; readonly tool_calls: number })
-  | (Base & { readonly type: 'ToolStart'; readonly tool_name: string; readonly tool_call_id: string; readonly args_summary: string })
+  | (Base & {
+      readonly type: 'LlmDecisionComplete';
+      readonly model_id: string;
+      readonly finish_reason: string;
+      readonly tool_calls: number;
+    })
+  | (Base & {
+      readonly type: 'ToolStart';
+      readonly tool_name: string;
+      readonly tool_call_id: string;
+      readonly args_summary: string;
+    })
   | (Base & {
       readonly type: 'ToolEnd';
       readonly tool_name: string;
@@ -51,11 +66,32 @@ export type LoopEvent =
   | (Base & { readonly type: 'MicrocompactRan'; readonly freed_tokens: number })
   | (Base & { readonly type: 'MidCompactLayer1Ran'; readonly messages_collapsed: number })
   | (Base & { readonly type: 'CompactTriggered'; readonly estimated_tokens: number })
-  | (Base & { readonly type: 'CompactComplete'; readonly llm_succeeded: boolean; readonly elapsed_ms: number })
+  | (Base & {
+      readonly type: 'CompactComplete';
+      readonly llm_succeeded: boolean;
+      readonly elapsed_ms: number;
+    })
   | (Base & { readonly type: 'ReactiveCompactTriggered'; readonly detail: string })
-  | (Base & { readonly type: 'ToolBudgetCheck'; readonly per_turn_tool_tokens: number; readonly exceeded: boolean })
-  | (Base & { readonly type: 'ProviderRetry'; readonly provider: string; readonly model_id: string; readonly attempt: number; readonly delay_ms: number; readonly code: string })
-  | (Base & { readonly type: 'PluginFallback'; readonly slot: string; readonly plugin_id: string; readonly fallback_id: string; readonly reason: string })
+  | (Base & {
+      readonly type: 'ToolBudgetCheck';
+      readonly per_turn_tool_tokens: number;
+      readonly exceeded: boolean;
+    })
+  | (Base & {
+      readonly type: 'ProviderRetry';
+      readonly provider: string;
+      readonly model_id: string;
+      readonly attempt: number;
+      readonly delay_ms: number;
+      readonly code: string;
+    })
+  | (Base & {
+      readonly type: 'PluginFallback';
+      readonly slot: string;
+      readonly plugin_id: string;
+      readonly fallback_id: string;
+      readonly reason: string;
+    })
   | (Base & { readonly type: 'Error'; readonly code: string; readonly message: string })
   | (Base & { readonly type: 'RunFinished'; readonly status: RunStatus; readonly message: string });
 
@@ -74,7 +110,9 @@ export type RunStatus = 'running' | 'awaiting_approval' | 'succeeded' | 'failed'
 export function summarize(value: unknown, max = 160): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+    // JSON.stringify returns undefined for undefined, functions and symbols, whatever its type says.
+    const json = typeof value === 'string' ? value : (JSON.stringify(value) as string | undefined);
+    text = json ?? String(value);
   } catch {
     text = String(value);
   }

@@ -1,14 +1,6 @@
 import type { Logger } from 'pino';
 import { RokuError, isRokuError } from '@roku/schemas';
-import type {
-  ChatMessage,
-  ChatRequest,
-  ContextReport,
-  MemoryRecord,
-  TokenUsage,
-  ToolCall,
-  ToolSpec,
-} from '@roku/schemas';
+import type { ChatMessage, ChatRequest, MemoryRecord, TokenUsage, ToolCall, ToolSpec } from '@roku/schemas';
 import type { ApprovalRow, Store } from '../store/types.js';
 import type { AgentSnapshot, ModelChoice } from './assembled.js';
 import type { LoopEvent, LoopEventInput, RunStatus } from './events.js';
@@ -50,6 +42,8 @@ export interface Checkpoint {
   autoApprove: boolean;
   planMode: boolean;
   model: string | null;
+  /** The user (or config) chose the model: never fail over to another one. */
+  modelPinned: boolean;
   step: number;
   remainingSteps: number;
   remainingRecovery: number;
@@ -90,7 +84,12 @@ interface AgentFrame {
 
 type StepOutcome =
   | { readonly kind: 'continue' }
-  | { readonly kind: 'finish'; readonly status: RunStatus; readonly message: string; readonly error?: RokuError }
+  | {
+      readonly kind: 'finish';
+      readonly status: RunStatus;
+      readonly message: string;
+      readonly error?: RokuError;
+    }
   | { readonly kind: 'paused'; readonly approvalId: string; readonly message: string };
 
 function interrupted(): RokuError {
@@ -128,7 +127,9 @@ export function pendingCalls(messages: readonly ChatMessage[]): ToolCall[] {
     if (m === undefined) continue;
     if (m.role === 'assistant') {
       const answered = new Set(
-        messages.slice(i + 1).flatMap((r) => (r.role === 'tool' && r.toolCallId !== undefined ? [r.toolCallId] : [])),
+        messages
+          .slice(i + 1)
+          .flatMap((r) => (r.role === 'tool' && r.toolCallId !== undefined ? [r.toolCallId] : [])),
       );
       return (m.toolCalls ?? []).filter((c) => !answered.has(c.id));
     }
@@ -139,11 +140,21 @@ export function pendingCalls(messages: readonly ChatMessage[]): ToolCall[] {
 
 /** Results for calls that never ran, so that the conversation stays valid for every provider. */
 export function closeDanglingCalls(messages: readonly ChatMessage[], text = CLEARED): ChatMessage[] {
-  return pendingCalls(messages).map((c) => ({ role: 'tool', toolCallId: c.id, content: text, isError: true }));
+  return pendingCalls(messages).map((c) => ({
+    role: 'tool',
+    toolCallId: c.id,
+    content: text,
+    isError: true,
+  }));
+}
+
+/** Unicode code points: limits count characters, not UTF-16 units or bytes (an emoji is one). */
+export function codePoints(text: string): string[] {
+  return Array.from(text);
 }
 
 function truncateChars(text: string, max: number): string {
-  const chars = [...text];
+  const chars = codePoints(text);
   if (chars.length <= max) return text;
   return `${chars.slice(0, max).join('')}\n[truncated: ${max} of ${chars.length} characters shown]`;
 }
@@ -151,13 +162,15 @@ function truncateChars(text: string, max: number): string {
 function resultText(value: unknown): string {
   if (typeof value === 'string') return value;
   try {
-    return JSON.stringify(value) ?? 'null';
+    // JSON.stringify returns undefined for undefined, functions and symbols, whatever its type says.
+    const json = JSON.stringify(value) as string | undefined;
+    return json ?? 'null';
   } catch {
     return String(value);
   }
 }
 
-function pseudoToolSpecs(frame: AgentFrame, hasDeferred: boolean, subagents: readonly string[]): ToolSpec[] {
+function pseudoToolSpecs(frame: AgentFrame, subagents: readonly string[]): ToolSpec[] {
   const specs: ToolSpec[] = [
     {
       name: PSEUDO_TOOLS.finalAnswer,
@@ -204,12 +217,12 @@ function pseudoToolSpecs(frame: AgentFrame, hasDeferred: boolean, subagents: rea
       },
     },
   ];
-  void hasDeferred;
   return specs.filter((s) => !frame.exclude.has(s.name));
 }
 
 function validMessages(messages: unknown, original: readonly ChatMessage[]): ChatMessage[] | undefined {
-  if (!Array.isArray(messages) || messages.length === 0 || messages.length > original.length) return undefined;
+  if (!Array.isArray(messages) || messages.length === 0 || messages.length > original.length)
+    return undefined;
   const calls = new Set<string>();
   const out: ChatMessage[] = [];
   for (const raw of messages as unknown[]) {
@@ -225,7 +238,11 @@ function validMessages(messages: unknown, original: readonly ChatMessage[]): Cha
         if (typeof c !== 'object' || typeof c.id !== 'string' || typeof c.name !== 'string') return undefined;
         calls.add(c.id);
       }
-      out.push(toolCalls.length > 0 ? { role: 'assistant', content: m.content, toolCalls } : { role: 'assistant', content: m.content });
+      out.push(
+        toolCalls.length > 0
+          ? { role: 'assistant', content: m.content, toolCalls }
+          : { role: 'assistant', content: m.content },
+      );
     } else if (m.role === 'user' || m.role === 'system') {
       out.push({ role: m.role, content: m.content });
     } else {
@@ -234,8 +251,6 @@ function validMessages(messages: unknown, original: readonly ChatMessage[]): Cha
   }
   return out;
 }
-
-const REPORT_TYPES = new Set(['MicrocompactRan', 'MidCompactLayer1Ran', 'CompactComplete']);
 
 /**
  * One agent run (or sub-agent run). The host owns the loop: budgets, approvals, serial tool execution and the
@@ -340,7 +355,12 @@ export class AgentLoop {
     };
     if (outcome.kind === 'paused') {
       this.emit(undefined, { type: 'RunFinished', status: 'awaiting_approval', message: outcome.message });
-      return { ...base, status: 'awaiting_approval', message: outcome.message, approvalId: outcome.approvalId };
+      return {
+        ...base,
+        status: 'awaiting_approval',
+        message: outcome.message,
+        approvalId: outcome.approvalId,
+      };
     }
     const { store } = this.#env;
     if (outcome.status === 'interrupted' || outcome.status === 'failed') {
@@ -355,17 +375,22 @@ export class AgentLoop {
     if (outcome.error !== undefined) {
       this.emit(undefined, { type: 'Error', code: outcome.error.code, message: outcome.error.message });
     }
-    const status = outcome.status === 'running' || outcome.status === 'awaiting_approval' ? 'failed' : outcome.status;
+    const status =
+      outcome.status === 'running' || outcome.status === 'awaiting_approval' ? 'failed' : outcome.status;
     store.finishRun(state.runId, status, {
       message: outcome.message,
-      ...(outcome.error === undefined ? {} : { errorCode: outcome.error.code, errorMessage: outcome.error.message }),
+      ...(outcome.error === undefined
+        ? {}
+        : { errorCode: outcome.error.code, errorMessage: outcome.error.message }),
     });
     this.emit(undefined, { type: 'RunFinished', status, message: outcome.message });
     return {
       ...base,
       status,
       message: outcome.message,
-      ...(outcome.error === undefined ? {} : { error: { code: outcome.error.code, message: outcome.error.message } }),
+      ...(outcome.error === undefined
+        ? {}
+        : { error: { code: outcome.error.code, message: outcome.error.message } }),
     };
   }
 
@@ -431,12 +456,11 @@ export class AgentLoop {
     const { snapshot, settings } = this.#env;
     const state = frame.state;
     const subagentNames = [...snapshot.subagents.keys()].sort();
-    const hasDeferredHint = false;
     const defs = snapshot.catalog.definitions({
       planMode: state.planMode,
       loaded: new Set(state.loadedTools),
       exclude: frame.exclude,
-      extra: pseudoToolSpecs(frame, hasDeferredHint, subagentNames),
+      extra: pseudoToolSpecs(frame, subagentNames),
     });
     const system = await this.#systemPrompt(frame);
     const history = frame.conversation.list();
@@ -459,12 +483,29 @@ export class AgentLoop {
 
     let response;
     let reactiveUsed = false;
+    let failedOver = false;
     for (;;) {
       try {
         response = await this.#callModel(frame, request);
         break;
       } catch (err) {
         const error = asRokuError(err);
+        const breakerOpen =
+          error.code === 'ROKU_PROVIDER_UNAVAILABLE' ||
+          (error.code === 'ROKU_PROVIDER_FAILED' && error.details?.breakerOpen === true);
+        if (breakerOpen && !state.modelPinned && !failedOver) {
+          // The chosen provider's breaker is open: the router skips it when it chooses again.
+          failedOver = true;
+          const next = snapshot.router.select({
+            estimatedPromptTokens: estimated,
+            expectedOutputTokens: 1024,
+          });
+          if (next.ref === request.model) throw error;
+          this.#env.logger.warn({ from: request.model, to: next.ref }, 'provider unavailable; failing over');
+          state.model = next.ref;
+          request = { ...request, model: next.ref };
+          continue;
+        }
         if (error.code !== 'ROKU_CONTEXT_WINDOW_EXCEEDED' || reactiveUsed) throw error;
         reactiveUsed = true;
         this.emit(frame, { type: 'ReactiveCompactTriggered', detail: error.message });
@@ -491,7 +532,13 @@ export class AgentLoop {
     return { kind: 'continue' };
   }
 
-  async #callModel(frame: AgentFrame, request: ChatRequest): Promise<{ response: { message: ChatMessage; finishReason: string; usage?: TokenUsage }; model: ModelChoice }> {
+  async #callModel(
+    frame: AgentFrame,
+    request: ChatRequest,
+  ): Promise<{
+    response: { message: ChatMessage; finishReason: string; usage?: TokenUsage };
+    model: ModelChoice;
+  }> {
     const { snapshot } = this.#env;
     const result = await abortable(
       snapshot.router.chat(request, {
@@ -541,10 +588,16 @@ export class AgentLoop {
     const high = estimated > window * threshold;
     if (high || force) this.emit(frame, { type: 'CompactTriggered', estimated_tokens: estimated });
     const started = performance.now();
-    const input = { request, contextWindow: window, compactThresholdRatio: threshold, ...(force ? { force: true } : {}) };
+    const input = {
+      request,
+      contextWindow: window,
+      compactThresholdRatio: threshold,
+      ...(force ? { force: true } : {}),
+    };
     const op = force ? 'context:compact' : 'context:beforeRequest';
     const result = await this.#slotCall(frame, owner, 'context engine', async (plugin) => {
-      const op2 = force && plugin.manifest.contributes.contextEngine !== undefined ? op : 'context:beforeRequest';
+      const op2 =
+        force && plugin.manifest.contributes.contextEngine !== undefined ? op : 'context:beforeRequest';
       const out = (await abortable(
         plugin.sandbox.call(op2, input, {
           config: plugin.settings,
@@ -559,17 +612,23 @@ export class AgentLoop {
           `${plugin.manifest.id}: ${op2} returned an invalid request (messages must be a non-empty list no longer than the input, with every tool result answering a call)`,
         );
       }
-      const reports = Array.isArray(out?.reports) ? (out.reports as ContextReport[]) : [];
+      const reports: unknown[] = Array.isArray(out?.reports) ? (out.reports as unknown[]) : [];
       return { messages, reports };
     });
     if (result === undefined) return request;
     let compacted = false;
-    for (const r of result.reports.slice(0, 8)) {
-      if (typeof r !== 'object' || !REPORT_TYPES.has(r.type)) continue;
-      if (r.type === 'MicrocompactRan' && Number.isFinite(r.freed_tokens)) {
-        this.emit(frame, { type: 'MicrocompactRan', freed_tokens: Math.max(0, Math.round(r.freed_tokens)) });
-      } else if (r.type === 'MidCompactLayer1Ran' && Number.isFinite(r.messages_collapsed)) {
-        this.emit(frame, { type: 'MidCompactLayer1Ran', messages_collapsed: Math.max(0, Math.round(r.messages_collapsed)) });
+    // Reports come from a plugin: only known types with finite numbers become events.
+    const count = (v: unknown): number | undefined =>
+      typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.round(v)) : undefined;
+    for (const raw of result.reports.slice(0, 8)) {
+      if (raw === null || typeof raw !== 'object') continue;
+      const r = raw as Record<string, unknown>;
+      const freed = count(r.freed_tokens);
+      const collapsed = count(r.messages_collapsed);
+      if (r.type === 'MicrocompactRan' && freed !== undefined) {
+        this.emit(frame, { type: 'MicrocompactRan', freed_tokens: freed });
+      } else if (r.type === 'MidCompactLayer1Ran' && collapsed !== undefined) {
+        this.emit(frame, { type: 'MidCompactLayer1Ran', messages_collapsed: collapsed });
       } else if (r.type === 'CompactComplete') {
         compacted = true;
         this.emit(frame, {
@@ -580,7 +639,11 @@ export class AgentLoop {
       }
     }
     if ((high || force) && !compacted) {
-      this.emit(frame, { type: 'CompactComplete', llm_succeeded: false, elapsed_ms: Math.round(performance.now() - started) });
+      this.emit(frame, {
+        type: 'CompactComplete',
+        llm_succeeded: false,
+        elapsed_ms: Math.round(performance.now() - started),
+      });
     }
     return { ...request, messages: result.messages };
   }
@@ -630,16 +693,27 @@ export class AgentLoop {
   async #recall(sessionId: string, query: string): Promise<MemoryRecord[]> {
     const owner = this.#env.snapshot.memory;
     if (owner === undefined || query.trim() === '') return [];
-    const records = await this.#slotCall(undefined, owner, 'memory slot', async (plugin) => {
+    const records = await this.#slotCall<unknown[]>(undefined, owner, 'memory slot', async (plugin) => {
       const out = await abortable(
-        plugin.sandbox.call('memory:recall', { sessionId, query, limit: MEMORY_RECALL_LIMIT }, { config: plugin.settings }),
+        plugin.sandbox.call(
+          'memory:recall',
+          { sessionId, query, limit: MEMORY_RECALL_LIMIT },
+          { config: plugin.settings },
+        ),
         this.#env.signal,
       );
-      if (!Array.isArray(out)) throw new RokuError('ROKU_PLUGIN_FAILED', `${plugin.manifest.id}: memory:recall did not return a list`);
-      return out as unknown[];
+      if (!Array.isArray(out))
+        throw new RokuError(
+          'ROKU_PLUGIN_FAILED',
+          `${plugin.manifest.id}: memory:recall did not return a list`,
+        );
+      return out;
     });
     return (records ?? [])
-      .filter((r): r is MemoryRecord => typeof r === 'object' && r !== null && typeof (r as MemoryRecord).text === 'string')
+      .filter(
+        (r): r is MemoryRecord =>
+          typeof r === 'object' && r !== null && typeof (r as MemoryRecord).text === 'string',
+      )
       .slice(0, MEMORY_RECALL_LIMIT);
   }
 
@@ -649,7 +723,11 @@ export class AgentLoop {
     if (owner === undefined) return;
     const text = truncateChars(`Q: ${goal}\nA: ${answer}`, 1000);
     await this.#slotCall(undefined, owner, 'memory slot', async (plugin) =>
-      plugin.sandbox.call('memory:write', { sessionId: this.#main.state.sessionId, records: [{ text, tags: ['exchange'] }] }, { config: plugin.settings }),
+      plugin.sandbox.call(
+        'memory:write',
+        { sessionId: this.#main.state.sessionId, records: [{ text, tags: ['exchange'] }] },
+        { config: plugin.settings },
+      ),
     );
   }
 
@@ -657,13 +735,20 @@ export class AgentLoop {
   async #runCalls(
     frame: AgentFrame,
     calls: readonly ToolCall[],
-  ): Promise<(StepOutcome & { failedCalls: number }) | { kind: 'paused'; approvalId: string; message: string }> {
+  ): Promise<
+    (StepOutcome & { failedCalls: number }) | { kind: 'paused'; approvalId: string; message: string }
+  > {
     let failedCalls = 0;
     let finish: StepOutcome | undefined;
     for (const call of calls) {
       if (finish !== undefined) {
         frame.conversation.append([
-          { role: 'tool', toolCallId: call.id, content: '[not run: the run had already ended]', isError: true },
+          {
+            role: 'tool',
+            toolCallId: call.id,
+            content: '[not run: the run had already ended]',
+            isError: true,
+          },
         ]);
         continue;
       }
@@ -676,7 +761,7 @@ export class AgentLoop {
         frame.state.remainingRecovery -= 1;
       }
     }
-    return finish === undefined ? { kind: 'continue', failedCalls } : { ...finish, failedCalls } as StepOutcome & { failedCalls: number };
+    return finish === undefined ? { kind: 'continue', failedCalls } : { ...finish, failedCalls };
   }
 
   #appendResult(frame: AgentFrame, call: ToolCall, content: string, isError: boolean, started: number): void {
@@ -703,7 +788,12 @@ export class AgentLoop {
   > {
     const started = performance.now();
     const { snapshot, settings, store } = this.#env;
-    this.emit(frame, { type: 'ToolStart', tool_name: call.name, tool_call_id: call.id, args_summary: summarize(call.arguments) });
+    this.emit(frame, {
+      type: 'ToolStart',
+      tool_name: call.name,
+      tool_call_id: call.id,
+      args_summary: summarize(call.arguments),
+    });
     const args = (call.arguments ?? {}) as Record<string, unknown>;
     const done = (content: string, isError: boolean): { kind: 'result'; failed: boolean } => {
       this.#appendResult(frame, call, content, isError, started);
@@ -724,7 +814,13 @@ export class AgentLoop {
       }
       case PSEUDO_TOOLS.askUser: {
         const question = typeof args.question === 'string' ? args.question : resultText(args);
-        this.#appendResult(frame, call, 'asked the user; their answer comes as the next message', false, started);
+        this.#appendResult(
+          frame,
+          call,
+          'asked the user; their answer comes as the next message',
+          false,
+          started,
+        );
         return { kind: 'finish', outcome: { kind: 'finish', status: 'succeeded', message: question } };
       }
       case PSEUDO_TOOLS.fail: {
@@ -732,14 +828,21 @@ export class AgentLoop {
         this.#appendResult(frame, call, 'ok', false, started);
         return {
           kind: 'finish',
-          outcome: { kind: 'finish', status: 'failed', message: reason, error: new RokuError('ROKU_RUN_FAILED', `the model gave up: ${reason}`) },
+          outcome: {
+            kind: 'finish',
+            status: 'failed',
+            message: reason,
+            error: new RokuError('ROKU_RUN_FAILED', `the model gave up: ${reason}`),
+          },
         };
       }
       case PSEUDO_TOOLS.toolSearch: {
         const query = typeof args.query === 'string' ? args.query : '';
-        const limit = typeof args.limit === 'number' && args.limit > 0 ? Math.min(20, Math.floor(args.limit)) : 5;
+        const limit =
+          typeof args.limit === 'number' && args.limit > 0 ? Math.min(20, Math.floor(args.limit)) : 5;
         const hits = snapshot.catalog.search(query, limit);
-        for (const h of hits) if (!frame.state.loadedTools.includes(h.name)) frame.state.loadedTools.push(h.name);
+        for (const h of hits)
+          if (!frame.state.loadedTools.includes(h.name)) frame.state.loadedTools.push(h.name);
         frame.state.loadedTools.sort();
         return done(
           hits.length === 0
@@ -759,11 +862,17 @@ export class AgentLoop {
       return done(`error: unknown tool "${call.name}"; call only the tools you were given`, true);
     }
     if (frame.state.planMode && !(entry.risk.length > 0 && entry.risk.every((r) => r === 'read'))) {
-      return done(`error: plan mode is on; ${call.name} (risk: ${entry.risk.join(', ')}) is not available`, true);
+      return done(
+        `error: plan mode is on; ${call.name} (risk: ${entry.risk.join(', ')}) is not available`,
+        true,
+      );
     }
 
     // Approvals: a ticket recorded for this call earlier (a resumed run) decides it; otherwise the policy.
-    const existing = frame === this.#main ? store.listApprovals({ runId: frame.state.runId }).find((t) => t.toolCallId === call.id) : undefined;
+    const existing =
+      frame === this.#main
+        ? store.listApprovals({ runId: frame.state.runId }).find((t) => t.toolCallId === call.id)
+        : undefined;
     if (existing !== undefined) return this.#fromTicket(frame, call, existing, entry, started);
 
     const verdict = classifyCall({
@@ -775,21 +884,38 @@ export class AgentLoop {
       alwaysAllowed: new Set([...frame.state.alwaysAllowed, ...this.#env.alwaysAllowed]),
     });
     if (verdict.kind === 'deny') {
-      this.emit(frame, { type: 'ApprovalDecided', approval_id: '', tool_name: call.name, decision: 'denied', by: 'policy', reason: verdict.reason });
+      this.emit(frame, {
+        type: 'ApprovalDecided',
+        approval_id: '',
+        tool_name: call.name,
+        decision: 'denied',
+        by: 'policy',
+        reason: verdict.reason,
+      });
       return done(`denied by policy: ${verdict.reason}. The call was not run.`, false);
     }
     if (verdict.kind === 'run') return done(...(await this.#execute(frame, entry, call)));
 
     const mode = frame.state.approvalMode;
     if (mode === 'deny') {
-      this.emit(frame, { type: 'ApprovalDecided', approval_id: '', tool_name: call.name, decision: 'denied', by: 'pipe', reason: verdict.reason });
+      this.emit(frame, {
+        type: 'ApprovalDecided',
+        approval_id: '',
+        tool_name: call.name,
+        decision: 'denied',
+        by: 'pipe',
+        reason: verdict.reason,
+      });
       return done(
         `denied: ${call.name} needs approval (${verdict.reason}) and this session cannot ask (pipe mode). Run it in interactive \`roku chat\`, or pass --yes-always to approve every call.`,
         false,
       );
     }
     if (mode === 'pause' && frame !== this.#main) {
-      return done(`denied: ${call.name} needs approval (${verdict.reason}); a sub-agent cannot pause for one. Ask the parent to run it.`, false);
+      return done(
+        `denied: ${call.name} needs approval (${verdict.reason}); a sub-agent cannot pause for one. Ask the parent to run it.`,
+        false,
+      );
     }
     const digest = callDigest(call.name, call.arguments);
     const ticket = store.createApproval(
@@ -823,7 +949,10 @@ export class AgentLoop {
     const answer = await this.#ask(frame, ticket);
     if (answer === 'always') this.#env.alwaysAllowed.add(call.name);
     const decided = store.decideApproval(ticket.id, { approved: answer !== 'reject', by: 'interactive' });
-    this.#env.store.checkpointRun(this.#main.state.runId, this.#main.state, { status: 'running', ownerPid: this.#env.pid });
+    this.#env.store.checkpointRun(this.#main.state.runId, this.#main.state, {
+      status: 'running',
+      ownerPid: this.#env.pid,
+    });
     return this.#fromTicket(frame, call, decided, entry, started, true);
   }
 
@@ -886,7 +1015,10 @@ export class AgentLoop {
       case 'executed':
         return done(resultText(ticket.result), false);
       case 'executing':
-        return done('error: this approved call started before the host stopped; its outcome is unknown and it is not run again', true);
+        return done(
+          'error: this approved call started before the host stopped; its outcome is unknown and it is not run again',
+          true,
+        );
       case 'approved':
         break;
     }
@@ -935,7 +1067,7 @@ export class AgentLoop {
     // Reserved up front and never refunded, whatever the child uses.
     frame.state.remainingSteps -= budget;
     const cap = (text: string): string => {
-      const chars = [...text];
+      const chars = codePoints(text);
       if (chars.length <= settings.subagentResultMaxChars) return text;
       return `${chars.slice(0, settings.subagentResultMaxChars).join('')}...\n[Sub-agent response truncated to ${settings.subagentResultMaxChars} chars]`;
     };
@@ -947,13 +1079,18 @@ export class AgentLoop {
     try {
       if (runtimeName !== undefined) {
         const plugin = snapshot.subagents.get(runtimeName);
-        if (plugin === undefined) return [`[Sub-agent error] No sub-agent runtime named "${runtimeName}".`, true];
+        if (plugin === undefined)
+          return [`[Sub-agent error] No sub-agent runtime named "${runtimeName}".`, true];
         const out = await abortable(
-          plugin.sandbox.call(`subagent:${runtimeName}:run`, { task, maxSteps: budget }, {
-            config: plugin.settings,
-            signal,
-            context: { runId: this.#main.state.runId, sessionId: this.#main.state.sessionId, agentId },
-          }),
+          plugin.sandbox.call(
+            `subagent:${runtimeName}:run`,
+            { task, maxSteps: budget },
+            {
+              config: plugin.settings,
+              signal,
+              context: { runId: this.#main.state.runId, sessionId: this.#main.state.sessionId, agentId },
+            },
+          ),
           signal,
         );
         return [cap(resultText(out)), false];
@@ -984,7 +1121,8 @@ export class AgentLoop {
         outcome = await this.#step(child);
         if (outcome.kind !== 'continue') break;
       }
-      if (outcome.kind === 'paused') return ['[Sub-agent error] The sub-agent stopped waiting for an approval.', true];
+      if (outcome.kind === 'paused')
+        return ['[Sub-agent error] The sub-agent stopped waiting for an approval.', true];
       return [cap(outcome.message), outcome.status !== 'succeeded'];
     } catch (err) {
       const error = asRokuError(err);

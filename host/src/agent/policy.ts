@@ -17,7 +17,9 @@ function sortKeys(value: unknown): unknown {
 
 /** The digest an approval ticket records: sha256 (64 hex chars) of the canonical call. */
 export function callDigest(tool: string, args: unknown): string {
-  return createHash('sha256').update(canonicalJson({ tool, arguments: args })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ tool, arguments: args }))
+    .digest('hex');
 }
 
 export type GateVerdict =
@@ -47,7 +49,8 @@ export function classifyCall(options: {
   if (hit !== undefined) return { kind: 'deny', reason: `matches the deny pattern /${hit.source}/` };
   const risk = options.risk ?? [];
   if (risk.length > 0 && risk.every((r) => r === 'read')) return { kind: 'run', reason: 'read-only tool' };
-  if (options.alwaysAllowed.has(options.tool)) return { kind: 'run', reason: 'always allowed in this session' };
+  if (options.alwaysAllowed.has(options.tool))
+    return { kind: 'run', reason: 'always allowed in this session' };
   return {
     kind: 'ask',
     reason: risk.length === 0 ? 'tool has no risk tags (unknown tools ask)' : `risk: ${risk.join(', ')}`,

@@ -84,7 +84,12 @@ export interface SnapshotInfo {
   readonly createdAt: number;
   readonly plugins: readonly PluginSummary[];
   readonly models: readonly { readonly ref: string; readonly contextWindow: number }[];
-  readonly tools: readonly { readonly name: string; readonly pluginId: string; readonly risk: readonly string[]; readonly deferred: boolean }[];
+  readonly tools: readonly {
+    readonly name: string;
+    readonly pluginId: string;
+    readonly risk: readonly string[];
+    readonly deferred: boolean;
+  }[];
   readonly memorySlot: string;
   readonly contextEngine: string;
   /** Why slots fell back to the default, plugins that failed to load, … */

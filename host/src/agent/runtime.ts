@@ -10,11 +10,19 @@ import { ceilingsFromConfig } from '../sandbox/limits.js';
 import { createStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { assembleSnapshot, createBreakers } from './assemble.js';
+import { createAgentServices } from './services.js';
 import type { AgentSnapshot } from './assembled.js';
 import type { Checkpoint } from './loop.js';
 import { AgentLoop, closeDanglingCalls } from './loop.js';
 import type { AgentRuntimeOptions } from './options.js';
-import type { AgentRuntime, ReloadResult, RunHandlers, RunInput, RunResult, SnapshotInfo } from './runtime-types.js';
+import type {
+  AgentRuntime,
+  ReloadResult,
+  RunHandlers,
+  RunInput,
+  RunResult,
+  SnapshotInfo,
+} from './runtime-types.js';
 import { agentSettings } from './settings.js';
 import type { AgentSettings } from './settings.js';
 import { SnapshotLoader } from './snapshot/snapshot.js';
@@ -71,7 +79,9 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
 
   let scheduleReload: (reason: string) => void = () => undefined;
   const quarantined = new Map<string, string>();
+  let currentSnapshot: AgentSnapshot | undefined;
   const pluginHost = createPluginHost({
+    services: createAgentServices(() => currentSnapshot),
     logger: options.logger,
     home,
     workspace: options.workspace,
@@ -95,7 +105,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     const base = await loader.build({
       candidates,
       discoveryProblems: problems,
-      settings: (config.plugins?.settings ?? {}) as Record<string, unknown>,
+      settings: config.plugins?.settings ?? {},
       memorySlot: settings.memorySlot,
       contextEngine: settings.contextEngine,
       quarantined,
@@ -112,12 +122,16 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
   let current: Lease;
   try {
     current = { snapshot: await build(false), leases: 0, retired: false };
+    currentSnapshot = current.snapshot;
   } catch (err) {
     await pluginHost.close();
     store.close();
     throw err;
   }
-  logger.info({ snapshot: current.snapshot.id, plugins: current.snapshot.plugins.length }, 'plugin snapshot ready');
+  logger.info(
+    { snapshot: current.snapshot.id, plugins: current.snapshot.plugins.length },
+    'plugin snapshot ready',
+  );
 
   const retire = async (lease: Lease): Promise<void> => {
     lease.retired = true;
@@ -157,6 +171,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
         const snapshot = await build(true);
         const old = current;
         current = { snapshot, leases: 0, retired: false };
+        currentSnapshot = snapshot;
         await retire(old);
         const elapsedMs = performance.now() - started;
         logger.info({ snapshot: snapshot.id, reason, elapsedMs }, 'plugin snapshot swapped');
@@ -213,6 +228,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       autoApprove: input.autoApprove ?? settings.autoApprove,
       planMode: input.planMode ?? false,
       model,
+      modelPinned: model !== null,
       step: 0,
       remainingSteps: settings.stepBudget,
       remainingRecovery: settings.recoveryBudget,
@@ -243,7 +259,12 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       { snapshot, store, settings, logger, pid, handlers, signal, alwaysAllowed: sessionAllowed },
       state,
     );
-    loop.emit(undefined, { type: 'RunStarted', run_id: state.runId, session_id: state.sessionId, snapshot: snapshot.id });
+    loop.emit(undefined, {
+      type: 'RunStarted',
+      run_id: state.runId,
+      session_id: state.sessionId,
+      snapshot: snapshot.id,
+    });
     const result = await loop.run();
     if (result.status === 'succeeded') {
       await loop.remember(state.goal, result.message).catch((err: unknown) => {
@@ -263,7 +284,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
         if (!snapshot.router.hasModels) {
           throw new RokuError(
             'ROKU_NO_PROVIDER',
-            'no LLM provider plugin is installed and enabled; install one, e.g. roku plugin install @roku/provider-scripted',
+            'no LLM provider plugin is installed and enabled; install one, e.g. roku plugin install @roku/plugin-provider-scripted',
           );
         }
         const state = startRun(input, snapshot);
@@ -276,11 +297,20 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     async decideApproval(approvalId, decision, handlers = {}, runOptions = {}) {
       const ticket = store.getApproval(approvalId);
       if (ticket === undefined) {
-        throw new RokuError('ROKU_APPROVAL_NOT_FOUND', `no approval ticket ${approvalId} (see roku approval list)`);
+        throw new RokuError(
+          'ROKU_APPROVAL_NOT_FOUND',
+          `no approval ticket ${approvalId} (see roku approval list)`,
+        );
       }
       const run = store.getRun(ticket.runId);
-      if (run === undefined) throw new RokuError('ROKU_RUN_NOT_FOUND', `run ${ticket.runId} of ${approvalId} is gone`);
-      if (run.status === 'running' && run.ownerPid !== null && run.ownerPid !== pid && isAlive(run.ownerPid)) {
+      if (run === undefined)
+        throw new RokuError('ROKU_RUN_NOT_FOUND', `run ${ticket.runId} of ${approvalId} is gone`);
+      if (
+        run.status === 'running' &&
+        run.ownerPid !== null &&
+        run.ownerPid !== pid &&
+        isAlive(run.ownerPid)
+      ) {
         throw new RokuError(
           'ROKU_SESSION_BUSY',
           `run ${run.id} is being driven by process ${run.ownerPid}; decide the ticket there`,
@@ -316,7 +346,9 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
         const messages = stored.map((m) => m.message);
         const plugin = owner.plugin;
         const out = (await plugin.sandbox.call(
-          plugin.manifest.contributes.contextEngine === undefined ? 'context:beforeRequest' : 'context:compact',
+          plugin.manifest.contributes.contextEngine === undefined
+            ? 'context:beforeRequest'
+            : 'context:compact',
           {
             request: { model: 'compact', messages },
             contextWindow: settings.contextWindowTokens,
@@ -338,7 +370,9 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
         ) {
           kept += 1;
         }
-        const summary = result.slice(0, result.length - kept).find((m) => m.role === 'user' || m.role === 'system');
+        const summary = result
+          .slice(0, result.length - kept)
+          .find((m) => m.role === 'user' || m.role === 'system');
         const keepFrom = stored[stored.length - kept]?.seq;
         if (summary === undefined || keepFrom === undefined) return { discarded: 0, retained: stored.length };
         return store.compactMessages(sessionId, keepFrom, { role: 'user', content: summary.content });
@@ -350,7 +384,8 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     sessions: () => store.listSessions(),
     session(id) {
       const session = store.getSession(id);
-      if (session === undefined) throw new RokuError('ROKU_SESSION_NOT_FOUND', `no session ${id} (see roku session list)`);
+      if (session === undefined)
+        throw new RokuError('ROKU_SESSION_NOT_FOUND', `no session ${id} (see roku session list)`);
       return { session, messages: store.listMessages(id), runs: store.listRuns({ sessionId: id }) };
     },
     deleteSession(id) {

@@ -54,7 +54,11 @@ export function agentSettings(config: ResolvedHostConfig): AgentSettings {
         throw new RokuError(
           'ROKU_CONFIG_INVALID',
           `/approvals/denyPatterns/${index}: ${JSON.stringify(pattern)} is not a valid regular expression (${(err as Error).message})`,
-          { details: { issues: [{ path: `/approvals/denyPatterns/${index}`, message: (err as Error).message }] } },
+          {
+            details: {
+              issues: [{ path: `/approvals/denyPatterns/${index}`, message: (err as Error).message }],
+            },
+          },
         );
       }
     }),

@@ -12,7 +12,7 @@ import type { LoopEvent } from '../../src/agent/events.js';
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const PLUGINS = {
   scripted: join(REPO, 'plugins/provider-scripted'),
-  toolsFs: join(REPO, 'plugins/tools-fs'),
+  toolsFs: join(REPO, 'plugins/toolset-fs'),
   echo: join(REPO, 'examples/tool-echo'),
   memory: join(REPO, 'plugins/memory-session'),
   context: join(REPO, 'plugins/context-default'),
@@ -52,7 +52,8 @@ export function configFor(options: {
     ...(options.approvals === undefined ? {} : { approvals: options.approvals }),
     plugins: {
       devDirs: options.devDirs ?? [PLUGINS.scripted, PLUGINS.toolsFs, PLUGINS.echo],
-      settings: options.script === undefined ? {} : { '@roku/provider-scripted': { script: options.script } },
+      settings:
+        options.script === undefined ? {} : { '@roku/plugin-provider-scripted': { script: options.script } },
       ...options.plugins,
     },
   };
@@ -127,4 +128,120 @@ export async function runGoal(
 
 export function types(events: readonly LoopEvent[]): string[] {
   return events.filter((e) => e.type !== 'LlmTextDelta').map((e) => e.type);
+}
+
+/**
+ * Writes a raw-ABI plugin (what an SDK bundle reduces to) into `dir`: `contributes` as given, and `handlers`
+ * as the source of an object literal mapping op → async (input, config, cap) => value, where `cap(op, args)`
+ * makes a capability request.
+ */
+export function rawPlugin(
+  dir: string,
+  id: string,
+  contributes: Record<string, unknown>,
+  handlers: string,
+  permissions: Record<string, unknown> = {},
+): string {
+  mkdirSync(join(dir, 'dist'), { recursive: true });
+  writeFileSync(
+    join(dir, 'roku.plugin.json'),
+    JSON.stringify({
+      manifestVersion: 1,
+      id,
+      version: '1.0.0',
+      description: `Test fixture ${id}.`,
+      license: 'Apache-2.0',
+      engines: { roku: '^0.1.0' },
+      runtime: { type: 'isolate', entry: 'dist/plugin.js' },
+      contributes,
+      permissions,
+    }),
+  );
+  const c = contributes as {
+    tools?: { name: string }[];
+    providers?: { name: string }[];
+    memorySlot?: { name: string };
+    contextEngine?: { name: string };
+  };
+  const description = {
+    abi: 1,
+    tools: (c.tools ?? []).map((t) => t.name),
+    providers: (c.providers ?? []).map((p) => p.name),
+    memorySlot: c.memorySlot?.name ?? null,
+    contextEngine: c.contextEngine?.name ?? null,
+    subagentRuntimes: [],
+  };
+  writeFileSync(
+    join(dir, 'dist', 'plugin.js'),
+    `const handlers = ${handlers};
+const description = ${JSON.stringify(JSON.stringify(description))};
+globalThis.__roku_abi = Object.freeze({
+  describe: () => description,
+  call: async (json) => {
+    const req = JSON.parse(json);
+    const cap = async (op, args) => {
+      const reply = JSON.parse(await globalThis.__roku_host.cap(JSON.stringify({ op, args }), req.callId));
+      if (!reply.ok) { const e = new Error(reply.error.message); e.code = reply.error.code; throw e; }
+      return reply.value;
+    };
+    try {
+      const handler = handlers[req.op];
+      if (handler === undefined) throw Object.assign(new Error('no handler for ' + req.op), { code: 'NO_OP' });
+      const value = await handler(req.input, req.config, cap);
+      return JSON.stringify({ ok: true, value: value === undefined ? null : value });
+    } catch (err) {
+      return JSON.stringify({ ok: false, error: { code: String(err.code ?? 'ERR'), message: String(err.message) } });
+    }
+  },
+});`,
+  );
+  return dir;
+}
+
+/**
+ * A provider that tells what it received: `inspect` answers with JSON {tools, toolsJson, messages}; `call <json>`
+ * makes that tool call once per user message; anything else is echoed.
+ */
+export function inspectorProvider(dir: string): string {
+  return rawPlugin(
+    dir,
+    '@test/inspector',
+    {
+      providers: [
+        {
+          name: 'inspector',
+          description: 'Tells what it received.',
+          models: [{ id: 'inspect-1', contextWindow: 200000 }],
+        },
+      ],
+    },
+    `{
+      'provider:inspector:chat': async (request) => {
+        const msgs = request.messages;
+        let lastUser = -1;
+        msgs.forEach((m, i) => { if (m.role === 'user') lastUser = i; });
+        const user = msgs[lastUser]?.content ?? '';
+        const answered = msgs.slice(lastUser + 1).some((m) => m.role === 'assistant');
+        const usage = { inputTokens: 10, outputTokens: 5 };
+        if (user === 'inspect') {
+          const text = JSON.stringify({
+            tools: (request.tools ?? []).map((t) => t.name),
+            toolsJson: JSON.stringify(request.tools ?? []),
+            messages: msgs.map((m) => ({ role: m.role, content: m.content })),
+          });
+          return { message: { role: 'assistant', content: text }, finishReason: 'stop', usage };
+        }
+        if (user.startsWith('call ') && !answered) {
+          const call = JSON.parse(user.slice(5));
+          return {
+            message: { role: 'assistant', content: '', toolCalls: [{ id: 'c' + msgs.length, name: call.name, arguments: call.arguments }] },
+            finishReason: 'tool_calls',
+            usage,
+          };
+        }
+        const last = msgs[msgs.length - 1];
+        return { message: { role: 'assistant', content: last.role === 'tool' ? 'tool said: ' + last.content : 'echo: ' + user }, finishReason: 'stop', usage };
+      },
+    }`,
+  );
 }

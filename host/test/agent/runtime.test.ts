@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRokuError } from '@roku/schemas';
 import { LOOP_EVENT_TYPES } from '../../src/agent/events.js';
-import { PLUGINS, cleanupAll, configFor, makeEnv, runGoal, types } from './helpers.js';
+import { PLUGINS, cleanupAll, configFor, makeEnv, rawPlugin, runGoal, types } from './helpers.js';
 
 afterEach(cleanupAll);
 
@@ -26,9 +27,11 @@ describe('agent runtime: loop', () => {
     // The trace file has the same events.
     const trace = runtime.trace(result.runId);
     expect(trace.trace?.bytes).toBeGreaterThan(0);
-    expect(readFileSync(join(env.home, 'traces', `${result.runId}.jsonl`), 'utf8').trim().split('\n')).toHaveLength(
-      trace.events.length,
-    );
+    expect(
+      readFileSync(join(env.home, 'traces', `${result.runId}.jsonl`), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(trace.events.length);
   });
 
   it('calls a sandboxed tool the model asks for, in order, and answers with its result', async () => {
@@ -78,7 +81,9 @@ describe('agent runtime: loop', () => {
 
   it('stops with the step budget used up after exactly that many tool steps', async () => {
     const always = { toolCalls: [{ name: 'echo', arguments: { text: 'again' } }] };
-    const env = makeEnv(configFor({ script: Array.from({ length: 10 }, () => always), agent: { stepBudget: 3 } }));
+    const env = makeEnv(
+      configFor({ script: Array.from({ length: 10 }, () => always), agent: { stepBudget: 3 } }),
+    );
     const runtime = await env.open();
     const { result, events } = await runGoal(runtime, { goal: 'loop forever' });
     expect(result.status).toBe('failed');
@@ -100,7 +105,9 @@ describe('agent runtime: loop', () => {
 
   it('retries a rate-limited provider and reports each retry', async () => {
     const env = makeEnv(
-      configFor({ script: [{ error: { code: 'PROVIDER_RATE_LIMIT', message: 'slow down' }, failTimes: 2, text: 'ok' }] }),
+      configFor({
+        script: [{ error: { code: 'PROVIDER_RATE_LIMIT', message: 'slow down' }, failTimes: 2, text: 'ok' }],
+      }),
     );
     const runtime = await env.open();
     const { result, events } = await runGoal(runtime, { goal: 'hi' });
@@ -111,10 +118,16 @@ describe('agent runtime: loop', () => {
   it('refuses a second run on a session that waits for an approval, naming the ticket', async () => {
     const env = makeEnv(configFor({}));
     const runtime = await env.open();
-    const paused = await runGoal(runtime, { goal: 'write_file {"path":"a.txt","content":"x"}', sessionId: 'busy' });
+    const paused = await runGoal(runtime, {
+      goal: 'write_file {"path":"a.txt","content":"x"}',
+      sessionId: 'busy',
+    });
     expect(paused.result.status).toBe('awaiting_approval');
     await expect(runGoal(runtime, { goal: 'hello', sessionId: 'busy' })).rejects.toSatisfy(
-      (err: unknown) => isRokuError(err) && err.code === 'ROKU_SESSION_BUSY' && err.message.includes(paused.result.approvalId ?? '?'),
+      (err: unknown) =>
+        isRokuError(err) &&
+        err.code === 'ROKU_SESSION_BUSY' &&
+        err.message.includes(paused.result.approvalId ?? '?'),
     );
   });
 
@@ -130,7 +143,9 @@ describe('agent runtime: loop', () => {
     const runtime = await env.open();
     const controller = new AbortController();
     const pending = runGoal(runtime, { goal: 'slow please', sessionId: 'int', signal: controller.signal });
-    setTimeout(() => controller.abort(), 800);
+    setTimeout(() => {
+      controller.abort();
+    }, 800);
     const { result } = await pending;
     expect(result.status).toBe('interrupted');
     const next = await runGoal(runtime, { goal: 'hello', sessionId: 'int' });
@@ -191,7 +206,11 @@ describe('agent runtime: approvals', () => {
     const runtime = await env.open();
     const paused = await runGoal(runtime, { goal: writeGoal, sessionId: 'dg' });
     await expect(
-      runtime.decideApproval(paused.result.approvalId ?? '', { approved: true, by: 't', expectedDigest: '0'.repeat(64) }),
+      runtime.decideApproval(paused.result.approvalId ?? '', {
+        approved: true,
+        by: 't',
+        expectedDigest: '0'.repeat(64),
+      }),
     ).rejects.toSatisfy((err: unknown) => isRokuError(err) && err.code === 'ROKU_APPROVAL_DIGEST_MISMATCH');
     expect(existsSync(join(env.workspace, 'out.txt'))).toBe(false);
   });
@@ -200,7 +219,11 @@ describe('agent runtime: approvals', () => {
     const env = makeEnv(configFor({}));
     const runtime = await env.open();
     const paused = await runGoal(runtime, { goal: writeGoal, sessionId: 'rj' });
-    const resumed = await runtime.decideApproval(paused.result.approvalId ?? '', { approved: false, by: 't', comment: 'no' });
+    const resumed = await runtime.decideApproval(paused.result.approvalId ?? '', {
+      approved: false,
+      by: 't',
+      comment: 'no',
+    });
     expect(resumed.status).toBe('succeeded');
     expect(resumed.message).toContain('denied');
     expect(existsSync(join(env.workspace, 'out.txt'))).toBe(false);
@@ -216,9 +239,17 @@ describe('agent runtime: approvals', () => {
       expect(runtime.store.getApproval(p.approvalId)?.status).toBe('pending');
       return Promise.resolve('always' as const);
     };
-    const first = await runGoal(runtime, { goal: writeGoal, sessionId: 'ia', approvalMode: 'interactive' }, { approve });
+    const first = await runGoal(
+      runtime,
+      { goal: writeGoal, sessionId: 'ia', approvalMode: 'interactive' },
+      { approve },
+    );
     expect(first.result.status).toBe('succeeded');
-    const second = await runGoal(runtime, { goal: writeGoal, sessionId: 'ia', approvalMode: 'interactive' }, { approve });
+    const second = await runGoal(
+      runtime,
+      { goal: writeGoal, sessionId: 'ia', approvalMode: 'interactive' },
+      { approve },
+    );
     expect(second.result.status).toBe('succeeded');
     expect(asked).toHaveLength(1);
     expect(readFileSync(join(env.workspace, 'out.txt'), 'utf8')).toBe('line\nline\n');
@@ -239,10 +270,14 @@ describe('agent runtime: approvals', () => {
   it('refuses calls matching a deny pattern without asking', async () => {
     const env = makeEnv(configFor({ approvals: { denyPatterns: ['secret\\.txt'] } }));
     const runtime = await env.open();
-    const { result, events } = await runGoal(runtime, {
-      goal: 'write_file {"path":"secret.txt","content":"x"}',
-      approvalMode: 'interactive',
-    }, { approve: () => Promise.reject(new Error('must not ask')) });
+    const { result, events } = await runGoal(
+      runtime,
+      {
+        goal: 'write_file {"path":"secret.txt","content":"x"}',
+        approvalMode: 'interactive',
+      },
+      { approve: () => Promise.reject(new Error('must not ask')) },
+    );
     expect(result.status).toBe('succeeded');
     expect(events.some((e) => e.type === 'ApprovalDecided' && e.decision === 'denied')).toBe(true);
     expect(existsSync(join(env.workspace, 'secret.txt'))).toBe(false);
@@ -254,8 +289,8 @@ describe('agent runtime: snapshot and reload', () => {
     const env = makeEnv(configFor({ plugins: { memorySlot: '@roku/nope' } }));
     const runtime = await env.open();
     const info = runtime.snapshotInfo();
-    expect(info.memorySlot).toBe('@roku/memory-session');
-    expect(info.contextEngine).toBe('@roku/context-default');
+    expect(info.memorySlot).toBe('@roku/plugin-memory-session');
+    expect(info.contextEngine).toBe('@roku/plugin-context-default');
     expect(info.models.map((m) => m.ref)).toContain('scripted/scripted-1');
     expect(info.tools.map((t) => t.name)).toEqual(expect.arrayContaining(['echo', 'write_file']));
     expect(info.warnings.join('\n')).toContain('@roku/nope');
@@ -287,7 +322,10 @@ describe('agent runtime: snapshot and reload', () => {
     const broken = join(env.home, 'broken-plugin');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(broken);
-    writeFileSync(join(broken, 'roku.plugin.json'), JSON.stringify({ manifestVersion: 1, id: '@x/broken', version: '1.0.0' }));
+    writeFileSync(
+      join(broken, 'roku.plugin.json'),
+      JSON.stringify({ manifestVersion: 1, id: '@x/broken', version: '1.0.0' }),
+    );
     env.writeConfig(configFor({ devDirs: [PLUGINS.scripted, PLUGINS.toolsFs, PLUGINS.echo, broken] }));
     const reload = await runtime.reload('test');
     expect(reload.ok).toBe(false);
@@ -296,5 +334,65 @@ describe('agent runtime: snapshot and reload', () => {
     expect(runtime.snapshotInfo().id).toBe(before.id);
     const { result } = await runGoal(runtime, { goal: 'echo still works' });
     expect(result.message).toContain('still works');
+  });
+});
+
+describe('agent runtime: watching for changes', () => {
+  it('reloads when the config file changes', async () => {
+    const env = makeEnv(configFor({}));
+    const runtime = await env.open();
+    const notices: string[] = [];
+    runtime.watch((r) => notices.push(`${r.ok ? 'ok' : 'rollback'}: ${r.reason}`));
+    await new Promise((r) => setTimeout(r, 200));
+    env.writeConfig(configFor({ devDirs: [PLUGINS.scripted, PLUGINS.toolsFs] }));
+    for (let i = 0; i < 50 && runtime.snapshotInfo().tools.some((t) => t.name === 'echo'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(runtime.snapshotInfo().tools.map((t) => t.name)).not.toContain('echo');
+    expect(notices.join('\n')).toContain('ok: config change');
+  });
+
+  it('reloads a dev plugin when its folder changes (plugin dev mode)', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'roku-dev-')), 'dev-tool');
+    const tool = (name: string) => ({
+      name,
+      description: 'Says hi.',
+      inputSchema: { type: 'object', properties: {} },
+      risk: ['read'],
+    });
+    const write = (name: string) =>
+      rawPlugin(
+        dir,
+        '@test/dev-tool',
+        { tools: [tool(name)] },
+        `{ 'tool:${name}': async () => 'hi from ${name}' }`,
+      );
+    write('hello_v1');
+    const env = makeEnv(configFor({ devDirs: [PLUGINS.scripted, dir] }));
+    const runtime = await env.open();
+    runtime.watch();
+    await new Promise((r) => setTimeout(r, 200));
+    write('hello_v2');
+    for (let i = 0; i < 50 && !runtime.snapshotInfo().tools.some((t) => t.name === 'hello_v2'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(runtime.snapshotInfo().tools.map((t) => t.name)).toContain('hello_v2');
+    const { result } = await runGoal(runtime, { goal: 'hello_v2' });
+    expect(result.message).toContain('hi from hello_v2');
+  });
+});
+
+describe('agent runtime: a damaged state database', () => {
+  it('refuses to start on a corrupted database, naming the file and the fix', async () => {
+    const env = makeEnv(configFor({}));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(env.home, 'state'), { recursive: true });
+    writeFileSync(join(env.home, 'state', 'roku.db'), Buffer.alloc(8192, 7));
+    await expect(env.open()).rejects.toSatisfy(
+      (err: unknown) =>
+        isRokuError(err) &&
+        err.code === 'ROKU_STORE_CORRUPT' &&
+        err.message.includes(join(env.home, 'state', 'roku.db')),
+    );
   });
 });

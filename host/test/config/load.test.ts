@@ -30,7 +30,20 @@ describe('host configuration', () => {
       recoveryBudget: 5,
       contextWindowTokens: 200000,
       compactThresholdRatio: 0.75,
+      defaultModel: '',
+      toolResultMaxChars: 65536,
+      deferToolsAboveTokens: 20000,
+      subagentMaxSteps: 10,
+      subagentTimeoutMs: 120000,
+      subagentResultMaxChars: 4000,
+      providerTimeoutMs: 300000,
+      maxRetries: 5,
+      initialBackoffMs: 200,
+      maxBackoffMs: 30000,
+      breakerFailureThreshold: 4,
+      breakerCooldownMs: 30000,
     });
+    expect(loaded.config.storage).toEqual({ traceMaxBytes: 4194304, traceRetentionDays: 30 });
     expect(loaded.config.sandbox?.quarantine).toEqual({ failures: 3, windowMs: 600000 });
     expect(Object.isFrozen(loaded.config.agent)).toBe(true);
   });

@@ -1,4 +1,4 @@
-/** Error codes raised by @roku/context-default. Codes are API: never renamed or reused. */
+/** Error codes raised by @roku/plugin-context-default. Codes are API: never renamed or reused. */
 export const CONTEXT_DEFAULT_ERRORS = {
   ROKU_COMPACTION_BAD_INPUT:
     'The context-engine input has no request with a messages array, or no positive contextWindow.',

@@ -25,7 +25,7 @@ function number(raw: Record<string, unknown>, name: keyof Settings, ok: (n: numb
   if (typeof value !== 'number' || !ok(value)) {
     throw new RokuError(
       'ROKU_COMPACTION_BAD_SETTINGS',
-      `@roku/context-default settings: ${name} is out of range`,
+      `@roku/plugin-context-default settings: ${name} is out of range`,
     );
   }
   return value;
@@ -35,7 +35,10 @@ function number(raw: Record<string, unknown>, name: keyof Settings, ok: (n: numb
 export function readSettings(config: unknown): Settings {
   const raw = config ?? {};
   if (!isObject(raw)) {
-    throw new RokuError('ROKU_COMPACTION_BAD_SETTINGS', '@roku/context-default settings must be an object');
+    throw new RokuError(
+      'ROKU_COMPACTION_BAD_SETTINGS',
+      '@roku/plugin-context-default settings must be an object',
+    );
   }
   const int = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
   return {

@@ -1,4 +1,4 @@
-/** Error codes raised by @roku/memory-session. Codes are API: never renamed or reused. */
+/** Error codes raised by @roku/plugin-memory-session. Codes are API: never renamed or reused. */
 export const MEMORY_SESSION_ERRORS = {
   ROKU_MEMORY_SESSION_REQUIRED: 'A memory operation came without a sessionId; session memory needs one.',
   ROKU_MEMORY_BAD_RECORD:

@@ -1,4 +1,4 @@
-/** Error codes raised by @roku/provider-scripted itself. Codes are API: never renamed or reused. */
+/** Error codes raised by @roku/plugin-provider-scripted itself. Codes are API: never renamed or reused. */
 export const SCRIPTED_ERRORS = {
   ROKU_SCRIPTED_BAD_SETTINGS:
     'The plugin settings are not usable: a script step has an invalid match pattern, error code or shape.',

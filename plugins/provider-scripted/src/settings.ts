@@ -52,7 +52,7 @@ export interface Settings {
 }
 
 function bad(message: string): never {
-  throw new RokuError('ROKU_SCRIPTED_BAD_SETTINGS', `@roku/provider-scripted settings: ${message}`);
+  throw new RokuError('ROKU_SCRIPTED_BAD_SETTINGS', `@roku/plugin-provider-scripted settings: ${message}`);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -77,6 +77,13 @@ describe('the scripted provider without a script', () => {
     expect(usage.at(-1)).toBe(events.at(-1));
   });
 
+  it('still answers when the host takes no stream events for the call', async () => {
+    const before = plugin.events.length;
+    const value = await plugin.sandbox.call(OP, request([{ role: 'user', content: 'quiet' }]));
+    expect(value).toMatchObject({ message: { role: 'assistant', content: 'You said: quiet' } });
+    expect(plugin.events).toHaveLength(before);
+  });
+
   it('estimates usage from the characters of the prompt and the answer', async () => {
     const { response } = await chat(request([{ role: 'user', content: 'x'.repeat(400) }]));
     expect(response.usage).toEqual({ inputTokens: 100, outputTokens: Math.ceil(410 / 4) });

@@ -120,7 +120,7 @@ export interface HostConfig {
      */
     maxBackoffMs?: number;
     /**
-     * Consecutive failed requests that open a provider's circuit breaker; 0 disables it.
+     * Consecutive failed attempts (retries included) that open a provider's circuit breaker; 0 disables it.
      */
     breakerFailureThreshold?: number;
     /**

@@ -118,7 +118,10 @@ export async function approvalDecideCommand(
   const verb = opts.approved ? 'approve' : 'reject';
   return withRuntime(io, configFile, `approval ${verb}`, async ({ runtime, configAutoApprove }) => {
     const ticket = ticketOf(runtime, id);
-    if (ticket.status !== 'pending') {
+    // A ticket decided by a process that died before resuming its run is still resumable: the runtime
+    // resumes the paused run without deciding again.
+    const resumable = runtime.store.getRun(ticket.runId)?.status === 'awaiting_approval';
+    if (ticket.status !== 'pending' && !resumable) {
       throw new RokuError(
         'ROKU_APPROVAL_ALREADY_DECIDED',
         `approval ${id} is already ${ticket.status}${ticket.decidedBy === null ? '' : ` (by ${ticket.decidedBy})`}; nothing to ${verb}`,

@@ -69,7 +69,8 @@ export async function pipeCommand(
           },
           {
             onEvent: (event) => {
-              if (event.type === 'ApprovalDecided' && event.decision === 'denied')
+              // Deny-pattern refusals (by 'policy') would be refused interactively too: no hint for those.
+              if (event.type === 'ApprovalDecided' && event.decision === 'denied' && event.by !== 'policy')
                 refused.push(event.tool_name);
               onEvent(event);
             },

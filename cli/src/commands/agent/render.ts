@@ -61,6 +61,8 @@ export interface EventPrinter {
 export function createEventPrinter(io: AgentIo, style: Style, streamText: boolean): EventPrinter {
   let atLineStart = true;
   let streamed = '';
+  /** Calls refused by the user or the policy, until their ToolEnd arrives. */
+  const refused = new Map<string, 'rejected' | 'denied'>();
   const finish = (): void => {
     if (!atLineStart) io.stderr('\n');
     atLineStart = true;
@@ -82,14 +84,25 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
       case 'ToolStart':
         line(`${who}⚙ ${event.tool_name} ${style.dim(oneLine(event.args_summary))}`);
         return;
-      case 'ToolEnd':
+      case 'ToolEnd': {
+        // A refused call still ends with ToolEnd; it did not run, so no ✓.
+        const key = `${event.agent_id}:${event.tool_name}`;
+        const refusal = refused.get(key);
+        if (refusal !== undefined) {
+          refused.delete(key);
+          if (refusal === 'rejected') line(`${who}${style.yellow('⊘')} ${event.tool_name} not run`);
+          return;
+        }
         line(
           event.is_error
             ? `${who}${style.red('✗')} ${event.tool_name} ${event.elapsed_ms} ms ${style.dim(oneLine(event.result_summary))}`
             : `${who}${style.green('✓')} ${event.tool_name} ${style.dim(`${event.elapsed_ms} ms`)}`,
         );
         return;
+      }
       case 'ApprovalDecided':
+        if (event.decision === 'approved') return;
+        refused.set(`${event.agent_id}:${event.tool_name}`, event.decision);
         if (event.decision === 'denied')
           line(
             `${who}${style.yellow('⊘')} ${event.tool_name} refused${event.reason === undefined ? '' : `: ${event.reason}`}`,
@@ -113,7 +126,8 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
         );
         return;
       case 'Error':
-        line(style.red(`${who}✗ ${event.message} [${event.code}]`));
+        // The main agent's error ends its run and is explained with the fix after it; a sub-agent's is news.
+        if (event.agent_id !== 'main') line(style.red(`${who}✗ ${event.message} [${event.code}]`));
         return;
       case 'RunStarted':
       case 'LlmDecisionComplete':

@@ -32,7 +32,7 @@ export interface RunReport {
 /** Fixes for run errors, by code. */
 const FIXES: Readonly<Record<string, string>> = {
   ROKU_NO_PROVIDER:
-    'install a provider plugin, e.g. roku plugin install @roku/provider-scripted --yes, then retry',
+    'install a provider plugin, e.g. roku plugin install @roku/plugin-provider-scripted --yes, then retry',
   ROKU_MODEL_NOT_FOUND:
     'pick a model the loaded providers offer (/model in roku chat lists them) and pass it with --model',
   ROKU_NO_ELIGIBLE_MODEL:

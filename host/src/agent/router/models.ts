@@ -69,7 +69,7 @@ export function buildModelTable(bindings: readonly ProviderBinding[]): ModelTabl
 function noProvider(): RokuError {
   return new RokuError(
     'ROKU_NO_PROVIDER',
-    'no LLM provider plugin is loaded; install one (roku plugin install @roku/provider-scripted)',
+    'no LLM provider plugin is loaded; install one (roku plugin install @roku/plugin-provider-scripted)',
   );
 }
 

@@ -176,7 +176,10 @@ export class SnapshotLoader {
     }
   }
 
-  async #load(candidate: PluginCandidate, settings: unknown): Promise<{ plugin: SnapshotPlugin; fresh: boolean }> {
+  async #load(
+    candidate: PluginCandidate,
+    settings: unknown,
+  ): Promise<{ plugin: SnapshotPlugin; fresh: boolean }> {
     const key = this.#key(candidate, settings);
     const cached = this.#cache.get(key);
     if (cached !== undefined) {
@@ -192,7 +195,13 @@ export class SnapshotLoader {
       await sandbox.dispose();
       throw err;
     }
-    const plugin: SnapshotPlugin = { candidate, manifest: sandbox.manifest, sandbox, settings: settings ?? null, key };
+    const plugin: SnapshotPlugin = {
+      candidate,
+      manifest: sandbox.manifest,
+      sandbox,
+      settings: settings ?? null,
+      key,
+    };
     this.#cache.set(key, { plugin, refs: 0 });
     return { plugin, fresh: true };
   }
@@ -264,9 +273,13 @@ export class SnapshotLoader {
     }
     if (options.strict && failures.length > 0) {
       for (const plugin of fresh) await this.#drop(plugin);
-      throw new RokuError('ROKU_SNAPSHOT_FAILED', `the new plugin snapshot was not applied: ${failures.join('; ')}`, {
-        details: { failures },
-      });
+      throw new RokuError(
+        'ROKU_SNAPSHOT_FAILED',
+        `the new plugin snapshot was not applied: ${failures.join('; ')}`,
+        {
+          details: { failures },
+        },
+      );
     }
     for (const f of failures) warnings.push(`left out: ${f}`);
 
@@ -276,7 +289,9 @@ export class SnapshotLoader {
     for (const plugin of loaded) {
       for (const r of plugin.manifest.contributes.subagentRuntimes ?? []) {
         if (subagents.has(r.name)) {
-          warnings.push(`sub-agent runtime ${r.name} of ${plugin.manifest.id} is shadowed by an earlier plugin`);
+          warnings.push(
+            `sub-agent runtime ${r.name} of ${plugin.manifest.id} is shadowed by an earlier plugin`,
+          );
           continue;
         }
         subagents.set(r.name, plugin);

@@ -19,8 +19,8 @@ export interface PluginCandidate {
 
 /** First-party defaults of the exclusive slots, shipped in the Roku checkout's `plugins/` folder. */
 export const BUNDLED_DEFAULTS = {
-  memory: { id: '@roku/memory-session', folder: 'memory-session' },
-  context: { id: '@roku/context-default', folder: 'context-default' },
+  memory: { id: '@roku/plugin-memory-session', folder: 'memory-session' },
+  context: { id: '@roku/plugin-context-default', folder: 'context-default' },
 } as const;
 
 export function defaultBundledDir(): string {

@@ -64,7 +64,7 @@ function modelCommand(ctx: SlashContext, arg: string | undefined): void {
     if (models.length === 0) {
       print(
         state.provider === undefined
-          ? 'no models: install a provider plugin (roku plugin install @roku/provider-scripted --yes), then /reload'
+          ? 'no models: install a provider plugin (roku plugin install @roku/plugin-provider-scripted --yes), then /reload'
           : `provider ${state.provider} offers no models; /provider all lifts the restriction`,
       );
       return;
@@ -114,7 +114,7 @@ function providerCommand(ctx: SlashContext, arg: string | undefined): void {
   if (arg === undefined) {
     if (providers.length === 0) {
       print(
-        'no providers: install a provider plugin (roku plugin install @roku/provider-scripted --yes), then /reload',
+        'no providers: install a provider plugin (roku plugin install @roku/plugin-provider-scripted --yes), then /reload',
       );
       return;
     }
@@ -273,6 +273,10 @@ export async function runSlash(ctx: SlashContext, line: string): Promise<'quit' 
         break;
       }
       case '/compact': {
+        if (runtime.store.getSession(state.sessionId) === undefined) {
+          print(`session ${state.sessionId} has no messages yet; nothing to compact`);
+          break;
+        }
         const r = await runtime.compactSession(state.sessionId);
         print(`compacted: ${r.discarded} older messages summarized, ${r.retained} visible`);
         break;

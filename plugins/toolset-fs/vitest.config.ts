@@ -1,3 +1,3 @@
 import { rokuProject } from '../../vitest.shared.js';
 
-export default rokuProject('@roku/tools-fs');
+export default rokuProject('@roku/plugin-toolset-fs');

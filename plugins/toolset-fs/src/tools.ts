@@ -1,7 +1,7 @@
 import { defineTool } from '@roku/plugin-api';
 import type { PluginContext } from '@roku/plugin-api';
 import { workspacePath } from './paths.js';
-import { isMissing, readTextBytes, utf8Cut, utf8Length } from './text.js';
+import { decodeUtf8, isMissing, readTextBytes, utf8Cut, utf8Length } from './text.js';
 
 export const DEFAULT_READ_BYTES = 65_536;
 export const MAX_READ_BYTES = 262_144;
@@ -26,7 +26,7 @@ export const readFile = defineTool({
     const max = Math.min(Math.max(1, Math.floor(input.maxBytes ?? DEFAULT_READ_BYTES)), MAX_READ_BYTES);
     const bytes = await readTextBytes(ctx, 'read_file', path);
     const cut = utf8Cut(bytes, max);
-    const text = new TextDecoder().decode(bytes.subarray(0, cut));
+    const text = decodeUtf8(bytes.subarray(0, cut));
     const truncated = cut < bytes.length;
     return {
       path,
@@ -77,7 +77,7 @@ export const writeFile = defineTool({
     let text = input.content;
     if (input.append === true) {
       try {
-        text = new TextDecoder().decode(await readTextBytes(ctx, 'write_file', path)) + text;
+        text = decodeUtf8(await readTextBytes(ctx, 'write_file', path)) + text;
       } catch (err) {
         // Appending to a file that does not exist yet creates it.
         if ((err as { code?: unknown }).code !== 'ROKU_CAPABILITY_FAILED' || !(await isMissing(ctx, path))) {

@@ -15,7 +15,10 @@ export function workspacePath(tool: string, raw: string, options: { allowRoot: b
     );
   }
   if (raw.includes('\\')) {
-    throw new RokuError('ROKU_WORKSPACE_BAD_PATH', `${tool}: ${shown} uses backslashes; separate folders with '/'`);
+    throw new RokuError(
+      'ROKU_WORKSPACE_BAD_PATH',
+      `${tool}: ${shown} uses backslashes; separate folders with '/'`,
+    );
   }
   if (raw.includes('\0')) {
     throw new RokuError('ROKU_WORKSPACE_BAD_PATH', `${tool}: the path contains a NUL character`);
@@ -28,7 +31,10 @@ export function workspacePath(tool: string, raw: string, options: { allowRoot: b
     );
   }
   if (segments.length === 0 && !options.allowRoot) {
-    throw new RokuError('ROKU_WORKSPACE_BAD_PATH', `${tool}: ${shown} names the workspace itself, not a file`);
+    throw new RokuError(
+      'ROKU_WORKSPACE_BAD_PATH',
+      `${tool}: ${shown} names the workspace itself, not a file`,
+    );
   }
   return segments.join('/');
 }

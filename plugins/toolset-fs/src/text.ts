@@ -15,6 +15,11 @@ export function utf8Cut(bytes: Uint8Array, max: number): number {
   return cut;
 }
 
+/** UTF-8 to text, keeping a byte order mark (so that an append writes it back) and replacing invalid bytes. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+}
+
 export function utf8Length(text: string): number {
   return new TextEncoder().encode(text).length;
 }

@@ -1,0 +1,14 @@
+/** Error codes raised by @roku/plugin-toolset-fs. Codes are API: never renamed or reused. */
+export const TOOLS_FS_ERRORS = {
+  ROKU_WORKSPACE_ABSOLUTE_PATH:
+    'A path is absolute (/…, C:…, ~…); the file tools take paths relative to the workspace.',
+  ROKU_WORKSPACE_PARENT_PATH:
+    "A path has a '..' segment; the file tools only reach files inside the workspace.",
+  ROKU_WORKSPACE_BAD_PATH:
+    'A path is empty where a file is needed, uses backslashes or contains a NUL character.',
+  ROKU_WORKSPACE_BINARY_FILE:
+    'The file holds NUL bytes: it is binary, and the file tools read and append text only.',
+  ROKU_WORKSPACE_FILE_TOO_LARGE: 'The file is larger than the 4 MiB the file tools can open.',
+} as const satisfies Readonly<Record<`ROKU_${string}`, string>>;
+
+export type ToolsFsErrorCode = keyof typeof TOOLS_FS_ERRORS;
