@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { watch } from 'node:fs';
+import { readFileSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { RokuError, isRokuError } from '@roku/schemas';
 import type { ResolvedHostConfig } from '@roku/schemas';
-import { watchPluginChanges } from '../install/change-signal.js';
+import { readPluginChangeSignal, watchPluginChanges } from '../install/change-signal.js';
 import { createPluginHost } from '../plugins/plugin-host.js';
 import { ceilingsFromConfig } from '../sandbox/limits.js';
-import { createStore } from '../store/index.js';
+import { createStore, isProcessAlive as isAlive } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import { assembleSnapshot, createBreakers } from './assemble.js';
 import { createAgentServices } from './services.js';
@@ -40,13 +40,12 @@ function newRunId(): string {
   return `run-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+function devPluginId(dir: string): string | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    const raw = JSON.parse(readFileSync(join(dir, 'roku.plugin.json'), 'utf8')) as { id?: unknown };
+    return typeof raw.id === 'string' ? raw.id : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -79,6 +78,23 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
 
   let scheduleReload: (reason: string) => void = () => undefined;
   const quarantined = new Map<string, string>();
+  // Quarantines outlive restarts until the plugin is enabled or installed again (the install signal says when).
+  try {
+    const signal = await readPluginChangeSignal(home);
+    for (const row of store.listPluginStates()) {
+      if (row.quarantinedAt === null) continue;
+      const lifted =
+        signal !== undefined &&
+        (signal.kind === 'enable' || signal.kind === 'apply') &&
+        signal.ids.includes(row.id) &&
+        signal.at >= row.quarantinedAt;
+      if (lifted) store.releaseQuarantine(row.id);
+      else quarantined.set(row.id, row.quarantineReason ?? 'quarantined');
+    }
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   let currentSnapshot: AgentSnapshot | undefined;
   const pluginHost = createPluginHost({
     services: createAgentServices(() => currentSnapshot),
@@ -90,7 +106,15 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
     onQuarantine: (entry) => {
-      quarantined.set(entry.pluginId, `${entry.reason.code}: ${entry.reason.message}`.slice(0, 300));
+      const reason = `${entry.reason.code}: ${entry.reason.message}`.slice(0, 300);
+      quarantined.set(entry.pluginId, reason);
+      const version = currentSnapshot?.plugins.find((p) => p.manifest.id === entry.pluginId)?.manifest
+        .version;
+      try {
+        store.quarantinePlugin(entry.pluginId, version ?? 'unknown', reason);
+      } catch (err) {
+        logger.warn({ err, pluginId: entry.pluginId }, 'quarantine not recorded');
+      }
       scheduleReload(`quarantine of ${entry.pluginId}`);
     },
   });
@@ -111,12 +135,27 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       quarantined,
       strict,
     });
+    let snapshot: AgentSnapshot;
     try {
-      return assembleSnapshot(base, settings, breakers);
+      snapshot = assembleSnapshot(base, settings, breakers);
     } catch (err) {
       await loader.release(base);
       throw err;
     }
+    try {
+      store.recordPlugins(
+        snapshot.info.plugins.map((p) => ({
+          id: p.id,
+          version: p.version,
+          origin: p.source,
+          status: p.problem === undefined ? 'loaded' : 'left-out',
+          problem: p.problem ?? null,
+        })),
+      );
+    } catch (err) {
+      logger.warn({ err }, 'plugin states not recorded');
+    }
+    return snapshot;
   };
 
   let current: Lease;
@@ -218,6 +257,13 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     store.ensureSession(sessionId);
     const runId = newRunId();
     const model = input.model ?? (settings.defaultModel === '' ? null : settings.defaultModel);
+    // Tools loaded through tool_search stay loaded for the session, so the definitions (and the provider's
+    // prompt cache) stay the same from one turn to the next.
+    const previous = store.listRuns({ sessionId, limit: 1 })[0]?.state as
+      Partial<Checkpoint> | null | undefined;
+    const loadedTools = Array.isArray(previous?.loadedTools)
+      ? previous.loadedTools.filter((n): n is string => typeof n === 'string').slice(0, 256)
+      : [];
     if (model !== null) snapshot.router.select({ model, estimatedPromptTokens: 0, expectedOutputTokens: 0 });
     const state: Checkpoint = {
       v: 1,
@@ -232,7 +278,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       step: 0,
       remainingSteps: settings.stepBudget,
       remainingRecovery: settings.recoveryBudget,
-      loadedTools: [],
+      loadedTools,
       alwaysAllowed: [],
       usage: { prompt: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0 },
       firstSeq: 0,
@@ -403,14 +449,20 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     },
 
     watch(onReload) {
+      const release = (id: string): void => {
+        quarantined.delete(id);
+        pluginHost.sandboxes.quarantine.release(id);
+        try {
+          store.releaseQuarantine(id);
+        } catch (err) {
+          logger.warn({ err, pluginId: id }, 'quarantine release not recorded');
+        }
+      };
       onReloadListener = onReload;
       if (watchers.length > 0) return;
       watchPluginChanges(home, (signal) => {
         if (signal.kind === 'enable' || signal.kind === 'apply') {
-          for (const id of signal.ids) {
-            quarantined.delete(id);
-            pluginHost.sandboxes.quarantine.release(id);
-          }
+          for (const id of signal.ids) release(id);
         }
         scheduleReload(`plugin ${signal.kind}: ${signal.ids.join(', ')}`);
       })
@@ -418,10 +470,17 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
         .catch((err: unknown) => {
           logger.warn({ err }, 'cannot watch plugin changes');
         });
-      const watchPath = (path: string, reason: string, recursive: boolean, only?: string): void => {
+      const watchPath = (
+        path: string,
+        reason: string,
+        recursive: boolean,
+        only?: string,
+        before?: () => void,
+      ): void => {
         try {
           const w: FSWatcher = watch(path, { recursive, persistent: false }, (_event, name) => {
             if (only !== undefined && name !== only) return;
+            before?.();
             scheduleReload(reason);
           });
           w.on('error', () => undefined);
@@ -435,7 +494,11 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       }
       for (const raw of config.plugins?.devDirs ?? []) {
         const dir = isAbsolute(raw) ? raw : resolve(configDir, raw);
-        watchPath(dir, `dev plugin ${dir} changed`, true);
+        watchPath(dir, `dev plugin ${dir} changed`, true, undefined, () => {
+          // New code of a dev plugin gets a fresh start: its quarantine (if any) is lifted.
+          const id = devPluginId(dir);
+          if (id !== undefined) release(id);
+        });
       }
     },
 

@@ -17,6 +17,11 @@ export interface PluginChangeSignal extends InstallChange {
   readonly at: number;
 }
 
+/** The last committed change, if any (a host that starts later compares its time with its own records). */
+export async function readPluginChangeSignal(home: string): Promise<PluginChangeSignal | undefined> {
+  return readSignal(join(home, PLUGIN_CHANGES_FILE));
+}
+
 async function readSignal(file: string): Promise<PluginChangeSignal | undefined> {
   try {
     const parsed = JSON.parse(await readFile(file, 'utf8')) as Partial<PluginChangeSignal>;

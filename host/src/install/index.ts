@@ -21,5 +21,10 @@ export type {
   VerifyProblem,
   VerifyReport,
 } from './types.js';
-export { signalPluginChange, watchPluginChanges, PLUGIN_CHANGES_FILE } from './change-signal.js';
+export {
+  readPluginChangeSignal,
+  signalPluginChange,
+  watchPluginChanges,
+  PLUGIN_CHANGES_FILE,
+} from './change-signal.js';
 export type { PluginChangeSignal } from './change-signal.js';

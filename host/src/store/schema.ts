@@ -91,6 +91,20 @@ CREATE INDEX approvals_run ON approvals (run_id, status);
 CREATE INDEX approvals_session ON approvals (session_id, created_at);
 CREATE INDEX approvals_status ON approvals (status, created_at);
 `,
+  `
+-- The runtime's view of each plugin: how it fared in the last snapshot, and a quarantine that outlives restarts
+-- until the plugin is enabled (or installed) again.
+CREATE TABLE plugin_state (
+  id TEXT PRIMARY KEY,
+  version TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('loaded', 'left-out', 'quarantined')),
+  problem TEXT,
+  quarantine_reason TEXT,
+  quarantined_at INTEGER,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
 ];
 
 /** The schema version this build writes (`PRAGMA user_version`). */

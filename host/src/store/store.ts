@@ -2,6 +2,7 @@ import { createApprovalMethods } from './approvals.js';
 import { isProcessAlive } from './context.js';
 import type { StoreContext } from './context.js';
 import { createEventMethods, DEFAULT_TRACE_MAX_BYTES, DEFAULT_TRACE_RETENTION_DAYS } from './events.js';
+import { createPluginStateMethods } from './plugins.js';
 import { createRunMethods } from './runs.js';
 import type { IsAlive } from './runs.js';
 import { createSessionMethods } from './sessions.js';
@@ -87,6 +88,7 @@ function buildMethods(ctx: StoreContext): Store {
   const { interruptDead, busyError, ...runs } = createRunMethods(ctx);
   const { removeTrace, ...events } = createEventMethods(ctx);
   const approvals = createApprovalMethods(ctx);
+  const plugins = createPluginStateMethods(ctx);
 
   const selectRunIds = db.prepare<[string], { id: string }>('SELECT id FROM runs WHERE session_id = ?');
   const deleteSessionRow = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
@@ -112,6 +114,7 @@ function buildMethods(ctx: StoreContext): Store {
     ...runs,
     ...events,
     ...approvals,
+    ...plugins,
     close() {
       if (db.open) db.close();
     },

@@ -85,6 +85,19 @@ export interface TraceInfo {
   readonly eventsDropped?: number;
 }
 
+/** The runtime's record of a plugin: its part in the last snapshot and a quarantine that survives restarts. */
+export interface PluginStateRow {
+  readonly id: string;
+  readonly version: string;
+  /** installed | dev | bundled */
+  readonly origin: string;
+  readonly status: 'loaded' | 'left-out' | 'quarantined';
+  readonly problem: string | null;
+  readonly quarantineReason: string | null;
+  readonly quarantinedAt: number | null;
+  readonly updatedAt: number;
+}
+
 export interface StoreOptions {
   /** SQLite file, e.g. `$ROKU_HOME/state/roku.db`. */
   readonly file: string;
@@ -184,6 +197,22 @@ export interface Store {
   completeApprovalExecution(id: string, result: unknown): void;
   /** Cancels pending tickets of a run (when it is abandoned). */
   cancelApprovals(runId: string): number;
+
+  /** Records each plugin's part in the snapshot just built; rows of plugins no longer there go (unless quarantined). */
+  recordPlugins(
+    rows: readonly {
+      id: string;
+      version: string;
+      origin: string;
+      status: 'loaded' | 'left-out';
+      problem?: string | null;
+    }[],
+  ): void;
+  /** Keeps a plugin out of snapshots, across restarts, until `releaseQuarantine`. */
+  quarantinePlugin(id: string, version: string, reason: string): void;
+  /** Lifts a quarantine (the user enabled or reinstalled the plugin); false when there was none. */
+  releaseQuarantine(id: string): boolean;
+  listPluginStates(): PluginStateRow[];
 
   /** Deletes trace files and events of finished runs older than traceRetentionDays; returns files removed. */
   pruneTraces(): number;

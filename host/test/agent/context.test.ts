@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signalPluginChange } from '../../src/install/index.js';
 import { PLUGINS, cleanupAll, configFor, inspectorProvider, makeEnv, rawPlugin, runGoal } from './helpers.js';
 
 afterEach(cleanupAll);
@@ -204,5 +205,63 @@ describe('agent runtime: supervision', () => {
     expect(notices.join('\n')).toContain('quarantine of @test/spinner');
     const after = await runGoal(runtime, { goal: 'still fine' });
     expect(after.events.some((e) => e.type === 'PluginFallback')).toBe(false);
+    await runtime.close();
+
+    // The quarantine outlives a restart, until the plugin is enabled again.
+    const restarted = await env.open();
+    expect(restarted.snapshotInfo().contextEngine).toBe('@roku/plugin-context-default');
+    expect(restarted.store.listPluginStates().find((p) => p.id === '@test/spinner')?.status).toBe(
+      'quarantined',
+    );
+    await restarted.close();
+    await signalPluginChange(env.home, { kind: 'enable', ids: ['@test/spinner'] });
+    const released = await env.open();
+    expect(released.snapshotInfo().contextEngine).toBe('@test/spinner');
+  });
+});
+
+describe('agent runtime: deferred tools', () => {
+  it('hides tools behind tool_search when definitions are large, and keeps found ones for the session', async () => {
+    const inspector = inspectorProvider(fixtureDir('inspector-deferred'));
+    const env = makeEnv(
+      configFor({ devDirs: [inspector, PLUGINS.toolsFs, PLUGINS.echo], agent: { deferToolsAboveTokens: 1 } }),
+    );
+    const runtime = await env.open();
+    const inspect = async (): Promise<Inspection> =>
+      JSON.parse(
+        (await runGoal(runtime, { goal: 'inspect', sessionId: 'defer' })).result.message,
+      ) as Inspection;
+    const before = await inspect();
+    expect(before.tools).toContain('tool_search');
+    expect(before.tools).not.toContain('word_count');
+    const search = await runGoal(runtime, {
+      goal: `call ${JSON.stringify({ name: 'tool_search', arguments: { query: 'count words' } })}`,
+      sessionId: 'defer',
+    });
+    expect(search.result.message).toContain('word_count');
+    const after = await inspect();
+    expect(after.tools).toContain('word_count');
+    const again = await inspect();
+    expect(again.toolsJson).toBe(after.toolsJson);
+  });
+});
+
+describe('agent runtime: /compact', () => {
+  it('replaces older messages of a session with one summary and keeps the recent ones', async () => {
+    const env = makeEnv(configFor({}));
+    const runtime = await env.open();
+    // Long messages: a summary of them is shorter than they are (the engine only collapses when it helps).
+    const filler = ' lorem ipsum dolor sit amet'.repeat(40);
+    for (let i = 0; i < 8; i++)
+      await runGoal(runtime, { goal: `message number ${i}${filler}`, sessionId: 'cp' });
+    const before = runtime.session('cp').messages.length;
+    const result = await runtime.compactSession('cp');
+    expect(result.discarded).toBeGreaterThan(0);
+    const after = runtime.session('cp').messages;
+    expect(after.length).toBeLessThan(before);
+    expect(after[0]?.message.content).toContain('[Conversation summary]');
+    expect(after.at(-1)?.message.content).toBe(`You said: message number 7${filler}`);
+    const next = await runGoal(runtime, { goal: 'after compaction', sessionId: 'cp' });
+    expect(next.result.status).toBe('succeeded');
   });
 });

@@ -396,3 +396,27 @@ describe('agent runtime: a damaged state database', () => {
     );
   });
 });
+
+describe('agent runtime: sub-agent timeout', () => {
+  it('returns a timeout error to the parent, which continues', async () => {
+    const env = makeEnv(
+      configFor({
+        script: [
+          { match: '^parent', toolCalls: [{ name: 'Agent', arguments: { task: 'child: slow' } }] },
+          { match: '^parent', text: 'parent went on' },
+          { match: '^child', delayMs: 5000, text: 'too late' },
+        ],
+        agent: { subagentTimeoutMs: 1000 },
+      }),
+    );
+    const runtime = await env.open();
+    const { result } = await runGoal(runtime, { goal: 'parent goal', sessionId: 'to' });
+    expect(result.status).toBe('succeeded');
+    expect(result.message).toBe('parent went on');
+    const tool = runtime.session('to').messages.find((m) => m.message.role === 'tool');
+    expect(tool?.message).toMatchObject({
+      content: '[Sub-agent error] Timed out after 1 seconds.',
+      isError: true,
+    });
+  });
+});

@@ -1,0 +1,72 @@
+import type { StoreContext } from './context.js';
+import type { PluginStateRow, Store } from './types.js';
+
+interface Row {
+  id: string;
+  version: string;
+  origin: string;
+  status: PluginStateRow['status'];
+  problem: string | null;
+  quarantine_reason: string | null;
+  quarantined_at: number | null;
+  updated_at: number;
+}
+
+function toRow(r: Row): PluginStateRow {
+  return {
+    id: r.id,
+    version: r.version,
+    origin: r.origin,
+    status: r.status,
+    problem: r.problem,
+    quarantineReason: r.quarantine_reason,
+    quarantinedAt: r.quarantined_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function createPluginStateMethods(
+  ctx: StoreContext,
+): Pick<Store, 'recordPlugins' | 'quarantinePlugin' | 'releaseQuarantine' | 'listPluginStates'> {
+  const { db } = ctx;
+  const list = db.prepare<[], Row>('SELECT * FROM plugin_state ORDER BY id');
+  const upsert = db.prepare<[string, string, string, string, string | null, number]>(
+    `INSERT INTO plugin_state (id, version, origin, status, problem, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET version = excluded.version, origin = excluded.origin,
+       status = CASE WHEN plugin_state.quarantined_at IS NULL THEN excluded.status ELSE 'quarantined' END,
+       problem = excluded.problem, updated_at = excluded.updated_at`,
+  );
+  const dropGone = db.prepare<[string]>(
+    `DELETE FROM plugin_state WHERE quarantined_at IS NULL AND id NOT IN (SELECT value FROM json_each(?))`,
+  );
+  const quarantine = db.prepare<[string, string, string, number, number]>(
+    `INSERT INTO plugin_state (id, version, origin, status, quarantine_reason, quarantined_at, updated_at)
+     VALUES (?, ?, 'unknown', 'quarantined', ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET status = 'quarantined', quarantine_reason = excluded.quarantine_reason,
+       quarantined_at = excluded.quarantined_at, updated_at = excluded.updated_at`,
+  );
+  const release = db.prepare<[number, string]>(
+    `UPDATE plugin_state SET quarantine_reason = NULL, quarantined_at = NULL, status = 'left-out', updated_at = ?
+     WHERE id = ? AND quarantined_at IS NOT NULL`,
+  );
+  const record = db.transaction((rows: Parameters<Store['recordPlugins']>[0]) => {
+    const now = ctx.now();
+    for (const r of rows) upsert.run(r.id, r.version, r.origin, r.status, r.problem ?? null, now);
+    dropGone.run(JSON.stringify(rows.map((r) => r.id)));
+  });
+  return {
+    recordPlugins(rows) {
+      record.immediate(rows);
+    },
+    quarantinePlugin(id, version, reason) {
+      const now = ctx.now();
+      quarantine.run(id, version, reason, now, now);
+    },
+    releaseQuarantine(id) {
+      return release.run(ctx.now(), id).changes > 0;
+    },
+    listPluginStates() {
+      return list.all().map(toRow);
+    },
+  };
+}
