@@ -37,7 +37,8 @@ export type {
   ContextReport,
   ContextResult,
 } from './types.js';
-export { ABI_VERSION, secretRef } from './abi/abi.js';
+export { ABI_VERSION, PROVIDER_ERROR_CODES, secretRef } from './abi/abi.js';
+export { stableHash } from './hash.js';
 export type {
   PluginDescription,
   CallRequest,

@@ -1,25 +1,27 @@
 import type { Logger } from 'pino';
-import { RokuError, isRokuError } from '@roku/schemas';
-import type { ChatMessage, ChatRequest, MemoryRecord, TokenUsage, ToolCall, ToolSpec } from '@roku/schemas';
+import { RokuError } from '@roku/schemas';
+import type { ChatMessage, ChatRequest, MemoryRecord, TokenUsage, ToolCall } from '@roku/schemas';
 import type { ApprovalRow, Store } from '../store/types.js';
+import { abortable, asRokuError, interrupted } from './abort.js';
 import type { AgentSnapshot, ModelChoice } from './assembled.js';
+import {
+  closeDanglingCalls,
+  codePoints,
+  pendingCalls,
+  resultText,
+  truncateChars,
+  validMessages,
+} from './conversation.js';
 import type { LoopEvent, LoopEventInput, RunStatus } from './events.js';
 import { summarize } from './events.js';
 import { callDigest, classifyCall } from './policy.js';
+import { PSEUDO_TOOLS, pseudoToolSpecs } from './pseudo-tools.js';
 import type { ApprovalMode, RunHandlers, RunResult } from './runtime-types.js';
 import type { AgentSettings } from './settings.js';
 import type { SlotOwner } from './snapshot/snapshot.js';
 
-/** Pseudo-tools: handled by the loop itself, never by a plugin. */
-export const PSEUDO_TOOLS = {
-  finalAnswer: 'final_answer',
-  askUser: 'ask_user',
-  fail: 'fail',
-  agent: 'Agent',
-  toolSearch: 'tool_search',
-} as const;
+export { closeDanglingCalls, pendingCalls } from './conversation.js';
 
-const CLEARED = '[interrupted: this call did not run]';
 const PER_TURN_TOOL_BUDGET_TOKENS = 200_000;
 const MEMORY_RECALL_LIMIT = 3;
 
@@ -91,166 +93,6 @@ type StepOutcome =
       readonly error?: RokuError;
     }
   | { readonly kind: 'paused'; readonly approvalId: string; readonly message: string };
-
-function interrupted(): RokuError {
-  return new RokuError('ROKU_RUN_INTERRUPTED', 'the run was cancelled');
-}
-
-/** Resolves with the promise, or rejects with ROKU_RUN_INTERRUPTED as soon as the signal aborts. */
-async function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) throw interrupted();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => {
-      reject(interrupted());
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([promise, aborted]);
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
-  }
-}
-
-function asRokuError(err: unknown, fallbackCode = 'ROKU_RUN_FAILED'): RokuError {
-  if (err instanceof RokuError) return err;
-  if (isRokuError(err)) return new RokuError(err.code, err.message, { details: err.details ?? {} });
-  return new RokuError(fallbackCode, err instanceof Error ? err.message : String(err), { cause: err });
-}
-
-/** Calls of the last assistant message that have no result yet, in order. */
-export function pendingCalls(messages: readonly ChatMessage[]): ToolCall[] {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m === undefined) continue;
-    if (m.role === 'assistant') {
-      const answered = new Set(
-        messages
-          .slice(i + 1)
-          .flatMap((r) => (r.role === 'tool' && r.toolCallId !== undefined ? [r.toolCallId] : [])),
-      );
-      return (m.toolCalls ?? []).filter((c) => !answered.has(c.id));
-    }
-    if (m.role === 'user') return [];
-  }
-  return [];
-}
-
-/** Results for calls that never ran, so that the conversation stays valid for every provider. */
-export function closeDanglingCalls(messages: readonly ChatMessage[], text = CLEARED): ChatMessage[] {
-  return pendingCalls(messages).map((c) => ({
-    role: 'tool',
-    toolCallId: c.id,
-    content: text,
-    isError: true,
-  }));
-}
-
-/** Unicode code points: limits count characters, not UTF-16 units or bytes (an emoji is one). */
-export function codePoints(text: string): string[] {
-  return Array.from(text);
-}
-
-function truncateChars(text: string, max: number): string {
-  const chars = codePoints(text);
-  if (chars.length <= max) return text;
-  return `${chars.slice(0, max).join('')}\n[truncated: ${max} of ${chars.length} characters shown]`;
-}
-
-function resultText(value: unknown): string {
-  if (typeof value === 'string') return value;
-  try {
-    // JSON.stringify returns undefined for undefined, functions and symbols, whatever its type says.
-    const json = JSON.stringify(value) as string | undefined;
-    return json ?? 'null';
-  } catch {
-    return String(value);
-  }
-}
-
-function pseudoToolSpecs(frame: AgentFrame, subagents: readonly string[]): ToolSpec[] {
-  const specs: ToolSpec[] = [
-    {
-      name: PSEUDO_TOOLS.finalAnswer,
-      description: 'Finish the task with this answer for the user.',
-      inputSchema: {
-        type: 'object',
-        properties: { message: { type: 'string' } },
-        required: ['message'],
-        additionalProperties: false,
-      },
-    },
-    {
-      name: PSEUDO_TOOLS.fail,
-      description: 'Give up: the task cannot be done. Say why.',
-      inputSchema: {
-        type: 'object',
-        properties: { reason: { type: 'string' } },
-        required: ['reason'],
-        additionalProperties: false,
-      },
-    },
-    {
-      name: PSEUDO_TOOLS.askUser,
-      description: 'Ask the user a question and stop until they answer.',
-      inputSchema: {
-        type: 'object',
-        properties: { question: { type: 'string' } },
-        required: ['question'],
-        additionalProperties: false,
-      },
-    },
-    {
-      name: PSEUDO_TOOLS.agent,
-      description:
-        'Hand a self-contained sub-task to a sub-agent with a fresh context and a few steps of its own; returns its answer.',
-      inputSchema: {
-        type: 'object',
-        properties: {
-          task: { type: 'string' },
-          ...(subagents.length === 0 ? {} : { runtime: { type: 'string', enum: [...subagents] } }),
-        },
-        required: ['task'],
-        additionalProperties: false,
-      },
-    },
-  ];
-  return specs.filter((s) => !frame.exclude.has(s.name));
-}
-
-function validMessages(messages: unknown, original: readonly ChatMessage[]): ChatMessage[] | undefined {
-  if (!Array.isArray(messages) || messages.length === 0 || messages.length > original.length)
-    return undefined;
-  const calls = new Set<string>();
-  const out: ChatMessage[] = [];
-  for (const raw of messages as unknown[]) {
-    if (raw === null || typeof raw !== 'object') return undefined;
-    const m = raw as Record<string, unknown>;
-    if (typeof m.content !== 'string') return undefined;
-    if (m.role === 'tool') {
-      if (typeof m.toolCallId !== 'string' || !calls.has(m.toolCallId)) return undefined;
-      out.push({ role: 'tool', content: m.content, toolCallId: m.toolCallId, isError: m.isError === true });
-    } else if (m.role === 'assistant') {
-      const toolCalls = Array.isArray(m.toolCalls) ? (m.toolCalls as ToolCall[]) : [];
-      for (const c of toolCalls) {
-        if (typeof c !== 'object' || typeof c.id !== 'string' || typeof c.name !== 'string') return undefined;
-        calls.add(c.id);
-      }
-      out.push(
-        toolCalls.length > 0
-          ? { role: 'assistant', content: m.content, toolCalls }
-          : { role: 'assistant', content: m.content },
-      );
-    } else if (m.role === 'user' || m.role === 'system') {
-      out.push({ role: m.role, content: m.content });
-    } else {
-      return undefined;
-    }
-  }
-  return out;
-}
 
 /**
  * One agent run (or sub-agent run). The host owns the loop: budgets, approvals, serial tool execution and the
@@ -460,7 +302,7 @@ export class AgentLoop {
       planMode: state.planMode,
       loaded: new Set(state.loadedTools),
       exclude: frame.exclude,
-      extra: pseudoToolSpecs(frame, subagentNames),
+      extra: pseudoToolSpecs(frame.exclude, subagentNames),
     });
     const system = await this.#systemPrompt(frame);
     const history = frame.conversation.list();
@@ -953,7 +795,8 @@ export class AgentLoop {
       status: 'running',
       ownerPid: this.#env.pid,
     });
-    return this.#fromTicket(frame, call, decided, entry, started, true);
+    // ToolEnd.elapsed_ms measures the tool, not the time the person took to answer.
+    return this.#fromTicket(frame, call, decided, entry, performance.now(), true);
   }
 
   async #ask(frame: AgentFrame, ticket: ApprovalRow): Promise<'approve' | 'reject' | 'always'> {

@@ -1,6 +1,6 @@
 // The plugin ABI lives in @roku/schemas (the host depends on it without depending on the SDK); the SDK
 // re-exports it for plugin authors. See schemas/src/abi.ts.
-export { ABI_VERSION, secretRef } from '@roku/schemas/abi';
+export { ABI_VERSION, PROVIDER_ERROR_CODES, secretRef } from '@roku/schemas/abi';
 export type {
   PluginDescription,
   CallRequest,

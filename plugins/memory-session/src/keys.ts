@@ -1,3 +1,4 @@
+import { stableHash } from '@roku/plugin-api';
 /**
  * Storage layout in the plugin's kv namespace:
  * - `s:<session>:r:<seq>:<id>` one record (JSON), seq = 10-digit insertion counter, so keys sort oldest first;
@@ -9,26 +10,13 @@
 const MAX_ENCODED_SESSION = 200;
 const SEQ_DIGITS = 10;
 
-function hash53(text: string, seed: number): string {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
-  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
-  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, '0');
-}
-
 /** The key part naming a session: distinct sessions never share it, nor is one a prefix of another's. */
 export function sessionPart(sessionId: string): string {
   const encoded = encodeURIComponent(sessionId);
   // '#' is always encoded by encodeURIComponent, so hashed parts cannot collide with encoded ones.
-  return encoded.length <= MAX_ENCODED_SESSION ? encoded : `#${hash53(sessionId, 1)}${hash53(sessionId, 2)}`;
+  return encoded.length <= MAX_ENCODED_SESSION
+    ? encoded
+    : `#${stableHash(sessionId, 1)}${stableHash(sessionId, 2)}`;
 }
 
 export const recordPrefix = (session: string): string => `s:${session}:r:`;

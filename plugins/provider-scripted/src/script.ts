@@ -1,5 +1,5 @@
 import type { PluginContext } from '@roku/plugin-api';
-import { hash53 } from './hash.js';
+import { stableHash as hash53 } from '@roku/plugin-api';
 import type { CompiledStep, ScriptStep } from './settings.js';
 
 /** The step due for this answer: the stepIndex-th of the steps whose pattern fits the last user message. */

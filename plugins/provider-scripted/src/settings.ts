@@ -1,19 +1,7 @@
-import { RokuError } from '@roku/plugin-api';
+import { PROVIDER_ERROR_CODES, RokuError } from '@roku/plugin-api';
 import type { ProviderErrorCode, TokenUsage } from '@roku/plugin-api';
 
-/** Same list as PROVIDER_ERROR_CODES of @roku/schemas (plugins import only @roku/plugin-api). */
-const PROVIDER_CODES: ReadonlySet<string> = new Set<ProviderErrorCode>([
-  'PROVIDER_RATE_LIMIT',
-  'PROVIDER_OVERLOADED',
-  'PROVIDER_SERVER_ERROR',
-  'PROVIDER_TIMEOUT',
-  'PROVIDER_CONNECTION_FAILED',
-  'PROVIDER_AUTH_FAILED',
-  'PROVIDER_INVALID_REQUEST',
-  'PROVIDER_QUOTA_EXCEEDED',
-  'PROVIDER_CONTEXT_WINDOW_EXCEEDED',
-  'PROVIDER_FATAL',
-]);
+const PROVIDER_CODES: ReadonlySet<string> = new Set<string>(PROVIDER_ERROR_CODES);
 
 const FINISH_REASONS: ReadonlySet<string> = new Set(['stop', 'tool_calls', 'max_tokens']);
 

@@ -1,5 +1,10 @@
-/** A 53-bit string hash (cyrb53) as 14 hex digits: short, stable kv key parts for long texts. */
-export function hash53(text: string, seed = 0): string {
+/**
+ * A fast, stable, non-cryptographic 53-bit string hash (cyrb53) as 14 hex digits. Plugins use it for short
+ * key-value keys derived from long texts; never for anything secret.
+ *
+ * @example stableHash('a long session id') // '0f3c…' (14 hex digits)
+ */
+export function stableHash(text: string, seed = 0): string {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;
   for (let i = 0; i < text.length; i++) {
