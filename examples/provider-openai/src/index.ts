@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { definePlugin, defineProvider } from '@roku/plugin-api';
+import { ProviderError, definePlugin, defineProvider, providerErrorCodeForStatus } from '@roku/plugin-api';
 import type {
   ChatMessage,
   ChatRequest,
@@ -57,13 +57,50 @@ function parseArguments(text: string): unknown {
   }
 }
 
+/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const value = headers?.get('retry-after-ms') ?? headers?.get('retry-after');
+  if (value === null || value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return headers?.get('retry-after-ms') === value ? seconds : seconds * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Maps the SDK's errors to the codes the host's router retries, fails over or gives up on. */
+function providerError(err: unknown): unknown {
+  if (err instanceof OpenAI.APIConnectionTimeoutError)
+    return new ProviderError('PROVIDER_TIMEOUT', err.message);
+  if (err instanceof OpenAI.APIConnectionError) {
+    return new ProviderError('PROVIDER_CONNECTION_FAILED', err.message);
+  }
+  if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
+    const code =
+      (err.code ?? '') === 'context_length_exceeded'
+        ? 'PROVIDER_CONTEXT_WINDOW_EXCEEDED'
+        : providerErrorCodeForStatus(err.status);
+    const after = retryAfterMs(err.headers);
+    return new ProviderError(code, err.message, after === undefined ? {} : { retryAfterMs: after });
+  }
+  return err;
+}
+
 async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {
+  try {
+    return await streamChat(request, ctx);
+  } catch (err) {
+    throw providerError(err);
+  }
+}
+
+async function streamChat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {
   const settings = (ctx.config ?? {}) as Settings;
   const client = new OpenAI({
     // The real key never enters the sandbox: the host swaps this placeholder in on the way out.
     apiKey: ctx.secret('OPENAI_API_KEY'),
     baseURL: settings.baseURL ?? 'https://api.openai.com/v1',
-    maxRetries: settings.maxRetries ?? 2,
+    // The host's router retries (with backoff, Retry-After and a circuit breaker); the SDK does not by default.
+    maxRetries: settings.maxRetries ?? 0,
     fetch: (input, init) => ctx.fetch(input, init),
   });
   const stream = await client.chat.completions.create({

@@ -157,6 +157,21 @@ describe('openai provider in the isolate', () => {
     expect(response).toMatchObject({ finishReason: 'tool_calls' });
   });
 
+  it('reports a 429 to the host as PROVIDER_RATE_LIMIT with its Retry-After, without retrying itself', async () => {
+    const plugin = await host.load(dir, {
+      permissions: { network: [api.origin], secrets: ['OPENAI_API_KEY'] },
+    });
+    api.failFirst.count = 1;
+    const before = api.seen.length;
+    await expect(
+      plugin.call('provider:openai:chat', request, { baseURL: `${api.origin}/v1` }),
+    ).rejects.toMatchObject({
+      code: 'ROKU_PLUGIN_FAILED',
+      details: { pluginCode: 'PROVIDER_RATE_LIMIT', retryAfterMs: 0 },
+    });
+    expect(api.seen.length - before).toBe(1);
+  });
+
   it('cannot reach the API when the manifest does not grant its origin', async () => {
     const plugin = await host.load(dir, { permissions: { secrets: ['OPENAI_API_KEY'] } });
     const before = api.seen.length;

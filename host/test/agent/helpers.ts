@@ -59,7 +59,10 @@ export function configFor(options: {
   };
 }
 
-export function makeEnv(initial: Record<string, unknown>): Env {
+export function makeEnv(
+  initial: Record<string, unknown>,
+  secrets: Readonly<Record<string, string>> = {},
+): Env {
   const root = mkdtempSync(join(tmpdir(), 'roku-agent-'));
   const home = join(root, 'home');
   const workspace = join(root, 'ws');
@@ -89,7 +92,7 @@ export function makeEnv(initial: Record<string, unknown>): Env {
         home,
         workspace,
         logger: pino({ level: 'silent' }),
-        env: {},
+        env: secrets,
       });
       runtimes.push(runtime);
       return runtime;
