@@ -788,6 +788,12 @@ export class AgentLoop {
         message: `waiting for approval ${ticket.id}: ${call.name} ${summarize(call.arguments, 120)}`,
       };
     }
+    // This process asks, so it keeps owning the run: another process may not decide the ticket meanwhile
+    // (if this one dies, the ticket can be decided anywhere).
+    this.#env.store.checkpointRun(this.#main.state.runId, this.#main.state, { ownerPid: this.#env.pid });
+    // This process asks, so it keeps owning the run: another process may not decide the ticket meanwhile
+    // (if this one dies, the ticket can be decided anywhere).
+    this.#env.store.checkpointRun(this.#main.state.runId, this.#main.state, { ownerPid: this.#env.pid });
     const answer = await this.#ask(frame, ticket);
     if (answer === 'always') this.#env.alwaysAllowed.add(call.name);
     const decided = store.decideApproval(ticket.id, { approved: answer !== 'reject', by: 'interactive' });

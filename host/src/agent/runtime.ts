@@ -351,15 +351,10 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       const run = store.getRun(ticket.runId);
       if (run === undefined)
         throw new RokuError('ROKU_RUN_NOT_FOUND', `run ${ticket.runId} of ${approvalId} is gone`);
-      if (
-        run.status === 'running' &&
-        run.ownerPid !== null &&
-        run.ownerPid !== pid &&
-        isAlive(run.ownerPid)
-      ) {
+      if (run.ownerPid !== null && run.ownerPid !== pid && isAlive(run.ownerPid)) {
         throw new RokuError(
           'ROKU_SESSION_BUSY',
-          `run ${run.id} is being driven by process ${run.ownerPid}; decide the ticket there`,
+          `run ${run.id} is being driven by process ${String(run.ownerPid)}, which is asking about this ticket; answer there`,
         );
       }
       // A decision recorded by a process that died before it resumed the run: resume without deciding again.

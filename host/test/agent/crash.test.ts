@@ -42,11 +42,17 @@ it('keeps a pending ticket through a kill -9; approving it after a restart runs 
         reject(new Error(`child exited ${String(code)}: ${stderr}`));
       });
     });
+    // While the child is asking, nobody else may decide its ticket.
+    const runtime = await env.open();
+    await expect(runtime.decideApproval(approvalId, { approved: true, by: 'test' })).rejects.toMatchObject({
+      code: 'ROKU_SESSION_BUSY',
+    });
+    expect(runtime.approvals().map((t) => t.status)).toEqual(['pending']);
+
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGKILL');
     await exited;
 
-    const runtime = await env.open();
     const pending = runtime.approvals();
     expect(pending.map((t) => t.id)).toEqual([approvalId]);
     expect(existsSync(join(env.workspace, 'once.txt'))).toBe(false);
