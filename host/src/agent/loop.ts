@@ -430,9 +430,16 @@ export class AgentLoop {
     const high = estimated > window * threshold;
     if (high || force) this.emit(frame, { type: 'CompactTriggered', estimated_tokens: estimated });
     const started = performance.now();
+    // The engine works on messages: tool definitions stay here (they are large and byte-stable), and the
+    // window it is told about is what remains for messages once they are counted.
+    const { tools, ...messagesOnly } = request;
+    const toolTokens =
+      tools === undefined
+        ? 0
+        : this.#env.snapshot.router.estimateRequestTokens({ model: '', messages: [], tools });
     const input = {
-      request,
-      contextWindow: window,
+      request: messagesOnly,
+      contextWindow: Math.max(1024, window - toolTokens),
       compactThresholdRatio: threshold,
       ...(force ? { force: true } : {}),
     };

@@ -1,5 +1,6 @@
 import { userInfo } from 'node:os';
-import { createAgentRuntime, loadConfig } from '@roku/host';
+import { join } from 'node:path';
+import { CONFIG_FILE_NAME, createAgentRuntime, loadConfig } from '@roku/host';
 import type { AgentRuntime, AgentRuntimeOptions } from '@roku/host';
 import { cliConfig } from '../../config.js';
 import { EXIT } from '../../io.js';
@@ -49,7 +50,8 @@ export async function withRuntime<T>(
     workspace: io.cwd,
     logger,
     env: io.env,
-    ...(loaded.file === undefined ? {} : { configFile: loaded.file }),
+    // Watched even before it exists: writing $ROKU_HOME/config.json reaches a running session.
+    configFile: loaded.file ?? join(loaded.home, CONFIG_FILE_NAME),
     // Not cached like cliConfig: a changed file must be read again.
     reloadConfig: () =>
       loadConfig({ env: io.env, ...(configFile === undefined ? {} : { file: configFile }) }).config,
