@@ -79,7 +79,7 @@ function providerError(err: unknown): unknown {
       (err.code ?? '') === 'context_length_exceeded'
         ? 'PROVIDER_CONTEXT_WINDOW_EXCEEDED'
         : providerErrorCodeForStatus(err.status);
-    const after = retryAfterMs(err.headers);
+    const after = retryAfterMs(err.headers as Headers | undefined);
     return new ProviderError(code, err.message, after === undefined ? {} : { retryAfterMs: after });
   }
   return err;
