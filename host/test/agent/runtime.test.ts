@@ -281,6 +281,14 @@ describe('agent runtime: approvals', () => {
     expect(result.status).toBe('succeeded');
     expect(events.some((e) => e.type === 'ApprovalDecided' && e.decision === 'denied')).toBe(true);
     expect(existsSync(join(env.workspace, 'secret.txt'))).toBe(false);
+    // Auto-approve does not override a deny pattern.
+    const auto = await runGoal(runtime, {
+      goal: 'write_file {"path":"secret.txt","content":"x"}',
+      approvalMode: 'deny',
+      autoApprove: true,
+    });
+    expect(auto.result.message).toContain('deny pattern');
+    expect(existsSync(join(env.workspace, 'secret.txt'))).toBe(false);
   });
 });
 

@@ -133,11 +133,11 @@ export interface HostConfig {
    */
   approvals?: {
     /**
-     * Approve every tool call without asking. Also set by ROKU_AUTO_APPROVE=true.
+     * Approve every tool call without asking (deny patterns still refuse). Also set by ROKU_AUTO_APPROVE=true.
      */
     autoApprove?: boolean;
     /**
-     * Regular expressions; a tool call whose canonical JSON matches one is refused without asking.
+     * Regular expressions; a tool call whose canonical JSON ({"arguments":…,"tool":…}) matches one is refused without asking, even with auto-approve.
      */
     denyPatterns?: string[];
   };
