@@ -69,6 +69,8 @@ export type {
   VerifyReport,
 } from './install/index.js';
 export { createAgentRuntime } from './agent/runtime.js';
+export { openAgentState } from './agent/state.js';
+export type { AgentStateView } from './agent/state.js';
 export type { AgentRuntimeOptions } from './agent/options.js';
 export type {
   AgentRuntime,

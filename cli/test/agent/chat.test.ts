@@ -1,40 +1,72 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SNAPSHOT } from './fake-runtime.js';
-import { inProcessCli, waitFor } from './helpers.js';
+import type { AgentSetup } from './helpers.js';
+import { DEV_PLUGINS, agentConfig, inProcessCli, lines, tempDir, waitFor } from './helpers.js';
 
 const WRITE = (path: string) => `write_file {"path":"${path}","content":"x"}`;
+/** A goal long enough that a summary of it is shorter, so /compact has something to do. */
+const LONG = (word: string) => `${word}${' and so on'.repeat(60)}`;
 
-describe('roku chat REPL (fake runtime)', () => {
+/** A dev plugin that loads (valid manifest) but whose code throws: it is left out of the snapshot. */
+async function brokenPlugin(): Promise<string> {
+  const dir = await tempDir('roku-broken-plugin-');
+  mkdirSync(join(dir, 'dist'));
+  writeFileSync(
+    join(dir, 'roku.plugin.json'),
+    JSON.stringify({
+      manifestVersion: 1,
+      id: '@test/broken',
+      version: '1.0.0',
+      description: 'Throws when it loads.',
+      license: 'Apache-2.0',
+      engines: { roku: '^0.1.0' },
+      runtime: { type: 'isolate', entry: 'dist/plugin.js' },
+      contributes: {
+        tools: [
+          {
+            name: 'x',
+            description: 'Never loads.',
+            inputSchema: { type: 'object', properties: {} },
+            risk: ['read'],
+          },
+        ],
+      },
+      permissions: {},
+    }),
+  );
+  writeFileSync(join(dir, 'dist', 'plugin.js'), "throw new Error('broken on purpose');\n");
+  return dir;
+}
+
+describe('roku chat REPL (real runtime)', () => {
   it('needs a terminal: without one and without --pipe it is a usage error that suggests --pipe', async () => {
     const cli = await inProcessCli();
     const r = await cli.run(['chat'], { stdin: 'hello\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('roku chat --pipe');
     expect(r.stderr).toContain('[ROKU_CLI_USAGE]');
-    expect(cli.world.opened).toBe(0);
-    const json = await cli.run(['chat', '--json'], { tty: true });
+    const json = await cli.run(['chat', '--json'], { tty: true, stdin: 'hello\n' });
     expect(json.code).toBe(2);
     expect(json.stderr).toContain('--json needs --pipe');
+    // Nothing was sent.
+    expect((await cli.run(['session', 'list'])).stdout).toBe('no sessions\n');
   });
 
   it('shows the banner and prompt, streams the reply on stderr, keeps stdout clean and exits 0 on end of input', async () => {
-    const cli = await inProcessCli();
+    const cli = await inProcessCli({ script: [{ usage: { inputTokens: 10, outputTokens: 5 } }] });
     const r = await cli.run(['chat', '--session-id', 'mine'], { tty: true, stdin: 'hello\n' });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^═══ Roku chat ═══\nSession: mine\n.*\/help.*\nroku> /);
     expect(r.stderr).toContain('You said: hello\n');
     // Streamed, so not printed a second time.
     expect(r.stderr.split('You said: hello').length).toBe(2);
-    expect(r.stderr).toMatch(/10 in · 5 out .* scripted\/scripted-1/);
-    expect(cli.world.inputs[0]).toMatchObject({
-      sessionId: 'mine',
-      approvalMode: 'interactive',
-      planMode: false,
-    });
-    expect(cli.world.closed).toBe(1);
+    expect(r.stderr).toMatch(/10 in · 5 out · \$0\.0000 · scripted\/scripted-1 · 0 steps · run run-/);
+    expect((await cli.session('mine'))?.messages.map((m) => [m.message.role, m.message.content])).toEqual([
+      ['user', 'hello'],
+      ['assistant', 'You said: hello'],
+    ]);
   });
 
   it('asks before a write: n rejects, a approves and stops asking for the rest of the process', async () => {
@@ -43,30 +75,46 @@ describe('roku chat REPL (fake runtime)', () => {
       tty: true,
       stdin: [WRITE('no.txt'), 'n', WRITE('yes.txt'), 'a', WRITE('auto.txt'), ''].join('\n'),
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.match(/\[approval\] Allow\? \[y\/N\/a\(auto\)\] /g)).toHaveLength(2);
     expect(r.stderr).toContain('write_file [write] wants to run');
     expect(r.stderr).toContain('rejected');
-    expect(cli.world.written).toEqual(['yes.txt', 'auto.txt']);
-    expect(cli.world.inputs.map((i) => i.autoApprove)).toEqual([false, false, true]);
+    expect(r.stderr).toContain('⊘ write_file not run');
+    expect(r.stderr).toContain('approved; auto-approve is on for the rest of this process');
+    expect(cli.file('no.txt')).toBeUndefined();
+    expect(cli.file('yes.txt')).toBe('x');
+    expect(cli.file('auto.txt')).toBe('x');
+    const runs = (await cli.session('chat-default'))?.runs;
+    expect(runs?.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   });
 
   it('handles the slash commands and says how to get help for an unknown one', async () => {
-    const cli = await inProcessCli();
+    const broken = await brokenPlugin();
+    const cli = await inProcessCli({
+      devDirs: [DEV_PLUGINS.scripted, DEV_PLUGINS.toolsFs, DEV_PLUGINS.echo, broken],
+      plugins: { contextEngine: '@test/missing-engine' },
+      settings: { '@roku/plugin-context-default': { tailMessages: 2 } },
+      // The broken plugin is expected: no warnings in the test output.
+      config: { log: { level: 'error' } },
+    });
     const script = [
       '/help',
       '/model',
       '/model 2',
-      'first',
+      LONG('first'),
       '/model nope',
       '/provider',
       '/provider scripted',
       '/plugins',
       '/reload',
+      LONG('second'),
+      LONG('third'),
       '/compact',
       '/plan',
       '/approve',
-      'second',
+      WRITE('plan.txt'),
+      '/plan',
+      WRITE('auto.txt'),
       '/trace',
       '/session new',
       '/session switch older',
@@ -77,7 +125,7 @@ describe('roku chat REPL (fake runtime)', () => {
       'never sent',
     ].join('\n');
     const r = await cli.run(['chat'], { tty: true, stdin: `${script}\n` });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const err = r.stderr;
     for (const cmd of [
       '/model',
@@ -93,38 +141,55 @@ describe('roku chat REPL (fake runtime)', () => {
     ])
       expect(err).toContain(cmd);
     expect(err).toMatch(/1\)\s+scripted\/scripted-1\s+200000 tokens/);
+    expect(err).toMatch(/2\)\s+scripted\/scripted-small\s+16000 tokens/);
     expect(err).toContain('model: scripted/scripted-small for the following runs');
     expect(err).toContain('error: no loaded model "nope"');
     expect(err).toContain('  scripted  2 models');
-    expect(err).toContain('@roku/broken@1.0.0');
-    expect(err).toContain('problem: failed its health check');
+    expect(err).toContain('provider: scripted · model scripted/scripted-small');
+    expect(err).toMatch(/✗ @test\/broken@1\.0\.0 {2}dev · \S+\n\s+problem: /);
+    expect(err).toContain('broken on purpose');
+    expect(err).toMatch(/● @roku\/plugin-provider-scripted@\S+ {2}dev · isolate\n\s+providers: scripted/);
     expect(err).toContain(
-      `slots: memory = ${SNAPSHOT.memorySlot} · context engine = ${SNAPSHOT.contextEngine}`,
+      'slots: memory = @roku/plugin-memory-session · context engine = @roku/plugin-context-default',
     );
-    expect(err).toContain('warning: context engine fell back to the default');
+    expect(err).toContain(
+      'warning: context engine: @test/missing-engine is not loaded; using the default @roku/plugin-context-default',
+    );
+    // A reload is strict: the broken plugin makes it fail, and the old snapshot stays.
     expect(err).toMatch(
-      /reload failed, rolled back to snapshot #1: plugin x broke \[ROKU_SNAPSHOT_FAILED\] \(7 ms\)/,
+      /reload failed, rolled back to snapshot #1: the new plugin snapshot was not applied: @test\/broken@1\.0\.0: .*broken on purpose.* \[ROKU_SNAPSHOT_FAILED\] \(\d+ ms\)/,
     );
-    expect(err).toContain('compacted: 4 older messages summarized, 2 visible');
+    expect(err).toContain('compacted: 4 older messages replaced by one summary; 2 recent ones kept');
     expect(err).toContain('plan mode on');
+    expect(err).toContain('plan mode off');
     expect(err).toContain('auto-approve on');
-    expect(err).toMatch(/run run-\d+ · session chat-default · succeeded/);
+    // Plan mode hides write_file; auto-approve runs it without asking.
+    expect(err).toContain(`You said: ${WRITE('plan.txt')}`);
+    expect(cli.file('plan.txt')).toBeUndefined();
+    expect(cli.file('auto.txt')).toBe('x');
+    expect(err).not.toContain('[approval]');
+    expect(err).toMatch(/run run-\S+ · session chat-default · succeeded/);
     expect(err).toMatch(/session: chat-\d{8}-\d{6} \(new/);
     expect(err).toContain('session: older (new; created by the first message)');
+    expect(err).toMatch(/ID\s+MESSAGES\s+LAST RUN.*\n\s*chat-default\s+\d+\s+succeeded/);
     expect(err).toContain('session older has no messages yet');
     expect(err).toContain('error: unknown command /frobnicate; /help lists the commands');
-    expect(cli.world.inputs.map((i) => i.goal)).toEqual(['first', 'second']);
-    expect(cli.world.inputs[0]).toMatchObject({
-      model: 'scripted/scripted-small',
-      planMode: false,
-      autoApprove: false,
-    });
-    // /provider scripted kept the model, since it belongs to that provider.
-    expect(cli.world.inputs[1]).toMatchObject({
-      model: 'scripted/scripted-small',
-      planMode: true,
-      autoApprove: true,
-    });
+    // Every run used the model chosen with /model 2, kept by /provider scripted.
+    const usage = err.match(/\d+ in · \d+ out · \$\S+ · (\S+) · /g) ?? [];
+    expect(usage).toHaveLength(5);
+    for (const line of usage) expect(line).toContain('scripted/scripted-small');
+    const session = await cli.session('chat-default');
+    // Newest first.
+    const goals = session?.runs.map((run) => run.goal).sort();
+    expect(goals).toEqual(
+      [LONG('first'), LONG('second'), LONG('third'), WRITE('plan.txt'), WRITE('auto.txt')].sort(),
+    );
+    // /compact replaced the first two turns with a summary; the third is kept as it was.
+    const contents = session?.messages.map((m) => m.message.content);
+    expect(contents).not.toContain(LONG('first'));
+    expect(contents).not.toContain(LONG('second'));
+    expect(contents).toContain(LONG('third'));
+    expect(await cli.session('older')).toBeUndefined();
   });
 
   it('persists the input history in $ROKU_HOME/state/chat_history, capped at 1000 lines', async () => {
@@ -140,52 +205,85 @@ describe('roku chat REPL (fake runtime)', () => {
     expect(saved[0]).toBe('old 2');
   });
 
-  it('prints a one-line notice when the plugins reload while the chat is open', async () => {
-    const cli = await inProcessCli();
+  it('prints a one-line notice when the plugins reload while the chat is open, and /reload reports too', async () => {
+    // The failed reloads are expected: no warnings in the test output.
+    const setup: AgentSetup = { config: { log: { level: 'error' } } };
+    const chunked = agentConfig({
+      ...setup,
+      settings: { '@roku/plugin-provider-scripted': { chunkChars: 4 } },
+    });
+    const cli = await inProcessCli(setup);
     const r = await cli.run(['chat'], {
       tty: true,
-      converse: async (_stdin, stderr) => {
+      converse: async (stdin, stderr) => {
         await waitFor(stderr, 'roku> ');
-        for (const listener of cli.world.reloadListeners) {
-          listener({ ok: true, snapshot: { ...SNAPSHOT, id: 2 }, reason: 'install @roku/x', elapsedMs: 12 });
-          listener({
-            ok: false,
-            snapshot: SNAPSHOT,
-            reason: 'install @roku/y',
-            error: { code: 'ROKU_SNAPSHOT_FAILED', message: 'y broke' },
-            elapsedMs: 3,
-          });
-        }
+        // Another terminal edits the config: the chat reloads on its own.
+        cli.writeConfig(chunked);
+        await waitFor(stderr, '⟳ plugins reloaded: snapshot #2');
+        // A config that does not load: the reload fails and the snapshot stays, also for /reload.
+        cli.writeConfig('{ not json');
+        await waitFor(stderr, '⚠ plugin reload failed');
+        stdin.write('/reload\n');
+        await waitFor(stderr, 'reload failed, rolled back');
+        cli.writeConfig(chunked);
+        await waitFor(stderr, '⟳ plugins reloaded: snapshot #3');
+        stdin.write('/reload\n');
+        await waitFor(stderr, 'reloaded: snapshot #4');
+        stdin.write('hello\n');
+        await waitFor(stderr, 'You said: hello');
       },
     });
-    expect(r.stderr).toContain('⟳ plugins reloaded: snapshot #2 (install @roku/x, 12 ms)');
-    expect(r.stderr).toContain('⚠ plugin reload failed, still on snapshot #1: y broke');
+    expect(r.code, r.stderr).toBe(0);
+    // Each on a line of its own (prompts aside: without a terminal they end no line).
+    const shown = r.stderr.replaceAll('roku> ', '');
+    expect(shown).toMatch(/^⟳ plugins reloaded: snapshot #2 \(config change, \d+ ms\)$/m);
+    expect(shown).toMatch(
+      /^⚠ plugin reload failed, still on snapshot #2: .*config\.json: not valid JSON.*$/m,
+    );
+    expect(shown).toMatch(
+      /^reload failed, rolled back to snapshot #2: .*config\.json: not valid JSON.* \[ROKU_CONFIG_MALFORMED\] \(\d+ ms\)$/m,
+    );
+    expect(shown).toMatch(/^⟳ plugins reloaded: snapshot #3 \(config change, \d+ ms\)$/m);
+    expect(shown).toMatch(/^reloaded: snapshot #4 \(\/reload, \d+ ms\)$/m);
+    // The run after them used the reloaded settings: the answer streamed in pieces of 4 characters.
+    const runId = /run (run-\S+)/.exec(r.stderr)?.[1];
+    const trace = await cli.run(['trace', runId!, '--json']);
+    const deltas = lines(trace.stdout)
+      .map((l) => JSON.parse(l) as { data: { type: string; text?: string } })
+      .filter((l) => l.data.type === 'LlmTextDelta');
+    expect(deltas.map((d) => d.data.text)).toEqual(['You ', 'said', ': he', 'llo']);
   });
 
   it('on a terminal, ctrl-C cancels the active run and returns to the prompt; twice at an empty prompt exits', async () => {
-    const cli = await inProcessCli();
+    // `slow` calls echo, then takes ten minutes to answer: the run is still going when ctrl-C arrives.
+    const cli = await inProcessCli({
+      script: [
+        { match: '^slow', toolCalls: [{ name: 'echo', arguments: { text: 'started' } }] },
+        { match: '^slow', text: 'too late', delayMs: 600_000 },
+      ],
+    });
     const r = await cli.run(['chat'], {
       tty: true,
       terminal: true,
-      converse: async (stdin, stderr) => {
+      converse: async (stdin, stderr, exited) => {
         await waitFor(stderr, 'roku> ');
         stdin.write('slow\r');
-        await waitFor(() => String(cli.world.inputs.length), '1');
+        await waitFor(stderr, '✓ echo');
         stdin.write('\u0003');
-        await waitFor(stderr, 'interrupted: cancelled');
+        await waitFor(stderr, 'interrupted: ');
         stdin.write('\u0003');
         await waitFor(stderr, 'ctrl-C again or ctrl-D to exit');
         stdin.write('\u0003');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        // Never read: the REPL has exited.
-        stdin.write('after\r');
+        // The REPL ends on the second ctrl-C, before its input does.
+        expect(await exited).toBe(0);
       },
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('^C cancelling the run…');
+    expect(r.stderr).toContain('interrupted: the run was cancelled');
     expect(r.stderr).toContain('fix: send the goal again');
-    expect(cli.world.inputs.map((i) => i.goal)).toEqual(['slow']);
-    expect(cli.world.inputs[0]?.signal?.aborted).toBe(true);
-    expect(cli.world.closed).toBe(1);
+    expect(r.stderr).not.toContain('too late');
+    const session = await cli.session('chat-default');
+    expect(session?.runs.map((run) => [run.goal, run.status])).toEqual([['slow', 'interrupted']]);
   });
 });

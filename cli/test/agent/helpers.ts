@@ -1,14 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
+import type { ChatMessage } from '@roku/schemas';
 import { main } from '../../src/main.js';
 import type { AgentIo } from '../../src/commands/agent/index.js';
-import { createWorld, fakeRuntime } from './fake-runtime.js';
-import type { FakeWorld } from './fake-runtime.js';
 
 export const repo = fileURLToPath(new URL('../../../', import.meta.url));
 export const bin = join(repo, 'cli/dist/bin.js');
@@ -33,6 +33,58 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// `roku` through main() in this process, against the real runtime
+// ---------------------------------------------------------------------------------------------------------
+
+/** The built first-party plugins loaded as dev plugins (straight from their folders, manifest permissions). */
+export const DEV_PLUGINS = {
+  scripted: join(repo, 'plugins/provider-scripted'),
+  toolsFs: join(repo, 'plugins/toolset-fs'),
+  echo: join(repo, 'examples/tool-echo'),
+};
+
+/** A step of the scripted provider's script (see plugins/provider-scripted/README.md). */
+export interface ScriptStep {
+  readonly match?: string;
+  readonly text?: string;
+  readonly toolCalls?: readonly { id?: string; name: string; arguments: Record<string, unknown> }[];
+  readonly error?: { code: string; message: string; retryAfterMs?: number };
+  readonly failTimes?: number;
+  readonly delayMs?: number;
+  readonly usage?: { inputTokens: number; outputTokens: number };
+  readonly malformed?: boolean;
+}
+
+export interface AgentSetup {
+  /** The scripted provider's script; without one it answers by its rules. */
+  readonly script?: readonly ScriptStep[];
+  /** Dev plugin folders; default: the scripted provider, toolset-fs and the echo example. */
+  readonly devDirs?: readonly string[];
+  /** Settings of other plugins, by plugin id. */
+  readonly settings?: Record<string, unknown>;
+  /** More of the `plugins` section (memorySlot, contextEngine, …). */
+  readonly plugins?: Record<string, unknown>;
+  /** Other top-level sections of the host config (approvals, …). */
+  readonly config?: Record<string, unknown>;
+}
+
+/** `$ROKU_HOME/config.json` for `setup`: dev plugins instead of installed ones, and quick provider retries. */
+export function agentConfig(setup: AgentSetup = {}): Record<string, unknown> {
+  return {
+    agent: { initialBackoffMs: 1, maxBackoffMs: 5 },
+    ...setup.config,
+    plugins: {
+      devDirs: setup.devDirs ?? [DEV_PLUGINS.scripted, DEV_PLUGINS.toolsFs, DEV_PLUGINS.echo],
+      settings: {
+        ...(setup.script === undefined ? {} : { '@roku/plugin-provider-scripted': { script: setup.script } }),
+        ...setup.settings,
+      },
+      ...setup.plugins,
+    },
+  };
+}
+
 export interface InProcessOptions {
   /** What stdin holds; it ends after it. */
   readonly stdin?: string;
@@ -41,25 +93,45 @@ export interface InProcessOptions {
   /** Lets the chat REPL drive stdin as a terminal (line editing, ctrl-C as the byte \x03). */
   readonly terminal?: boolean;
   readonly env?: Record<string, string>;
-  /** Makes createRuntime fail with this error. */
-  readonly runtimeError?: Error;
-  /** Called with the stdin stream and a way to read stderr so far, for conversations. */
-  readonly converse?: (stdin: PassThrough, stderr: () => string) => Promise<void>;
+  /**
+   * For conversations: called with the stdin stream, a way to read stderr so far and the exit code to come
+   * (settles when the command returns); stdin ends after it.
+   */
+  readonly converse?: (stdin: PassThrough, stderr: () => string, exited: Promise<number>) => Promise<void>;
+}
+
+/** What `roku session show <id> --json` prints. */
+export interface SessionDetail {
+  readonly session: { id: string; messageCount: number; lastRunStatus: string | null };
+  readonly messages: { seq: number; runId: string; message: ChatMessage }[];
+  readonly runs: { id: string; goal: string; status: string; errorCode: string | null }[];
 }
 
 export interface InProcessCli {
+  /** ROKU_HOME: config.json, the store, traces, the chat history. */
   readonly home: string;
-  readonly world: FakeWorld;
+  /** The working directory of every invocation: the workspace the file tools read and write. */
+  readonly workspace: string;
   run(args: string[], options?: InProcessOptions): Promise<CliResult>;
+  /** Rewrites `$ROKU_HOME/config.json` (a running chat notices). */
+  writeConfig(config: Record<string, unknown> | string): void;
+  /** The session as `roku session show --json` prints it, or undefined when there is none (exit 1). */
+  session(id: string): Promise<SessionDetail | undefined>;
+  /** A workspace file's text, or undefined when it does not exist. */
+  file(path: string): string | undefined;
 }
 
-/** `roku` run in this process through `main`, against a fake runtime sharing one world across invocations. */
-export async function inProcessCli(): Promise<InProcessCli> {
+/**
+ * `roku` run in this process through `main`, against the real agent runtime (what the CLI builds without
+ * `io.createRuntime`) with the first-party plugins as dev plugins. Every invocation opens the same home and
+ * workspace, like separate processes sharing one SQLite store.
+ */
+export async function inProcessCli(setup: AgentSetup = {}): Promise<InProcessCli> {
   const home = await tempDir('roku-agent-home-');
-  const world = createWorld();
-  return {
+  const workspace = await tempDir('roku-agent-ws-');
+  const cli: InProcessCli = {
     home,
-    world,
+    workspace,
     async run(args, options = {}) {
       let stdout = '';
       let stderr = '';
@@ -70,34 +142,48 @@ export async function inProcessCli(): Promise<InProcessCli> {
         stdout: (t) => (stdout += t),
         stderr: (t) => (stderr += t),
         env: { ROKU_HOME: home, ...options.env },
-        cwd: home,
+        cwd: workspace,
         stdin,
         isTTY: options.tty === true,
         stderrIsTTY: false,
         ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
-        createRuntime: (o) =>
-          options.runtimeError === undefined
-            ? Promise.resolve(fakeRuntime(world, o))
-            : Promise.reject(options.runtimeError),
       };
       const done = main(args, io);
       if (options.converse !== undefined) {
-        await options.converse(stdin, () => stderr);
+        await options.converse(stdin, () => stderr, done);
         stdin.end();
       }
       const code = await done;
       return { code, stdout, stderr };
     },
+    writeConfig(config) {
+      writeFileSync(
+        join(home, 'config.json'),
+        typeof config === 'string' ? config : JSON.stringify(config, null, 2),
+      );
+    },
+    async session(id) {
+      const r = await cli.run(['session', 'show', id, '--json']);
+      if (r.code === 1 && r.stderr.includes('[ROKU_SESSION_NOT_FOUND]')) return undefined;
+      if (r.code !== 0) throw new Error(`roku session show ${id} failed (${r.code}):\n${r.stderr}`);
+      return JSON.parse(r.stdout) as SessionDetail;
+    },
+    file(path) {
+      const file = join(workspace, path);
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    },
   };
+  cli.writeConfig(agentConfig(setup));
+  return cli;
 }
 
 /** Resolves once `read()` contains `text` (polling), so a conversation can answer the prompt it waits for. */
-export async function waitFor(read: () => string, text: string, timeoutMs = 5000): Promise<void> {
+export async function waitFor(read: () => string, text: string, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
   while (!read().includes(text)) {
     if (Date.now() - start > timeoutMs)
       throw new Error(`timed out waiting for ${JSON.stringify(text)} in:\n${read()}`);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

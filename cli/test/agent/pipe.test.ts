@@ -1,13 +1,28 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RokuError } from '@roku/schemas';
 import { LOOP_EVENT_TYPES } from '@roku/host';
-import { inProcessCli, lines } from './helpers.js';
+import { DEV_PLUGINS, inProcessCli, lines } from './helpers.js';
 
-describe('roku chat --pipe (fake runtime)', () => {
+const WRITE = (path: string) => `write_file {"path":"${path}","content":"piped"}`;
+
+interface Report {
+  ok: boolean;
+  request_id: string | null;
+  session_id: string | null;
+  status: string;
+  message: string;
+  model: string | null;
+  error?: { code: string; message: string };
+  suggestion?: string;
+}
+
+describe('roku chat --pipe (real runtime)', () => {
   it('prints exactly one JSON object on stdout and the events as JSON lines on stderr', async () => {
-    const cli = await inProcessCli();
+    // Pinned usage, so the report's usage is the provider's.
+    const cli = await inProcessCli({ script: [{ usage: { inputTokens: 10, outputTokens: 5 } }] });
     const r = await cli.run(['chat', '--pipe'], { stdin: '  hello\n' });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(lines(r.stdout)).toHaveLength(1);
     const report = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(report).toMatchObject({
@@ -22,22 +37,28 @@ describe('roku chat --pipe (fake runtime)', () => {
     const events = lines(r.stderr).map((l) => JSON.parse(l) as { type: string });
     expect(events.map((e) => e.type)).toContain('RunFinished');
     for (const e of events) expect(LOOP_EVENT_TYPES).toContain(e.type);
-    expect(cli.world.inputs[0]).toMatchObject({ goal: 'hello', approvalMode: 'deny', autoApprove: false });
-    expect(cli.world.closed).toBe(cli.world.opened);
+    // The goal was trimmed and the session keeps both turns.
+    const session = await cli.session('chat-default');
+    expect(session?.messages.map((m) => [m.message.role, m.message.content])).toEqual([
+      ['user', 'hello'],
+      ['assistant', 'You said: hello'],
+    ]);
+    expect(session?.runs.map((run) => [run.id, run.status])).toEqual([[report.request_id, 'succeeded']]);
   });
 
   it('with --json, writes only event lines and one final result line on stdout', async () => {
     const cli = await inProcessCli();
     const r = await cli.run(['chat', '--pipe', '--json', '--session-id', 'ci-42'], { stdin: 'echo hi' });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const out = lines(r.stdout).map((l) => JSON.parse(l) as { type: string; data: Record<string, unknown> });
     for (const line of out) expect(['event', 'result']).toContain(line.type);
     expect(out.filter((l) => l.type === 'result')).toHaveLength(1);
     expect(out.at(-1)).toMatchObject({
       type: 'result',
-      data: { ok: true, session_id: 'ci-42', message: 'echo returned: hi' },
+      data: { ok: true, session_id: 'ci-42', message: 'echo returned: {"text":"hi"}' },
     });
-    expect(out.filter((l) => l.type === 'event').map((l) => l.data.type)).toEqual(
+    const types = out.filter((l) => l.type === 'event').map((l) => l.data.type);
+    expect(types).toEqual(
       expect.arrayContaining([
         'RunStarted',
         'ToolStart',
@@ -47,39 +68,68 @@ describe('roku chat --pipe (fake runtime)', () => {
         'RunFinished',
       ]),
     );
+    for (const t of types) expect(LOOP_EVENT_TYPES).toContain(t);
     expect(r.stderr).toBe('');
   });
 
   it('refuses tools that need approval, suggests interactive chat and exits 0 when the run still succeeds', async () => {
     const cli = await inProcessCli();
-    const r = await cli.run(['chat', '--pipe'], { stdin: 'write_file {"path":"out.txt","content":"x"}' });
-    const report = JSON.parse(r.stdout) as { ok: boolean; suggestion?: string; message: string };
-    expect(cli.world.written).toEqual([]);
-    expect(report.message).toContain('refused');
+    const r = await cli.run(['chat', '--pipe'], { stdin: WRITE('out.txt') });
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report).toMatchObject({ ok: true, status: 'succeeded' });
+    expect(cli.file('out.txt')).toBeUndefined();
+    expect(report.message).toContain('write_file returned: denied: write_file needs approval');
     expect(report.suggestion).toContain('roku chat');
     expect(report.suggestion).toContain('--yes-always');
+    // The refusal is in the stream of events too, and the model saw it as the call's result.
+    const decided = lines(r.stderr)
+      .map((l) => JSON.parse(l) as { type: string; decision?: string })
+      .filter((e) => e.type === 'ApprovalDecided');
+    expect(decided).toEqual([expect.objectContaining({ decision: 'denied', tool_name: 'write_file' })]);
+    const tool = (await cli.session('chat-default'))?.messages.find((m) => m.message.role === 'tool');
+    expect(tool?.message.content).toContain('denied');
   });
 
   it('approves everything with --yes-always or ROKU_AUTO_APPROVE=true', async () => {
     const cli = await inProcessCli();
-    await cli.run(['chat', '--pipe', '--yes-always'], { stdin: 'write_file {"path":"a.txt","content":"x"}' });
-    await cli.run(['chat', '--pipe', '--session-id', 's2'], {
-      stdin: 'write_file {"path":"b.txt","content":"x"}',
+    const flag = await cli.run(['chat', '--pipe', '--yes-always'], { stdin: WRITE('a.txt') });
+    expect(flag.code, flag.stderr).toBe(0);
+    const env = await cli.run(['chat', '--pipe', '--session-id', 's2'], {
+      stdin: WRITE('b.txt'),
       env: { ROKU_AUTO_APPROVE: 'true' },
     });
-    expect(cli.world.written).toEqual(['a.txt', 'b.txt']);
-    expect(cli.world.inputs.map((i) => i.autoApprove)).toEqual([true, true]);
+    expect(env.code, env.stderr).toBe(0);
+    expect(cli.file('a.txt')).toBe('piped');
+    expect(cli.file('b.txt')).toBe('piped');
+    for (const r of [flag, env]) expect((JSON.parse(r.stdout) as Report).suggestion).toBeUndefined();
   });
 
   it('exits 1 with ok false when the run fails, with the error code and a suggestion', async () => {
-    const cli = await inProcessCli();
+    // An answer that is not a ChatResponse: the run fails with an error that has no documented fix.
+    const cli = await inProcessCli({ script: [{ match: '^fail', malformed: true }] });
     const r = await cli.run(['chat', '--pipe'], { stdin: 'fail now' });
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report).toMatchObject({
+      ok: false,
+      status: 'failed',
+      error: { code: 'ROKU_PROVIDER_BAD_OUTPUT' },
+      suggestion: `see what happened with roku trace ${report.request_id}`,
+    });
+    expect((await cli.session('chat-default'))?.runs.map((run) => run.status)).toEqual(['failed']);
+  });
+
+  it('suggests the documented fix for errors that have one', async () => {
+    const cli = await inProcessCli({
+      script: [{ match: '^auth', error: { code: 'PROVIDER_AUTH_FAILED', message: 'bad key' } }],
+    });
+    const r = await cli.run(['chat', '--pipe'], { stdin: 'auth please' });
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({
       ok: false,
-      status: 'failed',
-      error: { code: 'ROKU_RUN_FAILED' },
-      suggestion: expect.stringContaining('roku trace') as unknown,
+      error: { code: 'ROKU_PROVIDER_FAILED' },
+      suggestion: expect.stringContaining('credentials') as unknown,
     });
   });
 
@@ -93,40 +143,64 @@ describe('roku chat --pipe (fake runtime)', () => {
       const report = (json ? parsed.data : parsed) as Record<string, unknown>;
       expect(report).toMatchObject({ ok: false, error: { code: 'ROKU_CLI_USAGE' } });
     }
-    expect(cli.world.opened).toBe(0);
+    // Nothing ran: no session, no run, no store opened.
+    expect((await cli.run(['session', 'list'])).stdout).toBe('no sessions\n');
   });
 
-  it('reports a runtime that cannot start in the same JSON shape, with the fix', async () => {
-    const cli = await inProcessCli();
-    const r = await cli.run(['chat', '--pipe'], {
-      stdin: 'hello',
-      runtimeError: new RokuError('ROKU_NO_PROVIDER', 'no LLM provider plugin is installed'),
-    });
+  it('reports a missing provider in the same JSON shape, with the fix', async () => {
+    const cli = await inProcessCli({ devDirs: [DEV_PLUGINS.toolsFs] });
+    const r = await cli.run(['chat', '--pipe'], { stdin: 'hello' });
     expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toHaveLength(1);
     expect(JSON.parse(r.stdout)).toMatchObject({
       ok: false,
       request_id: null,
+      session_id: 'chat-default',
       error: { code: 'ROKU_NO_PROVIDER' },
       suggestion: expect.stringContaining('roku plugin install') as unknown,
     });
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('reports a config that cannot be loaded in the same JSON shape, without a stack trace', async () => {
+    const cli = await inProcessCli();
+    cli.writeConfig({ plugins: { devDirs: 'not a list' } });
+    const r = await cli.run(['chat', '--pipe', '--json'], { stdin: 'hello' });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      type: 'result',
+      data: { ok: false, request_id: null, error: { code: 'ROKU_CONFIG_INVALID' } },
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('passes --model and --session-id to the run', async () => {
     const cli = await inProcessCli();
-    await cli.run(['chat', '--pipe', '--model', 'scripted/scripted-small', '--session-id', 'x1'], {
+    const r = await cli.run(['chat', '--pipe', '--model', 'scripted/scripted-small', '--session-id', 'x1'], {
       stdin: 'hi',
     });
-    expect(cli.world.inputs[0]).toMatchObject({ model: 'scripted/scripted-small', sessionId: 'x1' });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      ok: true,
+      model: 'scripted/scripted-small',
+      session_id: 'x1',
+    });
+    expect((await cli.session('x1'))?.messages).toHaveLength(2);
+    expect(await cli.session('chat-default')).toBeUndefined();
+    const unknown = await cli.run(['chat', '--pipe', '--model', 'scripted/nope'], { stdin: 'hi' });
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, error: { code: 'ROKU_MODEL_NOT_FOUND' } });
   });
 
   it('builds the runtime from the config, home, working directory and environment of the invocation', async () => {
-    const cli = await inProcessCli();
-    await cli.run(['chat', '--pipe'], { stdin: 'hi' });
-    const options = cli.world.options[0]!;
-    expect(options.home).toBe(cli.home);
-    expect(options.workspace).toBe(cli.home);
-    expect(options.env?.ROKU_HOME).toBe(cli.home);
-    expect(options.config.approvals?.autoApprove).toBe(false);
+    // approvals.autoApprove in $ROKU_HOME/config.json approves the write; it lands in the working directory.
+    const cli = await inProcessCli({ config: { approvals: { autoApprove: true } } });
+    const r = await cli.run(['chat', '--pipe'], { stdin: WRITE('here.txt') });
+    expect(r.code, r.stderr).toBe(0);
+    expect(cli.file('here.txt')).toBe('piped');
+    expect(existsSync(join(cli.home, 'here.txt'))).toBe(false);
+    // The store and the trace live in ROKU_HOME.
+    const runId = (JSON.parse(r.stdout) as Report).request_id!;
+    expect(existsSync(join(cli.home, 'traces', `${runId}.jsonl`))).toBe(true);
   });
 });

@@ -7,7 +7,8 @@ import type { ResolvedHostConfig } from '@roku/schemas';
 import { readPluginChangeSignal, watchPluginChanges } from '../install/change-signal.js';
 import { createPluginHost } from '../plugins/plugin-host.js';
 import { ceilingsFromConfig } from '../sandbox/limits.js';
-import { createStore, isProcessAlive as isAlive } from '../store/index.js';
+import { isProcessAlive as isAlive } from '../store/index.js';
+import { openAgentStore, stateQueries } from './state.js';
 import type { Store } from '../store/types.js';
 import { assembleSnapshot, createBreakers } from './assemble.js';
 import { createAgentServices } from './services.js';
@@ -61,12 +62,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
   const logger = options.logger.child({ component: 'agent' });
   const pid = options.pid ?? process.pid;
   const home = options.home;
-  const store: Store = createStore({
-    file: join(home, 'state', 'roku.db'),
-    traceDir: join(home, 'traces'),
-    traceMaxBytes: settings.traceMaxBytes,
-    traceRetentionDays: settings.traceRetentionDays,
-  });
+  const store: Store = openAgentStore(home, config);
   try {
     const recovered = store.recoverStaleRuns(isAlive);
     if (recovered > 0) logger.warn({ recovered }, 'runs of processes that died were marked interrupted');
@@ -320,8 +316,8 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     return result;
   };
 
+  const queries = stateQueries(store);
   const runtime: AgentRuntime = {
-    store,
     snapshotInfo: (): SnapshotInfo => current.snapshot.info,
 
     async run(input, handlers = {}) {
@@ -422,25 +418,11 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       }
     },
 
-    sessions: () => store.listSessions(),
-    session(id) {
-      const session = store.getSession(id);
-      if (session === undefined)
-        throw new RokuError('ROKU_SESSION_NOT_FOUND', `no session ${id} (see roku session list)`);
-      return { session, messages: store.listMessages(id), runs: store.listRuns({ sessionId: id }) };
-    },
+    ...queries,
     deleteSession(id) {
-      if (store.getSession(id) === undefined) {
-        throw new RokuError('ROKU_SESSION_NOT_FOUND', `no session ${id} (see roku session list)`);
-      }
+      const deleted = queries.deleteSession(id);
       alwaysAllowedBySession.delete(id);
-      return store.deleteSession(id, isAlive);
-    },
-    approvals: (filter) => store.listApprovals(filter ?? { status: 'pending' }),
-    trace(runId) {
-      const run = store.getRun(runId);
-      if (run === undefined) throw new RokuError('ROKU_RUN_NOT_FOUND', `no run ${runId}`);
-      return { run, events: store.listEvents(runId), trace: store.traceInfo(runId) };
+      return deleted;
     },
 
     watch(onReload) {

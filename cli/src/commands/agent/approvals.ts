@@ -1,7 +1,7 @@
 import { RokuError } from '@roku/schemas';
-import type { AgentRuntime, ApprovalRow } from '@roku/host';
+import type { AgentStateView, ApprovalRow } from '@roku/host';
 import type { AgentIo } from './context.js';
-import { AGENT_EXIT, cliActor, withRuntime } from './context.js';
+import { AGENT_EXIT, cliActor, withRuntime, withState } from './context.js';
 import { driveOneShot } from './one-shot.js';
 import { age, oneLine, table } from './render.js';
 
@@ -31,7 +31,7 @@ export async function approvalListCommand(
   configFile: string | undefined,
   opts: { all: boolean; json: boolean },
 ): Promise<number> {
-  return withRuntime(io, configFile, 'approval list', ({ runtime }) => {
+  return withState(io, configFile, ({ state: runtime }) => {
     const rows = [...runtime.approvals(opts.all ? {} : { status: 'pending' })].sort(
       (a, b) => a.createdAt - b.createdAt,
     );
@@ -64,7 +64,7 @@ export async function approvalListCommand(
   });
 }
 
-function ticketOf(runtime: AgentRuntime, id: string): ApprovalRow {
+function ticketOf(runtime: AgentStateView, id: string): ApprovalRow {
   const ticket = runtime.store.getApproval(id);
   if (ticket === undefined) {
     throw new RokuError(

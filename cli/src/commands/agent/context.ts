@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { CONFIG_FILE_NAME, createAgentRuntime, loadConfig } from '@roku/host';
-import type { AgentRuntime, AgentRuntimeOptions } from '@roku/host';
+import { CONFIG_FILE_NAME, createAgentRuntime, loadConfig, openAgentState } from '@roku/host';
+import type { AgentRuntime, AgentRuntimeOptions, AgentStateView } from '@roku/host';
 import { cliConfig } from '../../config.js';
 import { EXIT } from '../../io.js';
 import { cliLogger } from '../../logger.js';
@@ -65,6 +65,24 @@ export async function withRuntime<T>(
     });
   } finally {
     await runtime.close();
+  }
+}
+
+/**
+ * For commands that only read or delete sessions, tickets and traces: opens the state database alone, without
+ * loading any plugin, and always closes it.
+ */
+export async function withState<T>(
+  io: AgentIo,
+  configFile: string | undefined,
+  use: (open: { state: AgentStateView }) => T | Promise<T>,
+): Promise<T> {
+  const loaded = cliConfig(io, configFile);
+  const state = openAgentState({ home: loaded.home, config: loaded.config });
+  try {
+    return await use({ state });
+  } finally {
+    state.close();
   }
 }
 

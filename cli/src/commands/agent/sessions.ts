@@ -1,12 +1,12 @@
 import { RokuError } from '@roku/schemas';
-import type { AgentRuntime, RunRow, SessionRow, StoredMessage } from '@roku/host';
+import type { AgentStateView, RunRow, SessionRow, StoredMessage } from '@roku/host';
 import { confirm, interactive } from '../lifecycle/prompt.js';
 import type { AgentIo } from './context.js';
-import { AGENT_EXIT, withRuntime } from './context.js';
+import { AGENT_EXIT, withState } from './context.js';
 import { age, oneLine, table } from './render.js';
 
 /** The session, or ROKU_SESSION_NOT_FOUND naming it. */
-export function sessionOf(runtime: AgentRuntime, id: string): SessionRow {
+export function sessionOf(runtime: AgentStateView, id: string): SessionRow {
   const session = runtime.store.getSession(id);
   if (session === undefined) {
     throw new RokuError(
@@ -94,7 +94,7 @@ export async function sessionListCommand(
   configFile: string | undefined,
   json: boolean,
 ): Promise<number> {
-  return withRuntime(io, configFile, 'session list', ({ runtime }) => {
+  return withState(io, configFile, ({ state: runtime }) => {
     const sessions = runtime.sessions();
     if (json) io.stdout(`${JSON.stringify({ ok: true, sessions })}\n`);
     else io.stdout(sessions.length === 0 ? 'no sessions\n' : sessionTable(sessions));
@@ -108,7 +108,7 @@ export async function sessionShowCommand(
   id: string,
   json: boolean,
 ): Promise<number> {
-  return withRuntime(io, configFile, 'session show', ({ runtime }) => {
+  return withState(io, configFile, ({ state: runtime }) => {
     sessionOf(runtime, id);
     const detail = runtime.session(id);
     if (json) io.stdout(`${JSON.stringify({ ok: true, ...detail })}\n`);
@@ -124,7 +124,7 @@ export async function sessionDeleteCommand(
   id: string,
   opts: { yes: boolean; json: boolean },
 ): Promise<number> {
-  return withRuntime(io, configFile, 'session delete', async ({ runtime }) => {
+  return withState(io, configFile, async ({ state: runtime }) => {
     const session = sessionOf(runtime, id);
     if (!opts.yes) {
       if (!interactive(io)) {

@@ -1,12 +1,12 @@
 import { RokuError } from '@roku/schemas';
-import type { AgentRuntime, LoopEvent, RunRow, TraceInfo } from '@roku/host';
+import type { AgentStateView, LoopEvent, RunRow, TraceInfo } from '@roku/host';
 import type { AgentIo } from './context.js';
-import { AGENT_EXIT, withRuntime } from './context.js';
+import { AGENT_EXIT, withState } from './context.js';
 import { oneLine, traceLines } from './render.js';
 
 /** A run's stored events and trace file, or ROKU_RUN_NOT_FOUND naming the id. */
 export function traceOf(
-  runtime: AgentRuntime,
+  runtime: AgentStateView,
   runId: string,
 ): { run: RunRow; events: LoopEvent[]; trace: TraceInfo | undefined } {
   if (runtime.store.getRun(runId) === undefined) {
@@ -52,7 +52,7 @@ export async function traceCommand(
   runId: string,
   json: boolean,
 ): Promise<number> {
-  return withRuntime(io, configFile, 'trace', ({ runtime }) => {
+  return withState(io, configFile, ({ state: runtime }) => {
     const detail = traceOf(runtime, runId);
     if (!json) {
       io.stdout(traceText(detail));

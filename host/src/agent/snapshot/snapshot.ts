@@ -266,7 +266,8 @@ export class SnapshotLoader {
         loaded.push(plugin);
       } catch (err) {
         const text = errorText(err);
-        failures.push(`${candidate.id}@${candidate.version}: ${text}`);
+        // Sandbox and manifest errors usually name the plugin already.
+        failures.push(text.startsWith(candidate.id) ? text : `${candidate.id}@${candidate.version}: ${text}`);
         problems.push(summary(candidate, text));
         this.#logger.warn({ pluginId: candidate.id, err }, 'plugin left out of the snapshot');
       }

@@ -63,7 +63,7 @@ function forwardTo(write: (text: string) => void): Writable {
 function reloadNotice(result: ReloadResult, style: Style): string {
   return result.ok
     ? style.dim(
-        `⟳ plugins reloaded: snapshot #${result.snapshot.id} (${result.reason}, ${result.elapsedMs} ms)`,
+        `⟳ plugins reloaded: snapshot #${result.snapshot.id} (${result.reason}, ${Math.round(result.elapsedMs)} ms)`,
       )
     : style.yellow(
         `⚠ plugin reload failed, still on snapshot #${result.snapshot.id}: ${result.error?.message ?? result.reason}`,

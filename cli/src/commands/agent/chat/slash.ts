@@ -265,9 +265,9 @@ export async function runSlash(ctx: SlashContext, line: string): Promise<'quit' 
         const r = await runtime.reload('/reload');
         print(
           r.ok
-            ? `${style.green('reloaded')}: snapshot #${r.snapshot.id} (${r.reason}, ${r.elapsedMs} ms)`
+            ? `${style.green('reloaded')}: snapshot #${r.snapshot.id} (${r.reason}, ${Math.round(r.elapsedMs)} ms)`
             : style.yellow(
-                `reload failed, rolled back to snapshot #${r.snapshot.id}: ${r.error?.message ?? r.reason}${r.error === undefined ? '' : ` [${r.error.code}]`} (${r.elapsedMs} ms)`,
+                `reload failed, rolled back to snapshot #${r.snapshot.id}: ${r.error?.message ?? r.reason}${r.error === undefined ? '' : ` [${r.error.code}]`} (${Math.round(r.elapsedMs)} ms)`,
               ),
         );
         break;
@@ -278,7 +278,9 @@ export async function runSlash(ctx: SlashContext, line: string): Promise<'quit' 
           break;
         }
         const r = await runtime.compactSession(state.sessionId);
-        print(`compacted: ${r.discarded} older messages summarized, ${r.retained} visible`);
+        print(
+          `compacted: ${r.discarded} older messages replaced by one summary; ${r.retained} recent ones kept`,
+        );
         break;
       }
       case '/session':
