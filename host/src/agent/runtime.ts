@@ -111,7 +111,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       } catch (err) {
         logger.warn({ err, pluginId: entry.pluginId }, 'quarantine not recorded');
       }
-      scheduleReload(`quarantine of ${entry.pluginId}`);
+      scheduleReload(`quarantine of ${entry.pluginId} (${reason})`);
     },
   });
   const loader = new SnapshotLoader(pluginHost, logger);
