@@ -104,6 +104,7 @@ export class AgentLoop {
   #subagents = 0;
   #lastModel: ModelChoice | undefined;
   #turnToolTokens = 0;
+  #memory: string | undefined;
 
   constructor(env: LoopEnv, state: Checkpoint) {
     this.#env = env;
@@ -282,16 +283,41 @@ export class AgentLoop {
     return this.#askModel(frame);
   }
 
-  async #systemPrompt(frame: AgentFrame): Promise<string> {
-    const blocks = [STATIC_PROMPT];
-    if (frame.depth === 0) {
-      const records = await this.#recall(frame.state.sessionId, frame.state.goal);
-      if (records.length > 0) {
-        blocks.push(`Session memory:\n${records.map((r) => `- ${truncateChars(r.text, 500)}`).join('\n')}`);
-      }
-    }
-    if (frame.state.planMode) blocks.push(PLAN_PROMPT);
-    return blocks.join('\n\n');
+  /**
+   * The system prompt is static per session (plan mode aside), so providers' prompt caches keep the whole prefix.
+   * Recalled memory changes from run to run, so it goes with the run's own user message instead, where it only
+   * costs the cache of the last turn.
+   */
+  #systemPrompt(frame: AgentFrame): string {
+    return frame.state.planMode ? `${STATIC_PROMPT}\n\n${PLAN_PROMPT}` : STATIC_PROMPT;
+  }
+
+  /** The run's recalled memory, fetched once per run (main agent only). */
+  async #memoryBlock(): Promise<string> {
+    if (this.#memory !== undefined) return this.#memory;
+    const state = this.#main.state;
+    const records = await this.#recall(state.sessionId, state.goal);
+    this.#memory =
+      records.length === 0
+        ? ''
+        : `Session memory (earlier in this session):\n${records.map((r) => `- ${truncateChars(r.text, 500)}`).join('\n')}`;
+    return this.#memory;
+  }
+
+  /** History as sent: the memory block goes in a system message just before this run's user message. */
+  async #historyForModel(frame: AgentFrame): Promise<ChatMessage[]> {
+    const history = frame.conversation.list();
+    if (frame !== this.#main) return history;
+    const block = await this.#memoryBlock();
+    if (block === '') return history;
+    let last = -1;
+    history.forEach((m, i) => {
+      if (m.role === 'user') last = i;
+    });
+    if (last < 0) return history;
+    const out = history.slice();
+    out.splice(last, 0, { role: 'system', content: block });
+    return out;
   }
 
   async #askModel(frame: AgentFrame): Promise<StepOutcome> {
@@ -304,8 +330,8 @@ export class AgentLoop {
       exclude: frame.exclude,
       extra: pseudoToolSpecs(frame.exclude, subagentNames),
     });
-    const system = await this.#systemPrompt(frame);
-    const history = frame.conversation.list();
+    const system = this.#systemPrompt(frame);
+    const history = await this.#historyForModel(frame);
     let request: ChatRequest = {
       model: state.model ?? '',
       messages: [{ role: 'system', content: system }, ...history],

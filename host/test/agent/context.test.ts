@@ -265,3 +265,31 @@ describe('agent runtime: /compact', () => {
     expect(next.result.status).toBe('succeeded');
   });
 });
+
+describe('agent runtime: session memory', () => {
+  it('recalls earlier exchanges of the session just before the new message, and keeps the system prompt fixed', async () => {
+    const inspector = inspectorProvider(fixtureDir('inspector-memory'));
+    const env = makeEnv(configFor({ devDirs: [inspector, PLUGINS.echo] }));
+    const runtime = await env.open();
+    await runGoal(runtime, { goal: 'the code word is zebra', sessionId: 'mem' });
+    await runGoal(runtime, { goal: 'something else entirely', sessionId: 'other' });
+    const first = JSON.parse(
+      (await runGoal(runtime, { goal: 'inspect', sessionId: 'mem' })).result.message,
+    ) as Inspection;
+    // 'inspect' shares no word with the earlier exchange: no memory block.
+    expect(first.messages.filter((m) => m.role === 'system')).toHaveLength(1);
+    const { result } = await runGoal(runtime, { goal: 'what was the code word', sessionId: 'mem' });
+    expect(result.message).toBe('echo: what was the code word');
+    const seen = runtime.trace(result.runId).events.filter((e) => e.type === 'LlmDecisionComplete');
+    expect(seen).toHaveLength(1);
+    const inspectAgain = JSON.parse(
+      (await runGoal(runtime, { goal: 'inspect the code word', sessionId: 'mem' })).result.message,
+    ) as Inspection;
+    const systems = inspectAgain.messages.filter((m) => m.role === 'system');
+    expect(systems[0]?.content).toBe(first.messages[0]?.content);
+    expect(systems[1]?.content).toContain('Session memory');
+    expect(systems[1]?.content).toContain('zebra');
+    expect(systems[1]?.content).not.toContain('something else entirely');
+    expect(inspectAgain.messages.at(-1)).toEqual({ role: 'user', content: 'inspect the code word' });
+  });
+});

@@ -226,7 +226,7 @@ export function inspectorProvider(dir: string): string {
         const user = msgs[lastUser]?.content ?? '';
         const answered = msgs.slice(lastUser + 1).some((m) => m.role === 'assistant');
         const usage = { inputTokens: 10, outputTokens: 5 };
-        if (user === 'inspect') {
+        if (user.startsWith('inspect')) {
           const text = JSON.stringify({
             tools: (request.tools ?? []).map((t) => t.name),
             toolsJson: JSON.stringify(request.tools ?? []),
