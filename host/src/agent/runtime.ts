@@ -308,7 +308,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       snapshot: snapshot.id,
     });
     const result = await loop.run();
-    if (result.status === 'succeeded') {
+    if (result.status === 'succeeded' && settings.rememberExchanges) {
       await loop.remember(state.goal, result.message).catch((err: unknown) => {
         logger.warn({ err }, 'memory write failed');
       });

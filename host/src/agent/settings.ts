@@ -19,6 +19,7 @@ export interface AgentSettings {
   readonly maxBackoffMs: number;
   readonly breakerFailureThreshold: number;
   readonly breakerCooldownMs: number;
+  readonly rememberExchanges: boolean;
   readonly autoApprove: boolean;
   readonly denyPatterns: readonly RegExp[];
   readonly memorySlot: string;
@@ -46,6 +47,7 @@ export function agentSettings(config: ResolvedHostConfig): AgentSettings {
     maxBackoffMs: a.maxBackoffMs ?? 30_000,
     breakerFailureThreshold: a.breakerFailureThreshold ?? 4,
     breakerCooldownMs: a.breakerCooldownMs ?? 30_000,
+    rememberExchanges: a.rememberExchanges ?? true,
     autoApprove: config.approvals?.autoApprove ?? false,
     denyPatterns: (config.approvals?.denyPatterns ?? []).map((pattern, index) => {
       try {

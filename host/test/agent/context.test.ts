@@ -293,3 +293,14 @@ describe('agent runtime: session memory', () => {
     expect(inspectAgain.messages.at(-1)).toEqual({ role: 'user', content: 'inspect the code word' });
   });
 });
+
+it('writes nothing to the memory slot when agent.rememberExchanges is off', async () => {
+  const inspector = inspectorProvider(fixtureDir('inspector-nomem'));
+  const env = makeEnv(configFor({ devDirs: [inspector, PLUGINS.echo], agent: { rememberExchanges: false } }));
+  const runtime = await env.open();
+  await runGoal(runtime, { goal: 'the code word is zebra', sessionId: 'nomem' });
+  const seen = JSON.parse(
+    (await runGoal(runtime, { goal: 'inspect the code word', sessionId: 'nomem' })).result.message,
+  ) as Inspection;
+  expect(seen.messages.filter((m) => m.role === 'system')).toHaveLength(1);
+});

@@ -127,6 +127,10 @@ export interface HostConfig {
      * How long an open breaker refuses requests before it lets one probe through.
      */
     breakerCooldownMs?: number;
+    /**
+     * After a successful run, write the goal and answer to the memory slot (the default slot keeps them for the session only). Turn off with a long-term memory plugin that should only store what it is told to.
+     */
+    rememberExchanges?: boolean;
   };
   /**
    * Tool approval policy.
