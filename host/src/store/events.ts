@@ -68,14 +68,25 @@ export function createEventMethods(ctx: StoreContext): EventMethods {
 
   const traceFile = (runId: string): string => join(traceDir, `${runId}${TRACE_SUFFIX}`);
 
+  // Sizes of the trace files this process appends to: one stat per run instead of one per event. A run is
+  // driven by one process at a time; a resumed run starts from the file's real size.
+  const sizes = new Map<string, number>();
+  let dirReady = false;
+
   /** Appends a line unless the trace is full (or was: see above); false when the line is dropped. */
   const writeLine = (file: string, line: string, alreadyDropped: number): boolean => {
     if (alreadyDropped > 0) return false;
-    const size = fileSize(file) ?? 0;
-    if (size + Buffer.byteLength(line, 'utf8') > traceMaxBytes) return false;
+    const size = sizes.get(file) ?? fileSize(file) ?? 0;
+    const bytes = Buffer.byteLength(line, 'utf8');
+    if (size + bytes > traceMaxBytes) return false;
     try {
-      mkdirSync(traceDir, { recursive: true });
+      if (!dirReady) {
+        mkdirSync(traceDir, { recursive: true });
+        dirReady = true;
+      }
       appendFileSync(file, line);
+      if (sizes.size > 1000) sizes.clear();
+      sizes.set(file, size + bytes);
       return true;
     } catch {
       // a trace is diagnostics: an unwritable trace folder must not fail the run; the loss shows as dropped
@@ -148,11 +159,13 @@ export function createEventMethods(ctx: StoreContext): EventMethods {
       const cutoff = now() - traceRetentionDays * DAY_MS;
       const expired = selectExpired.all(cutoff).map((row) => row.run_id);
       let removed = 0;
+      sizes.clear();
       for (const runId of expired) if (unlinkIfPresent(traceFile(runId))) removed += 1;
       forget.immediate(expired);
       return removed + pruneOrphans(cutoff);
     },
     removeTrace(runId) {
+      sizes.delete(traceFile(runId));
       try {
         return RUN_ID_PATTERN.test(runId) && unlinkIfPresent(traceFile(runId));
       } catch {
