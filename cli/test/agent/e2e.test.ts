@@ -319,7 +319,8 @@ describe('roku run and roku approval, end to end', () => {
       child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
       child.stdin?.end('take your time');
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      // 'close', not 'exit': stdout may still hold the result when the process has exited.
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
       await expect.poll(() => stderr, { timeout: 30_000 }).toContain('RunStarted');
       child.kill('SIGINT');
       expect(await exited).toBe(1);
