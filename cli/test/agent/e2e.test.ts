@@ -11,19 +11,8 @@ import { LOOP_EVENT_TYPES } from '@roku/host';
 import { main } from '../../src/main.js';
 import type { AgentIo } from '../../src/commands/agent/index.js';
 import type { CliResult, Home } from './helpers.js';
+import type { RunReport as Report } from '../../src/commands/agent/result.js';
 import { freshHome, lines } from './helpers.js';
-
-interface Report {
-  ok: boolean;
-  request_id: string | null;
-  session_id: string | null;
-  status: string;
-  message: string;
-  model: string | null;
-  error?: { code: string; message: string };
-  suggestion?: string;
-  usage: Record<string, number>;
-}
 
 interface Envelope {
   type: string;

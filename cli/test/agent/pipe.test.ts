@@ -2,20 +2,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOOP_EVENT_TYPES } from '@roku/host';
+import type { RunReport as Report } from '../../src/commands/agent/result.js';
 import { DEV_PLUGINS, inProcessCli, lines } from './helpers.js';
 
 const WRITE = (path: string) => `write_file {"path":"${path}","content":"piped"}`;
-
-interface Report {
-  ok: boolean;
-  request_id: string | null;
-  session_id: string | null;
-  status: string;
-  message: string;
-  model: string | null;
-  error?: { code: string; message: string };
-  suggestion?: string;
-}
 
 describe('roku chat --pipe (real runtime)', () => {
   it('prints exactly one JSON object on stdout and the events as JSON lines on stderr', async () => {
