@@ -19,24 +19,8 @@ export type {
   SubagentRuntimeDefinition,
 } from './define.js';
 export type { PluginContext, FsRoot } from './context.js';
-export type {
-  ChatRole,
-  ChatMessage,
-  ChatRequest,
-  ChatResponse,
-  ChatStreamEvent,
-  FinishReason,
-  TokenUsage,
-  ToolCall,
-  ToolSpec,
-  MemoryRecord,
-  MemoryScope,
-  SubagentTask,
-  ProviderErrorCode,
-  ContextInput,
-  ContextReport,
-  ContextResult,
-} from './types.js';
+// The neutral agent shapes (ChatRequest, ContextInput, MemoryRecord, …), listed once in types.ts.
+export type * from './types.js';
 export { ABI_VERSION, PROVIDER_ERROR_CODES, secretRef } from './abi/abi.js';
 export { stableHash } from './hash.js';
 export type {

@@ -20,8 +20,6 @@ import type { ApprovalMode, RunHandlers, RunResult } from './runtime-types.js';
 import type { AgentSettings } from './settings.js';
 import type { SlotOwner } from './snapshot/snapshot.js';
 
-export { closeDanglingCalls, pendingCalls } from './conversation.js';
-
 const PER_TURN_TOOL_BUDGET_TOKENS = 200_000;
 const MEMORY_RECALL_LIMIT = 3;
 
@@ -105,6 +103,7 @@ export class AgentLoop {
   #lastModel: ModelChoice | undefined;
   #turnToolTokens = 0;
   #memory: string | undefined;
+  #messages: ChatMessage[] | undefined;
 
   constructor(env: LoopEnv, state: Checkpoint) {
     this.#env = env;
@@ -116,9 +115,15 @@ export class AgentLoop {
       exclude: new Set(),
       signal: env.signal,
       conversation: {
-        list: () => store.listMessages(state.sessionId).map((m) => m.message),
+        // Read once per run, then kept in step with what this run appends: a session has one run at a time,
+        // and every step needs the whole conversation several times.
+        list: () => {
+          this.#messages ??= store.listMessages(state.sessionId).map((m) => m.message);
+          return this.#messages.slice();
+        },
         append: (messages) => {
           store.appendMessages(state.sessionId, state.runId, messages);
+          this.#messages?.push(...messages);
         },
       },
     };
@@ -471,10 +476,8 @@ export class AgentLoop {
     };
     const op = force ? 'context:compact' : 'context:beforeRequest';
     const result = await this.#slotCall(frame, owner, 'context engine', async (plugin) => {
-      const op2 =
-        force && plugin.manifest.contributes.contextEngine !== undefined ? op : 'context:beforeRequest';
       const out = (await abortable(
-        plugin.sandbox.call(op2, input, {
+        plugin.sandbox.call(op, input, {
           config: plugin.settings,
           ...(frame.signal === undefined ? {} : { signal: frame.signal }),
         }),
@@ -484,7 +487,7 @@ export class AgentLoop {
       if (messages === undefined) {
         throw new RokuError(
           'ROKU_PLUGIN_FAILED',
-          `${plugin.manifest.id}: ${op2} returned an invalid request (messages must be a non-empty list no longer than the input, with every tool result answering a call)`,
+          `${plugin.manifest.id}: ${op} returned an invalid request (messages must be a non-empty list no longer than the input, with every tool result answering a call)`,
         );
       }
       const reports: unknown[] = Array.isArray(out?.reports) ? (out.reports as unknown[]) : [];

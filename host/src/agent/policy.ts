@@ -1,25 +1,8 @@
-import { createHash } from 'node:crypto';
-
-/** JSON with object keys sorted at every level: equal values give equal bytes. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
-    return out;
-  }
-  return value;
-}
+import { canonicalJson, sha256Hex } from './catalog/canonical.js';
 
 /** The digest an approval ticket records: sha256 (64 hex chars) of the canonical call. */
 export function callDigest(tool: string, args: unknown): string {
-  return createHash('sha256')
-    .update(canonicalJson({ tool, arguments: args }))
-    .digest('hex');
+  return sha256Hex(canonicalJson({ tool, arguments: args }));
 }
 
 export type GateVerdict =

@@ -14,7 +14,8 @@ import { assembleSnapshot, createBreakers } from './assemble.js';
 import { createAgentServices } from './services.js';
 import type { AgentSnapshot } from './assembled.js';
 import type { Checkpoint } from './loop.js';
-import { AgentLoop, closeDanglingCalls } from './loop.js';
+import { closeDanglingCalls, validMessages } from './conversation.js';
+import { AgentLoop } from './loop.js';
 import type { AgentRuntimeOptions } from './options.js';
 import type {
   AgentRuntime,
@@ -383,9 +384,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
         const messages = stored.map((m) => m.message);
         const plugin = owner.plugin;
         const out = (await plugin.sandbox.call(
-          plugin.manifest.contributes.contextEngine === undefined
-            ? 'context:beforeRequest'
-            : 'context:compact',
+          'context:compact',
           {
             request: { model: 'compact', messages },
             contextWindow: settings.contextWindowTokens,
@@ -393,9 +392,10 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
             force: true,
           },
           { config: plugin.settings },
-        )) as { request?: { messages?: { role: string; content: string }[] } } | null;
-        const result = out?.request?.messages;
-        if (!Array.isArray(result) || result.length >= messages.length) {
+        )) as { request?: { messages?: unknown } } | null;
+        // A plugin's answer: checked like every context-engine result before anything is stored.
+        const result = validMessages(out?.request?.messages, messages);
+        if (result === undefined || result.length >= messages.length) {
           return { discarded: 0, retained: stored.length };
         }
         // The engine keeps a tail of the original messages and puts a summary before it.

@@ -19,17 +19,18 @@ export type ApprovalMethods = Pick<
   | 'cancelApprovals'
 >;
 
-interface InsertApproval {
-  id: string;
-  run_id: string;
-  session_id: string;
-  tool_call_id: string;
-  tool_name: string;
-  arguments: string;
-  digest: string;
-  risk: string;
-  created_at: number;
-}
+type InsertApproval = Pick<
+  ApprovalDbRow,
+  | 'id'
+  | 'run_id'
+  | 'session_id'
+  | 'tool_call_id'
+  | 'tool_name'
+  | 'arguments'
+  | 'digest'
+  | 'risk'
+  | 'created_at'
+>;
 
 interface ApprovalFilter {
   status: ApprovalStatus | null;
