@@ -21,7 +21,16 @@ export type {
 export type { PluginContext, FsRoot } from './context.js';
 // The neutral agent shapes (ChatRequest, ContextInput, MemoryRecord, …), listed once in types.ts.
 export type * from './types.js';
-export { ABI_VERSION, PROVIDER_ERROR_CODES, secretRef } from './abi/abi.js';
+export {
+  ABI_VERSION,
+  PROVIDER_ERROR_CODES,
+  PLUGIN_OPS,
+  PLUGIN_OP_KINDS,
+  formatPluginOp,
+  pluginOp,
+  parsePluginOp,
+  secretRef,
+} from './abi/abi.js';
 export { stableHash } from './hash.js';
 export type {
   PluginDescription,
@@ -31,6 +40,12 @@ export type {
   CapabilityOps,
   CapabilityRequest,
   CapabilityResponse,
+  PluginOps,
+  PluginOpKind,
+  PluginOpInput,
+  PluginOpResult,
+  PluginOp,
+  PluginOpSpec,
 } from './abi/abi.js';
 export { RokuError, isRokuError } from '@roku/schemas/errors';
 export type { RokuErrorJson } from '@roku/schemas/errors';

@@ -19,14 +19,7 @@ export interface PluginDescription {
   readonly subagentRuntimes: readonly string[];
 }
 
-/**
- * One invocation. `op` names the contribution and method:
- * - `tool:<name>`                      input: the tool's arguments
- * - `provider:<name>:chat`             input: ChatRequest; may emit ChatStreamEvent via `emit`
- * - `memory:<method>`                  method: recall | write | forget | list
- * - `context:<hook>`                   hook: beforeRequest | compact
- * - `subagent:<name>:run`              input: SubagentTask
- */
+/** One invocation. `op` names the contribution and method; see {@link PluginOps} for every op and its shapes. */
 export interface CallRequest {
   readonly op: string;
   readonly input: unknown;
@@ -115,6 +108,44 @@ export type CapabilityResponse<K extends CapabilityOp = CapabilityOp> =
 export function secretRef(name: string): string {
   return `{{secret:${name}}}`;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Host -> plugin operations: the other direction of CapabilityOps.
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Operations the host calls on a plugin, keyed by kind, with their input and the result the plugin returns.
+ * The op string that crosses the boundary is built with {@link pluginOp} and read back with
+ * {@link parsePluginOp}; {@link PLUGIN_OPS} says how each kind is spelled and which contribution it serves.
+ */
+export interface PluginOps {
+  /** `tool:<name>`: the tool's arguments (checked against its inputSchema); any JSON (its outputSchema). */
+  tool: { input: unknown; result: unknown };
+  /** `provider:<name>:chat`: the provider may stream ChatStreamEvent through `ctx.emit` meanwhile. */
+  'provider.chat': { input: ChatRequest; result: ChatResponse };
+  /** `memory:recall`: the session's records that best match `query`, at most `limit`. */
+  'memory.recall': { input: MemoryScope & { query: string; limit: number }; result: MemoryRecord[] };
+  /** `memory:write`: stores records in the session. */
+  'memory.write': { input: MemoryScope & { records: MemoryRecord[] }; result: null };
+  /** `memory:forget` (optional): deletes records of the session by id. */
+  'memory.forget': { input: MemoryScope & { ids: string[] }; result: null };
+  /** `memory:list` (optional): the session's records, most recent first. */
+  'memory.list': { input: MemoryScope & { limit: number }; result: MemoryRecord[] };
+  /** `context:beforeRequest`: runs before every model request. */
+  'context.beforeRequest': { input: ContextInput; result: ContextResult };
+  /** `context:compact` (optional): `/compact` and reactive compaction. */
+  'context.compact': { input: ContextInput; result: ContextResult };
+  /** `subagent:<name>:run`: the sub-agent's final answer. */
+  'subagent.run': { input: SubagentTask; result: string };
+}
+
+export type PluginOpKind = keyof PluginOps;
+export type PluginOpInput<K extends PluginOpKind> = PluginOps[K]['input'];
+export type PluginOpResult<K extends PluginOpKind> = PluginOps[K]['result'];
+
+// The op table and the helpers that build and read op strings live next door (kept small); the ABI exports them.
+export { PLUGIN_OPS, PLUGIN_OP_KINDS, formatPluginOp, pluginOp, parsePluginOp } from './plugin-ops.js';
+export type { PluginOp, PluginOpSpec, PluginOpNameArgs, ParsedPluginOp } from './plugin-ops.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Neutral agent shapes: what providers, the memory slot, the context engine and sub-agent runtimes exchange

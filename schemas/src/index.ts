@@ -8,7 +8,13 @@ export { nearestName } from './nearest.js';
 export { createManifestValidator, MANIFEST_FILE_NAME, MAX_MANIFEST_BYTES } from './manifest.js';
 export type { ManifestValidator } from './manifest.js';
 export { networkPatternProblem, relativePathProblem } from './manifest-rules.js';
-export { checkPluginSchema, MAX_PLUGIN_SCHEMA_BYTES } from './plugin-schema.js';
+export {
+  checkPluginSchema,
+  compilePluginSchema,
+  createPluginSchemaAjv,
+  MAX_PLUGIN_SCHEMA_BYTES,
+} from './plugin-schema.js';
+export type { PluginSchemaAjv } from './plugin-schema.js';
 export { createHostConfigValidator } from './host-config.js';
 export { createDocumentCheck } from './document-validator.js';
 export type { DocumentCheck } from './document-validator.js';
@@ -23,7 +29,16 @@ export type {
   FsGrant,
 } from './generated/plugin-manifest.js';
 export type { HostConfig } from './generated/host-config.js';
-export { ABI_VERSION, PROVIDER_ERROR_CODES, secretRef } from './abi.js';
+export {
+  ABI_VERSION,
+  PROVIDER_ERROR_CODES,
+  PLUGIN_OPS,
+  PLUGIN_OP_KINDS,
+  formatPluginOp,
+  pluginOp,
+  parsePluginOp,
+  secretRef,
+} from './abi.js';
 export type {
   PluginDescription,
   CallRequest,
@@ -32,6 +47,14 @@ export type {
   CapabilityOp,
   CapabilityRequest,
   CapabilityResponse,
+  PluginOps,
+  PluginOpKind,
+  PluginOpInput,
+  PluginOpResult,
+  PluginOp,
+  PluginOpSpec,
+  PluginOpNameArgs,
+  ParsedPluginOp,
   ChatRole,
   ChatMessage,
   ChatRequest,

@@ -1,4 +1,5 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import type { ValidationIssue } from './validation.js';
 
 /** Largest JSON Schema a plugin may ship (tool input/output, config), serialized. */
@@ -25,9 +26,31 @@ function findRemoteRef(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
-/** An Ajv instance reserved for schemas that plugins ship; never shared with the host's own schemas. */
+/** The Ajv type {@link createPluginSchemaAjv} returns. */
+export type PluginSchemaAjv = Ajv2020;
+
+/**
+ * An Ajv instance reserved for schemas that plugins ship; never shared with the host's own schemas. It does
+ * not register the schemas it compiles under their `$id`, so two plugins (or two loads of one) with the same
+ * `$id` never collide.
+ */
 export function createPluginSchemaAjv(): Ajv2020 {
   return new Ajv2020({ strict: false, allErrors: true, validateFormats: false, addUsedSchema: false });
+}
+
+/**
+ * Compiles a schema a plugin ships (already checked by {@link checkPluginSchema} when its manifest was read)
+ * with a plugin-schema Ajv, then forgets it there again: the validator keeps working, and the same `$id`
+ * compiled later (a reload, another plugin) compiles afresh instead of throwing "already exists".
+ *
+ * @throws Error from Ajv when the schema does not compile
+ */
+export function compilePluginSchema(ajv: Ajv2020, schema: object): ValidateFunction {
+  try {
+    return ajv.compile(schema);
+  } finally {
+    ajv.removeSchema(schema);
+  }
 }
 
 /**

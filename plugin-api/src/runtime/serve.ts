@@ -1,29 +1,46 @@
-import { ABI_VERSION } from '../abi/abi.js';
-import type { CallRequest, CallResponse, PluginDescription } from '../abi/abi.js';
+import { ABI_VERSION, PLUGIN_OP_KINDS, formatPluginOp } from '../abi/abi.js';
+import type {
+  CallRequest,
+  CallResponse,
+  PluginDescription,
+  PluginOpInput,
+  PluginOpKind,
+} from '../abi/abi.js';
 import type { PluginContext } from '../context.js';
 import type { PluginDefinition } from '../define.js';
 import { definePlugin } from '../define.js';
 import { createContext } from './context.js';
 
 type Handler = (input: never, ctx: PluginContext) => unknown;
+type Entry<K extends PluginOpKind> = readonly [
+  name: string | undefined,
+  handler: ((input: PluginOpInput<K>, ctx: PluginContext) => unknown) | undefined,
+];
 
-/** Maps every `op` of the ABI to the plugin's handler for it. */
+/**
+ * Where each op kind of the ABI finds its handlers in a plugin definition. Keyed by every kind of
+ * `PLUGIN_OPS`, so a new op cannot be left without a route, and each handler must take that op's input.
+ */
+const HANDLERS: { readonly [K in PluginOpKind]: (plugin: PluginDefinition) => readonly Entry<K>[] } = {
+  // Tool inputs are whatever each tool declares; the host checks them against its inputSchema.
+  tool: (p) => (p.tools ?? []).map((t) => [t.name, t.handler as (input: unknown) => unknown]),
+  'provider.chat': (p) => (p.providers ?? []).map((x) => [x.name, x.chat]),
+  'subagent.run': (p) => (p.subagentRuntimes ?? []).map((r) => [r.name, r.run]),
+  'memory.recall': (p) => [[undefined, p.memorySlot?.recall]],
+  'memory.write': (p) => [[undefined, p.memorySlot?.write]],
+  'memory.forget': (p) => [[undefined, p.memorySlot?.forget]],
+  'memory.list': (p) => [[undefined, p.memorySlot?.list]],
+  'context.beforeRequest': (p) => [[undefined, p.contextEngine?.beforeRequest]],
+  'context.compact': (p) => [[undefined, p.contextEngine?.compact]],
+};
+
+/** Maps every `op` the plugin implements to its handler. */
 function routes(plugin: PluginDefinition): Map<string, Handler> {
   const table = new Map<string, Handler>();
-  for (const tool of plugin.tools ?? []) table.set(`tool:${tool.name}`, tool.handler);
-  for (const provider of plugin.providers ?? []) table.set(`provider:${provider.name}:chat`, provider.chat);
-  for (const runtime of plugin.subagentRuntimes ?? []) table.set(`subagent:${runtime.name}:run`, runtime.run);
-  const memory = plugin.memorySlot;
-  if (memory !== undefined) {
-    table.set('memory:recall', memory.recall);
-    table.set('memory:write', memory.write);
-    if (memory.forget !== undefined) table.set('memory:forget', memory.forget);
-    if (memory.list !== undefined) table.set('memory:list', memory.list);
-  }
-  const engine = plugin.contextEngine;
-  if (engine !== undefined) {
-    table.set('context:beforeRequest', engine.beforeRequest);
-    if (engine.compact !== undefined) table.set('context:compact', engine.compact);
+  for (const kind of PLUGIN_OP_KINDS) {
+    for (const [name, handler] of HANDLERS[kind](plugin)) {
+      if (handler !== undefined) table.set(formatPluginOp(kind, name ?? null), handler);
+    }
   }
   return table;
 }
