@@ -84,8 +84,8 @@ export type {
   RunResult,
   SnapshotInfo,
 } from './agent/runtime-types.js';
-export type { LoopEvent, LoopEventType, RunStatus } from './agent/events.js';
-export { LOOP_EVENT_TYPES } from './agent/events.js';
+export type { LoopEvent, LoopEventType, RunStatus } from './events/loop-events.js';
+export { LOOP_EVENT_TYPES } from './events/loop-events.js';
 export type {
   ApprovalRow,
   ApprovalStatus,

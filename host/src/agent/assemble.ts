@@ -1,4 +1,6 @@
+import { pluginOp } from '@roku/schemas';
 import type { ChatRequest, TokenUsage } from '@roku/schemas';
+import { callPlugin } from '../plugins/call-plugin.js';
 import { createToolCatalog } from './catalog/index.js';
 import type { AgentSnapshot, CatalogEntry, LoopCatalog, LoopRouter, ModelChoice } from './assembled.js';
 import {
@@ -10,8 +12,8 @@ import {
 } from './router/index.js';
 import type { BreakerBoard, ModelEntry, ProviderBinding } from './router/index.js';
 import type { AgentSettings } from './settings.js';
+import { snapshotInfoBase } from './snapshot/info.js';
 import type { PluginSnapshotBase, SnapshotPlugin } from './snapshot/snapshot.js';
-import { snapshotInfoBase } from './snapshot/snapshot.js';
 
 /** Breaker state outlives snapshots: a reload must not reset a provider that keeps failing. */
 export function createBreakers(): BreakerBoard {
@@ -39,8 +41,9 @@ export function assembleSnapshot(
         pluginId: plugin.manifest.id,
         provider: provider.name,
         models: provider.models,
+        // The router checks the answer (router/validate.ts): it tells a bad answer from a failed call.
         chat: (request, options) =>
-          plugin.sandbox.call(`provider:${provider.name}:chat`, request, {
+          callPlugin(plugin.sandbox, pluginOp('provider.chat', provider.name), request, {
             config: plugin.settings,
             signal: options.signal,
             onEvent: options.onEvent,

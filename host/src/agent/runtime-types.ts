@@ -1,6 +1,6 @@
 import type { ChatMessage } from '@roku/schemas';
 import type { ApprovalRow, RunRow, SessionRow, Store, StoredMessage, TraceInfo } from '../store/types.js';
-import type { LoopEvent, RunStatus } from './events.js';
+import type { LoopEvent, RunStatus } from '../events/loop-events.js';
 
 /**
  * How tool calls that need approval are handled:
@@ -131,8 +131,13 @@ export interface AgentRuntime {
   deleteSession(id: string): boolean;
   approvals(options?: { status?: ApprovalRow['status']; sessionId?: string }): ApprovalRow[];
   trace(runId: string): { run: RunRow; events: LoopEvent[]; trace: TraceInfo | undefined };
-  /** Starts watching install signals, the config file and dev plugin folders; reloads on change. */
-  watch(onReload?: (result: ReloadResult) => void): void;
+  /**
+   * Starts watching install signals, the config file and dev plugin folders, and reloads on change (bursts
+   * coalesced); `onReload` hears each result. Resolves once every watcher is armed, so a change made after
+   * it is seen. A watcher that cannot be armed is logged and skipped (never a rejection). Calling it again
+   * only replaces `onReload`.
+   */
+  watch(onReload?: (result: ReloadResult) => void): Promise<void>;
   close(): Promise<void>;
 }
 

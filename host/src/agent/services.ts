@@ -1,7 +1,11 @@
-import { RokuError } from '@roku/schemas';
+import type { Logger } from 'pino';
+import { RokuError, pluginOp } from '@roku/schemas';
 import type { ChatMessage, ChatRequest } from '@roku/schemas';
 import type { CapabilityServices, ServiceContext } from '../capabilities/types.js';
+import { checkMemoryRecord } from '../plugins/answers.js';
+import { callPlugin } from '../plugins/call-plugin.js';
 import type { AgentSnapshot } from './assembled.js';
+import { recallMemory, writeMemory } from './slots/memory.js';
 
 function runSession(ctx: ServiceContext): string {
   const context = ctx.context as { sessionId?: unknown } | undefined;
@@ -38,9 +42,13 @@ function checkRequest(raw: unknown, pluginId: string): ChatRequest {
 
 /**
  * Host services for plugins granted `capabilities.llm`, `memory` or `tools` (the grant itself is checked by the
- * capability broker). They act on the snapshot current at the time of the request.
+ * capability broker). They act on the snapshot current at the time of the request; memory goes through the
+ * same slot calls as the loop (checked records, fallback to the default).
  */
-export function createAgentServices(current: () => AgentSnapshot | undefined): CapabilityServices {
+export function createAgentServices(
+  current: () => AgentSnapshot | undefined,
+  logger: Logger,
+): CapabilityServices {
   const snapshot = (): AgentSnapshot => {
     const s = current();
     if (s === undefined) throw new RokuError('ROKU_CAPABILITY_UNAVAILABLE', 'the agent is still starting');
@@ -65,23 +73,24 @@ export function createAgentServices(current: () => AgentSnapshot | undefined): C
     },
     memory: {
       async recall(query, limit, ctx) {
-        const owner = snapshot().memory;
-        if (owner === undefined) return [];
-        const out = await owner.plugin.sandbox.call(
-          'memory:recall',
+        return recallMemory(
+          snapshot().memory,
           { sessionId: runSession(ctx), query, limit: Math.min(64, Math.max(1, limit)) },
-          { config: owner.plugin.settings },
+          { logger },
         );
-        return Array.isArray(out) ? out : [];
       },
       async write(records, ctx) {
-        const owner = snapshot().memory;
-        if (owner === undefined) return;
-        await owner.plugin.sandbox.call(
-          'memory:write',
-          { sessionId: runSession(ctx), records: records.slice(0, 256) },
-          { config: owner.plugin.settings },
-        );
+        const checked = records.slice(0, 256).map((raw, index) => {
+          const record = checkMemoryRecord(raw);
+          if (typeof record === 'string') {
+            throw new RokuError(
+              'ROKU_CAPABILITY_BAD_REQUEST',
+              `${ctx.pluginId}: memory.write records[${index}]: ${record}`,
+            );
+          }
+          return record;
+        });
+        await writeMemory(snapshot().memory, { sessionId: runSession(ctx), records: checked }, { logger });
       },
     },
     tools: {
@@ -96,7 +105,7 @@ export function createAgentServices(current: () => AgentSnapshot | undefined): C
             `${ctx.pluginId}: tool ${name} needs approval (risk: ${entry.risk.join(', ') || 'unknown'}); plugins may only invoke read-only tools`,
           );
         }
-        return entry.plugin.sandbox.call(`tool:${entry.toolName}`, input, {
+        return callPlugin(entry.plugin.sandbox, pluginOp('tool', entry.toolName), input, {
           config: entry.plugin.settings,
           ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
           ...(ctx.context === undefined ? {} : { context: ctx.context }),

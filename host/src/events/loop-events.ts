@@ -1,3 +1,5 @@
+// Loop events sit below both the store, which records them, and the agent, which emits them.
+
 /**
  * Loop events: what a run reports while it works. Names and field names follow the Roku loop's wire format
  * (snake_case fields) so that `--json` output, traces and HTTP streams can be keyed on them. Every event carries

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { RokuError, isRokuError } from '@roku/schemas';
+import { RokuError, isRokuError, parsePluginOp } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginDescription } from '@roku/schemas';
+import { unknownOp } from './known-ops.js';
 import type { EngineKind, ResultMessage, RunnerLimits } from './protocol.js';
 import type { PlainJson } from './safe-json.js';
 import { parseSandboxJson } from './safe-json.js';
@@ -46,8 +47,9 @@ export interface Sandbox {
   /** Calls currently running. */
   readonly inFlight: number;
   /**
-   * Calls an operation (`tool:<name>`, `provider:<name>:chat`, …) and resolves to the plugin's value as
-   * null-prototype JSON.
+   * Calls an operation (`tool:<name>`, `provider:<name>:chat`, …, see the ABI's `PluginOps`) and resolves to
+   * the plugin's value as null-prototype JSON. The host's callers go through `callPlugin`, which types the op
+   * and checks the answer.
    *
    * @throws ROKU_PLUGIN_FAILED, ROKU_SANDBOX_TIMEOUT, ROKU_SANDBOX_OOM, ROKU_SANDBOX_CRASHED,
    *   ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_BAD_OUTPUT, ROKU_SANDBOX_BUSY, ROKU_SANDBOX_QUARANTINED,
@@ -103,48 +105,17 @@ export class LoadedSandbox implements Sandbox {
     return this.#inFlight;
   }
 
-  /** Why `op` is not something this plugin declares, or undefined when it is. */
-  #unknownOp(op: string): string | undefined {
-    const c = this.manifest.contributes;
-    const [kind = '', name = '', method] = op.split(':');
-    const declared = (list: readonly { name: string }[] | undefined): string[] =>
-      (list ?? []).map((i) => i.name);
-    switch (kind) {
-      case 'tool':
-        return declared(c.tools).includes(name) && method === undefined
-          ? undefined
-          : `no tool '${name}' (tools: ${declared(c.tools).join(', ') || 'none'})`;
-      case 'provider':
-        return declared(c.providers).includes(name) && method === 'chat'
-          ? undefined
-          : `no provider operation '${op}'`;
-      case 'subagent':
-        return declared(c.subagentRuntimes).includes(name) && method === 'run'
-          ? undefined
-          : `no subagent runtime '${name}'`;
-      case 'memory':
-        return c.memorySlot !== undefined && ['recall', 'write', 'forget', 'list'].includes(name)
-          ? undefined
-          : `no memory operation '${op}'`;
-      case 'context':
-        return c.contextEngine !== undefined && ['beforeRequest', 'compact'].includes(name)
-          ? undefined
-          : `no context-engine hook '${op}'`;
-      default:
-        return `unknown operation '${op}'`;
-    }
-  }
-
   async call(op: string, input: unknown, options: CallOptions = {}): Promise<PlainJson> {
     const { manifest } = this;
-    const unknown = this.#unknownOp(op);
+    const parsed = parsePluginOp(op);
+    const unknown = unknownOp(manifest, op, parsed);
     if (unknown !== undefined) {
       throw new RokuError('ROKU_SANDBOX_UNKNOWN_OP', `${manifest.id}@${manifest.version}: ${unknown}`, {
         details: { pluginId: manifest.id, op },
       });
     }
     this.host.checkQuarantine(manifest);
-    const tool = op.startsWith('tool:') ? this.validators.get(op.slice(5)) : undefined;
+    const tool = parsed?.kind === 'tool' ? this.validators.get(parsed.name ?? '') : undefined;
     if (tool?.input !== undefined && !tool.input(input)) {
       throw new RokuError(
         'ROKU_CAPABILITY_BAD_REQUEST',

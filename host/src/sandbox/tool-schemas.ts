@@ -1,6 +1,5 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
-import { RokuError } from '@roku/schemas';
+import { RokuError, compilePluginSchema, createPluginSchemaAjv } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 
 export interface ToolValidators {
@@ -9,17 +8,18 @@ export interface ToolValidators {
 }
 
 /**
- * Compiles the tool schemas a plugin declared, with an Ajv instance of the plugin's own: host schemas and
- * other plugins' schemas never share its cache. The manifest was already checked (size, no remote $ref).
+ * Compiles the tool schemas a plugin declared, with a plugin-schema Ajv of the plugin's own: host schemas and
+ * other plugins' schemas never share its cache, and two tools with the same `$id` do not collide. The
+ * manifest was already checked (size, no remote $ref).
  */
 export function compileToolSchemas(manifest: PluginManifest): Map<string, ToolValidators> {
   const table = new Map<string, ToolValidators>();
   const tools = manifest.contributes.tools ?? [];
   if (tools.length === 0) return table;
-  const ajv = new Ajv2020({ strict: false, allErrors: false, validateFormats: false });
+  const ajv = createPluginSchemaAjv();
   const compile = (schema: object, where: string): ValidateFunction => {
     try {
-      return ajv.compile(schema);
+      return compilePluginSchema(ajv, schema);
     } catch (err) {
       throw new RokuError(
         'ROKU_SANDBOX_LOAD_FAILED',

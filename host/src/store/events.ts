@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoopEvent } from '../agent/events.js';
+import type { LoopEvent } from '../events/loop-events.js';
 import type { StoreContext } from './context.js';
 import { RUN_ID_PATTERN, runNotFound } from './rows.js';
 import type { Store, TraceInfo } from './types.js';

@@ -1,6 +1,6 @@
 import type { ChatMessage, ToolCall } from '@roku/schemas';
 import { RokuError } from '@roku/schemas';
-import type { RunStatus } from '../agent/events.js';
+import type { RunStatus } from '../events/loop-events.js';
 import type { ApprovalRow, ApprovalStatus, RunRow, SessionRow, StoredMessage } from './types.js';
 
 /** Session ids: 1–128 characters of letters, digits, dot, underscore, colon or dash. */

@@ -1,5 +1,5 @@
 import { RokuError } from '@roku/schemas';
-import type { RunStatus } from '../agent/events.js';
+import type { RunStatus } from '../events/loop-events.js';
 import { isProcessAlive } from './context.js';
 import type { StoreContext } from './context.js';
 import {

@@ -1,5 +1,5 @@
 import type { ChatMessage } from '@roku/schemas';
-import type { LoopEvent, RunStatus } from '../agent/events.js';
+import type { LoopEvent, RunStatus } from '../events/loop-events.js';
 
 export interface SessionRow {
   readonly id: string;

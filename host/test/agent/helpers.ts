@@ -7,7 +7,7 @@ import { createHostConfigValidator } from '@roku/schemas';
 import type { ResolvedHostConfig } from '@roku/schemas';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
 import type { AgentRuntime, RunHandlers, RunInput, RunResult } from '../../src/agent/runtime-types.js';
-import type { LoopEvent } from '../../src/agent/events.js';
+import type { LoopEvent } from '../../src/events/loop-events.js';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 export const PLUGINS = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callDigest, classifyCall } from '../../src/agent/policy.js';
+import { callDigest, classifyCall } from '../../src/agent/approvals/policy.js';
 
 const base = { denyPatterns: [], autoApprove: false, alwaysAllowed: new Set<string>() };
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isRokuError } from '@roku/schemas';
-import { LOOP_EVENT_TYPES } from '../../src/agent/events.js';
+import { LOOP_EVENT_TYPES } from '../../src/events/loop-events.js';
 import { PLUGINS, cleanupAll, configFor, makeEnv, rawPlugin, runGoal, types } from './helpers.js';
 
 afterEach(cleanupAll);

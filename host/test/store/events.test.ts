@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { LoopEvent } from '../../src/agent/events.js';
+import type { LoopEvent } from '../../src/events/loop-events.js';
 import { MAX_EVENTS_PER_RUN } from '../../src/store/index.js';
 import { clock, openStore, sessionWithRun, textDelta, thrown } from './helpers.js';
 

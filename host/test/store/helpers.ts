@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import type { LoopEvent } from '../../src/agent/events.js';
+import type { LoopEvent } from '../../src/events/loop-events.js';
 import { createStore } from '../../src/store/index.js';
 import type { NewApproval, Store, StoreOptions } from '../../src/store/index.js';
 

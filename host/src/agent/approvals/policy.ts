@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from './catalog/canonical.js';
+import { canonicalJson, sha256Hex } from '../catalog/canonical.js';
 
 /** The digest an approval ticket records: sha256 (64 hex chars) of the canonical call. */
 export function callDigest(tool: string, args: unknown): string {

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Logger } from 'pino';
-import { RokuError, isRokuError } from '@roku/schemas';
-import type { ChatRequest, PluginManifest } from '@roku/schemas';
+import { RokuError, compilePluginSchema, createPluginSchemaAjv, isRokuError } from '@roku/schemas';
+import type { PluginManifest } from '@roku/schemas';
 import type { PluginHost } from '../../plugins/plugin-host.js';
 import type { Sandbox } from '../../sandbox/loaded-sandbox.js';
-import type { PluginSummary, SnapshotInfo } from '../runtime-types.js';
+import type { PluginSummary } from '../runtime-types.js';
+import { pluginSummary } from './info.js';
+import { probeSlots } from './probe.js';
 import type { PluginCandidate } from './sources.js';
 import { BUNDLED_DEFAULTS } from './sources.js';
 
@@ -58,43 +59,6 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function summary(plugin: SnapshotPlugin | PluginCandidate, problem?: string): PluginSummary {
-  if ('sandbox' in plugin) {
-    const c = plugin.manifest.contributes;
-    return {
-      id: plugin.manifest.id,
-      version: plugin.manifest.version,
-      source: plugin.candidate.origin,
-      engine: plugin.sandbox.engine,
-      contributes: {
-        tools: (c.tools ?? []).map((t) => t.name),
-        providers: (c.providers ?? []).map((p) => p.name),
-        memorySlot: c.memorySlot !== undefined,
-        contextEngine: c.contextEngine !== undefined,
-        subagentRuntimes: (c.subagentRuntimes ?? []).map((r) => r.name),
-      },
-      ...(problem === undefined ? {} : { problem }),
-    };
-  }
-  return {
-    id: plugin.id,
-    version: plugin.version,
-    source: plugin.origin,
-    engine: 'none',
-    contributes: { tools: [], providers: [], memorySlot: false, contextEngine: false, subagentRuntimes: [] },
-    ...(problem === undefined ? {} : { problem }),
-  };
-}
-
-/** A tiny request every context engine must handle; its answer proves the engine works before a swap. */
-const PROBE_REQUEST: ChatRequest = {
-  model: 'probe',
-  messages: [
-    { role: 'system', content: 'probe' },
-    { role: 'user', content: 'probe' },
-  ],
-};
-
 export interface BuildOptions {
   readonly candidates: readonly PluginCandidate[];
   readonly discoveryProblems: readonly { id: string; problem: string }[];
@@ -120,7 +84,7 @@ export class SnapshotLoader {
   readonly #host: PluginHost;
   readonly #logger: Logger;
   readonly #cache = new Map<string, CacheEntry>();
-  readonly #ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+  readonly #ajv = createPluginSchemaAjv();
   #sequence = 0;
 
   constructor(host: PluginHost, logger: Logger) {
@@ -167,7 +131,7 @@ export class SnapshotLoader {
       }
       return;
     }
-    const validate = this.#ajv.compile(manifest.configSchema);
+    const validate = compilePluginSchema(this.#ajv, manifest.configSchema);
     if (!validate(settings ?? {})) {
       const problems = (validate.errors ?? [])
         .map((e) => `${e.instancePath === '' ? '/' : e.instancePath} ${e.message ?? 'is invalid'}`)
@@ -206,37 +170,6 @@ export class SnapshotLoader {
     return { plugin, fresh: true };
   }
 
-  /** Health check of slot owners: one real call each, answers validated. */
-  async #probe(plugin: SnapshotPlugin): Promise<void> {
-    const c = plugin.manifest.contributes;
-    if (c.contextEngine !== undefined) {
-      const out = (await plugin.sandbox.call(
-        'context:beforeRequest',
-        { request: PROBE_REQUEST, contextWindow: 200_000, compactThresholdRatio: 0.75 },
-        { config: plugin.settings },
-      )) as { request?: { messages?: unknown } } | null;
-      if (out === null || typeof out !== 'object' || !Array.isArray(out.request?.messages)) {
-        throw new RokuError(
-          'ROKU_SNAPSHOT_FAILED',
-          `${plugin.manifest.id}: health check failed: context:beforeRequest did not return {request}`,
-        );
-      }
-    }
-    if (c.memorySlot !== undefined) {
-      const out = await plugin.sandbox.call(
-        'memory:recall',
-        { sessionId: '__health__', query: '', limit: 1 },
-        { config: plugin.settings },
-      );
-      if (!Array.isArray(out)) {
-        throw new RokuError(
-          'ROKU_SNAPSHOT_FAILED',
-          `${plugin.manifest.id}: health check failed: memory:recall did not return a list`,
-        );
-      }
-    }
-  }
-
   /**
    * Loads (or reuses) every candidate and chooses slot owners. Callers assemble the router and the catalog
    * from `plugins`. @throws ROKU_SNAPSHOT_FAILED in strict mode when any plugin fails.
@@ -253,7 +186,7 @@ export class SnapshotLoader {
     for (const candidate of options.candidates) {
       const quarantine = options.quarantined.get(candidate.id);
       if (quarantine !== undefined) {
-        problems.push(summary(candidate, `quarantined: ${quarantine}`));
+        problems.push(pluginSummary(candidate, `quarantined: ${quarantine}`));
         warnings.push(`${candidate.id} is quarantined (${quarantine}); re-enable it to use it again`);
         continue;
       }
@@ -261,14 +194,14 @@ export class SnapshotLoader {
         const { plugin, fresh: isFresh } = await this.#load(candidate, options.settings[candidate.id]);
         if (isFresh) {
           fresh.push(plugin);
-          await this.#probe(plugin);
+          await probeSlots(plugin);
         }
         loaded.push(plugin);
       } catch (err) {
         const text = errorText(err);
         // Sandbox and manifest errors usually name the plugin already.
         failures.push(text.startsWith(candidate.id) ? text : `${candidate.id}@${candidate.version}: ${text}`);
-        problems.push(summary(candidate, text));
+        problems.push(pluginSummary(candidate, text));
         this.#logger.warn({ pluginId: candidate.id, err }, 'plugin left out of the snapshot');
       }
     }
@@ -364,17 +297,4 @@ export class SnapshotLoader {
   get loadedCount(): number {
     return this.#cache.size;
   }
-}
-
-export function snapshotInfoBase(
-  base: PluginSnapshotBase,
-): Pick<SnapshotInfo, 'id' | 'createdAt' | 'plugins' | 'memorySlot' | 'contextEngine' | 'warnings'> {
-  return {
-    id: base.id,
-    createdAt: base.createdAt,
-    plugins: [...base.plugins.map((p) => summary(p)), ...base.problems],
-    memorySlot: base.memory?.plugin.manifest.id ?? '',
-    contextEngine: base.context?.plugin.manifest.id ?? '',
-    warnings: base.warnings,
-  };
 }

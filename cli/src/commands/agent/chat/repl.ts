@@ -147,7 +147,7 @@ async function repl(io: AgentIo, runtime: AgentRuntime, home: string, state: Cha
   };
   try {
     // Installs from another terminal, config edits and dev plugin changes reach this chat.
-    runtime.watch(onReload);
+    await runtime.watch(onReload);
   } catch (err) {
     print(
       style.yellow(

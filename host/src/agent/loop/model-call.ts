@@ -1,0 +1,148 @@
+import type { ChatMessage, ChatRequest, ChatResponse } from '@roku/schemas';
+import { abortable, asRokuError } from '../abort.js';
+import type { ModelChoice } from '../assembled.js';
+import { pseudoToolSpecs } from '../pseudo-tools.js';
+import { applyContext } from './context-hook.js';
+import { historyForModel, systemPrompt } from './prompt.js';
+import { checkpoint, emit } from './run-state.js';
+import type { AgentFrame, LoopRun, StepOutcome } from './types.js';
+
+const EXPECTED_OUTPUT_TOKENS = 1024;
+
+/** The request of this step: fixed system prompt, history (with recalled memory), tool definitions. */
+async function buildRequest(run: LoopRun, frame: AgentFrame): Promise<ChatRequest> {
+  const { snapshot } = run.env;
+  const state = frame.state;
+  const defs = snapshot.catalog.definitions({
+    planMode: state.planMode,
+    loaded: new Set(state.loadedTools),
+    exclude: frame.exclude,
+    extra: pseudoToolSpecs(frame.exclude, [...snapshot.subagents.keys()].sort()),
+  });
+  const system = systemPrompt(frame);
+  const history = await historyForModel(run, frame);
+  return {
+    model: state.model ?? '',
+    messages: [{ role: 'system', content: system }, ...history],
+    tools: defs.specs,
+    sessionId: state.sessionId,
+  };
+}
+
+/** Asks the model for the next message of a frame; a message without tool calls finishes the frame. */
+export async function askModel(run: LoopRun, frame: AgentFrame): Promise<StepOutcome> {
+  const { snapshot, settings } = run.env;
+  const state = frame.state;
+  let request = await buildRequest(run, frame);
+  const estimated = snapshot.router.estimateRequestTokens(request);
+  const model = snapshot.router.select({
+    ...(state.model === null ? {} : { model: state.model }),
+    estimatedPromptTokens: Math.min(estimated, settings.contextWindowTokens - 1),
+    expectedOutputTokens: EXPECTED_OUTPUT_TOKENS,
+  });
+  state.model ??= model.ref;
+  request = { ...request, model: model.ref };
+  request = await applyContext(run, frame, request, model.contextWindow, false, estimated);
+  const response = await callWithRecovery(run, frame, request, model.contextWindow, estimated);
+  const message = response.response.message;
+  const calls = (message.toolCalls ?? []).slice();
+  const assistant: ChatMessage =
+    calls.length > 0
+      ? { role: 'assistant', content: message.content, toolCalls: calls }
+      : { role: 'assistant', content: message.content };
+  frame.conversation.append([assistant]);
+  emit(run, frame, {
+    type: 'LlmDecisionComplete',
+    model_id: response.model.ref,
+    finish_reason: response.response.finishReason,
+    tool_calls: calls.length,
+  });
+  if (frame === run.main) checkpoint(run);
+  if (calls.length === 0) return { kind: 'finish', status: 'succeeded', message: message.content };
+  return { kind: 'continue' };
+}
+
+/**
+ * Calls the model, recovering once from each of two failures: an open breaker fails over to another model
+ * (unless the model is pinned), and an exceeded context window compacts the request (reactive compaction).
+ */
+async function callWithRecovery(
+  run: LoopRun,
+  frame: AgentFrame,
+  first: ChatRequest,
+  window: number,
+  estimated: number,
+): Promise<{ response: ChatResponse; model: ModelChoice }> {
+  const { snapshot, logger } = run.env;
+  let request = first;
+  let reactiveUsed = false;
+  let failedOver = false;
+  for (;;) {
+    try {
+      return await callModel(run, frame, request);
+    } catch (err) {
+      const error = asRokuError(err);
+      const breakerOpen =
+        error.code === 'ROKU_PROVIDER_UNAVAILABLE' ||
+        (error.code === 'ROKU_PROVIDER_FAILED' && error.details?.breakerOpen === true);
+      if (breakerOpen && !frame.state.modelPinned && !failedOver) {
+        // The chosen provider's breaker is open: the router skips it when it chooses again.
+        failedOver = true;
+        const next = snapshot.router.select({
+          estimatedPromptTokens: estimated,
+          expectedOutputTokens: EXPECTED_OUTPUT_TOKENS,
+        });
+        if (next.ref === request.model) throw error;
+        logger.warn({ from: request.model, to: next.ref }, 'provider unavailable; failing over');
+        frame.state.model = next.ref;
+        request = { ...request, model: next.ref };
+        continue;
+      }
+      if (error.code !== 'ROKU_CONTEXT_WINDOW_EXCEEDED' || reactiveUsed) throw error;
+      reactiveUsed = true;
+      emit(run, frame, { type: 'ReactiveCompactTriggered', detail: error.message });
+      request = await applyContext(run, frame, request, window, true, estimated);
+    }
+  }
+}
+
+/** One call through the router: streamed text and retries become events, usage adds up on the run. */
+async function callModel(
+  run: LoopRun,
+  frame: AgentFrame,
+  request: ChatRequest,
+): Promise<{ response: ChatResponse; model: ModelChoice }> {
+  const { snapshot } = run.env;
+  const result = await abortable(
+    snapshot.router.chat(request, {
+      ...(frame.signal === undefined ? {} : { signal: frame.signal }),
+      onDelta: (event) => {
+        if (event.type === 'text-delta' && event.text !== '') {
+          emit(run, frame, { type: 'LlmTextDelta', text: event.text });
+        }
+      },
+      onRetry: (info) => {
+        emit(run, frame, {
+          type: 'ProviderRetry',
+          provider: info.provider,
+          model_id: info.modelId,
+          attempt: info.attempt,
+          delay_ms: Math.round(info.delayMs),
+          code: info.code,
+        });
+      },
+    }),
+    frame.signal,
+  );
+  run.lastModel = result.model;
+  const usage = result.response.usage;
+  const total = run.main.state.usage;
+  if (usage !== undefined) {
+    total.prompt += usage.inputTokens;
+    total.output += usage.outputTokens;
+    total.cacheRead += usage.cacheReadTokens ?? 0;
+    total.cacheWrite += usage.cacheWriteTokens ?? 0;
+    total.cost += snapshot.router.estimateCostUsd(result.model.ref, usage);
+  }
+  return result;
+}

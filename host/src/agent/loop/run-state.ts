@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { RokuError } from '@roku/schemas';
+import type { ChatMessage } from '@roku/schemas';
+import type { LoopEvent, LoopEventInput, RunStatus } from '../../events/loop-events.js';
+import { isProcessAlive } from '../../store/index.js';
+import type { Store } from '../../store/types.js';
+import type { AgentSnapshot } from '../assembled.js';
+import { closeDanglingCalls } from '../conversation.js';
+import type { RunInput } from '../runtime-types.js';
+import type { AgentSettings } from '../settings.js';
+import type { AgentFrame, Checkpoint, Conversation, LoopRun } from './types.js';
+
+export const DEFAULT_SESSION_ID = 'chat-default';
+
+function newRunId(): string {
+  return `run-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
+}
+
+/**
+ * Starts a run: its session, its first checkpoint and its user message, all recorded before the loop runs.
+ * @throws ROKU_RUN_FAILED (empty goal), ROKU_SESSION_BUSY, ROKU_MODEL_NOT_FOUND
+ */
+export function startRun(
+  store: Store,
+  settings: AgentSettings,
+  snapshot: AgentSnapshot,
+  input: RunInput,
+  pid: number,
+): Checkpoint {
+  const sessionId = input.sessionId ?? DEFAULT_SESSION_ID;
+  const goal = input.goal.trim();
+  if (goal === '') throw new RokuError('ROKU_RUN_FAILED', 'the goal is empty; say what you want done');
+  store.ensureSession(sessionId);
+  const runId = newRunId();
+  const model = input.model ?? (settings.defaultModel === '' ? null : settings.defaultModel);
+  // Tools loaded through tool_search stay loaded for the session, so the definitions (and the provider's
+  // prompt cache) stay the same from one turn to the next.
+  const previous = store.listRuns({ sessionId, limit: 1 })[0]?.state as
+    Partial<Checkpoint> | null | undefined;
+  const loadedTools = Array.isArray(previous?.loadedTools)
+    ? previous.loadedTools.filter((n): n is string => typeof n === 'string').slice(0, 256)
+    : [];
+  if (model !== null) snapshot.router.select({ model, estimatedPromptTokens: 0, expectedOutputTokens: 0 });
+  const state: Checkpoint = {
+    v: 1,
+    runId,
+    sessionId,
+    goal,
+    approvalMode: input.approvalMode,
+    autoApprove: input.autoApprove ?? settings.autoApprove,
+    planMode: input.planMode ?? false,
+    model,
+    modelPinned: model !== null,
+    step: 0,
+    remainingSteps: settings.stepBudget,
+    remainingRecovery: settings.recoveryBudget,
+    loadedTools,
+    alwaysAllowed: [],
+    usage: { prompt: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0 },
+    firstSeq: 0,
+  };
+  store.startRun({ id: runId, sessionId, goal, ownerPid: pid, state }, isProcessAlive);
+  // A previous run that died mid-step may have left calls without results: close them first.
+  const dangling = closeDanglingCalls(store.listMessages(sessionId).map((m) => m.message));
+  if (dangling.length > 0) store.appendMessages(sessionId, runId, dangling);
+  const [user] = store.appendMessages(sessionId, runId, [{ role: 'user', content: goal }]);
+  state.firstSeq = user?.seq ?? 0;
+  store.checkpointRun(runId, state);
+  return state;
+}
+
+/**
+ * The main agent's conversation: the session's messages, read once per run and then kept in step with what
+ * the run appends (a session has one run at a time, and every step needs the whole conversation).
+ */
+export function sessionConversation(store: Store, state: Checkpoint): Conversation {
+  let messages: ChatMessage[] | undefined;
+  return {
+    list: () => {
+      messages ??= store.listMessages(state.sessionId).map((m) => m.message);
+      return messages.slice();
+    },
+    append: (more) => {
+      store.appendMessages(state.sessionId, state.runId, more);
+      messages?.push(...more);
+    },
+  };
+}
+
+/** Records an event (store and trace) and hands it to the run's handler; neither may break the run. */
+export function emit(run: LoopRun, frame: AgentFrame | undefined, event: LoopEventInput): void {
+  const f = frame ?? run.main;
+  const full = { ...event, step: f.state.step, agent_id: f.agentId } as LoopEvent;
+  try {
+    run.env.store.appendEvent(run.main.state.runId, full);
+  } catch (err) {
+    run.env.logger.warn({ err, runId: run.main.state.runId }, 'event not recorded');
+  }
+  try {
+    run.env.handlers.onEvent?.(full);
+  } catch (err) {
+    run.env.logger.warn({ err }, 'event handler threw');
+  }
+}
+
+/** Writes the main agent's checkpoint (sub-agents are not resumable: they live inside one parent step). */
+export function checkpoint(run: LoopRun, update?: { status?: RunStatus; ownerPid?: number }): void {
+  run.env.store.checkpointRun(run.main.state.runId, run.main.state, {
+    ...(update?.status === undefined ? {} : { status: update.status }),
+    ...(update?.ownerPid === undefined ? {} : { ownerPid: update.ownerPid }),
+  });
+}

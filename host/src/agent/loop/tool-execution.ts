@@ -1,0 +1,58 @@
+import type { ToolCall } from '@roku/schemas';
+import { pluginOp } from '@roku/schemas';
+import { summarize } from '../../events/loop-events.js';
+import { callPlugin } from '../../plugins/call-plugin.js';
+import { resultText } from '../../plugins/answers.js';
+import { abortable, asRokuError } from '../abort.js';
+import type { CatalogEntry } from '../assembled.js';
+import { truncateChars } from '../conversation.js';
+import { emit } from './run-state.js';
+import type { AgentFrame, LoopRun } from './types.js';
+
+/** Runs a plugin tool in its sandbox; its errors become error results for the model. */
+export async function executeTool(
+  run: LoopRun,
+  frame: AgentFrame,
+  entry: CatalogEntry,
+  call: ToolCall,
+): Promise<[content: string, isError: boolean]> {
+  const { runId, sessionId } = run.main.state;
+  try {
+    const output = await abortable(
+      callPlugin(entry.plugin.sandbox, pluginOp('tool', entry.toolName), call.arguments ?? {}, {
+        config: entry.plugin.settings,
+        ...(frame.signal === undefined ? {} : { signal: frame.signal }),
+        context: { runId, sessionId },
+      }),
+      frame.signal,
+    );
+    return [resultText(output), false];
+  } catch (err) {
+    const error = asRokuError(err);
+    if (error.code === 'ROKU_RUN_INTERRUPTED') throw error;
+    return [`error [${error.code}]: ${error.message}`, true];
+  }
+}
+
+/** Gives a call its result in the conversation (cut to agent.toolResultMaxChars) and reports `ToolEnd`. */
+export function appendResult(
+  run: LoopRun,
+  frame: AgentFrame,
+  call: ToolCall,
+  content: string,
+  isError: boolean,
+  started: number,
+): { kind: 'result'; failed: boolean } {
+  const text = truncateChars(content, run.env.settings.toolResultMaxChars);
+  frame.conversation.append([{ role: 'tool', toolCallId: call.id, content: text, isError }]);
+  run.turnToolTokens += Math.ceil(Buffer.byteLength(text) / 4);
+  emit(run, frame, {
+    type: 'ToolEnd',
+    tool_name: call.name,
+    tool_call_id: call.id,
+    elapsed_ms: Math.round(performance.now() - started),
+    result_summary: summarize(text),
+    is_error: isError,
+  });
+  return { kind: 'result', failed: isError };
+}

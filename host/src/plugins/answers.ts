@@ -1,0 +1,184 @@
+import type {
+  ChatMessage,
+  ContextReport,
+  ContextResult,
+  MemoryRecord,
+  PluginOpInput,
+  PluginOpKind,
+  PluginOpResult,
+  ToolCall,
+} from '@roku/schemas';
+import type { PlainJson } from '../sandbox/safe-json.js';
+
+/**
+ * What a call resolves to once the plugin's answer is checked: the ABI's result type, except a provider's
+ * answer, which the router checks itself (it tells a bad answer from a failure for retries and its breaker).
+ */
+export type PluginAnswer<K extends PluginOpKind> = K extends 'provider.chat' ? unknown : PluginOpResult<K>;
+
+/** A checked answer: its value (and what was dropped from it), or what is wrong with it. */
+export type Checked<T> =
+  | { readonly ok: true; readonly value: T; readonly dropped: readonly string[] }
+  | { readonly ok: false; readonly problem: string };
+
+export type AnswerCheck<K extends PluginOpKind> = (
+  value: PlainJson,
+  input: PluginOpInput<K>,
+) => Checked<PluginAnswer<K>>;
+
+/** Most reports of one context-engine answer that become events. */
+const MAX_CONTEXT_REPORTS = 8;
+
+const ok = <T>(value: T, dropped: readonly string[] = []): Checked<T> => ({ ok: true, value, dropped });
+
+function isObject(value: PlainJson | undefined): value is { [key: string]: PlainJson } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON text of a value, for answers that are text (a sub-agent's). */
+export function resultText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    // JSON.stringify returns undefined for undefined, functions and symbols, whatever its type says.
+    const json = JSON.stringify(value) as string | undefined;
+    return json ?? 'null';
+  } catch {
+    return String(value);
+  }
+}
+
+function isStringList(value: unknown): value is readonly string[] {
+  return Array.isArray(value) && value.every((t) => typeof t === 'string');
+}
+
+/**
+ * A memory record rebuilt from its known fields: `text` a string, `id` a string, `tags` strings, `score` and
+ * `createdAt` finite numbers. A string says what is wrong instead.
+ */
+export function checkMemoryRecord(raw: unknown): MemoryRecord | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'is not an object';
+  const r = raw as Record<string, unknown>;
+  if (typeof r.text !== 'string') return 'text must be a string';
+  if (r.id !== undefined && typeof r.id !== 'string') return 'id must be a string';
+  const tags = r.tags;
+  if (tags !== undefined && !isStringList(tags)) return 'tags must be a list of strings';
+  const finite = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+  if (!finite(r.score)) return 'score must be a finite number';
+  if (!finite(r.createdAt)) return 'createdAt must be a finite number';
+  return {
+    text: r.text,
+    ...(typeof r.id === 'string' ? { id: r.id } : {}),
+    ...(tags === undefined ? {} : { tags: [...tags] }),
+    ...(typeof r.score === 'number' ? { score: r.score } : {}),
+    ...(typeof r.createdAt === 'number' ? { createdAt: r.createdAt } : {}),
+  };
+}
+
+/** A list of records, at most `limit`; invalid records are dropped and named. */
+function memoryRecords(value: PlainJson, limit: number): Checked<MemoryRecord[]> {
+  if (!Array.isArray(value)) return { ok: false, problem: 'no list of records' };
+  const records: MemoryRecord[] = [];
+  const dropped: string[] = [];
+  value.forEach((raw, index) => {
+    const record = checkMemoryRecord(raw);
+    if (typeof record === 'string') dropped.push(`record ${index}: ${record}`);
+    else records.push(record);
+  });
+  return ok(records.slice(0, limit), dropped);
+}
+
+/**
+ * A context engine's messages, checked: non-empty, no longer than what it was given, known roles, string
+ * content, and every tool result answering a call made before it. Undefined when anything is off.
+ */
+export function validMessages(
+  messages: unknown,
+  original: readonly ChatMessage[],
+): ChatMessage[] | undefined {
+  if (!Array.isArray(messages) || messages.length === 0 || messages.length > original.length)
+    return undefined;
+  const calls = new Set<string>();
+  const out: ChatMessage[] = [];
+  for (const raw of messages as unknown[]) {
+    if (raw === null || typeof raw !== 'object') return undefined;
+    const m = raw as Record<string, unknown>;
+    if (typeof m.content !== 'string') return undefined;
+    if (m.role === 'tool') {
+      if (typeof m.toolCallId !== 'string' || !calls.has(m.toolCallId)) return undefined;
+      out.push({ role: 'tool', content: m.content, toolCallId: m.toolCallId, isError: m.isError === true });
+    } else if (m.role === 'assistant') {
+      const toolCalls = Array.isArray(m.toolCalls) ? (m.toolCalls as ToolCall[]) : [];
+      for (const c of toolCalls) {
+        if (typeof c !== 'object' || typeof c.id !== 'string' || typeof c.name !== 'string') return undefined;
+        calls.add(c.id);
+      }
+      out.push(
+        toolCalls.length > 0
+          ? { role: 'assistant', content: m.content, toolCalls }
+          : { role: 'assistant', content: m.content },
+      );
+    } else if (m.role === 'user' || m.role === 'system') {
+      out.push({ role: m.role, content: m.content });
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+/** Reports come from a plugin: only known types with finite counts are kept. */
+function contextReports(value: PlainJson | undefined): ContextReport[] {
+  if (!Array.isArray(value)) return [];
+  const count = (v: PlainJson | undefined): number | undefined =>
+    typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.round(v)) : undefined;
+  const reports: ContextReport[] = [];
+  for (const r of value.slice(0, MAX_CONTEXT_REPORTS)) {
+    if (!isObject(r)) continue;
+    const freed = count(r.freed_tokens);
+    const collapsed = count(r.messages_collapsed);
+    if (r.type === 'MicrocompactRan' && freed !== undefined) {
+      reports.push({ type: 'MicrocompactRan', freed_tokens: freed });
+    } else if (r.type === 'MidCompactLayer1Ran' && collapsed !== undefined) {
+      reports.push({ type: 'MidCompactLayer1Ran', messages_collapsed: collapsed });
+    } else if (r.type === 'CompactComplete') {
+      reports.push({
+        type: 'CompactComplete',
+        llm_succeeded: r.llm_succeeded === true,
+        messages_removed: count(r.messages_removed) ?? 0,
+      });
+    }
+  }
+  return reports;
+}
+
+/** The request the engine returned (its messages checked against the input's) and its known reports. */
+function contextResult(
+  value: PlainJson,
+  input: PluginOpInput<'context.beforeRequest'>,
+): Checked<ContextResult> {
+  const request = isObject(value) ? value.request : undefined;
+  const messages = validMessages(isObject(request) ? request.messages : undefined, input.request.messages);
+  if (messages === undefined) {
+    return {
+      ok: false,
+      problem:
+        'an invalid request (messages must be a non-empty list no longer than the input, with every tool result answering a call)',
+    };
+  }
+  const reports = contextReports(isObject(value) ? value.reports : undefined);
+  return ok({ request: { ...input.request, messages }, reports });
+}
+
+/** How each kind's answer is checked. Tools' outputs were checked against their outputSchema in the sandbox. */
+export const ANSWER_CHECKS: { readonly [K in PluginOpKind]: AnswerCheck<K> } = {
+  tool: (value) => ok(value),
+  'provider.chat': (value) => ok(value),
+  'memory.recall': (value, input) => memoryRecords(value, input.limit),
+  'memory.list': (value, input) => memoryRecords(value, input.limit),
+  // What a write or forget returns carries no meaning.
+  'memory.write': () => ok(null),
+  'memory.forget': () => ok(null),
+  'context.beforeRequest': contextResult,
+  'context.compact': contextResult,
+  'subagent.run': (value) => ok(resultText(value)),
+};

@@ -1,0 +1,49 @@
+import { RokuError, parsePluginOp } from '@roku/schemas';
+import type { PluginOp, PluginOpInput, PluginOpKind } from '@roku/schemas';
+import type { CallOptions, Sandbox } from '../sandbox/loaded-sandbox.js';
+import { ANSWER_CHECKS } from './answers.js';
+import type { AnswerCheck, PluginAnswer } from './answers.js';
+
+export interface PluginCallOptions extends CallOptions {
+  /** Told what was dropped from an answer (an invalid memory record, …), one sentence each. */
+  readonly onDropped?: (problem: string) => void;
+}
+
+/**
+ * Calls a plugin operation with its typed input and resolves to its checked answer (see `ANSWER_CHECKS`): the
+ * one way the host calls plugins, like rollup's `runHook`. Build `op` with `pluginOp(kind, name?)`.
+ *
+ * @throws whatever `Sandbox.call` throws; ROKU_PLUGIN_FAILED with `details.answer` (what is wrong) when the
+ *   answer is not what the op returns
+ * @example
+ * const records = await callPlugin(sandbox, pluginOp('memory.recall'), { sessionId, query, limit: 3 });
+ */
+export async function callPlugin<K extends PluginOpKind>(
+  sandbox: Sandbox,
+  op: PluginOp<K>,
+  input: PluginOpInput<K>,
+  options: PluginCallOptions = {},
+): Promise<PluginAnswer<K>> {
+  const { onDropped, ...callOptions } = options;
+  const value = await sandbox.call(op, input, callOptions);
+  const parsed = parsePluginOp(op);
+  // A PluginOp comes from pluginOp(), so it always parses; the guard keeps a forged one from going unchecked.
+  if (parsed === undefined) throw new RokuError('ROKU_SANDBOX_UNKNOWN_OP', `unknown operation '${op}'`);
+  // `op` is a PluginOp<K>, so the kind it parses to is K.
+  const check: AnswerCheck<K> = ANSWER_CHECKS[parsed.kind as K];
+  const checked = check(value, input);
+  if (!checked.ok) {
+    const { id, version } = sandbox.manifest;
+    throw new RokuError('ROKU_PLUGIN_FAILED', `${id}: ${op} returned ${checked.problem}`, {
+      details: { pluginId: id, version, op, answer: checked.problem },
+    });
+  }
+  for (const problem of checked.dropped) onDropped?.(problem);
+  return checked.value;
+}
+
+/** What was wrong with an answer, when `err` is callPlugin's refusal of one (not a failed call). */
+export function answerProblem(err: unknown): string | undefined {
+  const details = (err as { details?: { answer?: unknown } } | null)?.details;
+  return typeof details?.answer === 'string' ? details.answer : undefined;
+}
