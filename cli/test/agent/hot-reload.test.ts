@@ -4,7 +4,7 @@
  */
 import { afterEach, expect, it } from 'vitest';
 import { createAgentRuntime, createRootLogger, loadConfig } from '@roku/host';
-import type { AgentRuntime, ReloadResult } from '@roku/host';
+import type { AgentRuntime, ReloadResult, SnapshotInfo } from '@roku/host';
 import { freshHome } from './helpers.js';
 import type { Home } from './helpers.js';
 
@@ -14,15 +14,17 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting until ${what}`);
+interface Opened {
+  readonly runtime: AgentRuntime;
+  readonly reloads: ReloadResult[];
+  /**
+   * Resolves with the first reload since the one the previous `until` returned whose snapshot satisfies
+   * `check`: no sleeping, no polling.
+   */
+  readonly until: (check: (snapshot: SnapshotInfo) => boolean) => Promise<ReloadResult>;
 }
 
-async function open(h: Home): Promise<{ runtime: AgentRuntime; reloads: ReloadResult[] }> {
+async function open(h: Home): Promise<Opened> {
   const loaded = loadConfig({ env: h.env });
   const runtime = await createAgentRuntime({
     config: loaded.config,
@@ -33,43 +35,54 @@ async function open(h: Home): Promise<{ runtime: AgentRuntime; reloads: ReloadRe
   });
   cleanup.push(() => runtime.close());
   const reloads: ReloadResult[] = [];
-  runtime.watch((r) => reloads.push(r));
-  await new Promise((r) => setTimeout(r, 200));
-  return { runtime, reloads };
+  let cursor = 0;
+  let waiting: { check: (s: SnapshotInfo) => boolean; resolve: (r: ReloadResult) => void } | undefined;
+  const settle = (): void => {
+    for (; waiting !== undefined && cursor < reloads.length; cursor++) {
+      const result = reloads[cursor]!;
+      if (!waiting.check(result.snapshot)) continue;
+      cursor += 1;
+      const { resolve } = waiting;
+      waiting = undefined;
+      resolve(result);
+      return;
+    }
+  };
+  // Resolves once every watcher is armed: an install made next is seen.
+  await runtime.watch((result) => {
+    reloads.push(result);
+    settle();
+  });
+  const until = (check: (snapshot: SnapshotInfo) => boolean): Promise<ReloadResult> =>
+    new Promise((resolve) => {
+      waiting = { check, resolve };
+      settle();
+    });
+  return { runtime, reloads, until };
 }
 
 it('picks up install, disable and uninstall from another process without a restart', async () => {
   const h = await freshHome(false);
   cleanup.push(() => h.remove());
   expect(h.roku(['plugin', 'install', '@roku/plugin-provider-scripted', '--yes']).code).toBe(0);
-  const { runtime, reloads } = await open(h);
+  const { runtime, reloads, until } = await open(h);
   expect(runtime.snapshotInfo().tools.map((t) => t.name)).not.toContain('echo');
 
   expect(h.roku(['plugin', 'install', '@roku/example-tool-echo', '--yes']).code).toBe(0);
-  await until(() => runtime.snapshotInfo().tools.some((t) => t.name === 'echo'), 'echo is loaded');
+  await until((s) => s.tools.some((t) => t.name === 'echo'));
   const answer = await runtime.run({ goal: 'echo hot reload works', approvalMode: 'deny' });
   expect(answer.message).toContain('hot reload works');
 
   expect(h.roku(['plugin', 'disable', '@roku/example-tool-echo']).code).toBe(0);
-  await until(() => !runtime.snapshotInfo().tools.some((t) => t.name === 'echo'), 'echo is gone');
+  await until((s) => !s.tools.some((t) => t.name === 'echo'));
 
   // An installed memory slot owner wins over the bundled default; uninstalling it falls back to the default.
   expect(h.roku(['plugin', 'install', '@roku/plugin-memory-session', '--yes']).code).toBe(0);
-  await until(
-    () =>
-      runtime
-        .snapshotInfo()
-        .plugins.some((p) => p.id === '@roku/plugin-memory-session' && p.source === 'installed'),
-    'the installed memory plugin is used',
+  await until((s) =>
+    s.plugins.some((p) => p.id === '@roku/plugin-memory-session' && p.source === 'installed'),
   );
   expect(h.roku(['plugin', 'uninstall', '@roku/plugin-memory-session']).code).toBe(0);
-  await until(
-    () =>
-      runtime
-        .snapshotInfo()
-        .plugins.some((p) => p.id === '@roku/plugin-memory-session' && p.source === 'bundled'),
-    'the bundled default is back',
-  );
+  await until((s) => s.plugins.some((p) => p.id === '@roku/plugin-memory-session' && p.source === 'bundled'));
   expect(runtime.snapshotInfo().memorySlot).toBe('@roku/plugin-memory-session');
   expect(reloads.every((r) => r.ok)).toBe(true);
   expect(reloads.map((r) => r.reason).join('\n')).toContain('plugin apply');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signalPluginChange } from '../../src/install/index.js';
 import { PLUGINS, cleanupAll, configFor, inspectorProvider, makeEnv, rawPlugin, runGoal } from './helpers.js';
+import { watchReloads } from './reloads.js';
 
 afterEach(cleanupAll);
 
@@ -189,20 +190,17 @@ describe('agent runtime: supervision', () => {
       }),
     );
     const runtime = await env.open();
-    const notices: string[] = [];
-    runtime.watch((r) => notices.push(r.reason));
+    const reloads = await watchReloads(runtime);
     for (let i = 0; i < 3; i++) {
       const { result, events } = await runGoal(runtime, { goal: `hello ${i}` });
       expect(result.status).toBe('succeeded');
       expect(events.some((e) => e.type === 'PluginFallback')).toBe(true);
     }
-    for (let i = 0; i < 50 && runtime.snapshotInfo().contextEngine !== '@roku/plugin-context-default'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const reload = await reloads.until((r) => r.snapshot.contextEngine === '@roku/plugin-context-default');
     const info = runtime.snapshotInfo();
     expect(info.contextEngine).toBe('@roku/plugin-context-default');
     expect(info.warnings.join('\n')).toContain('@test/spinner is quarantined');
-    expect(notices.join('\n')).toContain('quarantine of @test/spinner');
+    expect(reload.reason).toContain('quarantine of @test/spinner');
     const after = await runGoal(runtime, { goal: 'still fine' });
     expect(after.events.some((e) => e.type === 'PluginFallback')).toBe(false);
     await runtime.close();

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isRokuError } from '@roku/schemas';
 import { LOOP_EVENT_TYPES } from '../../src/events/loop-events.js';
 import { PLUGINS, cleanupAll, configFor, makeEnv, rawPlugin, runGoal, types } from './helpers.js';
+import { toolNames, watchReloads } from './reloads.js';
 
 afterEach(cleanupAll);
 
@@ -308,15 +309,24 @@ describe('agent runtime: snapshot and reload', () => {
     const env = makeEnv(configFor({ script: [{ match: 'slow', delayMs: 1500, text: 'slow done' }] }));
     const runtime = await env.open();
     const before = runtime.snapshotInfo().id;
-    const inflight = runGoal(runtime, { goal: 'slow turn' });
-    await new Promise((r) => setTimeout(r, 300));
+    // The turn holds its snapshot from RunStarted on.
+    const running = Promise.withResolvers<undefined>();
+    const inflight = runtime.run(
+      { goal: 'slow turn', approvalMode: 'pause' },
+      {
+        onEvent: (e) => {
+          if (e.type === 'RunStarted') running.resolve(undefined);
+        },
+      },
+    );
+    await running.promise;
     // Remove the echo toolset: the new snapshot has no echo tool.
     env.writeConfig(configFor({ devDirs: [PLUGINS.scripted, PLUGINS.toolsFs], script: [] }));
     const reload = await runtime.reload('test');
     expect(reload.ok).toBe(true);
     expect(reload.snapshot.id).toBeGreaterThan(before);
     expect(reload.snapshot.tools.map((t) => t.name)).not.toContain('echo');
-    const { result } = await inflight;
+    const result = await inflight;
     expect(result.status).toBe('succeeded');
     expect(result.message).toBe('slow done');
     const after = await runGoal(runtime, { goal: 'echo hi' });
@@ -349,15 +359,11 @@ describe('agent runtime: watching for changes', () => {
   it('reloads when the config file changes', async () => {
     const env = makeEnv(configFor({}));
     const runtime = await env.open();
-    const notices: string[] = [];
-    runtime.watch((r) => notices.push(`${r.ok ? 'ok' : 'rollback'}: ${r.reason}`));
-    await new Promise((r) => setTimeout(r, 200));
+    const reloads = await watchReloads(runtime);
     env.writeConfig(configFor({ devDirs: [PLUGINS.scripted, PLUGINS.toolsFs] }));
-    for (let i = 0; i < 50 && runtime.snapshotInfo().tools.some((t) => t.name === 'echo'); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const reload = await reloads.until((r) => !toolNames(r).includes('echo'));
     expect(runtime.snapshotInfo().tools.map((t) => t.name)).not.toContain('echo');
-    expect(notices.join('\n')).toContain('ok: config change');
+    expect(`${reload.ok ? 'ok' : 'rollback'}: ${reload.reason}`).toContain('ok: config change');
   });
 
   it('reloads a dev plugin when its folder changes (plugin dev mode)', async () => {
@@ -378,12 +384,9 @@ describe('agent runtime: watching for changes', () => {
     write('hello_v1');
     const env = makeEnv(configFor({ devDirs: [PLUGINS.scripted, dir] }));
     const runtime = await env.open();
-    runtime.watch();
-    await new Promise((r) => setTimeout(r, 200));
+    const reloads = await watchReloads(runtime);
     write('hello_v2');
-    for (let i = 0; i < 50 && !runtime.snapshotInfo().tools.some((t) => t.name === 'hello_v2'); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await reloads.until((r) => toolNames(r).includes('hello_v2'));
     expect(runtime.snapshotInfo().tools.map((t) => t.name)).toContain('hello_v2');
     const { result } = await runGoal(runtime, { goal: 'hello_v2' });
     expect(result.message).toContain('hi from hello_v2');
