@@ -10,8 +10,8 @@ export interface ProviderBinding {
   /** The models the manifest declares for this provider. */
   readonly models: readonly ModelDescriptor[];
   /**
-   * Runs one request (usually `sandbox.call('provider:<name>:chat', …)`). `request.model` is the bare model
-   * id. Streamed events go to `onEvent`; the router validates them and the resolved value.
+   * Runs one request (usually `callPlugin(sandbox, pluginOp('provider.chat', name), …)`). `request.model` is
+   * the bare model id. Streamed events go to `onEvent`; the router validates them and the resolved value.
    */
   chat(request: ChatRequest, options: ProviderCallOptions): Promise<unknown>;
 }
