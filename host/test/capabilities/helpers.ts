@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@roku/test-support';
 import { createManifestValidator } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import { pino } from 'pino';
@@ -75,7 +74,7 @@ export interface HarnessOptions {
 export const CALL: CallScope = { callId: 'call-1' };
 
 export function createHarness(options: HarnessOptions = {}): Harness {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'roku-cap-'));
+  const dir = options.dir ?? tempDir('capabilities');
   const roots = {
     workspace: join(dir, 'workspace'),
     data: join(dir, 'data'),
@@ -127,7 +126,6 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     async dispose() {
       await broker.close();
       if (options.kv === undefined) kv.close();
-      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -4,15 +4,15 @@
  * benign canary plugin that must keep answering after every hostile case, and loopback servers that record
  * every request they get.
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isRokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import { expect } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import type { LookupFunction } from '../../src/capabilities/index.js';
 import { createRootLogger } from '../../src/logging/logger.js';
 import { createPluginHost } from '../../src/plugins/plugin-host.js';
@@ -118,7 +118,7 @@ const CANARY_BODY = `return { canary: true, echo: input.n ?? null, has: typeof g
 
 /** Creates a plugin host over temp folders with a fake secret in its env, and loads the canary. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), 'roku-security-')));
+  const root = realpathSync(tempDir('security'));
   const home = join(root, 'home');
   const workspace = join(root, 'workspace');
   const outside = join(root, 'outside');
@@ -152,7 +152,6 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async close() {
       await host.close();
-      rmSync(root, { recursive: true, force: true });
     },
   };
 }

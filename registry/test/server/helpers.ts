@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import type { PackedPlugin, RegistryServer } from '../../src/index.js';
 import { createRegistryServer, packPlugin } from '../../src/index.js';
 import { writePlugin } from '../archive/fixtures.js';
@@ -14,16 +12,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A fresh temporary folder, removed after the current test. */
-export async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'roku-registry-http-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /** Packs a real plugin folder (manifest, entry, README, assets) with manifest overrides. */
 export async function packed(overrides: Record<string, unknown> = {}): Promise<PackedPlugin> {
-  return packPlugin(await writePlugin(await tempDir(), overrides));
+  return packPlugin(await writePlugin(tempDir('registry-http'), overrides));
 }
 
 export const TOKEN = 'test-publish-token-0123456789';
@@ -32,7 +23,7 @@ export const TOKEN = 'test-publish-token-0123456789';
 export async function startRegistry(
   options: { bodyLimitBytes?: number } = {},
 ): Promise<{ url: string; root: string; server: RegistryServer }> {
-  const root = await tempDir();
+  const root = tempDir('registry-http');
   const server = createRegistryServer({ root, tokens: [TOKEN], ...options });
   await server.listen({ host: '127.0.0.1', port: 0 });
   cleanups.push(() => server.close());

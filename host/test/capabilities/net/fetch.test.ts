@@ -390,8 +390,11 @@ describe('fetch: limits and streams', () => {
   });
 
   it('fails a request whose call is aborted', async () => {
+    let arrive = (): void => undefined;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
     const s = await server(() => {
       // Never answers: only the abort ends the request.
+      arrive();
     });
     const h = harness({ permissions: { network: [s.origin] } });
     const controller = new AbortController();
@@ -399,9 +402,9 @@ describe('fetch: limits and streams', () => {
       callId: 'call-1',
       signal: controller.signal,
     });
-    setTimeout(() => {
-      controller.abort();
-    }, 50);
+    // Abort once the request is in flight at the server.
+    await arrived;
+    controller.abort();
     expect(expectError(await pending, 'ROKU_CAPABILITY_FAILED')).toContain('aborted');
   });
 });

@@ -1,13 +1,11 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockOpenAi, tempDir } from '@roku/test-support';
 import { RunnerHarness, fixture, responseOf } from './harness.js';
-import { startMockOpenAI } from './mock-openai.js';
 
 function listen(server: Server): Promise<string> {
   return new Promise((resolve) => {
@@ -22,11 +20,10 @@ describe('sandbox runner: fetch through capabilities', () => {
   let tmp: string;
   beforeAll(async () => {
     runner = await RunnerHarness.start();
-    tmp = mkdtempSync(join(tmpdir(), 'roku-runner-'));
+    tmp = tempDir('runner');
   });
   afterAll(async () => {
     await runner.stop();
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('streams a response body chunk by chunk from a loopback server', async () => {
@@ -81,7 +78,7 @@ describe('sandbox runner: fetch through capabilities', () => {
       target: 'es2024',
       logLevel: 'error',
     });
-    const mock = await startMockOpenAI();
+    const mock = await startMockOpenAi({ splitEvents: true });
     runner.secrets.set('OPENAI_API_KEY', 'sk-test');
     try {
       const loaded = await runner.load('openai@1#1', bundle, { limits: { memoryMb: 128 } });
@@ -116,12 +113,8 @@ describe('sandbox runner: fetch through capabilities', () => {
           usage: { prompt_tokens: 12, completion_tokens: 9, total_tokens: 21 },
         },
       });
-      expect(mock.requests).toEqual([
-        expect.objectContaining({
-          path: '/v1/chat/completions',
-          authorization: 'Bearer sk-test',
-          stream: true,
-        }),
+      expect(mock.requests.map((r) => [r.path, r.headers.authorization, r.body.stream])).toEqual([
+        ['/v1/chat/completions', 'Bearer sk-test', true],
       ]);
     } finally {
       await mock.close();
