@@ -1,4 +1,7 @@
 export { TEMP_PREFIX, tempDir } from './temp.js';
+export { cleanUpAfterUse } from './scope.js';
+export { startLoopbackServer } from './loopback.js';
+export type { LoopbackHandler, LoopbackServer, RecordedRequest } from './loopback.js';
 export { WEATHER_TOOL_CALL, startMockOpenAi } from './mock-openai.js';
 export type {
   MockOpenAi,

@@ -1,7 +1,5 @@
-import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
+import { startLoopbackServer } from './loopback.js';
 
 /** One `choices[0].delta` of a streamed chat completion chunk, as OpenAI sends it. */
 export interface OpenAiDelta {
@@ -53,7 +51,7 @@ export interface MockOpenAi {
   readonly requests: readonly OpenAiRequest[];
   /** Answers the next `count` requests with HTTP 429 and `Retry-After: <retryAfterSeconds>`. */
   rateLimitNext(count: number, retryAfterSeconds: number): void;
-  /** Stops listening and drops open connections. */
+  /** Stops listening and drops open connections; also done after the test (or the file) that started it. */
   close(): Promise<void>;
 }
 
@@ -124,47 +122,38 @@ async function stream(res: ServerResponse, lines: readonly string[], split: bool
  * with `stream: true`), for testing providers without the real API. It records every request, answers with
  * `reply(body)` as server-sent events, and can answer with rate limits first.
  *
+ * It is closed after the test (or the file) that started it.
+ *
  * @example
  * const api = await startMockOpenAi({ reply: () => ({ deltas: [{ content: 'hi' }], finishReason: 'stop', usage }) });
- * onTestFinished(() => api.close());
  */
 export async function startMockOpenAi(options: MockOpenAiOptions = {}): Promise<MockOpenAi> {
   const requests: OpenAiRequest[] = [];
   let rateLimited = 0;
   let retryAfter = '0';
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw === '' ? '{}' : raw) as OpenAiRequestBody;
-      requests.push({ path: req.url, headers: req.headers, body });
-      if (rateLimited > 0) {
-        rateLimited -= 1;
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter });
-        res.end(
-          JSON.stringify({
-            error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
-          }),
-        );
-        return;
-      }
-      const turn = (options.reply ?? (() => WEATHER_TOOL_CALL))(body);
-      void stream(res, events(turn, body.model), options.splitEvents === true);
-    });
+  const server = await startLoopbackServer((request, res) => {
+    const body = JSON.parse(request.body === '' ? '{}' : request.body) as OpenAiRequestBody;
+    requests.push({ path: request.url, headers: request.headers, body });
+    if (rateLimited > 0) {
+      rateLimited -= 1;
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': retryAfter });
+      res.end(
+        JSON.stringify({
+          error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' },
+        }),
+      );
+      return;
+    }
+    const turn = (options.reply ?? (() => WEATHER_TOOL_CALL))(body);
+    void stream(res, events(turn, body.model), options.splitEvents === true);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
   return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    origin: server.origin,
     requests,
     rateLimitNext(count, retryAfterSeconds) {
       rateLimited = count;
       retryAfter = String(retryAfterSeconds);
     },
-    async close() {
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
+    close: () => server.close(),
   };
 }

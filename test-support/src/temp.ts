@@ -2,25 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, onTestFinished } from 'vitest';
+import { cleanUpAfterUse } from './scope.js';
 
 /** Every temp folder's name starts with this, so that a leak is easy to spot (and to count) in the OS temp dir. */
 export const TEMP_PREFIX = 'roku-test-';
 
-/** Folders made outside a test (in beforeAll or while collecting), removed after the test file. */
-const fileScoped = new Set<string>();
-
-const remove = (dir: string): Promise<void> =>
-  rm(dir, { recursive: true, force: true, maxRetries: 3 }).finally(() => fileScoped.delete(dir));
-
-// Registered when a test file first imports this module (vitest evaluates modules per test file), so it runs
-// after the file's own afterAll hooks, which may still use the folders (hooks run in stack order).
-afterAll(async () => {
-  await Promise.all([...fileScoped].map(remove));
-});
-// Backstop for a worker that ends without running afterAll (a crash, a bail-out).
+/** Folders not removed yet: the backstop below removes them if the worker ends without running the hooks. */
+const live = new Set<string>();
 process.once('exit', () => {
-  for (const dir of fileScoped) rmSync(dir, { recursive: true, force: true });
+  for (const dir of live) rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -34,11 +24,10 @@ process.once('exit', () => {
  */
 export function tempDir(name = 'dir'): string {
   const dir = mkdtempSync(join(tmpdir(), `${TEMP_PREFIX}${name}-`));
-  try {
-    onTestFinished(() => remove(dir));
-  } catch {
-    // Not inside a test: onTestFinished refuses, so the folder lives as long as the file's tests.
-    fileScoped.add(dir);
-  }
+  live.add(dir);
+  cleanUpAfterUse(async () => {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+    live.delete(dir);
+  });
   return dir;
 }

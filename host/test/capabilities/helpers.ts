@@ -1,6 +1,3 @@
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from '@roku/test-support';
 import { createManifestValidator } from '@roku/schemas';
@@ -127,55 +124,6 @@ export function createHarness(options: HarnessOptions = {}): Harness {
       await broker.close();
       if (options.kv === undefined) kv.close();
     },
-  };
-}
-
-export interface SeenRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-export interface TestServer {
-  readonly port: number;
-  readonly origin: string;
-  readonly seen: SeenRequest[];
-  close(): Promise<void>;
-}
-
-/** A real HTTP server on 127.0.0.1 that records every request it gets. */
-export async function startServer(
-  route: (req: IncomingMessage, res: ServerResponse, server: { port: number }) => void,
-): Promise<TestServer> {
-  const seen: SeenRequest[] = [];
-  const state = { port: 0 };
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => parts.push(chunk));
-    req.on('end', () => {
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(parts).toString('utf8'),
-      });
-      route(req, res, state);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as AddressInfo).port;
-  return {
-    port: state.port,
-    origin: `http://127.0.0.1:${state.port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
   };
 }
 
