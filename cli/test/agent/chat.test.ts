@@ -262,7 +262,6 @@ describe('roku chat REPL (real runtime)', () => {
         { match: '^slow', toolCalls: [{ name: 'echo', arguments: { text: 'started' } }] },
         { match: '^slow', text: 'too late', delayMs: 600_000 },
       ],
-      strict: true,
     });
     const r = await cli.run(['chat'], {
       tty: true,
