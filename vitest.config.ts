@@ -9,6 +9,7 @@ export default defineConfig({
       'host',
       'registry',
       'cli',
+      'test-support',
       'plugins/*/vitest.config.ts',
       'examples/*/vitest.config.ts',
     ],

@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'cli/dist/bin.js');
@@ -22,7 +22,7 @@ describe('the roku binary', () => {
   });
 
   it('runs doctor in a fresh home and reports every check ok', () => {
-    const home = join(mkdtempSync(join(tmpdir(), 'roku-bin-')), 'home');
+    const home = join(tempDir('bin'), 'home');
     const result = roku(['doctor'], { ROKU_HOME: home });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -32,7 +32,7 @@ describe('the roku binary', () => {
   });
 
   it('exits 1 from doctor with the reason and a fix when the config is wrong', () => {
-    const home = mkdtempSync(join(tmpdir(), 'roku-bin-'));
+    const home = tempDir('bin');
     writeFileSync(join(home, 'config.json'), '{"server": {"port": "eighty"}}');
     const result = roku(['doctor', '--json'], { ROKU_HOME: home });
     expect(result.status).toBe(1);

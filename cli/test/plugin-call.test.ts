@@ -1,15 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'cli/dist/bin.js');
 
 function roku(args: string[]) {
-  const home = mkdtempSync(join(tmpdir(), 'roku-cli-call-'));
+  const home = tempDir('cli-call');
   return spawnSync(process.execPath, [bin, ...args], {
     cwd: repo,
     encoding: 'utf8',

@@ -1,16 +1,17 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import type { AgentSetup } from './helpers.js';
-import { DEV_PLUGINS, agentConfig, inProcessCli, lines, tempDir, waitFor } from './helpers.js';
+import { DEV_PLUGINS, agentConfig, inProcessCli, lines, waitFor } from './helpers.js';
 
 const WRITE = (path: string) => `write_file {"path":"${path}","content":"x"}`;
 /** A goal long enough that a summary of it is shorter, so /compact has something to do. */
 const LONG = (word: string) => `${word}${' and so on'.repeat(60)}`;
 
 /** A dev plugin that loads (valid manifest) but whose code throws: it is left out of the snapshot. */
-async function brokenPlugin(): Promise<string> {
-  const dir = await tempDir('roku-broken-plugin-');
+function brokenPlugin(): string {
+  const dir = tempDir('broken-plugin');
   mkdirSync(join(dir, 'dist'));
   writeFileSync(
     join(dir, 'roku.plugin.json'),
@@ -89,7 +90,7 @@ describe('roku chat REPL (real runtime)', () => {
   });
 
   it('handles the slash commands and says how to get help for an unknown one', async () => {
-    const broken = await brokenPlugin();
+    const broken = brokenPlugin();
     const cli = await inProcessCli({
       devDirs: [DEV_PLUGINS.scripted, DEV_PLUGINS.toolsFs, DEV_PLUGINS.echo, broken],
       plugins: { contextEngine: '@test/missing-engine' },

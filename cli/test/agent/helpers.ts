@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import type { ChatMessage } from '@roku/schemas';
+import { expectScriptUsed, scriptedSettings, tempDir } from '@roku/test-support';
+import type { ScriptStep } from '@roku/test-support';
 import { main } from '../../src/main.js';
 import type { AgentIo } from '../../src/commands/agent/index.js';
 
@@ -14,18 +15,6 @@ export const repo = fileURLToPath(new URL('../../../', import.meta.url));
 export const bin = join(repo, 'cli/dist/bin.js');
 /** The embedded registry the end-to-end tests install from; ROKU_AGENT_E2E_REGISTRY points elsewhere. */
 export const registryDir = process.env.ROKU_AGENT_E2E_REGISTRY ?? join(repo, 'registry-data');
-
-const made: string[] = [];
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/** A temp folder removed after the current test; `keep` leaves removing it to the caller. */
-export async function tempDir(prefix: string, keep = false): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  if (!keep) made.push(dir);
-  return dir;
-}
 
 export interface CliResult {
   readonly code: number;
@@ -44,21 +33,16 @@ export const DEV_PLUGINS = {
   echo: join(repo, 'examples/tool-echo'),
 };
 
-/** A step of the scripted provider's script (see plugins/provider-scripted/README.md). */
-export interface ScriptStep {
-  readonly match?: string;
-  readonly text?: string;
-  readonly toolCalls?: readonly { id?: string; name: string; arguments: Record<string, unknown> }[];
-  readonly error?: { code: string; message: string; retryAfterMs?: number };
-  readonly failTimes?: number;
-  readonly delayMs?: number;
-  readonly usage?: { inputTokens: number; outputTokens: number };
-  readonly malformed?: boolean;
-}
+export type { ScriptStep };
 
 export interface AgentSetup {
   /** The scripted provider's script; without one it answers by its rules. */
   readonly script?: readonly ScriptStep[];
+  /**
+   * Strict script (the provider fails requests it has no step for; the test fails when a step goes unused).
+   * Off by default: most CLI tests script one step and let the rules answer the rest.
+   */
+  readonly strict?: boolean;
   /** Dev plugin folders; default: the scripted provider, toolset-fs and the echo example. */
   readonly devDirs?: readonly string[];
   /** Settings of other plugins, by plugin id. */
@@ -77,7 +61,9 @@ export function agentConfig(setup: AgentSetup = {}): Record<string, unknown> {
     plugins: {
       devDirs: setup.devDirs ?? [DEV_PLUGINS.scripted, DEV_PLUGINS.toolsFs, DEV_PLUGINS.echo],
       settings: {
-        ...(setup.script === undefined ? {} : { '@roku/plugin-provider-scripted': { script: setup.script } }),
+        ...(setup.script === undefined
+          ? {}
+          : scriptedSettings(setup.script, { strict: setup.strict === true })),
         ...setup.settings,
       },
       ...setup.plugins,
@@ -126,9 +112,9 @@ export interface InProcessCli {
  * `io.createRuntime`) with the first-party plugins as dev plugins. Every invocation opens the same home and
  * workspace, like separate processes sharing one SQLite store.
  */
-export async function inProcessCli(setup: AgentSetup = {}): Promise<InProcessCli> {
-  const home = await tempDir('roku-agent-home-');
-  const workspace = await tempDir('roku-agent-ws-');
+export function inProcessCli(setup: AgentSetup = {}): Promise<InProcessCli> {
+  const home = tempDir('agent-home');
+  const workspace = tempDir('agent-ws');
   const cli: InProcessCli = {
     home,
     workspace,
@@ -174,7 +160,12 @@ export async function inProcessCli(setup: AgentSetup = {}): Promise<InProcessCli
     },
   };
   cli.writeConfig(agentConfig(setup));
-  return cli;
+  if (setup.strict === true) {
+    onTestFinished(() => {
+      expectScriptUsed(home, setup.script);
+    });
+  }
+  return Promise.resolve(cli);
 }
 
 /** Resolves once `read()` contains `text` (polling), so a conversation can answer the prompt it waits for. */
@@ -211,14 +202,14 @@ export interface Home {
   roku(args: string[], stdin?: string, extraEnv?: Record<string, string>): CliResult;
   /** Like roku() but asynchronous, for runs that must be interrupted. */
   spawn(args: string[], extraEnv?: Record<string, string>): ReturnType<typeof spawn>;
-  /** Removes the home and workspace (they outlive single tests, for suites that share them). */
+  /** Removes the home and workspace now (tempDir removes them after the test, or the file when shared). */
   remove(): Promise<void>;
 }
 
-/** A fresh ROKU_HOME and workspace (remove them with `remove()`); `install` puts the end-to-end plugins in it. */
-export async function freshHome(install = true): Promise<Home> {
-  const home = await tempDir('roku-agent-e2e-', true);
-  const workspace = await tempDir('roku-agent-ws-', true);
+/** A fresh ROKU_HOME and workspace; `install` puts the end-to-end plugins in it. */
+export function freshHome(install = true): Promise<Home> {
+  const home = tempDir('agent-e2e');
+  const workspace = tempDir('agent-ws');
   const env = { PATH: process.env.PATH ?? '', ROKU_HOME: home, ROKU_REGISTRY_DIR: registryDir };
   const h: Home = {
     home,
@@ -245,5 +236,5 @@ export async function freshHome(install = true): Promise<Home> {
     const r = h.roku(['plugin', 'install', ...E2E_PLUGINS, '--yes', '--json']);
     if (r.code !== 0) throw new Error(`installing ${E2E_PLUGINS.join(', ')} failed:\n${r.stderr}`);
   }
-  return h;
+  return Promise.resolve(h);
 }

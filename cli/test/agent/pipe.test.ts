@@ -10,7 +10,10 @@ const WRITE = (path: string) => `write_file {"path":"${path}","content":"piped"}
 describe('roku chat --pipe (real runtime)', () => {
   it('prints exactly one JSON object on stdout and the events as JSON lines on stderr', async () => {
     // Pinned usage, so the report's usage is the provider's.
-    const cli = await inProcessCli({ script: [{ usage: { inputTokens: 10, outputTokens: 5 } }] });
+    const cli = await inProcessCli({
+      script: [{ usage: { inputTokens: 10, outputTokens: 5 } }],
+      strict: true,
+    });
     const r = await cli.run(['chat', '--pipe'], { stdin: '  hello\n' });
     expect(r.code, r.stderr).toBe(0);
     expect(lines(r.stdout)).toHaveLength(1);
@@ -97,7 +100,7 @@ describe('roku chat --pipe (real runtime)', () => {
 
   it('exits 1 with ok false when the run fails, with the error code and a suggestion', async () => {
     // An answer that is not a ChatResponse: the run fails with an error that has no documented fix.
-    const cli = await inProcessCli({ script: [{ match: '^fail', malformed: true }] });
+    const cli = await inProcessCli({ script: [{ match: '^fail', malformed: true }], strict: true });
     const r = await cli.run(['chat', '--pipe'], { stdin: 'fail now' });
     expect(r.code).toBe(1);
     const report = JSON.parse(r.stdout) as Report;
@@ -113,6 +116,7 @@ describe('roku chat --pipe (real runtime)', () => {
   it('suggests the documented fix for errors that have one', async () => {
     const cli = await inProcessCli({
       script: [{ match: '^auth', error: { code: 'PROVIDER_AUTH_FAILED', message: 'bad key' } }],
+      strict: true,
     });
     const r = await cli.run(['chat', '--pipe'], { stdin: 'auth please' });
     expect(r.code).toBe(1);

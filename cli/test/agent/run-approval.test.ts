@@ -55,7 +55,7 @@ describe('roku run (real runtime)', () => {
   });
 
   it('exits 1 and explains a failed run with a fix', async () => {
-    const cli = await inProcessCli({ script: [{ match: '^fail', malformed: true }] });
+    const cli = await inProcessCli({ script: [{ match: '^fail', malformed: true }], strict: true });
     const r = await cli.run(['run', 'fail']);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');

@@ -1,7 +1,7 @@
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tempDir as sharedTempDir } from '@roku/test-support';
 import { main } from '../../src/index.js';
 import type { CliIo } from '../../src/index.js';
 
@@ -13,8 +13,9 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `roku-author-${prefix}-`));
+/** A temp folder `roku-test-author-<name>-…`, removed after the test (or the file, when made outside a test). */
+export function tempDir(name: string): string {
+  return sharedTempDir(`author-${name}`);
 }
 
 /** Runs the CLI in-process with its own ROKU_HOME and working folder. */

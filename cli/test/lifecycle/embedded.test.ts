@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { watchPluginChanges } from '@roku/host';
 import type { PluginChangeSignal } from '@roku/host';
 
@@ -13,7 +13,7 @@ const bin = join(repo, 'cli/dist/bin.js');
 describe('installing from the embedded registry the workspace build seeds', () => {
   it('installs a first-party example offline on a fresh home, signed by the registry’s own key', async () => {
     expect(existsSync(join(repo, 'registry-data', 'trusted-keys.json'))).toBe(true);
-    const home = mkdtempSync(join(tmpdir(), 'roku-embedded-'));
+    const home = tempDir('embedded');
     const env = { PATH: process.env.PATH ?? '', ROKU_HOME: home };
     // A running host (simulated by this watcher) is told to reload once the install commits.
     const signals: PluginChangeSignal[] = [];

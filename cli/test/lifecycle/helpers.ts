@@ -1,26 +1,13 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { afterEach } from 'vitest';
 import { isRokuError } from '@roku/schemas';
 import { createTrustStore } from '@roku/host';
-import { createLocalRegistry, generateKeyPair, packPlugin, signPackage } from '@roku/registry';
 import type { SigningKeyPair } from '@roku/registry';
+import { createFixtureRegistry } from '@roku/registry/testing';
+import type { FixturePublishOptions } from '@roku/registry/testing';
+import { tempDir } from '@roku/test-support';
 import { registerLifecycleCommands } from '../../src/commands/lifecycle/index.js';
 import type { LifecycleIo } from '../../src/commands/lifecycle/index.js';
-
-const made: string[] = [];
-afterEach(async () => {
-  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-export async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
-}
 
 export interface RunResult {
   readonly code: number;
@@ -35,18 +22,11 @@ export interface RunOptions {
   readonly progress?: boolean;
 }
 
-export interface PublishOptions {
-  readonly network?: string[];
-  readonly secrets?: string[];
-  /** null publishes unsigned; the fixture's publisher by default. */
-  readonly key?: SigningKeyPair | null;
-}
-
 export interface Fixture {
   readonly home: string;
   readonly registryDir: string;
   readonly publisher: SigningKeyPair;
-  publish(id: string, version: string, options?: PublishOptions): Promise<void>;
+  publish(id: string, version: string, options?: FixturePublishOptions): Promise<void>;
   trustPublisher(): Promise<void>;
   run(args: string[], options?: RunOptions): Promise<RunResult>;
 }
@@ -75,46 +55,18 @@ async function runPlugin(args: string[], io: LifecycleIo): Promise<number> {
   }
 }
 
-/** A temp ROKU_HOME and a temp local registry (ROKU_REGISTRY_DIR) with a publisher key, not yet trusted. */
-export async function setup(): Promise<Fixture> {
-  const home = await tempDir('roku-cli-home-');
-  const registryDir = await tempDir('roku-cli-reg-');
-  const registry = createLocalRegistry(registryDir);
-  const publisher = generateKeyPair();
-  return {
+/** A temp ROKU_HOME and a fixture registry (ROKU_REGISTRY_DIR) with a publisher key, not yet trusted. */
+export function setup(): Promise<Fixture> {
+  const home = tempDir('cli-home');
+  const { dir: registryDir, publisher, publish } = createFixtureRegistry(tempDir('cli-registry'));
+  return Promise.resolve({
     home,
     registryDir,
     publisher,
     async trustPublisher() {
       await createTrustStore(home).addTrustedKey(publisher.publicKey);
     },
-    async publish(id, version, options = {}) {
-      const dir = await tempDir('roku-cli-plugin-');
-      const manifest = {
-        manifestVersion: 1,
-        id,
-        version,
-        description: `The ${id} plugin`,
-        license: 'MIT',
-        engines: { roku: '^0.1.0' },
-        dependencies: {},
-        runtime: { type: 'isolate', entry: 'index.js' },
-        contributes: {
-          tools: [{ name: 'echo', description: 'Echoes.', inputSchema: { type: 'object' }, risk: ['read'] }],
-        },
-        permissions: { network: options.network ?? [], secrets: options.secrets ?? [] },
-      };
-      await writeFile(join(dir, 'roku.plugin.json'), JSON.stringify(manifest, null, 2));
-      await writeFile(join(dir, 'index.js'), `export default { version: '${version}' };\n`);
-      const packed = await packPlugin(dir);
-      const key = options.key === undefined ? publisher : options.key;
-      await registry.publish({
-        manifest,
-        archiveBytes: packed.bytes,
-        integrity: packed.integrity,
-        signatures: key === null ? [] : [signPackage(packed, key.privateKeyPem)],
-      });
-    },
+    publish,
     async run(args, options = {}) {
       let stdout = '';
       let stderr = '';
@@ -131,5 +83,5 @@ export async function setup(): Promise<Fixture> {
       });
       return { code, stdout, stderr };
     },
-  };
+  });
 }

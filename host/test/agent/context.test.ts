@@ -1,14 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { signalPluginChange } from '../../src/install/index.js';
 import { PLUGINS, cleanupAll, configFor, inspectorProvider, makeEnv, rawPlugin, runGoal } from './helpers.js';
 import { watchReloads } from './reloads.js';
 
 afterEach(cleanupAll);
 
-const fixtureDir = (name: string): string => join(mkdtempSync(join(tmpdir(), 'roku-fixture-')), name);
+const fixtureDir = (name: string): string => join(tempDir('fixture'), name);
 
 interface Inspection {
   tools: string[];

@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { SCRIPTED_PLUGIN_ID, expectScriptUsed, scriptedSettings, tempDir } from '@roku/test-support';
+import type { ScriptStep } from '@roku/test-support';
 import { createHostConfigValidator } from '@roku/schemas';
 import type { ResolvedHostConfig } from '@roku/schemas';
 import { createAgentRuntime } from '../../src/agent/runtime.js';
@@ -18,16 +19,7 @@ export const PLUGINS = {
   context: join(REPO, 'plugins/context-default'),
 };
 
-export interface ScriptStep {
-  match?: string;
-  text?: string;
-  toolCalls?: { id?: string; name: string; arguments: Record<string, unknown> }[];
-  error?: { code: string; message: string; retryAfterMs?: number };
-  failTimes?: number;
-  delayMs?: number;
-  malformed?: boolean;
-  finishReason?: string;
-}
+export type { ScriptStep };
 
 export interface Env {
   readonly home: string;
@@ -35,13 +27,16 @@ export interface Env {
   readonly configFile: string;
   writeConfig(config: Record<string, unknown>): void;
   open(): Promise<AgentRuntime>;
-  cleanup(): void;
+  /** Fails when a strict script of the current config has steps that never answered (see test-support). */
+  checkScript(): void;
 }
 
 const validator = createHostConfigValidator();
 
+/** A host config with dev plugins and the scripted provider's script, strict unless `strict: false`. */
 export function configFor(options: {
   script?: ScriptStep[];
+  strict?: boolean;
   devDirs?: string[];
   agent?: Record<string, unknown>;
   plugins?: Record<string, unknown>;
@@ -53,7 +48,9 @@ export function configFor(options: {
     plugins: {
       devDirs: options.devDirs ?? [PLUGINS.scripted, PLUGINS.toolsFs, PLUGINS.echo],
       settings:
-        options.script === undefined ? {} : { '@roku/plugin-provider-scripted': { script: options.script } },
+        options.script === undefined
+          ? {}
+          : scriptedSettings(options.script, { strict: options.strict ?? true }),
       ...options.plugins,
     },
   };
@@ -63,7 +60,7 @@ export function makeEnv(
   initial: Record<string, unknown>,
   secrets: Readonly<Record<string, string>> = {},
 ): Env {
-  const root = mkdtempSync(join(tmpdir(), 'roku-agent-'));
+  const root = tempDir('agent');
   const home = join(root, 'home');
   const workspace = join(root, 'ws');
   const configFile = join(root, 'config.json');
@@ -97,22 +94,32 @@ export function makeEnv(
       runtimes.push(runtime);
       return runtime;
     },
-    cleanup() {
-      rmSync(root, { recursive: true, force: true });
+    checkScript() {
+      const plugins = current.plugins as {
+        settings?: Record<string, { script?: ScriptStep[]; strict?: boolean }>;
+      };
+      const scripted = plugins.settings?.[SCRIPTED_PLUGIN_ID];
+      if (scripted?.strict === true) expectScriptUsed(home, scripted.script);
     },
   };
   env.writeConfig(initial);
   afterCleanup.push(async () => {
     for (const r of runtimes) await r.close().catch(() => undefined);
-    env.cleanup();
+    env.checkScript();
   });
   return env;
 }
 
 export const afterCleanup: (() => Promise<void>)[] = [];
 
+/** Closes every runtime of the test, then fails it if a check (e.g. unused script steps) failed. */
 export async function cleanupAll(): Promise<void> {
-  while (afterCleanup.length > 0) await afterCleanup.pop()?.();
+  const failures: unknown[] = [];
+  while (afterCleanup.length > 0)
+    await afterCleanup
+      .pop()?.()
+      .catch((err: unknown) => failures.push(err));
+  if (failures.length > 0) throw failures[0];
 }
 
 /** Runs a goal and collects its events. */

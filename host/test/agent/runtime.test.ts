@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { isRokuError } from '@roku/schemas';
 import { LOOP_EVENT_TYPES } from '../../src/events/loop-events.js';
 import { PLUGINS, cleanupAll, configFor, makeEnv, rawPlugin, runGoal, types } from './helpers.js';
@@ -83,7 +83,7 @@ describe('agent runtime: loop', () => {
   it('stops with the step budget used up after exactly that many tool steps', async () => {
     const always = { toolCalls: [{ name: 'echo', arguments: { text: 'again' } }] };
     const env = makeEnv(
-      configFor({ script: Array.from({ length: 10 }, () => always), agent: { stepBudget: 3 } }),
+      configFor({ script: Array.from({ length: 3 }, () => always), agent: { stepBudget: 3 } }),
     );
     const runtime = await env.open();
     const { result, events } = await runGoal(runtime, { goal: 'loop forever' });
@@ -94,7 +94,14 @@ describe('agent runtime: loop', () => {
   });
 
   it('fails clearly on malformed provider output and keeps the session usable', async () => {
-    const env = makeEnv(configFor({ script: [{ match: 'bad', malformed: true }] }));
+    const env = makeEnv(
+      configFor({
+        script: [
+          { match: 'bad', malformed: true },
+          { match: 'fine', text: 'fine' },
+        ],
+      }),
+    );
     const runtime = await env.open();
     const bad = await runGoal(runtime, { goal: 'bad output please', sessionId: 'm' });
     expect(bad.result.status).toBe('failed');
@@ -138,6 +145,7 @@ describe('agent runtime: loop', () => {
         script: [
           { match: 'slow', toolCalls: [{ name: 'echo', arguments: { text: 'x' } }] },
           { match: 'slow', delayMs: 5000, text: 'too late' },
+          { match: 'hello', text: 'hi' },
         ],
       }),
     );
@@ -321,7 +329,7 @@ describe('agent runtime: snapshot and reload', () => {
     );
     await running.promise;
     // Remove the echo toolset: the new snapshot has no echo tool.
-    env.writeConfig(configFor({ devDirs: [PLUGINS.scripted, PLUGINS.toolsFs], script: [] }));
+    env.writeConfig(configFor({ devDirs: [PLUGINS.scripted, PLUGINS.toolsFs], script: [], strict: false }));
     const reload = await runtime.reload('test');
     expect(reload.ok).toBe(true);
     expect(reload.snapshot.id).toBeGreaterThan(before);
@@ -367,7 +375,7 @@ describe('agent runtime: watching for changes', () => {
   });
 
   it('reloads a dev plugin when its folder changes (plugin dev mode)', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'roku-dev-')), 'dev-tool');
+    const dir = join(tempDir('dev'), 'dev-tool');
     const tool = (name: string) => ({
       name,
       description: 'Says hi.',

@@ -1,9 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '@roku/test-support';
 import { createManifestValidator } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import { pino } from 'pino';
@@ -75,7 +71,7 @@ export interface HarnessOptions {
 export const CALL: CallScope = { callId: 'call-1' };
 
 export function createHarness(options: HarnessOptions = {}): Harness {
-  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'roku-cap-'));
+  const dir = options.dir ?? tempDir('capabilities');
   const roots = {
     workspace: join(dir, 'workspace'),
     data: join(dir, 'data'),
@@ -127,57 +123,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     async dispose() {
       await broker.close();
       if (options.kv === undefined) kv.close();
-      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-export interface SeenRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
-
-export interface TestServer {
-  readonly port: number;
-  readonly origin: string;
-  readonly seen: SeenRequest[];
-  close(): Promise<void>;
-}
-
-/** A real HTTP server on 127.0.0.1 that records every request it gets. */
-export async function startServer(
-  route: (req: IncomingMessage, res: ServerResponse, server: { port: number }) => void,
-): Promise<TestServer> {
-  const seen: SeenRequest[] = [];
-  const state = { port: 0 };
-  const server = createServer((req, res) => {
-    const parts: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => parts.push(chunk));
-    req.on('end', () => {
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(parts).toString('utf8'),
-      });
-      route(req, res, state);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  state.port = (server.address() as AddressInfo).port;
-  return {
-    port: state.port,
-    origin: `http://127.0.0.1:${state.port}`,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
   };
 }
 

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { loadConfig } from '../../src/index.js';
 
 function home(config?: unknown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'roku-config-'));
+  const dir = tempDir('config');
   if (config !== undefined) {
     writeFileSync(join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config));
   }

@@ -1,12 +1,12 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { runDoctor } from '../../src/index.js';
 
 describe('doctor', () => {
   it('passes every check on a working machine with a fresh home', async () => {
-    const home = join(mkdtempSync(join(tmpdir(), 'roku-doctor-')), 'home');
+    const home = join(tempDir('doctor'), 'home');
     const checks = await runDoctor({ env: { ROKU_HOME: home } });
     expect(checks.map((c) => c.name)).toEqual([
       'node',
@@ -21,7 +21,7 @@ describe('doctor', () => {
   });
 
   it('reports a bad config with the reason and a fix, and still runs the other checks', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'roku-doctor-'));
+    const home = tempDir('doctor');
     writeFileSync(join(home, 'config.json'), JSON.stringify({ agent: { stepBudgt: 3 } }));
     const checks = await runDoctor({ env: { ROKU_HOME: home } });
     const config = checks.find((c) => c.name === 'config');
@@ -32,14 +32,14 @@ describe('doctor', () => {
   });
 
   it.skipIf(process.getuid?.() === 0)('reports a data dir it cannot write', async () => {
-    const parent = mkdtempSync(join(tmpdir(), 'roku-doctor-'));
+    const parent = tempDir('doctor');
     chmodSync(parent, 0o500);
     const checks = await runDoctor({ env: { ROKU_HOME: join(parent, 'home') } });
     expect(checks.find((c) => c.name === 'data dir')).toMatchObject({ ok: false });
   });
 
   it('reports a data dir that is a file', async () => {
-    const parent = mkdtempSync(join(tmpdir(), 'roku-doctor-'));
+    const parent = tempDir('doctor');
     const file = join(parent, 'not-a-dir');
     writeFileSync(file, '');
     const checks = await runDoctor({ env: { ROKU_HOME: file } });

@@ -1,13 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { signalPluginChange, watchPluginChanges } from '../../src/index.js';
 import type { PluginChangeSignal } from '../../src/index.js';
 
 describe('plugin change signal', () => {
   it('tells a watching host about each committed change once, in order', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'roku-signal-'));
+    const home = tempDir('signal');
     const seen: PluginChangeSignal[] = [];
     const watcher = await watchPluginChanges(home, (signal) => seen.push(signal));
     try {

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { createRootLogger } from '../../src/index.js';
 
 describe('root logger', () => {
   it('redacts credentials, prompts and tool payloads and keeps ids', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'roku-log-')), 'roku.log');
+    const file = join(tempDir('log'), 'roku.log');
     const root = createRootLogger({ level: 'info', file });
     const log = root.child({ sessionId: 's-1', pluginId: '@acme/weather' });
     log.info(

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { createPluginHost, createRootLogger, createSandboxMetrics } from '../../src/index.js';
 import type { PluginHost } from '../../src/index.js';
 
@@ -11,7 +11,7 @@ const echoDir = fileURLToPath(new URL('../../../examples/tool-echo', import.meta
 
 /** A plugin whose one tool throws an error with its own code. */
 function throwingPlugin(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'roku-metrics-'));
+  const dir = tempDir('metrics');
   writeFileSync(
     join(dir, 'roku.plugin.json'),
     JSON.stringify({
@@ -41,7 +41,7 @@ let host: PluginHost;
 const registry = new Registry();
 
 beforeAll(() => {
-  const home = mkdtempSync(join(tmpdir(), 'roku-metrics-home-'));
+  const home = tempDir('metrics-home');
   host = createPluginHost({
     logger: createRootLogger({ level: 'silent' }),
     home,

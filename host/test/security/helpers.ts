@@ -1,18 +1,15 @@
 /**
  * Shared harness of the hostile-plugin security suite: builds throwaway plugin folders from raw JavaScript
  * (no SDK: the plugin speaks the ABI itself, as an attacker would), one real plugin host per test file, a
- * benign canary plugin that must keep answering after every hostile case, and loopback servers that record
- * every request they get.
+ * benign canary plugin that must keep answering after every hostile case. Loopback servers come from
+ * `startLoopbackServer` of @roku/test-support.
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import { expect } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import type { LookupFunction } from '../../src/capabilities/index.js';
 import { createRootLogger } from '../../src/logging/logger.js';
 import { createPluginHost } from '../../src/plugins/plugin-host.js';
@@ -118,7 +115,7 @@ const CANARY_BODY = `return { canary: true, echo: input.n ?? null, has: typeof g
 
 /** Creates a plugin host over temp folders with a fake secret in its env, and loads the canary. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), 'roku-security-')));
+  const root = realpathSync(tempDir('security'));
   const home = join(root, 'home');
   const workspace = join(root, 'workspace');
   const outside = join(root, 'outside');
@@ -152,7 +149,6 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     },
     async close() {
       await host.close();
-      rmSync(root, { recursive: true, force: true });
     },
   };
 }
@@ -190,59 +186,4 @@ export function expectCapError(response: unknown, code: string, name: string): v
   expect(response).toMatchObject({ ok: false, error: { code } });
   const message = (response as { error: { message: string } }).error.message;
   expect(message).toContain(pluginId(name));
-}
-
-export interface RecordedRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: string;
-}
-
-export interface LoopbackServer {
-  readonly port: number;
-  /** `http://127.0.0.1:<port>` */
-  readonly origin: string;
-  readonly requests: RecordedRequest[];
-  close(): Promise<void>;
-}
-
-export type Handler = (req: RecordedRequest, res: ServerResponse) => void;
-
-const echo: Handler = (req, res) => {
-  res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify(req));
-};
-
-/** An HTTP server on 127.0.0.1 that records every request; by default it echoes the request as JSON. */
-export async function startServer(handler: Handler = echo): Promise<LoopbackServer> {
-  const requests: RecordedRequest[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const recorded = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
-      requests.push(recorded);
-      handler(recorded, res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    origin: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
 }

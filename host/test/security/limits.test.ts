@@ -149,8 +149,10 @@ describe('a hostile plugin exhausting its limits', () => {
       return 'fresh';`,
     });
     await expect(sandbox.call('tool:t', { burn: true })).resolves.toBe('armed');
-    // the isolate is disposed by the idle CPU budget; the next call reloads a fresh one
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // the isolate is disposed by the idle CPU budget (its runner stops listing it); the next call reloads it
+    const loaded = async (): Promise<string[]> =>
+      (await h.host.sandboxes.stats()).flatMap((runner) => runner.plugins.map((p) => p.pluginKey));
+    await expect.poll(loaded, { timeout: 10_000, interval: 50 }).not.toContain(sandbox.pluginKey);
     await expect(sandbox.call('tool:t', {})).resolves.toBe('fresh');
   });
 });

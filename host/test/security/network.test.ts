@@ -5,9 +5,11 @@
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackServer } from '@roku/test-support';
+import type { LoopbackServer, RecordedRequest } from '@roku/test-support';
 import type { ResolvedAddress } from '../../src/capabilities/index.js';
-import { SECRET_NAME, SECRET_VALUE, createHarness, expectCapError, startServer } from './helpers.js';
-import type { Harness, LoopbackServer, RecordedRequest } from './helpers.js';
+import { SECRET_NAME, SECRET_VALUE, createHarness, expectCapError } from './helpers.js';
+import type { Harness } from './helpers.js';
 
 /** DNS answers of the fake resolver; anything else fails like NXDOMAIN. */
 const DNS: Record<string, ResolvedAddress[]> = {
@@ -41,9 +43,9 @@ beforeAll(async () => {
         : Promise.resolve(answer);
     },
   });
-  allowed = await startServer();
-  forbidden = await startServer();
-  redirector = await startServer(redirectTo(() => `${forbidden.origin}/stolen`));
+  allowed = await startLoopbackServer();
+  forbidden = await startLoopbackServer();
+  redirector = await startLoopbackServer(redirectTo(() => `${forbidden.origin}/stolen`));
 });
 afterAll(async () => {
   await Promise.all([allowed.close(), forbidden.close(), redirector.close()]);
@@ -159,11 +161,11 @@ describe('a hostile plugin on the network', () => {
   });
 
   it('sees the secret only where the allowed server echoes it, and never in a cross-origin redirect', async () => {
-    const silent = await startServer((_req, res) => {
+    const silent = await startLoopbackServer((_req, res) => {
       res.setHeader('x-upstream', 'quiet');
       res.end('no echo here');
     });
-    const hop = await startServer(redirectTo(() => `${allowed.origin}/after-redirect`));
+    const hop = await startLoopbackServer(redirectTo(() => `${allowed.origin}/after-redirect`));
     try {
       const sandbox = await h.load('net-secret-flow', {
         body: `const send = async (url) => {

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { createStore } from '../../src/store/index.js';
 import { onCleanup, tempHome } from './helpers.js';
 import type { TempHome } from './helpers.js';
@@ -39,7 +38,7 @@ setInterval(() => {}, 1000);
 let childScript = '';
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'roku-store-child-'));
+  const dir = tempDir('store-child');
   childScript = join(dir, 'child.mjs');
   await build({
     stdin: { contents: CHILD, resolveDir: HOST, sourcefile: 'child.ts', loader: 'ts' },
@@ -60,10 +59,6 @@ beforeAll(async () => {
     ],
   });
 }, 60_000);
-
-afterAll(() => {
-  rmSync(dirname(childScript), { recursive: true, force: true });
-});
 
 /** Runs the child until it reports `done`, then kills it with SIGKILL. */
 async function runAndKill(home: TempHome, step: 'create' | 'claim'): Promise<void> {

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import type { LoopEvent } from '../../src/events/loop-events.js';
 import { createStore } from '../../src/store/index.js';
 import type { NewApproval, Store, StoreOptions } from '../../src/store/index.js';
@@ -26,10 +25,7 @@ export interface TempHome {
 
 /** A fresh temp folder with the paths a store uses; removed after the test. */
 export function tempHome(): TempHome {
-  const dir = mkdtempSync(join(tmpdir(), 'roku-store-'));
-  onCleanup(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = tempDir('store');
   return { dir, file: join(dir, 'state', 'roku.db'), traceDir: join(dir, 'traces') };
 }
 

@@ -1,11 +1,11 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHost } from '@roku/plugin-api/testing';
 import type { TestHost, TestPlugin } from '@roku/plugin-api/testing';
 import type { MemoryRecord } from '@roku/plugin-api';
+import { tempDir } from '@roku/test-support';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));
 let host: TestHost;
@@ -137,7 +137,7 @@ describe('session memory when its storage quota is used up', () => {
 
   beforeAll(async () => {
     // The same built plugin with a 24 KiB storage quota.
-    smallDir = mkdtempSync(join(tmpdir(), 'roku-memory-session-'));
+    smallDir = tempDir('memory-session');
     cpSync(join(dir, 'dist'), join(smallDir, 'dist'), { recursive: true });
     const manifest = JSON.parse(readFileSync(join(dir, 'roku.plugin.json'), 'utf8')) as {
       limits: Record<string, number>;
@@ -148,7 +148,6 @@ describe('session memory when its storage quota is used up', () => {
   });
   afterAll(async () => {
     await small.close();
-    rmSync(smallDir, { recursive: true, force: true });
   });
 
   it('drops the least recently written other session, then the oldest records of the current one', async () => {

@@ -13,7 +13,8 @@ export interface Answer {
 /** Longest tool result quoted back by the tool-result rule. */
 export const MAX_QUOTED_RESULT_CHARS = 2000;
 
-function cut(text: string, max: number): string {
+/** `text` cut to at most `max` UTF-16 units, never inside a surrogate pair. */
+export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
   // Do not leave half of a surrogate pair at the end.
   const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;

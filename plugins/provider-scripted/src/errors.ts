@@ -2,6 +2,8 @@
 export const SCRIPTED_ERRORS = {
   ROKU_SCRIPTED_BAD_SETTINGS:
     'The plugin settings are not usable: a script step has an invalid match pattern, error code or shape.',
+  ROKU_SCRIPTED_UNEXPECTED_REQUEST:
+    'Strict mode: no script step is due for the request (the error names its user message and model call).',
 } as const satisfies Readonly<Record<`ROKU_${string}`, string>>;
 
 /**

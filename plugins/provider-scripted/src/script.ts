@@ -2,14 +2,9 @@ import type { PluginContext } from '@roku/plugin-api';
 import { stableHash as hash53 } from '@roku/plugin-api';
 import type { CompiledStep, ScriptStep } from './settings.js';
 
-/** The step due for this answer: the stepIndex-th of the steps whose pattern fits the last user message. */
-export function selectStep(
-  script: readonly CompiledStep[],
-  lastUser: string,
-  stepIndex: number,
-): ScriptStep | undefined {
-  const fitting = script.filter(({ pattern }) => pattern === undefined || pattern.test(lastUser));
-  return fitting[stepIndex]?.step;
+/** The steps whose pattern fits the last user message, in script order. */
+export function fittingSteps(script: readonly CompiledStep[], lastUser: string): CompiledStep[] {
+  return script.filter(({ pattern }) => pattern === undefined || pattern.test(lastUser));
 }
 
 /** kv key counting the failed attempts of one step for one request position in one session. */

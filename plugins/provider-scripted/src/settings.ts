@@ -1,4 +1,4 @@
-import { PROVIDER_ERROR_CODES, RokuError } from '@roku/plugin-api';
+import { PROVIDER_ERROR_CODES, RokuError, stableHash } from '@roku/plugin-api';
 import type { ProviderErrorCode, TokenUsage } from '@roku/plugin-api';
 
 const PROVIDER_CODES: ReadonlySet<string> = new Set<string>(PROVIDER_ERROR_CODES);
@@ -27,16 +27,21 @@ export interface ScriptStep {
   readonly malformed?: boolean;
 }
 
-/** A step with its compiled pattern. */
+/** A step with its position in the script and its compiled pattern. */
 export interface CompiledStep {
   readonly step: ScriptStep;
+  readonly index: number;
   readonly pattern: RegExp | undefined;
 }
 
 export interface Settings {
   readonly script: readonly CompiledStep[];
+  /** Identifies the script (a hash of its JSON), so that strict-mode records of different scripts stay apart. */
+  readonly scriptDigest: string;
   readonly chunkChars: number;
   readonly delayMs: number;
+  /** Fail requests no step answers, and record which steps answered (see README, "Strict mode"). */
+  readonly strict: boolean;
 }
 
 function bad(message: string): never {
@@ -55,7 +60,8 @@ function integer(value: unknown, path: string, min: number, max: number, fallbac
   return value;
 }
 
-function checkStep(raw: unknown, path: string): CompiledStep {
+function checkStep(raw: unknown, index: number): CompiledStep {
+  const path = `script[${index}]`;
   if (!isObject(raw)) bad(`${path} must be an object`);
   const step = raw as ScriptStep;
   let pattern: RegExp | undefined;
@@ -90,7 +96,7 @@ function checkStep(raw: unknown, path: string): CompiledStep {
   }
   integer(step.failTimes, `${path}.failTimes`, 0, 1000, 0);
   integer(step.delayMs, `${path}.delayMs`, 0, 600_000, 0);
-  return { step, pattern };
+  return { step, index, pattern };
 }
 
 /**
@@ -104,9 +110,12 @@ export function readSettings(config: unknown): Settings {
   if (!isObject(raw)) bad('must be an object');
   const script = raw.script ?? [];
   if (!Array.isArray(script)) bad('script must be an array');
+  if (raw.strict !== undefined && typeof raw.strict !== 'boolean') bad('strict must be true or false');
   return {
-    script: script.map((step, i) => checkStep(step, `script[${i}]`)),
+    script: script.map((step, i) => checkStep(step, i)),
+    scriptDigest: stableHash(JSON.stringify(script)),
     chunkChars: integer(raw.chunkChars, 'chunkChars', 1, 4096, 16),
     delayMs: integer(raw.delayMs, 'delayMs', 0, 600_000, 0),
+    strict: raw.strict === true,
   };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHost } from '@roku/plugin-api/testing';
 import type { TestHost, TestPlugin } from '@roku/plugin-api/testing';
 import type { ChatMessage, ChatRequest, ChatResponse, ChatStreamEvent, ToolSpec } from '@roku/plugin-api';
+import { unusedScriptSteps } from '@roku/test-support';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));
 const OP = 'provider:scripted:chat';
@@ -284,5 +285,61 @@ describe('the scripted provider with a script', () => {
       details: { pluginCode: 'ROKU_SCRIPTED_BAD_SETTINGS' },
       message: expect.stringContaining('script[1].match') as unknown,
     });
+  });
+});
+
+describe('the scripted provider in strict mode', () => {
+  const strict = {
+    strict: true,
+    script: [
+      { match: 'weather', toolCalls: [{ name: 'weather', arguments: { city: 'Oslo' } }] },
+      { match: 'weather', text: 'It is sunny in Oslo.' },
+      { match: 'forgotten', text: 'never asked for' },
+    ],
+  };
+  const asked = request([{ role: 'user', content: 'weather in Oslo?' }]);
+  const answered: ChatRequest = request([
+    { role: 'user', content: 'weather in Oslo?' },
+    { role: 'assistant', content: '', toolCalls: [{ id: 'call_0_0', name: 'weather', arguments: {} }] },
+    { role: 'tool', content: '{"sky":"clear"}', toolCallId: 'call_0_0' },
+  ]);
+
+  it('answers from the script, and lists the steps no request used', async () => {
+    expect((await chat(asked, strict)).response.message.toolCalls?.[0]?.name).toBe('weather');
+    expect(unusedScriptSteps(host.home)).toEqual([
+      'script[1] {"match":"weather","text":"It is sunny in Oslo."}',
+      'script[2] {"match":"forgotten","text":"never asked for"}',
+    ]);
+    expect((await chat(answered, strict)).response.message.content).toBe('It is sunny in Oslo.');
+    expect(unusedScriptSteps(host.home)).toEqual([
+      'script[2] {"match":"forgotten","text":"never asked for"}',
+    ]);
+  });
+
+  it('fails a request no step answers, naming its user message and model call, instead of using the rules', async () => {
+    await expect(
+      plugin.call(OP, request([{ role: 'user', content: 'hello' }]), strict),
+    ).rejects.toMatchObject({
+      code: 'ROKU_PLUGIN_FAILED',
+      details: { pluginCode: 'ROKU_SCRIPTED_UNEXPECTED_REQUEST' },
+      message: expect.stringContaining(
+        'no step for model call 1 after the user message "hello" (0 steps fit it)',
+      ) as unknown,
+    });
+    const third = request([
+      ...answered.messages,
+      { role: 'assistant', content: 'It is sunny in Oslo.' },
+      { role: 'tool', content: 'late', toolCallId: 'call_0_0' },
+    ]);
+    await expect(plugin.call(OP, third, strict)).rejects.toMatchObject({
+      message: expect.stringContaining(
+        'no step for model call 3 after the user message "weather in Oslo?" (2 steps fit it)',
+      ) as unknown,
+    });
+    // Without strict the same request is answered by the rules.
+    expect(
+      (await chat(request([{ role: 'user', content: 'hello' }]), { script: strict.script })).response.message
+        .content,
+    ).toBe('You said: hello');
   });
 });

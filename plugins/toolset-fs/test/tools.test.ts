@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHost } from '@roku/plugin-api/testing';
 import type { TestHost, TestPlugin } from '@roku/plugin-api/testing';
+import { tempDir } from '@roku/test-support';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));
 let host: TestHost;
@@ -93,16 +93,12 @@ describe('paths', () => {
   });
 
   it('cannot follow a symbolic link out of the workspace', async () => {
-    const outside = mkdtempSync(join(tmpdir(), 'roku-outside-'));
+    const outside = tempDir('outside');
     writeFileSync(join(outside, 'secret.txt'), 'secret');
     symlinkSync(outside, join(workspace, 'escape'));
-    try {
-      await expect(plugin.callTool('read_file', { path: 'escape/secret.txt' })).rejects.toMatchObject(
-        failed('ROKU_CAPABILITY_DENIED'),
-      );
-    } finally {
-      rmSync(outside, { recursive: true, force: true });
-    }
+    await expect(plugin.callTool('read_file', { path: 'escape/secret.txt' })).rejects.toMatchObject(
+      failed('ROKU_CAPABILITY_DENIED'),
+    );
   });
 });
 

@@ -1,9 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { afterEach } from 'vitest';
 
 /** A valid manifest for an isolate plugin whose entry is dist/plugin.js. */
 export function manifest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -19,19 +17,6 @@ export function manifest(overrides: Record<string, unknown> = {}): Record<string
       tools: [{ name: 'hello', description: 'Says hello.', inputSchema: { type: 'object' }, risk: ['read'] }],
     },
     ...overrides,
-  };
-}
-
-/** Temp folders created by a test, removed after it. */
-export function useTempDirs(): () => Promise<string> {
-  const dirs: string[] = [];
-  afterEach(async () => {
-    await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-  });
-  return async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'roku-registry-test-'));
-    dirs.push(dir);
-    return dir;
   };
 }
 

@@ -1,20 +1,19 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { packPlugin, unpackPlugin } from '../../src/index.js';
-import { useTempDirs, writePlugin, writeTree } from './fixtures.js';
+import { writePlugin, writeTree } from './fixtures.js';
 
 const LIMITS = { maxFiles: 100, maxBytes: 1024 * 1024 };
 const code = (c: string): unknown => expect.objectContaining({ code: c }) as unknown;
 
 describe('packPlugin', () => {
-  const tempDir = useTempDirs();
-
   it('packs the manifest, the entry, the README and assets, and nothing else', async () => {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     const packed = await packPlugin(dir);
     expect(packed.files.map((f) => f.path)).toEqual([
       'README.md',
@@ -34,9 +33,9 @@ describe('packPlugin', () => {
   });
 
   it('round-trips through unpackPlugin to the same files and bytes', async () => {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     const packed = await packPlugin(dir);
-    const dest = join(await tempDir(), 'pkg');
+    const dest = join(tempDir('pack'), 'pkg');
     const unpacked = await unpackPlugin(packed.bytes, dest, {
       ...LIMITS,
       expectedIntegrity: packed.integrity,
@@ -49,7 +48,7 @@ describe('packPlugin', () => {
   });
 
   it('writes a tar with mtime 0, mode 0644, uid/gid 0, no owner names and the manifest first', async () => {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     const tar = gunzipSync((await packPlugin(dir)).bytes);
     const header = tar.subarray(0, 512);
     const field = (start: number, length: number) =>
@@ -67,11 +66,19 @@ describe('packPlugin', () => {
   });
 
   it('packs the same folder to the same digest, whatever the file times and creation order', async () => {
-    const first = await writePlugin(await tempDir());
-    const second = await tempDir();
+    const first = await writePlugin(tempDir('pack'));
+    const second = tempDir('pack');
     await writeTree(second, { 'assets/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>\n' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
     await writePlugin(second);
+    // Different file times in each copy, set explicitly rather than by waiting between writes.
+    for (const [root, time] of [
+      [first, new Date('2001-01-01')],
+      [second, new Date('2024-06-30')],
+    ] as const) {
+      for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+        if (entry.isFile()) await utimes(join(entry.parentPath, entry.name), time, time);
+      }
+    }
     const a = await packPlugin(first);
     const b = await packPlugin(second);
     expect(b.integrity).toBe(a.integrity);
@@ -80,41 +87,41 @@ describe('packPlugin', () => {
   });
 
   it('adds the paths given in include', async () => {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     await writeTree(dir, { LICENSE: 'Apache-2.0\n', 'data/words.txt': 'a\nb\n' });
     const packed = await packPlugin(dir, { include: ['LICENSE', 'data/'] });
     expect(packed.files.map((f) => f.path)).toEqual(expect.arrayContaining(['LICENSE', 'data/words.txt']));
   });
 
   it('refuses a folder without a manifest, and an invalid manifest, before reading anything else', async () => {
-    const empty = await tempDir();
+    const empty = tempDir('pack');
     await expect(packPlugin(empty)).rejects.toThrow(code('ROKU_REGISTRY_MANIFEST_MISSING'));
-    const dir = await writePlugin(await tempDir(), { id: 'no-scope' });
+    const dir = await writePlugin(tempDir('pack'), { id: 'no-scope' });
     await expect(packPlugin(dir)).rejects.toThrow(code('ROKU_REGISTRY_MANIFEST_INVALID'));
   });
 
   it('refuses a missing runtime entry', async () => {
-    const dir = await writePlugin(await tempDir(), { runtime: { type: 'isolate', entry: 'dist/other.js' } });
+    const dir = await writePlugin(tempDir('pack'), { runtime: { type: 'isolate', entry: 'dist/other.js' } });
     await expect(packPlugin(dir)).rejects.toThrow(code('ROKU_REGISTRY_ENTRY_MISSING'));
   });
 
   it('refuses a symlink, even one that points inside the folder', async () => {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     await symlink(join(dir, 'README.md'), join(dir, 'assets/readme-link.md'));
     await expect(packPlugin(dir)).rejects.toThrow(code('ROKU_REGISTRY_UNSAFE_PATH'));
   });
 
   it('refuses a symlinked assets folder that leads outside the plugin folder', async () => {
-    const outside = await tempDir();
+    const outside = tempDir('pack');
     await writeTree(outside, { 'secret.txt': 'secret' });
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     await rm(join(dir, 'assets'), { recursive: true });
     await symlink(outside, join(dir, 'assets'));
     await expect(packPlugin(dir)).rejects.toThrow(code('ROKU_REGISTRY_UNSAFE_PATH'));
   });
 
   it('refuses include paths that leave the folder', async () => {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     await expect(packPlugin(dir, { include: ['../x'] })).rejects.toThrow(code('ROKU_REGISTRY_UNSAFE_PATH'));
     await expect(packPlugin(dir, { include: ['/etc/passwd'] })).rejects.toThrow(
       code('ROKU_REGISTRY_UNSAFE_PATH'),
@@ -122,13 +129,13 @@ describe('packPlugin', () => {
   });
 
   it('refuses a FIFO under assets', async () => {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     execFileSync('mkfifo', [join(dir, 'assets/pipe')]);
     await expect(packPlugin(dir)).rejects.toThrow(code('ROKU_REGISTRY_UNSUPPORTED_ENTRY'));
   });
 
   it('caps the file count and the total size', async () => {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('pack'));
     await expect(packPlugin(dir, { maxFiles: 3 })).rejects.toThrow(code('ROKU_REGISTRY_ARCHIVE_TOO_LARGE'));
     await writeFile(join(dir, 'assets/big.bin'), new Uint8Array(4096));
     await expect(packPlugin(dir, { maxBytes: 4000 })).rejects.toThrow(

@@ -6,9 +6,10 @@ import { buffer } from 'node:stream/consumers';
 import { createGzip, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { packPlugin, unpackPlugin } from '../../src/index.js';
 import type { RawEntry } from './fixtures.js';
-import { rawArchive, rawTar, useTempDirs, validEntries, writePlugin } from './fixtures.js';
+import { rawArchive, rawTar, validEntries, writePlugin } from './fixtures.js';
 
 const LIMITS = { maxFiles: 100, maxBytes: 1024 * 1024 };
 const code = (c: string): unknown => expect.objectContaining({ code: c }) as unknown;
@@ -28,18 +29,17 @@ async function zeroBomb(size: number): Promise<Uint8Array> {
 }
 
 describe('unpackPlugin', () => {
-  const tempDir = useTempDirs();
-  const dest = async () => join(await tempDir(), 'pkg');
+  const dest = (): string => join(tempDir('unpack'), 'pkg');
 
   async function refuses(entries: RawEntry[], expected: string, limits = LIMITS): Promise<string> {
-    const target = await dest();
+    const target = dest();
     await expect(unpackPlugin(await rawArchive(entries), target, limits)).rejects.toThrow(code(expected));
     await expect(stat(target)).rejects.toThrow(expect.objectContaining({ code: 'ENOENT' }));
     return target;
   }
 
   it('extracts a hand-built valid archive with folders', async () => {
-    const target = await dest();
+    const target = dest();
     const entries = [...validEntries(), { header: { name: 'assets/', type: 'directory' as const } }];
     const unpacked = await unpackPlugin(await rawArchive(entries), target, LIMITS);
     expect(unpacked.files.map((f) => f.path)).toEqual(['dist/plugin.js', 'roku.plugin.json']);
@@ -48,10 +48,10 @@ describe('unpackPlugin', () => {
   });
 
   it('checks the integrity of the exact bytes before writing anything', async () => {
-    const packed = await packPlugin(await writePlugin(await tempDir()));
+    const packed = await packPlugin(await writePlugin(tempDir('unpack')));
     const tampered = new Uint8Array(packed.bytes);
     tampered[tampered.length - 20]! ^= 1;
-    const target = await dest();
+    const target = dest();
     await expect(
       unpackPlugin(tampered, target, { ...LIMITS, expectedIntegrity: packed.integrity }),
     ).rejects.toThrow(code('ROKU_REGISTRY_INTEGRITY'));
@@ -59,17 +59,17 @@ describe('unpackPlugin', () => {
   });
 
   it('accepts the sha256 SRI form and refuses a malformed integrity string', async () => {
-    const packed = await packPlugin(await writePlugin(await tempDir()));
+    const packed = await packPlugin(await writePlugin(tempDir('unpack')));
     const sha256 = `sha256-${createHash('sha256').update(packed.bytes).digest('base64')}`;
-    await unpackPlugin(packed.bytes, await dest(), { ...LIMITS, expectedIntegrity: sha256 });
+    await unpackPlugin(packed.bytes, dest(), { ...LIMITS, expectedIntegrity: sha256 });
     await expect(
-      unpackPlugin(packed.bytes, await dest(), { ...LIMITS, expectedIntegrity: 'md5-abc' }),
+      unpackPlugin(packed.bytes, dest(), { ...LIMITS, expectedIntegrity: 'md5-abc' }),
     ).rejects.toThrow(code('ROKU_REGISTRY_BAD_INTEGRITY'));
   });
 
   it('refuses a destination that already exists and leaves it alone', async () => {
-    const packed = await packPlugin(await writePlugin(await tempDir()));
-    const target = await dest();
+    const packed = await packPlugin(await writePlugin(tempDir('unpack')));
+    const target = dest();
     await mkdir(target);
     await expect(unpackPlugin(packed.bytes, target, LIMITS)).rejects.toThrow(
       code('ROKU_REGISTRY_DEST_EXISTS'),
@@ -158,14 +158,14 @@ describe('unpackPlugin', () => {
 
     it('is refused by the byte cap from its header, before any of it is written', async () => {
       expect(bomb.byteLength).toBeLessThan(2 * 1024 * 1024);
-      const target = await dest();
+      const target = dest();
       const err: unknown = await unpackPlugin(bomb, target, LIMITS).catch((e: unknown) => e);
       expect(err).toEqual(code('ROKU_REGISTRY_ARCHIVE_TOO_LARGE'));
       await expect(stat(target)).rejects.toThrow();
     });
 
     it('is stopped by the gzip expansion ratio while streaming when the byte cap would allow it', async () => {
-      const target = await dest();
+      const target = dest();
       const err: unknown = await unpackPlugin(bomb, target, { maxFiles: 10, maxBytes: 4 * 1024 ** 3 }).catch(
         (e: unknown) => e,
       );
@@ -191,7 +191,7 @@ describe('unpackPlugin', () => {
   });
 
   it('refuses an invalid manifest and reports its issues', async () => {
-    const target = await dest();
+    const target = dest();
     const archive = await rawArchive(validEntries({ version: 'one' }));
     const err: unknown = await unpackPlugin(archive, target, LIMITS).catch((e: unknown) => e);
     expect(err).toEqual(code('ROKU_REGISTRY_MANIFEST_INVALID'));
@@ -205,7 +205,7 @@ describe('unpackPlugin', () => {
   });
 
   it('refuses bytes that are not gzip, and a truncated archive', async () => {
-    await expect(unpackPlugin(new TextEncoder().encode('not gzip'), await dest(), LIMITS)).rejects.toThrow(
+    await expect(unpackPlugin(new TextEncoder().encode('not gzip'), dest(), LIMITS)).rejects.toThrow(
       code('ROKU_REGISTRY_ARCHIVE_CORRUPT'),
     );
     const tarBytes = await rawTar(validEntries());
@@ -215,7 +215,7 @@ describe('unpackPlugin', () => {
   });
 
   async function refusesBytes(bytes: Uint8Array, expected: string): Promise<void> {
-    const target = await dest();
+    const target = dest();
     await expect(unpackPlugin(bytes, target, LIMITS)).rejects.toThrow(code(expected));
     await expect(stat(target)).rejects.toThrow();
   }

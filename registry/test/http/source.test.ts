@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import type { RecordedRequest } from '@roku/test-support';
 import { createHttpRegistrySource, summarizeManifest } from '../../src/index.js';
 import type { IndexDocument } from '../../src/index.js';
 import { packed, startScripted } from '../server/helpers.js';
@@ -32,8 +33,8 @@ describe('HTTP registry source', () => {
   it('retries 5xx answers with backoff and succeeds on the third attempt', async () => {
     const { doc } = await documentFor();
     const seen: string[] = [];
-    const url = await startScripted((req: IncomingMessage, res) => {
-      seen.push(req.url ?? '');
+    const url = await startScripted((req: RecordedRequest, res) => {
+      seen.push(req.url);
       if (seen.length <= 2) json(res, 500, { code: 'ROKU_REGISTRY_SERVER_ERROR', message: 'boom' });
       else json(res, 200, doc);
     });
@@ -177,8 +178,7 @@ describe('HTTP registry source', () => {
     let puts = 0;
     const url = await startScripted((req, res) => {
       if (req.method === 'PUT') puts += 1;
-      req.resume();
-      req.on('end', () => res.writeHead(503).end());
+      res.writeHead(503).end();
     });
     const pack = await packed();
     const source = createHttpRegistrySource(url, FAST);

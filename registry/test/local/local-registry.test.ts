@@ -1,14 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { createLocalRegistry, parseIndexDocument } from '../../src/index.js';
-import { integrity, manifest, publish, tempDir } from './helpers.js';
+import { fixtureManifest as manifest } from '../../src/testing/index.js';
+import { integrity, publish } from './helpers.js';
 
 const fixedClock = (): Date => new Date('2025-06-01T12:00:00.000Z');
 
 describe('local directory registry', () => {
   it('publishes into a static layout any web server could serve', async () => {
-    const root = await tempDir();
+    const root = tempDir('local-registry');
     const registry = createLocalRegistry(root, { now: fixedClock });
     await publish(registry, '@acme/search', '1.0.0', { dependencies: { '@acme/http': '^1.0.0' } });
 
@@ -32,7 +34,7 @@ describe('local directory registry', () => {
   });
 
   it('refuses to publish a version twice: versions are immutable', async () => {
-    const registry = createLocalRegistry(await tempDir());
+    const registry = createLocalRegistry(tempDir('local-registry'));
     await publish(registry, '@acme/search', '1.0.0');
     await expect(
       publish(registry, '@acme/search', '1.0.0', { description: 'changed' }),
@@ -44,7 +46,7 @@ describe('local directory registry', () => {
   });
 
   it('serializes concurrent publishes of one plugin so none is lost', async () => {
-    const registry = createLocalRegistry(await tempDir());
+    const registry = createLocalRegistry(tempDir('local-registry'));
     await Promise.all(['1.0.0', '1.1.0', '1.2.0', '2.0.0'].map((v) => publish(registry, '@acme/search', v)));
     const doc = await registry.getDocument('@acme/search');
     expect(Object.keys(doc?.versions ?? {}).sort()).toEqual(['1.0.0', '1.1.0', '1.2.0', '2.0.0']);
@@ -52,7 +54,7 @@ describe('local directory registry', () => {
   });
 
   it('refuses an archive whose integrity does not match and an invalid manifest', async () => {
-    const registry = createLocalRegistry(await tempDir());
+    const registry = createLocalRegistry(tempDir('local-registry'));
     const bytes = new TextEncoder().encode('x');
     await expect(
       registry.publish({
@@ -76,7 +78,7 @@ describe('local directory registry', () => {
   });
 
   it('keeps latest on the highest release and moves it off a yanked version', async () => {
-    const registry = createLocalRegistry(await tempDir());
+    const registry = createLocalRegistry(tempDir('local-registry'));
     await publish(registry, '@acme/a', '1.0.0');
     await publish(registry, '@acme/a', '2.0.0-beta.1');
     await publish(registry, '@acme/a', '1.1.0');
@@ -89,7 +91,7 @@ describe('local directory registry', () => {
   });
 
   it('reports unknown plugins, versions and tags by code', async () => {
-    const registry = createLocalRegistry(await tempDir());
+    const registry = createLocalRegistry(tempDir('local-registry'));
     expect(await registry.getDocument('@acme/nothing')).toBeUndefined();
     await publish(registry, '@acme/a', '1.0.0');
     await expect(registry.readArchive('@acme/a', '9.9.9')).rejects.toMatchObject({
@@ -107,7 +109,7 @@ describe('local directory registry', () => {
   });
 
   it('refuses names that could leave the registry folder', async () => {
-    const registry = createLocalRegistry(await tempDir());
+    const registry = createLocalRegistry(tempDir('local-registry'));
     await expect(registry.getDocument('@acme/../../etc')).rejects.toMatchObject({
       code: 'ROKU_REGISTRY_BAD_SPEC',
     });
@@ -115,7 +117,7 @@ describe('local directory registry', () => {
   });
 
   it('searches ids, descriptions and contribution names of latest versions', async () => {
-    const registry = createLocalRegistry(await tempDir());
+    const registry = createLocalRegistry(tempDir('local-registry'));
     expect(await registry.search('x')).toEqual([]);
     await publish(registry, '@acme/web-search', '1.0.0', { description: 'Searches the web.' });
     await publish(registry, '@other/notes', '0.2.0', { description: 'Keeps notes.' });

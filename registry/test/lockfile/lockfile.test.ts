@@ -1,6 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import type { Permissions, ResolutionPlan } from '../../src/index.js';
 import {
   assertFrozen,
@@ -12,12 +13,12 @@ import {
   resolve,
   writeLockfile,
 } from '../../src/index.js';
-import { publish, tempDir } from '../local/helpers.js';
+import { publish } from '../local/helpers.js';
 
 async function planFor(
   network: string[] = ['https://api.acme.dev'],
 ): Promise<{ plan: ResolutionPlan; dir: string }> {
-  const dir = await tempDir();
+  const dir = tempDir('lockfile');
   const registry = createLocalRegistry(join(dir, 'registry'));
   await publish(registry, '@acme/app', '1.0.0', { dependencies: { '@acme/http': '^1.0.0' }, network });
   await publish(registry, '@acme/http', '1.0.0');
@@ -56,11 +57,11 @@ describe('roku.lock', () => {
   });
 
   it('reads a missing lockfile as undefined', async () => {
-    expect(await readLockfile(join(await tempDir(), 'roku.lock'))).toBeUndefined();
+    expect(await readLockfile(join(tempDir('lockfile'), 'roku.lock'))).toBeUndefined();
   });
 
   it('names the file and the JSON path of every problem', async () => {
-    const dir = await tempDir();
+    const dir = tempDir('lockfile');
     const path = join(dir, 'roku.lock');
     await writeFile(path, JSON.stringify({ lockfileVersion: 2, plugins: { '@acme/a': { version: 1 } } }));
     const err = await readLockfile(path).catch(
@@ -127,7 +128,7 @@ describe('roku.lock', () => {
   });
 
   it('refuses to write a lock that breaks the schema', async () => {
-    const path = join(await tempDir(), 'roku.lock');
+    const path = join(tempDir('lockfile'), 'roku.lock');
     const bad = { lockfileVersion: 1, plugins: { '@acme/a': { version: '1.0.0' } } } as never;
     await expect(writeLockfile(path, bad)).rejects.toMatchObject({ code: 'ROKU_REGISTRY_LOCK_INVALID' });
     expect(await readLockfile(path)).toBeUndefined();

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import type { LocalRegistry, RegistryConfig, ResolveOptions } from '../../src/index.js';
 import { createLocalRegistry, lockFromPlan, parsePackageSpec, resolve } from '../../src/index.js';
-import { publish, tempDir } from '../local/helpers.js';
+import { publish } from '../local/helpers.js';
 
-async function localRegistry(): Promise<LocalRegistry> {
-  return createLocalRegistry(await tempDir());
+function localRegistry(): LocalRegistry {
+  return createLocalRegistry(tempDir('resolve'));
 }
 
 function options(source: LocalRegistry, extra: Partial<ResolveOptions> = {}): ResolveOptions {
@@ -26,7 +27,7 @@ async function rejection(
 
 describe('resolution', () => {
   it('prefers the highest version satisfying a range and follows dist-tags', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     for (const v of ['1.0.0', '1.2.0', '1.10.0', '2.0.0']) await publish(r, '@acme/a', v);
     await publish(r, '@acme/a', '3.0.0-beta.1');
     await r.setDistTag('@acme/a', 'beta', '3.0.0-beta.1');
@@ -40,7 +41,7 @@ describe('resolution', () => {
   });
 
   it('fills the plan from the index: registry, integrity, archive, signatures, manifest summary', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     await publish(r, '@acme/a', '1.0.0');
     const doc = await r.getDocument('@acme/a');
     const [pkg] = (await resolve(specs('@acme/a@1'), options(r))).packages;
@@ -58,7 +59,7 @@ describe('resolution', () => {
   });
 
   it('never picks a yanked version for a range, but allows it by exact version with a warning', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     await publish(r, '@acme/a', '1.0.0');
     await publish(r, '@acme/a', '1.1.0');
     await r.yank('@acme/a', '1.1.0');
@@ -77,7 +78,7 @@ describe('resolution', () => {
   });
 
   it('skips versions whose engines.roku refuses the host, and reports when none fits', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     await publish(r, '@acme/a', '1.0.0', { engines: '^0.1.0' });
     await publish(r, '@acme/a', '1.1.0', { engines: '^0.2.0' });
     await publish(r, '@acme/b', '1.0.0', { engines: '>=1.0.0' });
@@ -89,7 +90,7 @@ describe('resolution', () => {
   });
 
   it('resolves dependencies transitively, one version per plugin, recording who depends on whom', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     await publish(r, '@acme/app', '1.0.0', {
       dependencies: { '@acme/http': '^1.0.0', '@acme/log': '~2.1.0' },
     });
@@ -105,7 +106,7 @@ describe('resolution', () => {
   });
 
   it('reports conflicting ranges with who asked for what', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     await publish(r, '@acme/log', '1.0.0');
     await publish(r, '@acme/log', '2.0.0');
     await publish(r, '@acme/http', '1.0.0', { dependencies: { '@acme/log': '^2.0.0' } });
@@ -120,7 +121,7 @@ describe('resolution', () => {
   });
 
   it('reports a dependency cycle by naming it', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     await publish(r, '@acme/a', '1.0.0', { dependencies: { '@acme/b': '^1.0.0' } });
     await publish(r, '@acme/b', '1.0.0', { dependencies: { '@acme/a': '^1.0.0' } });
     const err = await rejection(resolve(specs('@acme/a'), options(r)));
@@ -129,7 +130,7 @@ describe('resolution', () => {
   });
 
   it('reports unknown plugins, including unknown dependencies', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     await publish(r, '@acme/a', '1.0.0', { dependencies: { '@acme/gone': '^1.0.0' } });
     expect((await rejection(resolve(specs('@acme/nope'), options(r)))).code).toBe('ROKU_REGISTRY_NOT_FOUND');
     const err = await rejection(resolve(specs('@acme/a'), options(r)));
@@ -138,8 +139,8 @@ describe('resolution', () => {
   });
 
   it('asks only the registry that owns a scope, never the default one', async () => {
-    const main = await localRegistry();
-    const acme = await localRegistry();
+    const main = localRegistry();
+    const acme = localRegistry();
     await publish(main, '@acme/secret', '9.9.9');
     await publish(main, '@pub/tool', '1.0.0', { dependencies: { '@acme/lib': '^1.0.0' } });
     await publish(acme, '@acme/lib', '1.0.0');
@@ -158,7 +159,7 @@ describe('resolution', () => {
   });
 
   it('refuses registry lists where two registries claim one scope', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     const err = await rejection(
       resolve(specs('@acme/a'), {
         registries: [
@@ -172,7 +173,7 @@ describe('resolution', () => {
   });
 
   it('keeps locked and installed versions while they still satisfy the requests', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     for (const v of ['1.0.0', '1.1.0', '1.2.0']) await publish(r, '@acme/a', v);
     const first = await resolve(specs('@acme/a@1.0.0'), options(r));
     const locked = lockFromPlan(first, {});
@@ -185,7 +186,7 @@ describe('resolution', () => {
   });
 
   it('moves a shared dependency when a later request narrows it', async () => {
-    const r = await localRegistry();
+    const r = localRegistry();
     for (const v of ['1.0.0', '1.5.0', '2.0.0']) await publish(r, '@acme/log', v);
     await publish(r, '@acme/a', '1.0.0', { dependencies: { '@acme/log': '>=1.0.0' } });
     await publish(r, '@acme/b', '1.0.0', { dependencies: { '@acme/log': '^1.0.0' } });

@@ -1,29 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { cleanUpAfterUse, startLoopbackServer, tempDir } from '@roku/test-support';
+import type { LoopbackHandler } from '@roku/test-support';
 import type { PackedPlugin, RegistryServer } from '../../src/index.js';
 import { createRegistryServer, packPlugin } from '../../src/index.js';
 import { writePlugin } from '../archive/fixtures.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-/** A fresh temporary folder, removed after the current test. */
-export async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'roku-registry-http-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 /** Packs a real plugin folder (manifest, entry, README, assets) with manifest overrides. */
 export async function packed(overrides: Record<string, unknown> = {}): Promise<PackedPlugin> {
-  return packPlugin(await writePlugin(await tempDir(), overrides));
+  return packPlugin(await writePlugin(tempDir('registry-http'), overrides));
 }
 
 export const TOKEN = 'test-publish-token-0123456789';
@@ -32,28 +16,17 @@ export const TOKEN = 'test-publish-token-0123456789';
 export async function startRegistry(
   options: { bodyLimitBytes?: number } = {},
 ): Promise<{ url: string; root: string; server: RegistryServer }> {
-  const root = await tempDir();
+  const root = tempDir('registry-http');
   const server = createRegistryServer({ root, tokens: [TOKEN], ...options });
   await server.listen({ host: '127.0.0.1', port: 0 });
-  cleanups.push(() => server.close());
+  cleanUpAfterUse(() => server.close());
   const { port } = server.server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, root, server };
 }
 
-/** A bare loopback HTTP server with a scripted handler; closed (connections too) after the test. */
-export async function startScripted(handler: Parameters<typeof createServer>[1]): Promise<string> {
-  const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+/** A loopback HTTP server answering with `handler` (closed after the test); resolves to its origin. */
+export async function startScripted(handler: LoopbackHandler): Promise<string> {
+  return (await startLoopbackServer(handler)).origin;
 }
 
 /** The body of a publish request for a packed plugin. */

@@ -2,18 +2,18 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import { generateKeyPair, packPlugin, signPackage, verifyArchive } from '../../src/index.js';
-import { manifest, useTempDirs, writePlugin } from '../archive/fixtures.js';
+import { manifest, writePlugin } from '../archive/fixtures.js';
 
 const code = (c: string): unknown => expect.objectContaining({ code: c }) as unknown;
 
 describe('verifyArchive', () => {
-  const tempDir = useTempDirs();
   const publisher = generateKeyPair();
   const trustedKeys = [publisher.publicKey];
 
   async function published() {
-    const dir = await writePlugin(await tempDir());
+    const dir = await writePlugin(tempDir('verify'));
     const packed = await packPlugin(dir);
     const signature = signPackage(packed, publisher.privateKeyPem);
     return { dir, packed, signature, indexed: manifest() };
@@ -39,7 +39,7 @@ describe('verifyArchive', () => {
 
   it('keeps the verified files in destDir when asked', async () => {
     const { packed, signature } = await published();
-    const destDir = join(await tempDir(), 'staged');
+    const destDir = join(tempDir('verify'), 'staged');
     const verified = await verifyArchive(packed.bytes, {
       integrity: packed.integrity,
       signature,
@@ -130,7 +130,7 @@ describe('verifyArchive', () => {
     const { dir, signature } = await published();
     await writeFile(join(dir, 'dist/plugin.js'), 'export default { evil: true };\n');
     const repacked = await packPlugin(dir);
-    const destDir = join(await tempDir(), 'staged');
+    const destDir = join(tempDir('verify'), 'staged');
     await expect(
       verifyArchive(repacked.bytes, { integrity: repacked.integrity, signature, trustedKeys, destDir }),
     ).rejects.toThrow(code('ROKU_REGISTRY_BAD_SIGNATURE'));

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readScriptedKv, tempDir } from '@roku/test-support';
 import { createKvStore, MAX_KV_KEY_BYTES } from '../../../src/capabilities/index.js';
 import type { KvStore } from '../../../src/capabilities/index.js';
 import { createHarness, expectError, expectOk } from '../helpers.js';
@@ -13,12 +12,10 @@ afterEach(() => {
 });
 
 function store(): { kv: KvStore; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'roku-kv-'));
-  const file = join(dir, 'state', 'kv.db');
+  const file = join(tempDir('kv'), 'state', 'kv.db');
   const kv = createKvStore(file);
   cleanup.push(() => {
     kv.close();
-    rmSync(dir, { recursive: true, force: true });
   });
   return { kv, file };
 }
@@ -33,6 +30,18 @@ function code(fn: () => unknown): string | undefined {
 }
 
 describe('kv store', () => {
+  it("keeps plugins' values where the test helpers read the scripted provider's strict-mode records", () => {
+    const home = tempDir('kv-home');
+    const kv = createKvStore(join(home, 'state', 'plugin-kv.db'));
+    cleanup.push(() => {
+      kv.close();
+    });
+    kv.set('@roku/plugin-provider-scripted', 'strict:script:abc', '["step"]', 1000);
+    kv.set('@roku/plugin-provider-scripted', 'attempts:x', '1', 1000);
+    kv.set('@acme/other', 'strict:script:abc', 'not the provider', 1000);
+    expect([...readScriptedKv(home)]).toEqual([['strict:script:abc', '["step"]']]);
+  });
+
   it('keeps plugins apart and persists values in the SQLite file', () => {
     const { kv, file } = store();
     kv.set('@acme/a', 'city', 'Oslo', 1000);

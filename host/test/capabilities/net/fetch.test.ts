@@ -1,22 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startLoopbackServer } from '@roku/test-support';
 import type { ResolvedAddress } from '../../../src/capabilities/index.js';
-import { createHarness, expectError, expectOk, startServer } from '../helpers.js';
-import type { Harness, TestServer } from '../helpers.js';
+import { createHarness, expectError, expectOk } from '../helpers.js';
+import type { Harness } from '../helpers.js';
 
-const open: { harness?: Harness | undefined; servers: TestServer[] } = { servers: [] };
+const open: { harness?: Harness | undefined } = {};
 
 afterEach(async () => {
   await open.harness?.dispose();
-  await Promise.all(open.servers.map((s) => s.close()));
   open.harness = undefined;
-  open.servers = [];
 });
 
-async function server(route: Parameters<typeof startServer>[0]): Promise<TestServer> {
-  const s = await startServer(route);
-  open.servers.push(s);
-  return s;
-}
+// Loopback servers close themselves after each test.
+const server = startLoopbackServer;
 
 function harness(options: Parameters<typeof createHarness>[0]): Harness {
   open.harness = createHarness(options);
@@ -57,7 +53,7 @@ describe('fetch: allowed origins', () => {
     });
     const start = expectOk(await h.request('fetch.start', get(`http://localhost:${s.port}/`)));
     expect((await h.readAll(start.streamId as string)).body.toString()).toBe('hi');
-    expect(s.seen[0]?.headers.host).toBe(`localhost:${s.port}`);
+    expect(s.requests[0]?.headers.host).toBe(`localhost:${s.port}`);
   });
 
   it('connects to the address it checked, so a second DNS answer cannot rebind the name', async () => {
@@ -104,9 +100,9 @@ describe('fetch: allowed origins', () => {
         bodyEncoding: 'base64',
       }),
     );
-    expect(s.seen[0]).toMatchObject({ method: 'POST', body: '{"a":1}' });
-    expect(s.seen[0]?.headers.te).toBeUndefined();
-    expect(s.seen[0]?.headers['x-plugin']).toBe('yes');
+    expect(s.requests[0]).toMatchObject({ method: 'POST', body: '{"a":1}' });
+    expect(s.requests[0]?.headers.te).toBeUndefined();
+    expect(s.requests[0]?.headers['x-plugin']).toBe('yes');
   });
 });
 
@@ -134,7 +130,7 @@ describe('fetch: denied origins', () => {
       await h.request('fetch.start', get('https://api.weather.example:8443/')),
       'ROKU_CAPABILITY_DENIED',
     );
-    expect(s.seen).toHaveLength(0);
+    expect(s.requests).toHaveLength(0);
   });
 
   it('matches *.example.com against subdomains only', async () => {
@@ -213,7 +209,7 @@ describe('fetch: denied origins', () => {
 describe('fetch: redirects', () => {
   it('follows up to 5 redirects, re-checking each hop, and refuses a sixth', async () => {
     const s = await server((req, res) => {
-      const n = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('n'));
+      const n = Number(new URL(req.url, 'http://x').searchParams.get('n'));
       if (n > 0) res.writeHead(302, { location: `/hop?n=${n - 1}` }).end();
       else res.end('landed');
     });
@@ -255,11 +251,11 @@ describe('fetch: redirects', () => {
         bodyEncoding: 'utf8',
       }),
     );
-    expect(s.seen.map((r) => [r.method, r.url, r.body])).toEqual([
+    expect(s.requests.map((r) => [r.method, r.url, r.body])).toEqual([
       ['POST', '/post', 'payload'],
       ['GET', '/result', ''],
     ]);
-    expect(s.seen[1]?.headers['content-type']).toBeUndefined();
+    expect(s.requests[1]?.headers['content-type']).toBeUndefined();
   });
 });
 
@@ -277,7 +273,7 @@ describe('fetch: secrets', () => {
       }),
       { callId: 'call-1' },
     );
-    expect(s.seen[0]?.headers.authorization).toBe('Bearer tok-s3cr3t');
+    expect(s.requests[0]?.headers.authorization).toBe('Bearer tok-s3cr3t');
     expect(reply).not.toContain('tok-s3cr3t');
     const streamId = (JSON.parse(reply) as { value: { streamId: string } }).value.streamId;
     expect((await h.readAll(streamId)).body.toString()).toBe('fine');
@@ -301,10 +297,10 @@ describe('fetch: secrets', () => {
         ]),
       ),
     );
-    expect(a.seen[0]?.headers['x-api-key']).toBe('tok-s3cr3t');
-    expect(b.seen[0]?.headers['x-api-key']).toBeUndefined();
-    expect(b.seen[0]?.headers.cookie).toBeUndefined();
-    expect(b.seen[0]?.headers.accept).toBe('text/plain');
+    expect(a.requests[0]?.headers['x-api-key']).toBe('tok-s3cr3t');
+    expect(b.requests[0]?.headers['x-api-key']).toBeUndefined();
+    expect(b.requests[0]?.headers.cookie).toBeUndefined();
+    expect(b.requests[0]?.headers.accept).toBe('text/plain');
   });
 
   it('denies a placeholder for a secret the manifest does not grant, or one the host lacks', async () => {
@@ -324,7 +320,7 @@ describe('fetch: secrets', () => {
       await h.request('fetch.start', get(`${s.origin}/`, [['authorization', '{{secret:GRANTED}}']])),
       'ROKU_CAPABILITY_DENIED',
     );
-    expect(s.seen).toHaveLength(0);
+    expect(s.requests).toHaveLength(0);
   });
 
   it('refuses secret placeholders in the URL and the body', async () => {
@@ -344,7 +340,7 @@ describe('fetch: secrets', () => {
       }),
       'ROKU_CAPABILITY_DENIED',
     );
-    expect(s.seen).toHaveLength(0);
+    expect(s.requests).toHaveLength(0);
   });
 });
 
@@ -390,8 +386,11 @@ describe('fetch: limits and streams', () => {
   });
 
   it('fails a request whose call is aborted', async () => {
+    let arrive = (): void => undefined;
+    const arrived = new Promise<void>((resolve) => (arrive = resolve));
     const s = await server(() => {
       // Never answers: only the abort ends the request.
+      arrive();
     });
     const h = harness({ permissions: { network: [s.origin] } });
     const controller = new AbortController();
@@ -399,9 +398,9 @@ describe('fetch: limits and streams', () => {
       callId: 'call-1',
       signal: controller.signal,
     });
-    setTimeout(() => {
-      controller.abort();
-    }, 50);
+    // Abort once the request is in flight at the server.
+    await arrived;
+    controller.abort();
     expect(expectError(await pending, 'ROKU_CAPABILITY_FAILED')).toContain('aborted');
   });
 });

@@ -1,70 +1,50 @@
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackServer, startMockOpenAi, tempDir } from '@roku/test-support';
 import { RunnerHarness, fixture, responseOf } from './harness.js';
-import { startMockOpenAI } from './mock-openai.js';
-
-function listen(server: Server): Promise<string> {
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    });
-  });
-}
 
 describe('sandbox runner: fetch through capabilities', () => {
   let runner: RunnerHarness;
   let tmp: string;
   beforeAll(async () => {
     runner = await RunnerHarness.start();
-    tmp = mkdtempSync(join(tmpdir(), 'roku-runner-'));
+    tmp = tempDir('runner');
   });
   afterAll(async () => {
     await runner.stop();
-    rmSync(tmp, { recursive: true, force: true });
   });
 
   it('streams a response body chunk by chunk from a loopback server', async () => {
     const parts = ['alpha-', 'beta-', 'gamma'];
     let next: (() => void) | undefined;
-    const seen: { method?: string; header?: string; body?: string } = {};
-    const server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () => {
-        Object.assign(seen, { method: req.method, header: req.headers['x-test'], body });
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        let i = 0;
-        // the next part goes out only after the plugin reported the previous one: a buffering fetch would hang
-        next = () => {
-          const part = parts[i++];
-          if (part === undefined) res.end();
-          else res.write(part);
-        };
-        next();
-      });
+    const server = await startLoopbackServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let i = 0;
+      // the next part goes out only after the plugin reported the previous one: a buffering fetch would hang
+      next = () => {
+        const part = parts[i++];
+        if (part === undefined) res.end();
+        else res.write(part);
+      };
+      next();
     });
-    const origin = await listen(server);
     runner.capOverride = (cap) => {
       if (cap.op === 'emit') next?.();
       return undefined;
     };
     try {
       await runner.load('fetch@1#1', fixture('behaviours.js'));
-      const result = await runner.call('fetch@1#1', 'tool:fetch-stream', { url: `${origin}/stream` });
+      const result = await runner.call('fetch@1#1', 'tool:fetch-stream', { url: `${server.origin}/stream` });
       expect(responseOf(result)).toEqual({
         ok: true,
         value: { status: 200, contentType: 'text/plain', chunks: parts },
       });
-      expect(seen).toEqual({ method: 'POST', header: 'yes', body: '{"hi":1}' });
+      expect(server.requests.map((r) => [r.method, r.headers['x-test'], r.body])).toEqual([
+        ['POST', 'yes', '{"hi":1}'],
+      ]);
     } finally {
       runner.capOverride = undefined;
-      server.close();
     }
   });
 
@@ -81,7 +61,7 @@ describe('sandbox runner: fetch through capabilities', () => {
       target: 'es2024',
       logLevel: 'error',
     });
-    const mock = await startMockOpenAI();
+    const mock = await startMockOpenAi({ splitEvents: true });
     runner.secrets.set('OPENAI_API_KEY', 'sk-test');
     try {
       const loaded = await runner.load('openai@1#1', bundle, { limits: { memoryMb: 128 } });
@@ -116,12 +96,8 @@ describe('sandbox runner: fetch through capabilities', () => {
           usage: { prompt_tokens: 12, completion_tokens: 9, total_tokens: 21 },
         },
       });
-      expect(mock.requests).toEqual([
-        expect.objectContaining({
-          path: '/v1/chat/completions',
-          authorization: 'Bearer sk-test',
-          stream: true,
-        }),
+      expect(mock.requests.map((r) => [r.path, r.headers.authorization, r.body.stream])).toEqual([
+        ['/v1/chat/completions', 'Bearer sk-test', true],
       ]);
     } finally {
       await mock.close();

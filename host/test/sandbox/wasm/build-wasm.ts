@@ -4,11 +4,11 @@
  * the built plugin-api bin (plugin-api/dist/build/bin.js) compiles it. Returns the .wasm path.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { tempDir } from '@roku/test-support';
 import { encodeLeb } from '../../../src/sandbox/runner/wasm-limits.js';
 
 const PLUGIN_API = fileURLToPath(new URL('../../../../plugin-api', import.meta.url));
@@ -18,7 +18,7 @@ export const EXAMPLE_DIR = fileURLToPath(new URL('../../../../examples/wasm-hell
 
 /** Builds a plugin folder (its assembly/ and roku.plugin.json). */
 export async function buildWasmPlugin(dir: string): Promise<string> {
-  const work = mkdtempSync(join(tmpdir(), 'roku-wasm-'));
+  const work = tempDir('wasm-build');
   cpSync(join(dir, 'assembly'), join(work, 'assembly'), { recursive: true });
   cpSync(join(dir, 'roku.plugin.json'), join(work, 'roku.plugin.json'));
   return compile(work);
@@ -26,7 +26,7 @@ export async function buildWasmPlugin(dir: string): Promise<string> {
 
 /** Builds the misbehaving test plugin from {@link LIMITS_PLUGIN_SOURCE}. */
 export async function buildLimitsPlugin(): Promise<string> {
-  const work = mkdtempSync(join(tmpdir(), 'roku-wasm-'));
+  const work = tempDir('wasm-build');
   mkdirSync(join(work, 'assembly'));
   writeFileSync(join(work, 'assembly', 'index.ts'), LIMITS_PLUGIN_SOURCE);
   writeFileSync(join(work, 'roku.plugin.json'), JSON.stringify(LIMITS_PLUGIN_MANIFEST));

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@roku/test-support';
 import type { LoadMessage, RunnerLimits, WireError } from '../../../src/sandbox/protocol.js';
 import type { CallOutcome, Engine } from '../../../src/sandbox/runner/engine.js';
 import { createWasmEngine } from '../../../src/sandbox/runner/wasm-engine.js';
@@ -131,7 +131,7 @@ describe('wasm engine with the wasm-hello example', () => {
 
 describe('wasm engine limits', () => {
   it('refuses a module without a memory maximum before instantiating it', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'roku-wasm-')), 'nomax.wasm');
+    const path = join(tempDir('wasm'), 'nomax.wasm');
     writeFileSync(path, memoryOnlyModule(1, null));
     await expect(load('nomax', path)).rejects.toMatchObject({
       code: 'ROKU_SANDBOX_LOAD_FAILED',
@@ -140,7 +140,7 @@ describe('wasm engine limits', () => {
   });
 
   it('refuses a module whose initial memory is over the plugin memory limit', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'roku-wasm-')), 'huge.wasm');
+    const path = join(tempDir('wasm'), 'huge.wasm');
     writeFileSync(path, memoryOnlyModule(32_768, 32_768));
     await expect(load('huge', path)).rejects.toMatchObject({
       code: 'ROKU_SANDBOX_LOAD_FAILED',
