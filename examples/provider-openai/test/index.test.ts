@@ -3,8 +3,8 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHost } from '@roku/plugin-api/testing';
-import type { TestHost } from '@roku/plugin-api/testing';
+import { createTestHost } from '@roku/plugin-testing';
+import type { TestHost } from '@roku/plugin-testing';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));
 
