@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RokuError, isRokuError } from '@roku/schemas';
+import { RokuError, dynamicErrorCode, isRokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginDescription } from '@roku/schemas';
 import type { EngineKind, ResultMessage, RunnerLimits } from './protocol.js';
@@ -186,7 +186,11 @@ export class LoadedSandbox implements Sandbox {
         throw this.host.failed(
           this,
           op,
-          new RokuError(wire.code, wire.message, wire.details === undefined ? {} : { details: wire.details }),
+          new RokuError(
+            dynamicErrorCode(wire.code),
+            wire.message,
+            wire.details === undefined ? {} : { details: wire.details },
+          ),
         );
       }
       if (!result.ok) {
@@ -194,7 +198,11 @@ export class LoadedSandbox implements Sandbox {
         throw this.host.failed(
           this,
           op,
-          new RokuError(wire.code, wire.message, wire.details === undefined ? {} : { details: wire.details }),
+          new RokuError(
+            dynamicErrorCode(wire.code),
+            wire.message,
+            wire.details === undefined ? {} : { details: wire.details },
+          ),
         );
       }
       const value = this.#unwrap(op, result.response);

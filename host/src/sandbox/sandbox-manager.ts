@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import { RokuError } from '@roku/schemas';
+import { RokuError, dynamicErrorCode } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginDescription } from '@roku/schemas';
 import type { Logger } from 'pino';
@@ -194,7 +194,7 @@ export function createSandboxManager(options: SandboxManagerOptions): SandboxMan
         log.error({ pluginId: id, reason: entry.reason }, 'plugin quarantined');
         options.onQuarantine?.(entry);
       }
-      return new RokuError(error.code, `${id}@${version} ${op}: ${error.message}`, {
+      return new RokuError(dynamicErrorCode(error.code), `${id}@${version} ${op}: ${error.message}`, {
         details: { ...error.details, pluginId: id, version, op },
         cause: error,
       });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import semver from 'semver';
-import { RokuError, isRokuError } from '@roku/schemas';
+import { RokuError, dynamicErrorCode, isRokuError } from '@roku/schemas';
 import { checkIntegrity } from '../archive/integrity.js';
 import { parseIndexDocument } from '../index-doc/parse.js';
 import type { IndexDocument, IndexSignature } from '../index-doc/types.js';
@@ -84,7 +84,10 @@ function remoteError(result: DownloadResult): RokuError | undefined {
   if (!isRokuError(value)) return undefined;
   const details = (value as { details?: unknown }).details;
   const bag = typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
-  return new RokuError(value.code, value.message, { details: { ...bag, status: result.status } });
+  // The registry's own code, passed on unchanged.
+  return new RokuError(dynamicErrorCode(value.code), value.message, {
+    details: { ...bag, status: result.status },
+  });
 }
 
 function unexpected(url: string, result: DownloadResult): RokuError {
