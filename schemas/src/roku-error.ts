@@ -18,7 +18,7 @@ export type ErrorCatalog = Readonly<Record<`ROKU_${string}`, string>>;
 export interface RokuErrorCodes {}
 
 /** A code from one of the catalogs in scope. */
-export type RokuErrorCode = keyof RokuErrorCodes & string;
+export type RokuErrorCode = keyof RokuErrorCodes;
 
 /** The shape a catalog merges into {@link RokuErrorCodes}: its codes as keys. */
 export type CodesOf<C extends ErrorCatalog> = Readonly<Record<keyof C, true>>;
@@ -61,6 +61,7 @@ export class RokuError extends Error {
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(
+    // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- TEMPORARY (issue 9)
     code: RokuErrorCode | DynamicErrorCode | TransitionalCode,
     message: string,
     options: { details?: Readonly<Record<string, unknown>>; cause?: unknown } = {},
