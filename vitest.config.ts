@@ -6,6 +6,7 @@ export default defineConfig({
     projects: [
       'schemas',
       'plugin-api',
+      'plugin-testing',
       'host',
       'registry',
       'cli',

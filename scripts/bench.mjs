@@ -10,7 +10,16 @@ const args = process.argv.slice(2);
 const only = args[0] === '--package' ? resolve(args[1] ?? '.') : undefined;
 const name = only === undefined ? args[0] : args[2];
 
-const packageDirs = ['schemas', 'plugin-api', 'host', 'registry', 'cli', 'plugins', 'examples']
+const packageDirs = [
+  'schemas',
+  'plugin-api',
+  'plugin-testing',
+  'host',
+  'registry',
+  'cli',
+  'plugins',
+  'examples',
+]
   .flatMap((d) =>
     ['plugins', 'examples'].includes(d) ? readdirSync(join(root, d)).map((p) => join(d, p)) : [d],
   )

@@ -1,4 +1,4 @@
-import type { ErrorCatalog } from '@roku/schemas';
+import type { CodesOf, ErrorCatalog } from '@roku/schemas';
 
 /** Error codes raised by the roku CLI. Codes are API: never renamed or reused. */
 export const CLI_ERRORS = {
@@ -7,3 +7,8 @@ export const CLI_ERRORS = {
   ROKU_CLI_INTERNAL:
     'An unexpected failure inside the CLI (a bug); rerun with ROKU_DEBUG=1 for the stack trace.',
 } as const satisfies ErrorCatalog;
+
+declare module '@roku/schemas/errors' {
+  // Lets `new RokuError(code, …)` accept this catalog's codes, and no misspelling of them.
+  interface RokuErrorCodes extends CodesOf<typeof CLI_ERRORS> {}
+}

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { isRokuError } from '@roku/schemas';
+import { RokuError, isRokuError } from '@roku/schemas';
 import type { CliIo } from './io.js';
 import { EXIT } from './io.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -9,18 +9,29 @@ import { pluginCallCommand } from './commands/plugin-call.js';
 import { registerLifecycleCommands } from './commands/lifecycle/index.js';
 import { registerAuthorCommands } from './commands/author/index.js';
 import { registerAgentCommands } from './commands/agent/index.js';
+import { printJsonFailure } from './json-failure.js';
 import { cliLogger } from './logger.js';
 
 const VERSION = '0.1.0';
 
-function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+function usageError(err: CommanderError): RokuError {
+  return new RokuError('ROKU_CLI_USAGE', err.message.replace(/^error: /, ''), {
+    details: { reason: err.code },
+  });
+}
+
+function buildProgram(io: CliIo, setExit: (code: number) => void, onJson: (json: boolean) => void): Command {
   const program = new Command('roku')
     .description('Roku: an LLM agent built from sandboxed, versioned, hot-swappable plugins.')
     .version(VERSION)
     .option('--config <file>', 'host configuration file (default: $ROKU_HOME/config.json)')
     .showHelpAfterError()
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    // Which output a failure gets: the JSON failure on stdout, or `roku: message [CODE]` on stderr.
+    .hook('preAction', (_program, action) => {
+      onJson(action.opts<{ json?: boolean }>().json === true);
+    });
 
   program
     .command('doctor')
@@ -88,12 +99,23 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
   return program;
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code; never throws. */
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code; never throws. A failure prints
+ * `roku: message [CODE]` on stderr, or with `--json` the one failure object of json-failure.ts on stdout.
+ */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
+  // Until an action starts, `--json` anywhere on the line asks for the JSON failure (e.g. a usage error).
+  let json = argv.includes('--json');
+  const program = buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    (actionJson) => {
+      json = actionJson;
+    },
+  );
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -104,7 +126,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   } catch (err) {
     if (err instanceof CommanderError) {
       const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
-      return shown ? EXIT.ok : EXIT.usage;
+      if (shown) return EXIT.ok;
+      // commander has already explained the problem on stderr
+      if (json) printJsonFailure(io, usageError(err));
+      return EXIT.usage;
+    }
+    if (json) {
+      printJsonFailure(io, err);
+      if (!isRokuError(err) && io.env.ROKU_DEBUG === '1') io.stderr(`${(err as Error).stack ?? ''}\n`);
+      return isRokuError(err) && err.code === 'ROKU_CLI_USAGE' ? EXIT.usage : EXIT.failed;
     }
     if (isRokuError(err)) {
       io.stderr(`roku: ${err.message} [${err.code}]\n`);

@@ -1,4 +1,4 @@
-import type { ErrorCatalog } from '@roku/schemas';
+import type { CodesOf, ErrorCatalog } from '@roku/schemas';
 
 /** Error codes raised by @roku/host. Codes are API: never renamed or reused. */
 export const HOST_ERRORS = {
@@ -92,3 +92,8 @@ export const HOST_ERRORS = {
 } as const satisfies ErrorCatalog;
 
 export type HostErrorCode = keyof typeof HOST_ERRORS;
+
+declare module '@roku/schemas/errors' {
+  // Lets `new RokuError(code, …)` accept this catalog's codes, and no misspelling of them.
+  interface RokuErrorCodes extends CodesOf<typeof HOST_ERRORS> {}
+}

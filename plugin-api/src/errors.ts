@@ -1,4 +1,5 @@
-import type { ErrorCatalog } from '@roku/schemas';
+import type { CodesOf, ErrorCatalog } from '@roku/schemas';
+import type { PluginErrorCodes } from './index.js';
 
 /** Error codes raised by @roku/plugin-api. Codes are API: never renamed or reused. */
 export const PLUGIN_API_ERRORS = {
@@ -8,3 +9,8 @@ export const PLUGIN_API_ERRORS = {
     'roku-plugin build could not build the plugin; the message lists each compiler error with file, line and column.',
   ROKU_PLUGIN_NO_SUCH_OP: 'The host called an operation the plugin does not implement.',
 } as const satisfies ErrorCatalog;
+
+declare module '@roku/schemas/errors' {
+  // Lets `new RokuError(code, …)` accept this catalog's codes and those plugins add to PluginErrorCodes.
+  interface RokuErrorCodes extends CodesOf<typeof PLUGIN_API_ERRORS>, PluginErrorCodes {}
+}

@@ -47,5 +47,26 @@ export type {
   PluginOp,
   PluginOpSpec,
 } from './abi/abi.js';
-export { RokuError, isRokuError } from '@roku/schemas/errors';
-export type { RokuErrorJson } from '@roku/schemas/errors';
+
+/**
+ * The error codes of the plugin being compiled, so `new RokuError(code, …)` accepts them and no misspelling.
+ * A plugin merges its catalog in from its `src/errors.ts` (TypeScript merges only into the declaring module,
+ * which is why this lives here and not in `@roku/schemas`):
+ *
+ * @example
+ * export const MY_ERRORS = { ROKU_MYTOOL_BAD_INPUT: 'The input is not …' } as const satisfies ErrorCatalog;
+ * declare module '@roku/plugin-api' {
+ *   interface PluginErrorCodes extends CodesOf<typeof MY_ERRORS> {}
+ * }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface PluginErrorCodes {}
+export { RokuError, isRokuError, dynamicErrorCode } from '@roku/schemas/errors';
+export type {
+  RokuErrorJson,
+  ErrorCatalog,
+  RokuErrorCodes,
+  RokuErrorCode,
+  CodesOf,
+  DynamicErrorCode,
+} from '@roku/schemas/errors';

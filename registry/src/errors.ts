@@ -1,4 +1,4 @@
-import type { ErrorCatalog } from '@roku/schemas';
+import type { CodesOf, ErrorCatalog } from '@roku/schemas';
 
 /** Error codes raised by @roku/registry. Codes are API: never renamed or reused. */
 export const REGISTRY_ERRORS = {
@@ -51,3 +51,8 @@ export const REGISTRY_ERRORS = {
     'A download from a registry broke off: timed out, stalled mid-body, or the server answered an unexpected status.',
   ROKU_REGISTRY_UNAVAILABLE: 'A registry could not be reached or kept answering 5xx after every retry.',
 } as const satisfies ErrorCatalog;
+
+declare module '@roku/schemas/errors' {
+  // Lets `new RokuError(code, …)` accept this catalog's codes, and no misspelling of them.
+  interface RokuErrorCodes extends CodesOf<typeof REGISTRY_ERRORS> {}
+}

@@ -1,4 +1,4 @@
-import type { ErrorCatalog } from './roku-error.js';
+import type { CodesOf, ErrorCatalog } from './roku-error.js';
 
 /** Error codes raised by @roku/schemas. Codes are API: never renamed or reused. */
 export const SCHEMAS_ERRORS = {
@@ -25,3 +25,8 @@ export const SCHEMAS_ERRORS = {
 } as const satisfies ErrorCatalog;
 
 export type SchemasErrorCode = keyof typeof SCHEMAS_ERRORS;
+
+declare module './roku-error.js' {
+  // Makes the catalog's codes the ones `new RokuError(code, …)` accepts (see RokuErrorCodes).
+  interface RokuErrorCodes extends CodesOf<typeof SCHEMAS_ERRORS> {}
+}

@@ -1,5 +1,12 @@
-export { RokuError, isRokuError } from './roku-error.js';
-export type { RokuErrorJson, ErrorCatalog } from './roku-error.js';
+export { RokuError, isRokuError, dynamicErrorCode } from './roku-error.js';
+export type {
+  RokuErrorJson,
+  ErrorCatalog,
+  RokuErrorCodes,
+  RokuErrorCode,
+  CodesOf,
+  DynamicErrorCode,
+} from './roku-error.js';
 export { SCHEMAS_ERRORS } from './errors.js';
 export type { SchemasErrorCode } from './errors.js';
 export { formatIssues, joinPointer, deepFreeze } from './validation.js';

@@ -49,7 +49,10 @@ describe('roku chat REPL (real runtime)', () => {
     expect(r.stderr).toContain('[ROKU_CLI_USAGE]');
     const json = await cli.run(['chat', '--json'], { tty: true, stdin: 'hello\n' });
     expect(json.code).toBe(2);
-    expect(json.stderr).toContain('--json needs --pipe');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: { code: 'ROKU_CLI_USAGE', message: 'chat: --json needs --pipe' },
+    });
     // Nothing was sent.
     expect((await cli.run(['session', 'list'])).stdout).toBe('no sessions\n');
   });

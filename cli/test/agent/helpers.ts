@@ -150,7 +150,7 @@ export function inProcessCli(setup: AgentSetup = {}): Promise<InProcessCli> {
     },
     async session(id) {
       const r = await cli.run(['session', 'show', id, '--json']);
-      if (r.code === 1 && r.stderr.includes('[ROKU_SESSION_NOT_FOUND]')) return undefined;
+      if (r.code === 1 && r.stdout.includes('"code":"ROKU_SESSION_NOT_FOUND"')) return undefined;
       if (r.code !== 0) throw new Error(`roku session show ${id} failed (${r.code}):\n${r.stderr}`);
       return JSON.parse(r.stdout) as SessionDetail;
     },

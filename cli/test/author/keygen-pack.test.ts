@@ -34,12 +34,12 @@ describe('roku plugin keygen', () => {
     expect(readFileSync(report.publicKeyFile, 'utf8').trim()).toBe(report.publicKey);
   });
 
-  it('refuses to overwrite an existing private key', async () => {
+  it('refuses to overwrite an existing private key (a usage error: exit 2)', async () => {
     const home = tempDir('home');
     const out = tempDir('keys');
     expect((await run(['plugin', 'keygen', '--out', out], { home })).code).toBe(0);
     const again = await run(['plugin', 'keygen', '--out', out, '--json'], { home });
-    expect(again.code).toBe(1);
+    expect(again.code).toBe(2);
     expect(parse<{ error: { code: string } }>(again).error.code).toBe('ROKU_CLI_USAGE');
   });
 });

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHost } from '@roku/plugin-api/testing';
-import type { TestHost } from '@roku/plugin-api/testing';
+import { createTestHost } from '@roku/plugin-testing';
+import type { TestHost } from '@roku/plugin-testing';
 import { startMockOpenAi } from '@roku/test-support';
 import type { MockOpenAi, OpenAiTurn } from '@roku/test-support';
 

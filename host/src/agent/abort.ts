@@ -1,4 +1,5 @@
-import { RokuError, isRokuError } from '@roku/schemas';
+import { RokuError, dynamicErrorCode, isRokuError } from '@roku/schemas';
+import type { RokuErrorCode } from '@roku/schemas';
 
 export function interrupted(): RokuError {
   return new RokuError('ROKU_RUN_INTERRUPTED', 'the run was cancelled');
@@ -22,8 +23,9 @@ export async function abortable<T>(promise: Promise<T>, signal: AbortSignal | un
   }
 }
 
-export function asRokuError(err: unknown, fallbackCode = 'ROKU_RUN_FAILED'): RokuError {
+export function asRokuError(err: unknown, fallbackCode: RokuErrorCode = 'ROKU_RUN_FAILED'): RokuError {
   if (err instanceof RokuError) return err;
-  if (isRokuError(err)) return new RokuError(err.code, err.message, { details: err.details ?? {} });
+  if (isRokuError(err))
+    return new RokuError(dynamicErrorCode(err.code), err.message, { details: err.details ?? {} });
   return new RokuError(fallbackCode, err instanceof Error ? err.message : String(err), { cause: err });
 }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { isRokuError, RokuError } from '@roku/schemas';
+import { dynamicErrorCode, isRokuError, RokuError } from '@roku/schemas';
 import { denied, failed, quote, unavailable } from './policy.js';
 import type { Policy } from './policy.js';
 import type { CapabilityArgs } from './request.js';
@@ -90,7 +90,7 @@ export async function callService(
     return await invoke(op, args, services, ctx);
   } catch (err) {
     if (err instanceof RokuError) throw err;
-    if (isRokuError(err)) throw new RokuError(err.code, err.message);
+    if (isRokuError(err)) throw new RokuError(dynamicErrorCode(err.code), err.message);
     logger.warn({ err, op, callId: ctx.callId }, 'host service failed for a plugin');
     throw failed(`${ctx.pluginId}: ${op} failed in the host service`, err);
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RokuError, isRokuError, parsePluginOp } from '@roku/schemas';
+import { RokuError, dynamicErrorCode, isRokuError, parsePluginOp } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginDescription } from '@roku/schemas';
 import { unknownOp } from './known-ops.js';
@@ -157,7 +157,11 @@ export class LoadedSandbox implements Sandbox {
         throw this.host.failed(
           this,
           op,
-          new RokuError(wire.code, wire.message, wire.details === undefined ? {} : { details: wire.details }),
+          new RokuError(
+            dynamicErrorCode(wire.code),
+            wire.message,
+            wire.details === undefined ? {} : { details: wire.details },
+          ),
         );
       }
       if (!result.ok) {
@@ -165,7 +169,11 @@ export class LoadedSandbox implements Sandbox {
         throw this.host.failed(
           this,
           op,
-          new RokuError(wire.code, wire.message, wire.details === undefined ? {} : { details: wire.details }),
+          new RokuError(
+            dynamicErrorCode(wire.code),
+            wire.message,
+            wire.details === undefined ? {} : { details: wire.details },
+          ),
         );
       }
       const value = this.#unwrap(op, result.response);

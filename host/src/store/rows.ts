@@ -112,6 +112,10 @@ export function toStoredMessage(row: MessageDbRow): StoredMessage {
   return { sessionId: row.session_id, seq: row.seq, runId: row.run_id, message, createdAt: row.created_at };
 }
 
+/** The columns of a `RunDbRow`, in order. */
+export const RUN_COLUMNS =
+  'id, session_id, parent_run_id, goal, status, owner_pid, state, result_message, error_code, error_message, created_at, updated_at';
+
 export interface RunDbRow {
   id: string;
   session_id: string;

@@ -4,7 +4,7 @@ import type { StoreContext } from './context.js';
 import { createEventMethods, DEFAULT_TRACE_MAX_BYTES, DEFAULT_TRACE_RETENTION_DAYS } from './events.js';
 import { createPluginStateMethods } from './plugins.js';
 import { createRunMethods } from './runs.js';
-import type { IsAlive } from './runs.js';
+import type { IsAlive } from './run-busy.js';
 import { createSessionMethods } from './sessions.js';
 import { mapSqliteError, openDatabase } from './sqlite.js';
 import type { Store, StoreOptions } from './types.js';

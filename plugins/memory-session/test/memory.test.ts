@@ -2,8 +2,8 @@ import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHost } from '@roku/plugin-api/testing';
-import type { TestHost, TestPlugin } from '@roku/plugin-api/testing';
+import { createTestHost } from '@roku/plugin-testing';
+import type { TestHost, TestPlugin } from '@roku/plugin-testing';
 import type { MemoryRecord } from '@roku/plugin-api';
 import { tempDir } from '@roku/test-support';
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHost } from '@roku/plugin-api/testing';
-import type { TestHost, TestPlugin } from '@roku/plugin-api/testing';
+import { createTestHost } from '@roku/plugin-testing';
+import type { TestHost, TestPlugin } from '@roku/plugin-testing';
 import type { ChatMessage, ChatRequest, ChatResponse, ChatStreamEvent, ToolSpec } from '@roku/plugin-api';
 import { unusedScriptSteps } from '@roku/test-support';
 

@@ -1,3 +1,5 @@
+import type { CodesOf, ErrorCatalog } from '@roku/plugin-api';
+
 /** Error codes raised by @roku/plugin-toolset-fs. Codes are API: never renamed or reused. */
 export const TOOLS_FS_ERRORS = {
   ROKU_WORKSPACE_ABSOLUTE_PATH:
@@ -9,6 +11,11 @@ export const TOOLS_FS_ERRORS = {
   ROKU_WORKSPACE_BINARY_FILE:
     'The file holds NUL bytes: it is binary, and the file tools read and append text only.',
   ROKU_WORKSPACE_FILE_TOO_LARGE: 'The file is larger than the 4 MiB the file tools can open.',
-} as const satisfies Readonly<Record<`ROKU_${string}`, string>>;
+} as const satisfies ErrorCatalog;
 
 export type ToolsFsErrorCode = keyof typeof TOOLS_FS_ERRORS;
+
+declare module '@roku/plugin-api' {
+  // Lets `new RokuError(code, …)` accept this catalog's codes, and no misspelling of them.
+  interface PluginErrorCodes extends CodesOf<typeof TOOLS_FS_ERRORS> {}
+}

@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestHost } from '@roku/plugin-api/testing';
-import type { TestHost, TestPlugin } from '@roku/plugin-api/testing';
+import { createTestHost } from '@roku/plugin-testing';
+import type { TestHost, TestPlugin } from '@roku/plugin-testing';
 import { tempDir } from '@roku/test-support';
 
 const dir = fileURLToPath(new URL('..', import.meta.url));

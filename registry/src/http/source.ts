@@ -1,13 +1,14 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import semver from 'semver';
-import { RokuError, isRokuError } from '@roku/schemas';
+import { RokuError } from '@roku/schemas';
 import { checkIntegrity } from '../archive/integrity.js';
 import { parseIndexDocument } from '../index-doc/parse.js';
 import type { IndexDocument, IndexSignature } from '../index-doc/types.js';
 import type { RegistrySource } from '../resolve/types.js';
-import { verifyArchive } from '../signing/verify-archive.js';
-import type { DownloadPlan, DownloadResult, FetchFunction } from './download.js';
-import { download } from './download.js';
+import type { FetchFunction } from './download.js';
+import { publishOverHttp } from './publish.js';
+import { unexpected } from './remote-error.js';
+import { getWithRetries } from './retrying-get.js';
+import type { HttpSettings } from './retrying-get.js';
 
 /** Options of {@link createHttpRegistrySource}. Durations in milliseconds, sizes in bytes. */
 export interface HttpRegistrySourceOptions {
@@ -63,7 +64,6 @@ export interface HttpRegistrySource extends RegistrySource {
 const ID = /^@[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._-]*$/;
 const DEFAULT_MAX_DOCUMENT_BYTES = 8 * 1024 * 1024;
 const DEFAULT_BACKOFF_MS = 200;
-const MAX_BACKOFF_MS = 5000;
 
 function checkName(name: string): void {
   if (!ID.test(name) || name.length > 214) {
@@ -71,29 +71,6 @@ function checkName(name: string): void {
       details: { spec: name },
     });
   }
-}
-
-/** The `{ code, message, details }` an error answer carries, if it carries one. */
-function remoteError(result: DownloadResult): RokuError | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(result.body).toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (!isRokuError(value)) return undefined;
-  const details = (value as { details?: unknown }).details;
-  const bag = typeof details === 'object' && details !== null ? (details as Record<string, unknown>) : {};
-  return new RokuError(value.code, value.message, { details: { ...bag, status: result.status } });
-}
-
-function unexpected(url: string, result: DownloadResult): RokuError {
-  return (
-    remoteError(result) ??
-    new RokuError('ROKU_REGISTRY_DOWNLOAD_FAILED', `GET ${url}: unexpected status ${result.status}`, {
-      details: { url, status: result.status },
-    })
-  );
 }
 
 /**
@@ -111,7 +88,7 @@ export function createHttpRegistrySource(
   options: HttpRegistrySourceOptions,
 ): HttpRegistrySource {
   const base = new URL(baseUrl).href.replace(/\/+$/, '');
-  const settings = Object.freeze({
+  const settings: HttpSettings = Object.freeze({
     timeoutMs: options.timeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? options.timeoutMs,
     retries: Math.max(0, Math.floor(options.retries)),
@@ -121,42 +98,8 @@ export function createHttpRegistrySource(
     fetch: options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init)),
   });
   const documentUrl = (name: string): string => `${base}/${name}`;
-
-  const get = async (
-    url: string,
-    maxBytes: number,
-    tooLarge: DownloadPlan['tooLarge'],
-  ): Promise<DownloadResult> => {
-    const plan: DownloadPlan = { ...settings, url, method: 'GET', maxBytes, tooLarge };
-    let last: { status?: number; reason?: string; cause?: unknown } = {};
-    for (let attempt = 0; attempt <= settings.retries; attempt += 1) {
-      if (attempt > 0) {
-        const delay = Math.min(MAX_BACKOFF_MS, settings.backoffMs * 2 ** (attempt - 1));
-        await sleep(delay / 2 + Math.random() * (delay / 2));
-      }
-      try {
-        const result = await download(plan);
-        if (result.status < 500) return result;
-        last = { status: result.status };
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'ROKU_REGISTRY_UNAVAILABLE') throw err;
-        last = { reason: (err as Error).message, cause: err };
-      }
-    }
-    const why = last.status === undefined ? (last.reason ?? 'unreachable') : `status ${last.status}`;
-    throw new RokuError(
-      'ROKU_REGISTRY_UNAVAILABLE',
-      `GET ${url}: ${why} after ${settings.retries + 1} attempt(s)`,
-      {
-        details: {
-          url,
-          attempts: settings.retries + 1,
-          ...(last.status === undefined ? {} : { status: last.status }),
-        },
-        cause: last.cause,
-      },
-    );
-  };
+  const get = (url: string, maxBytes: number, tooLarge: (received: number) => RokuError) =>
+    getWithRetries(settings, url, maxBytes, tooLarge);
 
   const getDocument = async (name: string): Promise<IndexDocument | undefined> => {
     checkName(name);
@@ -226,42 +169,10 @@ export function createHttpRegistrySource(
     return result.body;
   };
 
-  const publish = async (token: string, input: HttpPublishInput): Promise<HttpPublishResult> => {
-    const { manifest } = await verifyArchive(input.archive, {
-      integrity: input.integrity,
-      allowUnsigned: true,
-      trustedKeys: [],
-    });
-    const url = documentUrl(manifest.id);
-    const body = JSON.stringify({
-      archive: Buffer.from(input.archive).toString('base64'),
-      integrity: input.integrity,
-      signatures: input.signatures.map((s) => ({ keyId: s.keyId, signature: s.signature })),
-    });
-    const result = await download({
-      ...settings,
-      url,
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body,
-      maxBytes: 1024 * 1024,
-      tooLarge: (received) =>
-        new RokuError('ROKU_REGISTRY_DOWNLOAD_FAILED', `PUT ${url}: the answer is too large`, {
-          details: { url, received },
-        }),
-    });
-    if (result.status === 200 || result.status === 201) {
-      return { name: manifest.id, version: manifest.version, integrity: input.integrity };
-    }
-    const remote = remoteError(result);
-    if (remote !== undefined && result.status < 500) throw remote;
-    if (result.status >= 500) {
-      throw new RokuError('ROKU_REGISTRY_UNAVAILABLE', `PUT ${url}: status ${result.status}`, {
-        details: { url, status: result.status, ...(remote === undefined ? {} : { remoteCode: remote.code }) },
-      });
-    }
-    throw unexpected(url, result);
+  return {
+    baseUrl: base,
+    getDocument,
+    fetchArchive,
+    publish: (token, input) => publishOverHttp(settings, documentUrl, token, input),
   };
-
-  return { baseUrl: base, getDocument, fetchArchive, publish };
 }

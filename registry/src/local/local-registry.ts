@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve as resolvePath, sep } from 'node:path';
 import semver from 'semver';
 import { RokuError, createManifestValidator, formatIssues } from '@roku/schemas';
@@ -7,8 +7,13 @@ import { parseIndexDocument, summarizeManifest } from '../index-doc/parse.js';
 import type { IndexDocument, IndexSignature, IndexVersion } from '../index-doc/types.js';
 import type { RegistrySource } from '../resolve/types.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { createIndexStore, highestRelease, isMissing, notFound } from './index-store.js';
+import { searchRegistry } from './search.js';
+import type { SearchHit } from './search.js';
 import { computeIntegrity as integrityOf } from '../archive/integrity.js';
 import { packagePaths } from './layout.js';
+
+export type { SearchHit } from './search.js';
 
 /** What `publish` takes: the manifest (validated here), the archive and its signatures. */
 export interface PublishInput {
@@ -17,13 +22,6 @@ export interface PublishInput {
   /** `sha512-<base64>` of `archiveBytes`; checked against the bytes. */
   readonly integrity: string;
   readonly signatures: readonly IndexSignature[];
-}
-
-/** One search hit: the plugin and its latest version. */
-export interface SearchHit {
-  readonly name: string;
-  readonly version: string;
-  readonly description: string;
 }
 
 /** A registry kept in a folder, laid out so any static web server can serve it. */
@@ -48,25 +46,6 @@ export interface LocalRegistryOptions {
 
 const TAG = /^[a-z][a-z0-9._-]{0,63}$/;
 
-function notFound(message: string, details: Record<string, unknown>): RokuError {
-  return new RokuError('ROKU_REGISTRY_NOT_FOUND', message, { details });
-}
-
-function isMissing(err: unknown): boolean {
-  return (err as { code?: unknown }).code === 'ENOENT';
-}
-
-function highestRelease(versions: Readonly<Record<string, IndexVersion>>): string | undefined {
-  const releases = Object.keys(versions).filter(
-    (v) => versions[v]?.yanked !== true && semver.prerelease(v) === null,
-  );
-  return semver.rsort(releases)[0];
-}
-
-function serialize(doc: IndexDocument): string {
-  return `${JSON.stringify(doc, null, 2)}\n`;
-}
-
 /**
  * Opens (or starts) a local directory registry. Layout: `<root>/@scope/name/index.json` and
  * `<root>/@scope/name/-/name-<version>.tgz`; every file is written atomically. Changes to one plugin are
@@ -79,55 +58,9 @@ function serialize(doc: IndexDocument): string {
 export function createLocalRegistry(rootDir: string, options: LocalRegistryOptions = {}): LocalRegistry {
   const root = resolvePath(rootDir);
   const now = options.now ?? (() => new Date());
-  const queues = new Map<string, Promise<unknown>>();
   let manifests: ManifestValidator | undefined;
-
-  // Read-modify-write of one index.json must not interleave with another.
-  const exclusive = <T>(name: string, task: () => Promise<T>): Promise<T> => {
-    const previous = queues.get(name) ?? Promise.resolve();
-    const next = previous.then(task, task);
-    const settled = next.then(
-      () => undefined,
-      () => undefined,
-    );
-    queues.set(name, settled);
-    void settled.then(() => {
-      if (queues.get(name) === settled) queues.delete(name);
-    });
-    return next;
-  };
-
-  const getDocument = async (name: string): Promise<IndexDocument | undefined> => {
-    const { index } = packagePaths(root, name);
-    let text: string;
-    try {
-      text = await readFile(index, 'utf8');
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
-    }
-    return parseIndexDocument(text, index);
-  };
-
-  const requireVersion = async (name: string, version: string): Promise<[IndexDocument, IndexVersion]> => {
-    const doc = await getDocument(name);
-    if (doc === undefined) throw notFound(`${name} is not in the registry at ${root}`, { name, root });
-    const entry = doc.versions[version];
-    if (entry === undefined) {
-      throw notFound(
-        `${name}@${version} is not published; versions: ${Object.keys(doc.versions).join(', ')}`,
-        {
-          name,
-          version,
-          available: Object.keys(doc.versions),
-        },
-      );
-    }
-    return [doc, entry];
-  };
-
-  const save = (name: string, doc: IndexDocument): Promise<void> =>
-    writeFileAtomic(packagePaths(root, name).index, serialize(doc));
+  const store = createIndexStore(root);
+  const { getDocument, requireVersion, save, exclusive } = store;
 
   return {
     rootDir: root,
@@ -152,30 +85,7 @@ export function createLocalRegistry(rootDir: string, options: LocalRegistryOptio
       }
     },
 
-    async search(text) {
-      const needle = text.toLowerCase();
-      const hits: SearchHit[] = [];
-      const scopes = await readdir(root, { withFileTypes: true }).catch((err: unknown) => {
-        if (isMissing(err)) return [];
-        throw err;
-      });
-      for (const scope of scopes.filter((d) => d.isDirectory() && d.name.startsWith('@'))) {
-        const names = await readdir(join(root, scope.name), { withFileTypes: true });
-        for (const entry of names.filter((d) => d.isDirectory())) {
-          const doc = await getDocument(`${scope.name}/${entry.name}`);
-          const version =
-            doc?.distTags.latest ?? (doc === undefined ? undefined : highestRelease(doc.versions));
-          const summary = version === undefined ? undefined : doc?.versions[version]?.manifest;
-          if (doc === undefined || version === undefined || summary === undefined) continue;
-          const haystack = [doc.name, summary.description, ...Object.values(summary.contributes).flat()]
-            .join('\n')
-            .toLowerCase();
-          if (haystack.includes(needle))
-            hits.push({ name: doc.name, version, description: summary.description });
-        }
-      }
-      return hits.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    },
+    search: (text) => searchRegistry(store, text),
 
     async publish(input) {
       manifests ??= createManifestValidator();

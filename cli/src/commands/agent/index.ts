@@ -36,6 +36,99 @@ function picked(flags: RunFlags): { sessionId?: string; model?: string } {
   };
 }
 
+type ConfigFile = () => string | undefined;
+
+/** `session list|show|delete`. */
+function registerSessionCommands(
+  program: Command,
+  agentIo: AgentIo,
+  configFile: ConfigFile,
+  setExit: (code: number) => void,
+): Command {
+  const session = program.command('session').description('list, show and delete chat sessions');
+  session
+    .command('list')
+    .description('sessions with their message count, last run status and age')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      setExit(await sessionListCommand(agentIo, configFile(), opts.json === true));
+    });
+  session
+    .command('show')
+    .description("a session's messages (roles, tool calls, results) and runs with their status")
+    .argument('<id>', 'session id')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      setExit(await sessionShowCommand(agentIo, configFile(), id, opts.json === true));
+    });
+  session
+    .command('delete')
+    .description('delete a session with its messages, runs, traces and pending approvals')
+    .argument('<id>', 'session id')
+    .option('--yes', 'delete without asking (required without a terminal)')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
+      setExit(
+        await sessionDeleteCommand(agentIo, configFile(), id, {
+          yes: opts.yes === true,
+          json: opts.json === true,
+        }),
+      );
+    });
+
+  return session;
+}
+
+/** `approval list|approve|reject`. */
+function registerApprovalCommands(
+  program: Command,
+  agentIo: AgentIo,
+  configFile: ConfigFile,
+  setExit: (code: number) => void,
+): Command {
+  const approval = program.command('approval').description('decide tool calls waiting for approval');
+  approval
+    .command('list')
+    .description('pending approval tickets: id, session, run, tool, digest prefix, age')
+    .option('--all', 'every ticket, decided ones included')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { all?: boolean; json?: boolean }) => {
+      setExit(
+        await approvalListCommand(agentIo, configFile(), {
+          all: opts.all === true,
+          json: opts.json === true,
+        }),
+      );
+    });
+  for (const approved of [true, false]) {
+    const verb = approved ? 'approve' : 'reject';
+    const command = approval
+      .command(verb)
+      .description(
+        approved
+          ? 'approve a ticket: the exact call runs once and its run resumes here'
+          : 'reject a ticket: the model is told and its run resumes here',
+      )
+      .argument('<id>', 'approval ticket id')
+      .option('--comment <text>', 'why, recorded on the ticket')
+      .option('--json', 'print the resumed run’s result as one JSON object');
+    if (approved)
+      command.option('--digest <hex>', 'refuse unless the call’s digest is this (or starts with it)');
+    command.action(async (id: string, opts: { comment?: string; digest?: string; json?: boolean }) => {
+      setExit(
+        await approvalDecideCommand(agentIo, configFile(), id, {
+          approved,
+          json: opts.json === true,
+          ...(opts.comment === undefined ? {} : { comment: opts.comment }),
+          ...(opts.digest === undefined ? {} : { digest: opts.digest }),
+        }),
+      );
+    });
+  }
+
+  return approval;
+}
+
 /**
  * Adds the agent commands: `chat` (REPL, or `--pipe` for scripts), `run`, `session list|show|delete`,
  * `approval list|approve|reject` and `trace`. Each action reports its exit code through `setExit` (0 ok,
@@ -89,76 +182,8 @@ export function registerAgentCommands(program: Command, io: CliIo, setExit: (cod
     );
   });
 
-  const session = program.command('session').description('list, show and delete chat sessions');
-  session
-    .command('list')
-    .description('sessions with their message count, last run status and age')
-    .option('--json', 'print one JSON object')
-    .action(async (opts: { json?: boolean }) => {
-      setExit(await sessionListCommand(agentIo, configFile(), opts.json === true));
-    });
-  session
-    .command('show')
-    .description("a session's messages (roles, tool calls, results) and runs with their status")
-    .argument('<id>', 'session id')
-    .option('--json', 'print one JSON object')
-    .action(async (id: string, opts: { json?: boolean }) => {
-      setExit(await sessionShowCommand(agentIo, configFile(), id, opts.json === true));
-    });
-  session
-    .command('delete')
-    .description('delete a session with its messages, runs, traces and pending approvals')
-    .argument('<id>', 'session id')
-    .option('--yes', 'delete without asking (required without a terminal)')
-    .option('--json', 'print one JSON object')
-    .action(async (id: string, opts: { yes?: boolean; json?: boolean }) => {
-      setExit(
-        await sessionDeleteCommand(agentIo, configFile(), id, {
-          yes: opts.yes === true,
-          json: opts.json === true,
-        }),
-      );
-    });
-
-  const approval = program.command('approval').description('decide tool calls waiting for approval');
-  approval
-    .command('list')
-    .description('pending approval tickets: id, session, run, tool, digest prefix, age')
-    .option('--all', 'every ticket, decided ones included')
-    .option('--json', 'print one JSON object')
-    .action(async (opts: { all?: boolean; json?: boolean }) => {
-      setExit(
-        await approvalListCommand(agentIo, configFile(), {
-          all: opts.all === true,
-          json: opts.json === true,
-        }),
-      );
-    });
-  for (const approved of [true, false]) {
-    const verb = approved ? 'approve' : 'reject';
-    const command = approval
-      .command(verb)
-      .description(
-        approved
-          ? 'approve a ticket: the exact call runs once and its run resumes here'
-          : 'reject a ticket: the model is told and its run resumes here',
-      )
-      .argument('<id>', 'approval ticket id')
-      .option('--comment <text>', 'why, recorded on the ticket')
-      .option('--json', 'print the resumed run’s result as one JSON object');
-    if (approved)
-      command.option('--digest <hex>', 'refuse unless the call’s digest is this (or starts with it)');
-    command.action(async (id: string, opts: { comment?: string; digest?: string; json?: boolean }) => {
-      setExit(
-        await approvalDecideCommand(agentIo, configFile(), id, {
-          approved,
-          json: opts.json === true,
-          ...(opts.comment === undefined ? {} : { comment: opts.comment }),
-          ...(opts.digest === undefined ? {} : { digest: opts.digest }),
-        }),
-      );
-    });
-  }
+  const session = registerSessionCommands(program, agentIo, configFile, setExit);
+  const approval = registerApprovalCommands(program, agentIo, configFile, setExit);
 
   program
     .command('trace')

@@ -1,5 +1,6 @@
-import { isRokuError } from '@roku/schemas';
+import type { RokuErrorJson } from '@roku/schemas';
 import type { ApprovalRow, RunResult, RunStatus } from '@roku/host';
+import { errorJson } from '../../json-failure.js';
 import type { Style } from './render.js';
 import { oneLine, usageLine } from './render.js';
 
@@ -15,7 +16,8 @@ export interface RunReport {
   readonly status: RunStatus;
   readonly message: string;
   readonly model: string | null;
-  readonly error?: { readonly code: string; readonly message: string };
+  /** As in every `--json` failure (json-failure.ts). */
+  readonly error?: RokuErrorJson;
   readonly suggestion?: string;
   /** Set when status is awaiting_approval. */
   readonly approval_id?: string;
@@ -101,9 +103,7 @@ export function reportOf(result: RunResult, refused: readonly string[] = []): Ru
 
 /** The report for a run that could not start (bad config, no runtime, empty input, …). */
 export function errorReport(err: unknown, sessionId: string | null): RunReport {
-  const error = isRokuError(err)
-    ? { code: err.code, message: err.message }
-    : { code: 'ROKU_CLI_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  const error = errorJson(err);
   const fix = FIXES[error.code];
   return {
     ok: false,

@@ -1,11 +1,9 @@
-import { isRokuError } from '@roku/schemas';
 import type { CliIo } from '../../io.js';
 import { EXIT } from '../../io.js';
 
 /**
- * Runs one author command: prints `{ ok: true, ...result }` with `--json` or its text form otherwise. With
- * `--json`, a RokuError becomes `{ ok: false, error: { code, message, details } }` on stdout and exit 1;
- * without it the error reaches `main`, which prints it with its code.
+ * Runs one author command: prints `{ ok: true, ...result }` with `--json` or its text form otherwise. A failure
+ * reaches `main`, which prints it (with `--json`, as `{ ok: false, error: { code, message, details } }`).
  */
 export async function report<T extends object>(
   io: CliIo,
@@ -13,16 +11,7 @@ export async function report<T extends object>(
   task: () => Promise<T>,
   text: (result: T) => string,
 ): Promise<number> {
-  let result: T;
-  try {
-    result = await task();
-  } catch (err) {
-    if (!json || !isRokuError(err)) throw err;
-    const details = (err as { details?: unknown }).details;
-    const error = { code: err.code, message: err.message, ...(details === undefined ? {} : { details }) };
-    io.stdout(`${JSON.stringify({ ok: false, error })}\n`);
-    return EXIT.failed;
-  }
+  const result = await task();
   io.stdout(json ? `${JSON.stringify({ ok: true, ...result })}\n` : text(result));
   return EXIT.ok;
 }

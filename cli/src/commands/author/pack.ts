@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { packPlugin } from '@roku/registry';
 import type { CliIo } from '../../io.js';
+import { pluginFolder } from '../../plugin-folder.js';
 import { archiveFileName, report } from './output.js';
 
 export interface PackResult {
@@ -23,7 +24,10 @@ export function packCommand(
     io,
     options.json,
     async (): Promise<PackResult> => {
-      const packed = await packPlugin(resolve(io.cwd, dir));
+      const packed = await packPlugin(
+        // the registry names a missing manifest itself (ROKU_REGISTRY_MANIFEST_MISSING)
+        pluginFolder(io.cwd, dir, false),
+      );
       const { id, version } = packed.manifest;
       const file =
         options.out === undefined ? join(io.cwd, archiveFileName(id, version)) : resolve(io.cwd, options.out);

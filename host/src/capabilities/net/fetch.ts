@@ -3,7 +3,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
-import { isRokuError, RokuError } from '@roku/schemas';
+import { dynamicErrorCode, isRokuError, RokuError } from '@roku/schemas';
 import { failed } from '../policy.js';
 import type { HostLookup } from '../types.js';
 import { checkTarget } from './origin-policy.js';
@@ -158,7 +158,7 @@ export async function startFetch(args: FetchStartArgs, ctx: FetchContext): Promi
       });
     } catch (err) {
       if (previous === undefined || !(err instanceof RokuError)) throw err;
-      throw new RokuError(err.code, `${err.message} (redirected from ${previous.origin})`, {
+      throw new RokuError(dynamicErrorCode(err.code), `${err.message} (redirected from ${previous.origin})`, {
         ...(err.details === undefined ? {} : { details: err.details }),
       });
     }

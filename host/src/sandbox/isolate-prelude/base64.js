@@ -55,6 +55,11 @@ export function btoa(data) {
 export function atob(data) {
   const u = b64ToBytes(data);
   let r = '';
-  for (let i = 0; i < u.length; i += 8192) r += String.fromCharCode.apply(null, u.subarray(i, i + 8192));
+  // apply takes any array-like; a chunk of the bytes is passed without copying it into an array
+  for (let i = 0; i < u.length; i += 8192)
+    r += String.fromCharCode.apply(
+      null,
+      /** @type {number[]} */ (/** @type {unknown} */ (u.subarray(i, i + 8192))),
+    );
   return r;
 }

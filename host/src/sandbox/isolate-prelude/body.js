@@ -74,6 +74,7 @@ export class FormData {
   _v(v, filename) {
     if (!(v instanceof Blob)) return String(v);
     if (v instanceof File && filename === undefined) return v;
+    // @ts-expect-error: a Blob that is not a File has no name; `|| 'blob'` covers it
     return new File([v], filename ?? (v.name || 'blob'), { type: v.type });
   }
   append(k, v, filename) {
@@ -232,7 +233,10 @@ class Body {
     return JSONparse(await this.text());
   }
   async blob() {
-    const type = (this.headers && this.headers.get('content-type')) || '';
+    // `headers` belongs to the Request or Response this body is part of
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the same object, typed for the check
+    const self = /** @type {{ headers?: Headers }} */ (/** @type {unknown} */ (this));
+    const type = (self.headers && self.headers.get('content-type')) || '';
     return new Blob([await this._consume()], { type });
   }
   async formData() {
@@ -283,6 +287,7 @@ export class Request extends Body {
 }
 
 export class Response extends Body {
+  /** @param {unknown} [body] */
   constructor(body = null, init = {}) {
     super();
     this.status = init.status === undefined ? 200 : init.status | 0;

@@ -5,13 +5,19 @@
 export const JSONparse = JSON.parse;
 export const JSONstringify = JSON.stringify;
 
-let capRef = null;
-let syncRef = null;
+// Set by installBridge, from __roku_boot, before any plugin code runs.
+let capRef = /** @type {IvmReference} */ (/** @type {unknown} */ (null));
+let syncRef = /** @type {IvmReference} */ (/** @type {unknown} */ (null));
 let maxCapBytes = 8 * 1024 * 1024;
 
 /** The runner call id of the call whose synchronous part is executing (0 outside of calls). */
 export const callScope = { current: 0 };
 
+/**
+ * @param {IvmReference} cap
+ * @param {IvmReference} sync
+ * @param {number} maxBytes
+ */
 export function installBridge(cap, sync, maxBytes) {
   capRef = cap;
   syncRef = sync;

@@ -4,6 +4,11 @@ import { b64ToBytes } from './base64.js';
 import { DOMException } from './dom-exception.js';
 
 export const crypto = {
+  /**
+   * @template {ArrayBufferView} T
+   * @param {T} arr
+   * @returns {T}
+   */
   getRandomValues(arr) {
     if (
       !ArrayBuffer.isView(arr) ||

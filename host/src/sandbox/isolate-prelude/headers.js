@@ -8,6 +8,7 @@ const normValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
 
 export class Headers {
   constructor(init) {
+    /** @type {Map<string, string[]>} */
     this._m = new Map();
     if (init == null) return;
     if (init instanceof Headers) {
@@ -50,7 +51,7 @@ export class Headers {
   }
   *entries() {
     for (const k of [...this._m.keys()].sort()) {
-      const values = this._m.get(k);
+      const values = /** @type {string[]} */ (this._m.get(k)); // k comes from the map's own keys
       if (k === 'set-cookie') for (const v of values) yield [k, v];
       else yield [k, values.join(', ')];
     }

@@ -17,7 +17,7 @@ import { Blob, File, FormData, Request, Response } from './body.js';
 import { fetch } from './fetch.js';
 import { entry } from './entry.js';
 
-const G = globalThis;
+const G = /** @type {IsolateGlobal} */ (globalThis);
 const def = (name, value) =>
   Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
 

@@ -1,19 +1,16 @@
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { RokuError } from '@roku/schemas';
-import type { AgentRuntime, ReloadResult, RunResult } from '@roku/host';
+import type { AgentRuntime, ReloadResult } from '@roku/host';
 import { interactive } from '../../lifecycle/prompt.js';
-import { askApproval } from '../approve-prompt.js';
-import type { Ask } from '../approve-prompt.js';
 import type { AgentIo } from '../context.js';
 import { AGENT_EXIT, withRuntime } from '../context.js';
-import { createLineReader } from '../lines.js';
-import type { EventPrinter, Style } from '../render.js';
-import { createEventPrinter, styleFor } from '../render.js';
-import { fixFor, statusLines, usageText } from '../result.js';
-import { HISTORY_LIMIT, openHistory } from './history.js';
+import type { Style } from '../render.js';
+import { styleFor } from '../render.js';
+import { openHistory } from './history.js';
+import { runGoal } from './run-goal.js';
 import { runSlash } from './slash.js';
 import type { ChatState } from './slash.js';
+import { openChatTerminal } from './terminal.js';
+import type { ActiveTurn } from './terminal.js';
 
 export interface ChatOptions {
   readonly sessionId?: string;
@@ -51,15 +48,6 @@ export async function chatCommand(
   );
 }
 
-function forwardTo(write: (text: string) => void): Writable {
-  return new Writable({
-    write(chunk: Buffer | string, _encoding, callback) {
-      write(chunk.toString());
-      callback();
-    },
-  });
-}
-
 function reloadNotice(result: ReloadResult, style: Style): string {
   return result.ok
     ? style.dim(
@@ -72,75 +60,20 @@ function reloadNotice(result: ReloadResult, style: Style): string {
 
 async function repl(io: AgentIo, runtime: AgentRuntime, home: string, state: ChatState): Promise<number> {
   const style = styleFor(io);
-  const terminal = io.terminal ?? (io.stdin === undefined && process.stdin.isTTY);
   const history = openHistory(home);
-  const rl = createInterface({
-    input: io.stdin ?? process.stdin,
-    ...(terminal
-      ? {
-          // A caller-supplied stdin (tests) gets its echo and prompts through io.stderr too.
-          output: io.stdin === undefined ? process.stderr : forwardTo(io.stderr),
-          terminal: true,
-          history: [...history.entries()].reverse(),
-          historySize: HISTORY_LIMIT,
-        }
-      : { terminal: false }),
-  });
-  const reader = createLineReader(rl);
+  const turn: ActiveTurn = { controller: undefined, printer: undefined };
+  const term = openChatTerminal(io, history, style, turn);
   const print = (text: string): void => {
     io.stderr(`${text}\n`);
   };
-  let closed = false;
-  rl.on('close', () => {
-    closed = true;
-  });
-  const prompt = (question: string): void => {
-    if (!terminal) {
-      io.stderr(question);
-      return;
-    }
-    // After ctrl-D the interface is closed and refuses prompts; the next read returns null anyway.
-    if (closed) return;
-    rl.setPrompt(question);
-    rl.prompt();
-  };
-
-  let active: AbortController | undefined;
-  let printer: EventPrinter | undefined;
-  let interruptedOnce = false;
-  rl.on('SIGINT', () => {
-    if (active !== undefined) {
-      printer?.line(style.yellow('^C cancelling the run…'));
-      active.abort();
-      return;
-    }
-    if (rl.line !== '') {
-      rl.write(null, { ctrl: true, name: 'e' });
-      rl.write(null, { ctrl: true, name: 'u' });
-      interruptedOnce = false;
-      io.stderr('^C\n');
-      rl.prompt();
-      return;
-    }
-    if (interruptedOnce) {
-      io.stderr('\n');
-      rl.close();
-      return;
-    }
-    interruptedOnce = true;
-    io.stderr(`\n${style.dim('(ctrl-C again or ctrl-D to exit)')}\n`);
-    rl.prompt();
-  });
-  // ctrl-D while a run is active: stop it too, then leave.
-  rl.on('close', () => active?.abort());
 
   const onReload = (result: ReloadResult): void => {
     const notice = reloadNotice(result, style);
-    if (printer !== undefined) {
-      printer.line(notice);
-    } else if (terminal && !closed) {
+    if (turn.printer !== undefined) {
+      turn.printer.line(notice);
+    } else if (term.terminal && !term.closed()) {
       io.stderr(`\r\u001b[K${notice}\n`);
-      rl.prompt(true);
+      term.rl.prompt(true);
     } else {
       print(notice);
     }
@@ -156,70 +89,18 @@ async function repl(io: AgentIo, runtime: AgentRuntime, home: string, state: Cha
     );
   }
 
-  const runGoal = async (goal: string): Promise<void> => {
-    const controller = new AbortController();
-    const current = createEventPrinter(io, style, true);
-    active = controller;
-    printer = current;
-    const ask: Ask = (question, signal) => {
-      current.finish();
-      prompt(question);
-      return reader.next(signal);
-    };
-    let result: RunResult;
-    try {
-      result = await runtime.run(
-        {
-          sessionId: state.sessionId,
-          goal,
-          approvalMode: 'interactive',
-          autoApprove: state.autoApprove,
-          ...(state.model === undefined ? {} : { model: state.model }),
-          planMode: state.planMode,
-          signal: controller.signal,
-        },
-        {
-          onEvent: current.onEvent,
-          approve: (p) => askApproval(io, style, p, state, ask, controller.signal),
-        },
-      );
-    } catch (err) {
-      current.finish();
-      const { code, message } = err as { code?: unknown; message?: unknown };
-      print(style.red(`error: ${String(message)}${typeof code === 'string' ? ` [${code}]` : ''}`));
-      const fix = typeof code === 'string' ? fixFor(code) : undefined;
-      if (fix !== undefined) print(`  fix: ${fix}`);
-      return;
-    } finally {
-      active = undefined;
-      printer = undefined;
-    }
-    current.finish();
-    state.lastRunId = result.runId;
-    state.sessionId = result.sessionId;
-    const answer = result.message.trim();
-    if (result.status === 'succeeded' && answer !== '' && !current.streamed().includes(answer))
-      print(result.message);
-    const ticket =
-      result.status === 'awaiting_approval' && result.approvalId !== undefined
-        ? runtime.store.getApproval(result.approvalId)
-        : undefined;
-    for (const line of statusLines(result, style, ticket)) print(line);
-    print(usageText(result, style));
-  };
-
   print(style.bold('═══ Roku chat ═══'));
   print(`Session: ${state.sessionId}`);
   print(style.dim('Type a message; /help for commands, /quit to exit.'));
   try {
     for (;;) {
-      prompt(CHAT_PROMPT);
-      const line = await reader.next();
+      term.prompt(CHAT_PROMPT);
+      const line = await term.reader.next();
       if (line === null) {
-        if (terminal) io.stderr('\n');
+        if (term.terminal) io.stderr('\n');
         break;
       }
-      interruptedOnce = false;
+      term.lineRead();
       const text = line.trim();
       if (text === '') continue;
       history.add(text);
@@ -227,10 +108,10 @@ async function repl(io: AgentIo, runtime: AgentRuntime, home: string, state: Cha
         if ((await runSlash({ runtime, state, style, print }, text)) === 'quit') break;
         continue;
       }
-      await runGoal(text);
+      await runGoal({ io, runtime, state, style, term, turn, print }, text);
     }
   } finally {
-    rl.close();
+    term.rl.close();
   }
   return AGENT_EXIT.ok;
 }

@@ -8,7 +8,7 @@ import type { PluginManifest } from '@roku/schemas';
 export interface TestHostOptions {
   /** Environment the plugins' granted env names and secrets are read from (default: empty). */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** The `workspace` filesystem root (default: a fresh temporary folder). */
+  /** The `workspace` filesystem root (default: a fresh temporary folder, removed by `close()`). */
   readonly workspace?: string;
   /** DNS lookup for the network guard; tests can map names to addresses. */
   readonly lookup?: LookupFunction;
@@ -38,6 +38,10 @@ export interface TestHost {
    * test can allow exactly a loopback server or a temporary folder.
    */
   load(dir: string, options?: { permissions?: PluginManifest['permissions'] }): Promise<TestPlugin>;
+  /**
+   * Stops the runners, then removes the temporary `home` and the workspace if the host created it (a
+   * workspace passed in by the caller stays).
+   */
   close(): Promise<void>;
 }
 
@@ -53,6 +57,7 @@ export interface TestHost {
  */
 export function createTestHost(options: TestHostOptions = {}): Promise<TestHost> {
   const home = mkdtempSync(join(tmpdir(), 'roku-test-home-'));
+  const ownWorkspace = options.workspace === undefined;
   const workspace = options.workspace ?? mkdtempSync(join(tmpdir(), 'roku-test-workspace-'));
   const logger = createRootLogger({ level: options.logLevel ?? 'silent' });
   const host = createPluginHost({
@@ -83,8 +88,12 @@ export function createTestHost(options: TestHostOptions = {}): Promise<TestHost>
       };
     },
     async close() {
-      await host.close();
-      rmSync(home, { recursive: true, force: true });
+      try {
+        await host.close();
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+        if (ownWorkspace) rmSync(workspace, { recursive: true, force: true });
+      }
     },
   });
 }

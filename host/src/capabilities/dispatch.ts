@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import type { CallBudget } from './call-budget.js';
+import { listGrantedFolder, readGrantedFile, writeGrantedFile } from './fs/fs-ops.js';
+import type { FsOpsContext } from './fs/fs-ops.js';
+import { startFetch, responseHeaders } from './net/fetch.js';
+import type { NetworkPattern } from './net/origin-policy.js';
+import type { SecretContext } from './net/outgoing.js';
+import type { StreamRegistry } from './net/streams.js';
+import type { PluginLogSink } from './plugin-log.js';
+import { denied, overLimit, unavailable } from './policy.js';
+import type { Policy } from './policy.js';
+import type { ParsedRequest } from './request.js';
+import { callService } from './services.js';
+import type { CallScope, CapabilityServices, HostLookup, KvStore, ServiceContext } from './types.js';
+
+/** Largest event a plugin may emit, in bytes of JSON. */
+export const MAX_EMIT_BYTES = 64 * 1024;
+/** Most keys one `kv.list` returns. */
+export const MAX_KV_LIST_KEYS = 1000;
+
+/** Everything the broker resolved once per plugin that serving a request needs. */
+export interface DispatchContext {
+  readonly policy: Policy;
+  readonly pluginKey: string;
+  readonly patterns: readonly NetworkPattern[];
+  readonly lookup: HostLookup;
+  readonly secrets: SecretContext;
+  readonly fs: FsOpsContext;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly kv: KvStore;
+  readonly services: CapabilityServices;
+  readonly budget: CallBudget;
+  readonly streams: StreamRegistry;
+  readonly pluginLog: PluginLogSink;
+  readonly logger: Logger;
+}
+
+async function fetchStart(
+  args: Extract<ParsedRequest, { op: 'fetch.start' }>['args'],
+  call: CallScope,
+  d: DispatchContext,
+): Promise<unknown> {
+  const outcome = await startFetch(args, {
+    pluginId: d.policy.pluginId,
+    patterns: d.patterns,
+    lookup: d.lookup,
+    secrets: d.secrets,
+    signal: call.signal,
+    countRequest: () => {
+      d.budget.countRequest(call.callId);
+    },
+  });
+  const { response } = outcome;
+  return {
+    streamId: d.streams.open(call.callId, outcome.url.origin, response, call.signal),
+    status: response.statusCode ?? 0,
+    statusText: response.statusMessage ?? '',
+    headers: responseHeaders(response),
+    url: outcome.url.href,
+    redirected: outcome.redirected,
+  };
+}
+
+function emit(event: unknown, call: CallScope, pluginId: string): null {
+  if (call.emit === undefined) throw unavailable(`${pluginId}: emit is not available during this call`);
+  const bytes = Buffer.byteLength(JSON.stringify(event), 'utf8');
+  if (bytes > MAX_EMIT_BYTES) {
+    throw overLimit(`${pluginId}: emitted event is ${bytes} bytes of JSON; the limit is ${MAX_EMIT_BYTES}`);
+  }
+  call.emit(event);
+  return null;
+}
+
+function envGet(name: string, d: DispatchContext): { value: string | null } {
+  const { pluginId } = d.policy;
+  const shown = JSON.stringify(name.slice(0, 128));
+  if (d.policy.secrets.has(name)) {
+    throw denied(
+      `${pluginId}: env.get of ${shown} denied: it is a secret; secrets only go out in request headers`,
+    );
+  }
+  if (!d.policy.env.has(name))
+    throw denied(`${pluginId}: env.get of ${shown} denied: not named in permissions.env`);
+  return { value: Object.hasOwn(d.env, name) ? (d.env[name] ?? null) : null };
+}
+
+function serviceContext(call: CallScope, d: DispatchContext): ServiceContext {
+  return {
+    pluginId: d.policy.pluginId,
+    pluginKey: d.pluginKey,
+    callId: call.callId,
+    ...(call.signal === undefined ? {} : { signal: call.signal }),
+    ...(call.context === undefined ? {} : { context: call.context }),
+  };
+}
+
+/** Serves one parsed capability request; every check against the manifest happens on the way. */
+export async function dispatchCapability(
+  request: ParsedRequest,
+  call: CallScope,
+  d: DispatchContext,
+): Promise<unknown> {
+  const { pluginId } = d.policy;
+  switch (request.op) {
+    case 'fetch.start':
+      return fetchStart(request.args, call, d);
+    case 'fetch.read':
+      return d.streams.read(request.args.streamId, call.callId);
+    case 'fetch.cancel':
+      d.streams.cancel(request.args.streamId, call.callId);
+      return null;
+    case 'log':
+      d.pluginLog.write(call.callId, request.args.level, request.args.message, request.args.data);
+      return null;
+    case 'emit':
+      return emit(request.args.event, call, pluginId);
+    case 'kv.get':
+      return { value: d.kv.get(pluginId, request.args.key) };
+    case 'kv.set':
+      d.kv.set(pluginId, request.args.key, request.args.value, d.policy.limits.storageBytes);
+      return null;
+    case 'kv.delete':
+      d.kv.delete(pluginId, request.args.key);
+      return null;
+    case 'kv.list':
+      return { keys: d.kv.list(pluginId, request.args.prefix, MAX_KV_LIST_KEYS) };
+    case 'fs.read':
+      return readGrantedFile(d.fs, request.args);
+    case 'fs.write':
+      return writeGrantedFile(d.fs, request.args);
+    case 'fs.list':
+      return listGrantedFolder(d.fs, request.args);
+    case 'env.get':
+      return envGet(request.args.name, d);
+    case 'llm.chat':
+    case 'memory.recall':
+    case 'memory.write':
+    case 'tools.invoke':
+    case 'subagent.run':
+      return callService(request.op, request.args, d.policy, d.services, serviceContext(call, d), d.logger);
+  }
+}
