@@ -39,6 +39,10 @@ export const HOST_ERRORS = {
     'The capability is granted but this host has no implementation wired for it yet.',
   ROKU_CAPABILITY_BAD_REQUEST:
     'A capability request is malformed: unknown operation or arguments of the wrong shape.',
+  ROKU_CAPABILITY_QUOTA_EXCEEDED:
+    'A plugin would hold more than its quota: filesystem bytes or files per root, or key-value keys.',
+  ROKU_CAPABILITY_RATE_LIMITED:
+    'A plugin went over a rate or concurrency limit: log bytes or LLM calls or tokens per minute, HTTP requests in flight.',
   ROKU_INSTALL_LOCKED:
     'Another install, uninstall or enable change holds ROKU_HOME/.install.lock and did not finish in time.',
   ROKU_INSTALL_DOWNGRADE:

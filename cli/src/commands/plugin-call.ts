@@ -42,6 +42,7 @@ export async function pluginCallCommand(
     workspace: io.cwd,
     env: io.env,
     ceilings: ceilingsFromConfig(config.sandbox),
+    grants: (pluginId) => config.plugins?.grants?.[pluginId],
   });
   try {
     const sandbox = await host.loadFolder(resolve(io.cwd, dir));

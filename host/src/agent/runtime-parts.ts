@@ -54,6 +54,8 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    // The user's own grants (loopback origins, limit overrides) of the configuration in force.
+    grants: (pluginId) => (snapshots?.config ?? options.config).plugins?.grants?.[pluginId],
     onQuarantine: (entry) => {
       const plugin = snapshots?.current().plugins.find((p) => p.manifest.id === entry.pluginId);
       const reason = quarantines.add(entry, plugin?.manifest.version);

@@ -4,16 +4,21 @@ import { MAX_CAPABILITY_MESSAGE_BYTES } from '../sandbox/protocol.js';
 import { createCallBudget } from './call-budget.js';
 import { dispatchCapability } from './dispatch.js';
 import type { DispatchContext } from './dispatch.js';
+import { createFsQuota } from './fs/fs-quota.js';
+import { createCapabilityLedgers } from './ledgers.js';
 import { parseNetworkPatterns } from './net/origin-policy.js';
+import type { NetworkPattern } from './net/origin-policy.js';
 import { createStreamRegistry } from './net/streams.js';
 import { createPluginLogSink } from './plugin-log.js';
 import { failed, overLimit, resolvePolicy, unavailable } from './policy.js';
+import type { Policy } from './policy.js';
 import { parseCapabilityRequest } from './request.js';
 import type {
   CallScope,
   CapabilityBroker,
   CapabilityBrokerOptions,
   HostLookup,
+  PluginUserGrants,
   ResolvedAddress,
 } from './types.js';
 
@@ -38,34 +43,67 @@ function errorResponse(code: string, message: string): string {
  * broker.endCall('c-1');
  */
 export function createCapabilityBroker(options: CapabilityBrokerOptions): CapabilityBroker {
-  const policy = resolvePolicy(options.manifest);
-  const { pluginId } = policy;
-  const patterns = parseNetworkPatterns(policy.network);
-  if (patterns.length !== policy.network.length) {
-    options.logger.warn({ pluginId }, 'some network permission patterns are invalid and grant nothing');
-  }
-  const budget = createCallBudget(policy);
+  const { manifest } = options;
+  const pluginId = manifest.id;
+  const ledgers = options.ledgers ?? createCapabilityLedgers();
+  const rates = ledgers.rates(pluginId);
+  // The user's grants are asked for on every request (a config reload takes effect at once); the policy
+  // derived from them is rebuilt only when the grants object changes.
+  let resolved:
+    { grants: PluginUserGrants | undefined; policy: Policy; patterns: NetworkPattern[] } | undefined;
+  const current = (): { policy: Policy; patterns: NetworkPattern[] } => {
+    const grants = options.grants?.();
+    if (resolved === undefined || resolved.grants !== grants) {
+      const policy = resolvePolicy(manifest, grants);
+      const patterns = parseNetworkPatterns(policy.network);
+      if (patterns.length !== policy.network.length) {
+        options.logger.warn({ pluginId }, 'some network permission patterns are invalid and grant nothing');
+      }
+      resolved = { grants, policy, patterns };
+    }
+    return resolved;
+  };
+  const limits = (): Policy['limits'] => current().policy.limits;
+  const budget = createCallBudget(pluginId, limits);
   const streams = createStreamRegistry({
     pluginId,
     countBytes: (callId, bytes) => {
       budget.countBytes(callId, bytes);
     },
   });
-  const context: DispatchContext = {
-    policy,
-    pluginKey: options.pluginKey,
-    patterns,
-    lookup: options.lookup ?? defaultLookup,
-    secrets: { pluginId, granted: policy.secrets, values: options.secrets },
-    fs: { pluginId, grants: policy.filesystem, roots: options.roots, outputBytes: policy.limits.outputBytes },
-    env: options.env,
-    kv: options.kv,
-    services: options.services ?? {},
-    budget,
-    streams,
-    pluginLog: createPluginLogSink(options.logger, pluginId, options.pluginKey),
-    logger: options.logger,
+  const fsQuota = createFsQuota(pluginId, ledgers.fs, () => ({
+    bytes: limits().filesystemBytes,
+    files: limits().filesystemFiles,
+  }));
+  const pluginLog = createPluginLogSink(options.logger, pluginId, options.pluginKey);
+  const services = options.services ?? {};
+  const lookup = options.lookup ?? defaultLookup;
+  const contextFor = (): DispatchContext => {
+    const { policy, patterns } = current();
+    return {
+      policy,
+      pluginKey: options.pluginKey,
+      patterns,
+      lookup,
+      secrets: { pluginId, granted: policy.secrets, values: options.secrets },
+      fs: {
+        pluginId,
+        grants: policy.filesystem,
+        roots: options.roots,
+        outputBytes: policy.limits.outputBytes,
+        quota: fsQuota,
+      },
+      env: options.env,
+      kv: options.kv,
+      services,
+      budget,
+      streams,
+      rates,
+      pluginLog,
+      logger: options.logger,
+    };
   };
+  current();
   let closed = false;
 
   async function handle(requestJson: string, call: CallScope): Promise<string> {
@@ -73,7 +111,7 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
       if (closed) throw unavailable(`${pluginId}: the capability broker is closed (plugin unloaded)`);
       if (call.signal?.aborted === true) throw failed(`${pluginId}: the call was cancelled`);
       const request = parseCapabilityRequest(requestJson, pluginId);
-      const value = (await dispatchCapability(request, call, context)) ?? null;
+      const value = (await dispatchCapability(request, call, contextFor())) ?? null;
       const reply = JSON.stringify({ ok: true, value });
       if (Buffer.byteLength(reply, 'utf8') > MAX_CAPABILITY_MESSAGE_BYTES) {
         throw overLimit(

@@ -1,4 +1,4 @@
-import type { Policy } from './policy.js';
+import type { CapabilityLimits } from './policy.js';
 import { overLimit } from './policy.js';
 
 /** What one plugin call has used so far of its per-call network limits. */
@@ -12,8 +12,7 @@ export interface CallBudget {
   clear(): void;
 }
 
-export function createCallBudget(policy: Policy): CallBudget {
-  const { pluginId } = policy;
+export function createCallBudget(pluginId: string, limits: () => CapabilityLimits): CallBudget {
   const counters = new Map<string, { requests: number; bytes: number }>();
   const counter = (callId: string): { requests: number; bytes: number } => {
     let entry = counters.get(callId);
@@ -26,7 +25,7 @@ export function createCallBudget(policy: Policy): CallBudget {
   return {
     countRequest(callId) {
       const entry = counter(callId);
-      const limit = policy.limits.httpRequestsPerCall;
+      const limit = limits().httpRequestsPerCall;
       if (entry.requests >= limit) {
         throw overLimit(
           `${pluginId}: this call already made limits.httpRequestsPerCall = ${limit} HTTP requests`,
@@ -38,7 +37,7 @@ export function createCallBudget(policy: Policy): CallBudget {
     countBytes(callId, bytes) {
       const entry = counter(callId);
       entry.bytes += bytes;
-      const limit = policy.limits.httpResponseBytes;
+      const limit = limits().httpResponseBytes;
       if (entry.bytes > limit) {
         throw overLimit(
           `${pluginId}: HTTP responses of this call exceed limits.httpResponseBytes = ${limit}`,

@@ -6,6 +6,7 @@ import { startFetch, responseHeaders } from './net/fetch.js';
 import type { NetworkPattern } from './net/origin-policy.js';
 import type { SecretContext } from './net/outgoing.js';
 import type { StreamRegistry } from './net/streams.js';
+import type { PluginRates } from './ledgers.js';
 import type { PluginLogSink } from './plugin-log.js';
 import { denied, overLimit, unavailable } from './policy.js';
 import type { Policy } from './policy.js';
@@ -31,6 +32,8 @@ export interface DispatchContext {
   readonly services: CapabilityServices;
   readonly budget: CallBudget;
   readonly streams: StreamRegistry;
+  /** Rates and in-flight counts of this plugin, shared by its loaded versions. */
+  readonly rates: PluginRates;
   readonly pluginLog: PluginLogSink;
   readonly logger: Logger;
 }

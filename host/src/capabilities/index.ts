@@ -1,4 +1,6 @@
 export { createCapabilityBroker, MAX_EMIT_BYTES, MAX_KV_LIST_KEYS } from './broker.js';
+export { createCapabilityLedgers } from './ledgers.js';
+export type { CapabilityLedgers } from './ledgers.js';
 export { createKvStore, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from './kv/kv-store.js';
 export { classifyAddress } from './net/address.js';
 export type { AddressClass, AddressVerdict, EmbeddedV4 } from './net/address.js';
@@ -18,6 +20,7 @@ export type {
   LookupFunction,
   LlmService,
   MemoryService,
+  PluginUserGrants,
   ResolvedAddress,
   ServiceContext,
   SubagentService,

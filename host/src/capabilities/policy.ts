@@ -1,5 +1,6 @@
 import { RokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
+import type { PluginUserGrants } from './types.js';
 
 export type FsRootName = 'workspace' | 'data' | 'cache' | 'temp';
 
@@ -13,7 +14,10 @@ export interface FsGrantPolicy {
 /** The permissions and limits of a manifest with every default applied. */
 export interface Policy {
   readonly pluginId: string;
+  /** Network patterns of the manifest (the publisher's): public addresses only. */
   readonly network: readonly string[];
+  /** Network patterns of the user's own config (`plugins.grants[id].network`): may name loopback and private. */
+  readonly userNetwork: readonly string[];
   readonly filesystem: readonly FsGrantPolicy[];
   readonly env: ReadonlySet<string>;
   readonly secrets: ReadonlySet<string>;
@@ -21,33 +25,64 @@ export interface Policy {
   readonly memory: 'none' | 'read' | 'read-write';
   readonly tools: readonly string[];
   readonly subagents: boolean;
-  readonly limits: {
-    readonly outputBytes: number;
-    readonly httpRequestsPerCall: number;
-    readonly httpResponseBytes: number;
-    readonly storageBytes: number;
-  };
+  readonly limits: CapabilityLimits;
+}
+
+/** The limits the capability broker enforces. */
+export interface CapabilityLimits {
+  readonly outputBytes: number;
+  readonly httpRequestsPerCall: number;
+  readonly httpResponseBytes: number;
+  readonly storageBytes: number;
+  readonly storageKeys: number;
+  readonly filesystemBytes: number;
+  readonly filesystemFiles: number;
+  readonly logBytesPerMinute: number;
+  readonly httpConcurrency: number;
+  readonly llmCallsPerMinute: number;
+  readonly llmTokensPerMinute: number;
 }
 
 /** Same defaults as schemas/json/plugin-manifest.schema.json, for manifests built without the validator. */
-const DEFAULT_LIMITS = {
+const DEFAULT_LIMITS: CapabilityLimits = {
   outputBytes: 1_048_576,
   httpRequestsPerCall: 16,
   httpResponseBytes: 16_777_216,
   storageBytes: 1_048_576,
-} as const;
+  storageKeys: 10_000,
+  filesystemBytes: 33_554_432,
+  filesystemFiles: 4096,
+  logBytesPerMinute: 1_048_576,
+  httpConcurrency: 8,
+  llmCallsPerMinute: 30,
+  llmTokensPerMinute: 200_000,
+};
+
+/** Manifest value, then the user's override from `plugins.grants[id].limits`, then the default. */
+function resolveLimits(
+  manifest: PluginManifest['limits'],
+  user: NonNullable<PluginUserGrants['limits']> | undefined,
+): CapabilityLimits {
+  const out: Record<string, number> = {};
+  for (const key of Object.keys(DEFAULT_LIMITS) as (keyof CapabilityLimits)[]) {
+    const override = key === 'outputBytes' ? undefined : user?.[key];
+    out[key] = override ?? manifest?.[key] ?? DEFAULT_LIMITS[key];
+  }
+  return out as unknown as CapabilityLimits;
+}
 
 export function pathSegments(path: string): string[] {
   return path.split('/').filter((segment) => segment !== '' && segment !== '.');
 }
 
-export function resolvePolicy(manifest: PluginManifest): Policy {
+/** The manifest's permissions and limits with the user's grants (`plugins.grants[id]`) applied. */
+export function resolvePolicy(manifest: PluginManifest, grants?: PluginUserGrants): Policy {
   const permissions = manifest.permissions ?? {};
   const capabilities = permissions.capabilities ?? {};
-  const limits = manifest.limits ?? {};
   return {
     pluginId: manifest.id,
     network: permissions.network ?? [],
+    userNetwork: grants?.network ?? [],
     filesystem: (permissions.filesystem ?? []).map((grant) => ({
       root: grant.root,
       segments: pathSegments(grant.path ?? ''),
@@ -59,17 +94,20 @@ export function resolvePolicy(manifest: PluginManifest): Policy {
     memory: capabilities.memory ?? 'none',
     tools: capabilities.tools ?? [],
     subagents: capabilities.subagents ?? false,
-    limits: {
-      outputBytes: limits.outputBytes ?? DEFAULT_LIMITS.outputBytes,
-      httpRequestsPerCall: limits.httpRequestsPerCall ?? DEFAULT_LIMITS.httpRequestsPerCall,
-      httpResponseBytes: limits.httpResponseBytes ?? DEFAULT_LIMITS.httpResponseBytes,
-      storageBytes: limits.storageBytes ?? DEFAULT_LIMITS.storageBytes,
-    },
+    limits: resolveLimits(manifest.limits, grants?.limits),
   };
 }
 
 export function denied(message: string, details?: Readonly<Record<string, unknown>>): RokuError {
   return new RokuError('ROKU_CAPABILITY_DENIED', message, details === undefined ? {} : { details });
+}
+
+export function quotaExceeded(message: string, details?: Readonly<Record<string, unknown>>): RokuError {
+  return new RokuError('ROKU_CAPABILITY_QUOTA_EXCEEDED', message, details === undefined ? {} : { details });
+}
+
+export function rateLimited(message: string, details?: Readonly<Record<string, unknown>>): RokuError {
+  return new RokuError('ROKU_CAPABILITY_RATE_LIMITED', message, details === undefined ? {} : { details });
 }
 
 export function overLimit(message: string, details?: Readonly<Record<string, unknown>>): RokuError {

@@ -1,5 +1,9 @@
 import type { Logger } from 'pino';
-import type { PluginManifest } from '@roku/schemas';
+import type { HostConfig, PluginManifest } from '@roku/schemas';
+import type { CapabilityLedgers } from './ledgers.js';
+
+/** What the user's own config grants one plugin: `plugins.grants["<plugin-id>"]` of the host config. */
+export type PluginUserGrants = NonNullable<NonNullable<NonNullable<HostConfig['plugins']>['grants']>[string]>;
 
 /** The call a capability request belongs to. */
 export interface CallScope {
@@ -106,6 +110,13 @@ export interface CapabilityBrokerOptions {
   readonly services?: CapabilityServices;
   /** DNS resolution; `dns.promises.lookup(host, { all: true })` when absent. */
   readonly lookup?: HostLookup;
+  /**
+   * The user's grants for this plugin (`plugins.grants[id]` of the host config), asked on every request so a
+   * config reload takes effect at once. Only these may open loopback or private origins.
+   */
+  readonly grants?: () => PluginUserGrants | undefined;
+  /** Usage shared by every loaded version of a plugin (quotas, rates); one per host. A private one when absent. */
+  readonly ledgers?: CapabilityLedgers;
 }
 
 /** Checks and serves the capability requests of one loaded plugin. */

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { RokuError, createManifestValidator, formatIssues } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { Logger } from 'pino';
-import { createCapabilityBroker, createKvStore } from '../capabilities/index.js';
-import type { BrokerServices, KvStore, LookupFunction } from '../capabilities/index.js';
+import { createCapabilityBroker, createCapabilityLedgers, createKvStore } from '../capabilities/index.js';
+import type { BrokerServices, KvStore, LookupFunction, PluginUserGrants } from '../capabilities/index.js';
 import type { Sandbox } from '../sandbox/loaded-sandbox.js';
 import type { SandboxCeilings } from '../sandbox/limits.js';
 import type { SandboxMetrics } from '../sandbox/metrics.js';
@@ -29,11 +29,15 @@ export interface PluginHostOptions {
   readonly lookup?: LookupFunction;
   /** Told when a plugin is quarantined (the agent runtime falls its slots back and reloads). */
   readonly onQuarantine?: (entry: QuarantineEntry) => void;
+  /** The user's grants per plugin (`plugins.grants` of the current host config), asked on every request. */
+  readonly grants?: (pluginId: string) => PluginUserGrants | undefined;
 }
 
 export interface LoadOptions {
   /** Replaces the manifest's permissions (tests and `roku plugin dev` grant a controlled set). */
   readonly permissions?: PluginManifest['permissions'];
+  /** The user's grants for this load (loopback origins, limit overrides), instead of `options.grants`. */
+  readonly grants?: PluginUserGrants;
 }
 
 export interface PluginHost {
@@ -51,6 +55,9 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
   const stateDir = join(options.home, 'state');
   mkdirSync(stateDir, { recursive: true });
   const kv: KvStore = createKvStore(join(stateDir, 'plugin-kv.db'));
+  const ledgers = createCapabilityLedgers();
+  // Grants given to one load (tests, dev mode) travel with its manifest object to the broker.
+  const loadGrants = new WeakMap<PluginManifest, PluginUserGrants>();
   const sandboxes = createSandboxManager({
     logger: options.logger,
     ...(options.ceilings === undefined ? {} : { ceilings: options.ceilings }),
@@ -70,6 +77,8 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
         env,
         secrets: env,
         kv,
+        ledgers,
+        grants: () => loadGrants.get(manifest) ?? options.grants?.(manifest.id),
         logger: options.logger,
         ...(options.services === undefined ? {} : { services: options.services }),
         ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
@@ -93,6 +102,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
         }
         manifest = result.value;
       }
+      if (loadOptions.grants !== undefined) loadGrants.set(manifest, loadOptions.grants);
       return sandboxes.load({ manifest, dir });
     },
     async close() {

@@ -167,6 +167,69 @@ export interface HostConfig {
      * Plugin folders loaded directly and watched for changes (plugin dev mode).
      */
     devDirs?: string[];
+    /**
+     * What your own configuration grants a plugin, per plugin id, beyond its manifest. Only here can a plugin be given loopback or private network origins (a publisher's manifest never reaches them), wildcard origins over shared hosting domains, or other capability limits than its manifest asks for. Link-local addresses and cloud metadata services stay unreachable whatever is granted.
+     */
+    grants?: {
+      /**
+       * Grants for one plugin.
+       */
+      [k: string]:
+        | {
+            /**
+             * Origins (scheme://host[:port], host may start with '*.', port may be '*') the plugin may reach on top of its manifest's, e.g. http://127.0.0.1:11434 for a local model server. Loopback and private addresses must be named here as IP literals or localhost.
+             *
+             * @maxItems 64
+             */
+            network?: string[];
+            /**
+             * Capability limits that replace the manifest's values for this plugin (higher or lower).
+             */
+            limits?: {
+              /**
+               * Quota of the key-value storage, in bytes.
+               */
+              storageBytes?: number;
+              /**
+               * HTTP requests one call may make.
+               */
+              httpRequestsPerCall?: number;
+              /**
+               * HTTP response bytes one call may read.
+               */
+              httpResponseBytes?: number;
+              /**
+               * Most keys the plugin's key-value storage may hold.
+               */
+              storageKeys?: number;
+              /**
+               * Most bytes of regular files the plugin may hold in each of its own filesystem roots (data, cache, temp), and may add to the workspace while the host runs.
+               */
+              filesystemBytes?: number;
+              /**
+               * Most regular files the plugin may hold in each of its own filesystem roots (data, cache, temp), and may create in the workspace while the host runs.
+               */
+              filesystemFiles?: number;
+              /**
+               * Most bytes of log messages and data the plugin may write per minute; more is dropped.
+               */
+              logBytesPerMinute?: number;
+              /**
+               * HTTP requests the plugin may have in flight at once, over all its calls (a request counts until its response body is read or cancelled).
+               */
+              httpConcurrency?: number;
+              /**
+               * Calls through the llm capability the plugin may make per minute.
+               */
+              llmCallsPerMinute?: number;
+              /**
+               * Tokens (prompt and completion) the plugin may use per minute through the llm capability.
+               */
+              llmTokensPerMinute?: number;
+            };
+          }
+        | undefined;
+    };
   };
   /**
    * Sessions, runs, events, approvals and traces (SQLite under ROKU_HOME/state).

@@ -453,6 +453,34 @@ export interface PluginManifest {
      * Quota of the plugin's key-value storage, in bytes.
      */
     storageBytes?: number;
+    /**
+     * Most keys the plugin's key-value storage may hold.
+     */
+    storageKeys?: number;
+    /**
+     * Most bytes of regular files the plugin may hold in each of its own filesystem roots (data, cache, temp), and may add to the workspace while the host runs.
+     */
+    filesystemBytes?: number;
+    /**
+     * Most regular files the plugin may hold in each of its own filesystem roots (data, cache, temp), and may create in the workspace while the host runs.
+     */
+    filesystemFiles?: number;
+    /**
+     * Most bytes of log messages and data the plugin may write per minute; more is dropped.
+     */
+    logBytesPerMinute?: number;
+    /**
+     * HTTP requests the plugin may have in flight at once, over all its calls (a request counts until its response body is read or cancelled).
+     */
+    httpConcurrency?: number;
+    /**
+     * Calls through the llm capability the plugin may make per minute.
+     */
+    llmCallsPerMinute?: number;
+    /**
+     * Tokens (prompt and completion) the plugin may use per minute through the llm capability.
+     */
+    llmTokensPerMinute?: number;
   };
   /**
    * JSON Schema (2020-12) of the plugin's own settings. Validated by the host; no remote $ref.

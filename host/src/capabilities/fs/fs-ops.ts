@@ -1,10 +1,10 @@
-import { constants } from 'node:fs';
 import type { Stats } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { badRequest, denied, failed, overLimit } from '../policy.js';
-import { fsError, resolveFsPath } from './fs-paths.js';
+import { withFolder } from './fs-handles.js';
+import type { HeldDir } from './fs-handles.js';
+import { checkFsPath, ensureRoot, fsError } from './fs-paths.js';
 import type { FsContext, FsLocation } from './fs-paths.js';
+import type { FsQuota } from './fs-quota.js';
 
 /** Largest file `fs.read` returns, whatever outputBytes says: its base64 must fit a capability reply. */
 export const MAX_FS_READ_BYTES = 6_000_000;
@@ -13,17 +13,9 @@ export const MAX_LIST_ENTRIES = 10_000;
 
 export interface FsOpsContext extends FsContext {
   readonly outputBytes: number;
+  /** Bytes and files the plugin may hold per root; checked before a write is made visible. */
+  readonly quota: FsQuota;
 }
-
-// O_NOFOLLOW refuses a symbolic link as the last component; O_NONBLOCK keeps a FIFO from blocking the open.
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
-const WRITE_FLAGS =
-  constants.O_WRONLY |
-  constants.O_CREAT |
-  constants.O_TRUNC |
-  constants.O_NOFOLLOW |
-  constants.O_NONBLOCK |
-  constants.O_NOCTTY;
 
 function kindOf(stats: Stats): string {
   if (stats.isSymbolicLink()) return 'a symbolic link';
@@ -38,15 +30,6 @@ function refuseSpecial(ctx: FsContext, location: FsLocation, stats: Stats): void
   throw denied(`${ctx.pluginId}: filesystem access to ${location.display} denied: it is ${kindOf(stats)}`);
 }
 
-async function lstatOrUndefined(ctx: FsContext, path: string, display: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    if ((err as { code?: unknown }).code === 'ENOENT') return undefined;
-    throw fsError(ctx.pluginId, display, err);
-  }
-}
-
 function decode(ctx: FsContext, data: string, encoding: 'utf8' | 'base64'): Buffer {
   if (encoding === 'utf8') return Buffer.from(data, 'utf8');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(data))
@@ -54,30 +37,31 @@ function decode(ctx: FsContext, data: string, encoding: 'utf8' | 'base64'): Buff
   return Buffer.from(data, 'base64');
 }
 
-/**
- * Reads a regular file under a grant, at most min(outputBytes, MAX_FS_READ_BYTES) bytes.
- *
- * @throws ROKU_CAPABILITY_DENIED (not granted, symlink escape, special file), ROKU_CAPABILITY_LIMIT (too large),
- *   ROKU_CAPABILITY_FAILED (missing, I/O)
- */
-export async function readGrantedFile(
-  ctx: FsOpsContext,
-  args: { root: string; path: string; encoding: 'utf8' | 'base64' },
-): Promise<{ data: string }> {
-  const location = await resolveFsPath(ctx, args.root, args.path, { write: false, allowGrantFolder: false });
-  const full = join(location.realParent, location.name ?? '');
-  const before = await lstatOrUndefined(ctx, full, location.display);
-  if (before === undefined) throw failed(`${ctx.pluginId}: ${location.display} does not exist`);
-  refuseSpecial(ctx, location, before);
-  if (before.isDirectory()) throw failed(`${ctx.pluginId}: ${location.display} is a directory`);
-  const cap = Math.min(ctx.outputBytes, MAX_FS_READ_BYTES);
-  let handle;
+/** Opens the target's parent folder beneath the root (creating folders for writes) and hands it to `use`. */
+async function inParent<T>(
+  ctx: FsContext,
+  location: FsLocation,
+  create: boolean,
+  use: (dir: HeldDir) => Promise<T>,
+): Promise<T> {
+  await ensureRoot(ctx, location);
   try {
-    handle = await open(full, READ_FLAGS);
+    return await withFolder(location.rootPath, [...location.base, ...location.parent], create, use);
   } catch (err) {
     throw fsError(ctx.pluginId, location.display, err);
   }
+}
+
+async function readHandle(
+  ctx: FsOpsContext,
+  location: FsLocation,
+  dir: HeldDir,
+  name: string,
+): Promise<Buffer> {
+  const cap = Math.min(ctx.outputBytes, MAX_FS_READ_BYTES);
+  const handle = await dir.openForRead(name);
   try {
+    // Every check is on the opened handle: what was checked is what is read.
     const stats = await handle.stat();
     refuseSpecial(ctx, location, stats);
     if (!stats.isFile()) throw failed(`${ctx.pluginId}: ${location.display} is a directory`);
@@ -96,49 +80,59 @@ export async function readGrantedFile(
     }
     if (length > cap)
       throw overLimit(`${ctx.pluginId}: ${location.display} is larger than the read limit of ${cap} bytes`);
-    const bytes = buffer.subarray(0, length);
-    return { data: args.encoding === 'base64' ? bytes.toString('base64') : bytes.toString('utf8') };
+    return buffer.subarray(0, length);
   } finally {
     await handle.close();
   }
 }
 
 /**
- * Writes a regular file under a read-write grant, creating missing parent folders inside the grant.
+ * Reads a regular file under a grant, at most min(outputBytes, MAX_FS_READ_BYTES) bytes. The file is opened
+ * beneath the granted folder without following a symbolic link at any component.
  *
- * @throws ROKU_CAPABILITY_DENIED (not granted, read-only, symlink escape, special file), ROKU_CAPABILITY_FAILED
+ * @throws ROKU_CAPABILITY_DENIED (not granted, symbolic link, special file), ROKU_CAPABILITY_LIMIT (too large),
+ *   ROKU_CAPABILITY_FAILED (missing, I/O)
+ */
+export async function readGrantedFile(
+  ctx: FsOpsContext,
+  args: { root: string; path: string; encoding: 'utf8' | 'base64' },
+): Promise<{ data: string }> {
+  const location = checkFsPath(ctx, args.root, args.path, { write: false, allowGrantFolder: false });
+  const name = location.name ?? '';
+  const bytes = await inParent(ctx, location, false, (dir) => readHandle(ctx, location, dir, name));
+  return { data: args.encoding === 'base64' ? bytes.toString('base64') : bytes.toString('utf8') };
+}
+
+/**
+ * Writes a regular file under a read-write grant, creating missing parent folders inside the grant. The new
+ * content goes to a fresh file that is renamed over the target, so links (symbolic or hard) are never written
+ * through; an existing symbolic link or special file is refused.
+ *
+ * @throws ROKU_CAPABILITY_DENIED (not granted, read-only, symbolic link, special file),
+ *   ROKU_CAPABILITY_QUOTA_EXCEEDED (limits.filesystemBytes / filesystemFiles), ROKU_CAPABILITY_FAILED
  */
 export async function writeGrantedFile(
   ctx: FsOpsContext,
   args: { root: string; path: string; data: string; encoding: 'utf8' | 'base64' },
 ): Promise<null> {
   const bytes = decode(ctx, args.data, args.encoding);
-  const location = await resolveFsPath(ctx, args.root, args.path, { write: true, allowGrantFolder: false });
-  const full = join(location.realParent, location.name ?? '');
-  const before = await lstatOrUndefined(ctx, full, location.display);
-  if (before !== undefined) {
-    refuseSpecial(ctx, location, before);
-    if (before.isDirectory()) throw failed(`${ctx.pluginId}: ${location.display} is a directory`);
-  }
-  let handle;
-  try {
-    handle = await open(full, WRITE_FLAGS, 0o666);
-  } catch (err) {
-    throw fsError(ctx.pluginId, location.display, err);
-  }
-  try {
-    refuseSpecial(ctx, location, await handle.stat());
-    await handle.writeFile(bytes);
-  } catch (err) {
-    throw fsError(ctx.pluginId, location.display, err);
-  } finally {
-    await handle.close();
-  }
+  const location = checkFsPath(ctx, args.root, args.path, { write: true, allowGrantFolder: false });
+  const name = location.name ?? '';
+  await inParent(ctx, location, true, async (dir) => {
+    const before = await dir.lstatEntry(name);
+    if (before !== undefined) {
+      refuseSpecial(ctx, location, before);
+      if (before.isDirectory()) throw failed(`${ctx.pluginId}: ${location.display} is a directory`);
+    }
+    const previous = before === undefined ? undefined : before.size;
+    await ctx.quota.write(location, previous, bytes.length, () => dir.replaceFile(name, bytes, before?.mode));
+  });
   return null;
 }
 
 /**
- * Lists the files and folders of a folder under a grant; other entries (links, FIFOs, sockets, devices) are left out.
+ * Lists the files and folders of a folder under a grant; other entries (links, FIFOs, sockets, devices) are
+ * left out. The folder is opened beneath the grant without following links and listed through its handle.
  *
  * @throws ROKU_CAPABILITY_DENIED, ROKU_CAPABILITY_LIMIT (more than MAX_LIST_ENTRIES), ROKU_CAPABILITY_FAILED
  */
@@ -146,15 +140,14 @@ export async function listGrantedFolder(
   ctx: FsOpsContext,
   args: { root: string; path: string },
 ): Promise<{ entries: { name: string; type: 'file' | 'dir' }[] }> {
-  const location = await resolveFsPath(ctx, args.root, args.path, { write: false, allowGrantFolder: true });
-  const full = location.name === null ? location.realBase : join(location.realParent, location.name);
-  const stats = await lstatOrUndefined(ctx, full, location.display);
-  if (stats === undefined) throw failed(`${ctx.pluginId}: ${location.display} does not exist`);
-  refuseSpecial(ctx, location, stats);
-  if (!stats.isDirectory()) throw failed(`${ctx.pluginId}: ${location.display} is not a directory`);
+  const location = checkFsPath(ctx, args.root, args.path, { write: false, allowGrantFolder: true });
+  const segments = [...location.parent, ...(location.name === null ? [] : [location.name])];
+  await ensureRoot(ctx, location);
   let dirents;
   try {
-    dirents = await readdir(full, { withFileTypes: true });
+    dirents = await withFolder(location.rootPath, [...location.base, ...segments], false, (dir) =>
+      dir.readdir(),
+    );
   } catch (err) {
     throw fsError(ctx.pluginId, location.display, err);
   }
@@ -163,6 +156,7 @@ export async function listGrantedFolder(
   }
   const entries = dirents
     .filter((d) => d.isFile() || d.isDirectory())
+    .filter((d) => !d.name.startsWith('.roku-write-'))
     .map((d) => ({ name: d.name, type: d.isDirectory() ? ('dir' as const) : ('file' as const) }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { entries };

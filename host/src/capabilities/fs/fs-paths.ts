@@ -1,5 +1,4 @@
-import { lstat, mkdir, realpath } from 'node:fs/promises';
-import { join, sep } from 'node:path';
+import { mkdir } from 'node:fs/promises';
 import { relativePathProblem, RokuError } from '@roku/schemas';
 import { badRequest, denied, failed, pathSegments, quote } from '../policy.js';
 import type { FsGrantPolicy, FsRootName } from '../policy.js';
@@ -11,23 +10,22 @@ export interface FsContext {
   readonly roots: CapabilityRoots;
 }
 
-/** A checked location: the real folder that bounds it and the real parent folder of the target. */
+/** A checked location: the host folder of its root and the path segments below it, none of them resolved yet. */
 export interface FsLocation {
   /** `root:path`, for messages. */
   readonly display: string;
-  /** realpath of root + grant path: nothing outside it is touched. */
-  readonly realBase: string;
-  /** Real path of the target's parent folder (inside realBase), or of the target itself when `name` is null. */
-  readonly realParent: string;
+  readonly root: FsRootName;
+  /** Absolute host folder of the root (the host's own path). */
+  readonly rootPath: string;
+  /** Segments of the grant's folder below the root: nothing outside it is touched. */
+  readonly base: readonly string[];
+  /** Segments from the grant's folder to the target's parent. */
+  readonly parent: readonly string[];
   /** Last path segment, or null when the target is the grant's folder itself. */
   readonly name: string | null;
 }
 
 const ROOTS: ReadonlySet<string> = new Set<FsRootName>(['workspace', 'data', 'cache', 'temp']);
-
-export function isInside(child: string, base: string): boolean {
-  return child === base || child.startsWith(base.endsWith(sep) ? base : `${base}${sep}`);
-}
 
 /** Maps a Node filesystem error to a capability error naming the location. */
 export function fsError(pluginId: string, display: string, err: unknown): Error {
@@ -36,7 +34,9 @@ export function fsError(pluginId: string, display: string, err: unknown): Error 
     case 'ENOENT':
       return failed(`${pluginId}: ${display} does not exist`, err);
     case 'ELOOP':
-      return denied(`${pluginId}: filesystem access to ${display} denied: it is a symbolic link`);
+      return denied(
+        `${pluginId}: filesystem access to ${display} denied: a symbolic link is on the way (links are never followed)`,
+      );
     case 'ENXIO':
       return denied(`${pluginId}: filesystem access to ${display} denied: not a regular file or directory`);
     case 'ENOTDIR':
@@ -76,53 +76,18 @@ function pickGrant(
   );
 }
 
-async function realpathOrFail(ctx: FsContext, path: string, display: string): Promise<string> {
-  try {
-    return await realpath(path);
-  } catch (err) {
-    throw fsError(ctx.pluginId, display, err);
-  }
-}
-
-/** Creates `segments` below `realBase` one at a time, refusing any step whose real path leaves realBase. */
-async function ensureDirs(
-  ctx: FsContext,
-  realBase: string,
-  segments: readonly string[],
-  display: string,
-): Promise<string> {
-  let current = realBase;
-  for (const segment of segments) {
-    const next = join(current, segment);
-    try {
-      await mkdir(next);
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'EEXIST') throw fsError(ctx.pluginId, display, err);
-    }
-    current = await realpathOrFail(ctx, next, display);
-    if (!isInside(current, realBase)) {
-      throw denied(
-        `${ctx.pluginId}: filesystem access to ${display} denied: a symbolic link leads outside the granted folder`,
-      );
-    }
-    if (!(await lstat(current)).isDirectory())
-      throw failed(`${ctx.pluginId}: ${display}: a parent is not a directory`);
-  }
-  return current;
-}
-
 /**
- * Checks a plugin path and resolves it: root granted, path relative without '..', under a grant with the
- * needed access, and — after resolving symbolic links — still inside the grant's real folder.
+ * Checks a plugin path without touching the filesystem: root known, path relative without '..' (empty and '.'
+ * components are dropped), under a grant with the needed access. Opening happens beneath held folders (`fs-handles.ts`).
  *
- * @throws ROKU_CAPABILITY_DENIED, ROKU_CAPABILITY_BAD_REQUEST, ROKU_CAPABILITY_FAILED
+ * @throws ROKU_CAPABILITY_DENIED, ROKU_CAPABILITY_BAD_REQUEST
  */
-export async function resolveFsPath(
+export function checkFsPath(
   ctx: FsContext,
   root: string,
   path: string,
   mode: { readonly write: boolean; readonly allowGrantFolder: boolean },
-): Promise<FsLocation> {
+): FsLocation {
   if (!ROOTS.has(root))
     throw badRequest(
       `${ctx.pluginId}: unknown filesystem root ${quote(root)}; use workspace, data, cache or temp`,
@@ -136,36 +101,23 @@ export async function resolveFsPath(
   if (segments.length === 0 && !mode.allowGrantFolder)
     throw badRequest(`${ctx.pluginId}: ${display} names a folder, not a file`);
   const grant = pickGrant(ctx, rootName, segments, mode.write, display);
-
-  const rootDir = ctx.roots[rootName];
-  if (rootName !== 'workspace') {
-    try {
-      await mkdir(rootDir, { recursive: true });
-    } catch (err) {
-      throw fsError(ctx.pluginId, display, err);
-    }
-  }
-  const base = join(rootDir, ...grant.segments);
-  if (mode.write) {
-    try {
-      await mkdir(base, { recursive: true });
-    } catch (err) {
-      throw fsError(ctx.pluginId, display, err);
-    }
-  }
-  const realBase = await realpathOrFail(ctx, base, display);
   const rest = segments.slice(grant.segments.length);
-  const name = rest.at(-1);
-  if (name === undefined) return { display, realBase, realParent: realBase, name: null };
+  return {
+    display,
+    root: rootName,
+    rootPath: ctx.roots[rootName],
+    base: grant.segments,
+    parent: rest.slice(0, -1),
+    name: rest.at(-1) ?? null,
+  };
+}
 
-  const parentSegments = rest.slice(0, -1);
-  const realParent = mode.write
-    ? await ensureDirs(ctx, realBase, parentSegments, display)
-    : await realpathOrFail(ctx, join(realBase, ...parentSegments), display);
-  if (!isInside(realParent, realBase)) {
-    throw denied(
-      `${ctx.pluginId}: filesystem access to ${display} denied: a symbolic link leads outside the granted folder`,
-    );
+/** Host-owned roots (data, cache, temp) are created on first use; the workspace must exist. */
+export async function ensureRoot(ctx: FsContext, location: FsLocation): Promise<void> {
+  if (location.root === 'workspace') return;
+  try {
+    await mkdir(location.rootPath, { recursive: true });
+  } catch (err) {
+    throw fsError(ctx.pluginId, location.display, err);
   }
-  return { display, realBase, realParent, name };
 }

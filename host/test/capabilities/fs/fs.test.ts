@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, expectError, expectOk } from '../helpers.js';
@@ -105,7 +105,7 @@ describe('fs: escapes', () => {
       await h.request('fs.read', { root: 'workspace', path: 'linked/id_rsa', encoding: 'utf8' }),
       'ROKU_CAPABILITY_DENIED',
     );
-    expect(message).toContain('symbolic link leads outside the granted folder');
+    expect(message).toContain('a symbolic link is on the way');
     expectError(await h.request('fs.list', { root: 'workspace', path: 'linked' }), 'ROKU_CAPABILITY_DENIED');
   });
 
@@ -157,5 +157,53 @@ describe('fs: escapes', () => {
     );
     const list = expectOk(await h.request('fs.list', { root: 'workspace', path: '.' }));
     expect(list.entries).toEqual([{ name: 'plain.txt', type: 'file' }]);
+  });
+
+  it('never writes through a hard link: the file it shares content with outside stays as it was', async () => {
+    const h = harness({ permissions: { filesystem: [{ root: 'workspace', access: 'read-write' }] } });
+    const outside = join(h.dir, 'authorized_keys');
+    writeFileSync(outside, 'ssh-ed25519 AAAA user');
+    linkSync(outside, join(h.roots.workspace, 'keys.txt'));
+    expectOk(
+      await h.request('fs.write', { root: 'workspace', path: 'keys.txt', data: 'pwned', encoding: 'utf8' }),
+    );
+    expect(readFileSync(outside, 'utf8')).toBe('ssh-ed25519 AAAA user');
+    expect(readFileSync(join(h.roots.workspace, 'keys.txt'), 'utf8')).toBe('pwned');
+    expect(statSync(outside).nlink).toBe(1);
+  });
+
+  it('refuses a grant folder that is itself a symbolic link, and a link at any depth', async () => {
+    const h = harness({
+      permissions: { filesystem: [{ root: 'workspace', path: 'granted', access: 'read-write' }] },
+    });
+    const outside = join(h.dir, 'elsewhere');
+    mkdirSync(join(outside, 'deep'), { recursive: true });
+    writeFileSync(join(outside, 'deep', 'f.txt'), 'outside');
+    symlinkSync(outside, join(h.roots.workspace, 'granted'));
+    for (const path of ['granted/deep/f.txt', 'granted/deep/new.txt']) {
+      expectError(
+        await h.request('fs.read', { root: 'workspace', path, encoding: 'utf8' }),
+        'ROKU_CAPABILITY_DENIED',
+      );
+      expectError(
+        await h.request('fs.write', { root: 'workspace', path, data: 'x', encoding: 'utf8' }),
+        'ROKU_CAPABILITY_DENIED',
+      );
+    }
+    expectError(await h.request('fs.list', { root: 'workspace', path: 'granted' }), 'ROKU_CAPABILITY_DENIED');
+    expect(existsSync(join(outside, 'deep', 'new.txt'))).toBe(false);
+  });
+
+  it('replaces a file atomically and keeps its permission bits', async () => {
+    const h = harness({ permissions: { filesystem: [{ root: 'workspace', access: 'read-write' }] } });
+    const file = join(h.roots.workspace, 'run.sh');
+    writeFileSync(file, 'echo old', { mode: 0o750 });
+    expectOk(
+      await h.request('fs.write', { root: 'workspace', path: 'run.sh', data: 'echo new', encoding: 'utf8' }),
+    );
+    expect(readFileSync(file, 'utf8')).toBe('echo new');
+    expect(statSync(file).mode & 0o777).toBe(0o750);
+    const list = expectOk(await h.request('fs.list', { root: 'workspace', path: '' }));
+    expect(list.entries).toEqual([{ name: 'run.sh', type: 'file' }]);
   });
 });
