@@ -28,7 +28,12 @@ export type { PluginCallOptions } from './plugins/call-plugin.js';
 export type { PluginAnswer } from './plugins/answers.js';
 export type { PluginHost, PluginHostOptions, LoadOptions } from './plugins/plugin-host.js';
 export { readPluginManifest, pluginDirName } from './plugins/plugin-folder.js';
-export { createCapabilityBroker, createKvStore, classifyAddress } from './capabilities/index.js';
+export {
+  createCapabilityBroker,
+  createKvStore,
+  classifyAddress,
+  describeNetworkGrants,
+} from './capabilities/index.js';
 export type {
   CapabilityBroker,
   CapabilityBrokerOptions,
@@ -38,6 +43,8 @@ export type {
   LookupFunction,
   LlmService,
   MemoryService,
+  NetworkGrantMeaning,
+  PluginUserGrants,
   ToolsService,
   SubagentService,
   ServiceContext,

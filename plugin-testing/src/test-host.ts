@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CEILINGS, createPluginHost, createRootLogger } from '@roku/host';
-import type { LookupFunction, PlainJson, PluginHost, Sandbox } from '@roku/host';
+import type { LookupFunction, PlainJson, PluginHost, PluginUserGrants, Sandbox } from '@roku/host';
 import type { PluginManifest } from '@roku/schemas';
 
 export interface TestHostOptions {
@@ -35,9 +35,13 @@ export interface TestHost {
   readonly host: PluginHost;
   /**
    * Loads a built plugin folder into the real sandbox. `permissions` replaces what the manifest grants, so a
-   * test can allow exactly a loopback server or a temporary folder.
+   * test can allow exactly a temporary folder; `grants` is what a user's config grants (`plugins.grants[id]`),
+   * the only way to reach a loopback server.
    */
-  load(dir: string, options?: { permissions?: PluginManifest['permissions'] }): Promise<TestPlugin>;
+  load(
+    dir: string,
+    options?: { permissions?: PluginManifest['permissions']; grants?: PluginUserGrants },
+  ): Promise<TestPlugin>;
   /**
    * Stops the runners, then removes the temporary `home` and the workspace if the host created it (a
    * workspace passed in by the caller stays).

@@ -16,6 +16,12 @@ export { createManifestValidator, MANIFEST_FILE_NAME, MAX_MANIFEST_BYTES } from 
 export type { ManifestValidator } from './manifest.js';
 export { networkPatternProblem, relativePathProblem } from './manifest-rules.js';
 export {
+  forbiddenHostProblem,
+  forbiddenWildcardProblem,
+  METADATA_HOST_NAMES,
+  normaliseHostName,
+} from './network-rules.js';
+export {
   checkPluginSchema,
   compilePluginSchema,
   createPluginSchemaAjv,

@@ -2,6 +2,7 @@ import semver from 'semver';
 import type { ValidationIssue } from './validation.js';
 import { joinPointer } from './validation.js';
 import type { Ajv2020 } from 'ajv/dist/2020.js';
+import { forbiddenHostProblem, forbiddenWildcardProblem } from './network-rules.js';
 import { checkPluginSchema } from './plugin-schema.js';
 
 type Json = Record<string, unknown>;
@@ -48,10 +49,18 @@ export function networkPatternProblem(pattern: string): string | undefined {
     if (!(n >= 1 && n <= 65535)) return `has port '${port}'; expected 1-65535 or *`;
   }
   if (host === '') return 'has no host';
-  if (host === '*' || host.startsWith('[')) return undefined;
-  const labels = (host.startsWith('*.') ? host.slice(2) : host).split('.');
-  if (!labels.every((label) => HOST_LABEL.test(label))) {
-    return `has host '${host}'; expected a DNS name (optionally starting with *.) or an IP address`;
+  if (host === '*') return undefined;
+  if (!host.startsWith('[')) {
+    const labels = (host.startsWith('*.') ? host.slice(2) : host).split('.');
+    if (!labels.every((label) => HOST_LABEL.test(label))) {
+      return `has host '${host}'; expected a DNS name (optionally starting with *.) or an IP address`;
+    }
+  }
+  const forbidden = host.startsWith('*.')
+    ? forbiddenWildcardProblem(host.slice(2))
+    : forbiddenHostProblem(host);
+  if (forbidden !== undefined) {
+    return `can never be granted: ${forbidden}; metadata services and link-local addresses are unreachable`;
   }
   return undefined;
 }

@@ -44,6 +44,23 @@ describe('roku plugin install', () => {
     expect(text.stdout).toMatch(/^@acme\/weather@1\.0\.0 +enabled +default$/m);
   });
 
+  it('shows at consent what wildcards and local origins really open, and which a manifest cannot grant', async () => {
+    const fx = await setup();
+    await fx.trustPublisher();
+    await fx.publish('@acme/pages', '1.0.0', {
+      network: ['https://*.github.io', 'https://*.cdn.pages.example', 'http://localhost:8080'],
+    });
+    const result = await fx.run(['install', '@acme/pages', '--yes']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '- connect to any host under github.io (https): refused, because github.io is a public suffix',
+    );
+    expect(result.stdout).toContain('- connect to any host under cdn.pages.example (https)\n');
+    expect(result.stdout).toContain(
+      "- connect to http://localhost:8080: refused, a plugin's manifest cannot open loopback addresses; only your config can grant it (plugins.grants)",
+    );
+  });
+
   it('is idempotent: installing the same version again changes nothing and needs no consent', async () => {
     const fx = await setup();
     await fx.trustPublisher();

@@ -45,7 +45,8 @@ const request = {
 describe('openai provider in the isolate', () => {
   it('streams a chat completion through the host fetch, with tool calls and usage', async () => {
     const plugin = await host.load(dir, {
-      permissions: { network: [api.origin], secrets: ['OPENAI_API_KEY'] },
+      permissions: { secrets: ['OPENAI_API_KEY'] },
+      grants: { network: [api.origin] },
     });
     const response = await plugin.call('provider:openai:chat', request, {
       baseURL: `${api.origin}/v1`,
@@ -75,7 +76,8 @@ describe('openai provider in the isolate', () => {
 
   it('retries a 429 as the SDK does, then succeeds', async () => {
     const plugin = await host.load(dir, {
-      permissions: { network: [api.origin], secrets: ['OPENAI_API_KEY'] },
+      permissions: { secrets: ['OPENAI_API_KEY'] },
+      grants: { network: [api.origin] },
     });
     api.rateLimitNext(1, 0);
     const before = api.requests.length;
@@ -89,7 +91,8 @@ describe('openai provider in the isolate', () => {
 
   it('reports a 429 to the host as PROVIDER_RATE_LIMIT with its Retry-After, without retrying itself', async () => {
     const plugin = await host.load(dir, {
-      permissions: { network: [api.origin], secrets: ['OPENAI_API_KEY'] },
+      permissions: { secrets: ['OPENAI_API_KEY'] },
+      grants: { network: [api.origin] },
     });
     api.rateLimitNext(1, 0);
     const before = api.requests.length;

@@ -55,9 +55,16 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
     const grants = options.grants?.();
     if (resolved === undefined || resolved.grants !== grants) {
       const policy = resolvePolicy(manifest, grants);
-      const patterns = parseNetworkPatterns(policy.network);
-      if (patterns.length !== policy.network.length) {
+      const patterns = parseNetworkPatterns(policy.network, policy.userNetwork);
+      if (patterns.length !== policy.network.length + policy.userNetwork.length) {
         options.logger.warn({ pluginId }, 'some network permission patterns are invalid and grant nothing');
+      }
+      const inert = patterns.filter((p) => p.inert !== undefined).map((p) => p.text);
+      if (inert.length > 0) {
+        options.logger.warn(
+          { pluginId, patterns: inert },
+          'manifest wildcards over shared hosting suffixes grant nothing unless plugins.grants names them',
+        );
       }
       resolved = { grants, policy, patterns };
     }

@@ -3,6 +3,8 @@ export { createCapabilityLedgers } from './ledgers.js';
 export type { CapabilityLedgers } from './ledgers.js';
 export { createKvStore, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from './kv/kv-store.js';
 export { classifyAddress } from './net/address.js';
+export { describeNetworkGrants } from './net/grant-description.js';
+export type { NetworkGrantMeaning } from './net/grant-description.js';
 export type { AddressClass, AddressVerdict, EmbeddedV4 } from './net/address.js';
 export { MAX_REDIRECTS, HEADERS_TIMEOUT_MS } from './net/fetch.js';
 export { MAX_CHUNK_BYTES, READ_IDLE_TIMEOUT_MS } from './net/streams.js';

@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { startMockOpenAi, tempDir } from '@roku/test-support';
@@ -43,16 +43,12 @@ beforeAll(async () => {
 afterAll(() => api.close());
 
 it('runs the official OpenAI SDK in its sandbox as the agent provider: router retry after 429, tool call, cost', async () => {
-  // The example plugin, granted the loopback origin instead of api.openai.com.
+  // The example plugin, pointed at the loopback server: only the user's config may grant loopback.
   const dir = join(tempDir('openai'), 'provider-openai');
   cpSync(join(REPO, 'examples/provider-openai'), dir, {
     recursive: true,
     filter: (src) => !src.includes('node_modules'),
   });
-  const manifestFile = join(dir, 'roku.plugin.json');
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { permissions: Record<string, unknown> };
-  manifest.permissions = { ...manifest.permissions, network: [origin] };
-  writeFileSync(manifestFile, JSON.stringify(manifest));
 
   const config = configFor({
     devDirs: [dir, PLUGINS.echo],
@@ -60,6 +56,7 @@ it('runs the official OpenAI SDK in its sandbox as the agent provider: router re
   });
   const plugins = config.plugins as Record<string, unknown>;
   plugins.settings = { '@roku/example-provider-openai': { baseURL: `${origin}/v1` } };
+  plugins.grants = { '@roku/example-provider-openai': { network: [origin] } };
   const env = makeEnv(config, { OPENAI_API_KEY: 'sk-test-secret' });
   const runtime = await env.open();
   api.rateLimitNext(1, 1);

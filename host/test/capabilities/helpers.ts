@@ -9,6 +9,7 @@ import type {
   CapabilityBroker,
   CapabilityBrokerOptions,
   KvStore,
+  PluginUserGrants,
 } from '../../src/capabilities/index.js';
 
 export const PLUGIN_ID = '@acme/weather';
@@ -59,6 +60,8 @@ export interface Harness {
 
 export interface HarnessOptions {
   readonly permissions?: PluginManifest['permissions'];
+  /** What the user's config grants (`plugins.grants[id]`): loopback origins, limit overrides. */
+  readonly grants?: PluginUserGrants;
   readonly limits?: PluginManifest['limits'];
   readonly env?: Record<string, string>;
   readonly secrets?: Record<string, string>;
@@ -98,6 +101,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     logger,
     ...(options.services === undefined ? {} : { services: options.services }),
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    ...(options.grants === undefined ? {} : { grants: () => options.grants }),
   });
   const request = async (op: string, args: unknown, scope: CallScope = CALL): Promise<Reply> =>
     JSON.parse(await broker.handle(JSON.stringify({ op, args }), scope)) as Reply;

@@ -10,7 +10,7 @@ import { isRokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import { expect } from 'vitest';
 import { tempDir } from '@roku/test-support';
-import type { LookupFunction } from '../../src/capabilities/index.js';
+import type { LookupFunction, PluginUserGrants } from '../../src/capabilities/index.js';
 import { createRootLogger } from '../../src/logging/logger.js';
 import { createPluginHost } from '../../src/plugins/plugin-host.js';
 import type { PluginHost } from '../../src/plugins/plugin-host.js';
@@ -60,6 +60,8 @@ export interface PluginSpec {
   readonly source?: string;
   readonly limits?: NonNullable<PluginManifest['limits']>;
   readonly permissions?: NonNullable<PluginManifest['permissions']>;
+  /** What the user's own config grants the plugin (`plugins.grants[id]`): loopback origins, limits. */
+  readonly grants?: PluginUserGrants;
   readonly runtime?: Partial<PluginManifest['runtime']>;
 }
 
@@ -139,10 +141,10 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     workspace,
     outside,
     load: (name, spec) =>
-      host.loadFolder(
-        writePlugin(plugins, name, spec),
-        spec.permissions === undefined ? {} : { permissions: spec.permissions },
-      ),
+      host.loadFolder(writePlugin(plugins, name, spec), {
+        ...(spec.permissions === undefined ? {} : { permissions: spec.permissions }),
+        ...(spec.grants === undefined ? {} : { grants: spec.grants }),
+      }),
     async expectCanaryAlive() {
       n += 1;
       await expect(canary.call('tool:t', { n })).resolves.toEqual({ canary: true, echo: n, has: 'function' });

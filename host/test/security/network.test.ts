@@ -73,7 +73,7 @@ describe('a hostile plugin on the network', () => {
   it('is denied a host it was not granted (global fetch)', async () => {
     const sandbox = await h.load('net-ungranted', {
       body: FETCH_ALL,
-      permissions: { network: [allowed.origin] },
+      grants: { network: [allowed.origin] },
     });
     const [denied, ok] = (await sandbox.call('tool:t', {
       urls: [`${forbidden.origin}/x`, `${allowed.origin}/y`],
@@ -87,7 +87,7 @@ describe('a hostile plugin on the network', () => {
   it('is denied a redirect from an allowed server to a forbidden one (raw cap)', async () => {
     const sandbox = await h.load('net-redirect', {
       body: RAW_FETCH,
-      permissions: { network: [redirector.origin] },
+      grants: { network: [redirector.origin] },
     });
     const reply = await sandbox.call('tool:t', { args: { url: `${redirector.origin}/start` } });
     expectCapError(reply, 'ROKU_CAPABILITY_DENIED', 'net-redirect');
@@ -150,7 +150,8 @@ describe('a hostile plugin on the network', () => {
         await ask({ headers: [['{{secret:${SECRET_NAME}}}', 'v']] }),
         await ask({ headers: [['x-key', '{{Secret:${SECRET_NAME}}}']] }),
       ];`,
-      permissions: { network: [allowed.origin], secrets: [SECRET_NAME] },
+      permissions: { secrets: [SECRET_NAME] },
+      grants: { network: [allowed.origin] },
     });
     const before = allowed.requests.length;
     const replies = (await sandbox.call('tool:t', { origin: allowed.origin })) as unknown[];
@@ -174,7 +175,8 @@ describe('a hostile plugin on the network', () => {
         };
         return { echoed: await send(input.echo), silent: await send(input.silent), redirected: await send(input.hop),
           env: await cap('env.get', { name: '${SECRET_NAME}' }) };`,
-        permissions: { network: [allowed.origin, silent.origin, hop.origin], secrets: [SECRET_NAME] },
+        permissions: { secrets: [SECRET_NAME] },
+        grants: { network: [allowed.origin, silent.origin, hop.origin] },
       });
       const result = (await sandbox.call('tool:t', {
         echo: `${allowed.origin}/echo`,
@@ -208,7 +210,7 @@ describe('a hostile plugin on the network', () => {
         await ask({ url: 'http://127.0.0.1:' + input.forbiddenPort + '/' }),
         await ask({ method: 'CONNECT' }),
       ];`,
-      permissions: { network: [allowed.origin] },
+      grants: { network: [allowed.origin] },
     });
     const replies = (await sandbox.call('tool:t', {
       origin: allowed.origin,

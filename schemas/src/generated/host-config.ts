@@ -177,7 +177,7 @@ export interface HostConfig {
       [k: string]:
         | {
             /**
-             * Origins (scheme://host[:port], host may start with '*.', port may be '*') the plugin may reach on top of its manifest's, e.g. http://127.0.0.1:11434 for a local model server. Loopback and private addresses must be named here as IP literals or localhost.
+             * Origins (scheme://host[:port], host may start with '*.', port may be '*') the plugin may reach on top of its manifest's, e.g. http://127.0.0.1:11434 for a local model server. A host named exactly here (an IP literal, localhost or a name, not a wildcard) may be a loopback or private address.
              *
              * @maxItems 64
              */

@@ -1,3 +1,4 @@
+import { describeNetworkGrants } from '@roku/host';
 import type { InstallPlan, PermissionDiff, PlannedInstall } from '@roku/host';
 import type { Permissions } from '@roku/registry';
 
@@ -20,7 +21,8 @@ function capabilityWords(capability: string): string {
 /** One plain-words line per permission in `diff`; empty when it adds nothing. */
 export function permissionLines(diff: PermissionDiff): string[] {
   return [
-    ...diff.network.map((host) => `connect to ${host}`),
+    // What each origin really opens: wildcards spelled out, grants a manifest cannot make marked refused.
+    ...describeNetworkGrants(diff.network).map((grant) => grant.text),
     ...diff.filesystem.map(fsWords),
     ...diff.env.map((name) => `read the environment variable ${name}`),
     ...diff.secrets.map((name) => `use the secret ${name}`),

@@ -1,8 +1,12 @@
 import { isIP } from 'node:net';
-import { networkPatternProblem } from '@roku/schemas';
+import { forbiddenHostProblem, networkPatternProblem } from '@roku/schemas';
 import { badRequest, denied, failed, quote } from '../policy.js';
 import type { HostLookup, ResolvedAddress } from '../types.js';
 import { canonicalAddress, classifyAddress, describeVerdict } from './address.js';
+import { sharedWildcardProblem } from './shared-suffix.js';
+
+/** Who granted a pattern: the publisher's manifest, or the user's own config (`plugins.grants[id].network`). */
+export type PatternSource = 'manifest' | 'user';
 
 export interface NetworkPattern {
   readonly text: string;
@@ -14,6 +18,12 @@ export interface NetworkPattern {
     | { readonly kind: 'exact'; readonly name: string };
   /** Undefined means the scheme's default port. */
   readonly port: number | '*' | undefined;
+  readonly source: PatternSource;
+  /**
+   * Why this pattern grants nothing although it is valid: a manifest wildcard over a shared hosting suffix
+   * that the user's config does not grant too.
+   */
+  readonly inert?: string;
 }
 
 /** A URL the policy accepted, with the addresses it may be reached at. */
@@ -26,38 +36,75 @@ export interface CheckedTarget {
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { http: 80, https: 443, ws: 80, wss: 443 };
+const LOOPBACK_ANSWER: readonly ResolvedAddress[] = [
+  { address: '127.0.0.1', family: 4 },
+  { address: '::1', family: 6 },
+];
 
 function bareHost(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
 }
 
-/** Parses permission patterns; invalid ones (the validator already refuses them) grant nothing. */
-export function parseNetworkPatterns(patterns: readonly string[]): NetworkPattern[] {
+/** A URL host name as patterns are matched against it: lower case (URL does that), no trailing dot. */
+function matchName(hostname: string): string {
+  return hostname.endsWith('.') ? hostname.slice(0, -1) : hostname;
+}
+
+/** `localhost` and every name under `.localhost` are loopback (RFC 6761): never asked of DNS. */
+export function isLoopbackName(hostname: string): boolean {
+  const name = matchName(hostname.toLowerCase());
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+function parsePattern(text: string, source: PatternSource): NetworkPattern | undefined {
+  if (networkPatternProblem(text) !== undefined) return undefined;
+  const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text);
+  const scheme = (match?.[1] ?? '').toLowerCase();
+  let rest = match?.[2] ?? '';
+  let port: NetworkPattern['port'];
+  const portMatch = /:(\d+|\*)$/.exec(rest);
+  if (portMatch !== null && !rest.endsWith(']')) {
+    port = portMatch[1] === '*' ? '*' : Number(portMatch[1]);
+    rest = rest.slice(0, portMatch.index);
+  }
+  if (port !== undefined && port !== '*' && port === DEFAULT_PORTS[scheme]) port = undefined;
+  let host: NetworkPattern['host'];
+  if (rest === '*') host = { kind: 'any' };
+  else if (rest.startsWith('*.')) host = { kind: 'suffix', suffix: rest.slice(2).toLowerCase() };
+  else {
+    try {
+      // Normalise exactly as request URLs are normalised (IPv4 forms, IDNA, case).
+      host = { kind: 'exact', name: matchName(new URL(`http://${rest}`).hostname) };
+    } catch {
+      return undefined;
+    }
+  }
+  return { text, scheme, host, port, source };
+}
+
+/**
+ * Parses the manifest's and the user's permission patterns; invalid ones (the validator already refuses
+ * them) grant nothing. A manifest wildcard over a shared hosting suffix is kept but inert unless the user's
+ * patterns name it too.
+ */
+export function parseNetworkPatterns(
+  manifest: readonly string[],
+  user: readonly string[] = [],
+): NetworkPattern[] {
   const parsed: NetworkPattern[] = [];
-  for (const text of patterns) {
-    if (networkPatternProblem(text) !== undefined) continue;
-    const match = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(text);
-    const scheme = (match?.[1] ?? '').toLowerCase();
-    let rest = match?.[2] ?? '';
-    let port: NetworkPattern['port'];
-    const portMatch = /:(\d+|\*)$/.exec(rest);
-    if (portMatch !== null && !rest.endsWith(']')) {
-      port = portMatch[1] === '*' ? '*' : Number(portMatch[1]);
-      rest = rest.slice(0, portMatch.index);
-    }
-    if (port !== undefined && port !== '*' && port === DEFAULT_PORTS[scheme]) port = undefined;
-    let host: NetworkPattern['host'];
-    if (rest === '*') host = { kind: 'any' };
-    else if (rest.startsWith('*.')) host = { kind: 'suffix', suffix: rest.slice(2).toLowerCase() };
-    else {
-      try {
-        // Normalise exactly as request URLs are normalised (IPv4 forms, IDNA, case).
-        host = { kind: 'exact', name: new URL(`http://${rest}`).hostname };
-      } catch {
-        continue;
-      }
-    }
-    parsed.push({ text, scheme, host, port });
+  const userTexts = new Set(user.map((t) => t.toLowerCase()));
+  for (const text of manifest) {
+    const pattern = parsePattern(text, 'manifest');
+    if (pattern === undefined) continue;
+    const shared =
+      pattern.host.kind === 'suffix' && !userTexts.has(text.toLowerCase())
+        ? sharedWildcardProblem(pattern.host.suffix)
+        : undefined;
+    parsed.push(shared === undefined ? pattern : { ...pattern, inert: shared });
+  }
+  for (const text of user) {
+    const pattern = parsePattern(text, 'user');
+    if (pattern !== undefined) parsed.push(pattern);
   }
   return parsed;
 }
@@ -79,12 +126,15 @@ function portMatches(pattern: NetworkPattern, url: URL): boolean {
   return pattern.port === undefined ? url.port === '' : String(pattern.port) === url.port;
 }
 
-/** May `pattern` reach an address of class `special`? Only when it names that IP literal, or localhost for loopback. */
-function patternAllowsSpecial(pattern: NetworkPattern, address: string, loopback: boolean): boolean {
-  if (pattern.host.kind !== 'exact') return false;
-  if (loopback && pattern.host.name === 'localhost') return true;
+/**
+ * May `pattern` reach a non-public address? Only a pattern of the user's own config that names a host exactly:
+ * an IP literal reaches that address, a name (localhost included) whatever it resolves to. A publisher's
+ * manifest never opens loopback or private networks, and no wildcard does.
+ */
+function patternAllowsSpecial(pattern: NetworkPattern, address: string): boolean {
+  if (pattern.source !== 'user' || pattern.host.kind !== 'exact') return false;
   const named = canonicalAddress(pattern.host.name);
-  return named !== undefined && named === canonicalAddress(address);
+  return named === undefined || named === canonicalAddress(address);
 }
 
 export interface OriginCheckOptions {
@@ -92,6 +142,17 @@ export interface OriginCheckOptions {
   readonly patterns: readonly NetworkPattern[];
   readonly lookup: HostLookup;
   readonly signal: AbortSignal;
+}
+
+function neverReachable(pluginId: string, origin: string, problem: string): Error {
+  return denied(
+    `${pluginId}: network access to ${origin} denied: ${problem}; metadata services and link-local addresses are never reachable, whatever is granted`,
+    { origin },
+  );
+}
+
+function userGrantHint(pluginId: string): string {
+  return `only your own config can grant it (plugins.grants[${JSON.stringify(pluginId)}].network)`;
 }
 
 /** Parses a URL and checks scheme, credentials and permission patterns (no DNS yet). */
@@ -122,21 +183,31 @@ export function checkUrl(
       `${pluginId}: URL of ${url.origin} must not contain credentials; send them in a header with a secret reference`,
     );
   }
+  const forbidden = forbiddenHostProblem(url.hostname);
+  if (forbidden !== undefined) throw neverReachable(pluginId, url.origin, forbidden);
+  const name = matchName(url.hostname);
   const matching = options.patterns.filter(
-    (p) => p.scheme === scheme && hostMatches(p, url.hostname) && portMatches(p, url),
+    (p) => p.scheme === scheme && hostMatches(p, name) && portMatches(p, url),
   );
-  if (matching.length === 0) {
-    throw denied(`${pluginId}: network access to ${url.origin} denied: not named in permissions.network`, {
-      origin: url.origin,
-    });
+  const effective = matching.filter((p) => p.inert === undefined);
+  if (effective.length === 0) {
+    const inert = matching[0]?.inert;
+    throw denied(
+      inert === undefined
+        ? `${pluginId}: network access to ${url.origin} denied: not named in permissions.network`
+        : `${pluginId}: network access to ${url.origin} denied: the manifest's ${quote(matching[0]?.text ?? '')} grants nothing because ${inert}; ${userGrantHint(pluginId)}`,
+      { origin: url.origin },
+    );
   }
-  return { url, matching };
+  return { url, matching: effective };
 }
 
 async function resolve(hostname: string, options: OriginCheckOptions): Promise<readonly ResolvedAddress[]> {
   const literal = bareHost(hostname);
   const family = isIP(literal);
   if (family === 4 || family === 6) return [{ address: literal, family }];
+  // Loopback by name never reaches DNS, which could answer anything for it.
+  if (isLoopbackName(hostname)) return LOOPBACK_ANSWER;
   let addresses: readonly ResolvedAddress[];
   let onAbort: (() => void) | undefined;
   try {
@@ -163,28 +234,35 @@ async function resolve(hostname: string, options: OriginCheckOptions): Promise<r
 }
 
 /**
- * Checks a URL against the network permissions, resolves its host and checks every address: loopback,
- * private, link-local and other non-public addresses are refused unless the matching pattern names that
- * exact IP literal (or `localhost`, for loopback). The caller must connect only to the returned addresses.
+ * Checks a URL against the network permissions, resolves its host and checks every address. Metadata
+ * services and link-local addresses (also inside IPv4-mapped, NAT64, 6to4 and Teredo addresses) are refused
+ * whatever is granted; loopback, private and other non-public addresses only when a pattern of the user's own
+ * config names that host exactly (an IP literal, localhost or a name). The caller must connect only to the
+ * returned addresses.
  *
  * @throws ROKU_CAPABILITY_DENIED, ROKU_CAPABILITY_BAD_REQUEST, ROKU_CAPABILITY_FAILED (DNS)
  */
 export async function checkTarget(raw: string | URL, options: OriginCheckOptions): Promise<CheckedTarget> {
   const { url, matching } = checkUrl(raw, options);
+  const { pluginId } = options;
   const addresses = await resolve(url.hostname, options);
   for (const { address, family } of addresses) {
     const verdict = classifyAddress(address);
     if (isIP(address) !== family || verdict.special === 'invalid') {
       throw failed(
-        `${options.pluginId}: DNS lookup of ${url.hostname} returned an invalid address ${quote(address)}`,
+        `${pluginId}: DNS lookup of ${url.hostname} returned an invalid address ${quote(address)}`,
       );
     }
+    const via = bareHost(url.hostname) === address ? '' : ` (${url.hostname} resolves to ${address})`;
+    const forbidden = forbiddenHostProblem(family === 6 ? `[${address}]` : address);
+    if (forbidden !== undefined) throw neverReachable(pluginId, `${url.origin}${via}`, forbidden);
     if (verdict.special === undefined) continue;
-    const loopback = verdict.special === 'loopback';
-    if (!matching.some((p) => patternAllowsSpecial(p, address, loopback))) {
-      const via = bareHost(url.hostname) === address ? '' : ` (${url.hostname} resolves to ${address})`;
+    if (!matching.some((p) => patternAllowsSpecial(p, address))) {
+      const why = matching.some((p) => p.source === 'user')
+        ? 'your config grants it by a wildcard or another address; name this host in plugins.grants'
+        : `a plugin's manifest never opens loopback or private networks; ${userGrantHint(pluginId)}`;
       throw denied(
-        `${options.pluginId}: network access to ${url.origin} denied${via}: ${describeVerdict(verdict)} (not named in permissions.network)`,
+        `${pluginId}: network access to ${url.origin} denied${via}: ${describeVerdict(verdict)}; ${why}`,
         { origin: url.origin, address, class: verdict.special },
       );
     }

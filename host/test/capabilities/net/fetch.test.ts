@@ -35,7 +35,7 @@ describe('fetch: allowed origins', () => {
       res.writeHead(200, { 'content-type': 'text/plain', 'x-answer': '42' });
       res.end(body);
     });
-    const h = harness({ permissions: { network: [s.origin] } });
+    const h = harness({ grants: { network: [s.origin] } });
     const start = expectOk(await h.request('fetch.start', get(`${s.origin}/forecast?city=oslo`)));
     expect(start).toMatchObject({ status: 200, url: `${s.origin}/forecast?city=oslo`, redirected: false });
     expect(start.headers).toContainEqual(['x-answer', '42']);
@@ -45,11 +45,11 @@ describe('fetch: allowed origins', () => {
     expect(read.chunks).toBeGreaterThanOrEqual(4);
   });
 
-  it('allows localhost when the pattern names localhost, connecting to the checked address', async () => {
+  it("allows localhost when the user's config names localhost, without asking DNS", async () => {
     const s = await server((_req, res) => res.end('hi'));
     const h = harness({
-      permissions: { network: [`http://localhost:${s.port}`] },
-      lookup: staticLookup({ address: '127.0.0.1', family: 4 }),
+      grants: { network: [`http://localhost:${s.port}`] },
+      lookup: () => Promise.reject(new Error('DNS must not be asked for localhost')),
     });
     const start = expectOk(await h.request('fetch.start', get(`http://localhost:${s.port}/`)));
     expect((await h.readAll(start.streamId as string)).body.toString()).toBe('hi');
@@ -64,10 +64,10 @@ describe('fetch: allowed origins', () => {
     ];
     let lookups = 0;
     const h = harness({
-      permissions: { network: [`http://localhost:${s.port}`] },
+      grants: { network: [`http://pinned.test:${s.port}`] },
       lookup: () => Promise.resolve(answers[lookups++] ?? []),
     });
-    const start = expectOk(await h.request('fetch.start', get(`http://localhost:${s.port}/`)));
+    const start = expectOk(await h.request('fetch.start', get(`http://pinned.test:${s.port}/`)));
     expect((await h.readAll(start.streamId as string)).body.toString()).toBe('pinned');
     expect(lookups).toBe(1);
   });
@@ -86,7 +86,7 @@ describe('fetch: allowed origins', () => {
 
   it('sends POST bodies and drops hop-by-hop headers', async () => {
     const s = await server((_req, res) => res.end('ok'));
-    const h = harness({ permissions: { network: [s.origin] } });
+    const h = harness({ grants: { network: [s.origin] } });
     expectOk(
       await h.request('fetch.start', {
         url: `${s.origin}/submit`,
@@ -213,7 +213,7 @@ describe('fetch: redirects', () => {
       if (n > 0) res.writeHead(302, { location: `/hop?n=${n - 1}` }).end();
       else res.end('landed');
     });
-    const h = harness({ permissions: { network: [s.origin] } });
+    const h = harness({ grants: { network: [s.origin] } });
     const ok = expectOk(await h.request('fetch.start', get(`${s.origin}/hop?n=5`)));
     expect(ok).toMatchObject({ status: 200, redirected: true, url: `${s.origin}/hop?n=0` });
     const message = expectError(
@@ -227,7 +227,7 @@ describe('fetch: redirects', () => {
     const s = await server((_req, res) =>
       res.writeHead(301, { location: 'http://169.254.169.254/latest/' }).end(),
     );
-    const h = harness({ permissions: { network: [s.origin] } });
+    const h = harness({ grants: { network: [s.origin] } });
     const message = expectError(
       await h.request('fetch.start', get(`${s.origin}/`)),
       'ROKU_CAPABILITY_DENIED',
@@ -241,7 +241,7 @@ describe('fetch: redirects', () => {
       if (req.url === '/post') res.writeHead(303, { location: '/result' }).end();
       else res.end('done');
     });
-    const h = harness({ permissions: { network: [s.origin] } });
+    const h = harness({ grants: { network: [s.origin] } });
     expectOk(
       await h.request('fetch.start', {
         url: `${s.origin}/post`,
@@ -263,7 +263,8 @@ describe('fetch: secrets', () => {
   it('substitutes a granted secret into the header that reaches the server and never returns it', async () => {
     const s = await server((_req, res) => res.end('fine'));
     const h = harness({
-      permissions: { network: [s.origin], secrets: ['WEATHER_TOKEN'] },
+      permissions: { secrets: ['WEATHER_TOKEN'] },
+      grants: { network: [s.origin] },
       secrets: { WEATHER_TOKEN: 'tok-s3cr3t' },
     });
     const reply = await h.broker.handle(
@@ -284,7 +285,8 @@ describe('fetch: secrets', () => {
     const b = await server((_req, res) => res.end('b'));
     const a = await server((_req, res) => res.writeHead(307, { location: `${b.origin}/next` }).end());
     const h = harness({
-      permissions: { network: [a.origin, b.origin], secrets: ['WEATHER_TOKEN'] },
+      permissions: { secrets: ['WEATHER_TOKEN'] },
+      grants: { network: [a.origin, b.origin] },
       secrets: { WEATHER_TOKEN: 'tok-s3cr3t' },
     });
     expectOk(
@@ -306,7 +308,8 @@ describe('fetch: secrets', () => {
   it('denies a placeholder for a secret the manifest does not grant, or one the host lacks', async () => {
     const s = await server((_req, res) => res.end('no'));
     const h = harness({
-      permissions: { network: [s.origin], secrets: ['GRANTED'] },
+      permissions: { secrets: ['GRANTED'] },
+      grants: { network: [s.origin] },
       secrets: { OTHER: 'x' },
     });
     const ungranted = expectError(
@@ -325,7 +328,11 @@ describe('fetch: secrets', () => {
 
   it('refuses secret placeholders in the URL and the body', async () => {
     const s = await server((_req, res) => res.end('no'));
-    const h = harness({ permissions: { network: [s.origin], secrets: ['TOKEN'] }, secrets: { TOKEN: 'v' } });
+    const h = harness({
+      permissions: { secrets: ['TOKEN'] },
+      grants: { network: [s.origin] },
+      secrets: { TOKEN: 'v' },
+    });
     expectError(
       await h.request('fetch.start', get(`${s.origin}/?k={{secret:TOKEN}}`)),
       'ROKU_CAPABILITY_DENIED',
@@ -350,7 +357,7 @@ describe('fetch: limits and streams', () => {
       if (req.url === '/redirect') res.writeHead(302, { location: '/' }).end();
       else res.end('x');
     });
-    const h = harness({ permissions: { network: [s.origin] }, limits: { httpRequestsPerCall: 3 } });
+    const h = harness({ grants: { network: [s.origin] }, limits: { httpRequestsPerCall: 3 } });
     expectOk(await h.request('fetch.start', get(`${s.origin}/`)));
     expectOk(await h.request('fetch.start', get(`${s.origin}/redirect`)));
     const message = expectError(await h.request('fetch.start', get(`${s.origin}/`)), 'ROKU_CAPABILITY_LIMIT');
@@ -362,7 +369,7 @@ describe('fetch: limits and streams', () => {
 
   it('stops reading once the response bytes of a call pass limits.httpResponseBytes', async () => {
     const s = await server((_req, res) => res.end(Buffer.alloc(8192, 'z')));
-    const h = harness({ permissions: { network: [s.origin] }, limits: { httpResponseBytes: 4096 } });
+    const h = harness({ grants: { network: [s.origin] }, limits: { httpResponseBytes: 4096 } });
     const start = expectOk(await h.request('fetch.start', get(`${s.origin}/`)));
     const read = await h.readAll(start.streamId as string);
     expect(read.error === undefined ? '' : expectError(read.error, 'ROKU_CAPABILITY_LIMIT')).toContain(
@@ -372,7 +379,7 @@ describe('fetch: limits and streams', () => {
 
   it('cancels a stream, and ending the call closes streams it left open', async () => {
     const s = await server((_req, res) => res.end('data'));
-    const h = harness({ permissions: { network: [s.origin] } });
+    const h = harness({ grants: { network: [s.origin] } });
     const first = expectOk(await h.request('fetch.start', get(`${s.origin}/`)));
     expectOk(await h.request('fetch.cancel', { streamId: first.streamId }));
     expectError(await h.request('fetch.read', { streamId: first.streamId }), 'ROKU_CAPABILITY_BAD_REQUEST');
@@ -392,7 +399,7 @@ describe('fetch: limits and streams', () => {
       // Never answers: only the abort ends the request.
       arrive();
     });
-    const h = harness({ permissions: { network: [s.origin] } });
+    const h = harness({ grants: { network: [s.origin] } });
     const controller = new AbortController();
     const pending = h.request('fetch.start', get(`${s.origin}/`), {
       callId: 'call-1',
