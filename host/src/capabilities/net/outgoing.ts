@@ -24,7 +24,10 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const PLACEHOLDER = /\{\{secret:([^}]*)\}\}/g;
 const PLACEHOLDER_START = /\{\{\s*secret\s*:/i;
-/** Connection-level headers the host owns; a plugin's values for them are dropped. */
+/**
+ * Connection-level headers the host owns; a plugin's values for them are dropped (fetch implementations set
+ * some of them routinely), and so is every header a plugin's own `Connection` header names.
+ */
 const HOP_BY_HOP = new Set([
   'connection',
   'keep-alive',
@@ -36,7 +39,44 @@ const HOP_BY_HOP = new Set([
   'expect',
   'content-length',
 ]);
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie']);
+/**
+ * Headers that speak for a proxy or claim a client identity (who the request is forwarded for, its original
+ * address or URL). Upstreams trust them from their own proxies; a plugin setting one is refused.
+ */
+const FORWARDING_HEADERS = new Set([
+  'forwarded',
+  'via',
+  'x-real-ip',
+  'x-client-ip',
+  'client-ip',
+  'true-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-cluster-client-ip',
+  'x-originating-ip',
+  'x-original-url',
+  'x-rewrite-url',
+]);
+
+/** Why a plugin may not set the header `name` (lower case), or undefined. */
+export function forwardingHeaderProblem(name: string): string | undefined {
+  if (name.startsWith('proxy-')) return 'Proxy-* headers are for proxies, not for a plugin';
+  if (name.startsWith('x-forwarded-') || FORWARDING_HEADERS.has(name)) {
+    return 'forwarding headers claim a client identity or a proxy hop the host does not make';
+  }
+  return undefined;
+}
+
+/** Names a plugin's `Connection` header lists: hop-by-hop by declaration, so they never leave the host. */
+function connectionListed(headers: readonly (readonly [string, string])[]): Set<string> {
+  const listed = new Set<string>();
+  for (const [name, value] of headers) {
+    if (name.toLowerCase() !== 'connection') continue;
+    for (const token of value.split(',')) listed.add(token.trim().toLowerCase());
+  }
+  return listed;
+}
 
 /** Refuses secret placeholders outside header values, where they would never be substituted. */
 export function refuseStrayPlaceholder(pluginId: string, where: string, text: string): void {
@@ -69,7 +109,8 @@ function checkSecretNames(value: string, header: string, ctx: SecretContext): bo
 
 /**
  * Checks method, headers and body of a `fetch.start` before anything is sent: secret references name granted
- * secrets that have values, Host is not overridden, hop-by-hop headers are dropped.
+ * secrets that have values, Host is not overridden, forwarding and Proxy-* headers are refused, hop-by-hop
+ * headers and the names a plugin's Connection header lists are dropped.
  *
  * @throws ROKU_CAPABILITY_BAD_REQUEST, ROKU_CAPABILITY_DENIED
  */
@@ -89,6 +130,7 @@ export function prepareRequest(
     );
   }
   const headers: OutgoingHeader[] = [];
+  const listed = connectionListed(args.headers);
   for (const [rawName, value] of args.headers) {
     refuseStrayPlaceholder(ctx.pluginId, 'header names', rawName);
     const name = rawName.toLowerCase();
@@ -98,7 +140,11 @@ export function prepareRequest(
       throw badRequest(`${ctx.pluginId}: header ${quote(rawName)} has a line break or NUL in its value`);
     }
     if (name === 'host') throw denied(`${ctx.pluginId}: overriding the Host header is denied`);
-    if (HOP_BY_HOP.has(name)) continue;
+    const forwarding = forwardingHeaderProblem(name);
+    if (forwarding !== undefined) {
+      throw denied(`${ctx.pluginId}: header ${quote(rawName)} denied: ${forwarding}`, { header: name });
+    }
+    if (HOP_BY_HOP.has(name) || listed.has(name)) continue;
     const secret = checkSecretNames(value, rawName, ctx);
     headers.push({ name, value, sensitive: secret || CREDENTIAL_HEADERS.has(name) });
   }
