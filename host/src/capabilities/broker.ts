@@ -6,11 +6,11 @@ import { dispatchCapability } from './dispatch.js';
 import type { DispatchContext } from './dispatch.js';
 import { createFsQuota } from './fs/fs-quota.js';
 import { createCapabilityLedgers } from './ledgers.js';
-import { parseNetworkPatterns } from './net/origin-policy.js';
-import type { NetworkPattern } from './net/origin-policy.js';
+import { createAgentPool } from './net/agents.js';
 import { createStreamRegistry } from './net/streams.js';
 import { createPluginLogSink } from './plugin-log.js';
-import { failed, overLimit, resolvePolicy, unavailable } from './policy.js';
+import { failed, overLimit, unavailable } from './policy.js';
+import { createPolicyResolver } from './resolved-policy.js';
 import type { Policy } from './policy.js';
 import { parseCapabilityRequest } from './request.js';
 import type {
@@ -18,7 +18,6 @@ import type {
   CapabilityBroker,
   CapabilityBrokerOptions,
   HostLookup,
-  PluginUserGrants,
   ResolvedAddress,
 } from './types.js';
 
@@ -47,37 +46,21 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
   const pluginId = manifest.id;
   const ledgers = options.ledgers ?? createCapabilityLedgers();
   const rates = ledgers.rates(pluginId);
-  // The user's grants are asked for on every request (a config reload takes effect at once); the policy
-  // derived from them is rebuilt only when the grants object changes.
-  let resolved:
-    { grants: PluginUserGrants | undefined; policy: Policy; patterns: NetworkPattern[] } | undefined;
-  const current = (): { policy: Policy; patterns: NetworkPattern[] } => {
-    const grants = options.grants?.();
-    if (resolved === undefined || resolved.grants !== grants) {
-      const policy = resolvePolicy(manifest, grants);
-      const patterns = parseNetworkPatterns(policy.network, policy.userNetwork);
-      if (patterns.length !== policy.network.length + policy.userNetwork.length) {
-        options.logger.warn({ pluginId }, 'some network permission patterns are invalid and grant nothing');
-      }
-      const inert = patterns.filter((p) => p.inert !== undefined).map((p) => p.text);
-      if (inert.length > 0) {
-        options.logger.warn(
-          { pluginId, patterns: inert },
-          'manifest wildcards over shared hosting suffixes grant nothing unless plugins.grants names them',
-        );
-      }
-      resolved = { grants, policy, patterns };
-    }
-    return resolved;
-  };
+  const current = createPolicyResolver(options);
   const limits = (): Policy['limits'] => current().policy.limits;
   const budget = createCallBudget(pluginId, limits);
+  const onSecretFound = (origin: string, names: readonly string[]): void => {
+    // The plugin only sees markers; the operator should know an upstream echoes credentials.
+    options.logger.warn({ pluginId, origin, secrets: names }, 'response reflected secrets; redacted');
+  };
   const streams = createStreamRegistry({
     pluginId,
     countBytes: (callId, bytes) => {
       budget.countBytes(callId, bytes);
     },
+    onSecretFound,
   });
+  const agents = createAgentPool();
   const fsQuota = createFsQuota(pluginId, ledgers.fs, () => ({
     bytes: limits().filesystemBytes,
     files: limits().filesystemFiles,
@@ -86,7 +69,7 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
   const services = options.services ?? {};
   const lookup = options.lookup ?? defaultLookup;
   const contextFor = (): DispatchContext => {
-    const { policy, patterns } = current();
+    const { policy, patterns, scanner } = current();
     return {
       policy,
       pluginKey: options.pluginKey,
@@ -105,6 +88,9 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
       services,
       budget,
       streams,
+      agents,
+      scanner,
+      onSecretFound,
       rates,
       pluginLog,
       logger: options.logger,
@@ -152,6 +138,7 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
     close() {
       closed = true;
       streams.closeAll();
+      agents.closeAll();
       budget.clear();
       return Promise.resolve();
     },

@@ -5,10 +5,12 @@ import type { FsOpsContext } from './fs/fs-ops.js';
 import { startFetch, responseHeaders } from './net/fetch.js';
 import type { NetworkPattern } from './net/origin-policy.js';
 import type { SecretContext } from './net/outgoing.js';
+import type { AgentPool } from './net/agents.js';
+import type { SecretScanner } from './net/secret-scan.js';
 import type { StreamRegistry } from './net/streams.js';
 import type { PluginRates } from './ledgers.js';
 import type { PluginLogSink } from './plugin-log.js';
-import { denied, overLimit, unavailable } from './policy.js';
+import { denied, overLimit, rateLimited, unavailable } from './policy.js';
 import type { Policy } from './policy.js';
 import type { ParsedRequest } from './request.js';
 import { callService } from './services.js';
@@ -32,10 +34,30 @@ export interface DispatchContext {
   readonly services: CapabilityServices;
   readonly budget: CallBudget;
   readonly streams: StreamRegistry;
+  /** Keep-alive connections of this plugin. */
+  readonly agents: AgentPool;
+  /** Finds the plugin's secrets in responses (headers here, bodies in the stream registry). */
+  readonly scanner: SecretScanner;
+  /** Logs that a response reflected secrets (they were redacted). */
+  readonly onSecretFound: (origin: string, names: readonly string[]) => void;
   /** Rates and in-flight counts of this plugin, shared by its loaded versions. */
   readonly rates: PluginRates;
   readonly pluginLog: PluginLogSink;
   readonly logger: Logger;
+}
+
+/** Response headers with every reflected secret replaced by its marker. */
+function checkedHeaders(
+  pairs: [string, string][],
+  scanner: SecretScanner,
+  found: Set<string>,
+): [string, string][] {
+  if (!scanner.active) return pairs;
+  return pairs.map(([name, value]) => {
+    const redacted = scanner.redactText(value);
+    for (const secret of redacted.found) found.add(secret);
+    return [name, redacted.text];
+  });
 }
 
 async function fetchStart(
@@ -43,25 +65,58 @@ async function fetchStart(
   call: CallScope,
   d: DispatchContext,
 ): Promise<unknown> {
-  const outcome = await startFetch(args, {
-    pluginId: d.policy.pluginId,
-    patterns: d.patterns,
-    lookup: d.lookup,
-    secrets: d.secrets,
-    signal: call.signal,
-    countRequest: () => {
-      d.budget.countRequest(call.callId);
-    },
-  });
-  const { response } = outcome;
-  return {
-    streamId: d.streams.open(call.callId, outcome.url.origin, response, call.signal),
-    status: response.statusCode ?? 0,
-    statusText: response.statusMessage ?? '',
-    headers: responseHeaders(response),
-    url: outcome.url.href,
-    redirected: outcome.redirected,
+  const { pluginId } = d.policy;
+  const limit = d.policy.limits.httpConcurrency;
+  if (d.rates.httpInFlight >= limit) {
+    throw rateLimited(
+      `${pluginId}: ${d.rates.httpInFlight} HTTP requests are in flight; limits.httpConcurrency is ${limit} (read or cancel a response first)`,
+      { limit: 'httpConcurrency', max: limit },
+    );
+  }
+  d.rates.httpInFlight += 1;
+  let release = (): void => {
+    d.rates.httpInFlight -= 1;
+    release = () => undefined;
   };
+  try {
+    const outcome = await startFetch(args, {
+      pluginId,
+      patterns: d.patterns,
+      lookup: d.lookup,
+      secrets: d.secrets,
+      signal: call.signal,
+      countRequest: () => {
+        d.budget.countRequest(call.callId);
+      },
+      agents: d.agents,
+      scanner: d.scanner,
+    });
+    const { response } = outcome;
+    const found = new Set<string>();
+    const headers = checkedHeaders(responseHeaders(response), d.scanner, found);
+    const statusText = d.scanner.redactText(response.statusMessage ?? '');
+    const url = d.scanner.redactText(outcome.url.href);
+    for (const secret of [...statusText.found, ...url.found]) found.add(secret);
+    if (found.size > 0) d.onSecretFound(outcome.url.origin, [...found]);
+    const streamId = d.streams.open(call.callId, outcome.url.origin, response, {
+      signal: call.signal,
+      redactor: d.scanner.body(),
+      onClose: () => {
+        release();
+      },
+    });
+    return {
+      streamId,
+      status: response.statusCode ?? 0,
+      statusText: statusText.text,
+      headers,
+      url: url.text,
+      redirected: outcome.redirected,
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
 }
 
 function emit(event: unknown, call: CallScope, pluginId: string): null {

@@ -161,7 +161,7 @@ describe('a hostile plugin on the network', () => {
     expect(JSON.stringify(replies)).not.toContain(SECRET_VALUE);
   });
 
-  it('sees the secret only where the allowed server echoes it, and never in a cross-origin redirect', async () => {
+  it('never sees the secret, not even where the allowed server echoes it or after a cross-origin redirect', async () => {
     const silent = await startLoopbackServer((_req, res) => {
       res.setHeader('x-upstream', 'quiet');
       res.end('no echo here');
@@ -184,7 +184,9 @@ describe('a hostile plugin on the network', () => {
         hop: hop.origin,
       })) as Record<string, unknown>;
       const { echoed, silent: quiet, redirected, env } = result as Record<string, { body: string }>;
-      expect(echoed?.body).toContain(SECRET_VALUE);
+      // the echo reaches the plugin with the secret replaced by a marker (secret-reflection.test.ts has the class)
+      expect(echoed?.body).toContain(`[secret ${SECRET_NAME} redacted by roku]`);
+      expect(JSON.stringify(echoed)).not.toContain(SECRET_VALUE);
       expect(silent.requests[0]?.headers.authorization).toBe(`Bearer ${SECRET_VALUE}`);
       expect(JSON.stringify(quiet)).not.toContain(SECRET_VALUE);
       expect(hop.requests[0]?.headers.authorization).toBe(`Bearer ${SECRET_VALUE}`);

@@ -2,14 +2,15 @@ import http from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import type { LookupFunction } from 'node:net';
 import { dynamicErrorCode, isRokuError, RokuError } from '@roku/schemas';
-import { failed } from '../policy.js';
+import { denied, failed, quote } from '../policy.js';
 import type { HostLookup } from '../types.js';
+import type { AgentPool } from './agents.js';
 import { checkTarget } from './origin-policy.js';
 import type { CheckedTarget, NetworkPattern } from './origin-policy.js';
 import { prepareRequest, redirectRequest, refuseStrayPlaceholder, wireHeaders } from './outgoing.js';
 import type { OutgoingRequest, SecretContext } from './outgoing.js';
+import type { SecretScanner } from './secret-scan.js';
 
 /** Redirects followed by hand, each re-checked, before giving up. */
 export const MAX_REDIRECTS = 5;
@@ -27,6 +28,10 @@ export interface FetchContext {
   readonly signal: AbortSignal | undefined;
   /** Counts one HTTP request against the call's quota; throws ROKU_CAPABILITY_LIMIT when exhausted. */
   readonly countRequest: () => void;
+  /** Keep-alive connections of this plugin. */
+  readonly agents: AgentPool;
+  /** Finds the plugin's secrets in responses. */
+  readonly scanner: SecretScanner;
 }
 
 export interface FetchStartArgs {
@@ -43,7 +48,11 @@ export interface FetchOutcome {
   readonly redirected: boolean;
 }
 
-function headerObject(request: OutgoingRequest, secrets: SecretContext): OutgoingHttpHeaders {
+function headerObject(
+  request: OutgoingRequest,
+  secrets: SecretContext,
+  identityOnly: boolean,
+): OutgoingHttpHeaders {
   const flat = wireHeaders(request, secrets);
   const headers = Object.create(null) as Record<string, string | string[]>;
   for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -53,32 +62,9 @@ function headerObject(request: OutgoingRequest, secrets: SecretContext): Outgoin
     headers[name] =
       existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
   }
+  // A compressed echo could not be scanned for secrets, so a plugin holding secrets gets bodies as they are.
+  if (identityOnly) headers['accept-encoding'] = 'identity';
   return headers;
-}
-
-/** A lookup that only ever answers with the addresses already checked, so DNS cannot change between check and connect. */
-function pinnedLookup(target: CheckedTarget): LookupFunction {
-  return (_hostname, options, callback) => {
-    const wanted = options.family === 4 || options.family === 6 ? options.family : undefined;
-    const usable = target.addresses.filter((a) => wanted === undefined || a.family === wanted);
-    if (options.all === true) {
-      callback(
-        null,
-        usable.map((a) => ({ address: a.address, family: a.family })),
-      );
-      return;
-    }
-    const first = usable[0];
-    if (first === undefined) {
-      callback(
-        Object.assign(new Error('no checked address of the requested family'), { code: 'ENOTFOUND' }),
-        '',
-        0,
-      );
-      return;
-    }
-    callback(null, first.address, first.family);
-  };
 }
 
 function sendOnce(
@@ -89,7 +75,7 @@ function sendOnce(
   const { url } = target;
   const where = `${ctx.pluginId}: fetch of ${url.origin}`;
   const transport = url.protocol === 'https:' ? https : http;
-  const headers = headerObject(request, ctx.secrets);
+  const headers = headerObject(request, ctx.secrets, ctx.scanner.active);
   return new Promise<IncomingMessage>((resolve, reject) => {
     const req = transport.request({
       protocol: url.protocol,
@@ -98,8 +84,8 @@ function sendOnce(
       path: `${url.pathname}${url.search}`,
       method: request.method,
       headers,
-      agent: false,
-      lookup: pinnedLookup(target),
+      // a keep-alive agent whose lookup answers only the addresses checked for this origin
+      agent: ctx.agents.agentFor(target),
       ...(url.protocol === 'https:' && isIP(target.host) === 0 ? { servername: target.host } : {}),
     });
     const timer = setTimeout(() => {
@@ -129,6 +115,17 @@ function sendOnce(
     if (ctx.signal?.aborted === true) onAbort();
     req.end(request.body ?? undefined);
   });
+}
+
+/** A plugin holding secrets asked for identity; a compressed body could hide an echo from the scan. */
+function refuseEncodedBody(response: IncomingMessage, target: CheckedTarget, ctx: FetchContext): void {
+  const encoding = response.headers['content-encoding']?.trim().toLowerCase();
+  if (!ctx.scanner.active || encoding === undefined || encoding === '' || encoding === 'identity') return;
+  response.destroy();
+  throw denied(
+    `${ctx.pluginId}: the response of ${target.url.origin} is compressed (content-encoding: ${quote(encoding, 40)}) although identity was asked; a plugin holding secrets only gets bodies the host can check for them`,
+    { origin: target.url.origin },
+  );
 }
 
 /**
@@ -167,6 +164,7 @@ export async function startFetch(args: FetchStartArgs, ctx: FetchContext): Promi
     const status = response.statusCode ?? 0;
     const location = response.headers.location;
     if (!REDIRECT_STATUSES.has(status) || location === undefined) {
+      refuseEncodedBody(response, target, ctx);
       return { response, url: target.url, redirected: hop > 0 };
     }
     response.destroy();
