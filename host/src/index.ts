@@ -33,6 +33,8 @@ export {
   createKvStore,
   classifyAddress,
   describeNetworkGrants,
+  sanitizePluginText,
+  sanitizePluginValue,
 } from './capabilities/index.js';
 export type {
   CapabilityBroker,

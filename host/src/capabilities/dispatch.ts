@@ -13,6 +13,7 @@ import type { PluginLogSink } from './plugin-log.js';
 import { denied, overLimit, rateLimited, unavailable } from './policy.js';
 import type { Policy } from './policy.js';
 import type { ParsedRequest } from './request.js';
+import { sanitizePluginValue } from './sanitize.js';
 import { callService } from './services.js';
 import type { CallScope, CapabilityServices, HostLookup, KvStore, ServiceContext } from './types.js';
 
@@ -125,7 +126,7 @@ function emit(event: unknown, call: CallScope, pluginId: string): null {
   if (bytes > MAX_EMIT_BYTES) {
     throw overLimit(`${pluginId}: emitted event is ${bytes} bytes of JSON; the limit is ${MAX_EMIT_BYTES}`);
   }
-  call.emit(event);
+  call.emit(sanitizePluginValue(event));
   return null;
 }
 

@@ -1,5 +1,6 @@
 export { createCapabilityBroker, MAX_EMIT_BYTES, MAX_KV_LIST_KEYS } from './broker.js';
 export { createCapabilityLedgers } from './ledgers.js';
+export { sanitizePluginText, sanitizePluginValue } from './sanitize.js';
 export type { CapabilityLedgers } from './ledgers.js';
 export { createKvStore, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from './kv/kv-store.js';
 export { classifyAddress } from './net/address.js';

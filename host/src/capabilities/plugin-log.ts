@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { truncateUtf8 } from './policy.js';
+import { sanitizePluginText, sanitizePluginValue } from './sanitize.js';
 
 /** Lines a plugin may log per second on average. */
 export const LOG_RATE_PER_SECOND = 50;
@@ -60,16 +61,19 @@ export function createPluginLogSink(
         } catch {
           json = '"[unserializable]"';
         }
-        if (Buffer.byteLength(json, 'utf8') <= MAX_LOG_DATA_BYTES) fields.data = data;
+        if (Buffer.byteLength(json, 'utf8') <= MAX_LOG_DATA_BYTES) fields.data = sanitizePluginValue(data);
         else {
-          fields.data = { truncated: true, preview: truncateUtf8(json, MAX_LOG_DATA_BYTES) };
+          fields.data = {
+            truncated: true,
+            preview: sanitizePluginText(truncateUtf8(json, MAX_LOG_DATA_BYTES)),
+          };
         }
       }
       const text =
         Buffer.byteLength(message, 'utf8') <= MAX_LOG_MESSAGE_BYTES
           ? message
           : `${truncateUtf8(message, MAX_LOG_MESSAGE_BYTES)}…[truncated]`;
-      child[level](fields, text);
+      child[level](fields, sanitizePluginText(text));
     },
   };
 }

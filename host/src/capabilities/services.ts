@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { dynamicErrorCode, isRokuError, RokuError } from '@roku/schemas';
 import { denied, failed, quote, unavailable } from './policy.js';
+import { sanitizePluginValue } from './sanitize.js';
 import type { Policy } from './policy.js';
 import type { CapabilityArgs } from './request.js';
 import type { CapabilityServices, ServiceContext } from './types.js';
@@ -87,7 +88,8 @@ export async function callService(
   const problem = grantProblem(policy, op, args);
   if (problem !== undefined) throw denied(`${ctx.pluginId}: ${op} denied: ${problem}`, { op });
   try {
-    return await invoke(op, args, services, ctx);
+    // What a plugin hands a host service reaches prompts and logs: escape control and format characters.
+    return await invoke(op, sanitizePluginValue(args), services, ctx);
   } catch (err) {
     if (err instanceof RokuError) throw err;
     if (isRokuError(err)) throw new RokuError(dynamicErrorCode(err.code), err.message);

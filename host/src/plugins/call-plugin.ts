@@ -1,5 +1,6 @@
 import { RokuError, parsePluginOp } from '@roku/schemas';
 import type { PluginOp, PluginOpInput, PluginOpKind } from '@roku/schemas';
+import { sanitizePluginValue } from '../capabilities/index.js';
 import type { CallOptions, Sandbox } from '../sandbox/loaded-sandbox.js';
 import { ANSWER_CHECKS } from './answers.js';
 import type { AnswerCheck, PluginAnswer } from './answers.js';
@@ -25,7 +26,8 @@ export async function callPlugin<K extends PluginOpKind>(
   options: PluginCallOptions = {},
 ): Promise<PluginAnswer<K>> {
   const { onDropped, ...callOptions } = options;
-  const value = await sandbox.call(op, input, callOptions);
+  // Plugin text reaches prompts, logs and terminals: control and format characters are escaped on the way in.
+  const value = sanitizePluginValue(await sandbox.call(op, input, callOptions));
   const parsed = parsePluginOp(op);
   // A PluginOp comes from pluginOp(), so it always parses; the guard keeps a forged one from going unchecked.
   if (parsed === undefined) throw new RokuError('ROKU_SANDBOX_UNKNOWN_OP', `unknown operation '${op}'`);
