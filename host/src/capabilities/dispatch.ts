@@ -13,6 +13,7 @@ import type { PluginLogSink } from './plugin-log.js';
 import { denied, overLimit, rateLimited, unavailable } from './policy.js';
 import type { Policy } from './policy.js';
 import type { ParsedRequest } from './request.js';
+import { countLogBytes, withLlmBudget } from './rates.js';
 import { sanitizePluginValue } from './sanitize.js';
 import { callService } from './services.js';
 import type { CallScope, CapabilityServices, HostLookup, KvStore, ServiceContext } from './types.js';
@@ -169,14 +170,22 @@ export async function dispatchCapability(
       d.streams.cancel(request.args.streamId, call.callId);
       return null;
     case 'log':
-      d.pluginLog.write(call.callId, request.args.level, request.args.message, request.args.data);
+      d.pluginLog.write(call.callId, request.args.level, request.args.message, request.args.data, (bytes) => {
+        countLogBytes(pluginId, d.rates, d.policy.limits, bytes);
+      });
       return null;
     case 'emit':
       return emit(request.args.event, call, pluginId);
     case 'kv.get':
       return { value: d.kv.get(pluginId, request.args.key) };
     case 'kv.set':
-      d.kv.set(pluginId, request.args.key, request.args.value, d.policy.limits.storageBytes);
+      d.kv.set(
+        pluginId,
+        request.args.key,
+        request.args.value,
+        d.policy.limits.storageBytes,
+        d.policy.limits.storageKeys,
+      );
       return null;
     case 'kv.delete':
       d.kv.delete(pluginId, request.args.key);
@@ -192,6 +201,9 @@ export async function dispatchCapability(
     case 'env.get':
       return envGet(request.args.name, d);
     case 'llm.chat':
+      return withLlmBudget(pluginId, d.rates, d.policy.limits, request.args.request, () =>
+        callService(request.op, request.args, d.policy, d.services, serviceContext(call, d), d.logger),
+      );
     case 'memory.recall':
     case 'memory.write':
     case 'tools.invoke':

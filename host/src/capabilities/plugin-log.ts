@@ -12,7 +12,17 @@ export const MAX_LOG_MESSAGE_BYTES = 4 * 1024;
 export const MAX_LOG_DATA_BYTES = 16 * 1024;
 
 export interface PluginLogSink {
-  write(callId: string, level: 'debug' | 'info' | 'warn' | 'error', message: string, data: unknown): void;
+  /**
+   * Writes one line; `count` is told its bytes (message and data as kept) first and may refuse it by throwing
+   * (limits.logBytesPerMinute), in which case nothing is written.
+   */
+  write(
+    callId: string,
+    level: 'debug' | 'info' | 'warn' | 'error',
+    message: string,
+    data: unknown,
+    count?: (bytes: number) => void,
+  ): void;
 }
 
 /**
@@ -28,6 +38,7 @@ export function createPluginLogSink(
   let tokens = LOG_BURST;
   let last = now();
   let dropping = false;
+  let droppingBytes = false;
 
   const take = (): boolean => {
     const t = now();
@@ -41,7 +52,7 @@ export function createPluginLogSink(
   };
 
   return {
-    write(callId, level, message, data) {
+    write(callId, level, message, data, count) {
       const child = logger.child({ pluginId, pluginKey, callId });
       if (!take()) {
         if (!dropping) {
@@ -54,6 +65,7 @@ export function createPluginLogSink(
         return;
       }
       const fields: Record<string, unknown> = { source: 'plugin' };
+      let dataBytes = 0;
       if (data !== undefined) {
         let json: string;
         try {
@@ -61,6 +73,7 @@ export function createPluginLogSink(
         } catch {
           json = '"[unserializable]"';
         }
+        dataBytes = Math.min(Buffer.byteLength(json, 'utf8'), MAX_LOG_DATA_BYTES);
         if (Buffer.byteLength(json, 'utf8') <= MAX_LOG_DATA_BYTES) fields.data = sanitizePluginValue(data);
         else {
           fields.data = {
@@ -73,6 +86,19 @@ export function createPluginLogSink(
         Buffer.byteLength(message, 'utf8') <= MAX_LOG_MESSAGE_BYTES
           ? message
           : `${truncateUtf8(message, MAX_LOG_MESSAGE_BYTES)}…[truncated]`;
+      try {
+        count?.(Buffer.byteLength(text, 'utf8') + dataBytes);
+      } catch (err) {
+        if (!droppingBytes) {
+          droppingBytes = true;
+          child.warn(
+            { reason: (err as Error).message },
+            'plugin log bytes per minute exceeded; dropping lines',
+          );
+        }
+        throw err;
+      }
+      droppingBytes = false;
       child[level](fields, sanitizePluginText(text));
     },
   };

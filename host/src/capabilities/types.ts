@@ -76,8 +76,11 @@ export type LookupFunction = HostLookup;
  */
 export interface KvStore {
   get(namespace: string, key: string): string | null;
-  /** Stores a value unless the namespace would then hold more than `quotaBytes` of keys and values. */
-  set(namespace: string, key: string, value: string, quotaBytes: number): void;
+  /**
+   * Stores a value unless the namespace would then hold more than `quotaBytes` of keys and values, or more
+   * than `maxKeys` keys (default: no key limit).
+   */
+  set(namespace: string, key: string, value: string, quotaBytes: number, maxKeys?: number): void;
   delete(namespace: string, key: string): void;
   /** Keys starting with `prefix`, sorted, at most `limit` of them. */
   list(namespace: string, prefix: string, limit: number): string[];

@@ -10,7 +10,7 @@ import { isRokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import { expect } from 'vitest';
 import { tempDir } from '@roku/test-support';
-import type { LookupFunction, PluginUserGrants } from '../../src/capabilities/index.js';
+import type { BrokerServices, LookupFunction, PluginUserGrants } from '../../src/capabilities/index.js';
 import { createRootLogger } from '../../src/logging/logger.js';
 import { createPluginHost } from '../../src/plugins/plugin-host.js';
 import type { PluginHost } from '../../src/plugins/plugin-host.js';
@@ -111,6 +111,8 @@ export interface Harness {
 export interface HarnessOptions {
   readonly ceilings?: Partial<SandboxCeilings>;
   readonly lookup?: LookupFunction;
+  /** Host services (LLM, memory, tools) plugins with those capabilities reach. */
+  readonly services?: BrokerServices;
 }
 
 const CANARY_BODY = `return { canary: true, echo: input.n ?? null, has: typeof globalThis.fetch };`;
@@ -131,6 +133,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     env: { [SECRET_NAME]: SECRET_VALUE, [GRANTED_ENV]: GRANTED_ENV_VALUE, [UNGRANTED_ENV]: 'private value' },
     ceilings: { ...DEFAULT_CEILINGS, ...options.ceilings },
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    ...(options.services === undefined ? {} : { services: options.services }),
   });
   const canary = await host.loadFolder(writePlugin(plugins, 'canary', { body: CANARY_BODY }));
   let n = 0;

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { RokuError } from '@roku/schemas';
 import { badRequest, overLimit } from '../policy.js';
 import type { KvStore } from '../types.js';
 
@@ -39,7 +40,8 @@ function checkKey(namespace: string, key: string): number {
  * `set` enforces the namespace's quota on the sum of key and value bytes, keys of at most 512 bytes and values
  * of at most 1 MiB.
  *
- * @throws ROKU_CAPABILITY_LIMIT from `set` when a key, value or the quota is exceeded
+ * @throws ROKU_CAPABILITY_LIMIT from `set` when a key, value or the byte quota is exceeded;
+ *   ROKU_CAPABILITY_QUOTA_EXCEEDED when a new key would pass `maxKeys`
  * @example
  * const kv = createKvStore(join(home, 'state', 'kv.db'));
  * kv.set('@acme/weather', 'last-city', 'Oslo', manifest.limits.storageBytes);
@@ -66,36 +68,50 @@ export function createKvStore(dbFile: string): KvStore {
   const addUsage = db.prepare<[string, number]>(
     'INSERT INTO kv_usage (ns, bytes) VALUES (?, ?) ON CONFLICT (ns) DO UPDATE SET bytes = bytes + excluded.bytes',
   );
+  const countKeys = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM kv WHERE ns = ?');
   const keysFrom = db.prepare<[string, string], { key: string }>(
     'SELECT key FROM kv WHERE ns = ? AND key >= ? ORDER BY key',
   );
 
   const usage = (namespace: string): number => getUsage.get(namespace)?.bytes ?? 0;
 
-  const set = db.transaction((namespace: string, key: string, value: string, quota: number) => {
-    const keyBytes = checkKey(namespace, key);
-    if (!value.isWellFormed()) throw badRequest(`${namespace}: kv value must be a well-formed string`);
-    const valueBytes = Buffer.byteLength(value, 'utf8');
-    if (valueBytes > MAX_KV_VALUE_BYTES) {
-      throw overLimit(
-        `${namespace}: kv value for ${JSON.stringify(key.slice(0, 64))} is ${valueBytes} bytes; the limit is ${MAX_KV_VALUE_BYTES}`,
-      );
-    }
-    const entryBytes = keyBytes + valueBytes;
-    const previous = getBytes.get(namespace, key)?.bytes ?? 0;
-    const after = usage(namespace) - previous + entryBytes;
-    if (after > quota) {
-      throw overLimit(
-        `${namespace}: kv storage would hold ${after} bytes; permissions allow limits.storageBytes = ${quota}`,
-        {
-          usedBytes: after - entryBytes + previous,
-          quotaBytes: quota,
-        },
-      );
-    }
-    upsert.run(namespace, key, value, entryBytes);
-    addUsage.run(namespace, entryBytes - previous);
-  });
+  const set = db.transaction(
+    (namespace: string, key: string, value: string, quota: number, maxKeys: number) => {
+      const keyBytes = checkKey(namespace, key);
+      if (!value.isWellFormed()) throw badRequest(`${namespace}: kv value must be a well-formed string`);
+      const valueBytes = Buffer.byteLength(value, 'utf8');
+      if (valueBytes > MAX_KV_VALUE_BYTES) {
+        throw overLimit(
+          `${namespace}: kv value for ${JSON.stringify(key.slice(0, 64))} is ${valueBytes} bytes; the limit is ${MAX_KV_VALUE_BYTES}`,
+        );
+      }
+      const entryBytes = keyBytes + valueBytes;
+      const existing = getBytes.get(namespace, key)?.bytes;
+      const previous = existing ?? 0;
+      if (existing === undefined && Number.isFinite(maxKeys)) {
+        const keys = countKeys.get(namespace)?.n ?? 0;
+        if (keys >= maxKeys) {
+          throw new RokuError(
+            'ROKU_CAPABILITY_QUOTA_EXCEEDED',
+            `${namespace}: kv storage holds ${keys} keys; limits.storageKeys is ${maxKeys} (delete one or raise the limit)`,
+            { details: { limit: 'storageKeys', max: maxKeys, used: keys } },
+          );
+        }
+      }
+      const after = usage(namespace) - previous + entryBytes;
+      if (after > quota) {
+        throw overLimit(
+          `${namespace}: kv storage would hold ${after} bytes; permissions allow limits.storageBytes = ${quota}`,
+          {
+            usedBytes: after - entryBytes + previous,
+            quotaBytes: quota,
+          },
+        );
+      }
+      upsert.run(namespace, key, value, entryBytes);
+      addUsage.run(namespace, entryBytes - previous);
+    },
+  );
 
   const del = db.transaction((namespace: string, key: string) => {
     const previous = getBytes.get(namespace, key)?.bytes;
@@ -109,8 +125,8 @@ export function createKvStore(dbFile: string): KvStore {
       checkKey(namespace, key);
       return getValue.get(namespace, key)?.value ?? null;
     },
-    set(namespace, key, value, quotaBytes) {
-      set(namespace, key, value, quotaBytes);
+    set(namespace, key, value, quotaBytes, maxKeys = Number.POSITIVE_INFINITY) {
+      set(namespace, key, value, quotaBytes, maxKeys);
     },
     delete(namespace, key) {
       checkKey(namespace, key);
