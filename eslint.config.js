@@ -34,7 +34,7 @@ const HOST_ROOMS = {
   plugins: ['capabilities', 'sandbox'],
   install: ['plugins', 'capabilities', 'sandbox'],
   store: [],
-  doctor: ['config', 'sandbox'],
+  doctor: ['config', 'sandbox', 'plugins', 'agent'],
 };
 const ALL_ROOMS = [...Object.keys(HOST_ROOMS), 'agent'];
 

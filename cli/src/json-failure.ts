@@ -1,6 +1,7 @@
 import { isRokuError } from '@roku/schemas';
 import type { RokuErrorJson } from '@roku/schemas';
 import type { CliIo } from './io.js';
+import { jsonLine } from './terminal-text.js';
 
 /**
  * What every command run with `--json` prints on stdout, as one line, when it fails: the error in its wire form.
@@ -29,5 +30,5 @@ export function errorJson(err: unknown): RokuErrorJson {
 /** Prints the `--json` failure of `err` on stdout. */
 export function printJsonFailure(io: CliIo, err: unknown): void {
   const failure: JsonFailure = { ok: false, error: errorJson(err) };
-  io.stdout(`${JSON.stringify(failure)}\n`);
+  io.stdout(jsonLine(failure));
 }

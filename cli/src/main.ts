@@ -1,5 +1,6 @@
-import { Command, CommanderError } from 'commander';
-import { RokuError, isRokuError } from '@roku/schemas';
+import { Command, CommanderError, Option } from 'commander';
+import { isRokuError } from '@roku/schemas';
+import { diskFullFailure, resolveHome } from '@roku/host';
 import type { CliIo } from './io.js';
 import { EXIT } from './io.js';
 import { doctorCommand } from './commands/doctor.js';
@@ -9,45 +10,26 @@ import { pluginCallCommand } from './commands/plugin-call.js';
 import { registerLifecycleCommands } from './commands/lifecycle/index.js';
 import { registerAuthorCommands } from './commands/author/index.js';
 import { registerAgentCommands } from './commands/agent/index.js';
+import { smokeCommand } from './commands/smoke.js';
 import { printJsonFailure } from './json-failure.js';
-import { cliLogger } from './logger.js';
+import { LOG_FORMATS, chooseLogging, cliLogger, finishLogging, logFormatOf } from './logger.js';
+import { checkHomeFor } from './startup.js';
+import { commandPath, isShownOnRequest, printUsageError, routeUsageErrors, usageError } from './usage.js';
 
-const VERSION = '0.1.0';
+export const VERSION = '0.1.0';
 
-function usageError(err: CommanderError): RokuError {
-  return new RokuError('ROKU_CLI_USAGE', err.message.replace(/^error: /, ''), {
-    details: { reason: err.code },
-  });
+/** What the action about to run is: its path for messages, and whether it prints JSON. */
+interface Invocation {
+  path: string;
+  json: boolean;
 }
 
-function buildProgram(io: CliIo, setExit: (code: number) => void, onJson: (json: boolean) => void): Command {
-  const program = new Command('roku')
-    .description('Roku: an LLM agent built from sandboxed, versioned, hot-swappable plugins.')
-    .version(VERSION)
-    .option('--config <file>', 'host configuration file (default: $ROKU_HOME/config.json)')
-    .showHelpAfterError()
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    // Which output a failure gets: the JSON failure on stdout, or `roku: message [CODE]` on stderr.
-    .hook('preAction', (_program, action) => {
-      onJson(action.opts<{ json?: boolean }>().json === true);
-    });
-
-  program
-    .command('doctor')
-    .description('check Node, the config, the data dir, SQLite and both sandbox engines')
-    .option('--json', 'print one JSON object')
-    .action(async (opts: { json?: boolean }) => {
-      const config = program.opts<{ config?: string }>().config;
-      setExit(
-        await doctorCommand(io, cliLogger(io, config).child({ command: 'doctor' }), {
-          json: opts.json === true,
-          ...(config === undefined ? {} : { config }),
-        }),
-      );
-    });
-
-  const plugin = program.command('plugin').description('author and manage plugins');
+function registerPluginTools(
+  program: Command,
+  plugin: Command,
+  io: CliIo,
+  setExit: (code: number) => void,
+): void {
   plugin
     .command('validate')
     .description('validate plugin manifests (a plugin folder or a roku.plugin.json file each)')
@@ -87,61 +69,108 @@ function buildProgram(io: CliIo, setExit: (code: number) => void, onJson: (json:
         }),
       );
     });
+}
 
+function buildProgram(io: CliIo, setExit: (code: number) => void, invocation: Invocation): Command {
+  const program = new Command('roku')
+    .description(
+      'Roku: an LLM agent built from sandboxed, versioned, hot-swappable plugins. Without a command, checks that this installation works.',
+    )
+    .version(VERSION)
+    .option('--config <file>', 'host configuration file (default: $ROKU_HOME/config.json)')
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'text: readable warnings on stderr, JSON records in the log file; json: JSON records on stderr (also ROKU_LOG_FORMAT)',
+      ).choices(LOG_FORMATS),
+    )
+    // Before any action: which failure output it gets, how it logs, and whether ROKU_HOME is usable.
+    .hook('preAction', (_program, action) => {
+      invocation.path = commandPath(action);
+      const opts = action.opts<{ json?: boolean; pipe?: boolean }>();
+      invocation.json = opts.json === true;
+      const flag = program.opts<{ logFormat?: string }>().logFormat;
+      chooseLogging(io, {
+        format: logFormatOf(flag, io.env),
+        quiet: invocation.json,
+        pipe: opts.pipe === true,
+      });
+      checkHomeFor(invocation.path, io);
+    });
+
+  program
+    .command('doctor')
+    .description(
+      'check Node, the config, the data dir, SQLite, both sandbox engines, plugin settings and quarantines',
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const config = program.opts<{ config?: string }>().config;
+      setExit(
+        await doctorCommand(io, cliLogger(io, config).child({ command: 'doctor' }), {
+          json: opts.json === true,
+          ...(config === undefined ? {} : { config }),
+        }),
+      );
+    });
+
+  const plugin = program.command('plugin').description('author and manage plugins');
+  registerPluginTools(program, plugin, io, setExit);
   registerAuthorCommands(program, plugin, io, setExit);
-
   registerLifecycleCommands(plugin, program, io, setExit);
-
   registerAgentCommands(program, io, setExit);
-
-  for (const command of [program, plugin])
-    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  routeUsageErrors(program, io);
   return program;
+}
+
+/** Prints a failure the documented way and returns its exit code. */
+function report(io: CliIo, err: unknown, invocation: Invocation): number {
+  const usage = isRokuError(err) && err.code === 'ROKU_CLI_USAGE';
+  if (invocation.json) {
+    printJsonFailure(io, err);
+    if (!isRokuError(err) && io.env.ROKU_DEBUG === '1') io.stderr(`${(err as Error).stack ?? ''}\n`);
+    return usage ? EXIT.usage : EXIT.failed;
+  }
+  if (usage) {
+    const help = (err as { details?: { help?: unknown } }).details?.help;
+    printUsageError(io, err, typeof help === 'string' ? help.replace(/ --help$/, '') : invocation.path);
+    return EXIT.usage;
+  }
+  if (isRokuError(err)) {
+    io.stderr(`roku: ${err.message} [${err.code}]\n`);
+    return EXIT.failed;
+  }
+  io.stderr(`roku: internal error: ${(err as Error).message} [ROKU_CLI_INTERNAL]\n`);
+  if (io.env.ROKU_DEBUG === '1') io.stderr(`${(err as Error).stack ?? ''}\n`);
+  return EXIT.failed;
 }
 
 /**
  * Runs the CLI with `argv` (without node and script) and returns the exit code; never throws. A failure prints
- * `roku: message [CODE]` on stderr, or with `--json` the one failure object of json-failure.ts on stdout.
+ * `roku: message [CODE]` on stderr (a usage error adds `see: roku <command> --help`), or with `--json` the one
+ * failure object of json-failure.ts on stdout. Without arguments it runs the self-check (`commands/smoke.ts`).
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = EXIT.ok;
   // Until an action starts, `--json` anywhere on the line asks for the JSON failure (e.g. a usage error).
-  let json = argv.includes('--json');
-  const program = buildProgram(
-    io,
-    (code) => {
-      exitCode = code;
-    },
-    (actionJson) => {
-      json = actionJson;
-    },
-  );
+  const invocation: Invocation = { path: 'roku', json: argv.includes('--json') };
+  let homeBlamed = false;
   try {
     if (argv.length === 0) {
-      program.outputHelp();
-      return EXIT.ok;
+      chooseLogging(io, { format: logFormatOf(undefined, io.env), quiet: false });
+      return await smokeCommand(io, VERSION);
     }
+    const program = buildProgram(io, (code) => (exitCode = code), invocation);
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      const shown = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
-      if (shown) return EXIT.ok;
-      // commander has already explained the problem on stderr
-      if (json) printJsonFailure(io, usageError(err));
-      return EXIT.usage;
-    }
-    if (json) {
-      printJsonFailure(io, err);
-      if (!isRokuError(err) && io.env.ROKU_DEBUG === '1') io.stderr(`${(err as Error).stack ?? ''}\n`);
-      return isRokuError(err) && err.code === 'ROKU_CLI_USAGE' ? EXIT.usage : EXIT.failed;
-    }
-    if (isRokuError(err)) {
-      io.stderr(`roku: ${err.message} [${err.code}]\n`);
-      return err.code === 'ROKU_CLI_USAGE' ? EXIT.usage : EXIT.failed;
-    }
-    io.stderr(`roku: internal error: ${(err as Error).message} [ROKU_CLI_INTERNAL]\n`);
-    if (io.env.ROKU_DEBUG === '1') io.stderr(`${(err as Error).stack ?? ''}\n`);
-    return EXIT.failed;
+  } catch (caught) {
+    if (caught instanceof CommanderError && isShownOnRequest(caught)) return EXIT.ok;
+    let err = caught instanceof CommanderError ? usageError(caught) : caught;
+    // SQLite often reports a full disk as a plain I/O error: say what it is.
+    err = diskFullFailure(resolveHome(io.env), err) ?? err;
+    homeBlamed = isRokuError(err) && err.code === 'ROKU_HOME_UNUSABLE';
+    return report(io, err, invocation);
+  } finally {
+    finishLogging(io, { homeAlreadyBlamed: homeBlamed });
   }
 }

@@ -26,7 +26,16 @@ describe('the roku binary', () => {
     const result = roku(['doctor'], { ROKU_HOME: home });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    for (const name of ['node', 'config', 'data dir', 'sqlite', 'isolate engine', 'wasm engine']) {
+    for (const name of [
+      'node',
+      'config',
+      'data dir',
+      'sqlite',
+      'isolate engine',
+      'wasm engine',
+      'plugin settings',
+      'plugins',
+    ]) {
       expect(result.stdout).toMatch(new RegExp(`^ok +${name} `, 'm'));
     }
   });

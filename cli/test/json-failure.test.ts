@@ -68,7 +68,8 @@ describe('--json failures', () => {
     expect(result.status).toBe(2);
     expect(failure(result)).toMatchObject({
       code: 'ROKU_CLI_USAGE',
-      message: "unknown option '--no-such-flag'",
+      message: "unknown option '--no-such-flag' for 'roku run'",
+      details: { help: 'roku run --help' },
     });
   });
 

@@ -9,7 +9,10 @@ export const HOST_ERRORS = {
   ROKU_CONFIG_MALFORMED: 'The configuration file is not well-formed JSON.',
   ROKU_CONFIG_SECRET_IN_FILE:
     'A plugin setting looks like a secret; secrets come from the environment, never the config file.',
-  ROKU_HOME_UNUSABLE: 'ROKU_HOME cannot be created or written.',
+  ROKU_HOME_UNUSABLE:
+    'ROKU_HOME cannot be created or written: a file in the way, a folder that cannot be created, no write permission, a read-only or full disk. The message names which, and the fix.',
+  ROKU_SMOKE_FAILED:
+    'The self-check `roku` (no command) runs could not answer its bootstrap request; the message says which part failed.',
   ROKU_PLUGIN_MANIFEST_INVALID:
     "A plugin folder's roku.plugin.json is missing or invalid; details.issues lists each problem.",
   ROKU_SANDBOX_TIMEOUT: 'A plugin call exceeded its CPU-time or wall-clock limit; the sandbox was stopped.',

@@ -3,9 +3,15 @@ export type { HostErrorCode } from './errors.js';
 export { loadConfig, resolveHome, resolveFromHome, CONFIG_FILE_NAME } from './config/load.js';
 export type { LoadedConfig, LoadConfigOptions } from './config/load.js';
 export { CONFIG_ENV_PREFIX, envSegment } from './config/env-overrides.js';
-export { createRootLogger, DEFAULT_REDACT_PATHS } from './logging/logger.js';
-export type { Logger, RootLoggerOptions } from './logging/logger.js';
+export { createLogging, createRootLogger, DEFAULT_REDACT_PATHS } from './logging/logger.js';
+export type { Logger, Logging, RootLoggerOptions } from './logging/logger.js';
+export { DEFAULT_LOG_KEEP, DEFAULT_LOG_MAX_BYTES } from './logging/file-sink.js';
+export { createStreamEscaper, escapeControls, escapeJsonLine } from './logging/sanitize.js';
+export type { StreamEscaper } from './logging/sanitize.js';
 export { runDoctor } from './doctor/doctor.js';
+export { diskFull, diskFullFailure, ensureHome } from './doctor/home.js';
+export { BOOTSTRAP_GOAL, runBootstrapRequest } from './doctor/smoke.js';
+export type { BootstrapResult } from './doctor/smoke.js';
 export type { DoctorCheck, DoctorOptions } from './doctor/doctor.js';
 export { probeIsolateEngine, probeWasmEngine } from './sandbox/engine-probe.js';
 export type { EngineProbe } from './sandbox/engine-probe.js';
@@ -81,6 +87,8 @@ export type {
   VerifyReport,
 } from './install/index.js';
 export { createAgentRuntime } from './agent/runtime.js';
+export { callDigest } from './agent/approvals/policy.js';
+export { canonicalJson } from './agent/catalog/index.js';
 export { openAgentState } from './agent/state.js';
 export type { AgentStateView } from './agent/state.js';
 export type { AgentRuntimeOptions } from './agent/options.js';

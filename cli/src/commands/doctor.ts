@@ -1,4 +1,4 @@
-import { runDoctor } from '@roku/host';
+import { escapeControls, runDoctor } from '@roku/host';
 import type { Logger } from '@roku/host';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../io.js';
@@ -10,6 +10,7 @@ export async function doctorCommand(
 ): Promise<number> {
   const checks = await runDoctor({
     env: io.env,
+    workspace: io.cwd,
     ...(options.config === undefined ? {} : { configFile: options.config }),
   });
   const ok = checks.every((c) => c.ok);
@@ -19,11 +20,12 @@ export async function doctorCommand(
     return ok ? EXIT.ok : EXIT.failed;
   }
   const width = Math.max(...checks.map((c) => c.name.length));
+  const indent = ' '.repeat(width + 8);
   for (const c of checks) {
-    io.stdout(
-      `${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail.replaceAll('\n', '\n        ')}\n`,
-    );
-    if (!c.ok && c.fix !== undefined) io.stdout(`      ${' '.repeat(width)}  fix: ${c.fix}\n`);
+    // Details come from plugins and configs too: one escaped line each, continued under the first.
+    const detail = escapeControls(c.detail).replaceAll('\n', `\n${indent}`);
+    io.stdout(`${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${detail}\n`);
+    if (!c.ok && c.fix !== undefined) io.stdout(`${indent}fix: ${escapeControls(c.fix)}\n`);
   }
   io.stdout(ok ? 'roku doctor: all checks passed\n' : 'roku doctor: some checks failed\n');
   return ok ? EXIT.ok : EXIT.failed;

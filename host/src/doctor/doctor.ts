@@ -1,9 +1,15 @@
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import type { Logger } from 'pino';
 import { isRokuError } from '@roku/schemas';
 import { loadConfig, resolveHome } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import { probeIsolateEngine, probeWasmEngine } from '../sandbox/engine-probe.js';
+import { ensureHome } from './home.js';
+import { checkPluginLoad, checkPluginSettings } from './plugins.js';
+import type { Findings, PluginCheckContext } from './plugins.js';
 
 /** One line of `roku doctor`: ok, or what is wrong and how to fix it. */
 export interface DoctorCheck {
@@ -16,6 +22,10 @@ export interface DoctorCheck {
 export interface DoctorOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly configFile?: string;
+  /** The folder plugins see as their workspace while the plugin check loads them (default: the cwd). */
+  readonly workspace?: string;
+  /** Receives what loading the plugins logs; silent by default, since the report names every problem. */
+  readonly logger?: Logger;
 }
 
 const REQUIRED_NODE_MAJOR = 24;
@@ -37,13 +47,44 @@ function checkNode(): string {
   return `Node ${process.versions.node}`;
 }
 
-function checkHome(home: string): string {
-  mkdirSync(home, { recursive: true });
-  accessSync(home, constants.W_OK);
-  const probe = join(home, `.doctor-${randomUUID()}`);
-  writeFileSync(probe, 'ok');
-  rmSync(probe);
-  return home;
+/** The data dir check: ensureHome's message says what is wrong, then (after the last '; ') the fix. */
+function homeChecked(home: string): DoctorCheck {
+  try {
+    return { name: 'data dir', ok: true, detail: ensureHome(home) };
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const cut = message.lastIndexOf('; ');
+    return cut < 0
+      ? { name: 'data dir', ok: false, detail: message, fix: 'set ROKU_HOME to a writable folder' }
+      : { name: 'data dir', ok: false, detail: message.slice(0, cut), fix: message.slice(cut + 2) };
+  }
+}
+
+/** Findings as a check's detail: the summary or the problems, then the notes. */
+function findingsDetail(findings: Findings): string {
+  if (findings.problems.length > 0)
+    throw new Error([...findings.problems, ...findings.notes.map((n) => `note: ${n}`)].join('\n'));
+  return [findings.summary, ...findings.notes.map((n) => `note: ${n}`)].join('\n');
+}
+
+/** The plugin checks: settings against each configSchema, then loading them as a run would. */
+async function pluginChecks(ctx: PluginCheckContext, configFile: string): Promise<DoctorCheck[]> {
+  let flagged: ReadonlySet<string> = new Set();
+  const settings = await check(
+    'plugin settings',
+    `fix the settings named above in ${configFile} (each plugin's configSchema in its roku.plugin.json says what it takes)`,
+    async () => {
+      const findings = await checkPluginSettings(ctx);
+      flagged = findings.pluginIds;
+      return findingsDetail(findings);
+    },
+  );
+  const load = await check(
+    'plugins',
+    'fix or remove the plugins named above (roku plugin list, plugins.devDirs in the config)',
+    async () => findingsDetail(await checkPluginLoad(ctx, flagged)),
+  );
+  return [settings, load];
 }
 
 async function checkSqlite(home: string): Promise<string> {
@@ -76,9 +117,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
   checks.push(
     await check('node', 'install Node 24 (bash scripts/toolchain.sh puts one in .toolchain/)', checkNode),
   );
+  let loaded: LoadedConfig | undefined;
   checks.push(
     await check('config', 'fix the keys named above, or remove them to use the defaults', () => {
-      const loaded = loadConfig({
+      loaded = loadConfig({
         env,
         ...(options.configFile === undefined ? {} : { file: options.configFile }),
       });
@@ -86,7 +128,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
       return loaded.envKeys.length === 0 ? from : `${from} + ${loaded.envKeys.join(', ')}`;
     }),
   );
-  const homeCheck = await check('data dir', 'set ROKU_HOME to a writable folder', () => checkHome(home));
+  const homeCheck = homeChecked(home);
   checks.push(homeCheck);
   checks.push(
     homeCheck.ok
@@ -118,5 +160,21 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
       return `${probe.version} (${probe.millis.toFixed(0)} ms)`;
     }),
   );
+  const engines = checks.slice(-2).every((c) => c.ok);
+  if (loaded !== undefined && homeCheck.ok && engines) {
+    const ctx: PluginCheckContext = {
+      home,
+      config: loaded.config,
+      ...(loaded.file === undefined ? {} : { configFile: loaded.file }),
+      workspace: options.workspace ?? process.cwd(),
+      env,
+      logger: options.logger ?? pino({ level: 'silent' }),
+    };
+    checks.push(...(await pluginChecks(ctx, loaded.file ?? join(home, 'config.json'))));
+  } else {
+    const skipped = 'skipped: the config, the data dir and both engines must work first';
+    for (const name of ['plugin settings', 'plugins'])
+      checks.push({ name, ok: false, detail: skipped, fix: 'fix the checks above first' });
+  }
   return checks;
 }

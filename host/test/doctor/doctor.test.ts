@@ -15,6 +15,8 @@ describe('doctor', () => {
       'sqlite',
       'isolate engine',
       'wasm engine',
+      'plugin settings',
+      'plugins',
     ]);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.find((c) => c.name === 'sqlite')?.detail).toMatch(/^SQLite \d+\.\d+/);

@@ -17,9 +17,17 @@ export interface HostConfig {
      */
     level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     /**
-     * Write logs to this file instead of standard error. Relative paths are resolved against ROKU_HOME.
+     * JSON log lines go to this file (relative paths are resolved against ROKU_HOME); the terminal gets one readable line per distinct warning or error. Empty: no log file. With --log-format json (or ROKU_LOG_FORMAT=json) the JSON lines go to standard error instead.
      */
     file?: string;
+    /**
+     * Size at which the log file is rotated: renamed to <file>.<time>-<pid>-<n> and a new one started.
+     */
+    maxFileBytes?: number;
+    /**
+     * Rotated log files kept beside the current one; older ones are deleted.
+     */
+    maxFiles?: number;
     /**
      * Extra object paths to redact in logs, on top of the built-in ones (auth headers, secrets, prompts, tool payloads).
      */

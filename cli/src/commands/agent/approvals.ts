@@ -1,9 +1,11 @@
 import { RokuError } from '@roku/schemas';
+import { callDigest, canonicalJson } from '@roku/host';
 import type { AgentStateView, ApprovalRow } from '@roku/host';
+import { callLines } from './call-view.js';
 import type { AgentIo } from './context.js';
 import { AGENT_EXIT, cliActor, withRuntime, withState } from './context.js';
 import { driveOneShot } from './one-shot.js';
-import { age, oneLine, table } from './render.js';
+import { age, jsonLine, oneLine, safe, table, terminalJson } from './render.js';
 
 /** Shortest digest prefix accepted by --digest. */
 const MIN_DIGEST_PREFIX = 8;
@@ -36,7 +38,7 @@ export async function approvalListCommand(
       (a, b) => a.createdAt - b.createdAt,
     );
     if (opts.json) {
-      io.stdout(`${JSON.stringify({ ok: true, approvals: rows.map(ticketJson) })}\n`);
+      io.stdout(jsonLine({ ok: true, approvals: rows.map(ticketJson) }));
       return AGENT_EXIT.ok;
     }
     if (rows.length === 0) {
@@ -59,7 +61,55 @@ export async function approvalListCommand(
         ]),
       ]),
     );
-    if (!opts.all) io.stderr('decide with: roku approval approve <id>  or  roku approval reject <id>\n');
+    if (!opts.all) {
+      io.stderr(
+        'review a whole call with: roku approval show <id>; decide with: roku approval approve <id> --digest <hex>  or  roku approval reject <id>\n',
+      );
+    }
+    return AGENT_EXIT.ok;
+  });
+}
+
+/**
+ * `roku approval show <id>`: the whole call a ticket asks about, readable and as the canonical JSON its digest
+ * covers, with the digest checked against it, and the commands that decide it. Nothing is cut.
+ */
+export async function approvalShowCommand(
+  io: AgentIo,
+  configFile: string | undefined,
+  id: string,
+  json: boolean,
+): Promise<number> {
+  return withState(io, configFile, ({ state }) => {
+    const ticket = ticketOf(state, id);
+    const canonical = canonicalJson({ tool: ticket.toolName, arguments: ticket.arguments });
+    const matches = callDigest(ticket.toolName, ticket.arguments) === ticket.digest;
+    if (json) {
+      io.stdout(jsonLine({ ok: true, approval: ticketJson(ticket), canonical, digestMatches: matches }));
+      return AGENT_EXIT.ok;
+    }
+    const decided =
+      ticket.decidedAt === null
+        ? []
+        : [
+            `decided  ${new Date(ticket.decidedAt).toISOString()}${ticket.decidedBy === null ? '' : ` by ${safe(ticket.decidedBy)}`}${ticket.comment === null ? '' : `: ${oneLine(ticket.comment, 200)}`}`,
+          ];
+    const lines = [
+      `ticket   ${ticket.id} (${ticket.status})`,
+      `run      ${ticket.runId} of session ${safe(ticket.sessionId)}, asked ${age(ticket.createdAt)} ago`,
+      `tool     ${safe(ticket.toolName)} [${safe(ticket.risk.join(', ') || 'unclassified')}]`,
+      ...decided,
+      'call:',
+      ...callLines(ticket.arguments),
+      'canonical JSON (what the digest covers):',
+      terminalJson(canonical),
+      `digest   ${ticket.digest} (sha256 of the canonical JSON: ${matches ? 'matches' : 'DOES NOT MATCH'})`,
+    ];
+    if (ticket.status === 'pending') {
+      lines.push(`approve  roku approval approve ${ticket.id} --digest ${ticket.digest.slice(0, 16)}`);
+      lines.push(`reject   roku approval reject ${ticket.id}`);
+    }
+    io.stdout(`${lines.join('\n')}\n`);
     return AGENT_EXIT.ok;
   });
 }
@@ -89,7 +139,7 @@ function expectedDigest(ticket: ApprovalRow, given: string | undefined): string 
   if (!ticket.digest.startsWith(hex)) {
     throw new RokuError(
       'ROKU_APPROVAL_DIGEST_MISMATCH',
-      `approval ${ticket.id}: --digest ${hex} does not match the ticket's digest ${ticket.digest.slice(0, 12)}…; review the call again with roku approval list`,
+      `approval ${ticket.id}: --digest ${hex} does not match the ticket's digest ${ticket.digest.slice(0, 12)}…; review the call again with roku approval show ${ticket.id}`,
       { details: { approvalId: ticket.id, expected: hex, actual: ticket.digest } },
     );
   }
@@ -129,9 +179,11 @@ export async function approvalDecideCommand(
       );
     }
     const digest = expectedDigest(ticket, opts.digest);
-    io.stderr(
-      `${opts.approved ? 'approving' : 'rejecting'} ${ticket.toolName} (ticket ${id}); resuming run ${ticket.runId} of session ${ticket.sessionId}\n`,
-    );
+    if (!opts.json) {
+      io.stderr(
+        `${opts.approved ? 'approving' : 'rejecting'} ${safe(ticket.toolName)} (ticket ${id}); resuming run ${ticket.runId} of session ${ticket.sessionId}\n`,
+      );
+    }
     const state = { autoApprove: configAutoApprove };
     return driveOneShot(io, runtime, state, opts.json, (handlers, approvalMode, signal) =>
       runtime.decideApproval(

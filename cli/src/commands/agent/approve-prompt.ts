@@ -1,10 +1,15 @@
 import type { ApprovalAnswer, ApprovalPrompt } from '@roku/host';
+import { callLines } from './call-view.js';
 import type { AgentIo } from './context.js';
 import type { Style } from './render.js';
-import { oneLine } from './render.js';
+import { safe } from './render.js';
 
-/** The question asked for every tool call that needs approval. */
+/** The question asked for every tool call that needs approval, once the whole call has been shown. */
 export const APPROVAL_QUESTION = '[approval] Allow? [y/N/a(auto)] ';
+/** The question while part of a long call is still unseen: `v` shows the rest. */
+export const APPROVAL_QUESTION_MORE = '[approval] Allow? [y/N/a(auto)/v(view all)] ';
+/** Lines of a call shown before asking; a longer call shows its first lines and offers `v` for the rest. */
+export const APPROVAL_PAGE_LINES = 20;
 
 /** Shared by every prompt of one process: `a` turns on auto-approve for the rest of it. */
 export interface ApprovalState {
@@ -15,8 +20,11 @@ export interface ApprovalState {
 export type Ask = (question: string, signal?: AbortSignal) => Promise<string | null>;
 
 /**
- * Shows the tool, its risk tags and arguments, then asks `[approval] Allow? [y/N/a(auto)]`:
+ * Shows the tool, its risk tags and its whole call, then asks `[approval] Allow? [y/N/a(auto)]`:
  * `y` approves this call, `a` approves it and every later call of the process, anything else rejects.
+ * A call longer than {@link APPROVAL_PAGE_LINES} lines shows its first lines and asks with `v(view all)`:
+ * `v` prints the rest, and `y` or `a` are not taken until it has been seen, so no part of a call is approved
+ * unseen. Everything the model or plugin supplied is escaped for the terminal.
  */
 export async function askApproval(
   io: AgentIo,
@@ -29,19 +37,42 @@ export async function askApproval(
   // After `a`, the runtime may still ask for calls already queued in this run.
   if (state.autoApprove) return 'approve';
   const risk = prompt.risk.length === 0 ? 'unclassified' : prompt.risk.join(', ');
-  const args = prompt.argsSummary === '' ? oneLine(prompt.arguments, 200) : prompt.argsSummary;
-  io.stderr(`${style.yellow('⚠')} ${style.bold(prompt.toolName)} ${style.dim(`[${risk}]`)} wants to run\n`);
-  io.stderr(`  ${args}\n`);
-  const answer = ((await ask(APPROVAL_QUESTION, signal)) ?? '').trim().toLowerCase();
-  if (answer === 'y' || answer === 'yes') {
-    io.stderr(style.dim('  approved once\n'));
-    return 'approve';
+  io.stderr(
+    `${style.yellow('⚠')} ${style.bold(safe(prompt.toolName))} ${style.dim(`[${safe(risk)}]`)} wants to run\n`,
+  );
+  const lines = callLines(prompt.arguments);
+  let shown = Math.min(lines.length, APPROVAL_PAGE_LINES);
+  io.stderr(`${lines.slice(0, shown).join('\n')}\n`);
+  for (;;) {
+    const unseen = lines.length - shown;
+    if (unseen > 0)
+      io.stderr(style.dim(`  … ${unseen} more line${unseen === 1 ? '' : 's'}: v to view all\n`));
+    const question = unseen > 0 ? APPROVAL_QUESTION_MORE : APPROVAL_QUESTION;
+    const answer = ((await ask(question, signal)) ?? '').trim().toLowerCase();
+    if (answer === 'v' || answer === 'view') {
+      if (unseen > 0) io.stderr(`${lines.slice(shown).join('\n')}\n`);
+      shown = lines.length;
+      continue;
+    }
+    const approving = ['y', 'yes', 'a', 'auto', 'always'].includes(answer);
+    if (approving && unseen > 0) {
+      io.stderr(
+        style.yellow(
+          `  ${unseen} line${unseen === 1 ? '' : 's'} of this call not seen yet: v shows them, n refuses\n`,
+        ),
+      );
+      continue;
+    }
+    if (answer === 'y' || answer === 'yes') {
+      io.stderr(style.dim('  approved once\n'));
+      return 'approve';
+    }
+    if (approving) {
+      state.autoApprove = true;
+      io.stderr(style.dim('  approved; auto-approve is on for the rest of this process\n'));
+      return 'always';
+    }
+    io.stderr(style.dim('  rejected\n'));
+    return 'reject';
   }
-  if (answer === 'a' || answer === 'auto' || answer === 'always') {
-    state.autoApprove = true;
-    io.stderr(style.dim('  approved; auto-approve is on for the rest of this process\n'));
-    return 'always';
-  }
-  io.stderr(style.dim('  rejected\n'));
-  return 'reject';
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { RokuError } from '@roku/schemas';
 import type { CliIo } from '../../io.js';
-import { approvalDecideCommand, approvalListCommand } from './approvals.js';
+import { approvalDecideCommand, approvalListCommand, approvalShowCommand } from './approvals.js';
 import { chatCommand } from './chat/repl.js';
 import type { AgentIo } from './context.js';
 import { runCommand } from './one-shot.js';
@@ -86,7 +86,9 @@ function registerApprovalCommands(
   configFile: ConfigFile,
   setExit: (code: number) => void,
 ): Command {
-  const approval = program.command('approval').description('decide tool calls waiting for approval');
+  const approval = program
+    .command('approval')
+    .description('review and decide tool calls waiting for approval');
   approval
     .command('list')
     .description('pending approval tickets: id, session, run, tool, digest prefix, age')
@@ -99,6 +101,14 @@ function registerApprovalCommands(
           json: opts.json === true,
         }),
       );
+    });
+  approval
+    .command('show')
+    .description('the whole call of a ticket, its canonical JSON and digest, and how to decide it')
+    .argument('<id>', 'approval ticket id')
+    .option('--json', 'print one JSON object: the ticket, its canonical JSON and whether the digest matches')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      setExit(await approvalShowCommand(agentIo, configFile(), id, opts.json === true));
     });
   for (const approved of [true, false]) {
     const verb = approved ? 'approve' : 'reject';
@@ -182,8 +192,8 @@ export function registerAgentCommands(program: Command, io: CliIo, setExit: (cod
     );
   });
 
-  const session = registerSessionCommands(program, agentIo, configFile, setExit);
-  const approval = registerApprovalCommands(program, agentIo, configFile, setExit);
+  registerSessionCommands(program, agentIo, configFile, setExit);
+  registerApprovalCommands(program, agentIo, configFile, setExit);
 
   program
     .command('trace')
@@ -193,7 +203,4 @@ export function registerAgentCommands(program: Command, io: CliIo, setExit: (cod
     .action(async (runId: string, opts: { json?: boolean }) => {
       setExit(await traceCommand(agentIo, configFile(), runId, opts.json === true));
     });
-
-  for (const command of [session, approval])
-    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 }

@@ -8,7 +8,7 @@ import type { AgentIo } from './context.js';
 import { AGENT_EXIT, onInterrupt, withRuntime } from './context.js';
 import { createLineReader } from './lines.js';
 import type { LineReader } from './lines.js';
-import { createEventPrinter, styleFor } from './render.js';
+import { createEventPrinter, jsonLine, safe, styleFor } from './render.js';
 import { reportOf, statusLines, usageText } from './result.js';
 
 export interface RunOptions {
@@ -27,7 +27,9 @@ export type StartRun = (
 
 /**
  * Drives one run the way `roku run` shows it: tool lines on stderr, approvals asked on a terminal (else the run
- * pauses on a ticket), then the final message on stdout (or the result JSON with `json`).
+ * pauses on a ticket), then the final message on stdout. With `json`, stdout carries the result object only
+ * and stderr nothing but what needs a person (an approval question on a terminal): the object has the
+ * status, error, suggestion and ticket the lines would have told.
  * Exit 0 succeeded, 3 paused on a ticket, 1 failed or interrupted.
  */
 export async function driveOneShot(
@@ -39,7 +41,7 @@ export async function driveOneShot(
 ): Promise<number> {
   const style = styleFor(io);
   const asking = interactive(io);
-  const printer = createEventPrinter(io, style, false);
+  const printer = json ? undefined : createEventPrinter(io, style, false);
   const controller = new AbortController();
   const stopListening = onInterrupt(() => {
     controller.abort();
@@ -55,7 +57,7 @@ export async function driveOneShot(
         rl.close();
       };
     }
-    printer.finish();
+    printer?.finish();
     io.stderr(question);
     return reader.next(signal);
   };
@@ -63,7 +65,7 @@ export async function driveOneShot(
   try {
     result = await start(
       {
-        onEvent: printer.onEvent,
+        ...(printer === undefined ? {} : { onEvent: printer.onEvent }),
         ...(asking
           ? { approve: (prompt) => askApproval(io, style, prompt, state, ask, controller.signal) }
           : {}),
@@ -75,18 +77,29 @@ export async function driveOneShot(
     stopListening();
     close?.();
   }
-  printer.finish();
+  const exit =
+    result.status === 'succeeded'
+      ? AGENT_EXIT.ok
+      : result.status === 'awaiting_approval'
+        ? AGENT_EXIT.awaiting
+        : AGENT_EXIT.failed;
+  if (json) {
+    io.stdout(jsonLine(reportOf(result)));
+    return exit;
+  }
+  printer?.finish();
   const ticket =
     result.status === 'awaiting_approval' && result.approvalId !== undefined
       ? runtime.store.getApproval(result.approvalId)
       : undefined;
-  if (json) io.stdout(`${JSON.stringify(reportOf(result))}\n`);
-  else if (result.status === 'succeeded')
-    io.stdout(result.message.endsWith('\n') ? result.message : `${result.message}\n`);
+  if (result.status === 'succeeded') {
+    // The model's answer: escaped like everything a plugin supplies, so it cannot act on the terminal.
+    const message = safe(result.message);
+    io.stdout(message.endsWith('\n') ? message : `${message}\n`);
+  }
   for (const line of statusLines(result, style, ticket)) io.stderr(`${line}\n`);
   io.stderr(`${usageText(result, style)}\n`);
-  if (result.status === 'succeeded') return AGENT_EXIT.ok;
-  return result.status === 'awaiting_approval' ? AGENT_EXIT.awaiting : AGENT_EXIT.failed;
+  return exit;
 }
 
 /** `roku run <goal...>`: one goal, one run, then exit. */

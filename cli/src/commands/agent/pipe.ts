@@ -4,6 +4,7 @@ import type { AgentIo } from './context.js';
 import { AGENT_EXIT, onInterrupt, withRuntime } from './context.js';
 import type { RunReport } from './result.js';
 import { errorReport, reportOf } from './result.js';
+import { jsonLine } from './render.js';
 
 export interface PipeOptions {
   readonly json: boolean;
@@ -36,11 +37,11 @@ export async function pipeCommand(
 ): Promise<number> {
   const sessionId = opts.sessionId ?? 'chat-default';
   const emit = (report: RunReport): void => {
-    io.stdout(`${JSON.stringify(opts.json ? { type: 'result', data: report } : report)}\n`);
+    io.stdout(jsonLine(opts.json ? { type: 'result', data: report } : report));
   };
   const onEvent = (event: LoopEvent): void => {
-    if (opts.json) io.stdout(`${JSON.stringify({ type: 'event', data: event })}\n`);
-    else io.stderr(`${JSON.stringify(event)}\n`);
+    if (opts.json) io.stdout(jsonLine({ type: 'event', data: event }));
+    else io.stderr(jsonLine(event));
   };
   let report: RunReport | undefined;
   try {

@@ -1,3 +1,7 @@
+import { createStreamEscaper } from '@roku/host';
+import { safe } from '../../terminal-text.js';
+
+export { jsonLine, safe, terminalJson } from '../../terminal-text.js';
 import type { LoopEvent, RunResult } from '@roku/host';
 import type { AgentIo } from './context.js';
 
@@ -28,7 +32,7 @@ export function styleFor(io: AgentIo): Style {
   };
 }
 
-/** One line of at most `max` characters, whitespace collapsed. */
+/** One line of at most `max` characters, whitespace collapsed, unsafe characters escaped (see {@link safe}). */
 export function oneLine(value: unknown, max = 120): string {
   let text: string;
   try {
@@ -38,12 +42,13 @@ export function oneLine(value: unknown, max = 120): string {
   } catch {
     text = String(value);
   }
-  text = text.replace(/\s+/g, ' ').trim();
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  text = safe(text.replace(/\s+/g, ' ').trim());
+  // Never cut a surrogate pair in half.
+  return text.length > max ? `${text.slice(0, max - 1).replace(/[\ud800-\udbff]$/, '')}…` : text;
 }
 
 function agentPrefix(event: LoopEvent): string {
-  return event.agent_id === 'main' ? '' : `[${event.agent_id}] `;
+  return event.agent_id === 'main' ? '' : `[${safe(event.agent_id)}] `;
 }
 
 /** Live rendering of a run's events on stderr, for people: streamed text, tool lines, notices. */
@@ -61,9 +66,16 @@ export interface EventPrinter {
 export function createEventPrinter(io: AgentIo, style: Style, streamText: boolean): EventPrinter {
   let atLineStart = true;
   let streamed = '';
+  // Model text arrives in pieces; escaping must not split a surrogate pair or a CRLF between two of them.
+  const escaper = createStreamEscaper();
   /** Calls refused by the user or the policy, until their ToolEnd arrives. */
   const refused = new Map<string, 'rejected' | 'denied'>();
   const finish = (): void => {
+    const rest = escaper.flush();
+    if (rest !== '') {
+      io.stderr(rest);
+      atLineStart = rest.endsWith('\n');
+    }
     if (!atLineStart) io.stderr('\n');
     atLineStart = true;
   };
@@ -78,11 +90,15 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
         if (event.agent_id !== 'main') return;
         streamed += event.text;
         if (!streamText || event.text === '') return;
-        io.stderr(event.text);
-        atLineStart = event.text.endsWith('\n');
+        {
+          const text = escaper.push(event.text);
+          if (text === '') return;
+          io.stderr(text);
+          atLineStart = text.endsWith('\n');
+        }
         return;
       case 'ToolStart':
-        line(`${who}⚙ ${event.tool_name} ${style.dim(oneLine(event.args_summary))}`);
+        line(`${who}⚙ ${safe(event.tool_name)} ${style.dim(oneLine(event.args_summary))}`);
         return;
       case 'ToolEnd': {
         // A refused call still ends with ToolEnd; it did not run, so no ✓.
@@ -90,13 +106,13 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
         const refusal = refused.get(key);
         if (refusal !== undefined) {
           refused.delete(key);
-          if (refusal === 'rejected') line(`${who}${style.yellow('⊘')} ${event.tool_name} not run`);
+          if (refusal === 'rejected') line(`${who}${style.yellow('⊘')} ${safe(event.tool_name)} not run`);
           return;
         }
         line(
           event.is_error
-            ? `${who}${style.red('✗')} ${event.tool_name} ${event.elapsed_ms} ms ${style.dim(oneLine(event.result_summary))}`
-            : `${who}${style.green('✓')} ${event.tool_name} ${style.dim(`${event.elapsed_ms} ms`)}`,
+            ? `${who}${style.red('✗')} ${safe(event.tool_name)} ${event.elapsed_ms} ms ${style.dim(oneLine(event.result_summary))}`
+            : `${who}${style.green('✓')} ${safe(event.tool_name)} ${style.dim(`${event.elapsed_ms} ms`)}`,
         );
         return;
       }
@@ -105,13 +121,13 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
         refused.set(`${event.agent_id}:${event.tool_name}`, event.decision);
         if (event.decision === 'denied')
           line(
-            `${who}${style.yellow('⊘')} ${event.tool_name} refused${event.reason === undefined ? '' : `: ${event.reason}`}`,
+            `${who}${style.yellow('⊘')} ${safe(event.tool_name)} refused${event.reason === undefined ? '' : `: ${oneLine(event.reason, 400)}`}`,
           );
         return;
       case 'ProviderRetry':
         line(
           style.dim(
-            `${who}… ${event.provider} ${event.code}: retry ${event.attempt} in ${event.delay_ms} ms`,
+            `${who}… ${safe(event.provider)} ${safe(event.code)}: retry ${event.attempt} in ${event.delay_ms} ms`,
           ),
         );
         return;
@@ -121,13 +137,14 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
       case 'PluginFallback':
         line(
           style.yellow(
-            `${who}! ${event.slot}: ${event.plugin_id} failed, using ${event.fallback_id}: ${event.reason}`,
+            `${who}! ${event.slot}: ${safe(event.plugin_id)} failed, using ${safe(event.fallback_id)}: ${oneLine(event.reason, 400)}`,
           ),
         );
         return;
       case 'Error':
         // The main agent's error ends its run and is explained with the fix after it; a sub-agent's is news.
-        if (event.agent_id !== 'main') line(style.red(`${who}✗ ${event.message} [${event.code}]`));
+        if (event.agent_id !== 'main')
+          line(style.red(`${who}✗ ${oneLine(event.message, 400)} [${safe(event.code)}]`));
         return;
       case 'RunStarted':
       case 'LlmDecisionComplete':
@@ -193,8 +210,10 @@ export function traceLines(events: readonly LoopEvent[]): string[] {
       continue;
     }
     flush();
-    const rest = detail(event);
-    lines.push(`${String(event.step).padStart(3)} ${prefix}${event.type}${rest === '' ? '' : ` ${rest}`}`);
+    const rest = safe(detail(event));
+    lines.push(
+      `${String(event.step).padStart(3)} ${prefix}${safe(event.type)}${rest === '' ? '' : ` ${rest}`}`,
+    );
   }
   flush();
   return lines;
@@ -207,7 +226,7 @@ export function usageLine(result: RunResult): string {
     u.cacheReadTokens > 0 || u.cacheWriteTokens > 0
       ? ` · cache ${u.cacheReadTokens} read/${u.cacheWriteTokens} written`
       : '';
-  return `${u.promptTokens} in · ${u.outputTokens} out${cache} · $${u.estimatedCostUsd.toFixed(4)} · ${result.model ?? 'no model'} · ${result.steps} step${result.steps === 1 ? '' : 's'} · run ${result.runId}`;
+  return `${u.promptTokens} in · ${u.outputTokens} out${cache} · $${u.estimatedCostUsd.toFixed(4)} · ${safe(result.model ?? 'no model')} · ${result.steps} step${result.steps === 1 ? '' : 's'} · run ${result.runId}`;
 }
 
 /** `5s`, `3m`, `2h`, `4d`: how long ago `at` (ms since the epoch) was. */
@@ -222,8 +241,9 @@ export function age(at: number, now = Date.now()): string {
 /** Rows as left-aligned columns separated by two spaces. */
 export function table(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows
+  const cells = rows.map((row) => row.map((cell) => safe(cell)));
+  for (const row of cells) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return cells
     .map((row) =>
       row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  '),
     )

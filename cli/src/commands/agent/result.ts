@@ -2,7 +2,7 @@ import type { RokuErrorJson } from '@roku/schemas';
 import type { ApprovalRow, RunResult, RunStatus } from '@roku/host';
 import { errorJson } from '../../json-failure.js';
 import type { Style } from './render.js';
-import { oneLine, usageLine } from './render.js';
+import { oneLine, safe, usageLine } from './render.js';
 
 /**
  * The machine-readable result of one run: the one object `roku chat --pipe` prints, the `result` line of
@@ -131,13 +131,16 @@ export function pausedLines(result: RunResult, ticket: ApprovalRow | undefined):
   const lines = [`paused: run ${result.runId} waits for approval of ticket ${id}`];
   if (ticket !== undefined) {
     lines.push(
-      `  tool:   ${ticket.toolName}${ticket.risk.length === 0 ? '' : ` [${ticket.risk.join(', ')}]`}`,
+      `  tool:   ${safe(ticket.toolName)}${ticket.risk.length === 0 ? '' : ` [${safe(ticket.risk.join(', '))}]`}`,
     );
     lines.push(`  args:   ${oneLine(ticket.arguments, 200)}`);
     lines.push(`  digest: ${ticket.digest}`);
   }
-  lines.push('continue with one of:');
-  lines.push(`  roku approval approve ${id}`);
+  lines.push(`review the whole call: roku approval show ${id}`);
+  lines.push('then continue with one of:');
+  lines.push(
+    `  roku approval approve ${id}${ticket === undefined ? '' : ` --digest ${ticket.digest.slice(0, 16)}`}`,
+  );
   lines.push(`  roku approval reject ${id}`);
   return lines;
 }
@@ -153,11 +156,14 @@ export function statusLines(result: RunResult, style: Style, ticket?: ApprovalRo
     case 'awaiting_approval':
       return pausedLines(result, ticket).map((l, i) => (i === 0 ? style.yellow(l) : l));
     case 'interrupted':
-      return [style.yellow(`interrupted: ${result.message}`), `  fix: ${FIXES.ROKU_RUN_INTERRUPTED ?? ''}`];
+      return [
+        style.yellow(`interrupted: ${safe(result.message)}`),
+        `  fix: ${FIXES.ROKU_RUN_INTERRUPTED ?? ''}`,
+      ];
     case 'failed': {
       const code = result.error === undefined ? '' : ` [${result.error.code}]`;
       return [
-        style.red(`failed: ${result.error?.message ?? result.message}${code}`),
+        style.red(`failed: ${safe(result.error?.message ?? result.message)}${safe(code)}`),
         `  fix: ${suggestionFor(result) ?? ''}`,
       ];
     }

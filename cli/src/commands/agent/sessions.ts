@@ -3,7 +3,7 @@ import type { AgentStateView, RunRow, SessionRow, StoredMessage } from '@roku/ho
 import { confirm, interactive } from '../lifecycle/prompt.js';
 import type { AgentIo } from './context.js';
 import { AGENT_EXIT, withState } from './context.js';
-import { age, oneLine, table } from './render.js';
+import { age, jsonLine, oneLine, safe, table } from './render.js';
 
 /** The session, or ROKU_SESSION_NOT_FOUND naming it. */
 export function sessionOf(runtime: AgentStateView, id: string): SessionRow {
@@ -45,7 +45,7 @@ function messageLines(m: StoredMessage, max: number): string[] {
   const lines =
     message.content === ''
       ? []
-      : [`${head}: ${max === Infinity ? message.content : oneLine(message.content, max)}`];
+      : [`${head}: ${max === Infinity ? safe(message.content) : oneLine(message.content, max)}`];
   for (const call of message.toolCalls ?? []) {
     lines.push(
       `${lines.length === 0 ? `${head}: ` : '    '}→ ${call.name} ${oneLine(call.arguments, max)} (${call.id})`,
@@ -77,7 +77,7 @@ export function sessionText(
   const max = options.maxChars ?? Infinity;
   const shown = options.lastMessages === undefined ? messages : messages.slice(-options.lastMessages);
   const out = [
-    `session ${session.id}${session.title === null ? '' : ` "${session.title}"`}`,
+    `session ${safe(session.id)}${session.title === null ? '' : ` "${safe(session.title)}"`}`,
     `  ${session.messageCount} messages · ${runs.length} runs · created ${new Date(session.createdAt).toISOString()} · updated ${new Date(session.updatedAt).toISOString()}`,
     '',
     shown.length < messages.length ? `messages (last ${shown.length} of ${messages.length}):` : 'messages:',
@@ -96,7 +96,7 @@ export async function sessionListCommand(
 ): Promise<number> {
   return withState(io, configFile, ({ state: runtime }) => {
     const sessions = runtime.sessions();
-    if (json) io.stdout(`${JSON.stringify({ ok: true, sessions })}\n`);
+    if (json) io.stdout(jsonLine({ ok: true, sessions }));
     else io.stdout(sessions.length === 0 ? 'no sessions\n' : sessionTable(sessions));
     return AGENT_EXIT.ok;
   });
@@ -111,7 +111,7 @@ export async function sessionShowCommand(
   return withState(io, configFile, ({ state: runtime }) => {
     sessionOf(runtime, id);
     const detail = runtime.session(id);
-    if (json) io.stdout(`${JSON.stringify({ ok: true, ...detail })}\n`);
+    if (json) io.stdout(jsonLine({ ok: true, ...detail }));
     else io.stdout(sessionText(detail));
     return AGENT_EXIT.ok;
   });
@@ -140,7 +140,7 @@ export async function sessionDeleteCommand(
       }
     }
     runtime.deleteSession(id);
-    io.stdout(opts.json ? `${JSON.stringify({ ok: true, deleted: id })}\n` : `deleted session ${id}\n`);
+    io.stdout(opts.json ? jsonLine({ ok: true, deleted: id }) : `deleted session ${safe(id)}\n`);
     return AGENT_EXIT.ok;
   });
 }

@@ -2,7 +2,7 @@ import { RokuError } from '@roku/schemas';
 import type { AgentStateView, LoopEvent, RunRow, TraceInfo } from '@roku/host';
 import type { AgentIo } from './context.js';
 import { AGENT_EXIT, withState } from './context.js';
-import { oneLine, traceLines } from './render.js';
+import { jsonLine, oneLine, traceLines } from './render.js';
 
 /** A run's stored events and trace file, or ROKU_RUN_NOT_FOUND naming the id. */
 export function traceOf(
@@ -58,10 +58,10 @@ export async function traceCommand(
       io.stdout(traceText(detail));
       return AGENT_EXIT.ok;
     }
-    for (const event of detail.events) io.stdout(`${JSON.stringify({ type: 'event', data: event })}\n`);
+    for (const event of detail.events) io.stdout(jsonLine({ type: 'event', data: event }));
     const { run, trace } = detail;
     io.stdout(
-      `${JSON.stringify({
+      jsonLine({
         type: 'trace',
         data: {
           runId: run.id,
@@ -73,7 +73,7 @@ export async function traceCommand(
           bytes: trace?.bytes ?? 0,
           dropped: trace?.dropped ?? 0,
         },
-      })}\n`,
+      }),
     );
     return AGENT_EXIT.ok;
   });

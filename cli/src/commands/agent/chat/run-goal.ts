@@ -3,7 +3,7 @@ import { askApproval } from '../approve-prompt.js';
 import type { Ask } from '../approve-prompt.js';
 import type { AgentIo } from '../context.js';
 import type { Style } from '../render.js';
-import { createEventPrinter } from '../render.js';
+import { createEventPrinter, safe } from '../render.js';
 import { fixFor, statusLines, usageText } from '../result.js';
 import type { ChatState } from './slash.js';
 import type { ActiveTurn, ChatTerminal } from './terminal.js';
@@ -66,7 +66,7 @@ export async function runGoal(ctx: GoalContext, goal: string): Promise<void> {
   state.sessionId = result.sessionId;
   const answer = result.message.trim();
   if (result.status === 'succeeded' && answer !== '' && !current.streamed().includes(answer))
-    print(result.message);
+    print(safe(result.message));
   const ticket =
     result.status === 'awaiting_approval' && result.approvalId !== undefined
       ? runtime.store.getApproval(result.approvalId)
