@@ -26,7 +26,7 @@ function logRecords(home: string): Record<string, unknown>[] {
 /** A dev plugin whose tool `t` logs the hostile warning `times` times, then one plain one. */
 function noisyPlugin(times: number): string {
   return writeRawPlugin(tempDir('noisy'), 'noisy', {
-    body: `for (let i = 0; i < ${times}; i += 1) await cap('log', { level: 'warn', message: ${JSON.stringify(HOSTILE)}, data: { colour: '\\u001b[31m' } });
+    body: `for (let i = 0; i < ${times}; i += 1) await cap('log', { level: 'warn', message: ${JSON.stringify(HOSTILE)}, data: { colour: '\\u001B[31m' } });
 await cap('log', { level: 'warn', message: 'second warning' });
 return { ok: true };`,
   });
@@ -99,7 +99,7 @@ describe('log output', () => {
     expect(r.stderr).not.toMatch(RAW_CONTROLS);
     const warnings = lines(r.stderr).filter((l) => l.startsWith('roku: '));
     expect(warnings).toEqual([
-      'roku: warning from plugin @test/noisy: \\x1b[2J\\x1b]0;pwned\\x07 owned \\u202egnp.exe',
+      'roku: warning from plugin @test/noisy: \\u001B[2J\\u001B]0;pwned\\u0007 owned \\u202Egnp.exe',
       'roku: warning from plugin @test/noisy: second warning',
       `roku: 39 more warnings not shown (39 repeated); all are in ${join(h.home, 'logs', 'roku.log')}`,
     ]);
@@ -110,8 +110,8 @@ describe('log output', () => {
     );
     expect(hostile).toHaveLength(40);
     expect(hostile[0]).toMatchObject({
-      msg: '\\x1b[2J\\x1b]0;pwned\\x07 owned \\u202egnp.exe',
-      data: { colour: '\\x1b[31m' },
+      msg: '\\u001B[2J\\u001B]0;pwned\\u0007 owned \\u202Egnp.exe',
+      data: { colour: '\\u001B[31m' },
     });
   });
 

@@ -93,8 +93,9 @@ describe('reviewing a call before approving it', () => {
     const paused = await cli.run(['run', ...hostile]);
     const id = /ticket (\S+)/.exec(paused.stderr)?.[1] ?? '';
     const shown = await cli.run(['approval', 'show', id]);
-    expect(shown.stdout).toContain('path: "x\\u202etxt.exe"');
-    expect(shown.stdout).toContain('content: "a\\u001b[2Jb"');
+    // The model's arguments were escaped where they left the provider plugin; the call shows that text quoted.
+    expect(shown.stdout).toContain('path: "x\\\\u202Etxt.exe"');
+    expect(shown.stdout).toContain('content: "a\\\\u001B[2Jb"');
     expect(shown.stdout).not.toMatch(RAW);
     const asked = await cli.run(['run', ...hostile], { tty: true, stdin: 'n\n' });
     expect(asked.stderr).not.toMatch(RAW);

@@ -3,7 +3,7 @@ import { inProcessCli, lines } from './helpers.js';
 
 /** Model text that would clear the screen, retitle the terminal, overwrite a line and reverse what follows. */
 const HOSTILE = 'hi \u001b[2J\u001b]0;pwned\u0007 \u009b31m\u202eevil\rover\r\nnext \ud800 end';
-const ESCAPED = 'hi \\x1b[2J\\x1b]0;pwned\\x07 \\x9b31m\\u202eevil\\x0dover\nnext \ufffd end';
+const ESCAPED = 'hi \\u001B[2J\\u001B]0;pwned\\u0007 \\u009B31m\\u202Eevil\\u000Dover\nnext \ufffd end';
 // eslint-disable-next-line no-control-regex -- the test looks for raw control characters
 const RAW_CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
@@ -15,9 +15,11 @@ describe('what the terminal shows of model and plugin text', () => {
     expect(r.stdout).toBe(`${ESCAPED}\n`);
     expect(r.stderr).not.toMatch(RAW_CONTROLS);
     const json = await cli.run(['run', '--json', 'hostile']);
-    // JSON carries the text as it was, every character a terminal acts on written as a \u escape.
+    // The text is escaped where it leaves the provider plugin (CRLF kept), so JSON carries that escaped text.
     expect(json.stdout).not.toMatch(RAW_CONTROLS);
-    expect((JSON.parse(json.stdout) as { message: string }).message).toBe(HOSTILE);
+    expect((JSON.parse(json.stdout) as { message: string }).message).toBe(
+      'hi \\u001B[2J\\u001B]0;pwned\\u0007 \\u009B31m\\u202Eevil\\u000Dover\r\nnext \ufffd end',
+    );
   });
 
   it('escapes streamed model text in the chat REPL, even when an escape pair is split between two deltas', async () => {
@@ -41,7 +43,7 @@ describe('what the terminal shows of model and plugin text', () => {
     const cli = await inProcessCli();
     const r = await cli.run(['run', 'echo', 'a\u001b[31mred\u202eb']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('⚙ echo {"text":"a\\u001b[31mred\\u202eb"}');
+    expect(r.stderr).toContain('⚙ echo {"text":"a\\\\u001B[31mred\\\\u202Eb"}');
     expect(r.stderr).not.toMatch(RAW_CONTROLS);
     expect(r.stdout).not.toMatch(RAW_CONTROLS);
   });

@@ -1,37 +1,49 @@
-/**
- * Characters that must not reach a terminal or a log line as they are: C0 controls but tab and newline (ESC
- * starts the sequences that move the cursor, recolour or retitle the terminal, CR overwrites a line), DEL, C1
- * controls (0x9b is a one-byte CSI on some terminals), format characters (bidi overrides and isolates that
- * reorder what is shown, zero-width characters, invisible tags) and the Unicode line separators. ZWNJ and ZWJ
- * are kept: scripts such as Persian and emoji sequences need them, and they cannot reorder text.
+/*
+ * Text from plugins enters model prompts, logs and terminals. Control and format characters there can hide
+ * or reorder what a reader sees (bidi overrides, U+202E), drive a terminal (ESC, CSI), cut a C string (NUL),
+ * smuggle invisible instructions (Unicode tag characters) or break UTF-8 encoders (lone surrogates). At the
+ * capability boundary every such character becomes a visible escape, `\u202E`, and lone surrogates become
+ * U+FFFD. Kept as they are: tab, line feed, a carriage return that starts CRLF, and the joiners U+200C/U+200D
+ * (needed by many scripts and by emoji sequences).
  */
-// eslint-disable-next-line no-control-regex -- finding control characters is what this is for
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]|(?![\u200c\u200d])\p{Cf}/gu;
 
-/** Unpaired surrogates (in unicode mode a pair is one code point and does not match). */
-const LONE_SURROGATE = /[\ud800-\udfff]/gu;
+// C0 and C1 controls, DEL, every format character (Cf: bidi embeddings, overrides and isolates, zero-width
+// spaces, BOM, tags, …) and the line and paragraph separators.
+const UNSAFE = /[\p{Cc}\p{Cf}\u2028\u2029]/u;
+const UNSAFE_ALL = /[\p{Cc}\p{Cf}\u2028\u2029]/gu;
 
-function hex(code: number, width: number): string {
-  return code.toString(16).padStart(width, '0');
+function escapeChar(char: string, offset: number, text: string): string {
+  if (char === '\t' || char === '\n' || char === '\u200C' || char === '\u200D') return char;
+  if (char === '\r' && text.charCodeAt(offset + 1) === 0x0a) return char;
+  const code = char.codePointAt(0) ?? 0;
+  const hex = code.toString(16).toUpperCase();
+  return code > 0xffff ? `\\u{${hex}}` : `\\u${hex.padStart(4, '0')}`;
 }
 
-/** `\x1b`, `\u202e`, `\u{e0041}`: how an unsafe character is shown. */
-function visible(char: string): string {
-  const code = char.codePointAt(0) ?? 0;
-  if (code <= 0xff) return `\\x${hex(code, 2)}`;
-  if (code <= 0xffff) return `\\u${hex(code, 4)}`;
-  return `\\u{${code.toString(16)}}`;
+/**
+ * Makes text from a plugin safe to show, log or hand to a model: well-formed (lone surrogates become U+FFFD)
+ * and with control and format characters escaped as visible `\uXXXX` text. Tab, line feed, CRLF and the
+ * joiners U+200C/U+200D are kept. Returns `text` itself when nothing needed escaping.
+ *
+ * @example sanitizePluginText('ok\u202Etxt.exe\u001b[2J') // 'ok\\u202Etxt.exe\\u001B[2J'
+ */
+export function sanitizePluginText(text: string): string {
+  const wellFormed = text.isWellFormed() ? text : text.toWellFormed();
+  if (!UNSAFE.test(wellFormed)) return wellFormed;
+  return wellFormed.replace(UNSAFE_ALL, escapeChar);
 }
 
 /**
  * Text from plugins or models made safe to print: well-formed (a lone surrogate becomes U+FFFD) and every
- * unsafe character shown as an escape (`\x1b`, `\u202e`). Tab and newline stay; CRLF becomes LF first.
+ * control, bidi or other format character shown as the same visible escape the capability boundary writes
+ * (`\u001B`, `\u202E`), so text escaped there is not escaped twice. Tab and newline stay; CRLF becomes LF
+ * first, so a lone CR (which overwrites a line) is what gets escaped.
  *
  * @example
- * escapeControls('ok\u001b[2J\u202egnp.exe') // 'ok\\x1b[2J\\u202egnp.exe'
+ * escapeControls('ok\u001b[2J\u202egnp.exe') // 'ok\\u001B[2J\\u202Egnp.exe'
  */
 export function escapeControls(text: string): string {
-  return text.replace(LONE_SURROGATE, '\ufffd').replace(/\r\n/g, '\n').replace(UNSAFE, visible);
+  return sanitizePluginText(text.replace(/\r\n/g, '\n'));
 }
 
 /** Escapes text that arrives in pieces (streamed model text) without breaking a pair split between pieces. */

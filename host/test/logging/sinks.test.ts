@@ -12,10 +12,10 @@ const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]
 describe('escapeControls', () => {
   it('escapes C0 and C1 controls, DEL, bidi and other format characters, and keeps tab, newline, ZWJ and emoji', () => {
     expect(escapeControls('a\u0000b\u001b[2Jc\u0007\u007f\u009b\r')).toBe(
-      'a\\x00b\\x1b[2Jc\\x07\\x7f\\x9b\\x0d',
+      'a\\u0000b\\u001B[2Jc\\u0007\\u007F\\u009B\\u000D',
     );
     expect(escapeControls('x\u202ey\u2066z\u200b\ufeff\u{e0041}')).toBe(
-      'x\\u202ey\\u2066z\\u200b\\ufeff\\u{e0041}',
+      'x\\u202Ey\\u2066z\\u200B\\uFEFF\\u{E0041}',
     );
     expect(escapeControls('tab\there\nline\r\nnext')).toBe('tab\there\nline\nnext');
     expect(escapeControls('👨\u200d👩\u200d👧 می\u200cخواهم')).toBe('👨\u200d👩\u200d👧 می\u200cخواهم');
@@ -32,7 +32,7 @@ describe('escapeControls', () => {
     let out = '';
     for (let i = 0; i < text.length; i += 1) out += escaper.push(text.charAt(i));
     out += escaper.flush();
-    expect(out).toBe('ok 😀\nnext\\x1b');
+    expect(out).toBe('ok 😀\nnext\\u001B');
   });
 });
 
@@ -44,7 +44,7 @@ describe('escapeJsonLine', () => {
     const out = escapeJsonLine(line);
     expect(out).not.toMatch(RAW);
     expect(out.endsWith('\n')).toBe(true);
-    expect(JSON.parse(out)).toEqual({ msg: 'a\\x1bb', data: { 'k\\u202e': ['\\u202ex'] } });
+    expect(JSON.parse(out)).toEqual({ msg: 'a\\u001Bb', data: { 'k\\u202E': ['\\u202Ex'] } });
   });
 });
 
@@ -59,8 +59,8 @@ describe('createLogging', () => {
     logging.logger.error({ reason: { code: 'ROKU_X', message: 'bad\u202e' } }, 'it broke');
     logging.close();
     expect(terminal.split('\n').filter(Boolean)).toEqual([
-      'roku: warning: call failed (plugin @evil/p): boom\\x1b[2J',
-      'roku: error: it broke: bad\\u202e [ROKU_X]',
+      'roku: warning: call failed (plugin @evil/p): boom\\u001B[2J',
+      'roku: error: it broke: bad\\u202E [ROKU_X]',
     ]);
     expect(logging.notes()).toEqual([`roku: 99 more warnings not shown (99 repeated); all are in ${file}`]);
     const records = readFileSync(file, 'utf8').trim().split('\n');
@@ -68,7 +68,7 @@ describe('createLogging', () => {
     expect(readFileSync(file, 'utf8')).not.toMatch(RAW);
     expect(JSON.parse(records[0] ?? '')).toMatchObject({
       msg: 'call failed',
-      err: { message: 'boom\\x1b[2J' },
+      err: { message: 'boom\\u001B[2J' },
     });
   });
 
