@@ -46,7 +46,9 @@ function guardMethods<T extends object>(target: T, mapError: (err: unknown) => u
  *   (`parentRunId`) do not block it. `finishRun` and interrupted stale runs
  *   cancel the run's pending tickets. Run ids are 1–128 characters of `[A-Za-z0-9._-]` (a RangeError
  *   otherwise): they name trace files.
- * - `appendEvent` keeps at most MAX_EVENTS_PER_RUN events per run in the table and writes trace lines
+ * - `appendEvent` buffers (see event-writer.ts): events are written in groups within EVENT_FLUSH_DELAY_MS, and
+ *   with any checkpoint, finish or approval ticket, so a trace never lags the state; messages are not buffered.
+ *   The store keeps at most MAX_EVENTS_PER_RUN events per run in the table and writes trace lines
  *   `{"ts":…,"seq":…,…event}` until the file would pass `traceMaxBytes`; later events are counted in
  *   `traceInfo`. `pruneTraces` removes traces and events of runs finished more than `traceRetentionDays`
  *   ago, and orphan trace files as old.
@@ -74,7 +76,9 @@ export function createStore(options: StoreOptions): Store {
   };
   let methods: Store;
   try {
-    methods = buildMethods(ctx);
+    methods = buildMethods(ctx, (err) => {
+      options.onEventWriteError?.(mapSqliteError(err, options.file, busyTimeoutMs));
+    });
   } catch (err) {
     db.close();
     throw mapSqliteError(err, options.file, busyTimeoutMs);
@@ -82,16 +86,37 @@ export function createStore(options: StoreOptions): Store {
   return guardMethods(methods, (err) => mapSqliteError(err, options.file, busyTimeoutMs));
 }
 
-function buildMethods(ctx: StoreContext): Store {
+function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => void): Store {
   const { db } = ctx;
   const sessions = createSessionMethods(ctx);
   const { interruptDead, busyError, ...runs } = createRunMethods(ctx);
-  const { removeTrace, ...events } = createEventMethods(ctx);
+  const { removeTrace, writer, ...events } = createEventMethods(ctx, onEventWriteError);
   const approvals = createApprovalMethods(ctx);
   const plugins = createPluginStateMethods(ctx);
 
   const selectRunIds = db.prepare<[string], { id: string }>('SELECT id FROM runs WHERE session_id = ?');
   const deleteSessionRow = db.prepare<[string]>('DELETE FROM sessions WHERE id = ?');
+
+  /**
+   * A step boundary: the events reported so far are committed in the same transaction as the checkpoint (or
+   * the run's end), so a trace never lags the state it led to. Events are diagnostics: if they cannot be
+   * written, the checkpoint still is, and they stay pending.
+   */
+  const withPendingEvents = db.transaction((write: () => void): void => {
+    try {
+      writer.writePending();
+    } catch (err) {
+      onEventWriteError(err);
+    }
+    write();
+  });
+  const writePendingEvents = (): void => {
+    try {
+      writer.writePending();
+    } catch (err) {
+      onEventWriteError(err);
+    }
+  };
 
   const deleteSession = db.transaction((id: string, isAlive: IsAlive): string[] | undefined => {
     const runIds = selectRunIds.all(id).map((row) => row.id);
@@ -112,11 +137,29 @@ function buildMethods(ctx: StoreContext): Store {
       return true;
     },
     ...runs,
+    checkpointRun(id, state, update) {
+      withPendingEvents.immediate(() => {
+        runs.checkpointRun(id, state, update);
+      });
+    },
+    finishRun(id, status, result) {
+      withPendingEvents.immediate(() => {
+        runs.finishRun(id, status, result);
+      });
+    },
     ...events,
     ...approvals,
+    createApproval(ticket, state) {
+      // the ticket is committed with synchronous = FULL, which cannot change inside a transaction: events first
+      writePendingEvents();
+      return approvals.createApproval(ticket, state);
+    },
     ...plugins,
     close() {
-      if (db.open) db.close();
+      if (!db.open) return;
+      writePendingEvents();
+      writer.dispose();
+      db.close();
     },
   };
 }

@@ -108,6 +108,11 @@ export interface StoreOptions {
   /** How long to wait for a lock held by another process (default 5000 ms). */
   readonly busyTimeoutMs?: number;
   readonly now?: () => number;
+  /**
+   * Called when buffered events could not be written in the background (the store's error codes, e.g.
+   * ROKU_STORE_LOCKED); they stay buffered and are written with the next batch. Default: ignored.
+   */
+  readonly onEventWriteError?: (err: unknown) => void;
 }
 
 /**
@@ -171,8 +176,15 @@ export interface Store {
   /** Marks `running` runs whose owner process is dead as `interrupted`; returns how many. */
   recoverStaleRuns(isAlive?: (pid: number) => boolean): number;
 
-  /** Appends to the events table and to the run's trace file (capped by traceMaxBytes). */
+  /**
+   * Records an event for the events table and the run's trace file (capped by traceMaxBytes). The run is
+   * checked at once (ROKU_RUN_NOT_FOUND); the event is written in a group with others, within
+   * EVENT_FLUSH_DELAY_MS, at the next checkpoint, finish or approval of any run, before any read of events,
+   * or at `flushEvents` / `close`. Messages are not buffered: `appendMessages` commits before it returns.
+   */
   appendEvent(runId: string, event: LoopEvent): void;
+  /** Writes the buffered events now (see appendEvent). */
+  flushEvents(): void;
   listEvents(runId: string): LoopEvent[];
   traceInfo(runId: string): TraceInfo | undefined;
 

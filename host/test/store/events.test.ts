@@ -153,4 +153,45 @@ describe('store events and traces', () => {
     expect(store.pruneTraces()).toBe(0);
     expect(store.listEvents('run-1')).toHaveLength(1);
   });
+
+  it('commits the events reported so far with the next checkpoint, as another process sees them', () => {
+    const { store, home } = openStore();
+    sessionWithRun(store);
+    const other = openStore({}, home).store;
+    for (const text of ['a', 'b', 'c']) store.appendEvent('run-1', textDelta(text));
+    store.checkpointRun('run-1', { step: 1 });
+    expect(other.listEvents('run-1')).toEqual([textDelta('a'), textDelta('b'), textDelta('c')]);
+    expect(other.traceInfo('run-1')?.bytes).toBeGreaterThan(0);
+    store.appendEvent('run-1', textDelta('d'));
+    store.finishRun('run-1', 'succeeded', { message: 'ok' });
+    expect(other.listEvents('run-1')).toHaveLength(4);
+  });
+
+  it('writes pending events on close, and within moments without any checkpoint', async () => {
+    const { store, home } = openStore();
+    sessionWithRun(store);
+    const other = openStore({}, home).store;
+    store.appendEvent('run-1', textDelta('soon'));
+    for (let i = 0; i < 200 && other.listEvents('run-1').length === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(other.listEvents('run-1')).toEqual([textDelta('soon')]);
+    store.appendEvent('run-1', textDelta('at close'));
+    store.close();
+    expect(other.listEvents('run-1')).toEqual([textDelta('soon'), textDelta('at close')]);
+  });
+
+  it("drops the pending events of a run deleted before they were written, and keeps the others'", () => {
+    const { store } = openStore();
+    sessionWithRun(store, 'gone', 'run-gone');
+    sessionWithRun(store, 'kept', 'run-kept');
+    store.appendEvent('run-gone', textDelta('x'));
+    store.appendEvent('run-kept', textDelta('y'));
+    store.finishRun('run-gone', 'succeeded', { message: 'ok' });
+    store.appendEvent('run-gone', textDelta('after'));
+    expect(store.deleteSession('gone')).toBe(true);
+    store.flushEvents();
+    expect(store.listEvents('run-gone')).toEqual([]);
+    expect(store.listEvents('run-kept')).toEqual([textDelta('y')]);
+  });
 });
