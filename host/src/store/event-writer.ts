@@ -1,7 +1,7 @@
-import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LoopEvent } from '../events/loop-events.js';
 import type { StoreContext } from './context.js';
+import { createTraceAppender } from './trace-appender.js';
 
 /** Events kept in the events table per run; later ones are counted (`TraceInfo.eventsDropped`), not stored. */
 export const MAX_EVENTS_PER_RUN = 20_000;
@@ -33,19 +33,11 @@ export interface EventWriter {
   writePending(): void;
   /** Run ids with pending events (tests, diagnostics). */
   pendingCount(): number;
-  /** Forgets the cached size of a run's trace file (it was removed). */
-  forgetTrace(file: string): void;
-  forgetAllTraces(): void;
-  /** Stops the timer; pending events stay pending (call writePending first to keep them). */
+  /** Closes a run's trace file (the run ended, or its file is about to be removed). */
+  closeTrace(file: string): void;
+  closeAllTraces(): void;
+  /** Stops the timer and closes the trace files; pending events stay pending (writePending first keeps them). */
   dispose(): void;
-}
-
-function fileSize(file: string): number | undefined {
-  try {
-    return statSync(file).size;
-  } catch {
-    return undefined;
-  }
 }
 
 export function traceFileOf(traceDir: string, runId: string): string {
@@ -68,38 +60,7 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
 
   let pending: Pending[] = [];
   let timer: NodeJS.Timeout | undefined;
-  // Sizes of the trace files this process appends to: one stat per run instead of one per batch. A run is
-  // driven by one process at a time; a resumed run starts from the file's real size.
-  const sizes = new Map<string, number>();
-  let dirReady = false;
-
-  /** Appends the lines that fit under traceMaxBytes in one write; returns how many were written. */
-  const writeLines = (file: string, lines: readonly string[], alreadyDropped: number): number => {
-    if (alreadyDropped > 0 || lines.length === 0) return 0;
-    let size = sizes.get(file) ?? fileSize(file) ?? 0;
-    let fit = 0;
-    // a trace is a prefix of the run: the first line that does not fit ends it
-    for (const line of lines) {
-      const bytes = Buffer.byteLength(line, 'utf8');
-      if (size + bytes > traceMaxBytes) break;
-      size += bytes;
-      fit += 1;
-    }
-    if (fit === 0) return 0;
-    try {
-      if (!dirReady) {
-        mkdirSync(traceDir, { recursive: true });
-        dirReady = true;
-      }
-      appendFileSync(file, fit === lines.length ? lines.join('') : lines.slice(0, fit).join(''));
-      if (sizes.size > 1000) sizes.clear();
-      sizes.set(file, size);
-      return fit;
-    } catch {
-      // a trace is diagnostics: an unwritable trace folder must not fail the run; the loss shows as dropped
-      return 0;
-    }
-  };
+  const traces = createTraceAppender(traceDir, traceMaxBytes);
 
   const writeRun = (runId: string, items: readonly Pending[]): void => {
     // the run (and so its session) was deleted while its events waited: they go with it
@@ -114,7 +75,7 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
       // `{"ts":…,"seq":…,…event}` without serialising the event twice
       lines.push(`{"ts":${at},"seq":${seq},${data.slice(1)}\n`);
     }
-    const written = writeLines(traceFileOf(traceDir, runId), lines, counters.trace_dropped);
+    const written = traces.writeLines(traceFileOf(traceDir, runId), lines, counters.trace_dropped);
     upsertTrace.run(runId, seq, counters.trace_dropped + (lines.length - written));
   };
 
@@ -173,10 +134,11 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
     },
     writePending,
     pendingCount: () => pending.length,
-    forgetTrace: (file) => sizes.delete(file),
-    forgetAllTraces: () => {
-      sizes.clear();
+    closeTrace: traces.close,
+    closeAllTraces: traces.closeAll,
+    dispose: () => {
+      cancelTimer();
+      traces.closeAll();
     },
-    dispose: cancelTimer,
   };
 }

@@ -141,14 +141,14 @@ export function createEventMethods(
       const cutoff = now() - traceRetentionDays * DAY_MS;
       const expired = selectExpired.all(cutoff).map((row) => row.run_id);
       let removed = 0;
-      writer.forgetAllTraces();
+      writer.closeAllTraces();
       for (const runId of expired) if (unlinkIfPresent(traceFile(runId))) removed += 1;
       forget.immediate(expired);
       return removed + pruneOrphans(cutoff);
     },
     removeTrace(runId) {
       known.delete(runId);
-      writer.forgetTrace(traceFile(runId));
+      writer.closeTrace(traceFile(runId));
       try {
         return RUN_ID_PATTERN.test(runId) && unlinkIfPresent(traceFile(runId));
       } catch {

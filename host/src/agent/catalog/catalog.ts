@@ -41,6 +41,14 @@ export function toolSearchSpec(hiddenCount: number): ToolSpec {
   }) as ToolSpec;
 }
 
+/** Distinct definition inputs remembered per catalog (plan mode, loaded tools, sub-agent exclusions…). */
+const DEFINITIONS_CACHE_SIZE = 32;
+
+/** A key equal for inputs that give the same definitions (sets sorted; extras as given, so a miss is only slower). */
+function definitionsKey(input: DefinitionsInput): string {
+  return JSON.stringify([input.planMode, [...input.loaded].sort(), [...input.exclude].sort(), input.extra]);
+}
+
 interface Entry {
   readonly tool: CatalogTool;
   readonly spec: ToolSpec;
@@ -120,7 +128,19 @@ export function createToolCatalog(
     return hits.slice(0, max);
   };
 
-  const definitions = (input: DefinitionsInput): ToolDefinitions => {
+  // tool_search's definition depends only on a count: canonicalised once per count
+  const searchSpecs = new Map<number, ToolSpec>();
+  const searchSpec = (count: number): ToolSpec => {
+    let spec = searchSpecs.get(count);
+    if (spec === undefined) {
+      spec = toolSearchSpec(count);
+      if (searchSpecs.size < DEFINITIONS_CACHE_SIZE) searchSpecs.set(count, spec);
+    }
+    return spec;
+  };
+  const searchTokens = estimateJsonTokens(searchSpec(entries.length));
+
+  const build = (input: DefinitionsInput): ToolDefinitions => {
     const { planMode, loaded, exclude } = input;
     // The catalog owns tool_search; an extra spec of that name is ignored, and so is a repeated name.
     const extraNames = new Set<string>();
@@ -138,7 +158,6 @@ export function createToolCatalog(
       (tool.deferred && !loaded.has(tool.name) ? hidden : visible).push(entry);
     }
     if (deferAbove > 0) {
-      const searchTokens = estimateJsonTokens(toolSearchSpec(entries.length));
       let size =
         visible.reduce((sum, e) => sum + e.tokens, 0) +
         extras.reduce((sum, s) => sum + estimateJsonTokens(s), 0) +
@@ -156,7 +175,7 @@ export function createToolCatalog(
       }
     }
     const specs = [...visible.map((e) => e.spec), ...extras];
-    if (hidden.length > 0) specs.push(toolSearchSpec(hidden.length));
+    if (hidden.length > 0) specs.push(searchSpec(hidden.length));
     specs.sort((a, b) => compare(a.name, b.name));
     const frozen = Object.freeze(specs);
     const json = JSON.stringify(frozen);
@@ -167,6 +186,23 @@ export function createToolCatalog(
       deferred: Object.freeze(hidden.map((e) => e.tool.name).sort(compare)),
       estimatedTokens: estimateJsonTokens(json),
     });
+  };
+
+  // The catalog is immutable (one per plugin snapshot), so equal inputs give equal definitions: each model call
+  // of a session reuses the frozen object (and its JSON, fingerprint and token estimate) instead of
+  // re-canonicalising and re-serialising every tool.
+  const cache = new Map<string, ToolDefinitions>();
+  const definitions = (input: DefinitionsInput): ToolDefinitions => {
+    const key = definitionsKey(input);
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const built = build(input);
+    if (cache.size >= DEFINITIONS_CACHE_SIZE) {
+      const oldest = cache.keys().next();
+      if (oldest.done !== true) cache.delete(oldest.value);
+    }
+    cache.set(key, built);
+    return built;
   };
 
   return Object.freeze({

@@ -12,6 +12,12 @@ import type { AgentFrame, Checkpoint, Conversation, LoopRun } from './types.js';
 
 export const DEFAULT_SESSION_ID = 'chat-default';
 
+/**
+ * The conversation startRun has just read and extended, for the run's loop to start from instead of reading
+ * the whole session again (keyed by the run's checkpoint object; weak, so a run never started costs nothing).
+ */
+const startedConversations = new WeakMap<Checkpoint, ChatMessage[]>();
+
 function newRunId(): string {
   return `run-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
 }
@@ -61,11 +67,15 @@ export function startRun(
   };
   store.startRun({ id: runId, sessionId, goal, ownerPid: pid, state }, isProcessAlive);
   // A previous run that died mid-step may have left calls without results: close them first.
-  const dangling = closeDanglingCalls(store.listMessages(sessionId).map((m) => m.message));
-  if (dangling.length > 0) store.appendMessages(sessionId, runId, dangling);
+  const messages = store.listMessages(sessionId).map((m) => m.message);
+  const dangling = closeDanglingCalls(messages);
+  if (dangling.length > 0) {
+    messages.push(...store.appendMessages(sessionId, runId, dangling).map((m) => m.message));
+  }
   const [user] = store.appendMessages(sessionId, runId, [{ role: 'user', content: goal }]);
   state.firstSeq = user?.seq ?? 0;
   store.checkpointRun(runId, state);
+  if (user !== undefined) startedConversations.set(state, [...messages, user.message]);
   return state;
 }
 
@@ -77,6 +87,10 @@ export function sessionConversation(store: Store, state: Checkpoint): Conversati
   let messages: ChatMessage[] | undefined;
   return {
     list: () => {
+      if (messages === undefined) {
+        messages = startedConversations.get(state);
+        startedConversations.delete(state);
+      }
       messages ??= store.listMessages(state.sessionId).map((m) => m.message);
       return messages.slice();
     },

@@ -24,6 +24,7 @@ export {
   estimateTokens,
   estimateJsonTokens,
   estimateRequestTokens,
+  estimateMessageTokens,
   MESSAGE_OVERHEAD_TOKENS,
 } from './tokens.js';
 export { estimateCostUsd, CACHE_READ_PRICE_RATIO } from './cost.js';

@@ -43,23 +43,47 @@ export function estimateJsonTokens(value: unknown): number {
   return text === undefined ? 0 : Math.ceil(Buffer.byteLength(text) / 2);
 }
 
+type Message = ChatRequest['messages'][number];
+type Tools = NonNullable<ChatRequest['tools']>;
+
+// Estimates per message and per tool list, by identity: a conversation's messages and a catalog's frozen
+// definitions are the same objects from one model call to the next, so a step costs what it added, not the
+// whole session. Weak keys: nothing is kept alive. Messages are never changed in place once sent.
+const messageTokens = new WeakMap<Message, number>();
+const toolsTokens = new WeakMap<Tools, number>();
+
+/** Estimated tokens of one message: content (JSON-looking at the JSON rate), tool calls, overhead. */
+export function estimateMessageTokens(message: Message): number {
+  const cached = messageTokens.get(message);
+  if (cached !== undefined) return cached;
+  let total = MESSAGE_OVERHEAD_TOKENS;
+  total += looksStructured(message.content)
+    ? estimateJsonTokens(message.content)
+    : estimateTokens(message.content);
+  for (const call of message.toolCalls ?? []) {
+    total += estimateTokens(call.name) + estimateJsonTokens(call.arguments ?? {});
+  }
+  messageTokens.set(message, total);
+  return total;
+}
+
+function estimateToolsTokens(tools: Tools): number {
+  const cached = toolsTokens.get(tools);
+  if (cached !== undefined) return cached;
+  const total = estimateJsonTokens(tools);
+  toolsTokens.set(tools, total);
+  return total;
+}
+
 /**
  * Estimated prompt tokens of a request: each message's content (JSON-looking content, typically tool results,
  * at the JSON rate), its tool calls' arguments and the tool definitions at the JSON rate, plus
- * MESSAGE_OVERHEAD_TOKENS per message.
+ * MESSAGE_OVERHEAD_TOKENS per message. Remembered per message and per tool list object (see above).
  */
 export function estimateRequestTokens(request: Pick<ChatRequest, 'messages' | 'tools'>): number {
   let total = 0;
-  for (const message of request.messages) {
-    total += MESSAGE_OVERHEAD_TOKENS;
-    total += looksStructured(message.content)
-      ? estimateJsonTokens(message.content)
-      : estimateTokens(message.content);
-    for (const call of message.toolCalls ?? []) {
-      total += estimateTokens(call.name) + estimateJsonTokens(call.arguments ?? {});
-    }
-  }
-  if (request.tools !== undefined && request.tools.length > 0) total += estimateJsonTokens(request.tools);
+  for (const message of request.messages) total += estimateMessageTokens(message);
+  if (request.tools !== undefined && request.tools.length > 0) total += estimateToolsTokens(request.tools);
   return total;
 }
 

@@ -99,6 +99,22 @@ describe('definitions', () => {
     expect(reordered.fingerprint).toBe(first.fingerprint);
   });
 
+  it('are the very same object for equal inputs, and rebuilt when an input changes', () => {
+    const catalog = createToolCatalog(toolSet(), noDeferral);
+    const first = catalog.definitions(base);
+    // new Set objects with the same members, as every model call makes them
+    expect(catalog.definitions({ ...base, loaded: new Set(), exclude: new Set() })).toBe(first);
+    const loaded = catalog.definitions({ ...base, loaded: new Set(['search_web']) });
+    expect(loaded).not.toBe(first);
+    expect(loaded.specs.map((s) => s.name)).toContain('search_web');
+    const planned = catalog.definitions({ ...base, planMode: true });
+    expect(planned.specs.map((s) => s.name)).not.toContain('write_file');
+    expect(catalog.definitions({ ...base, extra: [] }).specs.map((s) => s.name)).not.toContain(
+      'final_answer',
+    );
+    expect(catalog.definitions(base)).toBe(first);
+  });
+
   it('keep only read-only tools in plan mode', () => {
     const defs = createToolCatalog(toolSet(), noDeferral).definitions({ ...base, extra: [], planMode: true });
     // fetchUrl is read + network, so it is not read-only; search_web is read-only but deferred.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   estimateCostUsd,
   estimateJsonTokens,
+  estimateMessageTokens,
   estimateRequestTokens,
   estimateTokens,
   MESSAGE_OVERHEAD_TOKENS,
@@ -36,6 +37,25 @@ describe('token estimates', () => {
       tools,
     });
     expect(estimate).toBe(3 * MESSAGE_OVERHEAD_TOKENS + 3 + (1 + 4) + 6 + estimateJsonTokens(tools));
+  });
+
+  it('counts each message on its own: a longer conversation costs its earlier estimate plus the new messages', () => {
+    const earlier = [
+      { role: 'user' as const, content: 'read the file please' },
+      {
+        role: 'assistant' as const,
+        content: '',
+        toolCalls: [{ id: 'c', name: 'read', arguments: { p: 1 } }],
+      },
+    ];
+    const added = { role: 'tool' as const, content: '{"text":"contents"}', toolCallId: 'c' };
+    const before = estimateRequestTokens({ messages: earlier });
+    expect(estimateRequestTokens({ messages: [...earlier, added] })).toBe(
+      before + estimateMessageTokens(added),
+    );
+    // an equal message in another object is estimated the same
+    expect(estimateMessageTokens({ ...added })).toBe(estimateMessageTokens(added));
+    expect(estimateRequestTokens({ messages: earlier.map((m) => ({ ...m })) })).toBe(before);
   });
 
   it('stays within 20 % of 1 token per 4 characters for English prose', () => {
