@@ -2,6 +2,7 @@ import { createApprovalMethods } from './approvals.js';
 import { isProcessAlive } from './context.js';
 import type { StoreContext } from './context.js';
 import { createEventMethods, DEFAULT_TRACE_MAX_BYTES, DEFAULT_TRACE_RETENTION_DAYS } from './events.js';
+import { createMessageCache } from './message-cache.js';
 import { createPluginStateMethods } from './plugins.js';
 import { createRunMethods } from './runs.js';
 import type { IsAlive } from './run-busy.js';
@@ -89,6 +90,7 @@ export function createStore(options: StoreOptions): Store {
 function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => void): Store {
   const { db } = ctx;
   const sessions = createSessionMethods(ctx);
+  const messages = createMessageCache(db, sessions);
   const { interruptDead, busyError, ...runs } = createRunMethods(ctx);
   const { removeTrace, writer, ...events } = createEventMethods(ctx, onEventWriteError);
   const approvals = createApprovalMethods(ctx);
@@ -130,8 +132,12 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
   return {
     file: ctx.file,
     ...sessions,
+    listMessages: messages.listMessages,
+    appendMessages: messages.appendMessages,
+    compactMessages: messages.compactMessages,
     deleteSession(id, isAlive = isProcessAlive) {
       const runIds = deleteSession.immediate(id, isAlive);
+      messages.forget(id);
       if (runIds === undefined) return false;
       for (const runId of runIds) removeTrace(runId);
       return true;
