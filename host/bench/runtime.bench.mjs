@@ -1,16 +1,23 @@
 #!/usr/bin/env node
-// pnpm bench runtime: host overhead per agent turn with 50 tools loaded (model time excluded), snapshot swap
-// time, and a reload storm under a steady load of turns (failed turns, latency bump). Prints figures only.
+// pnpm bench runtime: host overhead per agent turn against its goal and baseline (runtime-overhead.mjs), the
+// turn's parts with 50 tools loaded (model time excluded), snapshot swap time, and a reload storm under a
+// steady load of turns (failed turns, latency bump). Prints figures only.
+// `pnpm bench runtime overhead` prints only the host-overhead figures.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHostConfigValidator } from '@roku/schemas';
 import { createAgentRuntime, createPluginHost, createRootLogger } from '../dist/index.js';
+import { hostOverhead } from './runtime-overhead.mjs';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const TURNS = Number(process.env.ROKU_BENCH_TURNS ?? 200);
 const TOOLS = 50;
+
+await hostOverhead(repo, TURNS);
+if (process.argv[2] === 'overhead') process.exit(0);
+console.log('');
 
 const root = mkdtempSync(join(tmpdir(), 'roku-bench-runtime-'));
 const home = join(root, 'home');

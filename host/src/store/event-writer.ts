@@ -31,8 +31,6 @@ export interface EventWriter {
   enqueue(runId: string, event: LoopEvent): void;
   /** Writes what is pending, in the caller's transaction when there is one. Throws SQLite errors. */
   writePending(): void;
-  /** Run ids with pending events (tests, diagnostics). */
-  pendingCount(): number;
   /** Closes a run's trace file (the run ended, or its file is about to be removed). */
   closeTrace(file: string): void;
   closeAllTraces(): void;
@@ -133,7 +131,6 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
       else schedule();
     },
     writePending,
-    pendingCount: () => pending.length,
     closeTrace: traces.close,
     closeAllTraces: traces.closeAll,
     dispose: () => {
