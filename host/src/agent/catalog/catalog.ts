@@ -1,6 +1,7 @@
 import type { ToolSpec } from '@roku/schemas';
 import { estimateJsonTokens } from '../router/tokens.js';
 import { createBm25Index, tokenize } from './bm25.js';
+import { preparedTool } from './prepared.js';
 import { canonicalize, sha256Hex } from './canonical.js';
 import { assignToolNames } from './names.js';
 import type {
@@ -53,26 +54,11 @@ interface Entry {
   readonly tool: CatalogTool;
   readonly spec: ToolSpec;
   readonly tokens: number;
+  readonly terms: readonly string[];
 }
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Searchable text of a tool: its name twice (names matter most), description, input property names and descriptions. */
-function searchTerms(tool: CatalogTool): string[] {
-  const parts = [tool.name, tool.name, tool.description];
-  if (tool.toolName !== tool.name) parts.push(tool.toolName);
-  const schema = tool.inputSchema as { properties?: unknown } | null;
-  const properties = typeof schema === 'object' && schema !== null ? schema.properties : undefined;
-  if (typeof properties === 'object' && properties !== null) {
-    for (const [key, value] of Object.entries(properties as Record<string, unknown>)) {
-      parts.push(key);
-      const description = (value as { description?: unknown } | null)?.description;
-      if (typeof description === 'string') parts.push(description);
-    }
-  }
-  return tokenize(parts.join(' '));
 }
 
 function specOf(name: string, description: string, inputSchema: unknown): ToolSpec {
@@ -94,24 +80,23 @@ export function createToolCatalog(
   const { named, warnings } = assignToolNames(tools);
   const entries: Entry[] = named
     .map(({ input, name }): Entry => {
-      const inputSchema = canonicalize(input.inputSchema);
+      const prepared = preparedTool(name, input.toolName, input.description, input.inputSchema);
       const tool: CatalogTool = Object.freeze({
         name,
         pluginId: input.pluginId,
         toolName: input.toolName,
         description: input.description,
-        inputSchema,
+        inputSchema: prepared.inputSchema,
         risk: Object.freeze([...input.risk]),
         deferred: input.deferred,
         readOnly: input.risk.length > 0 && input.risk.every((r) => r === 'read'),
       });
-      const spec = specOf(name, input.description, inputSchema);
-      return { tool, spec, tokens: estimateJsonTokens(spec) };
+      return { tool, spec: prepared.spec, tokens: prepared.tokens, terms: prepared.terms };
     })
     .sort((a, b) => compare(a.tool.name, b.tool.name));
   const byName = new Map(entries.map((e) => [e.tool.name, e]));
   const all = Object.freeze(entries.map((e) => e.tool));
-  const index = createBm25Index(entries.map((e) => searchTerms(e.tool)));
+  const index = createBm25Index(entries.map((e) => e.terms));
   const deferAbove = Math.max(0, options.deferAboveTokens);
 
   const search: ToolCatalog['search'] = (query, limit = TOOL_SEARCH_DEFAULT_LIMIT, filter) => {
