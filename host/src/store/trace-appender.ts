@@ -1,4 +1,13 @@
-import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import {
+  close,
+  closeSync,
+  fstat,
+  fstatSync,
+  mkdirSync,
+  open as openAsync,
+  openSync,
+  writeSync,
+} from 'node:fs';
 
 /** Trace files kept open for appending (the runs in progress); the least recently written is closed first. */
 const MAX_OPEN_TRACES = 32;
@@ -14,6 +23,11 @@ export interface TraceAppender {
    * `alreadyDropped` > 0 nothing is written: a trace is always a prefix of its run. Never throws.
    */
   readonly writeLines: (file: string, lines: readonly string[], alreadyDropped: number) => number;
+  /**
+   * Opens a trace file in the background (a run just started), so that its first write does not wait for the
+   * file to be created. A write before it is ready opens the file itself.
+   */
+  readonly prepare: (file: string) => void;
   /** Closes a trace file (its run ended, or the file is about to be removed). */
   readonly close: (file: string) => void;
   readonly closeAll: () => void;
@@ -25,9 +39,27 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
   // stat or close on the hot path. A run is driven by one process at a time; a resumed run starts from the
   // file's real size.
   const open = new Map<string, OpenTrace>();
+  // files being opened in the background; a file removed from here before its open completes is closed again
+  const opening = new Set<string>();
   let dirReady = false;
 
+  const ensureDir = (): void => {
+    if (!dirReady) {
+      mkdirSync(traceDir, { recursive: true });
+      dirReady = true;
+    }
+  };
+
+  const adopt = (file: string, trace: OpenTrace): void => {
+    if (open.size >= MAX_OPEN_TRACES) {
+      const oldest = open.keys().next();
+      if (oldest.done !== true) closeTrace(oldest.value);
+    }
+    open.set(file, trace);
+  };
+
   const closeTrace = (file: string): void => {
+    opening.delete(file);
     const trace = open.get(file);
     if (trace === undefined) return;
     open.delete(file);
@@ -46,18 +78,36 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
       open.set(file, trace);
       return trace;
     }
-    if (!dirReady) {
-      mkdirSync(traceDir, { recursive: true });
-      dirReady = true;
-    }
+    ensureDir();
     const fd = openSync(file, 'a');
     trace = { fd, size: fstatSync(fd).size };
-    if (open.size >= MAX_OPEN_TRACES) {
-      const oldest = open.keys().next();
-      if (oldest.done !== true) closeTrace(oldest.value);
-    }
-    open.set(file, trace);
+    adopt(file, trace);
     return trace;
+  };
+
+  const prepare = (file: string): void => {
+    if (open.has(file) || opening.has(file)) return;
+    try {
+      ensureDir();
+    } catch {
+      return;
+    }
+    opening.add(file);
+    const discard = (fd: number): void => {
+      close(fd, () => undefined);
+    };
+    openAsync(file, 'a', (openErr, fd) => {
+      if (openErr !== null) {
+        opening.delete(file);
+        return;
+      }
+      fstat(fd, (statErr, stats) => {
+        const wanted = opening.delete(file);
+        // opened meanwhile by a write, closed, or unusable: this descriptor is not needed
+        if (statErr !== null || !wanted || open.has(file)) discard(fd);
+        else adopt(file, { fd, size: stats.size });
+      });
+    });
   };
 
   /** Appends the lines that fit under maxBytes in one write; returns how many were written. */
@@ -94,8 +144,10 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
 
   return {
     writeLines,
+    prepare,
     close: closeTrace,
     closeAll: () => {
+      opening.clear();
       for (const file of [...open.keys()]) closeTrace(file);
     },
   };
