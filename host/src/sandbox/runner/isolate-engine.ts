@@ -1,6 +1,6 @@
 /**
- * The isolated-vm engine: one V8 isolate per loaded plugin (pluginKey), with the web-platform prelude,
- * the plugin bundle and the trusted entry. See isolate-plugin.ts for what happens per call.
+ * The isolated-vm engine: one V8 isolate per loaded plugin (pluginKey); each call runs in a fresh realm of it
+ * (a context with the web-platform prelude, the plugin bundle and the trusted entry). See isolate-plugin.ts.
  */
 import ivm from 'isolated-vm';
 import type { LoadMessage, RunnerLimits, WireError } from '../protocol.js';
@@ -53,25 +53,21 @@ class IsolateEngine implements Engine {
       else if (!isolate.isDisposed) isolate.dispose();
     }, loadWallMs);
     try {
-      const context = await isolate.createContext();
-      await this.#prelude.run(isolate, context);
+      const prelude = await this.#prelude.compile(isolate);
+      const bundle = await compileBundle(isolate, code, `plugin:${pluginKey}`, msg.codeCache);
       plugin = new IsolatePlugin({
         pluginKey,
         limits,
         isolate,
-        context,
+        prelude,
+        bundle: bundle.script,
+        webAssembly: msg.webAssembly,
         deps: this.#deps,
         watchdog: this.#watchdog,
         loadCpuMs,
         onGone: (gone) => {
           this.#forget(gone);
         },
-      });
-      await plugin.boot(msg.webAssembly);
-      const bundle = await compileBundle(isolate, code, `plugin:${pluginKey}`, msg.codeCache);
-      await bundle.script.run(context, {
-        timeout: loadCpuMs,
-        release: true,
       });
       const described = await plugin.describe();
       if (!described.ok)
