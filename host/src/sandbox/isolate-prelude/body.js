@@ -1,25 +1,42 @@
 // Blob, File, FormData and the Body mixin with Request / Response. In-memory; response bodies stream.
 import { TextEncoder, TextDecoder } from '@exodus/bytes/encoding-lite.js';
+import { toBytes, toText, bufferBytes } from './convert.js';
+import { inherits } from './brand.js';
 import { ReadableStream } from 'web-streams-polyfill';
 import { Headers } from './headers.js';
-import { AbortController } from './abort.js';
+import { AbortController, isAbortSignal } from './abort.js';
 import { bytesToB64 } from './base64.js';
 import { crypto } from './crypto.js';
 import { JSONparse, JSONstringify } from './bridge.js';
+import { guardPrototype, setBrand } from './brand.js';
+
+/** Every Blob/File, FormData and Request/Response the prelude made: the brands their members check. */
+const BLOBS = new WeakSet();
+const FORMS = new WeakSet();
+const BODIES = new WeakSet();
+const BLOB_BYTES = new WeakMap();
 
 const encoder = new TextEncoder();
+const ReflectApply = Reflect.apply;
+const WeakSetHas = WeakSet.prototype.has;
+const WeakMapGet = WeakMap.prototype.get;
+const URLSearchParamsToString = URLSearchParams.prototype.toString;
+const isBlob = (x) => ReflectApply(WeakSetHas, BLOBS, [x]);
+const isForm = (x) => ReflectApply(WeakSetHas, FORMS, [x]);
+const isBody = (x) => ReflectApply(WeakSetHas, BODIES, [x]);
+const isStream = (x) =>
+  inherits(x, ReadableStream.prototype) &&
+  ReflectApply(Object.prototype.hasOwnProperty, x, ['_readableStreamController']);
+/** The bytes of a Blob the prelude made, kept out of the plugin's reach. */
+export const blobBytes = (blob) => ReflectApply(WeakMapGet, BLOB_BYTES, [blob]);
 
-export function toBytes(x) {
-  if (x instanceof Uint8Array) return x;
-  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  return encoder.encode(String(x));
-}
+export { toBytes };
 
 export class Blob {
   constructor(parts = [], opts = {}) {
+    BLOBS.add(this);
     const chunks = [];
-    for (const p of parts) chunks.push(p instanceof Blob ? p._b : toBytes(p));
+    for (const p of parts) chunks.push(isBlob(p) ? blobBytes(p) : toBytes(p, 'a Blob part'));
     let n = 0;
     for (const b of chunks) n += b.length;
     const u = new Uint8Array(n);
@@ -28,27 +45,27 @@ export class Blob {
       u.set(b, o);
       o += b.length;
     }
-    this._b = u;
-    this.type = opts.type ? String(opts.type).toLowerCase() : '';
+    BLOB_BYTES.set(this, u);
+    this.type = opts.type ? toText(opts.type, 'Blob type').toLowerCase() : '';
   }
   get size() {
-    return this._b.length;
+    return blobBytes(this).length;
   }
   async arrayBuffer() {
-    return this._b.slice().buffer;
+    return blobBytes(this).slice().buffer;
   }
   async bytes() {
-    return this._b.slice();
+    return blobBytes(this).slice();
   }
   async text() {
-    return new TextDecoder().decode(this._b);
+    return new TextDecoder().decode(blobBytes(this));
   }
   stream() {
-    return bytesStream(this._b.slice());
+    return bytesStream(blobBytes(this).slice());
   }
   slice(start, end, type) {
     const r = new Blob([], { type });
-    r._b = this._b.slice(start, end);
+    BLOB_BYTES.set(r, blobBytes(this).slice(start, end));
     return r;
   }
   get [Symbol.toStringTag]() {
@@ -59,7 +76,7 @@ export class Blob {
 export class File extends Blob {
   constructor(parts, name, opts = {}) {
     super(parts, opts);
-    this.name = String(name);
+    this.name = toText(name, 'File name');
     this.lastModified = opts.lastModified ?? Date.now();
   }
   get [Symbol.toStringTag]() {
@@ -69,36 +86,36 @@ export class File extends Blob {
 
 export class FormData {
   constructor() {
+    FORMS.add(this);
     this._e = [];
   }
   _v(v, filename) {
-    if (!(v instanceof Blob)) return String(v);
-    if (v instanceof File && filename === undefined) return v;
-    // @ts-expect-error: a Blob that is not a File has no name; `|| 'blob'` covers it
+    if (!isBlob(v)) return toText(v, 'a FormData value');
+    if (inherits(v, File.prototype) && filename === undefined) return v;
     return new File([v], filename ?? (v.name || 'blob'), { type: v.type });
   }
   append(k, v, filename) {
-    this._e.push([String(k), this._v(v, filename)]);
+    this._e.push([toText(k, 'a FormData name'), this._v(v, filename)]);
   }
   set(k, v, filename) {
-    const key = String(k);
+    const key = toText(k, 'a FormData name');
     const i = this._e.findIndex((e) => e[0] === key);
     const entry = [key, this._v(v, filename)];
     this._e = this._e.filter((e) => e[0] !== key);
     this._e.splice(i < 0 ? this._e.length : i, 0, entry);
   }
   get(k) {
-    const e = this._e.find((x) => x[0] === String(k));
+    const e = this._e.find((x) => x[0] === toText(k, 'a FormData name'));
     return e ? e[1] : null;
   }
   getAll(k) {
-    return this._e.filter((e) => e[0] === String(k)).map((e) => e[1]);
+    return this._e.filter((e) => e[0] === toText(k, 'a FormData name')).map((e) => e[1]);
   }
   has(k) {
-    return this._e.some((e) => e[0] === String(k));
+    return this._e.some((e) => e[0] === toText(k, 'a FormData name'));
   }
   delete(k) {
-    this._e = this._e.filter((e) => e[0] !== String(k));
+    this._e = this._e.filter((e) => e[0] !== toText(k, 'a FormData name'));
   }
   *entries() {
     for (const e of this._e) yield [e[0], e[1]];
@@ -139,36 +156,36 @@ function encodeMultipart(fd) {
     }
   }
   parts.push(`--${boundary}--\r\n`);
-  return { bytes: new Blob(parts)._b, type: `multipart/form-data; boundary=${boundary}` };
+  return { bytes: blobBytes(new Blob(parts)), type: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** Normalizes a body init into bytes (or a stream) plus its implied content type; keeps strings as text. */
+/**
+ * Normalizes a body init into bytes (or a stream) plus its implied content type; keeps strings as text. Only
+ * the BodyInit types of the Fetch spec are accepted, each recognized by brand (not `instanceof`, which a
+ * plugin can answer) and read with captured intrinsics, so no plugin callback (toString, getters) runs here.
+ */
 function extractBody(body) {
   if (body == null) return { bytes: null, text: null, type: null };
   if (typeof body === 'string')
     return { bytes: encoder.encode(body), text: body, type: 'text/plain;charset=UTF-8' };
-  if (body instanceof URLSearchParams) {
-    const text = body.toString();
+  if (typeof body !== 'object')
+    throw new TypeError(
+      'a fetch body must be a string, buffer, Blob, FormData, URLSearchParams or ReadableStream',
+    );
+  const buffer = bufferBytes(body);
+  if (buffer !== null) return { bytes: buffer.slice(), text: null, type: null };
+  if (isBlob(body))
+    return { bytes: blobBytes(body).slice(), text: null, type: toText(body.type, 'Blob type') || null };
+  if (isForm(body)) return { ...encodeMultipart(body), text: null };
+  if (isStream(body)) return { stream: body, text: null, type: null };
+  if (inherits(body, URLSearchParams.prototype)) {
+    // the captured toString checks the object is a real URLSearchParams (it throws otherwise)
+    const text = ReflectApply(URLSearchParamsToString, body, []);
     return { bytes: encoder.encode(text), text, type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
-  if (body instanceof Blob) return { bytes: body._b.slice(), text: null, type: body.type || null };
-  if (body instanceof FormData) return { ...encodeMultipart(body), text: null };
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body))
-    return { bytes: toBytes(body).slice(), text: null, type: null };
-  if (body instanceof ReadableStream) return { stream: body, text: null, type: null };
-  if (typeof body[Symbol.asyncIterator] === 'function') {
-    const it = body[Symbol.asyncIterator]();
-    const stream = new ReadableStream({
-      async pull(c) {
-        const r = await it.next();
-        if (r.done) c.close();
-        else c.enqueue(toBytes(r.value));
-      },
-    });
-    return { stream, text: null, type: null };
-  }
-  const text = String(body);
-  return { bytes: encoder.encode(text), text, type: 'text/plain;charset=UTF-8' };
+  throw new TypeError(
+    'a fetch body must be a string, buffer, Blob, FormData, URLSearchParams or ReadableStream',
+  );
 }
 
 export const bytesStream = (u8) =>
@@ -244,6 +261,15 @@ class Body {
   }
 }
 
+const URLhref = Object.getOwnPropertyDescriptor(URL.prototype, 'href')?.get;
+
+/** A fetch input's URL text: a string, or a real URL read through the captured href getter. */
+function urlText(input) {
+  if (typeof input === 'string') return input;
+  if (URLhref !== undefined && inherits(input, URL.prototype)) return ReflectApply(URLhref, input, []);
+  throw new TypeError('fetch input must be a string, a URL or a Request');
+}
+
 function teeInto(src, dst) {
   if (!src._stream) return;
   const [a, b] = src._stream.tee();
@@ -254,11 +280,14 @@ function teeInto(src, dst) {
 export class Request extends Body {
   constructor(input, init = {}) {
     super();
-    const base = input instanceof Request ? input : null;
-    this.url = base ? base.url : new URL(String(input)).href;
-    this.method = String(init.method || (base && base.method) || 'GET').toUpperCase();
+    BODIES.add(this);
+    const base = isBody(input) && inherits(input, Request.prototype) ? input : null;
+    this.url = base ? base.url : new URL(urlText(input)).href;
+    this.method = toText(init.method || (base && base.method) || 'GET', 'method').toUpperCase();
     this.headers = new Headers(init.headers || (base && base.headers));
-    this.signal = init.signal || (base && base.signal) || new AbortController().signal;
+    const signal = init.signal || (base && base.signal) || new AbortController().signal;
+    if (!isAbortSignal(signal)) throw new TypeError('signal must be an AbortSignal');
+    this.signal = signal;
     this.redirect = init.redirect || (base && base.redirect) || 'follow';
     this.credentials = 'omit';
     this.cache = 'no-store';
@@ -290,9 +319,10 @@ export class Response extends Body {
   /** @param {unknown} [body] */
   constructor(body = null, init = {}) {
     super();
+    BODIES.add(this);
     this.status = init.status === undefined ? 200 : init.status | 0;
     if (this.status < 200 || this.status > 599) throw new RangeError(`Invalid status ${this.status}`);
-    this.statusText = init.statusText === undefined ? '' : String(init.statusText);
+    this.statusText = init.statusText === undefined ? '' : toText(init.statusText, 'statusText');
     this.headers = new Headers(init.headers);
     this.type = 'default';
     this.url = init.url || '';
@@ -328,3 +358,10 @@ export class Response extends Body {
     return 'Response';
   }
 }
+
+guardPrototype(Blob.prototype, 'Blob', setBrand(BLOBS));
+guardPrototype(FormData.prototype, 'FormData', setBrand(FORMS));
+guardPrototype(File.prototype, 'File', setBrand(BLOBS));
+guardPrototype(Body.prototype, 'Body', setBrand(BODIES));
+guardPrototype(Request.prototype, 'Request', setBrand(BODIES));
+guardPrototype(Response.prototype, 'Response', setBrand(BODIES));

@@ -31,6 +31,29 @@ export function exceedsUtf8(s, max) {
   return utf8ByteLength(s) > max;
 }
 
+/** Deepest nesting of arrays and objects a JSON text may have; the host checks the same (safe-json.ts). */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * True when the JSON text `s` nests arrays/objects deeper than `max`. One pass over the characters, skipping
+ * strings, before anything parses it: a parser given a million levels runs out of memory or stack first.
+ */
+export function exceedsJsonDepth(s, max) {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export function utf8ByteLength(s) {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
