@@ -11,6 +11,7 @@ import { IsolatePlugin } from './isolate-plugin.js';
 import { Prelude, compileBundle, readBundle } from './isolate-setup.js';
 import { classifyIsolateFailure } from './entry-result.js';
 import { Watchdog } from './watchdog.js';
+import { CpuWindow, pluginIdOf } from './isolate-cpu-window.js';
 
 /** Top-level bundle code may do more work than one call; it gets at least this much CPU… */
 const MIN_LOAD_CPU_MS = 1000;
@@ -27,6 +28,8 @@ class IsolateEngine implements Engine {
   readonly #prelude: Prelude;
   readonly #watchdog = new Watchdog();
   readonly #plugins = new Map<string, IsolatePlugin>();
+  /** CPU windows per plugin id, kept across reloads and versions for as long as the runner lives. */
+  readonly #cpuWindows = new Map<string, CpuWindow>();
 
   constructor(deps: EngineDeps, options: IsolateEngineOptions) {
     this.#deps = deps;
@@ -65,6 +68,7 @@ class IsolateEngine implements Engine {
         deps: this.#deps,
         watchdog: this.#watchdog,
         loadCpuMs,
+        cpuWindow: this.#cpuWindow(pluginKey),
         onGone: (gone) => {
           this.#forget(gone);
         },
@@ -125,6 +129,16 @@ class IsolateEngine implements Engine {
 
   stats(): PluginStats[] {
     return [...this.#plugins.values()].map((p) => p.stats());
+  }
+
+  #cpuWindow(pluginKey: string): CpuWindow {
+    const id = pluginIdOf(pluginKey);
+    let window = this.#cpuWindows.get(id);
+    if (window === undefined) {
+      window = new CpuWindow();
+      this.#cpuWindows.set(id, window);
+    }
+    return window;
   }
 
   #forget(plugin: IsolatePlugin): void {

@@ -14,6 +14,8 @@ import type { Watchdog } from './watchdog.js';
 import { capabilityError } from './capability-client.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
 import { IsolateRealm } from './isolate-realm.js';
+import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
+import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
@@ -49,6 +51,8 @@ export interface IsolatePluginOptions {
   readonly loadCpuMs: number;
   /** Called once when the plugin is disposed for any reason (the engine forgets it). */
   readonly onGone: (plugin: IsolatePlugin) => void;
+  /** CPU used in the last minute by this plugin (all its loaded versions); checked before each call. */
+  readonly cpuWindow: CpuWindow;
 }
 
 export class IsolatePlugin {
@@ -63,6 +67,10 @@ export class IsolatePlugin {
   /** Realms whose call ended and whose timers still run, with the timer that releases them at the latest. */
   readonly #draining = new Map<IsolateRealm, NodeJS.Timeout>();
   readonly #budget: CpuBudget;
+  readonly #cpuWindow: CpuWindow;
+  readonly #cpuMsPerMinute: number | undefined;
+  /** Isolate CPU time already charged to the window. */
+  #chargedCpuNs = 0n;
   readonly #unwatch: () => void;
   #spare: Promise<Prepared> | undefined;
   #nextPrepareSlot = -2;
@@ -79,6 +87,8 @@ export class IsolatePlugin {
     this.#deps = options.deps;
     this.#onGone = options.onGone;
     this.#loadCpuMs = options.loadCpuMs;
+    this.#cpuWindow = options.cpuWindow;
+    this.#cpuMsPerMinute = cpuMsPerMinuteOf(options.limits);
     this.#realmHost = {
       isolate: options.isolate,
       prelude: options.prelude,
@@ -144,6 +154,12 @@ export class IsolatePlugin {
   /** Runs one call in a fresh realm. Resolves exactly once; never rejects. */
   call(id: number, requestJson: string): Promise<CallOutcome> {
     if (this.#disposed !== undefined) return Promise.resolve({ ok: false, error: this.#disposed });
+    this.#chargeWindow();
+    const spent =
+      this.#cpuMsPerMinute === undefined
+        ? undefined
+        : this.#cpuWindow.refusal(this.pluginKey, this.#cpuMsPerMinute, performance.now());
+    if (spent !== undefined) return Promise.resolve({ ok: false, error: spent });
     if (this.#calls.size >= this.limits.concurrency) {
       return Promise.resolve({
         ok: false,
@@ -221,6 +237,7 @@ export class IsolatePlugin {
       outcome = { ok: false, error: this.#gone() ?? failure.error, cpuMs: this.#callCpuMs(call) };
     }
     this.#finishRealm(realm);
+    this.#chargeWindow();
     call.settle(outcome);
     if (this.#gone() === undefined) this.#spare ??= this.#prepare();
   }
@@ -244,7 +261,7 @@ export class IsolatePlugin {
   dispose(reason: WireError, notify: boolean): void {
     if (this.#disposed !== undefined) return;
     this.#disposed = reason;
-    this.#cpuNs();
+    this.#chargeWindow();
     this.#unwatch();
     for (const [realm, timer] of this.#draining) {
       clearTimeout(timer);
@@ -331,6 +348,15 @@ export class IsolatePlugin {
     clearTimeout(this.#draining.get(realm));
     this.#draining.delete(realm);
     realm.release();
+  }
+
+  /** Charges the isolate's CPU time since the last charge (calls, realm preparation, background) to the window. */
+  #chargeWindow(): void {
+    const now = this.#cpuNs();
+    if (now > this.#chargedCpuNs) {
+      this.#cpuWindow.charge(performance.now(), Number(now - this.#chargedCpuNs) / 1e6);
+      this.#chargedCpuNs = now;
+    }
   }
 
   #kill(reason: WireError): void {
