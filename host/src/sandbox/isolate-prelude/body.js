@@ -2,7 +2,7 @@
 import { TextEncoder, TextDecoder } from '@exodus/bytes/encoding-lite.js';
 import { toBytes, toText, bufferBytes } from './convert.js';
 import { inherits } from './brand.js';
-import { ReadableStream } from 'web-streams-polyfill';
+import { ReadableStream, ReadableStreamDefaultReader } from 'web-streams-polyfill';
 import { Headers } from './headers.js';
 import { AbortController, isAbortSignal } from './abort.js';
 import { bytesToB64 } from './base64.js';
@@ -196,13 +196,18 @@ export const bytesStream = (u8) =>
     },
   });
 
+// captured before plugin code runs: reading a body never calls a replaced stream or reader method
+const getReader = ReadableStream.prototype.getReader;
+const readerRead = ReadableStreamDefaultReader.prototype.read;
+
 export async function readAll(stream) {
   if (!stream) return new Uint8Array(0);
-  const reader = stream.getReader();
+  const reader = ReflectApply(getReader, stream, []);
+  const read = () => ReflectApply(readerRead, reader, []);
   const parts = [];
   let n = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await read();
     if (done) break;
     const b = toBytes(value);
     parts.push(b);
@@ -217,34 +222,48 @@ export async function readAll(stream) {
   return out;
 }
 
+/**
+ * Body state of every Request/Response, kept out of the plugin's reach: it could otherwise replace a body's
+ * stream with an object whose methods the prelude would then call.
+ */
+const BODY_STATE = new WeakMap();
+
+/** The body state of a Request/Response the prelude made: `{ stream, text, used }`. */
+export const bodyOf = (r) => ReflectApply(WeakMapGet, BODY_STATE, [r]);
+
+function initBody(self, body) {
+  const e = extractBody(body);
+  BODY_STATE.set(self, {
+    stream: e.stream || (e.bytes ? bytesStream(e.bytes) : null),
+    text: e.text,
+    used: false,
+  });
+  return e.type;
+}
+
+async function consume(self) {
+  const st = bodyOf(self);
+  if (st.used) throw new TypeError('Body has already been consumed');
+  st.used = true;
+  return readAll(st.stream);
+}
+
 class Body {
-  _initBody(body) {
-    const e = extractBody(body);
-    this._stream = e.stream || (e.bytes ? bytesStream(e.bytes) : null);
-    this._text = e.text;
-    this._used = false;
-    return e.type;
-  }
   get body() {
-    return this._stream;
+    return bodyOf(this).stream;
   }
   get bodyUsed() {
-    return this._used;
-  }
-  async _consume() {
-    if (this._used) throw new TypeError('Body has already been consumed');
-    this._used = true;
-    return readAll(this._stream);
+    return bodyOf(this).used;
   }
   async arrayBuffer() {
-    const b = await this._consume();
+    const b = await consume(this);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   }
   async bytes() {
-    return this._consume();
+    return consume(this);
   }
   async text() {
-    return new TextDecoder().decode(await this._consume());
+    return new TextDecoder().decode(await consume(this));
   }
   async json() {
     return JSONparse(await this.text());
@@ -254,11 +273,20 @@ class Body {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the same object, typed for the check
     const self = /** @type {{ headers?: Headers }} */ (/** @type {unknown} */ (this));
     const type = (self.headers && self.headers.get('content-type')) || '';
-    return new Blob([await this._consume()], { type });
+    return new Blob([await consume(this)], { type });
   }
   async formData() {
     throw new TypeError('Body.formData() is not supported in Roku isolates');
   }
+}
+
+function teeInto(src, dst) {
+  const from = bodyOf(src);
+  const to = bodyOf(dst);
+  if (!from.stream) return;
+  const [a, b] = from.stream.tee();
+  from.stream = a;
+  to.stream = b;
 }
 
 const URLhref = Object.getOwnPropertyDescriptor(URL.prototype, 'href')?.get;
@@ -270,40 +298,65 @@ function urlText(input) {
   throw new TypeError('fetch input must be a string, a URL or a Request');
 }
 
-function teeInto(src, dst) {
-  if (!src._stream) return;
-  const [a, b] = src._stream.tee();
-  src._stream = a;
-  dst._stream = b;
-}
+/** What a Request was made with, out of the plugin's reach (read back through getters). */
+const REQUEST_STATE = new WeakMap();
+/** What a Request the prelude made carries: `{ url, method, headers, signal, redirect }`. */
+export const requestOf = (r) => ReflectApply(WeakMapGet, REQUEST_STATE, [r]);
 
 export class Request extends Body {
   constructor(input, init = {}) {
     super();
     BODIES.add(this);
-    const base = isBody(input) && inherits(input, Request.prototype) ? input : null;
-    this.url = base ? base.url : new URL(urlText(input)).href;
-    this.method = toText(init.method || (base && base.method) || 'GET', 'method').toUpperCase();
-    this.headers = new Headers(init.headers || (base && base.headers));
-    const signal = init.signal || (base && base.signal) || new AbortController().signal;
+    const base = isBody(input) && inherits(input, Request.prototype) ? requestOf(input) : null;
+    // each init member is read once, then checked: a getter cannot answer the check and the use differently
+    const { method, headers, signal: initSignal, redirect, body: initBodyValue } = init ?? {};
+    const url = base ? base.url : new URL(urlText(input)).href;
+    const verb = toText(method || (base && base.method) || 'GET', 'method').toUpperCase();
+    const signal = initSignal || (base && base.signal) || new AbortController().signal;
     if (!isAbortSignal(signal)) throw new TypeError('signal must be an AbortSignal');
-    this.signal = signal;
-    this.redirect = init.redirect || (base && base.redirect) || 'follow';
-    this.credentials = 'omit';
-    this.cache = 'no-store';
-    this.mode = 'cors';
-    const body = init.body !== undefined ? init.body : null;
-    if (body != null && (this.method === 'GET' || this.method === 'HEAD')) {
+    const state = {
+      url,
+      method: verb,
+      headers: new Headers(headers || (base && base.headers)),
+      signal,
+      redirect: toText(redirect || (base && base.redirect) || 'follow', 'redirect'),
+    };
+    REQUEST_STATE.set(this, state);
+    const body = initBodyValue !== undefined ? initBodyValue : null;
+    if (body != null && (verb === 'GET' || verb === 'HEAD')) {
       throw new TypeError('Request with GET/HEAD method cannot have body');
     }
     if (body == null && base) {
-      this._stream = base._stream;
-      this._text = base._text;
-      this._used = false;
+      const from = bodyOf(input);
+      BODY_STATE.set(this, { stream: from.stream, text: from.text, used: false });
     } else {
-      const t = this._initBody(body);
-      if (t && !this.headers.has('content-type')) this.headers.set('content-type', t);
+      const t = initBody(this, body);
+      if (t && !state.headers.has('content-type')) state.headers.set('content-type', t);
     }
+  }
+  get url() {
+    return requestOf(this).url;
+  }
+  get method() {
+    return requestOf(this).method;
+  }
+  get headers() {
+    return requestOf(this).headers;
+  }
+  get signal() {
+    return requestOf(this).signal;
+  }
+  get redirect() {
+    return requestOf(this).redirect;
+  }
+  get credentials() {
+    return 'omit';
+  }
+  get cache() {
+    return 'no-store';
+  }
+  get mode() {
+    return 'cors';
   }
   clone() {
     const r = new Request(this, {});
@@ -320,21 +373,23 @@ export class Response extends Body {
   constructor(body = null, init = {}) {
     super();
     BODIES.add(this);
-    this.status = init.status === undefined ? 200 : init.status | 0;
+    const { status } = init;
+    if (status !== undefined && typeof status !== 'number') throw new TypeError('status must be a number');
+    this.status = status === undefined ? 200 : status | 0;
     if (this.status < 200 || this.status > 599) throw new RangeError(`Invalid status ${this.status}`);
     this.statusText = init.statusText === undefined ? '' : toText(init.statusText, 'statusText');
     this.headers = new Headers(init.headers);
     this.type = 'default';
     this.url = init.url || '';
     this.redirected = !!init.redirected;
-    const t = this._initBody(body);
+    const t = initBody(this, body);
     if (t && !this.headers.has('content-type')) this.headers.set('content-type', t);
   }
   get ok() {
     return this.status >= 200 && this.status < 300;
   }
   clone() {
-    if (this._used) throw new TypeError('Body has already been consumed');
+    if (bodyOf(this).used) throw new TypeError('Body has already been consumed');
     const r = new Response(null, this);
     r.url = this.url;
     teeInto(this, r);

@@ -4,7 +4,7 @@
 import { ReadableStream } from 'web-streams-polyfill';
 import { cap } from './bridge.js';
 import { b64ToBytes, bytesToB64 } from './base64.js';
-import { Request, Response, readAll } from './body.js';
+import { Request, Response, bodyOf, readAll, requestOf } from './body.js';
 import { offAbortSignal, onAbortSignal, signalState } from './abort.js';
 import { headerPairs } from './headers.js';
 
@@ -15,7 +15,10 @@ function networkError(message, cause) {
 }
 
 export async function fetch(input, init) {
-  const req = new Request(input, init);
+  // read back through the prelude's own state, not the (replaceable) getters on Request.prototype
+  const request = new Request(input, init);
+  const req = requestOf(request);
+  const sent = bodyOf(request);
   // the Request checked it is a genuine AbortSignal; it is read and listened to through captured functions
   const signal = req.signal;
   const aborted = () => signalState(signal).aborted;
@@ -24,9 +27,9 @@ export async function fetch(input, init) {
 
   let body = null;
   let bodyEncoding = 'utf8';
-  if (req._text != null) body = req._text;
-  else if (req._stream) {
-    body = bytesToB64(await readAll(req._stream));
+  if (sent.text != null) body = sent.text;
+  else if (sent.stream) {
+    body = bytesToB64(await readAll(sent.stream));
     bodyEncoding = 'base64';
   }
 
@@ -125,6 +128,6 @@ export async function fetch(input, init) {
     url: meta.url,
     redirected: meta.redirected,
   });
-  res._stream = stream;
+  bodyOf(res).stream = stream;
   return res;
 }

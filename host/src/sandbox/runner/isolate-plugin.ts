@@ -25,7 +25,7 @@ const MAX_TIMERS = 1000;
 /** Budget slot of the load itself (runner call ids are positive; realm preparations count down from -2). */
 const LOAD_CALL_ID = -1;
 /** Realms whose call ended but whose timers still run; beyond this the oldest is released. */
-const MAX_DRAINING_REALMS = 16;
+const MAX_DRAINING_REALMS = 8;
 
 interface InflightCall {
   readonly id: number;
