@@ -76,6 +76,17 @@ describe('a plugin over its CPU budget per minute', () => {
     expect(error.code).toBe('ROKU_CAPABILITY_RATE_LIMITED');
   });
 
+  it("takes the user's override from plugins.grants over the manifest's value", async () => {
+    const sandbox = await h.load('cpu-user-limit', {
+      body: `const end = Date.now() + 30; while (Date.now() < end) {} return 'burnt';`,
+      limits: { cpuMsPerMinute: 600_000 },
+      grants: { limits: { cpuMsPerMinute: 1 } },
+    });
+    const { error } = await callUntilRefused(() => sandbox.call('tool:t', {}), 3);
+    expect(error.code).toBe('ROKU_CAPABILITY_RATE_LIMITED');
+    expect(error.details).toMatchObject({ limit: 'cpuMsPerMinute', max: 1 });
+  });
+
   it('applies to wasm plugins too', async () => {
     const dir = tempDir('cpu-window-wasm');
     cpSync(join(WASM_HELLO, 'roku.plugin.json'), join(dir, 'roku.plugin.json'));
