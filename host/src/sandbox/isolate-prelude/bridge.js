@@ -33,6 +33,8 @@ export function exceedsUtf8(s, max) {
 
 /** Deepest nesting of arrays and objects a JSON text may have; the host checks the same (safe-json.ts). */
 export const MAX_JSON_DEPTH = 256;
+/** Capability requests nested deeper are refused before they leave the isolate (the host allows 64 levels). */
+const MAX_CAP_DEPTH = 66;
 
 /**
  * True when the JSON text `s` nests arrays/objects deeper than `max`. One pass over the characters, skipping
@@ -91,6 +93,15 @@ export function capJson(requestJson, callId) {
   if (exceedsUtf8(requestJson, maxCapBytes)) {
     return Promise.resolve(
       errorResponse('ROKU_CAPABILITY_LIMIT', `capability request exceeds ${maxCapBytes} bytes`),
+    );
+  }
+  if (exceedsJsonDepth(requestJson, MAX_CAP_DEPTH)) {
+    // the host refuses deeper requests anyway; refusing here spares it parsing millions of levels
+    return Promise.resolve(
+      errorResponse(
+        'ROKU_CAPABILITY_BAD_REQUEST',
+        `capability request is nested deeper than ${MAX_CAP_DEPTH} levels`,
+      ),
     );
   }
   const bytes = requestJson.length;

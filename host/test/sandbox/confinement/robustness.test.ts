@@ -164,3 +164,14 @@ describe("a plugin handing the prelude's web APIs objects with callbacks", () =>
     });
   });
 });
+
+describe('a plugin sending a capability request nested a million levels deep', () => {
+  it('gets ROKU_CAPABILITY_BAD_REQUEST before the request leaves its sandbox', async () => {
+    const sandbox = await h.load('deep-cap', {
+      body: `const data = '['.repeat(1e6) + ']'.repeat(1e6);
+      const reply = JSON.parse(await globalThis.__roku_host.cap('{"op":"log","args":{"level":"info","message":"m","data":' + data + '}}'));
+      return reply.ok ? 'sent' : reply.error.code;`,
+    });
+    await expect(sandbox.call('tool:t', {})).resolves.toBe('ROKU_CAPABILITY_BAD_REQUEST');
+  });
+});
