@@ -5,6 +5,7 @@
 //     for a small bundle (tool-echo) and a ~1 MB one (provider-openai);
 //  2. end to end through the real runner: calls back to back (the spare realm is not ready yet) and calls
 //     spaced out (the spare realm was prepared after the previous call, off the caller's path).
+//  3. wasm: a fresh Extism instance of the compiled module per call vs. a call into a reused instance.
 // Goal: a fresh realm costs a few milliseconds of CPU and, spaced out, adds nothing visible to a call.
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -61,6 +62,39 @@ console.log(
 console.table([
   await bare('tool-echo', join(repo, 'examples/tool-echo/dist/plugin.js')),
   await bare('provider-openai (~1 MB)', join(repo, 'examples/provider-openai/dist/plugin.js')),
+]);
+
+// Wasm: a fresh Extism instance of the compiled module per call vs. a call into a reused instance.
+const { default: createPlugin } = await import('@extism/extism');
+const wasmModule = await WebAssembly.compile(
+  readFileSync(join(repo, 'examples/wasm-hello/dist/plugin.wasm')),
+);
+const wasmOptions = {
+  useWasi: false,
+  functions: {
+    'extism:host/env': {},
+    'extism:host/user': { roku_cap: async () => 0n, roku_abort: () => undefined },
+  },
+};
+const reusedInstance = await createPlugin({ wasm: [{ module: wasmModule }] }, wasmOptions);
+const greet = JSON.stringify({ op: 'tool:greet', input: { name: 'x' }, config: null, callId: 'b' });
+const wasmReuse = [];
+const wasmFresh = [];
+for (let i = 0; i < ROUNDS; i++) {
+  let t = performance.now();
+  await reusedInstance.call('call', greet);
+  wasmReuse.push(performance.now() - t);
+  t = performance.now();
+  const fresh = await createPlugin({ wasm: [{ module: wasmModule }] }, wasmOptions);
+  await fresh.call('call', greet);
+  await fresh.close();
+  wasmFresh.push(performance.now() - t);
+}
+await reusedInstance.close();
+console.log(`\nWasm (wasm-hello greet), median of ${ROUNDS}, interleaved`);
+console.table([
+  { instance: 'reused (baseline)', 'call ms': median(wasmReuse).toFixed(3) },
+  { instance: 'fresh per call (instantiate + call + close)', 'call ms': median(wasmFresh).toFixed(3) },
 ]);
 
 const home = mkdtempSync(join(tmpdir(), 'roku-bench-realm-'));
