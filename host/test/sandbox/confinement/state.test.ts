@@ -112,6 +112,21 @@ describe('a plugin that tampers with its realm during a call', () => {
     await expect(sandbox.call('tool:t', {})).resolves.toEqual({ answer: 42 });
   });
 
+  it("never attributes a finished call's background requests to the next call (another session's events)", async () => {
+    const sandbox = await h.load('leaky-emit', {
+      body: `if (input.arm) {
+        setInterval(() => { cap('emit', { event: { leaked: input.secret } }); }, 5);
+        return 'armed';
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      return 'done';`,
+    });
+    await expect(sandbox.call('tool:t', { arm: true, secret: 'session-A' })).resolves.toBe('armed');
+    const seen: unknown[] = [];
+    await expect(sandbox.call('tool:t', {}, { onEvent: (event) => seen.push(event) })).resolves.toBe('done');
+    expect(seen).toEqual([]);
+  });
+
   it("keeps a finished call's timers out of the next call, and still polices their CPU", async () => {
     const sandbox = await h.load('late-timer', {
       body: `if (input.arm) {
