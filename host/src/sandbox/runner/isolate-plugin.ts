@@ -13,7 +13,7 @@ import { CpuBudget } from './watchdog.js';
 import type { Watchdog } from './watchdog.js';
 import { capabilityError } from './capability-client.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
-import { IsolateRealm } from './isolate-realm.js';
+import { DrainingRealms, IsolateRealm } from './isolate-realm.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
@@ -24,8 +24,6 @@ export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) =
 const MAX_TIMERS = 1000;
 /** Budget slot of the load itself (runner call ids are positive; realm preparations count down from -2). */
 const LOAD_CALL_ID = -1;
-/** Realms whose call ended but whose timers still run; beyond this the oldest is released. */
-const MAX_DRAINING_REALMS = 8;
 
 interface InflightCall {
   readonly id: number;
@@ -64,8 +62,8 @@ export class IsolatePlugin {
   readonly #loadCpuMs: number;
   readonly #realmHost: RealmHost;
   readonly #calls = new Map<number, InflightCall>();
-  /** Realms whose call ended and whose timers still run, with the timer that releases them at the latest. */
-  readonly #draining = new Map<IsolateRealm, NodeJS.Timeout>();
+  /** Realms whose call ended and whose timers still run. */
+  readonly #draining: DrainingRealms;
   readonly #budget: CpuBudget;
   readonly #cpuWindow: CpuWindow;
   readonly #cpuMsPerMinute: number | undefined;
@@ -99,9 +97,10 @@ export class IsolatePlugin {
       onCap: (realm, requestJson) => this.#onCap(realm, requestJson),
       fireTimer: (realm, timerId) => this.#fireTimer(realm, timerId),
       onIdle: (realm) => {
-        this.#releaseRealm(realm);
+        this.#draining.release(realm);
       },
     };
+    this.#draining = new DrainingRealms(options.limits.wallMsPerCall);
     this.#budget = new CpuBudget(this.limits.cpuMsPerCall, this.#cpuMs(), performance.now());
     // until markLoaded() the load is charged like a call with its own, larger limit
     this.#budget.startCall(LOAD_CALL_ID, this.#cpuMs(), options.loadCpuMs);
@@ -263,11 +262,7 @@ export class IsolatePlugin {
     this.#disposed = reason;
     this.#chargeWindow();
     this.#unwatch();
-    for (const [realm, timer] of this.#draining) {
-      clearTimeout(timer);
-      realm.release();
-    }
-    this.#draining.clear();
+    this.#draining.releaseAll();
     try {
       this.#isolate.dispose();
     } catch {
@@ -324,30 +319,10 @@ export class IsolatePlugin {
     }
   }
 
-  /** A realm's call ended: it is released now, or once its timers are done (at the latest after a call's wall time). */
+  /** A realm's call ended: released now, or once its timers are done (see DrainingRealms). */
   #finishRealm(realm: IsolateRealm): void {
-    if (this.#disposed !== undefined) {
-      realm.release();
-      return;
-    }
-    realm.finish();
-    if (realm.released) return;
-    if (this.#draining.size >= MAX_DRAINING_REALMS) {
-      const oldest = this.#draining.keys().next().value;
-      if (oldest !== undefined) this.#releaseRealm(oldest);
-    }
-    this.#draining.set(
-      realm,
-      setTimeout(() => {
-        this.#releaseRealm(realm);
-      }, this.limits.wallMsPerCall),
-    );
-  }
-
-  #releaseRealm(realm: IsolateRealm): void {
-    clearTimeout(this.#draining.get(realm));
-    this.#draining.delete(realm);
-    realm.release();
+    if (this.#disposed !== undefined) realm.release();
+    else this.#draining.add(realm);
   }
 
   /** Charges the isolate's CPU time since the last charge (calls, realm preparation, background) to the window. */

@@ -178,3 +178,45 @@ export class IsolateRealm {
     if (this.#finished && !this.#released && this.#timers.size === 0) this.#host.onIdle(this);
   }
 }
+
+/** Realms whose call ended but whose timers still run; beyond this the oldest is released. */
+const MAX_DRAINING_REALMS = 8;
+
+/**
+ * Realms whose call ended. Each is released when its last timer is done, or at the latest after `maxMs` (a
+ * call's wall time), so background work a call leaves behind is bounded in time and in number.
+ */
+export class DrainingRealms {
+  readonly #maxMs: number;
+  readonly #realms = new Map<IsolateRealm, NodeJS.Timeout>();
+
+  constructor(maxMs: number) {
+    this.#maxMs = maxMs;
+  }
+
+  /** Ends the realm's call: released at once when it has no timers, else kept until they are done. */
+  add(realm: IsolateRealm): void {
+    realm.finish();
+    if (realm.released) return;
+    if (this.#realms.size >= MAX_DRAINING_REALMS) {
+      const oldest = this.#realms.keys().next().value;
+      if (oldest !== undefined) this.release(oldest);
+    }
+    this.#realms.set(
+      realm,
+      setTimeout(() => {
+        this.release(realm);
+      }, this.#maxMs),
+    );
+  }
+
+  release(realm: IsolateRealm): void {
+    clearTimeout(this.#realms.get(realm));
+    this.#realms.delete(realm);
+    realm.release();
+  }
+
+  releaseAll(): void {
+    for (const realm of [...this.#realms.keys()]) this.release(realm);
+  }
+}
