@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginManifest } from '@roku/schemas';
 import { tempDir } from '@roku/test-support';
 import { DEFAULT_CEILINGS, DEFAULT_CPU_MS_PER_MINUTE, effectiveLimits } from '../../../src/sandbox/limits.js';
+import { CpuWindow } from '../../../src/sandbox/runner/isolate-cpu-window.js';
 import { createHarness, rejection } from '../../security/helpers.js';
 import type { Harness } from '../../security/helpers.js';
 
@@ -113,5 +114,24 @@ describe('the effective CPU budget per minute', () => {
     expect(effectiveLimits({} as PluginManifest, DEFAULT_CEILINGS).cpuMsPerMinute).toBe(
       DEFAULT_CPU_MS_PER_MINUTE,
     );
+  });
+});
+
+describe('the CPU window', () => {
+  it('refuses while the last 60 s used the limit, and says when enough has left the window', () => {
+    const window = new CpuWindow();
+    window.charge(0, 100);
+    window.charge(30_000, 250);
+    expect(window.refusal('p@1#1', 400, 40_000)).toBeUndefined();
+    const refusal = window.refusal('p@1#1', 300, 40_000);
+    // the 100 ms charged at 0 leave the window at 60 000, and 250 ms is below the limit again
+    expect(refusal?.details).toEqual({
+      limit: 'cpuMsPerMinute',
+      max: 300,
+      usedMs: 350,
+      retryAfterMs: 20_000,
+    });
+    expect(window.refusal('p@1#1', 300, 60_000)).toBeUndefined();
+    expect(window.used(90_000)).toBe(0);
   });
 });
