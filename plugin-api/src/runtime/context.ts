@@ -1,7 +1,8 @@
 import { secretRef } from '../abi/abi.js';
 import type { PluginContext } from '../context.js';
 import type { ChatResponse, MemoryRecord } from '../types.js';
-import { CapabilityError, requestCapability as request } from './host-bridge.js';
+import { requestCapability as request } from './host-bridge.js';
+import { createLog } from './log.js';
 
 function base64ToBytes(data: string): Uint8Array {
   const binary = atob(data);
@@ -10,50 +11,14 @@ function base64ToBytes(data: string): Uint8Array {
   return bytes;
 }
 
-/** The host keeps at most 4 KiB of a log message; longer ones are cut here, before they are serialised. */
-const MAX_LOG_MESSAGE_CHARS = 16 * 1024;
-/** Longer messages are refused unread (cutting one would first copy all of it). */
-const MAX_LOG_READ_CHARS = 1024 * 1024;
-
-/** An Error as log data keeps what JSON.stringify would drop: name, message, code and its cause's code. */
-function errorData(value: unknown): unknown {
-  if (!(value instanceof Error)) return value;
-  const { code } = value as { code?: unknown };
-  const { cause } = value as { cause?: unknown };
-  const causeCode = (cause as { code?: unknown } | null | undefined)?.code;
-  return {
-    name: value.name,
-    message: value.message,
-    ...(typeof code === 'string' ? { code } : {}),
-    ...(typeof causeCode === 'string' ? { cause: { code: causeCode } } : {}),
-  };
-}
-
 /** Builds the `ctx` a handler receives for one call. */
 export function createContext(callId: string, config: unknown, signal: AbortSignal): PluginContext {
   const requestCapability: typeof request = (op, args) => request(op, args, callId);
-  const log =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (message: unknown, data?: unknown): void => {
-      // typed as a string, but plugin JavaScript can pass anything
-      const text = typeof message === 'string' ? message : String(message);
-      if (text.length > MAX_LOG_READ_CHARS) {
-        throw new CapabilityError(
-          'ROKU_CAPABILITY_LIMIT',
-          `ctx.log: a message of ${text.length} characters is refused (more than ${MAX_LOG_READ_CHARS})`,
-        );
-      }
-      const cut = text.length > MAX_LOG_MESSAGE_CHARS ? `${text.slice(0, MAX_LOG_MESSAGE_CHARS)}…` : text;
-      const args =
-        data === undefined ? { level, message: cut } : { level, message: cut, data: errorData(data) };
-      // Logging never fails a call; the host drops what exceeds the plugin's log rate.
-      requestCapability('log', args).catch(() => undefined);
-    };
   return {
     callId,
     config,
     signal,
-    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    log: createLog(requestCapability),
     emit: async (event) => {
       await requestCapability('emit', { event });
     },

@@ -16,9 +16,16 @@ const cut = (s) => {
   return s.length > MAX_MESSAGE ? ReflectApply(StringSlice, s, [0, MAX_MESSAGE]) : s;
 };
 
+/** `Name: message [code]`, then the same of its cause: what a fetch error carries is kept. */
+function describeError(e, depth = 0) {
+  const code = typeof e.code === 'string' ? ` [${cut(e.code)}]` : '';
+  const cause = depth < 3 && e.cause instanceof Error ? ` (cause: ${describeError(e.cause, depth + 1)})` : '';
+  return `${cut(String(e.name))}: ${cut(String(e.message))}${code}${cause}`;
+}
+
 function format(a) {
   if (typeof a === 'string') return cut(a);
-  if (a instanceof Error) return cut(`${cut(String(a.name))}: ${cut(String(a.message))}`);
+  if (a instanceof Error) return cut(describeError(a));
   if (typeof a === 'bigint') return `${a}n`;
   if (typeof a === 'function' || typeof a === 'symbol' || a === undefined) return String(a);
   try {
