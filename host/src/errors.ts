@@ -30,6 +30,10 @@ export const HOST_ERRORS = {
   ROKU_SANDBOX_BUSY: 'A plugin already runs as many calls as its concurrency limit allows.',
   ROKU_SANDBOX_QUARANTINED: 'A plugin failed repeatedly and is quarantined until a user re-enables it.',
   ROKU_SANDBOX_UNLOADED: 'The plugin was unloaded (or the host shut down) while the call was pending.',
+  ROKU_SANDBOX_OUTPUT_TOO_DEEP:
+    'A plugin returned JSON nested deeper than the sandbox allows (details.limitDepth); refused before parsing.',
+  ROKU_SANDBOX_IMPORT_REFUSED:
+    'A wasm module imports a function Roku does not provide (an Extism kernel function such as http_request, or WASI); details.imports names each.',
   ROKU_PLUGIN_FAILED:
     'A plugin raised an error; details name the plugin, version, operation and its own code.',
   ROKU_TOOL_OUTPUT_INVALID: "A tool's result does not match the output schema its manifest declares.",

@@ -12,6 +12,11 @@ export interface PluginContext {
   readonly config: unknown;
   /** Aborted when the call is cancelled. */
   readonly signal: AbortSignal;
+  /**
+   * Log lines through the host (rate- and size-capped there; lines beyond the rate are dropped). An Error as
+   * `data` keeps its name, message, code and cause code.
+   * @throws CapabilityError ROKU_CAPABILITY_LIMIT for a message over 1 Mi characters, refused unread
+   */
   readonly log: {
     debug(message: string, data?: unknown): void;
     info(message: string, data?: unknown): void;

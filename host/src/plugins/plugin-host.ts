@@ -102,6 +102,10 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
         }
         manifest = result.value;
       }
+      // The sandbox's own limits are fixed at load: the user's CPU budget override goes in with the manifest.
+      const cpuMsPerMinute = (loadOptions.grants ?? options.grants?.(manifest.id))?.limits?.cpuMsPerMinute;
+      if (cpuMsPerMinute !== undefined)
+        manifest = { ...manifest, limits: { ...manifest.limits, cpuMsPerMinute } };
       if (loadOptions.grants !== undefined) loadGrants.set(manifest, loadOptions.grants);
       return sandboxes.load({ manifest, dir });
     },

@@ -1,6 +1,20 @@
 import type { HostConfig, PluginManifest } from '@roku/schemas';
 import type { RunnerLimits } from './protocol.js';
 
+/** CPU a plugin may use in any 60 s window when neither its manifest nor the user's config says. */
+export const DEFAULT_CPU_MS_PER_MINUTE = 30_000;
+
+/**
+ * Runner limits with the CPU budget per window. The runner reads `cpuMsPerMinute` from the load message's
+ * limits (see runner/isolate-cpu-window.ts); the field belongs in protocol.ts's RunnerLimits.
+ */
+export type SandboxLimits = RunnerLimits & { readonly cpuMsPerMinute: number };
+
+/** The user's limit overrides from `plugins.grants["<id>"].limits` that apply to the sandbox itself. */
+export interface UserSandboxLimits {
+  readonly cpuMsPerMinute?: number;
+}
+
 /** Host ceilings from the `sandbox` section of the host configuration. */
 export interface SandboxCeilings {
   readonly runnerMemoryMb: number;
@@ -18,10 +32,18 @@ export const DEFAULT_CEILINGS: SandboxCeilings = {
   quarantine: { failures: 3, windowMs: 600_000 },
 };
 
-/** A plugin's effective limits: what its manifest asks, never above the host's ceilings. */
-export function effectiveLimits(manifest: PluginManifest, ceilings: SandboxCeilings): RunnerLimits {
+/**
+ * A plugin's effective limits: what its manifest asks, never above the host's ceilings; the user's own
+ * overrides (`plugins.grants["<id>"].limits`) win over the manifest where they apply.
+ */
+export function effectiveLimits(
+  manifest: PluginManifest,
+  ceilings: SandboxCeilings,
+  user: UserSandboxLimits = {},
+): SandboxLimits {
   const asked = manifest.limits ?? {};
   return {
+    cpuMsPerMinute: user.cpuMsPerMinute ?? asked.cpuMsPerMinute ?? DEFAULT_CPU_MS_PER_MINUTE,
     memoryMb: Math.min(asked.memoryMb ?? 64, ceilings.maxPluginMemoryMb),
     cpuMsPerCall: Math.min(asked.cpuMsPerCall ?? 1000, ceilings.maxCpuMsPerCall),
     wallMsPerCall: Math.min(asked.wallMsPerCall ?? 30_000, ceilings.maxWallMsPerCall),

@@ -3,11 +3,34 @@ import { RokuError } from '@roku/schemas';
 /** JSON data with null-prototype objects: nothing in it can reach or shadow Object.prototype. */
 export type PlainJson = null | boolean | number | string | PlainJson[] | { [key: string]: PlainJson };
 
+/** Deepest nesting of arrays and objects accepted from a sandbox (the isolate prelude checks the same). */
+export const MAX_JSON_DEPTH = 256;
+
+/**
+ * True when the JSON text nests arrays/objects deeper than `max`: one pass over the characters, skipping
+ * strings, so a million levels are refused before a parser spends memory or stack on them.
+ */
+export function exceedsJsonDepth(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 /**
  * Parses JSON that came from a sandbox: refuses more than `maxBytes`, and rebuilds every object with a null
  * prototype so that keys like `__proto__` or `constructor` are inert data.
  *
- * @throws ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_BAD_OUTPUT
+ * @throws ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_OUTPUT_TOO_DEEP, ROKU_SANDBOX_BAD_OUTPUT
  */
 export function parseSandboxJson(text: unknown, maxBytes: number, what: string): PlainJson {
   if (typeof text !== 'string') {
@@ -21,6 +44,13 @@ export function parseSandboxJson(text: unknown, maxBytes: number, what: string):
       {
         details: { limit: maxBytes },
       },
+    );
+  }
+  if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
+    throw new RokuError(
+      'ROKU_SANDBOX_OUTPUT_TOO_DEEP',
+      `${what}: JSON nested more than ${MAX_JSON_DEPTH} levels deep`,
+      { details: { limitDepth: MAX_JSON_DEPTH } },
     );
   }
   try {

@@ -135,7 +135,7 @@ describe('hostile values returned to the host', () => {
     await expect(sandbox.call('tool:t', { text: 'again' })).resolves.toBe('fine');
   });
 
-  it('runs a replaced __roku_abi but keeps the description checked at load', async () => {
+  it('cannot carry a replaced __roku_abi into a later call, and the description stays the one checked at load', async () => {
     const sandbox = await h.load('abi-replaced', {
       body: `if (input.step === 1) {
         globalThis.__roku_abi = {
@@ -146,19 +146,24 @@ describe('hostile values returned to the host', () => {
       }`,
     });
     await expect(sandbox.call('tool:t', { step: 1 })).resolves.toBe('swapped');
-    await expect(sandbox.call('tool:t', { step: 2 })).resolves.toBe('replaced');
+    // every call runs in a fresh realm: the replacement died with the call that made it
+    await expect(sandbox.call('tool:t', { step: 2 })).resolves.toBeNull();
     expect(sandbox.description.tools).toEqual(['t']);
     expect(sandbox.description.providers).toEqual([]);
   });
 
-  it('fails typed when __roku_abi is deleted or turned into a spinning getter', async () => {
+  it('fails typed when __roku_abi has no call or its call is a spinning getter', async () => {
     const gone = await h.load('abi-deleted', { body: `delete globalThis.__roku_abi; return 1;` });
+    // deleting it affects only the call that did it
     await expect(gone.call('tool:t', {})).resolves.toBe(1);
-    await expectFailure(gone.call('tool:t', {}), 'ROKU_SANDBOX_BAD_OUTPUT', 'abi-deleted');
-    const spinning = await h.load('abi-getter', {
-      body: `Object.defineProperty(globalThis, '__roku_abi', { get() { for (;;) {} } }); return 1;`,
+    await expect(gone.call('tool:t', {})).resolves.toBe(1);
+    const noCall = await h.load('abi-no-call', {
+      source: `globalThis.__roku_abi = { describe: ${DESCRIBE} };`,
     });
-    await expect(spinning.call('tool:t', {})).resolves.toBe(1);
+    await expectFailure(noCall.call('tool:t', {}), 'ROKU_SANDBOX_BAD_OUTPUT', 'abi-no-call');
+    const spinning = await h.load('abi-getter', {
+      source: `globalThis.__roku_abi = { describe: ${DESCRIBE}, get call() { for (;;) {} } };`,
+    });
     await expectFailure(spinning.call('tool:t', {}), 'ROKU_SANDBOX_TIMEOUT', 'abi-getter');
   });
 
@@ -171,7 +176,7 @@ describe('hostile values returned to the host', () => {
       [
         'deep-nesting',
         `() => '{"ok":true,"value":' + '['.repeat(200000) + ']'.repeat(200000) + '}'`,
-        'ROKU_SANDBOX_BAD_OUTPUT',
+        'ROKU_SANDBOX_OUTPUT_TOO_DEEP',
       ],
     ];
     for (const [name, call, code] of cases) {

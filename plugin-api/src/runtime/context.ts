@@ -2,6 +2,7 @@ import { secretRef } from '../abi/abi.js';
 import type { PluginContext } from '../context.js';
 import type { ChatResponse, MemoryRecord } from '../types.js';
 import { requestCapability as request } from './host-bridge.js';
+import { createLog } from './log.js';
 
 function base64ToBytes(data: string): Uint8Array {
   const binary = atob(data);
@@ -13,19 +14,11 @@ function base64ToBytes(data: string): Uint8Array {
 /** Builds the `ctx` a handler receives for one call. */
 export function createContext(callId: string, config: unknown, signal: AbortSignal): PluginContext {
   const requestCapability: typeof request = (op, args) => request(op, args, callId);
-  const log =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (message: string, data?: unknown): void => {
-      // Logging never fails a call; the host drops what exceeds the plugin's log rate.
-      requestCapability('log', data === undefined ? { level, message } : { level, message, data }).catch(
-        () => undefined,
-      );
-    };
   return {
     callId,
     config,
     signal,
-    log: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    log: createLog(requestCapability),
     emit: async (event) => {
       await requestCapability('emit', { event });
     },

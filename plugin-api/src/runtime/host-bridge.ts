@@ -1,5 +1,8 @@
 import type { CapabilityOp, CapabilityOps, CapabilityResponse } from '../abi/abi.js';
 
+/** Captured when the bundle is evaluated, before plugin handlers could replace them. */
+const { parse: parseJson, stringify: stringifyJson } = JSON;
+
 /** What the sandbox prelude provides: one function that sends a capability request to the host. */
 interface HostBridge {
   /** `callId` ties the request to its call when a plugin runs several calls at once. */
@@ -29,7 +32,7 @@ export async function requestCapability<K extends CapabilityOp>(
   args: CapabilityOps[K]['args'],
   callId?: string,
 ): Promise<CapabilityOps[K]['result']> {
-  const reply = JSON.parse(await bridge().cap(JSON.stringify({ op, args }), callId)) as CapabilityResponse<K>;
+  const reply = parseJson(await bridge().cap(stringifyJson({ op, args }), callId)) as CapabilityResponse<K>;
   if (!reply.ok) throw new CapabilityError(reply.error.code, reply.error.message);
   return reply.value;
 }

@@ -12,6 +12,12 @@ import { definePlugin } from '../define.js';
 import { createContext } from './context.js';
 
 type Handler = (input: never, ctx: PluginContext) => unknown;
+
+/**
+ * Captured when the bundle is evaluated, before any handler runs: a handler that replaces JSON.parse or
+ * JSON.stringify cannot make the ABI wrapper misread its request or forge its response.
+ */
+const { parse: parseJson, stringify: stringifyJson } = JSON;
 type Entry<K extends PluginOpKind> = readonly [
   name: string | undefined,
   handler: ((input: PluginOpInput<K>, ctx: PluginContext) => unknown) | undefined,
@@ -79,13 +85,13 @@ function errorResponse(err: unknown): CallResponse {
 export function serve(plugin: PluginDefinition): void {
   definePlugin(plugin);
   const table = routes(plugin);
-  const description = JSON.stringify(describe(plugin));
+  const description = stringifyJson(describe(plugin));
   const abi = {
     describe: (): string => description,
     call: async (requestJson: string): Promise<string> => {
       let response: CallResponse;
       try {
-        const request = JSON.parse(requestJson) as CallRequest;
+        const request = parseJson(requestJson) as CallRequest;
         const handler = table.get(request.op);
         if (handler === undefined) {
           response = {
@@ -100,7 +106,7 @@ export function serve(plugin: PluginDefinition): void {
       } catch (err) {
         response = errorResponse(err);
       }
-      return JSON.stringify(response);
+      return stringifyJson(response);
     },
   };
   Object.defineProperty(globalThis, '__roku_abi', {

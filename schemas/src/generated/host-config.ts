@@ -234,6 +234,10 @@ export interface HostConfig {
                * Tokens (prompt and completion) the plugin may use per minute through the llm capability.
                */
               llmTokensPerMinute?: number;
+              /**
+               * CPU time in milliseconds the plugin's sandbox may use in any 60 s window; overrides the manifest's value.
+               */
+              cpuMsPerMinute?: number;
             };
           }
         | undefined;

@@ -481,6 +481,10 @@ export interface PluginManifest {
      * Tokens (prompt and completion) the plugin may use per minute through the llm capability.
      */
     llmTokensPerMinute?: number;
+    /**
+     * CPU time in milliseconds the plugin's sandbox may use in any 60 s window (calls, their preparation and background work); calls beyond it are refused with ROKU_CAPABILITY_RATE_LIMITED until the window refills.
+     */
+    cpuMsPerMinute?: number;
   };
   /**
    * JSON Schema (2020-12) of the plugin's own settings. Validated by the host; no remote $ref.

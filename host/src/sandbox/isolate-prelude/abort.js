@@ -2,31 +2,53 @@
 import { EventTarget, Event } from 'event-target-shim';
 import { DOMException } from './dom-exception.js';
 import { setTimeout } from './timers.js';
+import { guardPrototype } from './brand.js';
 
 const kCreate = Symbol('create');
+/** Every AbortSignal the prelude made; fetch accepts no other. */
+const SIGNALS = new WeakSet();
+/** Each signal's state, out of the plugin's reach (an own property could be replaced by a getter). */
+const STATE = new WeakMap();
+const WeakMapGet = WeakMap.prototype.get;
+const stateOf = (s) => ReflectApply(WeakMapGet, STATE, [s]);
+const ReflectApply = Reflect.apply;
+const WeakSetHas = WeakSet.prototype.has;
+const addListener = EventTarget.prototype.addEventListener;
+const removeListener = EventTarget.prototype.removeEventListener;
+
+/** True for a signal the prelude made (not something shaped like one). */
+export const isAbortSignal = (x) => ReflectApply(WeakSetHas, SIGNALS, [x]);
+/** Reads and listens to a genuine signal through captured functions, whatever the plugin set on it. */
+export const signalState = (s) => {
+  const st = stateOf(s);
+  return { aborted: st.aborted, reason: st.reason };
+};
+export const onAbortSignal = (s, fn) => ReflectApply(addListener, s, ['abort', fn, { once: true }]);
+export const offAbortSignal = (s, fn) => ReflectApply(removeListener, s, ['abort', fn]);
 
 export class AbortSignal extends EventTarget {
   constructor(key) {
     super();
     if (key !== kCreate) throw new TypeError('Illegal constructor');
-    this._aborted = false;
-    this._reason = undefined;
+    SIGNALS.add(this);
+    STATE.set(this, { aborted: false, reason: undefined });
     this.onabort = null;
   }
   get aborted() {
-    return this._aborted;
+    return stateOf(this).aborted;
   }
   get reason() {
-    return this._reason;
+    return stateOf(this).reason;
   }
   throwIfAborted() {
-    if (this._aborted) throw this._reason;
+    const st = stateOf(this);
+    if (st.aborted) throw st.reason;
   }
   _abort(reason) {
-    if (this._aborted) return;
-    this._aborted = true;
-    this._reason =
-      reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    const st = stateOf(this);
+    if (st.aborted) return;
+    st.aborted = true;
+    st.reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
     const ev = new Event('abort');
     if (typeof this.onabort === 'function') this.onabort(ev);
     this.dispatchEvent(ev);
@@ -43,13 +65,19 @@ export class AbortSignal extends EventTarget {
   }
   static any(signals) {
     const s = new AbortSignal(kCreate);
+    const list = [];
     for (const x of signals) {
-      if (x.aborted) {
-        s._abort(x.reason);
+      if (!isAbortSignal(x)) throw new TypeError('AbortSignal.any() takes AbortSignals only');
+      list.push(x);
+    }
+    for (const x of list) {
+      const st = stateOf(x);
+      if (st.aborted) {
+        s._abort(st.reason);
         return s;
       }
     }
-    for (const x of signals) x.addEventListener('abort', () => s._abort(x.reason), { once: true });
+    for (const x of list) onAbortSignal(x, () => s._abort(stateOf(x).reason));
     return s;
   }
   get [Symbol.toStringTag]() {
@@ -68,3 +96,5 @@ export class AbortController {
     return 'AbortController';
   }
 }
+
+guardPrototype(AbortSignal.prototype, 'AbortSignal', isAbortSignal);

@@ -1,25 +1,42 @@
 // Blob, File, FormData and the Body mixin with Request / Response. In-memory; response bodies stream.
 import { TextEncoder, TextDecoder } from '@exodus/bytes/encoding-lite.js';
-import { ReadableStream } from 'web-streams-polyfill';
+import { toBytes, toText, bufferBytes } from './convert.js';
+import { inherits } from './brand.js';
+import { ReadableStream, ReadableStreamDefaultReader } from 'web-streams-polyfill';
 import { Headers } from './headers.js';
-import { AbortController } from './abort.js';
+import { AbortController, isAbortSignal } from './abort.js';
 import { bytesToB64 } from './base64.js';
 import { crypto } from './crypto.js';
 import { JSONparse, JSONstringify } from './bridge.js';
+import { guardPrototype, setBrand } from './brand.js';
+
+/** Every Blob/File, FormData and Request/Response the prelude made: the brands their members check. */
+const BLOBS = new WeakSet();
+const FORMS = new WeakSet();
+const BODIES = new WeakSet();
+const BLOB_BYTES = new WeakMap();
 
 const encoder = new TextEncoder();
+const ReflectApply = Reflect.apply;
+const WeakSetHas = WeakSet.prototype.has;
+const WeakMapGet = WeakMap.prototype.get;
+const URLSearchParamsToString = URLSearchParams.prototype.toString;
+const isBlob = (x) => ReflectApply(WeakSetHas, BLOBS, [x]);
+const isForm = (x) => ReflectApply(WeakSetHas, FORMS, [x]);
+const isBody = (x) => ReflectApply(WeakSetHas, BODIES, [x]);
+const isStream = (x) =>
+  inherits(x, ReadableStream.prototype) &&
+  ReflectApply(Object.prototype.hasOwnProperty, x, ['_readableStreamController']);
+/** The bytes of a Blob the prelude made, kept out of the plugin's reach. */
+export const blobBytes = (blob) => ReflectApply(WeakMapGet, BLOB_BYTES, [blob]);
 
-export function toBytes(x) {
-  if (x instanceof Uint8Array) return x;
-  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  return encoder.encode(String(x));
-}
+export { toBytes };
 
 export class Blob {
   constructor(parts = [], opts = {}) {
+    BLOBS.add(this);
     const chunks = [];
-    for (const p of parts) chunks.push(p instanceof Blob ? p._b : toBytes(p));
+    for (const p of parts) chunks.push(isBlob(p) ? blobBytes(p) : toBytes(p, 'a Blob part'));
     let n = 0;
     for (const b of chunks) n += b.length;
     const u = new Uint8Array(n);
@@ -28,27 +45,27 @@ export class Blob {
       u.set(b, o);
       o += b.length;
     }
-    this._b = u;
-    this.type = opts.type ? String(opts.type).toLowerCase() : '';
+    BLOB_BYTES.set(this, u);
+    this.type = opts.type ? toText(opts.type, 'Blob type').toLowerCase() : '';
   }
   get size() {
-    return this._b.length;
+    return blobBytes(this).length;
   }
   async arrayBuffer() {
-    return this._b.slice().buffer;
+    return blobBytes(this).slice().buffer;
   }
   async bytes() {
-    return this._b.slice();
+    return blobBytes(this).slice();
   }
   async text() {
-    return new TextDecoder().decode(this._b);
+    return new TextDecoder().decode(blobBytes(this));
   }
   stream() {
-    return bytesStream(this._b.slice());
+    return bytesStream(blobBytes(this).slice());
   }
   slice(start, end, type) {
     const r = new Blob([], { type });
-    r._b = this._b.slice(start, end);
+    BLOB_BYTES.set(r, blobBytes(this).slice(start, end));
     return r;
   }
   get [Symbol.toStringTag]() {
@@ -59,7 +76,7 @@ export class Blob {
 export class File extends Blob {
   constructor(parts, name, opts = {}) {
     super(parts, opts);
-    this.name = String(name);
+    this.name = toText(name, 'File name');
     this.lastModified = opts.lastModified ?? Date.now();
   }
   get [Symbol.toStringTag]() {
@@ -69,36 +86,36 @@ export class File extends Blob {
 
 export class FormData {
   constructor() {
+    FORMS.add(this);
     this._e = [];
   }
   _v(v, filename) {
-    if (!(v instanceof Blob)) return String(v);
-    if (v instanceof File && filename === undefined) return v;
-    // @ts-expect-error: a Blob that is not a File has no name; `|| 'blob'` covers it
+    if (!isBlob(v)) return toText(v, 'a FormData value');
+    if (inherits(v, File.prototype) && filename === undefined) return v;
     return new File([v], filename ?? (v.name || 'blob'), { type: v.type });
   }
   append(k, v, filename) {
-    this._e.push([String(k), this._v(v, filename)]);
+    this._e.push([toText(k, 'a FormData name'), this._v(v, filename)]);
   }
   set(k, v, filename) {
-    const key = String(k);
+    const key = toText(k, 'a FormData name');
     const i = this._e.findIndex((e) => e[0] === key);
     const entry = [key, this._v(v, filename)];
     this._e = this._e.filter((e) => e[0] !== key);
     this._e.splice(i < 0 ? this._e.length : i, 0, entry);
   }
   get(k) {
-    const e = this._e.find((x) => x[0] === String(k));
+    const e = this._e.find((x) => x[0] === toText(k, 'a FormData name'));
     return e ? e[1] : null;
   }
   getAll(k) {
-    return this._e.filter((e) => e[0] === String(k)).map((e) => e[1]);
+    return this._e.filter((e) => e[0] === toText(k, 'a FormData name')).map((e) => e[1]);
   }
   has(k) {
-    return this._e.some((e) => e[0] === String(k));
+    return this._e.some((e) => e[0] === toText(k, 'a FormData name'));
   }
   delete(k) {
-    this._e = this._e.filter((e) => e[0] !== String(k));
+    this._e = this._e.filter((e) => e[0] !== toText(k, 'a FormData name'));
   }
   *entries() {
     for (const e of this._e) yield [e[0], e[1]];
@@ -139,36 +156,36 @@ function encodeMultipart(fd) {
     }
   }
   parts.push(`--${boundary}--\r\n`);
-  return { bytes: new Blob(parts)._b, type: `multipart/form-data; boundary=${boundary}` };
+  return { bytes: blobBytes(new Blob(parts)), type: `multipart/form-data; boundary=${boundary}` };
 }
 
-/** Normalizes a body init into bytes (or a stream) plus its implied content type; keeps strings as text. */
+/**
+ * Normalizes a body init into bytes (or a stream) plus its implied content type; keeps strings as text. Only
+ * the BodyInit types of the Fetch spec are accepted, each recognized by brand (not `instanceof`, which a
+ * plugin can answer) and read with captured intrinsics, so no plugin callback (toString, getters) runs here.
+ */
 function extractBody(body) {
   if (body == null) return { bytes: null, text: null, type: null };
   if (typeof body === 'string')
     return { bytes: encoder.encode(body), text: body, type: 'text/plain;charset=UTF-8' };
-  if (body instanceof URLSearchParams) {
-    const text = body.toString();
+  if (typeof body !== 'object')
+    throw new TypeError(
+      'a fetch body must be a string, buffer, Blob, FormData, URLSearchParams or ReadableStream',
+    );
+  const buffer = bufferBytes(body);
+  if (buffer !== null) return { bytes: buffer.slice(), text: null, type: null };
+  if (isBlob(body))
+    return { bytes: blobBytes(body).slice(), text: null, type: toText(body.type, 'Blob type') || null };
+  if (isForm(body)) return { ...encodeMultipart(body), text: null };
+  if (isStream(body)) return { stream: body, text: null, type: null };
+  if (inherits(body, URLSearchParams.prototype)) {
+    // the captured toString checks the object is a real URLSearchParams (it throws otherwise)
+    const text = ReflectApply(URLSearchParamsToString, body, []);
     return { bytes: encoder.encode(text), text, type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
-  if (body instanceof Blob) return { bytes: body._b.slice(), text: null, type: body.type || null };
-  if (body instanceof FormData) return { ...encodeMultipart(body), text: null };
-  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body))
-    return { bytes: toBytes(body).slice(), text: null, type: null };
-  if (body instanceof ReadableStream) return { stream: body, text: null, type: null };
-  if (typeof body[Symbol.asyncIterator] === 'function') {
-    const it = body[Symbol.asyncIterator]();
-    const stream = new ReadableStream({
-      async pull(c) {
-        const r = await it.next();
-        if (r.done) c.close();
-        else c.enqueue(toBytes(r.value));
-      },
-    });
-    return { stream, text: null, type: null };
-  }
-  const text = String(body);
-  return { bytes: encoder.encode(text), text, type: 'text/plain;charset=UTF-8' };
+  throw new TypeError(
+    'a fetch body must be a string, buffer, Blob, FormData, URLSearchParams or ReadableStream',
+  );
 }
 
 export const bytesStream = (u8) =>
@@ -179,13 +196,18 @@ export const bytesStream = (u8) =>
     },
   });
 
+// captured before plugin code runs: reading a body never calls a replaced stream or reader method
+const getReader = ReadableStream.prototype.getReader;
+const readerRead = ReadableStreamDefaultReader.prototype.read;
+
 export async function readAll(stream) {
   if (!stream) return new Uint8Array(0);
-  const reader = stream.getReader();
+  const reader = ReflectApply(getReader, stream, []);
+  const read = () => ReflectApply(readerRead, reader, []);
   const parts = [];
   let n = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await read();
     if (done) break;
     const b = toBytes(value);
     parts.push(b);
@@ -200,34 +222,48 @@ export async function readAll(stream) {
   return out;
 }
 
+/**
+ * Body state of every Request/Response, kept out of the plugin's reach: it could otherwise replace a body's
+ * stream with an object whose methods the prelude would then call.
+ */
+const BODY_STATE = new WeakMap();
+
+/** The body state of a Request/Response the prelude made: `{ stream, text, used }`. */
+export const bodyOf = (r) => ReflectApply(WeakMapGet, BODY_STATE, [r]);
+
+function initBody(self, body) {
+  const e = extractBody(body);
+  BODY_STATE.set(self, {
+    stream: e.stream || (e.bytes ? bytesStream(e.bytes) : null),
+    text: e.text,
+    used: false,
+  });
+  return e.type;
+}
+
+async function consume(self) {
+  const st = bodyOf(self);
+  if (st.used) throw new TypeError('Body has already been consumed');
+  st.used = true;
+  return readAll(st.stream);
+}
+
 class Body {
-  _initBody(body) {
-    const e = extractBody(body);
-    this._stream = e.stream || (e.bytes ? bytesStream(e.bytes) : null);
-    this._text = e.text;
-    this._used = false;
-    return e.type;
-  }
   get body() {
-    return this._stream;
+    return bodyOf(this).stream;
   }
   get bodyUsed() {
-    return this._used;
-  }
-  async _consume() {
-    if (this._used) throw new TypeError('Body has already been consumed');
-    this._used = true;
-    return readAll(this._stream);
+    return bodyOf(this).used;
   }
   async arrayBuffer() {
-    const b = await this._consume();
+    const b = await consume(this);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   }
   async bytes() {
-    return this._consume();
+    return consume(this);
   }
   async text() {
-    return new TextDecoder().decode(await this._consume());
+    return new TextDecoder().decode(await consume(this));
   }
   async json() {
     return JSONparse(await this.text());
@@ -237,7 +273,7 @@ class Body {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the same object, typed for the check
     const self = /** @type {{ headers?: Headers }} */ (/** @type {unknown} */ (this));
     const type = (self.headers && self.headers.get('content-type')) || '';
-    return new Blob([await this._consume()], { type });
+    return new Blob([await consume(this)], { type });
   }
   async formData() {
     throw new TypeError('Body.formData() is not supported in Roku isolates');
@@ -245,36 +281,82 @@ class Body {
 }
 
 function teeInto(src, dst) {
-  if (!src._stream) return;
-  const [a, b] = src._stream.tee();
-  src._stream = a;
-  dst._stream = b;
+  const from = bodyOf(src);
+  const to = bodyOf(dst);
+  if (!from.stream) return;
+  const [a, b] = from.stream.tee();
+  from.stream = a;
+  to.stream = b;
 }
+
+const URLhref = Object.getOwnPropertyDescriptor(URL.prototype, 'href')?.get;
+
+/** A fetch input's URL text: a string, or a real URL read through the captured href getter. */
+function urlText(input) {
+  if (typeof input === 'string') return input;
+  if (URLhref !== undefined && inherits(input, URL.prototype)) return ReflectApply(URLhref, input, []);
+  throw new TypeError('fetch input must be a string, a URL or a Request');
+}
+
+/** What a Request was made with, out of the plugin's reach (read back through getters). */
+const REQUEST_STATE = new WeakMap();
+/** What a Request the prelude made carries: `{ url, method, headers, signal, redirect }`. */
+export const requestOf = (r) => ReflectApply(WeakMapGet, REQUEST_STATE, [r]);
 
 export class Request extends Body {
   constructor(input, init = {}) {
     super();
-    const base = input instanceof Request ? input : null;
-    this.url = base ? base.url : new URL(String(input)).href;
-    this.method = String(init.method || (base && base.method) || 'GET').toUpperCase();
-    this.headers = new Headers(init.headers || (base && base.headers));
-    this.signal = init.signal || (base && base.signal) || new AbortController().signal;
-    this.redirect = init.redirect || (base && base.redirect) || 'follow';
-    this.credentials = 'omit';
-    this.cache = 'no-store';
-    this.mode = 'cors';
-    const body = init.body !== undefined ? init.body : null;
-    if (body != null && (this.method === 'GET' || this.method === 'HEAD')) {
+    BODIES.add(this);
+    const base = isBody(input) && inherits(input, Request.prototype) ? requestOf(input) : null;
+    // each init member is read once, then checked: a getter cannot answer the check and the use differently
+    const { method, headers, signal: initSignal, redirect, body: initBodyValue } = init ?? {};
+    const url = base ? base.url : new URL(urlText(input)).href;
+    const verb = toText(method || (base && base.method) || 'GET', 'method').toUpperCase();
+    const signal = initSignal || (base && base.signal) || new AbortController().signal;
+    if (!isAbortSignal(signal)) throw new TypeError('signal must be an AbortSignal');
+    const state = {
+      url,
+      method: verb,
+      headers: new Headers(headers || (base && base.headers)),
+      signal,
+      redirect: toText(redirect || (base && base.redirect) || 'follow', 'redirect'),
+    };
+    REQUEST_STATE.set(this, state);
+    const body = initBodyValue !== undefined ? initBodyValue : null;
+    if (body != null && (verb === 'GET' || verb === 'HEAD')) {
       throw new TypeError('Request with GET/HEAD method cannot have body');
     }
     if (body == null && base) {
-      this._stream = base._stream;
-      this._text = base._text;
-      this._used = false;
+      const from = bodyOf(input);
+      BODY_STATE.set(this, { stream: from.stream, text: from.text, used: false });
     } else {
-      const t = this._initBody(body);
-      if (t && !this.headers.has('content-type')) this.headers.set('content-type', t);
+      const t = initBody(this, body);
+      if (t && !state.headers.has('content-type')) state.headers.set('content-type', t);
     }
+  }
+  get url() {
+    return requestOf(this).url;
+  }
+  get method() {
+    return requestOf(this).method;
+  }
+  get headers() {
+    return requestOf(this).headers;
+  }
+  get signal() {
+    return requestOf(this).signal;
+  }
+  get redirect() {
+    return requestOf(this).redirect;
+  }
+  get credentials() {
+    return 'omit';
+  }
+  get cache() {
+    return 'no-store';
+  }
+  get mode() {
+    return 'cors';
   }
   clone() {
     const r = new Request(this, {});
@@ -290,21 +372,24 @@ export class Response extends Body {
   /** @param {unknown} [body] */
   constructor(body = null, init = {}) {
     super();
-    this.status = init.status === undefined ? 200 : init.status | 0;
+    BODIES.add(this);
+    const { status } = init;
+    if (status !== undefined && typeof status !== 'number') throw new TypeError('status must be a number');
+    this.status = status === undefined ? 200 : status | 0;
     if (this.status < 200 || this.status > 599) throw new RangeError(`Invalid status ${this.status}`);
-    this.statusText = init.statusText === undefined ? '' : String(init.statusText);
+    this.statusText = init.statusText === undefined ? '' : toText(init.statusText, 'statusText');
     this.headers = new Headers(init.headers);
     this.type = 'default';
     this.url = init.url || '';
     this.redirected = !!init.redirected;
-    const t = this._initBody(body);
+    const t = initBody(this, body);
     if (t && !this.headers.has('content-type')) this.headers.set('content-type', t);
   }
   get ok() {
     return this.status >= 200 && this.status < 300;
   }
   clone() {
-    if (this._used) throw new TypeError('Body has already been consumed');
+    if (bodyOf(this).used) throw new TypeError('Body has already been consumed');
     const r = new Response(null, this);
     r.url = this.url;
     teeInto(this, r);
@@ -328,3 +413,10 @@ export class Response extends Body {
     return 'Response';
   }
 }
+
+guardPrototype(Blob.prototype, 'Blob', setBrand(BLOBS));
+guardPrototype(FormData.prototype, 'FormData', setBrand(FORMS));
+guardPrototype(File.prototype, 'File', setBrand(BLOBS));
+guardPrototype(Body.prototype, 'Body', setBrand(BODIES));
+guardPrototype(Request.prototype, 'Request', setBrand(BODIES));
+guardPrototype(Response.prototype, 'Response', setBrand(BODIES));

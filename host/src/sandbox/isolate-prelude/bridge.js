@@ -31,6 +31,31 @@ export function exceedsUtf8(s, max) {
   return utf8ByteLength(s) > max;
 }
 
+/** Deepest nesting of arrays and objects a JSON text may have; the host checks the same (safe-json.ts). */
+export const MAX_JSON_DEPTH = 256;
+/** Capability requests nested deeper are refused before they leave the isolate (the host allows 64 levels). */
+const MAX_CAP_DEPTH = 66;
+
+/**
+ * True when the JSON text `s` nests arrays/objects deeper than `max`. One pass over the characters, skipping
+ * strings, before anything parses it: a parser given a million levels runs out of memory or stack first.
+ */
+export function exceedsJsonDepth(s, max) {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export function utf8ByteLength(s) {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -68,6 +93,15 @@ export function capJson(requestJson, callId) {
   if (exceedsUtf8(requestJson, maxCapBytes)) {
     return Promise.resolve(
       errorResponse('ROKU_CAPABILITY_LIMIT', `capability request exceeds ${maxCapBytes} bytes`),
+    );
+  }
+  if (exceedsJsonDepth(requestJson, MAX_CAP_DEPTH)) {
+    // the host refuses deeper requests anyway; refusing here spares it parsing millions of levels
+    return Promise.resolve(
+      errorResponse(
+        'ROKU_CAPABILITY_BAD_REQUEST',
+        `capability request is nested deeper than ${MAX_CAP_DEPTH} levels`,
+      ),
     );
   }
   const bytes = requestJson.length;

@@ -2,7 +2,14 @@
 // only a string crosses back: 'R' + the plugin's JSON, or 'E' + a WireError JSON for sandbox-level problems
 // (bad or oversized output). Everything that touches plugin values (getters, Proxies, thenables) runs here,
 // inside the isolate, under the runner's CPU timeout or watchdog; nothing plugin-owned is returned or thrown.
-import { JSONparse, JSONstringify, callScope, exceedsUtf8 } from './bridge.js';
+import {
+  JSONparse,
+  JSONstringify,
+  MAX_JSON_DEPTH,
+  callScope,
+  exceedsJsonDepth,
+  exceedsUtf8,
+} from './bridge.js';
 import { fireTimer } from './timers.js';
 
 const G = globalThis;
@@ -63,6 +70,13 @@ function checkOutput(out, maxBytes, what, validate) {
     return sandboxError('ROKU_SANDBOX_OUTPUT_TOO_LARGE', `${what} produced more than ${maxBytes} bytes`, {
       limitBytes: maxBytes,
     });
+  }
+  if (exceedsJsonDepth(out, MAX_JSON_DEPTH)) {
+    return sandboxError(
+      'ROKU_SANDBOX_OUTPUT_TOO_DEEP',
+      `${what} produced JSON nested more than ${MAX_JSON_DEPTH} levels deep`,
+      { limitDepth: MAX_JSON_DEPTH },
+    );
   }
   let parsed;
   try {

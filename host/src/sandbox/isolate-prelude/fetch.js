@@ -4,7 +4,9 @@
 import { ReadableStream } from 'web-streams-polyfill';
 import { cap } from './bridge.js';
 import { b64ToBytes, bytesToB64 } from './base64.js';
-import { Request, Response, readAll } from './body.js';
+import { Request, Response, bodyOf, readAll, requestOf } from './body.js';
+import { offAbortSignal, onAbortSignal, signalState } from './abort.js';
+import { headerPairs } from './headers.js';
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 
@@ -13,15 +15,21 @@ function networkError(message, cause) {
 }
 
 export async function fetch(input, init) {
-  const req = new Request(input, init);
+  // read back through the prelude's own state, not the (replaceable) getters on Request.prototype
+  const request = new Request(input, init);
+  const req = requestOf(request);
+  const sent = bodyOf(request);
+  // the Request checked it is a genuine AbortSignal; it is read and listened to through captured functions
   const signal = req.signal;
-  if (signal.aborted) throw signal.reason;
+  const aborted = () => signalState(signal).aborted;
+  const reason = () => signalState(signal).reason;
+  if (aborted()) throw reason();
 
   let body = null;
   let bodyEncoding = 'utf8';
-  if (req._text != null) body = req._text;
-  else if (req._stream) {
-    body = bytesToB64(await readAll(req._stream));
+  if (sent.text != null) body = sent.text;
+  else if (sent.stream) {
+    body = bytesToB64(await readAll(sent.stream));
     bodyEncoding = 'base64';
   }
 
@@ -38,22 +46,22 @@ export async function fetch(input, init) {
     cancelHost();
     if (controller) {
       try {
-        controller.error(signal.reason);
+        controller.error(reason());
       } catch {
         // the stream is already closed or errored
       }
     }
   };
-  signal.addEventListener('abort', onAbort, { once: true });
+  onAbortSignal(signal, onAbort);
   const settle = () => {
     finished = true;
-    signal.removeEventListener('abort', onAbort);
+    offAbortSignal(signal, onAbort);
   };
 
   const started = cap('fetch.start', {
     url: req.url,
     method: req.method,
-    headers: [...req.headers],
+    headers: headerPairs(req.headers),
     body,
     bodyEncoding,
   });
@@ -61,22 +69,22 @@ export async function fetch(input, init) {
   try {
     meta = await new Promise((resolve, reject) => {
       started.then(resolve, reject);
-      if (signal.aborted) reject(signal.reason);
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      if (aborted()) reject(reason());
+      onAbortSignal(signal, () => reject(reason()));
     });
   } catch (e) {
     settle();
-    if (signal.aborted) {
+    if (aborted()) {
       // the host may still open the stream after the abort: cancel it once it exists
       started.then((m) => cap('fetch.cancel', { streamId: m.streamId })).catch(() => undefined);
-      throw signal.reason;
+      throw reason();
     }
     throw networkError('fetch failed', e);
   }
   streamId = meta.streamId;
-  if (signal.aborted) {
+  if (aborted()) {
     cancelHost();
-    throw signal.reason;
+    throw reason();
   }
 
   let stream = null;
@@ -95,7 +103,7 @@ export async function fetch(input, init) {
             r = await cap('fetch.read', { streamId });
           } catch (e) {
             settle();
-            if (signal.aborted) throw signal.reason;
+            if (aborted()) throw reason();
             throw networkError('network error while reading the response body', e);
           }
           if (r.done) {
@@ -107,7 +115,7 @@ export async function fetch(input, init) {
         },
         cancel() {
           cancelHost();
-          signal.removeEventListener('abort', onAbort);
+          offAbortSignal(signal, onAbort);
         },
       },
       { highWaterMark: 0 },
@@ -120,6 +128,6 @@ export async function fetch(input, init) {
     url: meta.url,
     redirected: meta.redirected,
   });
-  res._stream = stream;
+  bodyOf(res).stream = stream;
   return res;
 }

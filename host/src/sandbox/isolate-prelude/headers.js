@@ -1,10 +1,12 @@
 // Fetch Headers: case-insensitive, sorted iteration, set-cookie kept apart.
+import { toText } from './convert.js';
+
 const normName = (n) => {
-  const name = String(n).toLowerCase();
+  const name = toText(n, 'a header name').toLowerCase();
   if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)) throw new TypeError(`Invalid header name: ${name}`);
   return name;
 };
-const normValue = (v) => String(v).replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+const normValue = (v) => toText(v, 'a header value').replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
 
 export class Headers {
   constructor(init) {
@@ -68,4 +70,15 @@ export class Headers {
   get [Symbol.toStringTag]() {
     return 'Headers';
   }
+}
+
+/** The name/value pairs of a Headers the prelude made, read without its (replaceable) iterator. */
+export function headerPairs(h) {
+  const out = [];
+  for (const k of [...h._m.keys()].sort()) {
+    const values = /** @type {string[]} */ (h._m.get(k));
+    if (k === 'set-cookie') for (const v of values) out.push([k, v]);
+    else out.push([k, values.join(', ')]);
+  }
+  return out;
 }

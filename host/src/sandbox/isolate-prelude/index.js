@@ -16,6 +16,7 @@ import { Headers } from './headers.js';
 import { Blob, File, FormData, Request, Response } from './body.js';
 import { fetch } from './fetch.js';
 import { entry } from './entry.js';
+import { fieldBrand, guardPrototype } from './brand.js';
 
 const G = /** @type {IsolateGlobal} */ (globalThis);
 const def = (name, value) =>
@@ -37,6 +38,25 @@ const STREAM_CLASSES = [
   'TransformStreamDefaultController',
 ];
 for (const k of STREAM_CLASSES) if (WebStreams[k]) def(k, WebStreams[k]);
+
+// The stream classes whose members return promises: a wrong receiver must throw, not reject unobserved.
+const STREAM_BRANDS = [
+  ['ReadableStream', '_readableStreamController'],
+  ['ReadableStreamDefaultReader', '_readRequests'],
+  ['ReadableStreamBYOBReader', '_readIntoRequests'],
+  ['WritableStream', '_writableStreamController'],
+  ['WritableStreamDefaultWriter', '_ownerWritableStream'],
+];
+for (const [name, field] of STREAM_BRANDS) {
+  const proto = WebStreams[name].prototype;
+  guardPrototype(proto, name, fieldBrand(field, proto));
+}
+const asyncIteratorProto = Object.getPrototypeOf(new WebStreams.ReadableStream().values());
+guardPrototype(
+  asyncIteratorProto,
+  'ReadableStreamAsyncIterator',
+  fieldBrand('_asyncIteratorImpl', asyncIteratorProto),
+);
 def('TextEncoder', TextEncoder);
 def('TextDecoder', TextDecoder);
 def('structuredClone', (value, options) => structuredCloneImpl(value, options));

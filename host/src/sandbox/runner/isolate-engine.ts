@@ -1,6 +1,6 @@
 /**
- * The isolated-vm engine: one V8 isolate per loaded plugin (pluginKey), with the web-platform prelude,
- * the plugin bundle and the trusted entry. See isolate-plugin.ts for what happens per call.
+ * The isolated-vm engine: one V8 isolate per loaded plugin (pluginKey); each call runs in a fresh realm of it
+ * (a context with the web-platform prelude, the plugin bundle and the trusted entry). See isolate-plugin.ts.
  */
 import ivm from 'isolated-vm';
 import type { LoadMessage, RunnerLimits, WireError } from '../protocol.js';
@@ -11,6 +11,7 @@ import { IsolatePlugin } from './isolate-plugin.js';
 import { Prelude, compileBundle, readBundle } from './isolate-setup.js';
 import { classifyIsolateFailure } from './entry-result.js';
 import { Watchdog } from './watchdog.js';
+import { CpuWindow, pluginIdOf } from './isolate-cpu-window.js';
 
 /** Top-level bundle code may do more work than one call; it gets at least this much CPU… */
 const MIN_LOAD_CPU_MS = 1000;
@@ -27,6 +28,8 @@ class IsolateEngine implements Engine {
   readonly #prelude: Prelude;
   readonly #watchdog = new Watchdog();
   readonly #plugins = new Map<string, IsolatePlugin>();
+  /** CPU windows per plugin id, kept across reloads and versions for as long as the runner lives. */
+  readonly #cpuWindows = new Map<string, CpuWindow>();
 
   constructor(deps: EngineDeps, options: IsolateEngineOptions) {
     this.#deps = deps;
@@ -53,25 +56,22 @@ class IsolateEngine implements Engine {
       else if (!isolate.isDisposed) isolate.dispose();
     }, loadWallMs);
     try {
-      const context = await isolate.createContext();
-      await this.#prelude.run(isolate, context);
+      const prelude = await this.#prelude.compile(isolate);
+      const bundle = await compileBundle(isolate, code, `plugin:${pluginKey}`, msg.codeCache);
       plugin = new IsolatePlugin({
         pluginKey,
         limits,
         isolate,
-        context,
+        prelude,
+        bundle: bundle.script,
+        webAssembly: msg.webAssembly,
         deps: this.#deps,
         watchdog: this.#watchdog,
         loadCpuMs,
+        cpuWindow: this.#cpuWindow(pluginKey),
         onGone: (gone) => {
           this.#forget(gone);
         },
-      });
-      await plugin.boot(msg.webAssembly);
-      const bundle = await compileBundle(isolate, code, `plugin:${pluginKey}`, msg.codeCache);
-      await bundle.script.run(context, {
-        timeout: loadCpuMs,
-        release: true,
       });
       const described = await plugin.describe();
       if (!described.ok)
@@ -129,6 +129,16 @@ class IsolateEngine implements Engine {
 
   stats(): PluginStats[] {
     return [...this.#plugins.values()].map((p) => p.stats());
+  }
+
+  #cpuWindow(pluginKey: string): CpuWindow {
+    const id = pluginIdOf(pluginKey);
+    let window = this.#cpuWindows.get(id);
+    if (window === undefined) {
+      window = new CpuWindow();
+      this.#cpuWindows.set(id, window);
+    }
+    return window;
   }
 
   #forget(plugin: IsolatePlugin): void {

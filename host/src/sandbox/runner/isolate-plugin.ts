@@ -1,10 +1,10 @@
 /**
- * One loaded isolate plugin: its isolate and context, the trusted entry, the bridge the prelude calls back
- * into, its timers, in-flight calls and CPU/wall policing. Anything that breaks the isolate (timeout, OOM,
- * watchdog) disposes it; every in-flight call then ends with the same typed error.
+ * One loaded isolate plugin: its isolate, the realms its calls run in (isolate-realm.ts), in-flight calls and
+ * CPU/wall policing. Every call gets a fresh realm, prepared ahead of time after the previous call, so no state
+ * crosses calls. Anything that breaks the isolate (timeout, OOM, watchdog) disposes it; every in-flight call then
+ * ends with the same typed error.
  */
-import { randomBytes } from 'node:crypto';
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { MAX_CAPABILITY_MESSAGE_BYTES } from '../protocol.js';
 import type { RunnerLimits, WireError } from '../protocol.js';
 import { wireError } from './engine.js';
@@ -13,70 +13,94 @@ import { CpuBudget } from './watchdog.js';
 import type { Watchdog } from './watchdog.js';
 import { capabilityError } from './capability-client.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
+import { DrainingRealms, IsolateRealm } from './isolate-realm.js';
+import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
+import type { CpuWindow } from './isolate-cpu-window.js';
+import type { RealmHost } from './isolate-realm.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
 export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) => unknown;
-type CapBridge = (requestJson: unknown, callIdHint: unknown, currentCall: unknown) => Promise<string>;
-type SyncBridge = (op: unknown, a: unknown, b: unknown, c: unknown) => string;
-type BootFunction = (
-  cap: ivm.Reference<CapBridge>,
-  sync: ivm.Reference<SyncBridge>,
-  maxCapBytes: number,
-  webAssembly: boolean,
-) => EntryFunction;
 
 const MAX_TIMERS = 1000;
-/** Budget slot of the load itself (runner call ids are positive). */
+/** Budget slot of the load itself (runner call ids are positive; realm preparations count down from -2). */
 const LOAD_CALL_ID = -1;
-const MAX_RANDOM_BYTES = 65536;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface InflightCall {
   readonly id: number;
-  readonly request: string;
-  readonly cpuStartNs: bigint;
+  cpuStartNs: bigint;
   wallTimer: NodeJS.Timeout | undefined;
-  callId: string | null | undefined;
   settled: boolean;
   settle(outcome: CallOutcome): void;
 }
+
+/** A prepared realm, or why preparing one failed. */
+type Prepared = { readonly realm: IsolateRealm } | { readonly error: WireError };
 
 export interface IsolatePluginOptions {
   readonly pluginKey: string;
   readonly limits: RunnerLimits;
   readonly isolate: ivm.Isolate;
-  readonly context: ivm.Context;
+  readonly prelude: ivm.Script;
+  readonly bundle: ivm.Script;
+  readonly webAssembly: boolean;
   readonly deps: EngineDeps;
   readonly watchdog: Watchdog;
-  /** CPU the load (top-level bundle code and what it starts) may use. */
+  /** CPU the load (top-level bundle code and what it starts) may use; also the budget of each realm's setup. */
   readonly loadCpuMs: number;
   /** Called once when the plugin is disposed for any reason (the engine forgets it). */
   readonly onGone: (plugin: IsolatePlugin) => void;
+  /** CPU used in the last minute by this plugin (all its loaded versions); checked before each call. */
+  readonly cpuWindow: CpuWindow;
 }
 
 export class IsolatePlugin {
   readonly pluginKey: string;
   readonly limits: RunnerLimits;
   readonly #isolate: ivm.Isolate;
-  readonly #context: ivm.Context;
   readonly #deps: EngineDeps;
   readonly #onGone: (plugin: IsolatePlugin) => void;
+  readonly #loadCpuMs: number;
+  readonly #realmHost: RealmHost;
   readonly #calls = new Map<number, InflightCall>();
-  readonly #timers = new Map<number, NodeJS.Timeout>();
+  /** Realms whose call ended and whose timers still run. */
+  readonly #draining: DrainingRealms;
   readonly #budget: CpuBudget;
+  readonly #cpuWindow: CpuWindow;
+  readonly #cpuMsPerMinute: number | undefined;
+  /** Isolate CPU time already charged to the window. */
+  #chargedCpuNs = 0n;
   readonly #unwatch: () => void;
-  #entry: ivm.Reference<EntryFunction> | undefined;
+  #spare: Promise<Prepared> | undefined;
+  #nextPrepareSlot = -2;
   #lastCpuNs = 0n;
   #disposed: WireError | undefined;
   #loaded = false;
+  /** Wall time spent preparing realms, for the bench and stats. */
+  #prepared = { count: 0, ms: 0 };
 
   constructor(options: IsolatePluginOptions) {
     this.pluginKey = options.pluginKey;
     this.limits = options.limits;
     this.#isolate = options.isolate;
-    this.#context = options.context;
     this.#deps = options.deps;
     this.#onGone = options.onGone;
+    this.#loadCpuMs = options.loadCpuMs;
+    this.#cpuWindow = options.cpuWindow;
+    this.#cpuMsPerMinute = cpuMsPerMinuteOf(options.limits);
+    this.#realmHost = {
+      isolate: options.isolate,
+      prelude: options.prelude,
+      bundle: options.bundle,
+      maxCapBytes: MAX_CAPABILITY_MESSAGE_BYTES,
+      webAssembly: options.webAssembly,
+      timerSlots: { used: 0, max: MAX_TIMERS },
+      onCap: (realm, requestJson) => this.#onCap(realm, requestJson),
+      fireTimer: (realm, timerId) => this.#fireTimer(realm, timerId),
+      onIdle: (realm) => {
+        this.#draining.release(realm);
+      },
+    };
+    this.#draining = new DrainingRealms(options.limits.wallMsPerCall);
     this.#budget = new CpuBudget(this.limits.cpuMsPerCall, this.#cpuMs(), performance.now());
     // until markLoaded() the load is charged like a call with its own, larger limit
     this.#budget.startCall(LOAD_CALL_ID, this.#cpuMs(), options.loadCpuMs);
@@ -89,50 +113,52 @@ export class IsolatePlugin {
     return this.#disposed;
   }
 
+  /** Realms prepared so far and the mean wall time each took (ms). */
+  get realmCost(): { readonly count: number; readonly meanMs: number } {
+    const { count, ms } = this.#prepared;
+    return { count, meanMs: count === 0 ? 0 : ms / count };
+  }
+
   /** From now on a disposal is reported to the host (`disposed`); during load the load error reports it. */
   markLoaded(): void {
     this.#loaded = true;
     this.#budget.endCall(LOAD_CALL_ID);
+    this.#spare ??= this.#prepare();
   }
 
-  /** Runs the prelude's one-shot boot with the bridge References and keeps the entry it returns. */
-  async boot(webAssembly: boolean): Promise<void> {
-    const boot = (await this.#context.global.get('__roku_boot', {
-      reference: true,
-    })) as ivm.Reference<BootFunction>;
-    const cap = new ivm.Reference<CapBridge>((requestJson, hint, current) =>
-      this.#onCap(requestJson, hint, current),
-    );
-    const sync = new ivm.Reference<SyncBridge>((op, a, b, c) => this.#onSync(op, a, b, c));
-    this.#entry = await boot.apply(undefined, [cap, sync, MAX_CAPABILITY_MESSAGE_BYTES, webAssembly], {
-      timeout: 1000,
-      result: { reference: true },
-    });
-    boot.release();
-  }
-
-  /** Calls describe() through the entry; resolves with the description JSON or a wire error. */
+  /**
+   * Evaluates the bundle in a first realm and calls describe() there; resolves with the description JSON or a
+   * wire error. That realm serves no call: calls start from realms that only ran the bundle's top level.
+   */
   async describe(): Promise<{ ok: true; json: string } | { ok: false; error: WireError }> {
+    let realm: IsolateRealm | undefined;
     try {
-      const raw: unknown = await this.#requireEntry().apply(
-        undefined,
-        ['describe', this.limits.outputBytes],
-        {
-          timeout: this.limits.cpuMsPerCall,
-        },
-      );
+      realm = await IsolateRealm.create(this.#realmHost, this.#loadCpuMs);
+      const raw: unknown = await realm.entry.apply(undefined, ['describe', this.limits.outputBytes], {
+        timeout: this.limits.cpuMsPerCall,
+      });
       const decoded = decodeEntryResult(raw, this.limits.outputBytes);
       return decoded.ok ? { ok: true, json: decoded.response } : decoded;
     } catch (e) {
       const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
       if (failure.fatal) this.dispose(failure.error, false);
-      return { ok: false, error: this.#disposed ?? failure.error };
+      if (this.#disposed !== undefined) return { ok: false, error: this.#disposed };
+      if (realm === undefined) throw e;
+      return { ok: false, error: failure.error };
+    } finally {
+      if (realm !== undefined) this.#finishRealm(realm);
     }
   }
 
-  /** Runs one call. Resolves exactly once; never rejects. */
+  /** Runs one call in a fresh realm. Resolves exactly once; never rejects. */
   call(id: number, requestJson: string): Promise<CallOutcome> {
     if (this.#disposed !== undefined) return Promise.resolve({ ok: false, error: this.#disposed });
+    this.#chargeWindow();
+    const spent =
+      this.#cpuMsPerMinute === undefined
+        ? undefined
+        : this.#cpuWindow.refusal(this.pluginKey, this.#cpuMsPerMinute, performance.now());
+    if (spent !== undefined) return Promise.resolve({ ok: false, error: spent });
     if (this.#calls.size >= this.limits.concurrency) {
       return Promise.resolve({
         ok: false,
@@ -145,14 +171,11 @@ export class IsolatePlugin {
         ),
       });
     }
-    const entry = this.#requireEntry();
     return new Promise<CallOutcome>((resolve) => {
       const call: InflightCall = {
         id,
-        request: requestJson,
         cpuStartNs: this.#cpuNs(),
         wallTimer: undefined,
-        callId: undefined,
         settled: false,
         settle(outcome) {
           if (call.settled) return;
@@ -173,25 +196,49 @@ export class IsolatePlugin {
         );
       }, this.limits.wallMsPerCall);
       this.#calls.set(id, call);
-      this.#budget.startCall(id, Number(call.cpuStartNs) / 1e6);
-      entry
-        .apply(undefined, ['call', id, requestJson, this.limits.outputBytes], {
-          timeout: this.limits.cpuMsPerCall,
-          result: { promise: true },
-        })
-        .then(
-          (raw: unknown) => {
-            this.#release(call);
-            call.settle({ ...decodeEntryResult(raw, this.limits.outputBytes), cpuMs: this.#callCpuMs(call) });
-          },
-          (e: unknown) => {
-            this.#release(call);
-            const failure = classifyIsolateFailure(e, this.#isolate, this.limits, this.#callCpuMs(call));
-            if (failure.fatal) this.#kill(failure.error);
-            call.settle({ ok: false, error: this.#disposed ?? failure.error, cpuMs: this.#callCpuMs(call) });
-          },
-        );
+      void this.#run(call, requestJson);
     });
+  }
+
+  async #run(call: InflightCall, requestJson: string): Promise<void> {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    const prepared = await (spare ?? this.#prepare());
+    if ('error' in prepared) {
+      this.#release(call);
+      call.settle({ ok: false, error: this.#disposed ?? prepared.error });
+      return;
+    }
+    const { realm } = prepared;
+    if (this.#disposed !== undefined || call.settled) {
+      // disposed or cancelled while the realm was prepared
+      this.#release(call);
+      realm.release();
+      call.settle({ ok: false, error: this.#disposed ?? wireError('ROKU_SANDBOX_UNLOADED', 'cancelled') });
+      return;
+    }
+    realm.callId = call.id;
+    call.cpuStartNs = this.#cpuNs();
+    this.#budget.startCall(call.id, Number(call.cpuStartNs) / 1e6);
+    let outcome: CallOutcome;
+    try {
+      const raw: unknown = await realm.entry.apply(
+        undefined,
+        ['call', call.id, requestJson, this.limits.outputBytes],
+        { timeout: this.limits.cpuMsPerCall, result: { promise: true } },
+      );
+      this.#release(call);
+      outcome = { ...decodeEntryResult(raw, this.limits.outputBytes), cpuMs: this.#callCpuMs(call) };
+    } catch (e) {
+      this.#release(call);
+      const failure = classifyIsolateFailure(e, this.#isolate, this.limits, this.#callCpuMs(call));
+      if (failure.fatal) this.#kill(failure.error);
+      outcome = { ok: false, error: this.#gone() ?? failure.error, cpuMs: this.#callCpuMs(call) };
+    }
+    this.#finishRealm(realm);
+    this.#chargeWindow();
+    call.settle(outcome);
+    if (this.#gone() === undefined) this.#spare ??= this.#prepare();
   }
 
   /** Answers a call early; its slot stays taken until the isolate finishes it (bounded by the wall limit). */
@@ -213,10 +260,9 @@ export class IsolatePlugin {
   dispose(reason: WireError, notify: boolean): void {
     if (this.#disposed !== undefined) return;
     this.#disposed = reason;
-    this.#cpuNs();
+    this.#chargeWindow();
     this.#unwatch();
-    for (const t of this.#timers.values()) clearTimeout(t);
-    this.#timers.clear();
+    this.#draining.releaseAll();
     try {
       this.#isolate.dispose();
     } catch {
@@ -244,13 +290,52 @@ export class IsolatePlugin {
     return { pluginKey: this.pluginKey, heapBytes, cpuMs: Number(this.#cpuNs()) / 1e6 };
   }
 
-  #kill(reason: WireError): void {
-    this.dispose(reason, this.#loaded);
+  /**
+   * Prepares a fresh realm under a budget slot of its own (the load's CPU limit), so the top-level code of the
+   * bundle is neither charged to a call nor to the idle budget. Never rejects.
+   */
+  async #prepare(): Promise<Prepared> {
+    const slot = this.#nextPrepareSlot--;
+    const started = performance.now();
+    this.#budget.startCall(slot, this.#cpuMs(), this.#loadCpuMs);
+    try {
+      const realm = await IsolateRealm.create(this.#realmHost, this.#loadCpuMs);
+      this.#prepared.count += 1;
+      this.#prepared.ms += performance.now() - started;
+      return { realm };
+    } catch (e) {
+      const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
+      if (failure.fatal) this.#kill(failure.error);
+      const reason = this.#disposed ?? failure.error;
+      return {
+        error: wireError(
+          'ROKU_SANDBOX_LOAD_FAILED',
+          `${this.pluginKey}: preparing a fresh context failed: ${reason.message}`,
+          { pluginKey: this.pluginKey, reason },
+        ),
+      };
+    } finally {
+      this.#budget.endCall(slot);
+    }
   }
 
-  #requireEntry(): ivm.Reference<EntryFunction> {
-    if (this.#entry === undefined) throw new Error('isolate plugin used before boot');
-    return this.#entry;
+  /** A realm's call ended: released now, or once its timers are done (see DrainingRealms). */
+  #finishRealm(realm: IsolateRealm): void {
+    if (this.#disposed !== undefined) realm.release();
+    else this.#draining.add(realm);
+  }
+
+  /** Charges the isolate's CPU time since the last charge (calls, realm preparation, background) to the window. */
+  #chargeWindow(): void {
+    const now = this.#cpuNs();
+    if (now > this.#chargedCpuNs) {
+      this.#cpuWindow.charge(performance.now(), Number(now - this.#chargedCpuNs) / 1e6);
+      this.#chargedCpuNs = now;
+    }
+  }
+
+  #kill(reason: WireError): void {
+    this.dispose(reason, this.#loaded);
   }
 
   /** CPU time of the isolate; after disposal (when V8 refuses) the last value read. */
@@ -298,91 +383,48 @@ export class IsolatePlugin {
         ? 'background work (timers, continuations)'
         : verdict.id === LOAD_CALL_ID
           ? 'loading'
-          : `call ${verdict.id}`;
+          : verdict.id < 0
+            ? 'preparing a fresh context'
+            : `call ${verdict.id}`;
+    const limitMs = verdict.kind === 'call' && verdict.id < 0 ? this.#loadCpuMs : this.limits.cpuMsPerCall;
     this.#kill(
-      wireError(
-        'ROKU_SANDBOX_TIMEOUT',
-        `${this.pluginKey}: ${what} exceeded ${this.limits.cpuMsPerCall} ms of CPU time`,
-        {
-          limit: 'cpu',
-          limitMs: this.limits.cpuMsPerCall,
-          ...(verdict.kind === 'idle' ? { background: true } : {}),
-        },
-      ),
+      wireError('ROKU_SANDBOX_TIMEOUT', `${this.pluginKey}: ${what} exceeded ${limitMs} ms of CPU time`, {
+        limit: 'cpu',
+        limitMs,
+        ...(verdict.kind === 'idle' ? { background: true } : {}),
+      }),
     );
   }
 
   /**
-   * A capability request from the isolate. Attribution to a call: the CallRequest.callId the plugin passed,
-   * else the call whose synchronous part is running, else the only call in flight, else none.
+   * A capability request from a realm, attributed to the call that realm serves; requests a realm makes after
+   * its call ended (timers, stray continuations) belong to no call.
    */
-  #onCap(requestJson: unknown, hint: unknown, current: unknown): Promise<string> {
-    if (this.#disposed !== undefined)
+  #onCap(realm: IsolateRealm, requestJson: unknown): Promise<string> {
+    if (this.#disposed !== undefined || realm.released)
       return Promise.resolve(capabilityError('ROKU_CAPABILITY_FAILED', 'the plugin sandbox was disposed'));
     if (typeof requestJson !== 'string') {
       return Promise.resolve(
         capabilityError('ROKU_CAPABILITY_BAD_REQUEST', 'capability request must be a JSON string'),
       );
     }
-    return this.#deps.requestCapability(this.pluginKey, this.#attribute(hint, current), requestJson);
+    const callId = realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined;
+    return this.#deps.requestCapability(this.pluginKey, callId, requestJson);
   }
 
-  #attribute(hint: unknown, current: unknown): number | undefined {
-    if (typeof hint === 'string' && hint !== '') {
-      for (const call of this.#calls.values()) if (requestCallId(call) === hint) return call.id;
-    }
-    if (typeof current === 'number' && this.#calls.has(current)) return current;
-    if (this.#calls.size === 1) return this.#calls.keys().next().value;
-    return undefined;
-  }
-
-  /** Synchronous services for the prelude; returns '' or a reply string, never throws into the isolate. */
-  #onSync(op: unknown, a: unknown, b: unknown, c: unknown): string {
-    if (this.#disposed !== undefined) return 'disposed';
-    if (op === 'random') {
-      const n = typeof a === 'number' && Number.isInteger(a) && a >= 0 && a <= MAX_RANDOM_BYTES ? a : 0;
-      return randomBytes(n).toString('base64');
-    }
-    if (typeof a !== 'number' || !Number.isSafeInteger(a)) return 'bad timer id';
-    if (op === 'timer.clear') {
-      clearTimeout(this.#timers.get(a));
-      this.#timers.delete(a);
-      return '';
-    }
-    if (op === 'timer.set') {
-      if (this.#timers.size >= MAX_TIMERS) return `a plugin may have at most ${MAX_TIMERS} timers`;
-      const ms = typeof b === 'number' && b >= 0 ? Math.min(b, MAX_TIMER_MS) : 0;
-      const repeat = c === 1;
-      clearTimeout(this.#timers.get(a));
-      const fire = (): void => {
-        if (!repeat) this.#timers.delete(a);
-        this.#fireTimer(a);
-      };
-      this.#timers.set(a, repeat ? setInterval(fire, Math.max(ms, 1)) : setTimeout(fire, ms));
-      return '';
-    }
-    return 'unknown operation';
-  }
-
-  /** Fires a timer through the entry; its synchronous part runs under the per-call CPU timeout. */
-  #fireTimer(id: number): void {
-    if (this.#disposed !== undefined || this.#entry === undefined) return;
-    this.#entry.apply(undefined, ['timer', id], { timeout: this.limits.cpuMsPerCall }).catch((e: unknown) => {
-      const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
-      if (failure.fatal && this.#disposed === undefined) this.#kill(failure.error);
-    });
-  }
-}
-
-/** The CallRequest.callId of a call, parsed from its request only when attribution needs it. */
-function requestCallId(call: InflightCall): string | null {
-  if (call.callId === undefined) {
+  /** Fires a timer through its realm's entry; its synchronous part runs under the per-call CPU timeout. */
+  async #fireTimer(realm: IsolateRealm, id: number): Promise<void> {
+    if (this.#disposed !== undefined || realm.released) return;
     try {
-      const parsed = JSON.parse(call.request) as { callId?: unknown } | null;
-      call.callId = typeof parsed?.callId === 'string' ? parsed.callId : null;
-    } catch {
-      call.callId = null;
+      await realm.entry.apply(undefined, ['timer', id], { timeout: this.limits.cpuMsPerCall });
+    } catch (e) {
+      const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
+      if (failure.fatal && this.#gone() === undefined) this.#kill(failure.error);
     }
   }
-  return call.callId;
+
+  /** Why the plugin was disposed; a call, so that checks after an await are not narrowed away. */
+  #gone(): WireError | undefined {
+    return this.#disposed;
+  }
 }

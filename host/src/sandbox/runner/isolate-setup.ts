@@ -1,6 +1,6 @@
 /**
- * Building blocks of an isolate load: the prelude (read once per runner, compiled per isolate from a shared
- * V8 code cache) and the plugin bundle (compiled with the host's code cache when it has one).
+ * Building blocks of an isolate load: the prelude (read once per runner, compiled once per isolate from a
+ * shared V8 code cache, run in each of its realms) and the plugin bundle (compiled with the host's code cache when it has one).
  */
 import { readFile } from 'node:fs/promises';
 import ivm from 'isolated-vm';
@@ -10,8 +10,6 @@ import { loadFailed } from './engine.js';
 const PRELUDE_URL = new URL('../prelude.js', import.meta.url);
 /** Bundles larger than this are refused before compiling. */
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
-/** The trusted prelude gets a fixed budget; it runs the same code every time. */
-const PRELUDE_TIMEOUT_MS = 2000;
 
 type CachedScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; cachedDataRejected?: boolean };
 
@@ -26,8 +24,11 @@ export class Prelude {
     this.#source.catch(() => undefined);
   }
 
-  /** Compiles and runs the prelude in a fresh context. @throws RokuError ROKU_SANDBOX_LOAD_FAILED */
-  async run(isolate: ivm.Isolate, context: ivm.Context): Promise<void> {
+  /**
+   * Compiles the prelude for an isolate; the script is then run in every realm (context) of that isolate.
+   * @throws RokuError ROKU_SANDBOX_LOAD_FAILED
+   */
+  async compile(isolate: ivm.Isolate): Promise<ivm.Script> {
     let source: string;
     try {
       source = await this.#source;
@@ -40,7 +41,7 @@ export class Prelude {
       ...options,
     })) as CachedScript;
     if (this.#cache === undefined) this.#cache = script.cachedData;
-    await script.run(context, { timeout: PRELUDE_TIMEOUT_MS, release: true });
+    return script;
   }
 }
 

@@ -5,6 +5,11 @@ import type { RunnerLimits, WireError } from '../protocol.js';
 import type { CallOutcome, EngineDeps } from './engine.js';
 import { wireError } from './engine.js';
 import type { FromWorker, ToWorker, WorkerCallResult } from './wasm-worker.js';
+import { capabilityError } from './capability-client.js';
+import { exceedsJsonDepth } from '../safe-json.js';
+
+/** Capability requests nested deeper are answered here, unsent (the host allows 64 levels; see bridge.js). */
+const MAX_CAP_DEPTH = 66;
 
 export interface QueuedCall {
   readonly id: number;
@@ -177,6 +182,14 @@ export function createWasmCalls(deps: EngineDeps): WasmCalls {
       }),
     onCapability(plugin, msg) {
       const call = plugin.running;
+      if (exceedsJsonDepth(msg.request, MAX_CAP_DEPTH)) {
+        const response = capabilityError(
+          'ROKU_CAPABILITY_BAD_REQUEST',
+          `capability request is nested deeper than ${MAX_CAP_DEPTH} levels`,
+        );
+        plugin.worker.postMessage({ t: 'cap-reply', capId: msg.capId, response } satisfies ToWorker);
+        return;
+      }
       if (call !== undefined) endSegment(call);
       void deps.requestCapability(plugin.key, msg.callId, msg.request).then((response) => {
         if (plugin.stopped) return;

@@ -14,6 +14,7 @@ import { createWasmCalls } from './wasm-calls.js';
 import type { WasmCalls, WasmPlugin } from './wasm-calls.js';
 import { WASM_PAGE_BYTES } from './wasm-limits.js';
 import { compileEntry } from './wasm-module.js';
+import { CpuWindow, cpuMsPerMinuteOf, pluginIdOf } from './isolate-cpu-window.js';
 import type { CompiledModule, FromWorker, WasmWorkerData, WorkerCallResult } from './wasm-worker.js';
 
 /** Floor of the worker's JS heap: the Extism SDK itself needs a few MiB. */
@@ -97,6 +98,17 @@ function watch(plugin: WasmPlugin, calls: WasmCalls): void {
 export function createWasmEngine(deps: EngineDeps): Engine {
   const calls = createWasmCalls(deps);
   const { plugins, callsById } = calls;
+  /** CPU windows per plugin id (limits.cpuMsPerMinute), kept across reloads for as long as the runner lives. */
+  const cpuWindows = new Map<string, CpuWindow>();
+  const cpuWindow = (pluginKey: string): CpuWindow => {
+    const id = pluginIdOf(pluginKey);
+    let window = cpuWindows.get(id);
+    if (window === undefined) {
+      window = new CpuWindow();
+      cpuWindows.set(id, window);
+    }
+    return window;
+  };
 
   return {
     async load(msg: LoadMessage): Promise<LoadOutcome> {
@@ -111,6 +123,7 @@ export function createWasmEngine(deps: EngineDeps): Engine {
         const m = await ready;
         description = m.description;
         plugin.cpuMs += m.cpuMs;
+        cpuWindow(plugin.key).charge(performance.now(), m.cpuMs);
         plugin.memBytes = m.memBytes;
       } catch (err) {
         plugin.stopped = true;
@@ -140,7 +153,15 @@ export function createWasmEngine(deps: EngineDeps): Engine {
         const message = `${pluginKey} already has ${pending} calls; its concurrency limit is ${plugin.limits.concurrency}`;
         return Promise.resolve({ ok: false, error: wireError('ROKU_SANDBOX_BUSY', message) });
       }
-      return calls.enqueue(plugin, id, requestJson);
+      const window = cpuWindow(pluginKey);
+      const perMinute = cpuMsPerMinuteOf(plugin.limits);
+      const spent =
+        perMinute === undefined ? undefined : window.refusal(pluginKey, perMinute, performance.now());
+      if (spent !== undefined) return Promise.resolve({ ok: false, error: spent });
+      return calls.enqueue(plugin, id, requestJson).then((outcome) => {
+        window.charge(performance.now(), outcome.cpuMs ?? 0);
+        return outcome;
+      });
     },
 
     cancel(id: number): boolean {

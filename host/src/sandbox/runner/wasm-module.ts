@@ -1,13 +1,38 @@
 // Reading, checking and compiling a wasm plugin's entry: everything refused here never reaches instantiation.
 import { readFile } from 'node:fs/promises';
+import { RokuError } from '@roku/schemas';
 import type { LoadMessage } from '../protocol.js';
 import { loadFailed } from './engine.js';
 import { capMemoryMaximum, memoryProblems, readMemoryLimits } from './wasm-limits.js';
 import type { CompiledModule } from './wasm-worker.js';
 
-/** Imports a Roku wasm plugin may have: the Extism kernel and Roku's own host functions. */
-const ALLOWED_IMPORTS = new Map<string, ReadonlySet<string> | 'any'>([
-  ['extism:host/env', 'any'],
+/**
+ * Imports a Roku wasm plugin may have: Roku's own host functions, and the Extism kernel functions that only
+ * move bytes between the guest and its own memory, input and output. Every other kernel function reaches
+ * something (HTTP requests, host config, variables kept across calls, an unmetered log) that Roku offers
+ * only through the checked `roku_cap` capability, so it is refused at load.
+ */
+const ALLOWED_IMPORTS = new Map<string, ReadonlySet<string>>([
+  [
+    'extism:host/env',
+    new Set([
+      'alloc',
+      'free',
+      'length',
+      'length_unsafe',
+      'load_u8',
+      'load_u64',
+      'store_u8',
+      'store_u64',
+      'input_offset',
+      'input_length',
+      'input_load_u8',
+      'input_load_u64',
+      'output_set',
+      'error_set',
+      'error_get',
+    ]),
+  ],
   ['extism:host/user', new Set(['roku_cap', 'roku_abort'])],
 ]);
 /** The slice of the WebAssembly JS API used here; the repo's lib (ES2024, no DOM) has no types for it. */
@@ -21,22 +46,24 @@ interface WasmApi {
 const wasmApi = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const REQUIRED_EXPORTS = ['describe', 'call'] as const;
 
-function describeImports(module: CompiledModule): string[] {
-  const problems: string[] = [];
-  for (const imp of wasmApi().Module.imports(module)) {
-    const allowed = ALLOWED_IMPORTS.get(imp.module);
-    if (allowed === undefined || (allowed !== 'any' && !allowed.has(imp.name))) {
-      problems.push(`the module imports ${imp.module}::${imp.name}, which Roku does not provide (no WASI)`);
-    }
-  }
+/** Imports the module has that Roku does not provide, as `module::name`. */
+export function refusedImports(
+  imports: readonly { readonly module: string; readonly name: string }[],
+): string[] {
+  return imports
+    .filter((imp) => ALLOWED_IMPORTS.get(imp.module)?.has(imp.name) !== true)
+    .map((imp) => `${imp.module}::${imp.name}`);
+}
+
+function missingExports(module: CompiledModule): string[] {
   const exports = new Set(
     wasmApi()
       .Module.exports(module)
       .map((e) => e.name),
   );
-  for (const name of REQUIRED_EXPORTS)
-    if (!exports.has(name)) problems.push(`the module does not export ${name}`);
-  return problems;
+  return REQUIRED_EXPORTS.filter((name) => !exports.has(name)).map(
+    (name) => `the module does not export ${name}`,
+  );
 }
 
 /** Reads, checks and compiles the entry; its memory maximum is checked and capped at `maxPages`. */
@@ -61,9 +88,17 @@ export async function compileEntry(msg: LoadMessage, maxPages: number): Promise<
   } catch (err) {
     throw loadFailed(`${msg.entryPath}: not a valid wasm module: ${(err as Error).message}`);
   }
-  const importProblems = describeImports(module);
-  if (importProblems.length > 0) {
-    throw loadFailed(`${msg.entryPath}: ${importProblems.join('; ')}`, { problems: importProblems });
+  const refused = refusedImports(wasmApi().Module.imports(module));
+  if (refused.length > 0) {
+    throw new RokuError(
+      'ROKU_SANDBOX_IMPORT_REFUSED',
+      `${msg.entryPath}: the module imports ${refused.join(', ')}, which Roku does not provide: a wasm plugin ` +
+        'may import only the host capability functions (extism:host/user roku_cap, roku_abort) and the Extism ' +
+        'memory and input/output functions; reach the network and the host through capabilities (roku_cap)',
+      { details: { entryPath: msg.entryPath, imports: refused } },
+    );
   }
+  const missing = missingExports(module);
+  if (missing.length > 0) throw loadFailed(`${msg.entryPath}: ${missing.join('; ')}`, { problems: missing });
   return module;
 }

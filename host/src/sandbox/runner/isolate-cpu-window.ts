@@ -1,0 +1,70 @@
+/**
+ * CPU budget per time window (`limits.cpuMsPerMinute`): what a plugin's sandbox used on the CPU in the last
+ * 60 s — calls, the fresh realms prepared for them, timers and other background work — measured from the
+ * isolate's own CPU clock at call boundaries. A call that starts while the window is spent is refused with
+ * ROKU_CAPABILITY_RATE_LIMITED, saying when enough has refilled; a call already running is bounded by
+ * cpuMsPerCall, so the window can be exceeded by at most the calls in flight.
+ */
+import type { RunnerLimits, WireError } from '../protocol.js';
+
+export const CPU_WINDOW_MS = 60_000;
+
+/** The window's limit, when the host sent one (limits.ts puts it next to the RunnerLimits fields). */
+export function cpuMsPerMinuteOf(limits: RunnerLimits): number | undefined {
+  const value = (limits as RunnerLimits & { cpuMsPerMinute?: unknown }).cpuMsPerMinute;
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+/** Sliding window of CPU samples; usage is shared by every loaded version of one plugin in the runner. */
+export class CpuWindow {
+  readonly #samples: { at: number; ms: number }[] = [];
+
+  /** Adds CPU time used at wall time `at` (ms). */
+  charge(at: number, ms: number): void {
+    if (ms > 0) this.#samples.push({ at, ms });
+  }
+
+  /** CPU time used in the window ending at `now`. */
+  used(now: number): number {
+    this.#expire(now);
+    let sum = 0;
+    for (const s of this.#samples) sum += s.ms;
+    return sum;
+  }
+
+  /**
+   * Undefined while `limitMs` is not spent; else the refusal, with the wait until usage drops below the
+   * limit (the oldest samples leave the window first).
+   */
+  refusal(pluginKey: string, limitMs: number, now: number): WireError | undefined {
+    let used = this.used(now);
+    if (used < limitMs) return undefined;
+    let retryAfterMs = CPU_WINDOW_MS;
+    for (const s of this.#samples) {
+      used -= s.ms;
+      if (used < limitMs) {
+        retryAfterMs = Math.max(1, Math.ceil(s.at + CPU_WINDOW_MS - now));
+        break;
+      }
+    }
+    const usedMs = Math.round(this.used(now));
+    return {
+      code: 'ROKU_CAPABILITY_RATE_LIMITED',
+      message:
+        `${pluginKey} used ${usedMs} ms of CPU in the last minute; limits.cpuMsPerMinute is ${limitMs}: ` +
+        `calls are refused until the window refills in ${retryAfterMs} ms`,
+      details: { limit: 'cpuMsPerMinute', max: limitMs, usedMs, retryAfterMs },
+    };
+  }
+
+  #expire(now: number): void {
+    while (this.#samples.length > 0 && (this.#samples[0]?.at ?? now) <= now - CPU_WINDOW_MS)
+      this.#samples.shift();
+  }
+}
+
+/** The plugin id of a pluginKey (`<id>@<version>#<n>`; ids may start with a scope `@`). */
+export function pluginIdOf(pluginKey: string): string {
+  const at = pluginKey.lastIndexOf('@');
+  return at > 0 ? pluginKey.slice(0, at) : pluginKey;
+}

@@ -1,0 +1,222 @@
+/**
+ * One realm of an isolate plugin: a fresh V8 context with the prelude, the runner bridge and the plugin bundle
+ * evaluated in it. Every call runs in a realm of its own, so whatever one call leaves behind (replaced
+ * intrinsics, globals, patched prototypes, pending promises) is never seen by another call — another session or
+ * another user of a shared host. Realms of one plugin share its isolate (heap limit, CPU accounting) but no
+ * objects: only strings and numbers cross the bridge.
+ */
+import { randomBytes } from 'node:crypto';
+import ivm from 'isolated-vm';
+import type { EntryFunction } from './isolate-plugin.js';
+
+type CapBridge = (requestJson: unknown, callIdHint: unknown, currentCall: unknown) => Promise<string>;
+type SyncBridge = (op: unknown, a: unknown, b: unknown, c: unknown) => string;
+type BootFunction = (
+  cap: ivm.Reference<CapBridge>,
+  sync: ivm.Reference<SyncBridge>,
+  maxCapBytes: number,
+  webAssembly: boolean,
+) => EntryFunction;
+
+const MAX_RANDOM_BYTES = 65536;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The trusted prelude and boot get a fixed budget; they run the same code every time. */
+const PRELUDE_TIMEOUT_MS = 2000;
+
+/** What a realm needs from its plugin. */
+export interface RealmHost {
+  readonly isolate: ivm.Isolate;
+  readonly prelude: ivm.Script;
+  readonly bundle: ivm.Script;
+  readonly maxCapBytes: number;
+  readonly webAssembly: boolean;
+  /** Timers of all realms of the plugin count against one cap. */
+  readonly timerSlots: { used: number; readonly max: number };
+  /** A capability request from this realm; `call` is the runner call id the realm serves, if still running. */
+  onCap(realm: IsolateRealm, requestJson: unknown): Promise<string>;
+  /** Fires a timer through the realm's entry (the plugin applies its CPU timeout and failure policy). */
+  fireTimer(realm: IsolateRealm, timerId: number): Promise<void>;
+  /** The realm has nothing left to run (no timers) after its call: release it. */
+  onIdle(realm: IsolateRealm): void;
+}
+
+export class IsolateRealm {
+  /** The runner call this realm serves; undefined before its call and after it ended. */
+  callId: number | undefined;
+  readonly #host: RealmHost;
+  readonly #timers = new Map<number, NodeJS.Timeout>();
+  #context: ivm.Context | undefined;
+  #entry: ivm.Reference<EntryFunction> | undefined;
+  #refs: ivm.Reference<unknown>[] = [];
+  #released = false;
+  #finished = false;
+
+  private constructor(host: RealmHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Creates a context, runs the prelude, boots the bridge and evaluates the bundle (top-level plugin code,
+   * under `bundleTimeoutMs`). On failure the realm is released and the error rethrown.
+   */
+  static async create(host: RealmHost, bundleTimeoutMs: number): Promise<IsolateRealm> {
+    const realm = new IsolateRealm(host);
+    try {
+      await realm.#init(bundleTimeoutMs);
+      return realm;
+    } catch (e) {
+      realm.release();
+      throw e;
+    }
+  }
+
+  get entry(): ivm.Reference<EntryFunction> {
+    if (this.#entry === undefined) throw new Error('isolate realm used before boot');
+    return this.#entry;
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  get timerCount(): number {
+    return this.#timers.size;
+  }
+
+  /** Its call ended: from now on the realm only lives while its timers run, then it is released. */
+  finish(): void {
+    this.callId = undefined;
+    this.#finished = true;
+    this.#checkIdle();
+  }
+
+  /** Drops the context and every Reference into it; its timers stop. Idempotent. */
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#host.timerSlots.used -= this.#timers.size;
+    this.#timers.clear();
+    for (const ref of this.#refs) ref.release();
+    this.#refs = [];
+    this.#entry?.release();
+    this.#entry = undefined;
+    try {
+      this.#context?.release();
+    } catch {
+      // the isolate is already disposed
+    }
+    this.#context = undefined;
+  }
+
+  async #init(bundleTimeoutMs: number): Promise<void> {
+    const { isolate, prelude, bundle, maxCapBytes, webAssembly } = this.#host;
+    const context = await isolate.createContext();
+    this.#context = context;
+    await prelude.run(context, { timeout: PRELUDE_TIMEOUT_MS });
+    const boot = (await context.global.get('__roku_boot', {
+      reference: true,
+    })) as ivm.Reference<BootFunction>;
+    const cap = new ivm.Reference<CapBridge>((requestJson) => this.#host.onCap(this, requestJson));
+    const sync = new ivm.Reference<SyncBridge>((op, a, b, c) => this.#onSync(op, a, b, c));
+    this.#refs.push(cap, sync);
+    this.#entry = await boot.apply(undefined, [cap, sync, maxCapBytes, webAssembly], {
+      timeout: PRELUDE_TIMEOUT_MS,
+      result: { reference: true },
+    });
+    boot.release();
+    await bundle.run(context, { timeout: bundleTimeoutMs });
+  }
+
+  /** Synchronous services for the prelude; returns '' or a reply string, never throws into the isolate. */
+  #onSync(op: unknown, a: unknown, b: unknown, c: unknown): string {
+    if (this.#released) return 'disposed';
+    if (op === 'random') {
+      const n = typeof a === 'number' && Number.isInteger(a) && a >= 0 && a <= MAX_RANDOM_BYTES ? a : 0;
+      return randomBytes(n).toString('base64');
+    }
+    if (typeof a !== 'number' || !Number.isSafeInteger(a)) return 'bad timer id';
+    if (op === 'timer.clear') {
+      this.#clearTimer(a);
+      return '';
+    }
+    if (op === 'timer.set') {
+      const slots = this.#host.timerSlots;
+      this.#clearTimer(a);
+      if (slots.used >= slots.max) return `a plugin may have at most ${slots.max} timers`;
+      const ms = typeof b === 'number' && b >= 0 ? Math.min(b, MAX_TIMER_MS) : 0;
+      const repeat = c === 1;
+      const fire = (): void => {
+        if (!repeat) this.#dropTimer(a);
+        if (this.#released) return;
+        // a realm whose last timer fired is released once that callback has run, not before
+        void this.#host.fireTimer(this, a).then(() => {
+          this.#checkIdle();
+        });
+      };
+      slots.used += 1;
+      this.#timers.set(a, repeat ? setInterval(fire, Math.max(ms, 1)) : setTimeout(fire, ms));
+      return '';
+    }
+    return 'unknown operation';
+  }
+
+  #clearTimer(id: number): void {
+    if (this.#dropTimer(id)) this.#checkIdle();
+  }
+
+  #dropTimer(id: number): boolean {
+    const timer = this.#timers.get(id);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    this.#timers.delete(id);
+    this.#host.timerSlots.used -= 1;
+    return true;
+  }
+
+  #checkIdle(): void {
+    if (this.#finished && !this.#released && this.#timers.size === 0) this.#host.onIdle(this);
+  }
+}
+
+/** Realms whose call ended but whose timers still run; beyond this the oldest is released. */
+const MAX_DRAINING_REALMS = 8;
+
+/**
+ * Realms whose call ended. Each is released when its last timer is done, or at the latest after `maxMs` (a
+ * call's wall time), so background work a call leaves behind is bounded in time and in number.
+ */
+export class DrainingRealms {
+  readonly #maxMs: number;
+  readonly #realms = new Map<IsolateRealm, NodeJS.Timeout>();
+
+  constructor(maxMs: number) {
+    this.#maxMs = maxMs;
+  }
+
+  /** Ends the realm's call: released at once when it has no timers, else kept until they are done. */
+  add(realm: IsolateRealm): void {
+    realm.finish();
+    if (realm.released) return;
+    if (this.#realms.size >= MAX_DRAINING_REALMS) {
+      const oldest = this.#realms.keys().next().value;
+      if (oldest !== undefined) this.release(oldest);
+    }
+    this.#realms.set(
+      realm,
+      setTimeout(() => {
+        this.release(realm);
+      }, this.#maxMs),
+    );
+  }
+
+  release(realm: IsolateRealm): void {
+    clearTimeout(this.#realms.get(realm));
+    this.#realms.delete(realm);
+    realm.release();
+  }
+
+  releaseAll(): void {
+    for (const realm of [...this.#realms.keys()]) this.release(realm);
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * A hostile plugin leaving state behind: replaced intrinsics, patched prototypes, extra globals, a replaced ABI,
+ * timers still running. Every call runs in a fresh realm, so the next call — for another session or another
+ * user of a shared host — works and sees none of it.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness } from '../../security/helpers.js';
+import type { Harness } from '../../security/helpers.js';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+afterEach(async () => {
+  await h.expectCanaryAlive();
+});
+
+/** Plugin code that reports whether its realm is pristine: native intrinsics, no leftovers. */
+const PROBE = `
+  const native = (f) => typeof f === 'function' && Function.prototype.toString.call(f).includes('[native code]');
+  return {
+    stringify: native(JSON.stringify),
+    parse: native(JSON.parse),
+    then: native(Promise.prototype.then),
+    defineProperty: native(Object.defineProperty),
+    push: native(Array.prototype.push),
+    leftGlobal: typeof globalThis.leftBehind,
+    protoPolluted: ({}).polluted === undefined ? 'no' : 'yes',
+    timerWrote: typeof globalThis.fromTimer,
+    fetch: typeof fetch,
+    sessionSecret: globalThis.sessionSecret ?? null,
+  };`;
+
+const TAMPER = `
+  globalThis.sessionSecret = input.secret;
+  globalThis.leftBehind = { data: input.secret };
+  Object.prototype.polluted = true;
+  setTimeout(() => { globalThis.fromTimer = input.secret; JSON.parse = () => ({ ok: true, value: 'timer' }); }, 20);
+  JSON.stringify = () => '{"ok":true,"value":"forged by an earlier call"}';
+  JSON.parse = () => { throw new Error('broken by an earlier call'); };
+  Promise.prototype.then = function () { throw new Error('then broken by an earlier call'); };
+  Object.defineProperty = () => { throw new Error('defineProperty broken'); };
+  Array.prototype.push = () => 0;
+  globalThis.fetch = () => { throw new Error('fetch replaced by an earlier call'); };
+  return 'tampered';`;
+
+const PRISTINE = {
+  stringify: true,
+  parse: true,
+  then: true,
+  defineProperty: true,
+  push: true,
+  leftGlobal: 'undefined',
+  protoPolluted: 'no',
+  timerWrote: 'undefined',
+  fetch: 'function',
+  sessionSecret: null,
+};
+
+describe('a plugin that tampers with its realm during a call', () => {
+  it('leaves nothing for the next call: it works and sees native intrinsics and no globals', async () => {
+    const sandbox = await h.load('tamper', {
+      body: `if (input.tamper) { ${TAMPER} } ${PROBE}`,
+    });
+    // the tampering call itself cannot answer through its own broken JSON; what it returns is its problem
+    await sandbox.call('tool:t', { tamper: true, secret: 'session-A-secret' }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 60));
+    await expect(sandbox.call('tool:t', {})).resolves.toEqual(PRISTINE);
+    await expect(sandbox.call('tool:t', {})).resolves.toEqual(PRISTINE);
+  });
+
+  it('cannot replace the ABI it answers through for later calls', async () => {
+    const sandbox = await h.load('abi-swap', {
+      body: `if (input.swap) {
+        globalThis.__roku_abi = { describe: () => '{}', call: async () => '{"ok":true,"value":"hijacked"}' };
+        return 'swapped';
+      }
+      return { fresh: true, seen: input.n };`,
+    });
+    await expect(sandbox.call('tool:t', { swap: true })).resolves.toBe('swapped');
+    await expect(sandbox.call('tool:t', { n: 2 })).resolves.toEqual({ fresh: true, seen: 2 });
+  });
+
+  it('keeps concurrent calls apart: neither sees the globals the other sets', async () => {
+    const sandbox = await h.load('concurrent', {
+      body: `globalThis.mine = input.who;
+      await new Promise((r) => setTimeout(r, 50));
+      return globalThis.mine;`,
+    });
+    const [a, b] = await Promise.all([
+      sandbox.call('tool:t', { who: 'alice' }),
+      sandbox.call('tool:t', { who: 'bob' }),
+    ]);
+    expect([a, b]).toEqual(['alice', 'bob']);
+  });
+
+  it('runs an SDK-style wrapper correctly after a call replaced JSON and Promise intrinsics', async () => {
+    // pluginSource's own ABI wrapper uses the live JSON.parse / JSON.stringify of its realm, like the SDK's
+    const sandbox = await h.load('sdk-style', {
+      body: `if (input.tamper) {
+        JSON.stringify = () => 'not json';
+        Promise.prototype.then = () => undefined;
+        return 'tampered';
+      }
+      return { answer: 42 };`,
+    });
+    await sandbox.call('tool:t', { tamper: true }).catch(() => undefined);
+    await expect(sandbox.call('tool:t', {})).resolves.toEqual({ answer: 42 });
+  });
+
+  it("never attributes a finished call's background requests to the next call (another session's events)", async () => {
+    const sandbox = await h.load('leaky-emit', {
+      body: `if (input.arm) {
+        setInterval(() => { cap('emit', { event: { leaked: input.secret } }); }, 5);
+        return 'armed';
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      return 'done';`,
+    });
+    await expect(sandbox.call('tool:t', { arm: true, secret: 'session-A' })).resolves.toBe('armed');
+    const seen: unknown[] = [];
+    await expect(sandbox.call('tool:t', {}, { onEvent: (event) => seen.push(event) })).resolves.toBe('done');
+    expect(seen).toEqual([]);
+  });
+
+  it("keeps a finished call's timers out of the next call, and still polices their CPU", async () => {
+    const sandbox = await h.load('late-timer', {
+      body: `if (input.arm) {
+        setInterval(() => { globalThis.tick = (globalThis.tick ?? 0) + 1; }, 5);
+        return 'armed';
+      }
+      await new Promise((r) => setTimeout(r, 40));
+      return typeof globalThis.tick;`,
+    });
+    await expect(sandbox.call('tool:t', { arm: true })).resolves.toBe('armed');
+    await expect(sandbox.call('tool:t', {})).resolves.toBe('undefined');
+  });
+});
