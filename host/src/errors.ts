@@ -47,7 +47,7 @@ export const HOST_ERRORS = {
   ROKU_CAPABILITY_RATE_LIMITED:
     'A plugin went over a rate or concurrency limit: log bytes or LLM calls or tokens per minute, HTTP requests in flight.',
   ROKU_INSTALL_LOCKED:
-    'Another install, uninstall or enable change holds ROKU_HOME/.install.lock and did not finish in time.',
+    'Another install, uninstall or enable change holds ROKU_HOME/.install-lock.db and did not finish in time.',
   ROKU_INSTALL_DOWNGRADE:
     'The plan would replace an installed plugin by a lower version and downgrades were not allowed.',
   ROKU_INSTALL_FROZEN_MISMATCH:

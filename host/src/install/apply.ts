@@ -7,7 +7,8 @@ import { getArchive } from './archive-cache.js';
 import { syncDir } from './durable-write.js';
 import { acquireInstallLock } from './install-lock.js';
 import type { InstallLayout } from './layout.js';
-import { commitState, readState, repairLockfile } from './state.js';
+import { recoverInstallTree } from './recover.js';
+import { commitState, readState } from './state.js';
 import type { TrustStore } from './trust-store.js';
 import type {
   ApplyOptions,
@@ -38,23 +39,25 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 /**
- * Runs `task` holding the install lock, after removing what a crashed install left behind (staging and
- * trash folders) and re-deriving roku.lock from installed.json if the two disagree.
+ * Runs `task` holding the install lock, after finishing or rolling back what a process killed while holding it
+ * left behind (see {@link recoverInstallTree}).
  */
 export async function withInstallLock<T>(
   ctx: InstallContext,
   task: (state: InstalledState) => Promise<T>,
+  onRepaired: (repaired: string[]) => void = () => undefined,
 ): Promise<T> {
   await mkdir(ctx.layout.home, { recursive: true });
   const release = await acquireInstallLock(ctx.layout.installLock, ctx.lockWaitMs, ctx.logger);
   try {
-    await rm(ctx.layout.staging, { recursive: true, force: true });
-    await rm(ctx.layout.trash, { recursive: true, force: true });
     const state = await readState(ctx.layout);
-    if (await repairLockfile(ctx.layout, state))
-      ctx.logger.warn({}, 'roku.lock rewritten from installed state');
+    onRepaired(await recoverInstallTree(ctx.layout, state, ctx.logger));
     return await task(state);
   } finally {
+    // A failed install leaves nothing staged behind it.
+    await rm(ctx.layout.staging, { recursive: true, force: true }).catch((err: unknown) => {
+      ctx.logger.warn({ err }, 'cannot remove the staging folder');
+    });
     await release();
   }
 }
@@ -95,7 +98,12 @@ async function placePackage(
   await progress('verified');
   await progress('staged');
   const target = ctx.layout.pluginDir(pkg.id, pkg.version);
-  await mkdir(ctx.layout.pluginRoot(pkg.id), { recursive: true });
+  const root = ctx.layout.pluginRoot(pkg.id);
+  if (!(await exists(root))) {
+    await mkdir(root, { recursive: true });
+    // A first install rolled back leaves no empty plugin folder behind.
+    undo.push(() => rm(root, { recursive: true, force: true }));
+  }
   if (await exists(target)) {
     // Same version already on disk (a reinstall, or a crash leftover): park it so a rollback can restore it.
     const parked = join(ctx.layout.trash, randomBytes(8).toString('hex'));
@@ -108,7 +116,7 @@ async function placePackage(
   }
   await rename(staging, target);
   undo.push(() => rm(target, { recursive: true, force: true }));
-  await syncDir(ctx.layout.pluginRoot(pkg.id));
+  await syncDir(root);
   await progress('placed');
   return {
     id: pkg.id,

@@ -40,7 +40,7 @@ export interface InstallerOptions {
   readonly logger: Logger;
   /** Called after each committed change (a running host reloads its plugin snapshot). Throws are logged. */
   readonly onChange?: (change: InstallChange) => void;
-  /** How long to wait for another install holding `.install.lock`; 5000 ms by default. */
+  /** How long to wait for another install holding `.install-lock.db`; 10000 ms by default. */
   readonly lockWaitMs?: number;
 }
 
@@ -131,4 +131,6 @@ export interface VerifyProblem {
 export interface VerifyReport {
   readonly ok: boolean;
   readonly problems: readonly VerifyProblem[];
+  /** What an interrupted install change had left and verify finished first (folders, roku.lock). */
+  readonly repaired?: readonly string[];
 }

@@ -33,7 +33,12 @@ export async function verifyCommand(io: CliIo, installer: Installer, json: boole
   const report = await installer.verify();
   if (json) {
     io.stdout(`${JSON.stringify(report)}\n`);
-  } else if (report.ok) {
+    return report.ok ? EXIT.ok : EXIT.failed;
+  }
+  for (const path of report.repaired ?? []) {
+    io.stderr(`roku: finished an interrupted install change: ${path}\n`);
+  }
+  if (report.ok) {
     io.stdout('ok: every installed plugin matches what was verified at install time\n');
   } else {
     for (const p of report.problems) {
