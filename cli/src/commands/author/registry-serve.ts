@@ -30,11 +30,26 @@ function nextSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+function listenFailed(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return err;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'is already in use by another process; stop it, or pick another port with --port (0 picks a free one)'
+      : code === 'EACCES'
+        ? 'may not be used by this user; pick a port above 1023 with --port'
+        : 'is not an address of this machine; pick another with --host';
+  return new RokuError('ROKU_CLI_LISTEN_FAILED', `${host}:${port} ${why}`, {
+    details: { host, port, reason: code },
+    cause: err,
+  });
+}
+
 /**
  * `roku registry serve`: serves a local directory registry over HTTP until SIGINT/SIGTERM. Publish tokens are
  * read from `$<tokenEnv>` (comma-separated); with none it refuses to start.
  *
- * @throws ROKU_CLI_USAGE without a token or with a bad port.
+ * @throws ROKU_CLI_USAGE without a token or with a bad port; ROKU_CLI_LISTEN_FAILED when the port is taken.
  */
 export async function registryServeCommand(io: CliIo, options: ServeOptions): Promise<number> {
   const tokenEnv = options.tokenEnv ?? DEFAULT_TOKEN_ENV;
@@ -67,7 +82,12 @@ export async function registryServeCommand(io: CliIo, options: ServeOptions): Pr
   });
   // Listen for signals before announcing the URL, so a supervisor that kills us right after sees a clean stop.
   const stop = options.until ?? nextSignal();
-  const url = await server.listen({ host: options.host, port });
+  let url: string;
+  try {
+    url = await server.listen({ host: options.host, port });
+  } catch (err) {
+    throw listenFailed(err, options.host, port);
+  }
   io.stdout(`registry ${root} listening on ${url}\n`);
   await stop;
   await server.close();
