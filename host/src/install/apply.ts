@@ -7,6 +7,7 @@ import { getArchive } from './archive-cache.js';
 import { syncDir } from './durable-write.js';
 import { acquireInstallLock } from './install-lock.js';
 import type { InstallLayout } from './layout.js';
+import { bindPublisherKey, boundKey } from './publisher-binding.js';
 import { recoverInstallTree } from './recover.js';
 import { commitState, readState } from './state.js';
 import type { TrustStore } from './trust-store.js';
@@ -94,7 +95,17 @@ async function placePackage(
   await progress('fetched');
   const staging = join(ctx.layout.staging, randomBytes(8).toString('hex'));
   const allowUnsigned = options.allowUnsigned?.includes(pkg.id) === true;
-  const verified = await verifyPlanned(pkg, bytes, trustedKeys, allowUnsigned, staging);
+  const bound = boundKey(current);
+  const verified = await verifyPlanned(pkg, bytes, trustedKeys, allowUnsigned, staging, bound);
+  const signer = verified.signer?.keyId ?? null;
+  let publisherKey: string | null;
+  try {
+    const accept = options.acceptNewKey?.includes(pkg.id) === true;
+    publisherKey = bindPublisherKey(pkg, signer, bound, accept, ctx.logger);
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
   await progress('verified');
   await progress('staged');
   const target = ctx.layout.pluginDir(pkg.id, pkg.version);
@@ -123,7 +134,8 @@ async function placePackage(
     version: pkg.version,
     registry: pkg.registry,
     integrity: pkg.integrity,
-    signer: verified.signer?.keyId ?? null,
+    signer,
+    publisherKey,
     enabled: current?.enabled ?? true,
     granted: install.requested,
     dependencies: pkg.manifestSummary.dependencies,
@@ -139,6 +151,7 @@ async function placePackage(
  * before it undoes every move, so the previous state stays exactly as it was.
  *
  * @throws ROKU_INSTALL_DENIED, ROKU_INSTALL_LOCKED, ROKU_INSTALL_UNTRUSTED, ROKU_INSTALL_TAMPERED,
+ *   ROKU_INSTALL_KEY_CHANGED (an update signed by a key other than the plugin's publisher key),
  *   ROKU_INSTALL_MANIFEST_MISMATCH and any archive or fetch error; the state is unchanged then.
  */
 export async function applyPlan(

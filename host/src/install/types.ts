@@ -52,6 +52,12 @@ export interface InstalledPlugin {
   readonly integrity: string;
   /** Key id of the accepted signature; null when installed unsigned via `allowUnsigned`. */
   readonly signer: string | null;
+  /**
+   * Key id of the publisher key this plugin is bound to: the key that first signed it. Updates signed by
+   * another key are refused unless this key signed them too or the user accepted the new key. Absent in
+   * state written before binding, where `signer` stands for it.
+   */
+  readonly publisherKey?: string | null;
   readonly enabled: boolean;
   /** What the user granted (the permissions the installed version requests). */
   readonly granted: Permissions;
@@ -112,6 +118,11 @@ export interface ApplyOptions {
   readonly grant: (plugin: PlannedInstall, diff: PermissionDiff) => boolean | Promise<boolean>;
   /** Plugin ids that may be installed unsigned or signed by a key outside the trust store. */
   readonly allowUnsigned?: readonly string[];
+  /**
+   * Plugin ids whose update may be signed by a trusted key other than the publisher key they are bound to;
+   * the binding moves to the new key and a warning names both.
+   */
+  readonly acceptNewKey?: readonly string[];
   /**
    * Progress of each package. A throw aborts the apply and rolls back, exactly like a failure at that
    * point (tests use it to inject faults).

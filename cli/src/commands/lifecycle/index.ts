@@ -15,6 +15,7 @@ interface InstallOpts {
   frozen?: boolean;
   allowDowngrade?: boolean;
   allowUnsigned?: string[];
+  acceptNewKey?: string[];
   dryRun?: boolean;
   json?: boolean;
 }
@@ -29,6 +30,7 @@ function flagsOf(opts: InstallOpts): InstallFlags {
     frozen: opts.frozen === true,
     allowDowngrade: opts.allowDowngrade === true,
     allowUnsigned: opts.allowUnsigned ?? [],
+    acceptNewKey: opts.acceptNewKey ?? [],
     dryRun: opts.dryRun === true,
     json: opts.json === true,
   };
@@ -42,6 +44,12 @@ function consentOptions(command: Command): Command {
     .option(
       '--allow-unsigned <id>',
       'accept this plugin unsigned or signed by an untrusted key (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--accept-new-key <id>',
+      'accept an update of this plugin signed by a trusted key other than its publisher key (repeatable)',
       collect,
       [],
     )
