@@ -2,8 +2,11 @@ export { REGISTRY_ERRORS } from './errors.js';
 export { parsePackageSpec } from './spec.js';
 export type { PackageSpec } from './spec.js';
 export { parseIndexDocument, summarizeManifest } from './index-doc/parse.js';
+export { checkIndexSignature, signIndexDocument } from './index-doc/index-signature.js';
+export type { IndexTrust } from './index-doc/index-signature.js';
 export type {
   IndexDocument,
+  IndexDocumentSignature,
   IndexVersion,
   IndexSignature,
   ManifestSummary,

@@ -268,6 +268,10 @@ export interface HostConfig {
      * Scopes this registry owns, e.g. @acme.
      */
     scopes?: string[];
+    /**
+     * Registry public keys (ed25519:<base64>) that sign its index documents. With any, every index document must be signed by one of them and unexpired, so a mirror cannot serve stale metadata.
+     */
+    indexKeys?: string[];
   }[];
   /**
    * The HTTP API server.

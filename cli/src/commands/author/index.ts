@@ -85,19 +85,35 @@ function registerRegistry(program: Command, io: CliIo, setExit: (code: number) =
       'environment variable holding the publish tokens, comma-separated',
       DEFAULT_TOKEN_ENV,
     )
-    .action(async (opts: { dir?: string; host: string; port: string; tokenEnv: string }) => {
-      const config = program.opts<{ config?: string }>().config;
-      const logger = cliLogger(io, config).child({ command: 'registry serve' });
-      setExit(
-        await registryServeCommand(io, {
-          host: opts.host,
-          port: opts.port,
-          tokenEnv: opts.tokenEnv,
-          logger,
-          ...(opts.dir === undefined ? {} : { dir: opts.dir }),
-        }),
-      );
-    });
+    .option(
+      '--index-key <file>',
+      'Ed25519 private key (PEM, e.g. from roku keygen) signing every index served',
+    )
+    .option('--index-ttl-hours <hours>', 'hours a signed index document stays valid', '24')
+    .action(
+      async (opts: {
+        dir?: string;
+        host: string;
+        port: string;
+        tokenEnv: string;
+        indexKey?: string;
+        indexTtlHours: string;
+      }) => {
+        const config = program.opts<{ config?: string }>().config;
+        const logger = cliLogger(io, config).child({ command: 'registry serve' });
+        setExit(
+          await registryServeCommand(io, {
+            host: opts.host,
+            port: opts.port,
+            tokenEnv: opts.tokenEnv,
+            logger,
+            indexTtlHours: opts.indexTtlHours,
+            ...(opts.indexKey === undefined ? {} : { indexKey: opts.indexKey }),
+            ...(opts.dir === undefined ? {} : { dir: opts.dir }),
+          }),
+        );
+      },
+    );
   registry
     .command('trust')
     .description('trust a publisher key (ed25519:… or a .pub file) for installs; prints its key id')

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveHome } from '@roku/host';
-import { createRegistryServer } from '@roku/registry';
+import { createRegistryServer, signIndexDocument } from '@roku/registry';
 import type { RegistryServerOptions } from '@roku/registry';
 import { RokuError } from '@roku/schemas';
 import type { CliIo } from '../../io.js';
@@ -13,6 +14,10 @@ export interface ServeOptions {
   readonly host: string;
   readonly port: string;
   readonly tokenEnv?: string;
+  /** A file holding the registry's Ed25519 private key (PEM) that signs every index document served. */
+  readonly indexKey?: string;
+  /** Hours a served index document stays valid. */
+  readonly indexTtlHours?: string;
   readonly logger?: RegistryServerOptions['logger'];
   /** Resolves when the server should stop; SIGINT or SIGTERM by default. */
   readonly until?: Promise<unknown>;
@@ -28,6 +33,25 @@ function nextSignal(): Promise<NodeJS.Signals> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+function readIndexKey(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RokuError(
+      'ROKU_CLI_NOT_FOUND',
+      `--index-key ${file}: cannot be read (${(err as Error).message})`,
+      {
+        details: { file },
+        cause: err,
+      },
+    );
+  }
+  // Fails now with ROKU_REGISTRY_BAD_KEY rather than on the first request.
+  signIndexDocument({ name: '@roku/check', versions: {}, distTags: {} }, pem, 1);
+  return pem;
 }
 
 function listenFailed(err: unknown, host: string, port: number): unknown {
@@ -75,9 +99,22 @@ export async function registryServeCommand(io: CliIo, options: ServeOptions): Pr
   const root =
     options.dir === undefined ? join(resolveHome(io.env), 'registry') : resolve(io.cwd, options.dir);
   await mkdir(root, { recursive: true });
+  const indexKey =
+    options.indexKey === undefined ? undefined : readIndexKey(resolve(io.cwd, options.indexKey));
+  const ttlHours = Number(options.indexTtlHours ?? '24');
+  if (!(ttlHours > 0 && ttlHours <= 24 * 366)) {
+    throw new RokuError(
+      'ROKU_CLI_USAGE',
+      `--index-ttl-hours ${options.indexTtlHours ?? ''}: must be a number of hours above 0`,
+      {
+        details: { indexTtlHours: options.indexTtlHours },
+      },
+    );
+  }
   const server = createRegistryServer({
     root,
     tokens,
+    ...(indexKey === undefined ? {} : { indexKey, indexTtlMs: ttlHours * 3_600_000 }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   // Listen for signals before announcing the URL, so a supervisor that kills us right after sees a clean stop.
