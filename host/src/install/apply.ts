@@ -9,6 +9,7 @@ import { acquireInstallLock } from './install-lock.js';
 import type { InstallLayout } from './layout.js';
 import { bindPublisherKey, boundKey } from './publisher-binding.js';
 import { recoverInstallTree } from './recover.js';
+import { admitInstalled, noAdmissionCache as noCache } from './admission.js';
 import { commitState, readState } from './state.js';
 import type { TrustStore } from './trust-store.js';
 import type {
@@ -173,7 +174,8 @@ export async function applyPlan(
         if (
           current?.version === version &&
           current.integrity === install.package.integrity &&
-          (await exists(ctx.layout.pluginDir(id, version)))
+          // A modified or damaged copy is placed again: installing the same version is how a user repairs it.
+          admitInstalled(ctx.layout.pluginDir(id, version), current, noCache()).refused === undefined
         ) {
           plugins[id] = { ...current, requested: current.requested || install.package.requested };
           continue;
