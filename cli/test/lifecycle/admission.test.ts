@@ -65,6 +65,9 @@ describe('plugin admission when a snapshot loads plugins', () => {
     cpSync(join(repo, 'examples', 'tool-echo'), dev, { recursive: true });
     writeFileSync(join(home, 'config.json'), JSON.stringify({ plugins: { devDirs: [dev] } }));
     expect(pluginsCheck(home)).toContain(`dev plugin folder ${dev} is shadowed`);
+    const listed = JSON.parse(roku(['plugin', 'list', '--json'], home).stdout) as { devPlugins: unknown[] };
+    expect(listed.devPlugins).toEqual([{ id: ECHO, version: '0.1.0', dir: dev, shadowedBy: 'installed' }]);
+    expect(roku(['plugin', 'list'], home).stdout).toContain(`shadowed  dev ${dev}`);
     writeFileSync(
       join(home, 'config.json'),
       JSON.stringify({ plugins: { devDirs: [dev], devOverrides: [ECHO] } }),
