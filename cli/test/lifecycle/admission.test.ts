@@ -1,27 +1,32 @@
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, chmodSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '@roku/test-support';
+import { writeRawPlugin } from '../support/raw-plugin.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const bin = join(repo, 'cli/dist/bin.js');
 const ECHO = '@roku/example-tool-echo';
 
-function roku(args: string[], home: string): { code: number | null; stdout: string; stderr: string } {
+function roku(
+  args: string[],
+  home: string,
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd: tempDir('admission-cwd'),
     encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '', ROKU_HOME: home },
+    env: { PATH: process.env.PATH ?? '', ROKU_HOME: home, ...env },
     timeout: 60_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The doctor's plugins check: what loaded and the notes on what did not. */
-function pluginsCheck(home: string): string {
-  const r = roku(['doctor', '--json'], home);
+function pluginsCheck(home: string, env: Record<string, string> = {}): string {
+  const r = roku(['doctor', '--json'], home, env);
   const checks = (JSON.parse(r.stdout) as { checks: { name: string; detail: string }[] }).checks;
   return JSON.stringify(checks.filter((c) => c.name === 'plugins'));
 }
@@ -73,5 +78,36 @@ describe('plugin admission when a snapshot loads plugins', () => {
       JSON.stringify({ plugins: { devDirs: [dev], devOverrides: [ECHO] } }),
     );
     expect(pluginsCheck(home)).not.toContain('shadowed');
+  });
+
+  it('disables a plugin whose requirements are unmet or that declares side effects, saying why', () => {
+    const home = tempDir('admission-req');
+    const parent = tempDir('admission-req-dev');
+    const needy = writeRawPlugin(parent, 'needy', { body: 'return 1;' });
+    const manifestFile = join(needy, 'roku.plugin.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(
+      manifestFile,
+      JSON.stringify({ ...manifest, requires: { envAny: [['A_TOKEN', 'B_TOKEN']], bins: ['node'] } }),
+    );
+    const effects = writeRawPlugin(parent, 'effects', { body: 'return 1;' });
+    const effectsFile = join(effects, 'roku.plugin.json');
+    const effectsManifest = JSON.parse(readFileSync(effectsFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(effectsFile, JSON.stringify({ ...effectsManifest, sideEffects: true }));
+    writeFileSync(join(home, 'config.json'), JSON.stringify({ plugins: { devDirs: [needy, effects] } }));
+
+    const without = pluginsCheck(home);
+    expect(without).toContain(
+      '@test/needy is disabled: it requires one of the environment variables A_TOKEN, B_TOKEN',
+    );
+    expect(without).toContain('@test/effects is disabled: it declares side effects');
+    // One variable of the set is enough (spec check 57).
+    expect(pluginsCheck(home, { B_TOKEN: 'x' })).not.toContain('@test/needy is disabled');
+
+    writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({ plugins: { devDirs: [needy, effects], allowSideEffects: ['@test/effects'] } }),
+    );
+    expect(pluginsCheck(home)).not.toContain('@test/effects is disabled');
   });
 });

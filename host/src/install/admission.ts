@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
 import type { Stats } from 'node:fs';
 import { mkdirSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { delimiter, dirname, join, relative, sep } from 'node:path';
 import { MANIFEST_FILE_NAME, parseStrictJson } from '@roku/schemas';
 import type { InstalledPlugin } from './types.js';
 
@@ -177,4 +186,60 @@ export function shadowedProblem(id: string, dir: string, owner: 'installed' | 'b
     `dev plugin folder ${dir} is shadowed: ${id} is the id of the ${owner} plugin, which keeps it (and its ` +
     `storage and grants); give the folder its own id, or list ${id} in plugins.devOverrides to use the folder instead`
   );
+}
+
+/** The part of a manifest that decides whether a plugin may be enabled on this machine. */
+interface Requirements {
+  readonly requires?: { env?: string[]; envAny?: string[][]; bins?: string[] };
+  readonly sideEffects?: boolean;
+}
+
+function onPath(name: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return true;
+    } catch {
+      // Not in this folder.
+    }
+  }
+  return false;
+}
+
+/**
+ * Why a plugin must stay disabled here (spec 8.4 step 5, 8.5 rule 4), or undefined: a non-bundled plugin
+ * declaring `sideEffects` needs its id in plugins.allowSideEffects; `requires` names environment variables
+ * (all of `env`, one of each `envAny` set) and programs on PATH.
+ */
+export function requirementsProblem(
+  dir: string,
+  id: string,
+  bundled: boolean,
+  allowSideEffects: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  let manifest: Requirements;
+  try {
+    manifest = parseStrictJson(readFileSync(join(dir, MANIFEST_FILE_NAME), 'utf8')) as Requirements;
+  } catch {
+    return undefined; // The loader reports an unreadable manifest with its own typed error.
+  }
+  if (manifest.sideEffects === true && !bundled && !allowSideEffects.includes(id)) {
+    return `${id} is disabled: it declares side effects; list it in plugins.allowSideEffects to enable it`;
+  }
+  const set = (name: string): boolean => (env[name] ?? '') !== '';
+  const missingEnv = (manifest.requires?.env ?? []).filter((name) => !set(name));
+  if (missingEnv.length > 0) {
+    return `${id} is disabled: it requires the environment variable(s) ${missingEnv.join(', ')}; set them and restart`;
+  }
+  const unmetAny = (manifest.requires?.envAny ?? []).find((names) => !names.some(set));
+  if (unmetAny !== undefined) {
+    return `${id} is disabled: it requires one of the environment variables ${unmetAny.join(', ')}; set one and restart`;
+  }
+  const missingBins = (manifest.requires?.bins ?? []).filter((name) => !onPath(name, env));
+  if (missingBins.length > 0) {
+    return `${id} is disabled: it requires ${missingBins.join(', ')} on PATH; install it or extend PATH`;
+  }
+  return undefined;
 }

@@ -176,6 +176,10 @@ export interface HostConfig {
      */
     devDirs?: string[];
     /**
+     * Ids of plugins that declare sideEffects and may run. Any other such plugin, unless bundled, is disabled with the reason.
+     */
+    allowSideEffects?: string[];
+    /**
      * Plugin ids a dev folder may take over from the installed or bundled plugin of the same id. Without it such a dev folder is shadowed (listed, not loaded), so a folder cannot claim another plugin's id, storage or grants.
      */
     devOverrides?: string[];

@@ -8,6 +8,7 @@ import {
   admitDevFolder,
   admitInstalled,
   fileAdmissionCache,
+  requirementsProblem,
   shadowedProblem,
 } from '../../install/admission.js';
 
@@ -57,6 +58,8 @@ export async function discoverCandidates(options: {
   readonly config: ResolvedHostConfig;
   readonly configDir: string;
   readonly bundledDir: string;
+  /** The environment `requires` is checked against; the process's by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }): Promise<{ candidates: PluginCandidate[]; problems: { id: string; problem: string }[] }> {
   const out: PluginCandidate[] = [];
   const problems: { id: string; problem: string }[] = [];
@@ -119,5 +122,18 @@ export async function discoverCandidates(options: {
     seen.add(id);
     out.push({ ...ident, dir: realpathSync(dir), origin: 'bundled' });
   }
-  return { candidates: out, problems };
+  // Requirements and side effects (spec 8.4 step 5): unmet ones disable the plugin with the reason.
+  const allowed = options.config.plugins?.allowSideEffects ?? [];
+  const enabled = out.filter((c) => {
+    const problem = requirementsProblem(
+      c.dir,
+      c.id,
+      c.origin === 'bundled',
+      allowed,
+      options.env ?? process.env,
+    );
+    if (problem !== undefined) problems.push({ id: c.id, problem });
+    return problem === undefined;
+  });
+  return { candidates: enabled, problems };
 }
