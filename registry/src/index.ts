@@ -44,6 +44,8 @@ export { DEFAULT_ARCHIVE_LIMITS, MAX_GZIP_RATIO } from './archive/limits.js';
 export type { ArchiveLimits } from './archive/limits.js';
 export type { PackageFile, PackageContents } from './archive/types.js';
 export { generateKeyPair, keyId } from './signing/keys.js';
+export { KEY_ROTATION_FILE, signKeyRotation, verifyKeyRotation } from './signing/key-rotation.js';
+export type { KeyRotation } from './signing/key-rotation.js';
 export type { SigningKeyPair } from './signing/keys.js';
 export { canonicalJson } from './signing/canonical-json.js';
 export { signingPayload } from './signing/payload.js';

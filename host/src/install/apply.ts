@@ -7,7 +7,7 @@ import { getArchive } from './archive-cache.js';
 import { syncDir } from './durable-write.js';
 import { acquireInstallLock } from './install-lock.js';
 import type { InstallLayout } from './layout.js';
-import { bindPublisherKey, boundKey } from './publisher-binding.js';
+import { bindPublisherKey, boundKey, rotationSigned } from './publisher-binding.js';
 import { recoverInstallTree } from './recover.js';
 import { admitInstalled, noAdmissionCache as noCache } from './admission.js';
 import { commitState, readState } from './state.js';
@@ -102,7 +102,9 @@ async function placePackage(
   let publisherKey: string | null;
   try {
     const accept = options.acceptNewKey?.includes(pkg.id) === true;
-    publisherKey = bindPublisherKey(pkg, signer, bound, accept, ctx.logger);
+    publisherKey = bindPublisherKey(pkg, signer, bound, accept, ctx.logger, (from, to) =>
+      rotationSigned(staging, pkg.id, from, to, trustedKeys),
+    );
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair, keyId } from '@roku/registry';
+import { KEY_ROTATION_FILE, generateKeyPair, keyId, signKeyRotation } from '@roku/registry';
 import { createTrustStore } from '../../src/index.js';
 import { grantAll, setup } from './helpers.js';
 
@@ -47,5 +47,26 @@ describe('publisher key binding', () => {
     await installer.apply(await installer.plan(['@acme/one@1.0.0']), { grant: grantAll });
     await installer.apply(await installer.plan(['@acme/one@1.1.0']), { grant: grantAll });
     expect(await lockedKey(f.home, '@acme/one')).toBe(keyId(f.publisher.publicKey));
+  });
+
+  it('moves the binding when the old key signed the rotation to the new key, and only then', async () => {
+    const f = await setup();
+    const next = generateKeyPair();
+    const stranger = generateKeyPair();
+    await createTrustStore(f.home).addTrustedKey(next.publicKey);
+    await createTrustStore(f.home).addTrustedKey(stranger.publicKey);
+    const rotation = JSON.stringify(signKeyRotation('@acme/one', f.publisher.privateKeyPem, next.publicKey));
+    // A statement signed by another trusted key (not the bound one) proves nothing.
+    const forged = JSON.stringify(signKeyRotation('@acme/one', stranger.privateKeyPem, next.publicKey));
+    await f.publish('@acme/one', '1.0.0');
+    await f.publish('@acme/one', '1.1.0', { key: next, files: { [KEY_ROTATION_FILE]: forged } });
+    await f.publish('@acme/one', '1.2.0', { key: next, files: { [KEY_ROTATION_FILE]: rotation } });
+    const installer = f.installer();
+    await installer.apply(await installer.plan(['@acme/one@1.0.0']), { grant: grantAll });
+    await expect(
+      installer.apply(await installer.plan(['@acme/one@1.1.0']), { grant: grantAll }),
+    ).rejects.toMatchObject({ code: 'ROKU_INSTALL_KEY_CHANGED' });
+    await installer.apply(await installer.plan(['@acme/one@1.2.0']), { grant: grantAll });
+    expect(await lockedKey(f.home, '@acme/one')).toBe(keyId(next.publicKey));
   });
 });

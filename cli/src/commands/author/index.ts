@@ -6,6 +6,7 @@ import { keygenCommand } from './keygen.js';
 import { packCommand } from './pack.js';
 import { DEFAULT_TOKEN_ENV, publishCommand } from './publish.js';
 import { registryServeCommand } from './registry-serve.js';
+import { rotateKeyCommand } from './rotate-key.js';
 import { registryKeysCommand, registryTrustCommand } from './registry-trust.js';
 
 interface JsonOption {
@@ -59,6 +60,19 @@ function registerPluginAuthoring(plugin: Command, io: CliIo, setExit: (code: num
           json: opts.json === true,
         }),
       );
+    });
+
+  plugin
+    .command('rotate-key')
+    .description(
+      'sign, with the old key, that a plugin moves to a new publisher key (roku.key-rotation.json)',
+    )
+    .argument('[dir]', 'plugin folder', '.')
+    .requiredOption('--from <old.pem>', 'the current (old) private key')
+    .requiredOption('--to <new.pub>', 'the new public key: ed25519:… or a .pub file')
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, opts: JsonOption & { from: string; to: string }) => {
+      setExit(await rotateKeyCommand(io, dir, { from: opts.from, to: opts.to, json: opts.json === true }));
     });
 
   plugin
