@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
@@ -84,6 +84,8 @@ export async function acquireInstallLock(
     if (!released) {
       released = true;
       try {
+        // While still holding the lock, so the next holder's record is never the one removed.
+        rmSync(`${path}.owner`, { force: true });
         db.exec('ROLLBACK');
       } finally {
         db.close();
