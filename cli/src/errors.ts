@@ -6,6 +6,10 @@ export const CLI_ERRORS = {
   ROKU_CLI_NOT_FOUND: 'A path given on the command line does not exist or has no roku.plugin.json.',
   ROKU_CLI_INTERNAL:
     'An unexpected failure inside the CLI (a bug); rerun with ROKU_DEBUG=1 for the stack trace.',
+  ROKU_CLI_MANIFEST_INVALID:
+    "The plugin folder's roku.plugin.json is invalid (each problem listed with its path); fix it and run the command again.",
+  ROKU_CLI_LISTEN_FAILED:
+    'The server cannot listen on the address and port given (in use by another process, or not permitted).',
 } as const satisfies ErrorCatalog;
 
 declare module '@roku/schemas/errors' {

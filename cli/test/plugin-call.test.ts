@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '@roku/test-support';
+import { writeRawPlugin } from './support/raw-plugin.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = join(repo, 'cli/dist/bin.js');
@@ -40,6 +42,28 @@ describe('roku plugin call', () => {
     const result = roku(['plugin', 'call', 'examples/tool-echo', 'nope']);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("no tool 'nope' (tools: echo, word_count) [ROKU_SANDBOX_UNKNOWN_OP]");
+  });
+
+  it('refuses plugin output that could mean two things, typed, naming where', () => {
+    for (const [raw, problem] of [
+      ['{"ok":true,"value":{"grant":"none","grant":"all"}}', 'key \\"grant\\" appears twice'],
+      ['{"ok":true,"value":{"n":1e309}}', '1e309 is beyond the range'],
+      ['{"ok":true,"value":{"n":9007199254740993}}', '9007199254740993 is beyond'],
+    ]) {
+      const dir = writeRawPlugin(tempDir('cli-call-raw'), 'twofaced', { body: 'return 1;' });
+      const file = join(dir, 'plugin.js');
+      // The ABI answer is written by hand, as a hostile plugin would, instead of by JSON.stringify.
+      const source = readFileSync(file, 'utf8').replace(
+        /return JSON\.stringify\(\{ ok: true, value:[^;]*;/,
+        `return ${JSON.stringify(raw)};`,
+      );
+      writeFileSync(file, source);
+      const result = roku(['plugin', 'call', '--json', dir, 't']);
+      expect(result.status, result.stderr).toBe(1);
+      const out = JSON.parse(result.stdout) as { error: { code: string; message: string } };
+      expect(out.error.code).toBe('ROKU_SANDBOX_BAD_OUTPUT');
+      expect(JSON.stringify(out.error.message)).toContain(problem);
+    }
   });
 
   it('exits 2 when the input is not JSON', () => {

@@ -51,7 +51,7 @@ export const HOST_ERRORS = {
   ROKU_CAPABILITY_RATE_LIMITED:
     'A plugin went over a rate or concurrency limit: log bytes or LLM calls or tokens per minute, HTTP requests in flight.',
   ROKU_INSTALL_LOCKED:
-    'Another install, uninstall or enable change holds ROKU_HOME/.install.lock and did not finish in time.',
+    'Another install, uninstall or enable change holds ROKU_HOME/.install-lock.db and did not finish in time.',
   ROKU_INSTALL_DOWNGRADE:
     'The plan would replace an installed plugin by a lower version and downgrades were not allowed.',
   ROKU_INSTALL_FROZEN_MISMATCH:
@@ -59,6 +59,8 @@ export const HOST_ERRORS = {
   ROKU_INSTALL_UNTRUSTED:
     'A package is unsigned, signed by a key outside the trust store, or its signature does not verify.',
   ROKU_INSTALL_TAMPERED: 'The archive bytes do not match the integrity digest the registry index lists.',
+  ROKU_INSTALL_KEY_CHANGED:
+    'An update is signed by a trusted key other than the publisher key the installed plugin is bound to; pass --accept-new-key <id> after checking with the publisher.',
   ROKU_INSTALL_MANIFEST_MISMATCH: "The manifest inside a package's archive differs from the planned one.",
   ROKU_INSTALL_DENIED: 'The user did not grant the permissions a plugin asks for; nothing was installed.',
   ROKU_INSTALL_NOT_INSTALLED: 'The plugin named for uninstall, enable or disable is not installed.',

@@ -26,6 +26,10 @@ export const REGISTRY_ERRORS = {
     'A package signature does not verify against the package contents and the signer key.',
   ROKU_REGISTRY_MANIFEST_MISMATCH:
     'The manifest inside an archive differs from the one the registry index lists.',
+  ROKU_REGISTRY_INDEX_UNSIGNED:
+    'An index document is unsigned, signed by a key that is not one of the registry index keys, or its signature does not verify.',
+  ROKU_REGISTRY_INDEX_EXPIRED:
+    'A signed index document is past its expiry (a mirror serving stale metadata) or claims to be issued in the future.',
   ROKU_REGISTRY_INDEX_INVALID:
     'A registry index document is malformed: a field is missing, has the wrong type or contradicts another.',
   ROKU_REGISTRY_NOT_FOUND:

@@ -2,8 +2,11 @@ export { REGISTRY_ERRORS } from './errors.js';
 export { parsePackageSpec } from './spec.js';
 export type { PackageSpec } from './spec.js';
 export { parseIndexDocument, summarizeManifest } from './index-doc/parse.js';
+export { checkIndexSignature, signIndexDocument } from './index-doc/index-signature.js';
+export type { IndexTrust } from './index-doc/index-signature.js';
 export type {
   IndexDocument,
+  IndexDocumentSignature,
   IndexVersion,
   IndexSignature,
   ManifestSummary,
@@ -41,6 +44,8 @@ export { DEFAULT_ARCHIVE_LIMITS, MAX_GZIP_RATIO } from './archive/limits.js';
 export type { ArchiveLimits } from './archive/limits.js';
 export type { PackageFile, PackageContents } from './archive/types.js';
 export { generateKeyPair, keyId } from './signing/keys.js';
+export { KEY_ROTATION_FILE, signKeyRotation, verifyKeyRotation } from './signing/key-rotation.js';
+export type { KeyRotation } from './signing/key-rotation.js';
 export type { SigningKeyPair } from './signing/keys.js';
 export { canonicalJson } from './signing/canonical-json.js';
 export { signingPayload } from './signing/payload.js';

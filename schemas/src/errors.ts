@@ -22,6 +22,12 @@ export const SCHEMAS_ERRORS = {
   ROKU_CONFIG_UNKNOWN_KEY:
     'The host configuration (file or ROKU_CONFIG__ variable) names a key the schema does not define.',
   ROKU_CONFIG_BAD_VALUE: 'A host configuration value has the wrong type or is out of range.',
+  ROKU_JSON_MALFORMED: 'Untrusted JSON is not well-formed (named by JSON pointer, line and column).',
+  ROKU_JSON_DUPLICATE_KEY:
+    'Untrusted JSON has an object with the same key twice, which readers would take to mean different things.',
+  ROKU_JSON_BAD_NUMBER:
+    'Untrusted JSON has a number that would not survive as written: non-finite (1e309), an integer beyond 2^53, an underflow to 0 or an oversized literal.',
+  ROKU_JSON_TOO_DEEP: 'Untrusted JSON nests arrays and objects deeper than the reader allows.',
 } as const satisfies ErrorCatalog;
 
 export type SchemasErrorCode = keyof typeof SCHEMAS_ERRORS;

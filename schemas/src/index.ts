@@ -12,7 +12,21 @@ export type { SchemasErrorCode } from './errors.js';
 export { formatIssues, joinPointer, deepFreeze } from './validation.js';
 export type { ValidationIssue, ValidationResult } from './validation.js';
 export { nearestName } from './nearest.js';
-export { createManifestValidator, MANIFEST_FILE_NAME, MAX_MANIFEST_BYTES } from './manifest.js';
+export {
+  nestsDeeperThan,
+  parseStrictJson,
+  strictJsonIssue,
+  strictJsonParse,
+  STRICT_JSON_MAX_DEPTH,
+  STRICT_JSON_MAX_NUMBER_LENGTH,
+} from './strict-json.js';
+export type { StrictJsonOptions } from './strict-json.js';
+export {
+  createManifestValidator,
+  MANIFEST_FILE_NAME,
+  MAX_MANIFEST_BYTES,
+  MAX_MANIFEST_DEPTH,
+} from './manifest.js';
 export type { ManifestValidator } from './manifest.js';
 export { networkPatternProblem, relativePathProblem } from './manifest-rules.js';
 export {

@@ -2,14 +2,17 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { PluginManifest } from './generated/plugin-manifest.js';
 import { loadSchemaFile } from './load-schema.js';
 import { manifestRuleIssues } from './manifest-rules.js';
+import { nestsDeeperThan, parseStrictJson, strictJsonIssue } from './strict-json.js';
 import { createPluginSchemaAjv } from './plugin-schema.js';
-import type { ValidationIssue, ValidationResult } from './validation.js';
+import type { ValidationResult } from './validation.js';
 import { deepFreeze, issuesFromAjv } from './validation.js';
 
 /** File name of a plugin manifest inside a plugin folder or package. */
 export const MANIFEST_FILE_NAME = 'roku.plugin.json';
 /** Manifests above this size are refused before parsing. */
 export const MAX_MANIFEST_BYTES = 256 * 1024;
+/** Deepest nesting a manifest may have (tool schemas included); deeper ones are refused while parsing. */
+export const MAX_MANIFEST_DEPTH = 64;
 
 const MANIFEST_CODES = {
   unknownField: 'ROKU_MANIFEST_UNKNOWN_FIELD',
@@ -28,22 +31,6 @@ export interface ManifestValidator {
   parse(text: string | Uint8Array): ValidationResult<PluginManifest>;
 }
 
-function lineAndColumn(text: string, offset: number): string {
-  const before = text.slice(0, offset).split('\n');
-  return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}`;
-}
-
-function malformed(text: string, err: unknown): ValidationIssue {
-  const message = (err as Error).message;
-  const position = /position (\d+)/.exec(message);
-  const where = position === null ? '' : ` at ${lineAndColumn(text, Number(position[1]))}`;
-  return {
-    code: 'ROKU_MANIFEST_JSON_MALFORMED',
-    path: '',
-    message: `is not valid JSON${where}: ${message.replace(/^.*?: /, '')}`,
-  };
-}
-
 /**
  * Compiles the manifest schema once and returns a validator that reports every problem with its JSON path.
  * `compilePluginSchemas: false` checks the schemas a plugin ships against the meta-schema only, for a caller
@@ -59,6 +46,10 @@ export function createManifestValidator(options: { compilePluginSchemas?: boolea
   const pluginSchemas = createPluginSchemaAjv();
 
   const validate = (value: unknown): ValidationResult<PluginManifest> => {
+    if (nestsDeeperThan(value, MAX_MANIFEST_DEPTH)) {
+      const message = `nests deeper than ${MAX_MANIFEST_DEPTH} levels`;
+      return { ok: false, issues: [{ code: 'ROKU_JSON_TOO_DEEP', path: '', message }] };
+    }
     const copy: unknown = structuredClone(value);
     const schemaOk = check(copy);
     const issues = [
@@ -87,9 +78,13 @@ export function createManifestValidator(options: { compilePluginSchemas?: boolea
     const text = typeof input === 'string' ? input : new TextDecoder('utf-8', { fatal: false }).decode(input);
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      // Strict: a manifest (signed or not) must mean one thing, so duplicate keys, numbers that would round
+      // and deep nesting are refused before the schema sees the value.
+      value = parseStrictJson(text, { maxDepth: MAX_MANIFEST_DEPTH });
     } catch (err) {
-      return { ok: false, issues: [malformed(text, err)] };
+      const issue = strictJsonIssue(err, 'ROKU_MANIFEST_JSON_MALFORMED');
+      if (issue === undefined) throw err;
+      return { ok: false, issues: [issue] };
     }
     return validate(value);
   };

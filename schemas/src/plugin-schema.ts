@@ -92,7 +92,14 @@ export function checkPluginSchema(
     return [{ code, path: `${basePath}/type`, message: 'must be "object": tool inputs are JSON objects' }];
   }
   const ajv = options.ajv ?? createPluginSchemaAjv();
-  if (!ajv.validateSchema(schema as object)) {
+  let metaOk: boolean;
+  try {
+    metaOk = ajv.validateSchema(schema as object) as boolean;
+  } catch (err) {
+    // Ajv throws on some hostile shapes (a non-string $schema) instead of reporting them.
+    return [{ code, path: basePath, message: `is not valid JSON Schema: ${(err as Error).message}` }];
+  }
+  if (!metaOk) {
     // The meta-schema reports each bad keyword once per anyOf branch; the first says it best.
     const byPath = new Map<string, ValidationIssue>();
     for (const e of ajv.errors ?? []) {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { RokuError } from '@roku/schemas';
+import { RokuError, parseStrictJson } from '@roku/schemas';
 import { ceilingsFromConfig, createPluginHost } from '@roku/host';
 import type { Logger } from '@roku/host';
 import { cliConfig } from '../config.js';
@@ -15,7 +15,7 @@ export interface PluginCallOptions {
 
 function parseJson(text: string, what: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseStrictJson(text);
   } catch (err) {
     throw new RokuError('ROKU_CLI_USAGE', `${what} is not valid JSON: ${(err as Error).message}`);
   }

@@ -15,7 +15,7 @@ interface ValidateReport {
   readonly warnings: readonly string[];
 }
 
-function validateOne(validator: ManifestValidator, target: string, cwd: string): ValidateReport {
+function validateFile(validator: ManifestValidator, target: string, cwd: string): ValidateReport {
   const absolute = resolve(cwd, target);
   const isDir = existsSync(absolute) && statSync(absolute).isDirectory();
   const file = isDir ? join(absolute, MANIFEST_FILE_NAME) : absolute;
@@ -37,6 +37,17 @@ function validateOne(validator: ManifestValidator, target: string, cwd: string):
   const entry = join(dirname(file), manifest.runtime.entry);
   if (!existsSync(entry)) warnings.push(`runtime entry ${manifest.runtime.entry} is not built yet`);
   return { target, file: shown, ok: true, id: manifest.id, version: manifest.version, issues: [], warnings };
+}
+
+function validateOne(validator: ManifestValidator, target: string, cwd: string): ValidateReport {
+  try {
+    return validateFile(validator, target, cwd);
+  } catch (err) {
+    // One file's unexpected failure is that file's result: the other files keep theirs.
+    const message = `cannot be validated: ${(err as Error).message}`;
+    const issues = [{ code: 'ROKU_CLI_INTERNAL', path: '', message }];
+    return { target, file: target, ok: false, issues, warnings: [] };
+  }
 }
 
 /** `roku plugin validate <path...>`: exit 0 when every manifest is valid, 1 otherwise. */

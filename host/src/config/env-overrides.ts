@@ -1,4 +1,4 @@
-import { nearestName } from '@roku/schemas';
+import { nearestName, parseStrictJson } from '@roku/schemas';
 import type { ValidationIssue } from '@roku/schemas';
 
 /** Prefix of environment variables that override configuration keys: ROKU_CONFIG__AGENT__STEP_BUDGET=30. */
@@ -48,7 +48,7 @@ function parseValue(
       break;
   }
   try {
-    return { ok: true, value: JSON.parse(raw) as unknown };
+    return { ok: true, value: parseStrictJson(raw) };
   } catch {
     return { ok: false, expected: `JSON (${type})` };
   }

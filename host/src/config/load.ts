@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { RokuError, createHostConfigValidator } from '@roku/schemas';
+import { RokuError, createHostConfigValidator, parseStrictJson, strictJsonIssue } from '@roku/schemas';
 import type { ResolvedHostConfig, ValidationIssue } from '@roku/schemas';
 import { readEnvOverrides } from './env-overrides.js';
 
@@ -97,15 +97,19 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (present) {
     const text = readFileSync(file, 'utf8');
     try {
-      const parsed: unknown = JSON.parse(text);
+      // Strict: plugin settings must mean one thing (no duplicate keys, no numbers that round).
+      const parsed: unknown = parseStrictJson(text);
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
         fail([{ source: file, code: 'ROKU_CONFIG_BAD_VALUE', path: '', message: 'must be a JSON object' }]);
       }
       fromFile = parsed as Record<string, unknown>;
     } catch (err) {
-      if (err instanceof RokuError) throw err;
-      throw new RokuError('ROKU_CONFIG_MALFORMED', `${file}: not valid JSON: ${(err as Error).message}`, {
-        details: { file },
+      if (err instanceof RokuError && err.code === 'ROKU_CONFIG_INVALID') throw err;
+      const issue = strictJsonIssue(err);
+      const where =
+        issue === undefined ? (err as Error).message : `${issue.path || '(root)'} ${issue.message}`;
+      throw new RokuError('ROKU_CONFIG_MALFORMED', `${file}: not valid JSON: ${where}`, {
+        details: { file, ...(issue === undefined ? {} : { issue }) },
         cause: err,
       });
     }
@@ -115,25 +119,23 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const fileResult = validator.validate(fromFile);
   const fileIssues = [...(fileResult.ok ? [] : fileResult.issues), ...secretLikeSettings(fromFile)];
   const overrides = readEnvOverrides(validator.schema, env);
+  // The merged document is always checked, so a bad override is listed beside the file's problems.
+  const merged = validator.validate(mergeDeep(fromFile, overrides.patch));
+  const blame = (i: ValidationIssue): string | undefined =>
+    [...overrides.sources].find(([path]) => i.path === path || i.path.startsWith(`${path}/`))?.[1];
+  const envIssues = merged.ok
+    ? []
+    : merged.issues.flatMap((i) => {
+        const variable = blame(i);
+        return variable === undefined ? [] : [{ ...i, source: `environment ${variable}` }];
+      });
   const issues = [
     ...fileIssues.map((i) => ({ ...i, source: file })),
     ...overrides.issues.map((i) => ({ ...i, source: 'environment' })),
+    ...envIssues,
   ];
   if (issues.length > 0) fail(issues);
-
-  const merged = validator.validate(mergeDeep(fromFile, overrides.patch));
-  if (!merged.ok) {
-    fail(
-      merged.issues.map((i) => {
-        const variable = [...overrides.sources].find(
-          ([path]) => i.path === path || i.path.startsWith(`${path}/`),
-        );
-        return variable === undefined
-          ? { ...i, source: file }
-          : { ...i, source: `environment ${variable[1]}` };
-      }),
-    );
-  }
+  if (!merged.ok) fail(merged.issues.map((i) => ({ ...i, source: file })));
   const config = merged.value;
   return { config, home, file: present ? file : undefined, envKeys: [...overrides.sources.values()] };
 }

@@ -7,7 +7,10 @@ import { getArchive } from './archive-cache.js';
 import { syncDir } from './durable-write.js';
 import { acquireInstallLock } from './install-lock.js';
 import type { InstallLayout } from './layout.js';
-import { commitState, readState, repairLockfile } from './state.js';
+import { bindPublisherKey, boundKey, rotationSigned } from './publisher-binding.js';
+import { recoverInstallTree } from './recover.js';
+import { admitInstalled, noAdmissionCache as noCache } from './admission.js';
+import { commitState, readState } from './state.js';
 import type { TrustStore } from './trust-store.js';
 import type {
   ApplyOptions,
@@ -38,23 +41,25 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 /**
- * Runs `task` holding the install lock, after removing what a crashed install left behind (staging and
- * trash folders) and re-deriving roku.lock from installed.json if the two disagree.
+ * Runs `task` holding the install lock, after finishing or rolling back what a process killed while holding it
+ * left behind (see {@link recoverInstallTree}).
  */
 export async function withInstallLock<T>(
   ctx: InstallContext,
   task: (state: InstalledState) => Promise<T>,
+  onRepaired: (repaired: string[]) => void = () => undefined,
 ): Promise<T> {
   await mkdir(ctx.layout.home, { recursive: true });
   const release = await acquireInstallLock(ctx.layout.installLock, ctx.lockWaitMs, ctx.logger);
   try {
-    await rm(ctx.layout.staging, { recursive: true, force: true });
-    await rm(ctx.layout.trash, { recursive: true, force: true });
     const state = await readState(ctx.layout);
-    if (await repairLockfile(ctx.layout, state))
-      ctx.logger.warn({}, 'roku.lock rewritten from installed state');
+    onRepaired(await recoverInstallTree(ctx.layout, state, ctx.logger));
     return await task(state);
   } finally {
+    // A failed install leaves nothing staged behind it.
+    await rm(ctx.layout.staging, { recursive: true, force: true }).catch((err: unknown) => {
+      ctx.logger.warn({ err }, 'cannot remove the staging folder');
+    });
     await release();
   }
 }
@@ -91,11 +96,28 @@ async function placePackage(
   await progress('fetched');
   const staging = join(ctx.layout.staging, randomBytes(8).toString('hex'));
   const allowUnsigned = options.allowUnsigned?.includes(pkg.id) === true;
-  const verified = await verifyPlanned(pkg, bytes, trustedKeys, allowUnsigned, staging);
+  const bound = boundKey(current);
+  const verified = await verifyPlanned(pkg, bytes, trustedKeys, allowUnsigned, staging, bound);
+  const signer = verified.signer?.keyId ?? null;
+  let publisherKey: string | null;
+  try {
+    const accept = options.acceptNewKey?.includes(pkg.id) === true;
+    publisherKey = bindPublisherKey(pkg, signer, bound, accept, ctx.logger, (from, to) =>
+      rotationSigned(staging, pkg.id, from, to, trustedKeys),
+    );
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
   await progress('verified');
   await progress('staged');
   const target = ctx.layout.pluginDir(pkg.id, pkg.version);
-  await mkdir(ctx.layout.pluginRoot(pkg.id), { recursive: true });
+  const root = ctx.layout.pluginRoot(pkg.id);
+  if (!(await exists(root))) {
+    await mkdir(root, { recursive: true });
+    // A first install rolled back leaves no empty plugin folder behind.
+    undo.push(() => rm(root, { recursive: true, force: true }));
+  }
   if (await exists(target)) {
     // Same version already on disk (a reinstall, or a crash leftover): park it so a rollback can restore it.
     const parked = join(ctx.layout.trash, randomBytes(8).toString('hex'));
@@ -108,14 +130,15 @@ async function placePackage(
   }
   await rename(staging, target);
   undo.push(() => rm(target, { recursive: true, force: true }));
-  await syncDir(ctx.layout.pluginRoot(pkg.id));
+  await syncDir(root);
   await progress('placed');
   return {
     id: pkg.id,
     version: pkg.version,
     registry: pkg.registry,
     integrity: pkg.integrity,
-    signer: verified.signer?.keyId ?? null,
+    signer,
+    publisherKey,
     enabled: current?.enabled ?? true,
     granted: install.requested,
     dependencies: pkg.manifestSummary.dependencies,
@@ -131,6 +154,7 @@ async function placePackage(
  * before it undoes every move, so the previous state stays exactly as it was.
  *
  * @throws ROKU_INSTALL_DENIED, ROKU_INSTALL_LOCKED, ROKU_INSTALL_UNTRUSTED, ROKU_INSTALL_TAMPERED,
+ *   ROKU_INSTALL_KEY_CHANGED (an update signed by a key other than the plugin's publisher key),
  *   ROKU_INSTALL_MANIFEST_MISMATCH and any archive or fetch error; the state is unchanged then.
  */
 export async function applyPlan(
@@ -152,7 +176,8 @@ export async function applyPlan(
         if (
           current?.version === version &&
           current.integrity === install.package.integrity &&
-          (await exists(ctx.layout.pluginDir(id, version)))
+          // A modified or damaged copy is placed again: installing the same version is how a user repairs it.
+          admitInstalled(ctx.layout.pluginDir(id, version), current, noCache()).refused === undefined
         ) {
           plugins[id] = { ...current, requested: current.requested || install.package.requested };
           continue;

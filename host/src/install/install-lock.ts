@@ -1,60 +1,47 @@
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { RokuError } from '@roku/schemas';
-import { isMissing } from './durable-write.js';
 
-const RETRY_MS = 25;
-// A lock file still empty after this long was left by a process that died between create and write.
-const EMPTY_LOCK_GRACE_MS = 2000;
+const RETRY_MS = 20;
 
 interface LockOwner {
   readonly pid: number;
   readonly time: string;
 }
 
-function isAlive(pid: number): boolean {
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** The pid written beside the lock by its holder: for messages only, never used to decide who holds it. */
+async function readOwner(path: string): Promise<LockOwner | undefined> {
   try {
-    process.kill(pid, 0);
+    const value = JSON.parse(await readFile(`${path}.owner`, 'utf8')) as Partial<LockOwner>;
+    return typeof value.pid === 'number' ? { pid: value.pid, time: String(value.time) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function tryExclusive(db: Database.Database): boolean {
+  try {
+    db.exec('BEGIN EXCLUSIVE');
     return true;
   } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as { code?: unknown }).code === 'EPERM';
-  }
-}
-
-async function readOwner(path: string): Promise<LockOwner | 'empty' | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw err;
-  }
-  try {
-    const value = JSON.parse(text) as Partial<LockOwner>;
-    if (typeof value.pid === 'number') return { pid: value.pid, time: String(value.time) };
-  } catch {
-    // Being written right now, or torn by a crash: decided by its age below.
-  }
-  return 'empty';
-}
-
-async function isStale(path: string): Promise<boolean> {
-  const owner = await readOwner(path);
-  if (owner === undefined) return false;
-  if (owner !== 'empty') return !isAlive(owner.pid);
-  try {
-    return Date.now() - (await stat(path)).mtimeMs > EMPTY_LOCK_GRACE_MS;
-  } catch (err) {
-    if (isMissing(err)) return false;
+    if (isBusy(err)) return false;
     throw err;
   }
 }
 
 /**
- * Takes the exclusive install lock: a file created with O_EXCL holding `{ pid, time }`. A lock whose pid is
- * dead is taken over; otherwise this waits up to `waitMs`. Returns the release function.
+ * Takes the exclusive install lock: an EXCLUSIVE transaction on a small SQLite database (`path`), held until
+ * release. SQLite locks through the OS (fcntl), so the lock ends with its process however it dies: there is
+ * no stale lock to take over and so no takeover race. Two connections of one process exclude each other too.
+ * Waits up to `waitMs`, polling without blocking the event loop. Returns the release function.
  *
  * @throws ROKU_INSTALL_LOCKED when another live process (or another install in this one) keeps the lock.
  */
@@ -64,37 +51,46 @@ export async function acquireInstallLock(
   logger: Logger,
 ): Promise<() => Promise<void>> {
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    try {
-      const handle = await open(path, 'wx', 0o644);
-      try {
-        await handle.writeFile(JSON.stringify({ pid: process.pid, time: new Date().toISOString() }));
-      } finally {
-        await handle.close();
-      }
-      return async () => {
-        await unlink(path).catch((err: unknown) => {
-          if (!isMissing(err)) throw err;
-        });
-      };
-    } catch (err) {
-      if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
-    }
-    if (await isStale(path)) {
-      logger.warn({ path }, 'taking over stale install lock');
-      await unlink(path).catch((err: unknown) => {
-        if (!isMissing(err)) throw err;
-      });
-      continue;
-    }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: 0 });
+  } catch (err) {
+    throw new RokuError(
+      'ROKU_HOME_UNUSABLE',
+      `${path}: the install lock cannot be opened (${(err as Error).message}); check ROKU_HOME and its permissions`,
+      { details: { path }, cause: err },
+    );
+  }
+  while (!tryExclusive(db)) {
     if (Date.now() >= deadline) {
+      db.close();
       const owner = await readOwner(path);
       throw new RokuError(
         'ROKU_INSTALL_LOCKED',
-        `${path}: another install is running${owner !== undefined && owner !== 'empty' ? ` (pid ${owner.pid})` : ''}`,
-        { details: { path, owner: owner === 'empty' ? undefined : owner } },
+        `${path}: another install is running${owner !== undefined ? ` (pid ${owner.pid})` : ''}; wait for it to finish and retry`,
+        { details: { path, owner } },
       );
     }
     await sleep(RETRY_MS);
   }
+  logger.debug({ path }, 'install lock taken');
+  try {
+    writeFileSync(`${path}.owner`, JSON.stringify({ pid: process.pid, time: new Date().toISOString() }));
+  } catch (err) {
+    logger.debug({ err }, 'cannot record the install lock owner');
+  }
+  let released = false;
+  return () => {
+    if (!released) {
+      released = true;
+      try {
+        // While still holding the lock, so the next holder's record is never the one removed.
+        rmSync(`${path}.owner`, { force: true });
+        db.exec('ROLLBACK');
+      } finally {
+        db.close();
+      }
+    }
+    return Promise.resolve();
+  };
 }

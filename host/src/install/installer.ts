@@ -37,7 +37,7 @@ export interface Installer {
 
 /**
  * Creates the installer for one ROKU_HOME. Layout: `plugins/<scope>__<name>/<version>/`,
- * `state/installed.json`, `roku.lock`, `cache/archives/<sha512-hex>.tgz`, `trust.json`, `.install.lock`.
+ * `state/installed.json`, `roku.lock`, `cache/archives/<sha512-hex>.tgz`, `trust.json`, `.install-lock.db` (a SQLite lock).
  *
  * @example
  * const installer = createInstaller({ home, registries, trust: createTrustStore(home), hostApiVersion, logger });

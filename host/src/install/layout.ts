@@ -31,7 +31,7 @@ export function installLayout(home: string): InstallLayout {
     lockfile: join(root, LOCKFILE_NAME),
     archives: join(root, 'cache', 'archives'),
     trust: join(root, 'trust.json'),
-    installLock: join(root, '.install.lock'),
+    installLock: join(root, '.install-lock.db'),
     pluginDir: (id, version) => join(plugins, pluginDirName(id), version),
     pluginRoot: (id) => join(plugins, pluginDirName(id)),
   };

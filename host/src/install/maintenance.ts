@@ -6,7 +6,7 @@ import { readLockfile } from '@roku/registry';
 import type { InstallContext } from './apply.js';
 import { withInstallLock } from './apply.js';
 import { isMissing } from './durable-write.js';
-import { commitState, readState } from './state.js';
+import { commitState } from './state.js';
 import type { InstalledPlugin, InstalledState, VerifyProblem, VerifyReport } from './types.js';
 
 function notInstalled(id: string): RokuError {
@@ -101,10 +101,22 @@ async function verifyPlugin(dir: string, plugin: InstalledPlugin): Promise<Verif
 
 /**
  * Re-hashes every installed file against the digests verified at install time and checks that roku.lock
- * names the same versions and integrities as installed.json. Reads only.
+ * names the same versions and integrities as installed.json. It takes the install lock, so it first finishes
+ * what a killed install change left (reported as `repaired`); it changes nothing else.
  */
 export async function verifyInstalled(ctx: InstallContext): Promise<VerifyReport> {
-  const state = await readState(ctx.layout);
+  let repaired: string[] = [];
+  const report = await withInstallLock(
+    ctx,
+    (state) => checkInstalled(ctx, state),
+    (done) => {
+      repaired = done;
+    },
+  );
+  return repaired.length > 0 ? { ...report, repaired } : report;
+}
+
+async function checkInstalled(ctx: InstallContext, state: InstalledState): Promise<VerifyReport> {
   const lock = await readLockfile(ctx.layout.lockfile);
   const problems: VerifyProblem[] = [];
   for (const plugin of Object.values(state.plugins)) {

@@ -1,4 +1,5 @@
 import { RokuError } from '@roku/schemas';
+import { admitInstalled, noAdmissionCache } from './admission.js';
 import type { Lockfile, PackageSpec, PlannedPackage, Permissions } from '@roku/registry';
 import { frozenCheck, parsePackageSpec, readLockfile, resolve } from '@roku/registry';
 import type { InstallLayout } from './layout.js';
@@ -20,12 +21,14 @@ interface PlannerContext {
   readonly hostApiVersion: string;
 }
 
-function actionFor(pkg: PlannedPackage, current: InstalledPlugin | undefined): InstallAction {
+function actionFor(pkg: PlannedPackage, current: InstalledPlugin | undefined, dir: string): InstallAction {
   if (current === undefined) return 'install';
   const order = compareVersions(pkg.version, current.version);
   if (order > 0) return 'update';
   if (order < 0) return 'downgrade';
-  return current.integrity === pkg.integrity ? 'unchanged' : 'reinstall';
+  if (current.integrity !== pkg.integrity) return 'reinstall';
+  // A copy changed on disk is placed again: installing the same version is how a user repairs it.
+  return admitInstalled(dir, current, noAdmissionCache()).refused === undefined ? 'unchanged' : 'reinstall';
 }
 
 async function frozenRequests(
@@ -85,7 +88,7 @@ export async function planInstall(
   }
   const installs = resolution.packages.map((pkg): PlannedInstall => {
     const current = state.plugins[pkg.id];
-    const action = actionFor(pkg, current);
+    const action = actionFor(pkg, current, ctx.layout.pluginDir(pkg.id, pkg.version));
     if (action === 'downgrade' && options.allowDowngrade !== true) {
       throw new RokuError(
         'ROKU_INSTALL_DOWNGRADE',

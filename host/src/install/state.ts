@@ -49,6 +49,7 @@ export function lockFromState(state: InstalledState): Lockfile {
       registry: p.registry,
       integrity: p.integrity,
       signer: p.signer,
+      publisherKey: p.publisherKey ?? p.signer,
       permissions: p.granted,
       dependencies: p.dependencies,
     };

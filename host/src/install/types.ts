@@ -40,7 +40,7 @@ export interface InstallerOptions {
   readonly logger: Logger;
   /** Called after each committed change (a running host reloads its plugin snapshot). Throws are logged. */
   readonly onChange?: (change: InstallChange) => void;
-  /** How long to wait for another install holding `.install.lock`; 5000 ms by default. */
+  /** How long to wait for another install holding `.install-lock.db`; 10000 ms by default. */
   readonly lockWaitMs?: number;
 }
 
@@ -52,6 +52,12 @@ export interface InstalledPlugin {
   readonly integrity: string;
   /** Key id of the accepted signature; null when installed unsigned via `allowUnsigned`. */
   readonly signer: string | null;
+  /**
+   * Key id of the publisher key this plugin is bound to: the key that first signed it. Updates signed by
+   * another key are refused unless this key signed them too or the user accepted the new key. Absent in
+   * state written before binding, where `signer` stands for it.
+   */
+  readonly publisherKey?: string | null;
   readonly enabled: boolean;
   /** What the user granted (the permissions the installed version requests). */
   readonly granted: Permissions;
@@ -113,6 +119,11 @@ export interface ApplyOptions {
   /** Plugin ids that may be installed unsigned or signed by a key outside the trust store. */
   readonly allowUnsigned?: readonly string[];
   /**
+   * Plugin ids whose update may be signed by a trusted key other than the publisher key they are bound to;
+   * the binding moves to the new key and a warning names both.
+   */
+  readonly acceptNewKey?: readonly string[];
+  /**
    * Progress of each package. A throw aborts the apply and rolls back, exactly like a failure at that
    * point (tests use it to inject faults).
    */
@@ -131,4 +142,6 @@ export interface VerifyProblem {
 export interface VerifyReport {
   readonly ok: boolean;
   readonly problems: readonly VerifyProblem[];
+  /** What an interrupted install change had left and verify finished first (folders, roku.lock). */
+  readonly repaired?: readonly string[];
 }

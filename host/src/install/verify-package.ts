@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { RokuError, isRokuError } from '@roku/schemas';
 import { canonicalJson, keyId, summarizeManifest, verifyArchive } from '@roku/registry';
 import type { PlannedPackage, VerifiedArchive } from '@roku/registry';
+import { preferredSignature } from './publisher-binding.js';
 
 const UNTRUSTED_CODES = new Set([
   'ROKU_REGISTRY_UNSIGNED',
@@ -27,6 +28,7 @@ function untrusted(pkg: PlannedPackage, reason: string, cause?: unknown): RokuEr
  *
  * @throws ROKU_INSTALL_UNTRUSTED for an unsigned package, an unknown signer or a bad signature, unless the
  *   plugin is in `allowUnsigned` (a bad signature by a trusted key is never accepted).
+ * `boundKeyId` (an installed plugin's publisher key) is checked first when it signed this release.
  * @throws ROKU_INSTALL_TAMPERED when the bytes do not match the planned integrity.
  * @throws ROKU_INSTALL_MANIFEST_MISMATCH when the archive's manifest is not the planned one.
  */
@@ -36,9 +38,10 @@ export async function verifyPlanned(
   trustedKeys: readonly string[],
   allowUnsigned: boolean,
   destDir: string,
+  boundKeyId?: string | null,
 ): Promise<VerifiedArchive> {
   const trustedIds = new Set(trustedKeys.map((k) => keyId(k)));
-  const signature = pkg.signatures.find((s) => trustedIds.has(s.keyId));
+  const signature = preferredSignature(pkg, trustedIds, boundKeyId);
   if (signature === undefined && !allowUnsigned) {
     throw untrusted(
       pkg,

@@ -1,4 +1,4 @@
-import { RokuError } from '@roku/schemas';
+import { RokuError, strictJsonParse } from '@roku/schemas';
 
 /** JSON data with null-prototype objects: nothing in it can reach or shadow Object.prototype. */
 export type PlainJson = null | boolean | number | string | PlainJson[] | { [key: string]: PlainJson };
@@ -54,7 +54,7 @@ export function parseSandboxJson(text: unknown, maxBytes: number, what: string):
     );
   }
   try {
-    return JSON.parse(text, (_key, value: unknown) => {
+    return strictJsonParse(text, (_key, value: unknown) => {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
       const plain = Object.create(null) as Record<string, unknown>;
       for (const [k, v] of Object.entries(value)) {

@@ -118,4 +118,32 @@ describe('host configuration', () => {
     const err = errorOf(() => loadConfig({ env: { ROKU_HOME: dir } }));
     expect(err.message).toContain('/plugins/settings/@acme~1weather/apiKey looks like a secret');
   });
+
+  it('refuses plugin settings with a key given twice or a number that would round, naming where', () => {
+    const dup = home('{"plugins":{"settings":{"@acme/w":{"units":"metric","units":"imperial"}}}}');
+    const err = errorOf(() => loadConfig({ env: { ROKU_HOME: dup } }));
+    expect(err.code).toBe('ROKU_CONFIG_MALFORMED');
+    expect(err.message).toContain('/plugins/settings/@acme~1w/units key "units" appears twice');
+    const big = home('{"plugins":{"settings":{"@acme/w":{"max":9007199254740993}}}}');
+    expect(errorOf(() => loadConfig({ env: { ROKU_HOME: big } })).message).toContain(
+      '@acme~1w/max 9007199254740993',
+    );
+  });
+
+  it('lists the problems of the file and of every bad override at once', () => {
+    const dir = home({ agent: { stepBudget: 'many' } });
+    const err = errorOf(() =>
+      loadConfig({
+        env: {
+          ROKU_HOME: dir,
+          ROKU_CONFIG__AGENT__MAX_RETRIES: '-3',
+          ROKU_CONFIG__AGENT__NOPE: '1',
+        },
+      }),
+    );
+    expect(err.code).toBe('ROKU_CONFIG_INVALID');
+    expect(err.message).toContain('/agent/stepBudget');
+    expect(err.message).toContain('environment ROKU_CONFIG__AGENT__MAX_RETRIES: /agent/maxRetries');
+    expect(err.message).toContain('ROKU_CONFIG__AGENT__NOPE');
+  });
 });

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +48,6 @@ describe('installer', () => {
     expect(await filesUnder(join(f.home, 'cache', 'archives'))).toHaveLength(1);
     expect(f.changes).toEqual([{ kind: 'apply', ids: ['@acme/one'] }]);
     expect(await filesUnder(join(f.home, 'plugins', '.staging'))).toEqual([]);
-    expect(await read(join(f.home, '.install.lock'))).toBeUndefined();
   });
 
   it('reinstalls from the archive cache after the registry folder is deleted', async () => {
@@ -188,20 +186,6 @@ describe('installer', () => {
     await Promise.all([a.apply(planA, { grant: grantAll }), b.apply(planB, { grant: grantAll })]);
     expect((await a.list()).map((p) => p.id)).toEqual(['@acme/one', '@acme/two']);
     expect(await a.verify()).toEqual({ ok: true, problems: [] });
-  });
-
-  it('takes over a stale lock and waits for a live one', async () => {
-    const f = await setup();
-    await f.publish('@acme/one', '1.0.0');
-    const lockPath = join(f.home, '.install.lock');
-    const dead = spawnSync(process.execPath, ['-e', '']).pid;
-    await writeFile(lockPath, JSON.stringify({ pid: dead, time: new Date().toISOString() }));
-    await install(f, '@acme/one');
-    expect(await read(lockPath)).toBeUndefined();
-
-    await writeFile(lockPath, JSON.stringify({ pid: process.pid, time: new Date().toISOString() }));
-    const installer = f.installer({ lockWaitMs: 100 });
-    await expect(installer.setEnabled('@acme/one', false)).rejects.toEqual(code('ROKU_INSTALL_LOCKED'));
   });
 
   it('refuses a downgrade unless allowed', async () => {

@@ -10,6 +10,7 @@ import { DEFAULT_ARCHIVE_LIMITS } from './limits.js';
 import { entryPath, readManifest } from './manifest.js';
 import { comparePaths, packagePathProblem } from './paths.js';
 import type { PackageFile } from './types.js';
+import { KEY_ROTATION_FILE } from '../signing/key-rotation.js';
 
 /** Options of {@link packPlugin}. */
 export interface PackOptions {
@@ -146,7 +147,7 @@ async function tarball(files: readonly Collected[]): Promise<Buffer> {
 
 /**
  * Packs a plugin folder into a deterministic gzipped tar: `roku.plugin.json` first, then the runtime entry,
- * `README.md` (if present), everything under `assets/` and `include`, sorted by path, with mtime 0, mode 0644,
+ * `README.md` and `roku.key-rotation.json` (if present), everything under `assets/` and `include`, sorted by path, with mtime 0, mode 0644,
  * uid/gid 0 and no owner names. The same folder always packs to the same bytes (for a given Node version).
  *
  * @throws ROKU_REGISTRY_MANIFEST_MISSING, ROKU_REGISTRY_MANIFEST_INVALID (validated before anything else).
@@ -178,6 +179,8 @@ export async function packPlugin(dir: string, options: PackOptions = {}): Promis
 
   await collector.add(entryPath(manifest), false);
   await collector.add('README.md', true);
+  // The old key's consent to a new publisher key travels with the package it first applies to.
+  await collector.add(KEY_ROTATION_FILE, true);
   await collector.add('assets', true);
   for (const path of options.include ?? []) await collector.add(path.replace(/\/+$/, ''), false);
 

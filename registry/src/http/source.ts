@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { RokuError } from '@roku/schemas';
 import { checkIntegrity } from '../archive/integrity.js';
+import { checkIndexSignature } from '../index-doc/index-signature.js';
 import { parseIndexDocument } from '../index-doc/parse.js';
 import type { IndexDocument, IndexSignature } from '../index-doc/types.js';
 import type { RegistrySource } from '../resolve/types.js';
@@ -26,6 +27,13 @@ export interface HttpRegistrySourceOptions {
   readonly backoffMs?: number;
   /** The fetch to call; the global one by default. */
   readonly fetch?: FetchFunction;
+  /**
+   * Registry public keys allowed to sign index documents. With any, every document must be signed by one
+   * of them and unexpired (ROKU_REGISTRY_INDEX_UNSIGNED / ROKU_REGISTRY_INDEX_EXPIRED).
+   */
+  readonly indexKeys?: readonly string[];
+  /** The clock expiry is checked against; the system clock by default. */
+  readonly now?: () => Date;
 }
 
 /** What {@link HttpRegistrySource.publish} uploads. */
@@ -118,7 +126,12 @@ export function createHttpRegistrySource(
     );
     if (result.status === 404) return undefined;
     if (result.status !== 200) throw unexpected(url, result);
-    return parseIndexDocument(Buffer.from(result.body).toString('utf8'), url);
+    const doc = parseIndexDocument(Buffer.from(result.body).toString('utf8'), url);
+    checkIndexSignature(doc, url, {
+      keys: options.indexKeys ?? [],
+      ...(options.now ? { now: options.now } : {}),
+    });
+    return doc;
   };
 
   const fetchArchive = async (name: string, versionOrUrl: string): Promise<Uint8Array> => {

@@ -1,6 +1,6 @@
 import semver from 'semver';
 import type { PluginManifest, ValidationIssue } from '@roku/schemas';
-import { RokuError, deepFreeze, joinPointer } from '@roku/schemas';
+import { RokuError, deepFreeze, joinPointer, parseStrictJson, strictJsonIssue } from '@roku/schemas';
 import type { JsonDocumentCheck } from './json-validator.js';
 import { compileJsonDocumentCheck, describeIssues } from './json-validator.js';
 import type { ContributionKind, IndexDocument, ManifestSummary } from './types.js';
@@ -77,12 +77,19 @@ export function parseIndexDocument(json: unknown, source: string): IndexDocument
   let value: unknown = json;
   if (typeof json === 'string') {
     try {
-      value = JSON.parse(json);
+      // Strict: an index served by a mirror must mean one thing to every client (no duplicate keys, no
+      // numbers that round).
+      value = parseStrictJson(json);
     } catch (err) {
-      throw new RokuError(CODE, `${source}: is not valid JSON: ${(err as Error).message}`, {
-        details: { source, issues: [{ code: CODE, path: '', message: 'is not valid JSON' }] },
-        cause: err,
-      });
+      const issue = strictJsonIssue(err, CODE) ?? { code: CODE, path: '', message: 'is not valid JSON' };
+      throw new RokuError(
+        CODE,
+        `${source}: ${issue.message}${issue.path === '' ? '' : ` at ${issue.path}`}`,
+        {
+          details: { source, issues: [issue] },
+          cause: err,
+        },
+      );
     }
   }
   const copy: unknown = structuredClone(value);

@@ -40,9 +40,22 @@ export interface IndexVersion {
   readonly publishedAt: string;
 }
 
+/** A registry key's signature over a whole index document, with its validity window. */
+export interface IndexDocumentSignature {
+  readonly keyId: string;
+  /** RFC 3339 UTC timestamp of signing. */
+  readonly issuedAt: string;
+  /** RFC 3339 UTC timestamp after which clients refuse the document. */
+  readonly expires: string;
+  /** Base64 Ed25519 signature over the document with this object less `signature`. */
+  readonly signature: string;
+}
+
 /** The static JSON document a registry serves for one plugin (see registry-index.schema.json). */
 export interface IndexDocument {
   readonly name: string;
   readonly versions: Readonly<Record<string, IndexVersion>>;
   readonly distTags: Readonly<Record<string, string>>;
+  /** Set by a server that signs its indexes (see `signIndexDocument`). */
+  readonly signed?: IndexDocumentSignature;
 }

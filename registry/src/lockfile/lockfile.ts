@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ValidationIssue } from '@roku/schemas';
-import { RokuError, deepFreeze } from '@roku/schemas';
+import { RokuError, deepFreeze, parseStrictJson, strictJsonIssue } from '@roku/schemas';
 import type { JsonDocumentCheck } from '../index-doc/json-validator.js';
 import { compileJsonDocumentCheck, describeIssues } from '../index-doc/json-validator.js';
 import type { Permissions } from '../index-doc/types.js';
@@ -53,13 +53,14 @@ export async function readLockfile(path: string): Promise<Lockfile | undefined> 
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseStrictJson(text);
   } catch (err) {
-    throw invalid(
-      path,
-      [{ code: CODE, path: '', message: `is not valid JSON: ${(err as Error).message}` }],
-      err,
-    );
+    const issue = strictJsonIssue(err, CODE) ?? {
+      code: CODE,
+      path: '',
+      message: `is not valid JSON: ${(err as Error).message}`,
+    };
+    throw invalid(path, [issue], err);
   }
   return parseLockfile(value, path);
 }

@@ -8,6 +8,11 @@ export interface LockedPlugin {
   readonly integrity: string;
   /** Key id whose signature was accepted; null for an unsigned plugin. */
   readonly signer: string | null;
+  /**
+   * Key id of the publisher key the plugin is bound to (the key that first signed it); absent in locks
+   * written before binding, where `signer` stands for it.
+   */
+  readonly publisherKey?: string | null;
   /** What the user granted. */
   readonly permissions: Permissions;
   /** Dependency ranges, as the plugin's manifest declares them. */

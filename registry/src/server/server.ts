@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import { RokuError } from '@roku/schemas';
 import { checkIntegrity } from '../archive/integrity.js';
 import type { IndexDocument } from '../index-doc/types.js';
+import { signIndexDocument } from '../index-doc/index-signature.js';
 import { createLocalRegistry } from '../local/local-registry.js';
 import { verifyArchive } from '../signing/verify-archive.js';
 import { createTokenCheck } from './auth.js';
@@ -19,7 +20,14 @@ export interface RegistryServerOptions {
   readonly logger?: FastifyBaseLogger;
   /** Largest request body accepted (publish bodies carry the archive in base64); 32 MiB by default. */
   readonly bodyLimitBytes?: number;
+  /** Registry private key (Ed25519 PEM) signing every index document served; unsigned without. */
+  readonly indexKey?: string;
+  /** How long a served index document stays valid; 24 hours by default. */
+  readonly indexTtlMs?: number;
 }
+
+/** How long a signed index document stays valid unless configured. */
+export const DEFAULT_INDEX_TTL_MS = 24 * 60 * 60_000;
 
 /** The server: a fastify instance the caller listens with (and closes). */
 export type RegistryServer = FastifyInstance;
@@ -85,7 +93,10 @@ export function createRegistryServer(options: RegistryServerOptions): RegistrySe
     const doc = await registry.getDocument(name);
     if (doc === undefined) throw notFound(name);
     void reply.header('cache-control', 'no-cache');
-    return doc;
+    // Signed per response, so the expiry moves with time and a copy kept by a mirror goes stale.
+    return options.indexKey === undefined
+      ? doc
+      : signIndexDocument(doc, options.indexKey, options.indexTtlMs ?? DEFAULT_INDEX_TTL_MS);
   };
 
   app.get('/-/ping', () => ({ ok: true }));

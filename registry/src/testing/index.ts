@@ -52,6 +52,8 @@ export function fixtureManifest(
 export interface FixturePublishOptions extends FixtureManifestOptions {
   /** The signing key; `null` publishes unsigned. The fixture's publisher by default. */
   readonly key?: SigningKeyPair | null;
+  /** Extra files packed beside the manifest, by relative name (e.g. a key rotation statement). */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export interface FixtureRegistry {
@@ -84,6 +86,8 @@ export function createFixtureRegistry(dir: string): FixtureRegistry {
       try {
         await writeFile(join(source, 'roku.plugin.json'), JSON.stringify(manifest, null, 2));
         await writeFile(join(source, 'index.js'), `export default { version: '${version}' };\n`);
+        for (const [name, text] of Object.entries(options.files ?? {}))
+          await writeFile(join(source, name), text);
         const packed = await packPlugin(source);
         const key = options.key === undefined ? publisher : options.key;
         await registry.publish({

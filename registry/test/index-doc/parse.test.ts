@@ -38,6 +38,18 @@ describe('index documents', () => {
     for (const path of paths) expect(result.message).toContain(path);
   });
 
+  it('refuses a document that could mean two things: a key twice, a number that rounds', () => {
+    const text = fixture('valid', 'two-versions');
+    const twice = text.replace('"distTags": {', '"distTags": {"latest": "1.1.0", ');
+    expect(twice).not.toBe(text);
+    const dup = issuesOf(() => parseIndexDocument(twice, 'search/index.json'));
+    expect(dup.code).toBe('ROKU_REGISTRY_INDEX_INVALID');
+    expect(dup.message).toContain('appears twice');
+    expect(dup.paths).toEqual(['/distTags/latest']);
+    const big = issuesOf(() => parseIndexDocument('{"name": "@a/b", "size": 1e309}', 'i.json'));
+    expect(big.paths).toEqual(['/size']);
+  });
+
   it('reports malformed JSON text with the source', () => {
     const result = issuesOf(() => parseIndexDocument('{"name": ', 'https://r.example/@a/b/index.json'));
     expect(result.code).toBe('ROKU_REGISTRY_INDEX_INVALID');

@@ -14,7 +14,7 @@ export const TOKEN = 'test-publish-token-0123456789';
 
 /** A registry server over a temp folder, listening on 127.0.0.1 at a free port; closed after the test. */
 export async function startRegistry(
-  options: { bodyLimitBytes?: number } = {},
+  options: { bodyLimitBytes?: number; indexKey?: string; indexTtlMs?: number } = {},
 ): Promise<{ url: string; root: string; server: RegistryServer }> {
   const root = tempDir('registry-http');
   const server = createRegistryServer({ root, tokens: [TOKEN], ...options });

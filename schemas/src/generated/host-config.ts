@@ -176,6 +176,14 @@ export interface HostConfig {
      */
     devDirs?: string[];
     /**
+     * Ids of plugins that declare sideEffects and may run. Any other such plugin, unless bundled, is disabled with the reason.
+     */
+    allowSideEffects?: string[];
+    /**
+     * Plugin ids a dev folder may take over from the installed or bundled plugin of the same id. Without it such a dev folder is shadowed (listed, not loaded), so a folder cannot claim another plugin's id, storage or grants.
+     */
+    devOverrides?: string[];
+    /**
      * What your own configuration grants a plugin, per plugin id, beyond its manifest. Only here can a plugin be given loopback or private network origins (a publisher's manifest never reaches them), wildcard origins over shared hosting domains, or other capability limits than its manifest asks for. Link-local addresses and cloud metadata services stay unreachable whatever is granted.
      */
     grants?: {
@@ -272,6 +280,10 @@ export interface HostConfig {
      * Scopes this registry owns, e.g. @acme.
      */
     scopes?: string[];
+    /**
+     * Registry public keys (ed25519:<base64>) that sign its index documents. With any, every index document must be signed by one of them and unexpired, so a mirror cannot serve stale metadata.
+     */
+    indexKeys?: string[];
   }[];
   /**
    * The HTTP API server.

@@ -418,6 +418,188 @@ export interface PluginManifest {
     };
   };
   /**
+   * What the plugin needs from the machine to work. A plugin whose requirements are unmet is disabled with the reason instead of failing at its first call.
+   */
+  requires?: {
+    /**
+     * Environment variables that must all be set (non-empty).
+     *
+     * @maxItems 32
+     */
+    env?: string[];
+    /**
+     * Sets of environment variables of which at least one per set must be set, e.g. [["A_TOKEN", "B_TOKEN"]].
+     *
+     * @maxItems 16
+     */
+    envAny?:
+      | []
+      | [[string, ...string[]]]
+      | [[string, ...string[]], [string, ...string[]]]
+      | [[string, ...string[]], [string, ...string[]], [string, ...string[]]]
+      | [[string, ...string[]], [string, ...string[]], [string, ...string[]], [string, ...string[]]]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ]
+      | [
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+          [string, ...string[]],
+        ];
+    /**
+     * Programs that must be found on PATH, by name.
+     *
+     * @maxItems 32
+     */
+    bins?: string[];
+  };
+  /**
+   * True when the plugin changes things outside its sandbox's own storage by design (runs commands, sends messages). Such a plugin, unless bundled, is disabled until the user lists its id in plugins.allowSideEffects.
+   */
+  sideEffects?: boolean;
+  /**
    * Resource limits requested by the plugin. The host's own ceilings still apply.
    */
   limits?: {

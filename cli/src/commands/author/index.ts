@@ -6,6 +6,7 @@ import { keygenCommand } from './keygen.js';
 import { packCommand } from './pack.js';
 import { DEFAULT_TOKEN_ENV, publishCommand } from './publish.js';
 import { registryServeCommand } from './registry-serve.js';
+import { rotateKeyCommand } from './rotate-key.js';
 import { registryKeysCommand, registryTrustCommand } from './registry-trust.js';
 
 interface JsonOption {
@@ -62,6 +63,19 @@ function registerPluginAuthoring(plugin: Command, io: CliIo, setExit: (code: num
     });
 
   plugin
+    .command('rotate-key')
+    .description(
+      'sign, with the old key, that a plugin moves to a new publisher key (roku.key-rotation.json)',
+    )
+    .argument('[dir]', 'plugin folder', '.')
+    .requiredOption('--from <old.pem>', 'the current (old) private key')
+    .requiredOption('--to <new.pub>', 'the new public key: ed25519:… or a .pub file')
+    .option('--json', 'print one JSON object')
+    .action(async (dir: string, opts: JsonOption & { from: string; to: string }) => {
+      setExit(await rotateKeyCommand(io, dir, { from: opts.from, to: opts.to, json: opts.json === true }));
+    });
+
+  plugin
     .command('init')
     .description('scaffold a minimal tool plugin in a new or empty folder')
     .argument('<dir>', 'folder to create')
@@ -85,19 +99,35 @@ function registerRegistry(program: Command, io: CliIo, setExit: (code: number) =
       'environment variable holding the publish tokens, comma-separated',
       DEFAULT_TOKEN_ENV,
     )
-    .action(async (opts: { dir?: string; host: string; port: string; tokenEnv: string }) => {
-      const config = program.opts<{ config?: string }>().config;
-      const logger = cliLogger(io, config).child({ command: 'registry serve' });
-      setExit(
-        await registryServeCommand(io, {
-          host: opts.host,
-          port: opts.port,
-          tokenEnv: opts.tokenEnv,
-          logger,
-          ...(opts.dir === undefined ? {} : { dir: opts.dir }),
-        }),
-      );
-    });
+    .option(
+      '--index-key <file>',
+      'Ed25519 private key (PEM, e.g. from roku keygen) signing every index served',
+    )
+    .option('--index-ttl-hours <hours>', 'hours a signed index document stays valid', '24')
+    .action(
+      async (opts: {
+        dir?: string;
+        host: string;
+        port: string;
+        tokenEnv: string;
+        indexKey?: string;
+        indexTtlHours: string;
+      }) => {
+        const config = program.opts<{ config?: string }>().config;
+        const logger = cliLogger(io, config).child({ command: 'registry serve' });
+        setExit(
+          await registryServeCommand(io, {
+            host: opts.host,
+            port: opts.port,
+            tokenEnv: opts.tokenEnv,
+            logger,
+            indexTtlHours: opts.indexTtlHours,
+            ...(opts.indexKey === undefined ? {} : { indexKey: opts.indexKey }),
+            ...(opts.dir === undefined ? {} : { dir: opts.dir }),
+          }),
+        );
+      },
+    );
   registry
     .command('trust')
     .description('trust a publisher key (ed25519:… or a .pub file) for installs; prints its key id')

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveHome } from '@roku/host';
-import { createRegistryServer } from '@roku/registry';
+import { createRegistryServer, signIndexDocument } from '@roku/registry';
 import type { RegistryServerOptions } from '@roku/registry';
 import { RokuError } from '@roku/schemas';
 import type { CliIo } from '../../io.js';
@@ -13,6 +14,10 @@ export interface ServeOptions {
   readonly host: string;
   readonly port: string;
   readonly tokenEnv?: string;
+  /** A file holding the registry's Ed25519 private key (PEM) that signs every index document served. */
+  readonly indexKey?: string;
+  /** Hours a served index document stays valid. */
+  readonly indexTtlHours?: string;
   readonly logger?: RegistryServerOptions['logger'];
   /** Resolves when the server should stop; SIGINT or SIGTERM by default. */
   readonly until?: Promise<unknown>;
@@ -30,11 +35,45 @@ function nextSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+function readIndexKey(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RokuError(
+      'ROKU_CLI_NOT_FOUND',
+      `--index-key ${file}: cannot be read (${(err as Error).message})`,
+      {
+        details: { file },
+        cause: err,
+      },
+    );
+  }
+  // Fails now with ROKU_REGISTRY_BAD_KEY rather than on the first request.
+  signIndexDocument({ name: '@roku/check', versions: {}, distTags: {} }, pem, 1);
+  return pem;
+}
+
+function listenFailed(err: unknown, host: string, port: number): unknown {
+  const code = (err as { code?: unknown }).code;
+  if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') return err;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'is already in use by another process; stop it, or pick another port with --port (0 picks a free one)'
+      : code === 'EACCES'
+        ? 'may not be used by this user; pick a port above 1023 with --port'
+        : 'is not an address of this machine; pick another with --host';
+  return new RokuError('ROKU_CLI_LISTEN_FAILED', `${host}:${port} ${why}`, {
+    details: { host, port, reason: code },
+    cause: err,
+  });
+}
+
 /**
  * `roku registry serve`: serves a local directory registry over HTTP until SIGINT/SIGTERM. Publish tokens are
  * read from `$<tokenEnv>` (comma-separated); with none it refuses to start.
  *
- * @throws ROKU_CLI_USAGE without a token or with a bad port.
+ * @throws ROKU_CLI_USAGE without a token or with a bad port; ROKU_CLI_LISTEN_FAILED when the port is taken.
  */
 export async function registryServeCommand(io: CliIo, options: ServeOptions): Promise<number> {
   const tokenEnv = options.tokenEnv ?? DEFAULT_TOKEN_ENV;
@@ -60,14 +99,32 @@ export async function registryServeCommand(io: CliIo, options: ServeOptions): Pr
   const root =
     options.dir === undefined ? join(resolveHome(io.env), 'registry') : resolve(io.cwd, options.dir);
   await mkdir(root, { recursive: true });
+  const indexKey =
+    options.indexKey === undefined ? undefined : readIndexKey(resolve(io.cwd, options.indexKey));
+  const ttlHours = Number(options.indexTtlHours ?? '24');
+  if (!(ttlHours > 0 && ttlHours <= 24 * 366)) {
+    throw new RokuError(
+      'ROKU_CLI_USAGE',
+      `--index-ttl-hours ${options.indexTtlHours ?? ''}: must be a number of hours above 0`,
+      {
+        details: { indexTtlHours: options.indexTtlHours },
+      },
+    );
+  }
   const server = createRegistryServer({
     root,
     tokens,
+    ...(indexKey === undefined ? {} : { indexKey, indexTtlMs: ttlHours * 3_600_000 }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
   // Listen for signals before announcing the URL, so a supervisor that kills us right after sees a clean stop.
   const stop = options.until ?? nextSignal();
-  const url = await server.listen({ host: options.host, port });
+  let url: string;
+  try {
+    url = await server.listen({ host: options.host, port });
+  } catch (err) {
+    throw listenFailed(err, options.host, port);
+  }
   io.stdout(`registry ${root} listening on ${url}\n`);
   await stop;
   await server.close();

@@ -1,3 +1,4 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Installer } from '@roku/host';
 import type { CliIo } from '../../io.js';
@@ -6,6 +7,8 @@ import { lifecycleInstaller } from './registries.js';
 import { installSpecs, updateSpecs } from './install.js';
 import type { InstallFlags } from './install.js';
 import { listCommand, setEnabledCommand, uninstallCommand, verifyCommand } from './manage.js';
+import type { DevFolders } from './manage.js';
+import { cliConfig } from '../../config.js';
 import { infoCommand, outdatedCommand, queryRegistries, searchCommand } from './query.js';
 
 export type { LifecycleIo } from './prompt.js';
@@ -15,6 +18,7 @@ interface InstallOpts {
   frozen?: boolean;
   allowDowngrade?: boolean;
   allowUnsigned?: string[];
+  acceptNewKey?: string[];
   dryRun?: boolean;
   json?: boolean;
 }
@@ -29,6 +33,7 @@ function flagsOf(opts: InstallOpts): InstallFlags {
     frozen: opts.frozen === true,
     allowDowngrade: opts.allowDowngrade === true,
     allowUnsigned: opts.allowUnsigned ?? [],
+    acceptNewKey: opts.acceptNewKey ?? [],
     dryRun: opts.dryRun === true,
     json: opts.json === true,
   };
@@ -42,6 +47,12 @@ function consentOptions(command: Command): Command {
     .option(
       '--allow-unsigned <id>',
       'accept this plugin unsigned or signed by an untrusted key (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--accept-new-key <id>',
+      'accept an update of this plugin signed by a trusted key other than its publisher key (repeatable)',
       collect,
       [],
     )
@@ -69,6 +80,14 @@ export function registerLifecycleCommands(
     return lifecycleInstaller(io, log, config, needsRegistry);
   };
   const registries = () => queryRegistries(io, program.opts<{ config?: string }>().config);
+  const devFolders = (): DevFolders => {
+    const { config, file, home } = cliConfig(io, program.opts<{ config?: string }>().config);
+    const base = file === undefined ? home : dirname(file);
+    return {
+      dirs: (config.plugins?.devDirs ?? []).map((d) => (isAbsolute(d) ? d : resolve(base, d))),
+      overrides: config.plugins?.devOverrides ?? [],
+    };
+  };
 
   consentOptions(
     plugin
@@ -105,7 +124,7 @@ export function registerLifecycleCommands(
     .description('list installed plugins: id, version, enabled and registry')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
-      setExit(await listCommand(io, installerFor('list', false), opts.json === true));
+      setExit(await listCommand(io, installerFor('list', false), opts.json === true, devFolders()));
     });
 
   plugin

@@ -11,6 +11,7 @@ export interface InstallFlags {
   readonly frozen: boolean;
   readonly allowDowngrade: boolean;
   readonly allowUnsigned: readonly string[];
+  readonly acceptNewKey: readonly string[];
   readonly dryRun: boolean;
   readonly json: boolean;
 }
@@ -74,6 +75,7 @@ export async function installSpecs(
     await installer.apply(plan, {
       grant: () => true,
       allowUnsigned: flags.allowUnsigned,
+      acceptNewKey: flags.acceptNewKey,
       onProgress: (step, id) => {
         const words = NEXT_WORDS[step];
         if (progress && words !== undefined) io.stderr(`${words}${id === undefined ? '' : ` ${id}`}\n`);

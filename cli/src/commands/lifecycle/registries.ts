@@ -64,6 +64,7 @@ interface ConfiguredRegistry {
   readonly name: string;
   readonly url: string;
   readonly scopes?: readonly string[];
+  readonly indexKeys?: readonly string[];
 }
 
 function configuredRegistry(entry: ConfiguredRegistry): InstallRegistry {
@@ -76,6 +77,7 @@ function configuredRegistry(entry: ConfiguredRegistry): InstallRegistry {
     timeoutMs: HTTP_TIMEOUT_MS,
     retries: HTTP_RETRIES,
     maxArchiveBytes: MAX_ARCHIVE_BYTES,
+    indexKeys: entry.indexKeys ?? [],
   });
   return { name: entry.name, scopes, source };
 }

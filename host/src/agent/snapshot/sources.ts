@@ -4,6 +4,13 @@ import { fileURLToPath } from 'node:url';
 import type { PluginManifest, ResolvedHostConfig } from '@roku/schemas';
 import { installLayout } from '../../install/layout.js';
 import { readState } from '../../install/state.js';
+import {
+  admitDevFolder,
+  admitInstalled,
+  fileAdmissionCache,
+  requirementsProblem,
+  shadowedProblem,
+} from '../../install/admission.js';
 
 /** Where a plugin of the snapshot comes from. */
 export type PluginOrigin = 'installed' | 'dev' | 'bundled';
@@ -51,10 +58,17 @@ export async function discoverCandidates(options: {
   readonly config: ResolvedHostConfig;
   readonly configDir: string;
   readonly bundledDir: string;
+  /** The environment `requires` is checked against; the process's by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }): Promise<{ candidates: PluginCandidate[]; problems: { id: string; problem: string }[] }> {
   const out: PluginCandidate[] = [];
   const problems: { id: string; problem: string }[] = [];
   const seen = new Set<string>();
+  const layout = installLayout(options.home);
+  const state = await readState(layout);
+  // Admission (spec 8.4-8.5, host/src/install/admission.ts): reserved ids, dev folder checks.
+  const overrides = new Set(options.config.plugins?.devOverrides ?? []);
+  const bundledIds = new Set<string>(Object.values(BUNDLED_DEFAULTS).map((b) => b.id));
   for (const raw of options.config.plugins?.devDirs ?? []) {
     const dir = isAbsolute(raw) ? raw : resolve(options.configDir, raw);
     const ident = readVersion(dir);
@@ -62,16 +76,32 @@ export async function discoverCandidates(options: {
       problems.push({ id: dir, problem: `dev plugin folder ${dir} has no readable roku.plugin.json` });
       continue;
     }
+    const owner =
+      state.plugins[ident.id] !== undefined ? 'installed' : bundledIds.has(ident.id) ? 'bundled' : '';
+    if (owner !== '' && !overrides.has(ident.id)) {
+      problems.push({ id: ident.id, problem: shadowedProblem(ident.id, dir, owner) });
+      continue;
+    }
+    const admission = admitDevFolder(dir);
+    for (const warning of admission.warnings) problems.push({ id: ident.id, problem: warning });
+    if (admission.refused !== undefined) {
+      problems.push({ id: ident.id, problem: admission.refused });
+      continue;
+    }
     if (seen.has(ident.id)) continue;
     seen.add(ident.id);
     out.push({ ...ident, dir, origin: 'dev' });
   }
-  const layout = installLayout(options.home);
-  const state = await readState(layout);
+  const cache = fileAdmissionCache(join(layout.home, 'cache', 'admission.json'));
   for (const id of Object.keys(state.plugins).sort()) {
     const plugin = state.plugins[id];
     if (plugin === undefined || !plugin.enabled || seen.has(id)) continue;
     seen.add(id);
+    const refused = admitInstalled(layout.pluginDir(id, plugin.version), plugin, cache).refused;
+    if (refused !== undefined) {
+      problems.push({ id, problem: refused });
+      continue;
+    }
     out.push({
       id,
       version: plugin.version,
@@ -80,6 +110,7 @@ export async function discoverCandidates(options: {
       permissions: plugin.granted,
     });
   }
+  cache.save();
   for (const { id, folder } of Object.values(BUNDLED_DEFAULTS)) {
     if (seen.has(id)) continue;
     const dir = join(options.bundledDir, folder);
@@ -91,5 +122,18 @@ export async function discoverCandidates(options: {
     seen.add(id);
     out.push({ ...ident, dir: realpathSync(dir), origin: 'bundled' });
   }
-  return { candidates: out, problems };
+  // Requirements and side effects (spec 8.4 step 5): unmet ones disable the plugin with the reason.
+  const allowed = options.config.plugins?.allowSideEffects ?? [];
+  const enabled = out.filter((c) => {
+    const problem = requirementsProblem(
+      c.dir,
+      c.id,
+      c.origin === 'bundled',
+      allowed,
+      options.env ?? process.env,
+    );
+    if (problem !== undefined) problems.push({ id: c.id, problem });
+    return problem === undefined;
+  });
+  return { candidates: enabled, problems };
 }
