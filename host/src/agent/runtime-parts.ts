@@ -36,7 +36,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
   const quarantines = new Quarantines(store, logger);
   try {
     const recovered = store.recoverStaleRuns(isProcessAlive);
-    if (recovered > 0) logger.warn({ recovered }, 'runs of processes that died were marked interrupted');
+    if (recovered > 0) logger.warn({ recovered }, 'runs of processes that died were settled (resumable or interrupted)');
     store.pruneTraces();
     // Quarantines outlive restarts until the plugin is enabled or installed again (the install signal says when).
     await quarantines.restore(home);

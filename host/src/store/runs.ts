@@ -1,6 +1,7 @@
 import type { RunStatus } from '../events/loop-events.js';
 import { isProcessAlive } from './context.js';
 import { createBusyRules } from './run-busy.js';
+import { createClaimRecovery } from './claim-recovery.js';
 import type { IsAlive, RunInternals } from './run-busy.js';
 import type { StoreContext } from './context.js';
 import {
@@ -69,9 +70,10 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
     cancelPending.run(at, id);
   };
 
-  const { interruptDead, ancestors, busyError } = createBusyRules(ctx, (id, message, errorMessage) => {
+  const interrupt = (id: string, message: string, errorMessage: string): void => {
     finishRow(id, 'interrupted', message, 'ROKU_RUN_INTERRUPTED', errorMessage);
-  });
+  };
+  const { interruptDead, ancestors, busyError } = createBusyRules(ctx, interrupt, createClaimRecovery(ctx));
 
   const startRun = db.transaction((run: Parameters<Store['startRun']>[0], isAlive: IsAlive): RunRow => {
     if (!RUN_ID_PATTERN.test(run.id)) {

@@ -62,6 +62,11 @@ export interface ApprovalRow {
   readonly decidedAt: number | null;
   /** The tool's result (or error) once executed. */
   readonly result: unknown;
+  /** While `executing`: the process running the call and when its claim lapses (epoch ms). */
+  readonly claimPid: number | null;
+  readonly leaseUntil: number | null;
+  /** What is known when the ticket is asked again, e.g. that an earlier attempt may have run. */
+  readonly note: string | null;
 }
 
 export interface NewApproval {
@@ -168,7 +173,11 @@ export interface Store {
     status: Extract<RunStatus, 'succeeded' | 'failed' | 'interrupted'>,
     result: { message: string; errorCode?: string; errorMessage?: string },
   ): void;
-  /** Marks `running` runs whose owner process is dead as `interrupted`; returns how many. */
+  /**
+   * Settles `running` runs whose owner process is dead (or whose executing claim outlived its lease): a run with
+   * an approved call not finished goes back to `awaiting_approval` (resumable; a write that may have run is
+   * asked again with a note), any other is `interrupted`. Returns how many runs were settled.
+   */
   recoverStaleRuns(isAlive?: (pid: number) => boolean): number;
 
   /** Appends to the events table and to the run's trace file (capped by traceMaxBytes). */
@@ -190,9 +199,24 @@ export interface Store {
   ): ApprovalRow;
   /**
    * approved → executing, only if `digest` equals the ticket's; returns false when the ticket is not `approved`
-   * (already executing/executed: never run twice). @throws ROKU_APPROVAL_DIGEST_MISMATCH
+   * (already executing/executed: never run twice). `owner` names the process and its lease, so a claim whose
+   * process died is recovered (see `recoverStaleRuns`). @throws ROKU_APPROVAL_DIGEST_MISMATCH
    */
-  claimApprovalExecution(id: string, digest: string): boolean;
+  claimApprovalExecution(id: string, digest: string, owner?: { pid: number; leaseUntil: number }): boolean;
+  /**
+   * Decides a pending ticket (or takes one decided by a process that died before finishing its run) and makes
+   * `pid` the owner of its `awaiting_approval` run, set back to `running`, in one transaction.
+   * @throws ROKU_SESSION_BUSY (a live process owns the run), ROKU_APPROVAL_ALREADY_DECIDED (nothing to resume),
+   *   ROKU_APPROVAL_DIGEST_MISMATCH
+   */
+  resumeDecidedRun(
+    id: string,
+    options: {
+      decision: { approved: boolean; by: string; comment?: string; expectedDigest?: string };
+      pid: number;
+      isAlive: (pid: number) => boolean;
+    },
+  ): ApprovalRow;
   /** executing → executed with the tool's result. */
   completeApprovalExecution(id: string, result: unknown): void;
   /** Cancels pending tickets of a run (when it is abandoned). */

@@ -24,6 +24,7 @@ function ticketJson(row: ApprovalRow): Record<string, unknown> {
     decidedAt: row.decidedAt,
     decidedBy: row.decidedBy,
     comment: row.comment,
+    note: row.note,
   };
 }
 
@@ -57,7 +58,7 @@ export async function approvalListCommand(
           r.digest.slice(0, 12),
           age(r.createdAt, now),
           ...(opts.all ? [r.status] : []),
-          oneLine(r.arguments, 60),
+          `${r.note?.startsWith('may have run') === true ? '[may have run] ' : ''}${oneLine(r.arguments, 60)}`,
         ]),
       ]),
     );
@@ -99,6 +100,7 @@ export async function approvalShowCommand(
       `run      ${ticket.runId} of session ${safe(ticket.sessionId)}, asked ${age(ticket.createdAt)} ago`,
       `tool     ${safe(ticket.toolName)} [${safe(ticket.risk.join(', ') || 'unclassified')}]`,
       ...decided,
+      ...(ticket.note === null ? [] : [`note     ${safe(ticket.note)}`]),
       'call:',
       ...callLines(ticket.arguments),
       'canonical JSON (what the digest covers):',
