@@ -101,6 +101,8 @@ export interface PluginStateRow {
   readonly quarantineReason: string | null;
   readonly quarantinedAt: number | null;
   readonly updatedAt: number;
+  /** Content of the plugin when it was quarantined (dev folders): other content lifts the quarantine. */
+  readonly quarantineHash: string | null;
 }
 
 export interface StoreOptions {
@@ -232,8 +234,16 @@ export interface Store {
       problem?: string | null;
     }[],
   ): void;
-  /** Keeps a plugin out of snapshots, across restarts, until `releaseQuarantine`. */
-  quarantinePlugin(id: string, version: string, reason: string): void;
+  /**
+   * Keeps a plugin out of snapshots, across restarts and processes, until `releaseQuarantine` (or, with
+   * `contentHash`, until the plugin's content differs).
+   */
+  quarantinePlugin(id: string, version: string, reason: string, contentHash?: string): void;
+  /**
+   * Counts a sandbox failure of a plugin in the shared state and returns how many this plugin had within the
+   * last `windowMs`, across every process.
+   */
+  recordPluginFailure(id: string, reason: { code: string; message: string }, windowMs: number): number;
   /** Lifts a quarantine (the user enabled or reinstalled the plugin); false when there was none. */
   releaseQuarantine(id: string): boolean;
   listPluginStates(): PluginStateRow[];

@@ -187,7 +187,10 @@ export class SnapshotLoader {
       const quarantine = options.quarantined.get(candidate.id);
       if (quarantine !== undefined) {
         problems.push(pluginSummary(candidate, `quarantined: ${quarantine}`));
-        warnings.push(`${candidate.id} is quarantined (${quarantine}); re-enable it to use it again`);
+        const rebuild = candidate.origin === 'dev' ? ' (or rebuild it)' : '';
+        warnings.push(
+          `${candidate.id} is quarantined (${quarantine}); after fixing it, lift it with roku plugin enable ${candidate.id}${rebuild}`,
+        );
         continue;
       }
       try {
