@@ -92,6 +92,38 @@ describe('roku chat REPL (real runtime)', () => {
     expect(runs?.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   });
 
+  it('/approve shows the approval state; turning it off after an "a" makes the next write ask again', async () => {
+    const cli = await inProcessCli();
+    const r = await cli.run(['chat'], {
+      tty: true,
+      stdin: [
+        '/approve',
+        WRITE('one.txt'),
+        'a',
+        '/approve',
+        '/approve off',
+        WRITE('two.txt'),
+        'n',
+        '/approve maybe',
+        '',
+      ].join('\n'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const err = r.stderr;
+    expect(err).toContain(
+      'auto-approve off: tool calls that need approval ask first; change it with /approve on',
+    );
+    expect(err).toContain('approved; auto-approve is on for the rest of this process (/approve off to stop)');
+    expect(err).toContain(
+      'auto-approve on: tool calls run without asking (deny patterns still refuse); change it with /approve off',
+    );
+    // What /approve off said is what happens: the next write asks, and n keeps it from running.
+    expect(err.match(/\[approval\] Allow\? \[y\/N\/a\(auto\)\] /g)).toHaveLength(2);
+    expect(cli.file('one.txt')).toBe('x');
+    expect(cli.file('two.txt')).toBeUndefined();
+    expect(err).toContain('error: /approve takes on or off, not "maybe"');
+  });
+
   it('handles the slash commands and says how to get help for an unknown one', async () => {
     const broken = brokenPlugin();
     const cli = await inProcessCli({
@@ -115,7 +147,7 @@ describe('roku chat REPL (real runtime)', () => {
       LONG('third'),
       '/compact',
       '/plan',
-      '/approve',
+      '/approve on',
       WRITE('plan.txt'),
       '/plan',
       WRITE('auto.txt'),
