@@ -9,9 +9,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 
 const repo = resolve(import.meta.dirname, '..');
+// the host's own SQLite driver, to watch the ticket while the approver runs
+const Database = createRequire(join(repo, 'host/package.json'))('better-sqlite3');
 const args = process.argv.slice(2);
 // --bin <path>: another build's cli/dist/bin.js (e.g. to measure a baseline)
 const bin = args.includes('--bin') ? resolve(args[args.indexOf('--bin') + 1]) : join(repo, 'cli/dist/bin.js');
@@ -45,21 +48,46 @@ function roku(argv) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Starts `roku approval approve <id>` and kills it after `delayMs` (if it is still running). */
-function killedApprove(id, delayMs) {
+/**
+ * Starts `roku approval approve <id>` and kills it `delayMs` after it started or, with `afterDecision`, after
+ * the decision is in the database (watched read-only, every millisecond): that is where an approved call is
+ * lost or repeated if anything is.
+ */
+function killedApprove(id, delayMs, afterDecision = false) {
   return new Promise((done) => {
     const started = performance.now();
+    let decidedAt;
     const child = spawn(process.execPath, [bin, 'approval', 'approve', id], {
       cwd: workspace,
       env,
       stdio: 'ignore',
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+    const kill = () => child.kill('SIGKILL');
+    let timer = afterDecision ? undefined : setTimeout(kill, delayMs);
+    const watch = setInterval(() => {
+      if (decidedAt !== undefined) return;
+      const row = statusOf(id);
+      if (row !== undefined && row !== 'pending') {
+        decidedAt = performance.now() - started;
+        if (afterDecision) timer = setTimeout(kill, delayMs);
+      }
+    }, 1);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      done({ killed: signal === 'SIGKILL', ms: performance.now() - started, code });
+      clearInterval(watch);
+      done({ killed: signal === 'SIGKILL', ms: performance.now() - started, decidedAt, code });
     });
   });
+}
+
+let db;
+function statusOf(id) {
+  try {
+    db ??= new Database(join(home, 'state', 'roku.db'), { readonly: true, fileMustExist: true });
+    return db.prepare('SELECT status FROM approvals WHERE id = ?').get(id)?.status;
+  } catch {
+    return undefined;
+  }
 }
 
 function ticket(id) {
@@ -94,19 +122,20 @@ function pause(i) {
   return { id, file: join(workspace, file) };
 }
 
-// Calibrate: how long an approve takes when nobody kills it; kills land anywhere in that span.
+// Calibrate: how long an approve takes when nobody kills it, and how long after its decision it ends.
 const probe = pause('probe');
 const calibration = await killedApprove(probe.id, 600_000);
 const spanMs = Math.max(200, calibration.ms);
+const tailMs = Math.max(20, calibration.ms - (calibration.decidedAt ?? 0));
 console.log(
-  `approve takes ~${Math.round(spanMs)} ms uninterrupted; ${trials} trials, kills at 0-${Math.round(spanMs)} ms`,
+  `approve takes ~${Math.round(spanMs)} ms uninterrupted, ~${Math.round(tailMs)} ms of it after the decision; ${trials} trials: ` +
+    'a third killed anywhere, two thirds at a random moment after the decision',
 );
 
 for (let i = 0; i < trials; i += 1) {
   const { id, file } = pause(i);
-  // Half the kills anywhere, half in the last 40 % (where the decision is recorded and the call runs).
-  const from = i % 2 === 0 ? 0 : 0.6;
-  const attempt = await killedApprove(id, (from + Math.random() * (1 - from)) * spanMs);
+  const anywhere = i % 3 === 0;
+  const attempt = await killedApprove(id, Math.random() * (anywhere ? spanMs : tailMs), !anywhere);
   if (attempt.killed) counts.killed += 1;
   for (let round = 0; round < 4; round += 1) {
     const t = ticket(id);
@@ -141,6 +170,7 @@ console.log(
     `commands refused: ${counts.refused}, tickets stuck executing: ${counts.stuck}`,
   ].join('\n'),
 );
+db?.close();
 if (keep) console.log(`kept ${base}`);
 else rmSync(base, { recursive: true, force: true });
 process.exit(counts.lost + counts.duplicated + counts.stuck === 0 ? 0 : 1);
