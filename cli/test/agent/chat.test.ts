@@ -188,6 +188,11 @@ describe('roku chat REPL (real runtime)', () => {
     expect(err).toContain(
       'slots: memory = @roku/plugin-memory-session · context engine = @roku/plugin-context-default',
     );
+    // Where memory goes, and that nothing is written there unless the user turns write-back on.
+    expect(err).toContain('memory: @roku/plugin-memory-session (Per-session memory: ');
+    expect(err).toContain(
+      'write-back off: nothing is written there automatically (agent.rememberExchanges: true turns it on)',
+    );
     expect(err).toContain(
       'warning: context engine: @test/missing-engine is not loaded; using the default @roku/plugin-context-default',
     );

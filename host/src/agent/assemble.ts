@@ -108,6 +108,11 @@ export function assembleSnapshot(
       .all()
       .map((t) => ({ name: t.name, pluginId: t.pluginId, risk: t.risk, deferred: t.deferred })),
     warnings: [...base.warnings, ...router.warnings, ...catalog.warnings],
+    memory: {
+      plugin: base.memory?.plugin.manifest.id ?? '',
+      description: base.memory?.plugin.manifest.contributes.memorySlot?.description ?? '',
+      writeBack: settings.rememberExchanges,
+    },
   };
   return { ...base, router: loopRouter, catalog: loopCatalog, info };
 }

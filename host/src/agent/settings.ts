@@ -47,7 +47,7 @@ export function agentSettings(config: ResolvedHostConfig): AgentSettings {
     maxBackoffMs: a.maxBackoffMs ?? 30_000,
     breakerFailureThreshold: a.breakerFailureThreshold ?? 4,
     breakerCooldownMs: a.breakerCooldownMs ?? 30_000,
-    rememberExchanges: a.rememberExchanges ?? true,
+    rememberExchanges: a.rememberExchanges ?? false,
     autoApprove: config.approvals?.autoApprove ?? false,
     denyPatterns: (config.approvals?.denyPatterns ?? []).map((pattern, index) => {
       try {

@@ -190,6 +190,15 @@ function pluginsCommand(ctx: SlashContext): void {
     if (p.problem !== undefined) print(style.red(`      problem: ${p.problem}`));
   }
   print(`slots: memory = ${snapshot.memorySlot} · context engine = ${snapshot.contextEngine}`);
+  const { memory } = snapshot;
+  if (memory.plugin !== '') {
+    print(`memory: ${memory.plugin}${memory.description === '' ? '' : ` (${memory.description})`}`);
+    print(
+      memory.writeBack
+        ? '  write-back on: each finished exchange (goal and answer) is written there (agent.rememberExchanges)'
+        : '  write-back off: nothing is written there automatically (agent.rememberExchanges: true turns it on)',
+    );
+  }
   for (const w of snapshot.warnings) print(style.yellow(`warning: ${w}`));
 }
 
