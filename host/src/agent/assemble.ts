@@ -82,6 +82,13 @@ export function assembleSnapshot(
       return { response: result.response, model: choice(result.model) };
     },
     estimateRequestTokens: (request) => estimateRequestTokens(request),
+    roomiest: (model) => {
+      if (model !== undefined) {
+        return choice(router.select({ model, estimatedPromptTokens: 0, expectedOutputTokens: 0 }));
+      }
+      const [widest] = [...router.models()].sort((a, b) => b.contextWindow - a.contextWindow);
+      return choice(widest ?? router.select({ estimatedPromptTokens: 0, expectedOutputTokens: 0 }));
+    },
     estimateCostUsd: (ref: string, usage: TokenUsage) => {
       try {
         return estimateCostUsd(router.resolveModel(ref), usage);

@@ -35,6 +35,8 @@ export interface LoopRouter {
   ): Promise<{ response: ChatResponse; model: ModelChoice }>;
   estimateRequestTokens(request: ChatRequest): number;
   estimateCostUsd(ref: string, usage: TokenUsage): number;
+  /** `model`, or the loaded model with the largest context window: what a compaction makes room for. */
+  roomiest(model?: string): ModelChoice;
 }
 
 export interface CatalogEntry {
