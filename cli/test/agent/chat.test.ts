@@ -194,7 +194,7 @@ describe('roku chat REPL (real runtime)', () => {
       'write-back off: nothing is written there automatically (agent.rememberExchanges: true turns it on)',
     );
     expect(err).toContain(
-      'warning: context engine: @test/missing-engine is not loaded; using the default @roku/plugin-context-default',
+      'warning: context engine: @test/missing-engine (plugins.contextEngine) is not loaded; using the default @roku/plugin-context-default',
     );
     // A reload is strict: the broken plugin makes it fail, and the old snapshot stays.
     expect(err).toMatch(

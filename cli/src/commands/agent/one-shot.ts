@@ -65,6 +65,12 @@ export async function driveOneShot(
   if (!json) {
     for (const [id, reason] of quarantinedBefore)
       io.stderr(`${style.yellow(quarantineWarning(id, reason, 'is'))}\n`);
+    // A slot setting that names no loaded plugin (often misspelt) falls back to the default: say so.
+    for (const w of runtime.snapshotInfo().warnings) {
+      if (w.startsWith('memory slot: ') || w.startsWith('context engine: ')) {
+        io.stderr(`${style.yellow(`warning: ${safe(w)}`)}\n`);
+      }
+    }
   }
   let result: RunResult;
   try {
