@@ -124,6 +124,26 @@ describe('roku chat REPL (real runtime)', () => {
     expect(err).toContain('error: /approve takes on or off, not "maybe"');
   });
 
+  it('a provider pinned in the config refuses /provider switches with a message naming the pin (spec check 45)', async () => {
+    const cli = await inProcessCli({ config: { agent: { provider: 'scripted' } } });
+    const r = await cli.run(['chat'], {
+      tty: true,
+      stdin: ['/provider openrouter', '/provider all', '/provider', 'hello', ''].join('\n'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const refusal =
+      'error: the provider is pinned to scripted by agent.provider in the config; /provider cannot switch it (empty agent.provider to choose freely)';
+    expect(r.stderr.split(refusal)).toHaveLength(3);
+    expect(r.stderr).toMatch(/\* scripted {2}/);
+    expect(r.stderr).toMatch(/· scripted\/scripted-\S+ · /);
+    const unknown = await inProcessCli({ config: { agent: { provider: 'nosuch' } } });
+    const failed = await unknown.run(['run', 'hello']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      'agent.provider pins the provider "nosuch", but no loaded plugin offers its models',
+    );
+  });
+
   it('handles the slash commands and says how to get help for an unknown one', async () => {
     const broken = brokenPlugin();
     const cli = await inProcessCli({

@@ -22,6 +22,8 @@ export interface LoopRouter {
   readonly hasModels: boolean;
   select(request: {
     model?: string;
+    /** Choose only among this provider's models (`agent.provider`); ignored when `model` is given. */
+    provider?: string;
     estimatedPromptTokens: number;
     expectedOutputTokens: number;
   }): ModelChoice;

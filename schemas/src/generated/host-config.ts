@@ -92,6 +92,10 @@ export interface HostConfig {
      */
     defaultModel?: string;
     /**
+     * Pins the LLM provider (e.g. "scripted"): runs choose only among its models, and /provider in roku chat refuses to switch away from it; empty lets every loaded provider serve.
+     */
+    provider?: string;
+    /**
      * Largest tool result, in characters, that enters the conversation; longer results are cut with a marker.
      */
     toolResultMaxChars?: number;

@@ -32,6 +32,7 @@ function selectFor(run: LoopRun, frame: AgentFrame, estimated: number): ModelCho
   const size = {
     estimatedPromptTokens: Math.min(estimated, run.env.settings.contextWindowTokens - 1),
     expectedOutputTokens: EXPECTED_OUTPUT_TOKENS,
+    provider: run.env.settings.provider,
   };
   const current = frame.state.model;
   if (current === null) return router.select(size);

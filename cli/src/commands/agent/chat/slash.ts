@@ -12,6 +12,8 @@ export interface ChatState extends ApprovalState {
   model: string | undefined;
   /** Restricts /model choices to one provider. */
   provider: string | undefined;
+  /** `agent.provider` in the config: /provider may not switch away from it. */
+  readonly providerPin?: string;
   planMode: boolean;
   /** The last run started from this REPL, for /trace. */
   lastRunId: string | undefined;
@@ -146,6 +148,14 @@ function providerCommand(ctx: SlashContext, arg: string | undefined): void {
         state.provider === undefined
           ? 'every provider is eligible; /provider NAME restricts /model to one'
           : '/provider all lifts the restriction',
+      ),
+    );
+    return;
+  }
+  if (state.providerPin !== undefined && arg !== state.providerPin) {
+    print(
+      style.red(
+        `error: the provider is pinned to ${state.providerPin} by agent.provider in the config; /provider cannot switch it (empty agent.provider to choose freely)`,
       ),
     );
     return;
