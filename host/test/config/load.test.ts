@@ -31,6 +31,7 @@ describe('host configuration', () => {
       contextWindowTokens: 200000,
       compactThresholdRatio: 0.75,
       defaultModel: '',
+      provider: '',
       toolResultMaxChars: 65536,
       deferToolsAboveTokens: 20000,
       subagentMaxSteps: 10,
