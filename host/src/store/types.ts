@@ -133,6 +133,7 @@ export interface Store {
   ensureSession(id: string): SessionRow;
   getSession(id: string): SessionRow | undefined;
   listSessions(options?: { limit?: number }): SessionRow[];
+  /** Names a session (`roku session rename`): 1–50 characters, normalised. @throws ROKU_SESSION_INVALID_NAME */
   setSessionTitle(id: string, title: string): void;
   /** Deletes a session with its messages, runs, events, approvals and traces. @throws ROKU_SESSION_BUSY while a run is `running` with a live owner. */
   deleteSession(id: string, isAlive?: (pid: number) => boolean): boolean;
