@@ -54,7 +54,7 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
        finished_at = ?, updated_at = ? WHERE id = ?`,
   );
   const cancelPending = db.prepare<[number, string]>(
-    "UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending'",
+    "UPDATE approvals SET status = 'cancelled', decided_at = coalesce(decided_at, ?) WHERE run_id = ? AND status IN ('pending', 'approved')",
   );
 
   const finishRow = (
@@ -66,7 +66,7 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
   ): void => {
     const at = now();
     if (finish.run(status, message, errorCode, errorMessage, at, at, id).changes === 0) throw runNotFound(id);
-    // a finished run is never resumed: its open tickets can no longer be decided
+    // a finished run is never resumed: its open tickets can no longer be decided, nor its approved calls start
     cancelPending.run(at, id);
   };
 
