@@ -33,13 +33,10 @@ const runtime = await createAgentRuntime({
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 let window = [];
 console.log(`${TURNS} turns in one session (scripted provider, list_dir tool every turn)`);
-console.log('turn   rss      heap     external  turn p50 (last 50)');
+console.log('turn   rss      heap     heapTotal external  turn p50 (last 50)');
 for (let i = 1; i <= TURNS; i++) {
   const started = performance.now();
-  const r = await runtime.run(
-    { sessionId: 'long', goal: `list_dir {"path":"."} turn ${i}`, approvalMode: 'deny' },
-    {},
-  );
+  const r = await runtime.run({ sessionId: 'long', goal: `list_dir {"path":"."}`, approvalMode: 'deny' }, {});
   if (r.status !== 'succeeded') throw new Error(`turn ${i}: ${r.status} ${r.message}`);
   window.push(performance.now() - started);
   if (i % 50 === 0 || i === 1) {
@@ -48,7 +45,7 @@ for (let i = 1; i <= TURNS; i++) {
     const sorted = window.slice().sort((a, b) => a - b);
     const p50 = sorted[Math.floor(sorted.length / 2)] ?? 0;
     console.log(
-      `${String(i).padEnd(6)} ${mb(m.rss).padEnd(8)} ${mb(m.heapUsed).padEnd(8)} ${mb(m.external).padEnd(9)} ${p50.toFixed(1)} ms`,
+      `${String(i).padEnd(6)} ${mb(m.rss).padEnd(8)} ${mb(m.heapUsed).padEnd(8)} ${mb(m.heapTotal).padEnd(9)} ${mb(m.external).padEnd(9)} ${p50.toFixed(1)} ms`,
     );
     window = [];
   }
