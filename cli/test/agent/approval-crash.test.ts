@@ -56,6 +56,8 @@ describe('an approved call survives the death of the process that approved it', 
     const id = pausedTicket(h, 'decided');
     crashApprove(h, id, 'approval-decided');
     expect(file(h)).toBeUndefined();
+    // The list shows the approved call whose run stopped, and how to finish it.
+    expect(h.roku(['approval', 'list']).stdout).toMatch(new RegExp(`${id}.*\\[approved; resume it\\]`));
     // Another run in the session is refused while the approved call waits, naming the ticket.
     const busy = h.roku(['run', '--session-id', 'decided', 'hello']);
     expect(busy.code).toBe(1);
