@@ -75,6 +75,7 @@ export const HOST_ERRORS = {
   ROKU_SESSION_NOT_FOUND: 'No session has that id.',
   ROKU_SESSION_INVALID_ID:
     'A session id must be 1-128 characters of letters, digits, dot, underscore, colon or dash.',
+  ROKU_SESSION_INVALID_NAME: 'A session name must be 1-50 characters of text (no control characters).',
   ROKU_SESSION_BUSY:
     'The session already has a run in progress or waiting for approval; wait, or decide the pending ticket.',
   ROKU_RUN_NOT_FOUND: 'No run has that id.',

@@ -90,6 +90,8 @@ export { createAgentRuntime } from './agent/runtime.js';
 export { callDigest } from './agent/approvals/policy.js';
 export { canonicalJson } from './agent/catalog/index.js';
 export { openAgentState } from './agent/state.js';
+export { liftQuarantine, listQuarantines } from './agent/quarantine-admin.js';
+export type { QuarantineView } from './agent/quarantine-admin.js';
 export type { AgentStateView } from './agent/state.js';
 export type { AgentRuntimeOptions } from './agent/options.js';
 export type {

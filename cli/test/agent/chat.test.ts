@@ -92,6 +92,58 @@ describe('roku chat REPL (real runtime)', () => {
     expect(runs?.map((run) => run.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
   });
 
+  it('/approve shows the approval state; turning it off after an "a" makes the next write ask again', async () => {
+    const cli = await inProcessCli();
+    const r = await cli.run(['chat'], {
+      tty: true,
+      stdin: [
+        '/approve',
+        WRITE('one.txt'),
+        'a',
+        '/approve',
+        '/approve off',
+        WRITE('two.txt'),
+        'n',
+        '/approve maybe',
+        '',
+      ].join('\n'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const err = r.stderr;
+    expect(err).toContain(
+      'auto-approve off: tool calls that need approval ask first; change it with /approve on',
+    );
+    expect(err).toContain('approved; auto-approve is on for the rest of this process (/approve off to stop)');
+    expect(err).toContain(
+      'auto-approve on: tool calls run without asking (deny patterns still refuse); change it with /approve off',
+    );
+    // What /approve off said is what happens: the next write asks, and n keeps it from running.
+    expect(err.match(/\[approval\] Allow\? \[y\/N\/a\(auto\)\] /g)).toHaveLength(2);
+    expect(cli.file('one.txt')).toBe('x');
+    expect(cli.file('two.txt')).toBeUndefined();
+    expect(err).toContain('error: /approve takes on or off, not "maybe"');
+  });
+
+  it('a provider pinned in the config refuses /provider switches with a message naming the pin (spec check 45)', async () => {
+    const cli = await inProcessCli({ config: { agent: { provider: 'scripted' } } });
+    const r = await cli.run(['chat'], {
+      tty: true,
+      stdin: ['/provider openrouter', '/provider all', '/provider', 'hello', ''].join('\n'),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const refusal =
+      'error: the provider is pinned to scripted by agent.provider in the config; /provider cannot switch it (empty agent.provider to choose freely)';
+    expect(r.stderr.split(refusal)).toHaveLength(3);
+    expect(r.stderr).toMatch(/\* scripted {2}/);
+    expect(r.stderr).toMatch(/· scripted\/scripted-\S+ · /);
+    const unknown = await inProcessCli({ config: { agent: { provider: 'nosuch' } } });
+    const failed = await unknown.run(['run', 'hello']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      'agent.provider pins the provider "nosuch", but no loaded plugin offers its models',
+    );
+  });
+
   it('handles the slash commands and says how to get help for an unknown one', async () => {
     const broken = brokenPlugin();
     const cli = await inProcessCli({
@@ -115,7 +167,7 @@ describe('roku chat REPL (real runtime)', () => {
       LONG('third'),
       '/compact',
       '/plan',
-      '/approve',
+      '/approve on',
       WRITE('plan.txt'),
       '/plan',
       WRITE('auto.txt'),
@@ -156,8 +208,13 @@ describe('roku chat REPL (real runtime)', () => {
     expect(err).toContain(
       'slots: memory = @roku/plugin-memory-session · context engine = @roku/plugin-context-default',
     );
+    // Where memory goes, and that nothing is written there unless the user turns write-back on.
+    expect(err).toContain('memory: @roku/plugin-memory-session (Per-session memory: ');
     expect(err).toContain(
-      'warning: context engine: @test/missing-engine is not loaded; using the default @roku/plugin-context-default',
+      'write-back off: nothing is written there automatically (agent.rememberExchanges: true turns it on)',
+    );
+    expect(err).toContain(
+      'warning: context engine: @test/missing-engine (plugins.contextEngine) is not loaded; using the default @roku/plugin-context-default',
     );
     // A reload is strict: the broken plugin makes it fail, and the old snapshot stays.
     expect(err).toMatch(

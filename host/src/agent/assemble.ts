@@ -1,4 +1,4 @@
-import { pluginOp } from '@roku/schemas';
+import { RokuError, pluginOp } from '@roku/schemas';
 import type { ChatRequest, TokenUsage } from '@roku/schemas';
 import { callPlugin } from '../plugins/call-plugin.js';
 import { createToolCatalog } from './catalog/index.js';
@@ -10,7 +10,7 @@ import {
   estimateRequestTokens,
   routerPolicyFromConfig,
 } from './router/index.js';
-import type { BreakerBoard, ModelEntry, ProviderBinding } from './router/index.js';
+import type { BreakerBoard, ModelEntry, ProviderBinding, ProviderRouter } from './router/index.js';
 import type { AgentSettings } from './settings.js';
 import { snapshotInfoBase } from './snapshot/info.js';
 import type { PluginSnapshotBase, SnapshotPlugin } from './snapshot/snapshot.js';
@@ -72,7 +72,12 @@ export function assembleSnapshot(
   );
   const loopRouter: LoopRouter = {
     hasModels: router.models().length > 0,
-    select: (request) => choice(router.select(request)),
+    select: ({ provider, ...request }) => {
+      if (provider === undefined || provider === '' || (request.model ?? '') !== '') {
+        return choice(router.select(request));
+      }
+      return choice(selectPinned(router, provider, request));
+    },
     async chat(request: ChatRequest, options) {
       const result = await router.chat(request, {
         signal: options.signal,
@@ -82,6 +87,13 @@ export function assembleSnapshot(
       return { response: result.response, model: choice(result.model) };
     },
     estimateRequestTokens: (request) => estimateRequestTokens(request),
+    roomiest: (model) => {
+      if (model !== undefined) {
+        return choice(router.select({ model, estimatedPromptTokens: 0, expectedOutputTokens: 0 }));
+      }
+      const [widest] = [...router.models()].sort((a, b) => b.contextWindow - a.contextWindow);
+      return choice(widest ?? router.select({ estimatedPromptTokens: 0, expectedOutputTokens: 0 }));
+    },
     estimateCostUsd: (ref: string, usage: TokenUsage) => {
       try {
         return estimateCostUsd(router.resolveModel(ref), usage);
@@ -108,6 +120,39 @@ export function assembleSnapshot(
       .all()
       .map((t) => ({ name: t.name, pluginId: t.pluginId, risk: t.risk, deferred: t.deferred })),
     warnings: [...base.warnings, ...router.warnings, ...catalog.warnings],
+    memory: {
+      plugin: base.memory?.plugin.manifest.id ?? '',
+      description: base.memory?.plugin.manifest.contributes.memorySlot?.description ?? '',
+      writeBack: settings.rememberExchanges,
+    },
   };
   return { ...base, router: loopRouter, catalog: loopCatalog, info };
+}
+
+/**
+ * The first of a pinned provider's models that can take the request (the router checks each one).
+ * @throws ROKU_MODEL_NOT_FOUND (the provider offers no loaded model), ROKU_NO_ELIGIBLE_MODEL
+ */
+function selectPinned(
+  router: ProviderRouter,
+  provider: string,
+  request: { estimatedPromptTokens: number; expectedOutputTokens: number },
+): ModelEntry {
+  const models = router.models().filter((m) => m.ref.startsWith(`${provider}/`));
+  let refusal: Error | undefined;
+  for (const m of models) {
+    try {
+      return router.select({ ...request, model: m.ref });
+    } catch (err) {
+      refusal = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  throw (
+    refusal ??
+    new RokuError(
+      'ROKU_MODEL_NOT_FOUND',
+      `agent.provider pins the provider "${provider}", but no loaded plugin offers its models; load it, or empty agent.provider`,
+      { details: { provider } },
+    )
+  );
 }

@@ -22,6 +22,8 @@ export interface LoopRouter {
   readonly hasModels: boolean;
   select(request: {
     model?: string;
+    /** Choose only among this provider's models (`agent.provider`); ignored when `model` is given. */
+    provider?: string;
     estimatedPromptTokens: number;
     expectedOutputTokens: number;
   }): ModelChoice;
@@ -35,6 +37,8 @@ export interface LoopRouter {
   ): Promise<{ response: ChatResponse; model: ModelChoice }>;
   estimateRequestTokens(request: ChatRequest): number;
   estimateCostUsd(ref: string, usage: TokenUsage): number;
+  /** `model`, or the loaded model with the largest context window: what a compaction makes room for. */
+  roomiest(model?: string): ModelChoice;
 }
 
 export interface CatalogEntry {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { RokuError } from '@roku/schemas';
 import type { Store } from '../store/types.js';
 import type { AgentSnapshot } from './assembled.js';
 import { AgentLoop } from './loop/agent-loop.js';
+import { noProviderError } from './no-provider.js';
 import { startRun } from './loop/run-state.js';
 import type { Checkpoint } from './loop/types.js';
 import type { RunHandlers, RunInput, RunResult } from './runtime-types.js';
@@ -21,16 +21,12 @@ export interface RunDeps {
 
 /**
  * Runs one goal on a leased snapshot, to completion, a pause or an error.
- * @throws ROKU_NO_PROVIDER, ROKU_RUN_FAILED (empty goal), ROKU_SESSION_BUSY
+ * @throws ROKU_NO_PROVIDER, ROKU_CONFIG_INVALID (the provider is left out for its settings), ROKU_RUN_FAILED
+ *   (empty goal), ROKU_SESSION_BUSY
  */
 export function runGoal(deps: RunDeps, input: RunInput, handlers: RunHandlers): Promise<RunResult> {
   return deps.snapshots.use(async (snapshot) => {
-    if (!snapshot.router.hasModels) {
-      throw new RokuError(
-        'ROKU_NO_PROVIDER',
-        'no LLM provider plugin is installed and enabled; install one, e.g. roku plugin install @roku/plugin-provider-scripted',
-      );
-    }
+    if (!snapshot.router.hasModels) throw noProviderError(snapshot);
     const state = startRun(deps.store, deps.snapshots.settings, snapshot, input, deps.pid);
     return driveRun(deps, snapshot, state, handlers, input.signal);
   });

@@ -2,6 +2,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { createPluginHost } from '../plugins/plugin-host.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
 import { ceilingsFromConfig } from '../sandbox/limits.js';
+import type { SandboxCeilings } from '../sandbox/limits.js';
+import type { SharedFailureCount } from '../sandbox/quarantine.js';
+import type { Store } from '../store/types.js';
 import { isProcessAlive } from '../store/index.js';
 import { createBreakers } from './assemble.js';
 import type { AgentRuntimeOptions } from './options.js';
@@ -36,7 +39,8 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
   const quarantines = new Quarantines(store, logger);
   try {
     const recovered = store.recoverStaleRuns(isProcessAlive);
-    if (recovered > 0) logger.warn({ recovered }, 'runs of processes that died were marked interrupted');
+    if (recovered > 0)
+      logger.warn({ recovered }, 'runs of processes that died were settled (resumable or interrupted)');
     store.pruneTraces();
     // Quarantines outlive restarts until the plugin is enabled or installed again (the install signal says when).
     await quarantines.restore(home);
@@ -50,7 +54,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     logger: options.logger,
     home,
     workspace: options.workspace,
-    ceilings: ceilingsFromConfig(options.config.sandbox),
+    ceilings: sharedQuarantine(ceilingsFromConfig(options.config.sandbox), store),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
@@ -58,7 +62,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     grants: (pluginId) => (snapshots?.config ?? options.config).plugins?.grants?.[pluginId],
     onQuarantine: (entry) => {
       const plugin = snapshots?.current().plugins.find((p) => p.manifest.id === entry.pluginId);
-      const reason = quarantines.add(entry, plugin?.manifest.version);
+      const reason = quarantines.add(entry, plugin?.manifest.version, plugin?.candidate.dir);
       snapshots?.schedule(`quarantine of ${entry.pluginId} (${reason})`);
     },
   });
@@ -71,6 +75,9 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
         loader: new SnapshotLoader(pluginHost, logger),
         breakers: createBreakers(),
         quarantined: quarantines.reasons,
+        refreshQuarantines: (candidates) => {
+          quarantines.refresh(candidates, pluginHost.sandboxes);
+        },
         store,
         logger,
       },
@@ -122,4 +129,14 @@ export async function closeRuntimeParts(parts: RuntimeParts): Promise<void> {
   await parts.snapshots.close();
   await parts.pluginHost.close();
   parts.store.close();
+}
+
+/** The sandbox ceilings with quarantine failures counted in the store, shared by every roku process. */
+function sharedQuarantine(ceilings: SandboxCeilings, store: Store): SandboxCeilings {
+  const shared: SharedFailureCount = {
+    count: (pluginId, reason, windowMs) => store.recordPluginFailure(pluginId, reason, windowMs),
+  };
+  // QuarantineTracker reads `shared` from the quarantine options it is given.
+  const quarantine = { ...ceilings.quarantine, shared };
+  return { ...ceilings, quarantine };
 }

@@ -92,6 +92,13 @@ export interface SnapshotInfo {
   }[];
   readonly memorySlot: string;
   readonly contextEngine: string;
+  /** Where memory goes: the slot's owner, what it says it keeps, and whether exchanges are written back. */
+  readonly memory: {
+    readonly plugin: string;
+    readonly description: string;
+    /** `agent.rememberExchanges` (off by default): each succeeded exchange is written to the slot. */
+    readonly writeBack: boolean;
+  };
   /** Why slots fell back to the default, plugins that failed to load, … */
   readonly warnings: readonly string[];
 }

@@ -8,6 +8,8 @@ export interface AgentSettings {
   readonly contextWindowTokens: number;
   readonly compactThresholdRatio: number;
   readonly defaultModel: string;
+  /** `agent.provider`: the pinned provider, or '' for any. */
+  readonly provider: string;
   readonly toolResultMaxChars: number;
   readonly deferToolsAboveTokens: number;
   readonly subagentMaxSteps: number;
@@ -36,6 +38,7 @@ export function agentSettings(config: ResolvedHostConfig): AgentSettings {
     contextWindowTokens: a.contextWindowTokens ?? 200_000,
     compactThresholdRatio: a.compactThresholdRatio ?? 0.75,
     defaultModel: a.defaultModel ?? '',
+    provider: a.provider ?? '',
     toolResultMaxChars: a.toolResultMaxChars ?? 65_536,
     deferToolsAboveTokens: a.deferToolsAboveTokens ?? 20_000,
     subagentMaxSteps: a.subagentMaxSteps ?? 10,
@@ -47,7 +50,7 @@ export function agentSettings(config: ResolvedHostConfig): AgentSettings {
     maxBackoffMs: a.maxBackoffMs ?? 30_000,
     breakerFailureThreshold: a.breakerFailureThreshold ?? 4,
     breakerCooldownMs: a.breakerCooldownMs ?? 30_000,
-    rememberExchanges: a.rememberExchanges ?? true,
+    rememberExchanges: a.rememberExchanges ?? false,
     autoApprove: config.approvals?.autoApprove ?? false,
     denyPatterns: (config.approvals?.denyPatterns ?? []).map((pattern, index) => {
       try {

@@ -35,6 +35,11 @@ export interface CallOptions {
   readonly onEvent?: (event: unknown) => void;
   /** Passed to host services (llm, memory, tools, subagents) the plugin calls during this call. */
   readonly context?: unknown;
+  /**
+   * Runs once the plugin is loaded, just before the call is sent (e.g. to claim an approved call then, not
+   * earlier); if it throws, the call is not sent and the error is thrown as is.
+   */
+  readonly beforeSend?: () => void;
 }
 
 /** A loaded plugin version in its sandbox. The same interface for both engines. */
@@ -144,6 +149,7 @@ export class LoadedSandbox implements Sandbox {
     const started = performance.now();
     try {
       await this.host.ensureLoaded(this);
+      options.beforeSend?.();
       let result: ResultMessage;
       try {
         result = await this.host.send(this, request, {

@@ -3,10 +3,11 @@ import type { StoreContext } from './context.js';
 import { approvalNotFound, runNotFound, toApproval, toJson } from './rows.js';
 import type { ApprovalDbRow } from './rows.js';
 import { durably } from './sqlite.js';
+import { createResumeDecidedRun } from './approval-resume.js';
 import type { ApprovalRow, ApprovalStatus, NewApproval, Store } from './types.js';
 
 const APPROVAL_COLUMNS =
-  'id, run_id, session_id, tool_call_id, tool_name, arguments, digest, risk, status, decided_by, comment, created_at, decided_at, result';
+  'id, run_id, session_id, tool_call_id, tool_name, arguments, digest, risk, status, decided_by, comment, created_at, decided_at, result, claim_pid, lease_until, note';
 
 export type ApprovalMethods = Pick<
   Store,
@@ -17,6 +18,7 @@ export type ApprovalMethods = Pick<
   | 'claimApprovalExecution'
   | 'completeApprovalExecution'
   | 'cancelApprovals'
+  | 'resumeDecidedRun'
 >;
 
 type InsertApproval = Pick<
@@ -40,7 +42,7 @@ interface ApprovalFilter {
 
 type Decision = Parameters<Store['decideApproval']>[1];
 
-function digestMismatch(row: ApprovalDbRow, digest: string): RokuError {
+export function digestMismatch(row: ApprovalDbRow, digest: string): RokuError {
   return new RokuError(
     'ROKU_APPROVAL_DIGEST_MISMATCH',
     `approval ticket ${row.id}: the call's digest ${digest} differs from the ticket's ${row.digest} ` +
@@ -77,14 +79,11 @@ export function createApprovalMethods(ctx: StoreContext): ApprovalMethods {
   const decide = db.prepare<[ApprovalStatus, string, string | null, number, string]>(
     "UPDATE approvals SET status = ?, decided_by = ?, comment = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
   );
-  const claim = db.prepare<[string]>(
-    "UPDATE approvals SET status = 'executing' WHERE id = ? AND status = 'approved'",
+  const claim = db.prepare<[number | null, number | null, string]>(
+    "UPDATE approvals SET status = 'executing', claim_pid = ?, lease_until = ? WHERE id = ? AND status = 'approved'",
   );
   const complete = db.prepare<[string | null, number, string]>(
-    "UPDATE approvals SET status = 'executed', result = ?, executed_at = ? WHERE id = ? AND status = 'executing'",
-  );
-  const cancel = db.prepare<[number, string]>(
-    "UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending'",
+    "UPDATE approvals SET status = 'executed', result = ?, executed_at = ?, lease_until = NULL WHERE id = ? AND status = 'executing'",
   );
 
   const require = (id: string): ApprovalDbRow => {
@@ -133,11 +132,13 @@ export function createApprovalMethods(ctx: StoreContext): ApprovalMethods {
     return toApproval(require(id));
   });
 
-  const claimApprovalExecution = db.transaction((id: string, digest: string): boolean => {
-    const row = require(id);
-    if (digest !== row.digest) throw digestMismatch(row, digest);
-    return claim.run(id).changes === 1;
-  });
+  const claimApprovalExecution = db.transaction(
+    (id: string, digest: string, owner: { pid: number; leaseUntil: number } | undefined): boolean => {
+      const row = require(id);
+      if (digest !== row.digest) throw digestMismatch(row, digest);
+      return claim.run(owner?.pid ?? null, owner?.leaseUntil ?? null, id).changes === 1;
+    },
+  );
 
   const completeApprovalExecution = db.transaction((id: string, result: unknown): void => {
     const row = require(id);
@@ -150,6 +151,9 @@ export function createApprovalMethods(ctx: StoreContext): ApprovalMethods {
     }
   });
 
+  const cancel = db.prepare<[number, string]>(
+    "UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending'",
+  );
   const cancelApprovals = db.transaction((runId: string): number => cancel.run(now(), runId).changes);
 
   return {
@@ -167,7 +171,9 @@ export function createApprovalMethods(ctx: StoreContext): ApprovalMethods {
         })
         .map(toApproval),
     decideApproval: (id, decision) => durably(db, () => decideApproval.immediate(id, decision)),
-    claimApprovalExecution: (id, digest) => durably(db, () => claimApprovalExecution.immediate(id, digest)),
+    claimApprovalExecution: (id, digest, owner) =>
+      durably(db, () => claimApprovalExecution.immediate(id, digest, owner)),
+    resumeDecidedRun: createResumeDecidedRun(ctx, { require, decide, digestMismatch }),
     completeApprovalExecution: (id, result) => {
       durably(db, () => {
         completeApprovalExecution.immediate(id, result);

@@ -163,6 +163,9 @@ export interface ApprovalDbRow {
   created_at: number;
   decided_at: number | null;
   result: string | null;
+  claim_pid: number | null;
+  lease_until: number | null;
+  note: string | null;
 }
 
 export function toApproval(row: ApprovalDbRow): ApprovalRow {
@@ -181,6 +184,9 @@ export function toApproval(row: ApprovalDbRow): ApprovalRow {
     createdAt: row.created_at,
     decidedAt: row.decided_at,
     result: fromJson(row.result),
+    claimPid: row.claim_pid,
+    leaseUntil: row.lease_until,
+    note: row.note,
   };
 }
 

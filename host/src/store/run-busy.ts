@@ -2,11 +2,15 @@ import { RokuError } from '@roku/schemas';
 import type { StoreContext } from './context.js';
 import { RUN_COLUMNS } from './rows.js';
 import type { RunDbRow } from './rows.js';
+import type { ClaimRecovery } from './claim-recovery.js';
 
 export type IsAlive = (pid: number) => boolean;
 
 export interface RunInternals {
-  /** Marks `running` runs of a session (or all sessions) whose owner is dead as `interrupted`. */
+  /**
+   * Settles `running` runs of a session (or all sessions) whose owner is dead: a run with an approved call not
+   * yet finished goes back to `awaiting_approval` (see `claim-recovery.ts`), any other is `interrupted`.
+   */
   readonly interruptDead: (sessionId: string | undefined, isAlive: IsAlive) => number;
   /**
    * The busy error for a session, or undefined when no run blocks it: a `running` run with a live owner, and
@@ -31,6 +35,7 @@ export type InterruptRun = (id: string, message: string, errorMessage: string) =
 export function createBusyRules(
   ctx: StoreContext,
   interrupt: InterruptRun,
+  claims: ClaimRecovery,
 ): RunInternals & { readonly ancestors: (parentRunId: string | null) => Set<string> } {
   const { db } = ctx;
   const selectActive = db.prepare<[string], RunDbRow>(
@@ -55,10 +60,11 @@ export function createBusyRules(
     const rows = sessionId === undefined ? selectRunning.all() : selectSessionRunning.all(sessionId);
     let count = 0;
     for (const row of rows) {
-      if (row.owner_pid !== null && isAlive(row.owner_pid)) continue;
+      if (row.owner_pid !== null && isAlive(row.owner_pid) && !claims.leaseLapsed(row.id)) continue;
+      count += 1;
+      if (claims.revive(row.id)) continue;
       const owner = row.owner_pid === null ? 'no owner process' : `owner process ${row.owner_pid} is gone`;
       interrupt(row.id, `interrupted: ${owner}`, `run ${row.id}: ${owner}`);
-      count += 1;
     }
     return count;
   };

@@ -1,6 +1,7 @@
 import type { RunStatus } from '../events/loop-events.js';
 import { isProcessAlive } from './context.js';
 import { createBusyRules } from './run-busy.js';
+import { createClaimRecovery } from './claim-recovery.js';
 import type { IsAlive, RunInternals } from './run-busy.js';
 import type { StoreContext } from './context.js';
 import {
@@ -53,7 +54,7 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
        finished_at = ?, updated_at = ? WHERE id = ?`,
   );
   const cancelPending = db.prepare<[number, string]>(
-    "UPDATE approvals SET status = 'cancelled', decided_at = ? WHERE run_id = ? AND status = 'pending'",
+    "UPDATE approvals SET status = 'cancelled', decided_at = coalesce(decided_at, ?) WHERE run_id = ? AND status IN ('pending', 'approved')",
   );
 
   const finishRow = (
@@ -65,13 +66,14 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
   ): void => {
     const at = now();
     if (finish.run(status, message, errorCode, errorMessage, at, at, id).changes === 0) throw runNotFound(id);
-    // a finished run is never resumed: its open tickets can no longer be decided
+    // a finished run is never resumed: its open tickets can no longer be decided, nor its approved calls start
     cancelPending.run(at, id);
   };
 
-  const { interruptDead, ancestors, busyError } = createBusyRules(ctx, (id, message, errorMessage) => {
+  const interrupt = (id: string, message: string, errorMessage: string): void => {
     finishRow(id, 'interrupted', message, 'ROKU_RUN_INTERRUPTED', errorMessage);
-  });
+  };
+  const { interruptDead, ancestors, busyError } = createBusyRules(ctx, interrupt, createClaimRecovery(ctx));
 
   const startRun = db.transaction((run: Parameters<Store['startRun']>[0], isAlive: IsAlive): RunRow => {
     if (!RUN_ID_PATTERN.test(run.id)) {

@@ -105,6 +105,24 @@ CREATE TABLE plugin_state (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+  `
+-- An executing claim names its process and a lease, so a claim whose owner died (or outlived its lease) is
+-- recoverable; note says what is known when a ticket is asked again ("may have run").
+ALTER TABLE approvals ADD COLUMN claim_pid INTEGER;
+ALTER TABLE approvals ADD COLUMN lease_until INTEGER;
+ALTER TABLE approvals ADD COLUMN note TEXT;
+
+-- Sandbox failures counted across processes (quarantine counts what every roku process saw).
+CREATE TABLE plugin_failures (
+  plugin_id TEXT NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  at INTEGER NOT NULL
+);
+CREATE INDEX plugin_failures_plugin ON plugin_failures (plugin_id, at);
+-- The content of a quarantined plugin (dev folders): a rebuild (other content) lifts the quarantine.
+ALTER TABLE plugin_state ADD COLUMN quarantine_hash TEXT;
+`,
 ];
 
 /** The schema version this build writes (`PRAGMA user_version`). */

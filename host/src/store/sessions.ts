@@ -1,3 +1,4 @@
+import { RokuError } from '@roku/schemas';
 import type { ChatMessage } from '@roku/schemas';
 import type { StoreContext } from './context.js';
 import {
@@ -47,6 +48,32 @@ export type SessionMethods = Pick<
   | 'listMessages'
   | 'compactMessages'
 >;
+
+/** Longest session name, in Unicode characters (spec §6.5). */
+export const SESSION_NAME_MAX_CHARS = 50;
+
+/**
+ * A session name as stored: trimmed, runs of whitespace made one space, 1–50 Unicode characters, no control
+ * characters. @throws ROKU_SESSION_INVALID_NAME
+ */
+export function sessionName(name: string): string {
+  const normalized = name.trim().replace(/\s+/gu, ' ');
+  // characters as a person counts them (an emoji with modifiers is one)
+  const chars = Array.from(
+    new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(normalized),
+  ).length;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  const control = /[\u0000-\u001f\u007f-\u009f]/u.test(normalized);
+  if (chars < 1 || chars > SESSION_NAME_MAX_CHARS || control) {
+    const what = control ? 'has control characters' : `has ${chars} characters`;
+    throw new RokuError(
+      'ROKU_SESSION_INVALID_NAME',
+      `session name ${JSON.stringify(normalized.slice(0, 60))} ${what}; a name is 1-${SESSION_NAME_MAX_CHARS} characters of text`,
+      { details: { characters: chars } },
+    );
+  }
+  return normalized;
+}
 
 /** Sessions and their messages. */
 export function createSessionMethods(ctx: StoreContext): SessionMethods {
@@ -153,7 +180,7 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
     getSession,
     listSessions: (options) => selectSessions.all(sqlLimit(options?.limit)).map(toSession),
     setSessionTitle(id, title) {
-      if (updateTitle.run(title, now(), id).changes === 0) throw sessionNotFound(id);
+      if (updateTitle.run(sessionName(title), now(), id).changes === 0) throw sessionNotFound(id);
     },
     appendMessages: (sessionId, runId, messages) => appendMessages.immediate(sessionId, runId, messages),
     listMessages(sessionId) {

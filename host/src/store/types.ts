@@ -62,6 +62,11 @@ export interface ApprovalRow {
   readonly decidedAt: number | null;
   /** The tool's result (or error) once executed. */
   readonly result: unknown;
+  /** While `executing`: the process running the call and when its claim lapses (epoch ms). */
+  readonly claimPid: number | null;
+  readonly leaseUntil: number | null;
+  /** What is known when the ticket is asked again, e.g. that an earlier attempt may have run. */
+  readonly note: string | null;
 }
 
 export interface NewApproval {
@@ -96,6 +101,8 @@ export interface PluginStateRow {
   readonly quarantineReason: string | null;
   readonly quarantinedAt: number | null;
   readonly updatedAt: number;
+  /** Content of the plugin when it was quarantined (dev folders): other content lifts the quarantine. */
+  readonly quarantineHash: string | null;
 }
 
 export interface StoreOptions {
@@ -131,6 +138,7 @@ export interface Store {
   ensureSession(id: string): SessionRow;
   getSession(id: string): SessionRow | undefined;
   listSessions(options?: { limit?: number }): SessionRow[];
+  /** Names a session (`roku session rename`): 1–50 characters, normalised. @throws ROKU_SESSION_INVALID_NAME */
   setSessionTitle(id: string, title: string): void;
   /** Deletes a session with its messages, runs, events, approvals and traces. @throws ROKU_SESSION_BUSY while a run is `running` with a live owner. */
   deleteSession(id: string, isAlive?: (pid: number) => boolean): boolean;
@@ -173,7 +181,11 @@ export interface Store {
     status: Extract<RunStatus, 'succeeded' | 'failed' | 'interrupted'>,
     result: { message: string; errorCode?: string; errorMessage?: string },
   ): void;
-  /** Marks `running` runs whose owner process is dead as `interrupted`; returns how many. */
+  /**
+   * Settles `running` runs whose owner process is dead (or whose executing claim outlived its lease): a run with
+   * an approved call not finished goes back to `awaiting_approval` (resumable; a write that may have run is
+   * asked again with a note), any other is `interrupted`. Returns how many runs were settled.
+   */
   recoverStaleRuns(isAlive?: (pid: number) => boolean): number;
 
   /**
@@ -202,9 +214,24 @@ export interface Store {
   ): ApprovalRow;
   /**
    * approved → executing, only if `digest` equals the ticket's; returns false when the ticket is not `approved`
-   * (already executing/executed: never run twice). @throws ROKU_APPROVAL_DIGEST_MISMATCH
+   * (already executing/executed: never run twice). `owner` names the process and its lease, so a claim whose
+   * process died is recovered (see `recoverStaleRuns`). @throws ROKU_APPROVAL_DIGEST_MISMATCH
    */
-  claimApprovalExecution(id: string, digest: string): boolean;
+  claimApprovalExecution(id: string, digest: string, owner?: { pid: number; leaseUntil: number }): boolean;
+  /**
+   * Decides a pending ticket (or takes one decided by a process that died before finishing its run) and makes
+   * `pid` the owner of its `awaiting_approval` run, set back to `running`, in one transaction.
+   * @throws ROKU_SESSION_BUSY (a live process owns the run), ROKU_APPROVAL_ALREADY_DECIDED (nothing to resume),
+   *   ROKU_APPROVAL_DIGEST_MISMATCH
+   */
+  resumeDecidedRun(
+    id: string,
+    options: {
+      decision: { approved: boolean; by: string; comment?: string; expectedDigest?: string };
+      pid: number;
+      isAlive: (pid: number) => boolean;
+    },
+  ): ApprovalRow;
   /** executing → executed with the tool's result. */
   completeApprovalExecution(id: string, result: unknown): void;
   /** Cancels pending tickets of a run (when it is abandoned). */
@@ -220,8 +247,16 @@ export interface Store {
       problem?: string | null;
     }[],
   ): void;
-  /** Keeps a plugin out of snapshots, across restarts, until `releaseQuarantine`. */
-  quarantinePlugin(id: string, version: string, reason: string): void;
+  /**
+   * Keeps a plugin out of snapshots, across restarts and processes, until `releaseQuarantine` (or, with
+   * `contentHash`, until the plugin's content differs).
+   */
+  quarantinePlugin(id: string, version: string, reason: string, contentHash?: string): void;
+  /**
+   * Counts a sandbox failure of a plugin in the shared state and returns how many this plugin had within the
+   * last `windowMs`, across every process.
+   */
+  recordPluginFailure(id: string, reason: { code: string; message: string }, windowMs: number): number;
   /** Lifts a quarantine (the user enabled or reinstalled the plugin); false when there was none. */
   releaseQuarantine(id: string): boolean;
   listPluginStates(): PluginStateRow[];

@@ -264,9 +264,11 @@ describe('agent runtime: /compact', () => {
 });
 
 describe('agent runtime: session memory', () => {
-  it('recalls earlier exchanges of the session just before the new message, and keeps the system prompt fixed', async () => {
+  it('with write-back on, recalls earlier exchanges of the session just before the new message, and keeps the system prompt fixed', async () => {
     const inspector = inspectorProvider(fixtureDir('inspector-memory'));
-    const env = makeEnv(configFor({ devDirs: [inspector, PLUGINS.echo] }));
+    const env = makeEnv(
+      configFor({ devDirs: [inspector, PLUGINS.echo], agent: { rememberExchanges: true } }),
+    );
     const runtime = await env.open();
     await runGoal(runtime, { goal: 'the code word is zebra', sessionId: 'mem' });
     await runGoal(runtime, { goal: 'something else entirely', sessionId: 'other' });
@@ -291,9 +293,9 @@ describe('agent runtime: session memory', () => {
   });
 });
 
-it('writes nothing to the memory slot when agent.rememberExchanges is off', async () => {
+it('writes nothing to the memory slot by default (agent.rememberExchanges is off)', async () => {
   const inspector = inspectorProvider(fixtureDir('inspector-nomem'));
-  const env = makeEnv(configFor({ devDirs: [inspector, PLUGINS.echo], agent: { rememberExchanges: false } }));
+  const env = makeEnv(configFor({ devDirs: [inspector, PLUGINS.echo] }));
   const runtime = await env.open();
   await runGoal(runtime, { goal: 'the code word is zebra', sessionId: 'nomem' });
   const seen = JSON.parse(

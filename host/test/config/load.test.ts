@@ -31,6 +31,7 @@ describe('host configuration', () => {
       contextWindowTokens: 200000,
       compactThresholdRatio: 0.75,
       defaultModel: '',
+      provider: '',
       toolResultMaxChars: 65536,
       deferToolsAboveTokens: 20000,
       subagentMaxSteps: 10,
@@ -42,7 +43,7 @@ describe('host configuration', () => {
       maxBackoffMs: 30000,
       breakerFailureThreshold: 4,
       breakerCooldownMs: 30000,
-      rememberExchanges: true,
+      rememberExchanges: false,
     });
     expect(loaded.config.storage).toEqual({ traceMaxBytes: 4194304, traceRetentionDays: 30 });
     expect(loaded.config.sandbox?.quarantine).toEqual({ failures: 3, windowMs: 600000 });

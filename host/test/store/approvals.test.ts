@@ -23,6 +23,9 @@ describe('store approvals', () => {
       createdAt: time.now(),
       decidedAt: null,
       result: null,
+      claimPid: null,
+      leaseUntil: null,
+      note: null,
     });
     expect(store.getApproval('appr-1')).toEqual(row);
     expect(store.getRun('run-1')).toMatchObject({

@@ -42,7 +42,16 @@ describe('store open', () => {
       .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
       .all()
       .map((row) => row.name);
-    expect(tables).toEqual(['approvals', 'events', 'messages', 'plugin_state', 'runs', 'sessions', 'traces']);
+    expect(tables).toEqual([
+      'approvals',
+      'events',
+      'messages',
+      'plugin_failures',
+      'plugin_state',
+      'runs',
+      'sessions',
+      'traces',
+    ]);
   });
 
   it('reopens an existing database without migrating it again', () => {

@@ -16,14 +16,20 @@ export interface ReadFileOutput {
   readonly content: string;
   readonly bytes: number;
   readonly truncated: boolean;
+  /** Set when maxBytes was over the cap and was clamped to it (spec check 6: clamped, not refused). */
+  readonly note?: string;
 }
 
-/** read_file: the text of a workspace file, cut to maxBytes (at a character boundary) with a marker line. */
+/**
+ * read_file: the text of a workspace file, cut to maxBytes (at a character boundary) with a marker line. A
+ * maxBytes over MAX_READ_BYTES is clamped to it, and the result says so.
+ */
 export const readFile = defineTool({
   name: 'read_file',
   handler: async (input: ReadFileInput, ctx: PluginContext): Promise<ReadFileOutput> => {
     const path = workspacePath('read_file', input.path, { allowRoot: false });
-    const max = Math.min(Math.max(1, Math.floor(input.maxBytes ?? DEFAULT_READ_BYTES)), MAX_READ_BYTES);
+    const asked = Math.max(1, Math.floor(input.maxBytes ?? DEFAULT_READ_BYTES));
+    const max = Math.min(asked, MAX_READ_BYTES);
     const bytes = await readTextBytes(ctx, 'read_file', path);
     const cut = utf8Cut(bytes, max);
     const text = decodeUtf8(bytes.subarray(0, cut));
@@ -33,6 +39,9 @@ export const readFile = defineTool({
       content: truncated ? `${text}\n[truncated: ${cut} of ${bytes.length} bytes shown]` : text,
       bytes: bytes.length,
       truncated,
+      ...(asked > MAX_READ_BYTES
+        ? { note: `maxBytes ${asked} is over the ${MAX_READ_BYTES}-byte cap; clamped to ${MAX_READ_BYTES}` }
+        : {}),
     };
   },
 });

@@ -50,12 +50,20 @@ describe('read_file', () => {
     expect(byDefault.content).toMatch(/\n\[truncated: 65536 of 100005 bytes shown\]$/);
   });
 
-  it('refuses a maxBytes above the 262144-byte cap before the plugin runs', async () => {
-    await expect(plugin.callTool('read_file', { path: 'long.txt', maxBytes: 262_145 })).rejects.toMatchObject(
-      {
-        code: 'ROKU_CAPABILITY_BAD_REQUEST',
-      },
-    );
+  it('clamps a maxBytes above the 262144-byte cap and says so in the result (spec check 6)', async () => {
+    writeFileSync(join(workspace, 'big.txt'), 'y'.repeat(300 * 1024));
+    const read = (await plugin.callTool('read_file', { path: 'big.txt', maxBytes: 1_000_000 })) as {
+      content: string;
+      truncated: boolean;
+      note?: string;
+    };
+    expect(read.truncated).toBe(true);
+    expect(read.content).toMatch(/\n\[truncated: 262144 of 307200 bytes shown\]$/);
+    expect(read.note).toBe('maxBytes 1000000 is over the 262144-byte cap; clamped to 262144');
+    const within = (await plugin.callTool('read_file', { path: 'big.txt', maxBytes: 10 })) as {
+      note?: string;
+    };
+    expect(within.note).toBeUndefined();
   });
 
   it('explains missing, binary and too large files', async () => {

@@ -92,6 +92,10 @@ export interface HostConfig {
      */
     defaultModel?: string;
     /**
+     * Pins the LLM provider (e.g. "scripted"): runs choose only among its models, and /provider in roku chat refuses to switch away from it; empty lets every loaded provider serve.
+     */
+    provider?: string;
+    /**
      * Largest tool result, in characters, that enters the conversation; longer results are cut with a marker.
      */
     toolResultMaxChars?: number;
@@ -136,7 +140,7 @@ export interface HostConfig {
      */
     breakerCooldownMs?: number;
     /**
-     * After a successful run, write the goal and answer to the memory slot (the default slot keeps them for the session only). Turn off with a long-term memory plugin that should only store what it is told to.
+     * Memory write-back: after a successful run, write the goal and answer to the memory slot (the default slot keeps them for the session only). Off by default: nothing is stored unless the user turns it on; /plugins in roku chat says where memory goes.
      */
     rememberExchanges?: boolean;
   };

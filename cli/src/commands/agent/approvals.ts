@@ -24,7 +24,14 @@ function ticketJson(row: ApprovalRow): Record<string, unknown> {
     decidedAt: row.decidedAt,
     decidedBy: row.decidedBy,
     comment: row.comment,
+    note: row.note,
   };
+}
+
+/** What a listed ticket needs besides a decision: it may have run, or it was approved and its run stopped. */
+function listMark(ticket: ApprovalRow): string {
+  if (ticket.note?.startsWith('may have run') === true) return '[may have run] ';
+  return ticket.status === 'approved' ? '[approved; resume it] ' : '';
 }
 
 /** `roku approval list [--all]`: pending tickets (every ticket with --all), oldest first. */
@@ -34,7 +41,14 @@ export async function approvalListCommand(
   opts: { all: boolean; json: boolean },
 ): Promise<number> {
   return withState(io, configFile, ({ state: runtime }) => {
-    const rows = [...runtime.approvals(opts.all ? {} : { status: 'pending' })].sort(
+    // Besides pending tickets: calls approved by a process that died before they ran, whose run waits to be
+    // resumed (roku approval approve <id> finishes them).
+    const stopped = opts.all
+      ? []
+      : runtime
+          .approvals({ status: 'approved' })
+          .filter((t) => runtime.store.getRun(t.runId)?.status === 'awaiting_approval');
+    const rows = [...runtime.approvals(opts.all ? {} : { status: 'pending' }), ...stopped].sort(
       (a, b) => a.createdAt - b.createdAt,
     );
     if (opts.json) {
@@ -57,7 +71,7 @@ export async function approvalListCommand(
           r.digest.slice(0, 12),
           age(r.createdAt, now),
           ...(opts.all ? [r.status] : []),
-          oneLine(r.arguments, 60),
+          `${listMark(r)}${oneLine(r.arguments, 60)}`,
         ]),
       ]),
     );
@@ -99,6 +113,7 @@ export async function approvalShowCommand(
       `run      ${ticket.runId} of session ${safe(ticket.sessionId)}, asked ${age(ticket.createdAt)} ago`,
       `tool     ${safe(ticket.toolName)} [${safe(ticket.risk.join(', ') || 'unclassified')}]`,
       ...decided,
+      ...(ticket.note === null ? [] : [`note     ${safe(ticket.note)}`]),
       'call:',
       ...callLines(ticket.arguments),
       'canonical JSON (what the digest covers):',

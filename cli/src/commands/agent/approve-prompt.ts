@@ -68,9 +68,13 @@ export async function askApproval(
       return 'approve';
     }
     if (approving) {
+      // `state.autoApprove` is the one record of "a": later runs get it as their autoApprove, and /approve
+      // shows and changes it. The runtime's per-tool "always" is not used, so turning it off takes effect.
       state.autoApprove = true;
-      io.stderr(style.dim('  approved; auto-approve is on for the rest of this process\n'));
-      return 'always';
+      io.stderr(
+        style.dim('  approved; auto-approve is on for the rest of this process (/approve off to stop)\n'),
+      );
+      return 'approve';
     }
     io.stderr(style.dim('  rejected\n'));
     return 'reject';

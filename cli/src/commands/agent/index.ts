@@ -6,7 +6,12 @@ import { chatCommand } from './chat/repl.js';
 import type { AgentIo } from './context.js';
 import { runCommand } from './one-shot.js';
 import { pipeCommand } from './pipe.js';
-import { sessionDeleteCommand, sessionListCommand, sessionShowCommand } from './sessions.js';
+import {
+  sessionDeleteCommand,
+  sessionListCommand,
+  sessionRenameCommand,
+  sessionShowCommand,
+} from './sessions.js';
 import { traceCommand } from './trace.js';
 
 export type { AgentIo } from './context.js';
@@ -38,14 +43,14 @@ function picked(flags: RunFlags): { sessionId?: string; model?: string } {
 
 type ConfigFile = () => string | undefined;
 
-/** `session list|show|delete`. */
+/** `session list|show|rename|delete`. */
 function registerSessionCommands(
   program: Command,
   agentIo: AgentIo,
   configFile: ConfigFile,
   setExit: (code: number) => void,
 ): Command {
-  const session = program.command('session').description('list, show and delete chat sessions');
+  const session = program.command('session').description('list, show, name and delete chat sessions');
   session
     .command('list')
     .description('sessions with their message count, last run status and age')
@@ -60,6 +65,15 @@ function registerSessionCommands(
     .option('--json', 'print one JSON object')
     .action(async (id: string, opts: { json?: boolean }) => {
       setExit(await sessionShowCommand(agentIo, configFile(), id, opts.json === true));
+    });
+  session
+    .command('rename')
+    .description('name a session (1-50 characters); the name is shown beside its id')
+    .argument('<id>', 'session id')
+    .argument('<name>', 'the name')
+    .option('--json', 'print one JSON object')
+    .action(async (id: string, name: string, opts: { json?: boolean }) => {
+      setExit(await sessionRenameCommand(agentIo, configFile(), id, name, opts.json === true));
     });
   session
     .command('delete')

@@ -61,6 +61,17 @@ export async function driveOneShot(
     io.stderr(question);
     return reader.next(signal);
   };
+  const quarantinedBefore = quarantines(runtime);
+  if (!json) {
+    for (const [id, reason] of quarantinedBefore)
+      io.stderr(`${style.yellow(quarantineWarning(id, reason, 'is'))}\n`);
+    // A slot setting that names no loaded plugin (often misspelt) falls back to the default: say so.
+    for (const w of runtime.snapshotInfo().warnings) {
+      if (w.startsWith('memory slot: ') || w.startsWith('context engine: ')) {
+        io.stderr(`${style.yellow(`warning: ${safe(w)}`)}\n`);
+      }
+    }
+  }
   let result: RunResult;
   try {
     result = await start(
@@ -98,8 +109,30 @@ export async function driveOneShot(
     io.stdout(message.endsWith('\n') ? message : `${message}\n`);
   }
   for (const line of statusLines(result, style, ticket)) io.stderr(`${line}\n`);
+  for (const [id, reason] of quarantines(runtime)) {
+    if (!quarantinedBefore.has(id)) io.stderr(`${style.yellow(quarantineWarning(id, reason, 'was'))}\n`);
+  }
   io.stderr(`${usageText(result, style)}\n`);
   return exit;
+}
+
+/** Quarantined plugin ids and why, as every roku process records them. */
+function quarantines(runtime: AgentRuntime): Map<string, string> {
+  try {
+    return new Map(
+      runtime.store
+        .listPluginStates()
+        .filter((p) => p.quarantinedAt !== null)
+        .map((p) => [p.id, p.quarantineReason ?? 'repeated failures']),
+    );
+  } catch {
+    return new Map();
+  }
+}
+
+function quarantineWarning(id: string, reason: string, verb: 'is' | 'was'): string {
+  const when = verb === 'was' ? ' during this run' : '';
+  return `warning: ${safe(id)} ${verb} quarantined${when} (${safe(reason)}): it is left out; after fixing it, lift it with roku plugin enable ${safe(id)}`;
 }
 
 /** `roku run <goal...>`: one goal, one run, then exit. */

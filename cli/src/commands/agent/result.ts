@@ -135,6 +135,7 @@ export function pausedLines(result: RunResult, ticket: ApprovalRow | undefined):
     );
     lines.push(`  args:   ${oneLine(ticket.arguments, 200)}`);
     lines.push(`  digest: ${ticket.digest}`);
+    if (ticket.note !== null) lines.push(`  note:   ${safe(ticket.note)}`);
   }
   lines.push(`review the whole call: roku approval show ${id}`);
   lines.push('then continue with one of:');

@@ -20,17 +20,17 @@ export function sessionOf(runtime: AgentStateView, id: string): SessionRow {
   return session;
 }
 
-/** Sessions as a table: id, messages, last run status, age, title. */
+/** Sessions as a table: id, messages, last run status, age, name. */
 export function sessionTable(sessions: readonly SessionRow[], current?: string): string {
   const now = Date.now();
   return table([
-    ['ID', 'MESSAGES', 'LAST RUN', 'UPDATED', 'TITLE'],
+    ['ID', 'MESSAGES', 'LAST RUN', 'UPDATED', 'NAME'],
     ...sessions.map((s) => [
       `${s.id === current ? '* ' : ''}${s.id}`,
       String(s.messageCount),
       s.lastRunStatus ?? '-',
       `${age(s.updatedAt, now)} ago`,
-      s.title ?? '',
+      s.title === null ? '' : safe(s.title),
     ]),
   ]);
 }
@@ -141,6 +141,25 @@ export async function sessionDeleteCommand(
     }
     runtime.deleteSession(id);
     io.stdout(opts.json ? jsonLine({ ok: true, deleted: id }) : `deleted session ${safe(id)}\n`);
+    return AGENT_EXIT.ok;
+  });
+}
+
+/** `roku session rename <id> <name>`: names a session (1-50 characters), shown beside its id. */
+export async function sessionRenameCommand(
+  io: AgentIo,
+  configFile: string | undefined,
+  id: string,
+  name: string,
+  json: boolean,
+): Promise<number> {
+  return withState(io, configFile, ({ state: runtime }) => {
+    sessionOf(runtime, id);
+    runtime.store.setSessionTitle(id, name);
+    const named = runtime.store.getSession(id)?.title ?? name;
+    io.stdout(
+      json ? jsonLine({ ok: true, id, name: named }) : `session ${safe(id)} is now named "${safe(named)}"\n`,
+    );
     return AGENT_EXIT.ok;
   });
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Installer } from '@roku/host';
-import { MANIFEST_FILE_NAME, parseStrictJson } from '@roku/schemas';
+import { liftQuarantine, listQuarantines, resolveHome } from '@roku/host';
+import type { Installer, QuarantineView } from '@roku/host';
+import { isRokuError, MANIFEST_FILE_NAME, parseStrictJson } from '@roku/schemas';
 import type { CliIo } from '../../io.js';
 import { EXIT } from '../../io.js';
+import { safe } from '../agent/render.js';
 
 /** The dev folders of the host config, to list beside installed plugins. */
 export interface DevFolders {
@@ -44,8 +46,8 @@ function devRows(dev: DevFolders, installed: ReadonlySet<string>): DevRow[] {
 }
 
 /**
- * `roku plugin list`: id, version, enabled and registry of each installed plugin, then the dev folders; a dev
- * folder claiming an installed plugin's id is shown as shadowed (it does not load).
+ * `roku plugin list`: id, version, enabled and registry of each installed plugin, then the dev folders (a dev
+ * folder claiming an installed plugin's id is shown as shadowed: it does not load), and every quarantine.
  */
 export async function listCommand(
   io: CliIo,
@@ -53,6 +55,7 @@ export async function listCommand(
   json: boolean,
   dev: DevFolders = { dirs: [], overrides: [] },
 ): Promise<number> {
+  const quarantined = new Map(readQuarantines(io).map((q) => [q.id, q]));
   const plugins = (await installer.list()).map((p) => ({
     id: p.id,
     version: p.version,
@@ -60,21 +63,33 @@ export async function listCommand(
     registry: p.registry,
     requested: p.requested,
     signer: p.signer,
+    quarantine: quarantineJson(quarantined.get(p.id)),
   }));
   const devPlugins = devRows(dev, new Set(plugins.map((p) => p.id)));
+  // Quarantined plugins from dev folders or bundled: not installed, but kept out all the same.
+  const others = [...quarantined.values()].filter((q) => !plugins.some((p) => p.id === q.id));
   if (json) {
-    io.stdout(`${JSON.stringify({ ok: true, plugins, devPlugins })}\n`);
+    io.stdout(
+      `${JSON.stringify({ ok: true, plugins, devPlugins, quarantined: others.map(quarantineJson) })}\n`,
+    );
     return EXIT.ok;
   }
-  if (plugins.length === 0 && devPlugins.length === 0) {
+  if (plugins.length === 0 && devPlugins.length === 0 && others.length === 0) {
     io.stdout('no plugins installed\n');
     return EXIT.ok;
   }
-  const rows = [...plugins, ...devPlugins];
-  const width = Math.max(...rows.map((p) => `${p.id}@${p.version}`.length));
+  const names = [...plugins, ...devPlugins, ...others].map((p) => `${p.id}@${p.version}`);
+  const width = Math.max(...names.map((n) => n.length));
   for (const p of plugins) {
     const name = `${p.id}@${p.version}`.padEnd(width);
-    io.stdout(`${name}  ${p.enabled ? 'enabled ' : 'disabled'}  ${p.registry}\n`);
+    const state = quarantined.has(p.id) ? 'QUARANTINED' : p.enabled ? 'enabled ' : 'disabled';
+    io.stdout(`${name}  ${state}  ${p.registry}\n`);
+    const q = quarantined.get(p.id);
+    if (q !== undefined) io.stdout(quarantineLines(q));
+  }
+  for (const q of others) {
+    io.stdout(`${`${q.id}@${q.version}`.padEnd(width)}  QUARANTINED  (${q.origin})\n`);
+    io.stdout(quarantineLines(q));
   }
   for (const d of devPlugins) {
     const name = `${d.id}@${d.version}`.padEnd(width);
@@ -87,6 +102,26 @@ export async function listCommand(
     io.stdout(`${name}  ${status}\n`);
   }
   return EXIT.ok;
+}
+
+/** Quarantines from the agent state; a state that cannot be read is reported, not fatal, for a listing. */
+function readQuarantines(io: CliIo): QuarantineView[] {
+  try {
+    return listQuarantines(resolveHome(io.env));
+  } catch (err) {
+    io.stderr(`roku: warning: quarantines not shown: ${err instanceof Error ? err.message : String(err)}\n`);
+    return [];
+  }
+}
+
+function quarantineJson(q: QuarantineView | undefined): Record<string, unknown> | null {
+  return q === undefined
+    ? null
+    : { id: q.id, version: q.version, origin: q.origin, reason: q.reason, since: q.since, fix: q.fix };
+}
+
+function quarantineLines(q: QuarantineView): string {
+  return `  reason: ${safe(q.reason)}\n  fix:    ${q.fix}\n`;
 }
 
 /** `roku plugin verify`: exit 1 when an installed file or roku.lock does not match what was installed. */
@@ -128,9 +163,25 @@ export async function setEnabledCommand(
   enabled: boolean,
   json = false,
 ): Promise<number> {
-  await installer.setEnabled(id, enabled);
+  const home = resolveHome(io.env);
+  try {
+    await installer.setEnabled(id, enabled);
+  } catch (err) {
+    // `enable` also lifts the quarantine of a plugin that is not installed (a dev folder, a bundled one).
+    if (!enabled || !isRokuError(err) || err.code !== 'ROKU_INSTALL_NOT_INSTALLED') throw err;
+    if (!(await liftQuarantine(home, id))) throw err;
+    io.stdout(
+      json
+        ? `${JSON.stringify({ ok: true, id, enabled, quarantineLifted: true })}\n`
+        : `lifted the quarantine of ${id}\n`,
+    );
+    return EXIT.ok;
+  }
+  const lifted = enabled && (await liftQuarantine(home, id));
   io.stdout(
-    json ? `${JSON.stringify({ ok: true, id, enabled })}\n` : `${enabled ? 'enabled' : 'disabled'} ${id}\n`,
+    json
+      ? `${JSON.stringify({ ok: true, id, enabled, ...(lifted ? { quarantineLifted: true } : {}) })}\n`
+      : `${enabled ? 'enabled' : 'disabled'} ${id}${lifted ? ' (quarantine lifted)' : ''}\n`,
   );
   return EXIT.ok;
 }

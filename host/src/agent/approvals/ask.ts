@@ -6,6 +6,8 @@ import type { CatalogEntry } from '../assembled.js';
 import { checkpoint } from '../loop/run-state.js';
 import type { AgentFrame, CallOutcome, LoopRun } from '../loop/types.js';
 import type { ApprovalAnswer } from '../runtime-types.js';
+import { isProcessAlive } from '../../store/index.js';
+import { crashPoint } from './crash-points.js';
 import { applyTicket } from './resume.js';
 
 /** Asks the run's `approve` handler; no handler, or one that fails, rejects. */
@@ -47,8 +49,12 @@ export async function askAndApply(
   checkpoint(run, { ownerPid: pid });
   const answer = await askHandler(run, frame, ticket);
   if (answer === 'always') run.env.alwaysAllowed.add(call.name);
-  const decided = store.decideApproval(ticket.id, { approved: answer !== 'reject', by: 'interactive' });
-  checkpoint(run, { status: 'running', ownerPid: pid });
+  const decided = store.resumeDecidedRun(ticket.id, {
+    decision: { approved: answer !== 'reject', by: 'interactive' },
+    pid,
+    isAlive: isProcessAlive,
+  });
+  crashPoint('approval-decided');
   // ToolEnd.elapsed_ms measures the tool, not the time the person took to answer.
   return applyTicket(run, frame, call, decided, entry, performance.now(), true);
 }

@@ -2,13 +2,15 @@ import { RokuError } from '@roku/schemas';
 import { isProcessAlive } from '../../store/index.js';
 import type { Checkpoint } from '../loop/types.js';
 import { driveRun } from '../runs.js';
+import { crashPoint } from './crash-points.js';
 import type { RunDeps } from '../runs.js';
 import type { ApprovalMode, RunHandlers, RunResult } from '../runtime-types.js';
 import type { Store } from '../../store/types.js';
 
 /**
  * Decides a ticket and resumes its run, in this process or another one than the one that paused it. A decision
- * recorded by a process that died before it resumed the run is not made again.
+ * recorded by a process that died before it finished the run is not made again: the run resumes from its
+ * checkpoint and the approved call runs once.
  *
  * @throws ROKU_APPROVAL_NOT_FOUND, ROKU_RUN_NOT_FOUND, ROKU_SESSION_BUSY (another live process is asking),
  *   ROKU_APPROVAL_ALREADY_DECIDED, ROKU_APPROVAL_DIGEST_MISMATCH
@@ -28,18 +30,15 @@ export async function decideAndResume(
       `no approval ticket ${approvalId} (see roku approval list)`,
     );
   }
+  // Deciding and taking the run over are one transaction; a process that dies after it leaves the run
+  // `running` with a dead owner, which recovery puts back to awaiting_approval with its decided ticket.
+  store.recoverStaleRuns(isProcessAlive);
+  store.resumeDecidedRun(approvalId, { decision, pid, isAlive: isProcessAlive });
+  crashPoint('approval-decided');
   const run = store.getRun(ticket.runId);
   if (run === undefined) {
     throw new RokuError('ROKU_RUN_NOT_FOUND', `run ${ticket.runId} of ${approvalId} is gone`);
   }
-  if (run.ownerPid !== null && run.ownerPid !== pid && isProcessAlive(run.ownerPid)) {
-    throw new RokuError(
-      'ROKU_SESSION_BUSY',
-      `run ${run.id} is being driven by process ${String(run.ownerPid)}, which is asking about this ticket; answer there`,
-    );
-  }
-  const decidedEarlier = ticket.status !== 'pending' && run.status === 'awaiting_approval';
-  if (!decidedEarlier) store.decideApproval(approvalId, decision);
   return deps.snapshots.use(async (snapshot) => {
     const saved = run.state as Checkpoint;
     const state: Checkpoint = { ...saved, approvalMode: runOptions.approvalMode ?? saved.approvalMode };

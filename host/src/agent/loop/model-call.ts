@@ -3,11 +3,10 @@ import { abortable, asRokuError } from '../abort.js';
 import type { ModelChoice } from '../assembled.js';
 import { pseudoToolSpecs } from '../pseudo-tools.js';
 import { applyContext } from './context-hook.js';
+import { EXPECTED_OUTPUT_TOKENS, chooseModel } from './model-choice.js';
 import { historyForModel, systemPrompt } from './prompt.js';
 import { checkpoint, emit } from './run-state.js';
 import type { AgentFrame, LoopRun, StepOutcome } from './types.js';
-
-const EXPECTED_OUTPUT_TOKENS = 1024;
 
 /** The request of this step: fixed system prompt, history (with recalled memory), tool definitions. */
 async function buildRequest(run: LoopRun, frame: AgentFrame): Promise<ChatRequest> {
@@ -31,18 +30,14 @@ async function buildRequest(run: LoopRun, frame: AgentFrame): Promise<ChatReques
 
 /** Asks the model for the next message of a frame; a message without tool calls finishes the frame. */
 export async function askModel(run: LoopRun, frame: AgentFrame): Promise<StepOutcome> {
-  const { snapshot, settings } = run.env;
-  const state = frame.state;
-  let request = await buildRequest(run, frame);
-  const estimated = snapshot.router.estimateRequestTokens(request);
-  const model = snapshot.router.select({
-    ...(state.model === null ? {} : { model: state.model }),
-    estimatedPromptTokens: Math.min(estimated, settings.contextWindowTokens - 1),
-    expectedOutputTokens: EXPECTED_OUTPUT_TOKENS,
-  });
-  state.model ??= model.ref;
-  request = { ...request, model: model.ref };
-  request = await applyContext(run, frame, request, model.contextWindow, false, estimated);
+  const { snapshot } = run.env;
+  const built = await buildRequest(run, frame);
+  const { model, request, estimated } = await chooseModel(
+    run,
+    frame,
+    built,
+    snapshot.router.estimateRequestTokens(built),
+  );
   const response = await callWithRecovery(run, frame, request, model.contextWindow, estimated);
   const message = response.response.message;
   const calls = (message.toolCalls ?? []).slice();

@@ -57,6 +57,7 @@ export function startRun(
     planMode: input.planMode ?? false,
     model,
     modelPinned: model !== null,
+    modelFromConfig: input.model === undefined && model !== null,
     step: 0,
     remainingSteps: settings.stepBudget,
     remainingRecovery: settings.recoveryBudget,

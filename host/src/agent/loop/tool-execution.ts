@@ -9,12 +9,16 @@ import { truncateChars } from '../conversation.js';
 import { emit } from './run-state.js';
 import type { AgentFrame, LoopRun } from './types.js';
 
-/** Runs a plugin tool in its sandbox; its errors become error results for the model. */
+/**
+ * Runs a plugin tool in its sandbox; its errors become error results for the model. `beforeSend` runs once the
+ * plugin is loaded, right before the call goes out (an approved call is claimed there).
+ */
 export async function executeTool(
   run: LoopRun,
   frame: AgentFrame,
   entry: CatalogEntry,
   call: ToolCall,
+  beforeSend?: () => void,
 ): Promise<[content: string, isError: boolean]> {
   const { runId, sessionId } = run.main.state;
   try {
@@ -23,6 +27,7 @@ export async function executeTool(
         config: entry.plugin.settings,
         ...(frame.signal === undefined ? {} : { signal: frame.signal }),
         context: { runId, sessionId },
+        ...(beforeSend === undefined ? {} : { beforeSend }),
       }),
       frame.signal,
     );

@@ -18,6 +18,11 @@ export interface Checkpoint {
   model: string | null;
   /** The user (or config) chose the model: never fail over to another one. */
   modelPinned: boolean;
+  /**
+   * The pinned model is the config's default (`agent.defaultModel`), not the user's choice: a request it cannot
+   * take goes to a model that can (spec check 46). Absent in checkpoints written before it existed.
+   */
+  modelFromConfig?: boolean;
   step: number;
   remainingSteps: number;
   remainingRecovery: number;

@@ -19,6 +19,8 @@ export interface SnapshotSources {
   readonly breakers: BreakerBoard;
   /** Quarantined plugin ids and why: left out, their slots fall back. */
   readonly quarantined: ReadonlyMap<string, string>;
+  /** Brings `quarantined` up to date for these candidates (other processes' quarantines, rebuilt plugins). */
+  readonly refreshQuarantines?: (candidates: readonly { id: string; dir: string }[]) => void;
   readonly store: Store;
   readonly logger: Logger;
 }
@@ -38,6 +40,7 @@ export async function buildSnapshot(
 ): Promise<AgentSnapshot> {
   const { home, configDir, bundledDir, loader, store, logger } = sources;
   const { candidates, problems } = await discoverCandidates({ home, config, configDir, bundledDir });
+  sources.refreshQuarantines?.(candidates);
   const base = await loader.build({
     candidates,
     discoveryProblems: problems,

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { RokuError, compilePluginSchema, createPluginSchemaAjv, isRokuError } from '@roku/schemas';
+import {
+  RokuError,
+  compilePluginSchema,
+  createPluginSchemaAjv,
+  isRokuError,
+  nearestName,
+} from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginHost } from '../../plugins/plugin-host.js';
 import type { Sandbox } from '../../sandbox/loaded-sandbox.js';
@@ -187,7 +193,10 @@ export class SnapshotLoader {
       const quarantine = options.quarantined.get(candidate.id);
       if (quarantine !== undefined) {
         problems.push(pluginSummary(candidate, `quarantined: ${quarantine}`));
-        warnings.push(`${candidate.id} is quarantined (${quarantine}); re-enable it to use it again`);
+        const rebuild = candidate.origin === 'dev' ? ' (or rebuild it)' : '';
+        warnings.push(
+          `${candidate.id} is quarantined (${quarantine}); after fixing it, lift it with roku plugin enable ${candidate.id}${rebuild}`,
+        );
         continue;
       }
       try {
@@ -263,10 +272,17 @@ export class SnapshotLoader {
     if (configured !== '' && configured !== defaultId) {
       const owner = loaded.find((p) => p.manifest.id === configured);
       if (owner !== undefined && provides(owner)) return { plugin: owner, fallback };
+      const setting = kind === 'memory' ? 'plugins.memorySlot' : 'plugins.contextEngine';
+      // A misspelt id is the usual cause: name the closest plugin that does provide the slot.
+      const near = nearestName(
+        configured,
+        loaded.filter(provides).map((p) => p.manifest.id),
+      );
+      const hint = near === undefined ? '' : ` (did you mean ${near}?)`;
       warnings.push(
         owner === undefined
-          ? `${label}: ${configured} is not loaded; using the default ${defaultId}`
-          : `${label}: ${configured} does not provide a ${label}; using the default ${defaultId}`,
+          ? `${label}: ${configured} (${setting}) is not loaded${hint}; using the default ${defaultId}`
+          : `${label}: ${configured} (${setting}) does not provide a ${label}${hint}; using the default ${defaultId}`,
       );
     }
     if (fallback === undefined) {

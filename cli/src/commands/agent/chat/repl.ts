@@ -1,5 +1,6 @@
 import { RokuError } from '@roku/schemas';
 import type { AgentRuntime, ReloadResult } from '@roku/host';
+import { cliConfig } from '../../../config.js';
 import { interactive } from '../../lifecycle/prompt.js';
 import type { AgentIo } from '../context.js';
 import { AGENT_EXIT, withRuntime } from '../context.js';
@@ -36,16 +37,19 @@ export async function chatCommand(
       'chat: standard input is not a terminal; to send one goal from a script use --pipe, e.g. echo "hello" | roku chat --pipe',
     );
   }
-  return withRuntime(io, configFile, 'chat', ({ runtime, configAutoApprove, home }) =>
-    repl(io, runtime, home, {
+  return withRuntime(io, configFile, 'chat', ({ runtime, configAutoApprove, home }) => {
+    // loaded (and cached) by withRuntime already
+    const pin = cliConfig(io, configFile).config.agent?.provider ?? '';
+    return repl(io, runtime, home, {
       sessionId: opts.sessionId ?? 'chat-default',
       model: opts.model,
-      provider: undefined,
+      provider: pin === '' ? undefined : pin,
+      ...(pin === '' ? {} : { providerPin: pin }),
       planMode: false,
       autoApprove: opts.yesAlways || configAutoApprove,
       lastRunId: undefined,
-    }),
-  );
+    });
+  });
 }
 
 function reloadNotice(result: ReloadResult, style: Style): string {

@@ -12,6 +12,8 @@ export interface ChatState extends ApprovalState {
   model: string | undefined;
   /** Restricts /model choices to one provider. */
   provider: string | undefined;
+  /** `agent.provider` in the config: /provider may not switch away from it. */
+  readonly providerPin?: string;
   planMode: boolean;
   /** The last run started from this REPL, for /trace. */
   lastRunId: string | undefined;
@@ -35,9 +37,26 @@ export const SLASH_HELP: readonly (readonly [string, string])[] = [
   ['/session [list|show [ID]|switch ID|new]', 'list, show, resume or start sessions'],
   ['/trace [RUN_ID]', 'events of a run (default: the last one)'],
   ['/plan', 'toggle plan mode: only read-only tools are visible and runnable'],
-  ['/approve', 'toggle auto-approve of tool calls'],
+  [
+    '/approve [on|off]',
+    'show whether tool calls that need approval ask first, or turn auto-approve on or off',
+  ],
   ['/quit', 'exit (also ctrl-D, or ctrl-C twice at an empty prompt)'],
 ];
+
+/** `/approve [on|off]`: the chat's approval state (the one the prompt's `a` sets), shown or changed. */
+function approveCommand(ctx: SlashContext, arg: string | undefined): void {
+  const { state, print } = ctx;
+  if (arg === 'on' || arg === 'off') state.autoApprove = arg === 'on';
+  else if (arg !== undefined) {
+    print(ctx.style.red(`error: /approve takes on or off, not "${arg}"; /approve alone shows the state`));
+    return;
+  }
+  const now = state.autoApprove
+    ? 'auto-approve on: tool calls run without asking (deny patterns still refuse)'
+    : 'auto-approve off: tool calls that need approval ask first';
+  print(arg === undefined ? `${now}; change it with /approve ${state.autoApprove ? 'off' : 'on'}` : now);
+}
 
 const SESSION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -133,6 +152,14 @@ function providerCommand(ctx: SlashContext, arg: string | undefined): void {
     );
     return;
   }
+  if (state.providerPin !== undefined && arg !== state.providerPin) {
+    print(
+      style.red(
+        `error: the provider is pinned to ${state.providerPin} by agent.provider in the config; /provider cannot switch it (empty agent.provider to choose freely)`,
+      ),
+    );
+    return;
+  }
   if (arg === 'all' || arg === 'any') {
     state.provider = undefined;
     print('provider: any');
@@ -173,6 +200,15 @@ function pluginsCommand(ctx: SlashContext): void {
     if (p.problem !== undefined) print(style.red(`      problem: ${p.problem}`));
   }
   print(`slots: memory = ${snapshot.memorySlot} · context engine = ${snapshot.contextEngine}`);
+  const { memory } = snapshot;
+  if (memory.plugin !== '') {
+    print(`memory: ${memory.plugin}${memory.description === '' ? '' : ` (${memory.description})`}`);
+    print(
+      memory.writeBack
+        ? '  write-back on: each finished exchange (goal and answer) is written there (agent.rememberExchanges)'
+        : '  write-back off: nothing is written there automatically (agent.rememberExchanges: true turns it on)',
+    );
+  }
   for (const w of snapshot.warnings) print(style.yellow(`warning: ${w}`));
 }
 
@@ -296,12 +332,7 @@ export async function runSlash(ctx: SlashContext, line: string): Promise<'quit' 
         );
         break;
       case '/approve':
-        state.autoApprove = !state.autoApprove;
-        print(
-          state.autoApprove
-            ? 'auto-approve on: tool calls run without asking'
-            : 'auto-approve off: tool calls that need approval ask first',
-        );
+        approveCommand(ctx, args[0]);
         break;
       default:
         print(style.red(`error: unknown command ${name}; /help lists the commands`));

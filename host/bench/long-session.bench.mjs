@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// pnpm bench long-session: one session driven for many turns (ROKU_BENCH_TURNS, default 500) in one runtime;
+// every 50 turns prints the host's RSS, JS heap and external memory, and the turn time of the last 50 turns,
+// so growth with the session's length shows where it is. Prints figures only.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createHostConfigValidator } from '@roku/schemas';
+import { createAgentRuntime, createRootLogger } from '../dist/index.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const TURNS = Number(process.env.ROKU_BENCH_TURNS ?? 500);
+const root = mkdtempSync(join(tmpdir(), 'roku-bench-long-'));
+const home = join(root, 'home');
+const workspace = join(root, 'ws');
+mkdirSync(home, { recursive: true });
+mkdirSync(workspace, { recursive: true });
+
+const result = createHostConfigValidator().validate({
+  log: { level: 'silent' },
+  plugins: { devDirs: [join(repo, 'plugins/provider-scripted'), join(repo, 'plugins/toolset-fs')] },
+});
+if (!result.ok) throw new Error(JSON.stringify(result.issues));
+const runtime = await createAgentRuntime({
+  config: result.value,
+  home,
+  workspace,
+  logger: createRootLogger({ level: 'silent' }),
+  env: {},
+});
+
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+let window = [];
+console.log(`${TURNS} turns in one session (scripted provider, list_dir tool every turn)`);
+console.log('turn   rss      heap     heapTotal external  turn p50 (last 50)');
+for (let i = 1; i <= TURNS; i++) {
+  const started = performance.now();
+  const r = await runtime.run({ sessionId: 'long', goal: `list_dir {"path":"."}`, approvalMode: 'deny' }, {});
+  if (r.status !== 'succeeded') throw new Error(`turn ${i}: ${r.status} ${r.message}`);
+  window.push(performance.now() - started);
+  if (i % 50 === 0 || i === 1) {
+    globalThis.gc?.();
+    const m = process.memoryUsage();
+    const sorted = window.slice().sort((a, b) => a - b);
+    const p50 = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    console.log(
+      `${String(i).padEnd(6)} ${mb(m.rss).padEnd(8)} ${mb(m.heapUsed).padEnd(8)} ${mb(m.heapTotal).padEnd(9)} ${mb(m.external).padEnd(9)} ${p50.toFixed(1)} ms`,
+    );
+    window = [];
+  }
+}
+await runtime.close();
+rmSync(root, { recursive: true, force: true });
