@@ -30,6 +30,10 @@ export const HOST_ERRORS = {
   ROKU_SANDBOX_BUSY: 'A plugin already runs as many calls as its concurrency limit allows.',
   ROKU_SANDBOX_QUARANTINED: 'A plugin failed repeatedly and is quarantined until a user re-enables it.',
   ROKU_SANDBOX_UNLOADED: 'The plugin was unloaded (or the host shut down) while the call was pending.',
+  ROKU_SANDBOX_QUEUE_FULL:
+    'A plugin has as many calls waiting for a concurrency slot as sandbox.maxQueuedCalls allows; retry later or raise its concurrency.',
+  ROKU_SANDBOX_REVOKED:
+    'The plugin was disabled or uninstalled; its calls in flight were ended and it can no longer run.',
   ROKU_PLUGIN_FAILED:
     'A plugin raised an error; details name the plugin, version, operation and its own code.',
   ROKU_TOOL_OUTPUT_INVALID: "A tool's result does not match the output schema its manifest declares.",
