@@ -35,17 +35,18 @@ describe('calls over a plugin concurrency limit', () => {
     h = createPoolHarness();
     const sandbox = await h.load('@q/slow', {
       body: `await sleep(input.ms); return 'done';`,
-      limits: { concurrency: 1, wallMsPerCall: 1000 },
+      limits: { concurrency: 1, wallMsPerCall: 3000 },
     });
-    const first = sandbox.call('tool:t', { ms: 900 });
-    const second = sandbox.call('tool:t', { ms: 900 }).catch((e: unknown) => e);
-    const third = failureOf(sandbox.call('tool:t', { ms: 10 }));
+    await expect(sandbox.call('tool:t', { ms: 0 })).resolves.toBe('done');
+    const first = sandbox.call('tool:t', { ms: 1500 });
+    const second = sandbox.call('tool:t', { ms: 2500 }).catch((e: unknown) => e);
+    const third = failureOf(sandbox.call('tool:t', { ms: 0 }));
     await expect(first).resolves.toBe('done');
-    // the second gets the slot after ~900 ms and runs past its deadline; the third never gets it in time
+    // the second gets the slot after ~1.5 s and runs past its deadline; the third never gets it in time
     expect((await second) as { code?: string }).toMatchObject({ code: 'ROKU_SANDBOX_TIMEOUT' });
     const error = await third;
     expect(error.code).toBe('ROKU_SANDBOX_TIMEOUT');
-    expect(error.details).toMatchObject({ phase: 'queued', limitMs: 1000 });
+    expect(error.details).toMatchObject({ phase: 'queued', limitMs: 3000 });
     expect(error.message).toContain('concurrency');
     // waiting in the queue is not the plugin's fault: it is not quarantined for it
     expect(h.host.sandboxes.quarantine.list()).toEqual([]);
