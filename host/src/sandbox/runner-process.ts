@@ -1,5 +1,6 @@
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import type {
   RunnerToHost,
   StatsMessage,
 } from './protocol.js';
+import { FrameDecoder, encodeFrame } from './wire.js';
 
 /** The compiled runner entry; tests run from src/ but always fork the built runner. */
 export function runnerEntryPath(): string {
@@ -103,6 +105,8 @@ export class RunnerProcess {
   readonly group: string;
   readonly #options: RunnerProcessOptions;
   #child: ChildProcess | undefined;
+  /** The child's framed message channel (its fd 3). */
+  #channel: Socket | undefined;
   #ready: Promise<void> | undefined;
   /** Resolves when the current child exited (set while one runs). */
   #exited: Promise<void> | undefined;
@@ -111,6 +115,7 @@ export class RunnerProcess {
   readonly #calls = new Map<number, PendingCall>();
   readonly #loads = new Map<string, PendingLoad>();
   #statsWaiters: ((m: StatsMessage | undefined) => void)[] = [];
+  #onReady: (() => void) | undefined;
   #lastRss = 0;
   /** Bumped on every (re)start, so owners know their loaded sandboxes are gone. */
   generation = 0;
@@ -145,19 +150,45 @@ export class RunnerProcess {
     }
     this.generation += 1;
     this.#killReason = undefined;
-    const child = fork(entry, [this.engine], {
-      // Secrets and the user's environment stay in the host; the runner needs none of it.
-      // Few malloc arenas: isolated-vm runs isolates on a thread pool, and glibc's per-thread arenas would
-      // otherwise keep freed plugin memory resident long after the plugin is gone.
-      env: { NODE_ENV: 'production', ROKU_RUNNER_ENGINE: this.engine, MALLOC_ARENA_MAX: '2' },
-      execArgv: [
+    const child = spawn(
+      process.execPath,
+      [
         `--max-old-space-size=${Math.max(32, Math.floor(this.#options.memoryMb / 2))}`,
         '--no-warnings',
+        entry,
+        this.engine,
       ],
-      serialization: 'json',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+      {
+        // Secrets and the user's environment stay in the host; the runner needs none of it.
+        // Few malloc arenas: isolated-vm runs isolates on a thread pool, and glibc's per-thread arenas would
+        // otherwise keep freed plugin memory resident long after the plugin is gone.
+        env: { NODE_ENV: 'production', ROKU_RUNNER_ENGINE: this.engine, MALLOC_ARENA_MAX: '2' },
+        // fd 3: the framed message channel (a socket pair); no Node IPC, no double JSON encoding
+        stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+      },
+    );
     this.#child = child;
+    const channel = child.stdio[3] as Socket;
+    this.#channel = channel;
+    const decoder = new FrameDecoder(
+      (message) => {
+        if (this.#child === child) this.#dispatch(message as RunnerToHost);
+      },
+      (reason) => {
+        this.#options.logger.error(
+          { engine: this.engine, group: this.group, reason },
+          'runner broke the protocol',
+        );
+        this.kill('crashed');
+      },
+    );
+    channel.on('data', (chunk: Buffer) => {
+      decoder.push(chunk);
+    });
+    // a write to a channel that closed under us: the exit handler settles whatever waited for an answer
+    channel.on('error', (err) => {
+      this.#options.logger.warn({ err, engine: this.engine, group: this.group }, 'runner channel error');
+    });
     this.#exited = new Promise<void>((resolve) => {
       child.once('exit', () => {
         resolve();
@@ -172,25 +203,18 @@ export class RunnerProcess {
         );
         this.kill('unresponsive');
       });
-      const onReady = (message: RunnerToHost): void => {
-        if (message.t === 'ready') {
-          child.off('message', onReady);
-          unwatch();
-          resolve();
-        }
+      this.#onReady = () => {
+        this.#onReady = undefined;
+        unwatch();
+        resolve();
       };
-      child.on('message', onReady);
       child.once('exit', () => {
         unwatch();
         reject(notSent(this.engine, 'exited during start'));
       });
     });
-    // A send to a channel that closed under us: the exit handler settles everything that waited.
     child.on('error', (err) => {
-      this.#options.logger.warn({ err, engine: this.engine, group: this.group }, 'runner channel error');
-    });
-    child.on('message', (message: RunnerToHost) => {
-      this.#dispatch(message);
+      this.#options.logger.warn({ err, engine: this.engine, group: this.group }, 'runner process error');
     });
     child.on('exit', (code, signal) => {
       this.#onExit(child, code, signal);
@@ -243,19 +267,15 @@ export class RunnerProcess {
   }
 
   #send(message: HostToRunner): void {
-    const child = this.#child;
-    if (child === undefined || !child.connected) return;
-    try {
-      child.send(message);
-    } catch (err) {
-      // the channel is closing: the exit handler settles whatever waited for an answer
-      this.#options.logger.warn({ err, engine: this.engine }, 'runner send failed');
-    }
+    const channel = this.#channel;
+    if (channel === undefined || !channel.writable) return;
+    channel.write(encodeFrame(message));
   }
 
   #dispatch(message: RunnerToHost): void {
     switch (message.t) {
       case 'ready':
+        this.#onReady?.();
         return;
       case 'loaded': {
         const waiter = this.#loads.get(message.pluginKey);
@@ -383,6 +403,8 @@ export class RunnerProcess {
     this.#lastRss = 0;
     clearInterval(this.#rssTimer);
     this.#child = undefined;
+    this.#channel?.destroy();
+    this.#channel = undefined;
     this.#ready = undefined;
     const reason = this.#killReason ?? 'crashed';
     this.#killReason = undefined;
