@@ -110,6 +110,9 @@ for (const delayMs of DELAYS) {
           if (!r.ok) {
             failed += 1;
             const code = r.error?.code ?? 'unknown';
+            if (!errors.has(code) && process.env.ROKU_BENCH_VERBOSE === '1') {
+              console.error(code, r.error?.message, JSON.stringify(r.error?.details ?? {}).slice(0, 600));
+            }
             errors.set(code, (errors.get(code) ?? 0) + 1);
           }
         }
