@@ -92,6 +92,7 @@ export function capJson(requestJson, callId) {
     pending.bytes -= bytes;
     const left = pendingPerCall[hint] - 1;
     if (left > 0) pendingPerCall[hint] = left;
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype counter; a Map's methods could be replaced by the plugin
     else delete pendingPerCall[hint];
   };
   return capRef.apply(undefined, [requestJson, hint, callScope.current], { result: { promise: true } }).then(
