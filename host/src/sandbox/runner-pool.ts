@@ -154,6 +154,8 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
     },
     async ensureLoaded(sandbox) {
       for (let round = 0; round < MAX_LOAD_ROUNDS; round++) {
+        // a revoked or unloaded plugin is never loaded again (nor its runner restarted for it)
+        if (sandbox.revoked !== undefined) throw sandbox.revoked;
         const runner = pool.runnerFor(sandbox);
         await runner.recycleIfBloated();
         if (!sandbox.disposed && sandbox.generation === runner.generation && runner.live) return runner;

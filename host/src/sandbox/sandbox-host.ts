@@ -1,7 +1,7 @@
 import { RokuError, dynamicErrorCode } from '@roku/schemas';
 import type { Logger } from 'pino';
 import { dispatchCall } from './call-dispatch.js';
-import type { SandboxHost } from './loaded-sandbox.js';
+import type { LoadedSandbox, SandboxHost } from './loaded-sandbox.js';
 import type { SandboxMetrics } from './metrics.js';
 import type { QuarantineEntry, QuarantineTracker } from './quarantine.js';
 import type { RunnerPool } from './runner-pool.js';
@@ -35,9 +35,18 @@ export function createSandboxHost({
   metrics,
   onQuarantine,
 }: SandboxHostOptions): SandboxHost {
+  const queueSeen = new WeakSet<LoadedSandbox>();
   return {
     dispatch(sandbox, request, scope) {
-      return dispatchCall(pool, log, sandbox, request, scope);
+      const call = dispatchCall(pool, log, sandbox, request, scope);
+      if (metrics === undefined || (sandbox.queued === 0 && !queueSeen.has(sandbox))) return call;
+      // only plugins that ever queued pay for the gauge
+      queueSeen.add(sandbox);
+      const plugin = sandbox.manifest.id;
+      metrics.queuedCalls.set({ plugin }, sandbox.queued);
+      return call.finally(() => {
+        metrics.queuedCalls.set({ plugin }, sandbox.queued);
+      });
     },
     failed(sandbox, op, error) {
       const { id, version } = sandbox.manifest;

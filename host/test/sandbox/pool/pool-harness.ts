@@ -14,6 +14,7 @@ import type { PluginHost } from '../../../src/plugins/plugin-host.js';
 import type { Sandbox } from '../../../src/sandbox/loaded-sandbox.js';
 import type { SandboxCeilings } from '../../../src/sandbox/limits.js';
 import { DEFAULT_CEILINGS } from '../../../src/sandbox/limits.js';
+import type { SandboxMetrics } from '../../../src/sandbox/metrics.js';
 
 function source(body: string, top: string): string {
   return `'use strict';
@@ -58,7 +59,10 @@ export interface PoolHarness {
   close(): Promise<void>;
 }
 
-export function createPoolHarness(ceilings: Partial<SandboxCeilings> = {}): PoolHarness {
+export function createPoolHarness(
+  ceilings: Partial<SandboxCeilings> = {},
+  metrics?: SandboxMetrics,
+): PoolHarness {
   const root = realpathSync(tempDir('pool'));
   const home = join(root, 'home');
   const plugins = join(root, 'plugins');
@@ -69,6 +73,7 @@ export function createPoolHarness(ceilings: Partial<SandboxCeilings> = {}): Pool
     workspace: home,
     env: {},
     ceilings: { ...DEFAULT_CEILINGS, ...ceilings },
+    ...(metrics === undefined ? {} : { metrics }),
   });
   return {
     host,

@@ -1,4 +1,6 @@
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createSandboxMetrics } from '../../../src/sandbox/metrics.js';
 import type { PoolHarness } from './pool-harness.js';
 import { createPoolHarness, failureOf } from './pool-harness.js';
 
@@ -10,7 +12,8 @@ afterEach(async () => {
 
 describe('calls over a plugin concurrency limit', () => {
   it('wait in a queue and run in arrival order once slots free up, none failing', async () => {
-    h = createPoolHarness();
+    const registry = new Registry();
+    h = createPoolHarness({}, createSandboxMetrics(registry));
     const sandbox = await h.load('@q/fifo', {
       body: `await sleep(20); return input.n;`,
       limits: { concurrency: 2 },
@@ -29,6 +32,7 @@ describe('calls over a plugin concurrency limit', () => {
     for (let i = 0; i < finished.length; i++) expect(Math.abs((finished[i] ?? 0) - i)).toBeLessThanOrEqual(1);
     expect(sandbox.inFlight).toBe(0);
     expect(sandbox.queued).toBe(0);
+    expect(await registry.metrics()).toContain('roku_plugin_queued_calls{plugin="@q/fifo"} 0');
   });
 
   it('time out in the queue with ROKU_SANDBOX_TIMEOUT when the wait uses up their wall-clock limit', async () => {
