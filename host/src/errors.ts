@@ -34,6 +34,10 @@ export const HOST_ERRORS = {
     'A plugin returned JSON nested deeper than the sandbox allows (details.limitDepth); refused before parsing.',
   ROKU_SANDBOX_IMPORT_REFUSED:
     'A wasm module imports a function Roku does not provide (an Extism kernel function such as http_request, or WASI); details.imports names each.',
+  ROKU_SANDBOX_QUEUE_FULL:
+    'A plugin has as many calls waiting for a concurrency slot as sandbox.maxQueuedCalls allows; retry later or raise its concurrency.',
+  ROKU_SANDBOX_REVOKED:
+    'The plugin was disabled or uninstalled; its calls in flight were ended and it can no longer run.',
   ROKU_PLUGIN_FAILED:
     'A plugin raised an error; details name the plugin, version, operation and its own code.',
   ROKU_TOOL_OUTPUT_INVALID: "A tool's result does not match the output schema its manifest declares.",

@@ -63,6 +63,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
     ...(options.ceilings === undefined ? {} : { ceilings: options.ceilings }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.onQuarantine === undefined ? {} : { onQuarantine: options.onQuarantine }),
+    userLimits: (manifest) => (loadGrants.get(manifest) ?? options.grants?.(manifest.id))?.limits,
     capabilities: ({ manifest, pluginKey }) => {
       const dirName = pluginDirName(manifest.id);
       return createCapabilityBroker({

@@ -22,6 +22,10 @@ export interface SandboxCeilings {
   readonly maxCpuMsPerCall: number;
   readonly maxWallMsPerCall: number;
   readonly quarantine: { readonly failures: number; readonly windowMs: number };
+  /** Which plugins share a runner process: one publisher's (default) or none. */
+  readonly runnerIsolation?: 'publisher' | 'plugin';
+  /** Calls one plugin version may have waiting for a concurrency slot. */
+  readonly maxQueuedCalls?: number;
 }
 
 export const DEFAULT_CEILINGS: SandboxCeilings = {
@@ -63,5 +67,7 @@ export function ceilingsFromConfig(sandbox: HostConfig['sandbox']): SandboxCeili
       failures: sandbox?.quarantine?.failures ?? DEFAULT_CEILINGS.quarantine.failures,
       windowMs: sandbox?.quarantine?.windowMs ?? DEFAULT_CEILINGS.quarantine.windowMs,
     },
+    ...(sandbox?.runnerIsolation === undefined ? {} : { runnerIsolation: sandbox.runnerIsolation }),
+    ...(sandbox?.maxQueuedCalls === undefined ? {} : { maxQueuedCalls: sandbox.maxQueuedCalls }),
   };
 }

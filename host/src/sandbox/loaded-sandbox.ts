@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { RokuError, dynamicErrorCode, isRokuError, parsePluginOp } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginDescription } from '@roku/schemas';
+import type { Flight } from './call-dispatch.js';
+import { CallQueue } from './call-queue.js';
 import { unknownOp } from './known-ops.js';
 import type { EngineKind, ResultMessage, RunnerLimits } from './protocol.js';
 import type { PlainJson } from './safe-json.js';
@@ -25,6 +27,8 @@ export interface CallScope {
   readonly emit?: (event: unknown) => void;
   /** Opaque to the sandbox: who the call is made for (the agent run), handed to host services. */
   readonly context?: unknown;
+  /** Runs once, after the plugin is loaded and just before the call is first sent (see CallOptions). */
+  readonly beforeSend?: () => void;
 }
 
 export interface CallOptions {
@@ -51,14 +55,20 @@ export interface Sandbox {
   readonly limits: RunnerLimits;
   /** Calls currently running. */
   readonly inFlight: number;
+  /** Calls waiting for one of the plugin's concurrency slots. */
+  readonly queued: number;
   /**
    * Calls an operation (`tool:<name>`, `provider:<name>:chat`, …, see the ABI's `PluginOps`) and resolves to
    * the plugin's value as null-prototype JSON. The host's callers go through `callPlugin`, which types the op
    * and checks the answer.
    *
+   * Calls over the plugin's concurrency wait in a fair, bounded queue; the wait counts toward the call's
+   * wall-clock limit, and the call settles by then whatever its runner does.
+   *
    * @throws ROKU_PLUGIN_FAILED, ROKU_SANDBOX_TIMEOUT, ROKU_SANDBOX_OOM, ROKU_SANDBOX_CRASHED,
-   *   ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_BAD_OUTPUT, ROKU_SANDBOX_BUSY, ROKU_SANDBOX_QUARANTINED,
-   *   ROKU_TOOL_OUTPUT_INVALID, ROKU_CAPABILITY_BAD_REQUEST (tool input fails its schema)
+   *   ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_BAD_OUTPUT, ROKU_SANDBOX_QUEUE_FULL,
+   *   ROKU_SANDBOX_QUARANTINED, ROKU_SANDBOX_REVOKED, ROKU_TOOL_OUTPUT_INVALID,
+   *   ROKU_CAPABILITY_BAD_REQUEST (tool input fails its schema)
    */
   call(op: string, input: unknown, options?: CallOptions): Promise<PlainJson>;
   dispose(): Promise<void>;
@@ -66,10 +76,12 @@ export interface Sandbox {
 
 /** What a loaded sandbox needs from its manager. */
 export interface SandboxHost {
-  /** Makes sure the plugin is loaded in a live runner; loads it again after a runner restart or dispose. */
-  ensureLoaded(sandbox: LoadedSandbox): Promise<void>;
-  /** Sends the call to the runner; the scope is registered for capability requests during the call. */
-  send(sandbox: LoadedSandbox, request: string, scope: CallScope): Promise<ResultMessage>;
+  /**
+   * Runs the call: waits for a concurrency slot, (re)loads the plugin, sends the call, sends it again after a
+   * runner restart when that is safe, and settles by the call's deadline; the scope is registered for
+   * capability requests during the call.
+   */
+  dispatch(sandbox: LoadedSandbox, request: string, scope: CallScope): Promise<ResultMessage>;
   /** Records a failure (metrics, quarantine) and returns the error to throw. */
   failed(sandbox: LoadedSandbox, op: string, error: RokuError): RokuError;
   /** Throws ROKU_SANDBOX_QUARANTINED if the plugin is quarantined. */
@@ -91,7 +103,11 @@ export class LoadedSandbox implements Sandbox {
   /** Runner generation the plugin was last loaded into; -1 before the first load. */
   generation = -1;
   disposed = true;
-  #inFlight = 0;
+  /** Calls admitted and not yet answered (queued, loading or running). */
+  readonly flights = new Set<Flight>();
+  readonly queue: CallQueue;
+  /** Why the plugin may no longer run (disabled, uninstalled, unloaded): every call fails with it. */
+  revoked: RokuError | undefined;
 
   constructor(
     readonly pluginKey: string,
@@ -102,12 +118,33 @@ export class LoadedSandbox implements Sandbox {
     readonly handler: CapabilityHandler,
     readonly validators: ReadonlyMap<string, ToolValidators>,
     readonly host: SandboxHost,
+    maxQueuedCalls: number,
   ) {
     this.engine = manifest.runtime.type;
+    this.queue = new CallQueue(`${manifest.id}@${manifest.version}`, limits.concurrency, maxQueuedCalls);
   }
 
   get inFlight(): number {
-    return this.#inFlight;
+    return this.queue.running;
+  }
+
+  get queued(): number {
+    return this.queue.queued;
+  }
+
+  /**
+   * The limits the runner enforces. The host keeps the concurrency (its queue admits calls); the runner's
+   * own bound is a backstop with room for cancelled calls it is still winding down.
+   */
+  get runnerLimits(): RunnerLimits {
+    return { ...this.limits, concurrency: this.limits.concurrency * 2 };
+  }
+
+  /** Ends every call of this plugin with `error` now (queued, loading or running) and refuses later ones. */
+  revoke(error: RokuError): void {
+    this.revoked ??= error;
+    this.queue.close(error);
+    for (const flight of [...this.flights]) flight.fail(error);
   }
 
   async call(op: string, input: unknown, options: CallOptions = {}): Promise<PlainJson> {
@@ -127,16 +164,7 @@ export class LoadedSandbox implements Sandbox {
         `${manifest.id} ${op}: input does not match the tool's inputSchema: ${firstSchemaError(tool.input)}`,
       );
     }
-    if (this.#inFlight >= this.limits.concurrency) {
-      throw this.host.failed(
-        this,
-        op,
-        new RokuError(
-          'ROKU_SANDBOX_BUSY',
-          `already running ${this.#inFlight} calls (limit ${this.limits.concurrency})`,
-        ),
-      );
-    }
+    if (this.revoked !== undefined) throw this.revoked;
     const callId = randomUUID();
     const request = JSON.stringify({ op, input, config: options.config ?? null, callId });
     if (Buffer.byteLength(request) > MAX_INPUT_BYTES) {
@@ -145,20 +173,34 @@ export class LoadedSandbox implements Sandbox {
         `${manifest.id} ${op}: input exceeds ${MAX_INPUT_BYTES} bytes`,
       );
     }
-    this.#inFlight += 1;
     const started = performance.now();
+    // An error of the caller's beforeSend is the caller's (a claim refused), not the plugin's failure.
+    const claim: { failed: boolean; error?: unknown } = { failed: false };
+    const beforeSend = options.beforeSend;
     try {
-      await this.host.ensureLoaded(this);
-      options.beforeSend?.();
       let result: ResultMessage;
       try {
-        result = await this.host.send(this, request, {
+        result = await this.host.dispatch(this, request, {
           callId,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           ...(options.onEvent === undefined ? {} : { emit: options.onEvent }),
           ...(options.context === undefined ? {} : { context: options.context }),
+          ...(beforeSend === undefined
+            ? {}
+            : {
+                beforeSend: () => {
+                  try {
+                    beforeSend();
+                  } catch (err) {
+                    claim.failed = true;
+                    claim.error = err;
+                    throw err;
+                  }
+                },
+              }),
         });
       } catch (err) {
+        if (claim.failed) throw claim.error;
         const wire = isRokuError(err) ? err : { code: 'ROKU_SANDBOX_CRASHED', message: String(err) };
         throw this.host.failed(
           this,
@@ -196,7 +238,6 @@ export class LoadedSandbox implements Sandbox {
       this.host.succeeded(this, op, performance.now() - started, result.cpuMs);
       return value;
     } finally {
-      this.#inFlight -= 1;
       this.handler.endCall(callId);
     }
   }

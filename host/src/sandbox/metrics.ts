@@ -10,6 +10,7 @@ export interface SandboxMetrics {
   readonly runnerRestarts: Counter<'engine' | 'reason'>;
   readonly quarantines: Counter<'plugin'>;
   readonly loadMs: Histogram<'engine'>;
+  readonly queuedCalls: Gauge<'plugin'>;
 }
 
 export function createSandboxMetrics(registry: Registry): SandboxMetrics {
@@ -63,6 +64,12 @@ export function createSandboxMetrics(registry: Registry): SandboxMetrics {
       help: 'Time to load a plugin into a sandbox.',
       labelNames: ['engine'],
       buckets: [0.001, 0.005, 0.01, 0.03, 0.1, 0.3, 1, 3],
+      registers,
+    }),
+    queuedCalls: new Gauge({
+      name: 'roku_plugin_queued_calls',
+      help: "Calls waiting for one of a plugin's concurrency slots (backpressure), at the last change.",
+      labelNames: ['plugin'],
       registers,
     }),
   };

@@ -1,12 +1,13 @@
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RokuError } from '@roku/schemas';
 import type { Logger } from 'pino';
+import type { DeadlineSweep } from './deadline-sweep.js';
 import type {
-  CallMessage,
   CapabilityMessage,
   DisposedMessage,
   EngineKind,
@@ -17,6 +18,7 @@ import type {
   RunnerToHost,
   StatsMessage,
 } from './protocol.js';
+import { FrameDecoder, encodeFrame } from './wire.js';
 
 /** The compiled runner entry; tests run from src/ but always fork the built runner. */
 export function runnerEntryPath(): string {
@@ -26,9 +28,13 @@ export function runnerEntryPath(): string {
 
 export interface RunnerProcessOptions {
   readonly engine: EngineKind;
+  /** Which plugins share this process (an engine and a publisher or plugin id), for logs and stats. */
+  readonly group: string;
   /** OS-level cap: the runner is killed when its resident memory exceeds this. */
   readonly memoryMb: number;
   readonly logger: Logger;
+  /** The host's one watchdog sweep: loads, cancelled calls and stats requests get their deadlines there. */
+  readonly sweep: DeadlineSweep;
   /** Answers a plugin's capability request; resolves to the CapabilityResponse JSON. */
   readonly onCapability: (message: CapabilityMessage) => Promise<string>;
   readonly onDisposed: (message: DisposedMessage) => void;
@@ -38,6 +44,7 @@ export interface RunnerProcessOptions {
 
 export interface RunnerExit {
   readonly engine: EngineKind;
+  readonly group: string;
   readonly reason: 'memory-cap' | 'unresponsive' | 'crashed' | 'stopped' | 'recycled';
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -48,14 +55,29 @@ interface PendingCall {
   readonly pluginKey: string;
   readonly resolve: (message: ResultMessage) => void;
   readonly reject: (error: RokuError) => void;
-  readonly timer: NodeJS.Timeout;
+  /** Set once the host gave up on the call: it waits only for the runner's answer to the cancel. */
+  unwatch: (() => void) | undefined;
+}
+
+interface PendingLoad {
+  readonly promise: Promise<LoadedMessage>;
+  readonly resolve: (m: LoadedMessage) => void;
+  readonly reject: (e: RokuError) => void;
+  readonly unwatch: () => void;
 }
 
 const RSS_POLL_MS = 250;
 /** Share of the memory cap above which an idle runner is replaced. */
 const RECYCLE_FRACTION = 0.5;
-/** Extra time the runner gets beyond a call's wall limit before the host treats it as hung. */
-const HANG_GRACE_MS = 2_000;
+/** Time a runner has to answer a cancelled call before it is treated as hung and killed. */
+export const CANCEL_GRACE_MS = 1_000;
+/** Time a runner has to answer a load beyond the load's own wall limit (the runner enforces at least 5 s). */
+const LOAD_GRACE_MS = 2_000;
+const MIN_LOAD_WALL_MS = 5_000;
+/** Time a new runner has to say it is ready. */
+const START_DEADLINE_MS = 10_000;
+/** Time a runner has to answer a stats request. */
+const STATS_DEADLINE_MS = 2_000;
 
 function readRssBytes(pid: number): number | undefined {
   try {
@@ -66,32 +88,41 @@ function readRssBytes(pid: number): number | undefined {
   }
 }
 
+/** The error of a call that never reached a live runner: always safe to send again. */
+function notSent(engine: EngineKind, why: string): RokuError {
+  return new RokuError('ROKU_SANDBOX_CRASHED', `${engine} runner ${why}; the call was not sent`, {
+    details: { reason: 'not-running', sent: false },
+  });
+}
+
 /**
- * One supervised runner child process. It hosts sandboxes of one engine, gets no secrets in its environment,
- * and is killed when it exceeds its memory cap or stops answering. Calls in flight when it dies fail with
- * typed errors; the owner decides what to reload.
+ * One supervised runner child process. It hosts sandboxes of one engine for one trust group, gets no secrets
+ * in its environment, and is killed when it exceeds its memory cap or stops answering. Everything waiting on
+ * it (calls, loads, stats) settles when it dies, and nothing is sent to a process that is going away.
  */
 export class RunnerProcess {
   readonly engine: EngineKind;
+  readonly group: string;
   readonly #options: RunnerProcessOptions;
   #child: ChildProcess | undefined;
+  /** The child's framed message channel (its fd 3). */
+  #channel: Socket | undefined;
   #ready: Promise<void> | undefined;
+  /** Resolves when the current child exited (set while one runs). */
+  #exited: Promise<void> | undefined;
   #killReason: RunnerExit['reason'] | undefined;
   #rssTimer: NodeJS.Timeout | undefined;
-  #nextId = 1;
   readonly #calls = new Map<number, PendingCall>();
-  readonly #loads = new Map<
-    string,
-    { resolve: (m: LoadedMessage) => void; reject: (e: RokuError) => void }
-  >();
+  readonly #loads = new Map<string, PendingLoad>();
   #statsWaiters: ((m: StatsMessage | undefined) => void)[] = [];
-  #hungCall: number | undefined;
+  #onReady: (() => void) | undefined;
   #lastRss = 0;
   /** Bumped on every (re)start, so owners know their loaded sandboxes are gone. */
   generation = 0;
 
   constructor(options: RunnerProcessOptions) {
     this.engine = options.engine;
+    this.group = options.group;
     this.#options = options;
   }
 
@@ -99,42 +130,91 @@ export class RunnerProcess {
     return this.#child?.pid;
   }
 
-  /** Starts the process if it is not running; resolves when it said ready. */
-  start(): Promise<void> {
+  /** True while a process runs that is not being killed: the only state in which anything is sent. */
+  get live(): boolean {
+    return this.#child !== undefined && this.#killReason === undefined;
+  }
+
+  /** Calls the runner is working on (including cancelled ones it has not answered yet). */
+  get busy(): number {
+    return this.#calls.size + this.#loads.size;
+  }
+
+  /** Starts the process if it is not running (waiting for a dying one to exit first); resolves when ready. */
+  async start(): Promise<void> {
+    if (this.#child !== undefined && this.#killReason !== undefined) await this.#exited;
     if (this.#ready !== undefined) return this.#ready;
     const entry = runnerEntryPath();
     if (!existsSync(entry)) {
-      return Promise.reject(new RokuError('ROKU_SANDBOX_LOAD_FAILED', `sandbox runner not built: ${entry}`));
+      throw new RokuError('ROKU_SANDBOX_LOAD_FAILED', `sandbox runner not built: ${entry}`);
     }
     this.generation += 1;
     this.#killReason = undefined;
-    const child = fork(entry, [this.engine], {
-      // Secrets and the user's environment stay in the host; the runner needs none of it.
-      // Few malloc arenas: isolated-vm runs isolates on a thread pool, and glibc's per-thread arenas would
-      // otherwise keep freed plugin memory resident long after the plugin is gone.
-      env: { NODE_ENV: 'production', ROKU_RUNNER_ENGINE: this.engine, MALLOC_ARENA_MAX: '2' },
-      execArgv: [
+    const child = spawn(
+      process.execPath,
+      [
         `--max-old-space-size=${Math.max(32, Math.floor(this.#options.memoryMb / 2))}`,
         '--no-warnings',
+        entry,
+        this.engine,
       ],
-      serialization: 'json',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+      {
+        // Secrets and the user's environment stay in the host; the runner needs none of it.
+        // Few malloc arenas: isolated-vm runs isolates on a thread pool, and glibc's per-thread arenas would
+        // otherwise keep freed plugin memory resident long after the plugin is gone.
+        env: { NODE_ENV: 'production', ROKU_RUNNER_ENGINE: this.engine, MALLOC_ARENA_MAX: '2' },
+        // fd 3: the framed message channel (a socket pair); no Node IPC, no double JSON encoding
+        stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+      },
+    );
     this.#child = child;
-    this.#ready = new Promise<void>((resolve, reject) => {
-      const onReady = (message: RunnerToHost): void => {
-        if (message.t === 'ready') {
-          child.off('message', onReady);
-          resolve();
-        }
-      };
-      child.on('message', onReady);
+    const channel = child.stdio[3] as Socket;
+    this.#channel = channel;
+    const decoder = new FrameDecoder(
+      (message) => {
+        if (this.#child === child) this.#dispatch(message as RunnerToHost);
+      },
+      (reason) => {
+        this.#options.logger.error(
+          { engine: this.engine, group: this.group, reason },
+          'runner broke the protocol',
+        );
+        this.kill('crashed');
+      },
+    );
+    channel.on('data', (chunk: Buffer) => {
+      decoder.push(chunk);
+    });
+    // a write to a channel that closed under us: the exit handler settles whatever waited for an answer
+    channel.on('error', (err) => {
+      this.#options.logger.warn({ err, engine: this.engine, group: this.group }, 'runner channel error');
+    });
+    this.#exited = new Promise<void>((resolve) => {
       child.once('exit', () => {
-        reject(new RokuError('ROKU_SANDBOX_CRASHED', `${this.engine} runner exited during start`));
+        resolve();
       });
     });
-    child.on('message', (message: RunnerToHost) => {
-      this.#dispatch(message);
+    this.#ready = new Promise<void>((resolve, reject) => {
+      // a runner that never gets ready (stopped, starved) is killed; its exit fails whoever waited
+      const unwatch = this.#options.sweep.add(performance.now() + START_DEADLINE_MS, () => {
+        this.#options.logger.error(
+          { engine: this.engine, group: this.group },
+          'runner did not start; killing it',
+        );
+        this.kill('unresponsive');
+      });
+      this.#onReady = () => {
+        this.#onReady = undefined;
+        unwatch();
+        resolve();
+      };
+      child.once('exit', () => {
+        unwatch();
+        reject(notSent(this.engine, 'exited during start'));
+      });
+    });
+    child.on('error', (err) => {
+      this.#options.logger.warn({ err, engine: this.engine, group: this.group }, 'runner process error');
     });
     child.on('exit', (code, signal) => {
       this.#onExit(child, code, signal);
@@ -153,7 +233,7 @@ export class RunnerProcess {
     this.#lastRss = rss;
     if (rss > this.#options.memoryMb * 1024 * 1024) {
       this.#options.logger.warn(
-        { engine: this.engine, rss, capMb: this.#options.memoryMb },
+        { engine: this.engine, group: this.group, rss, capMb: this.#options.memoryMb },
         'runner over memory cap',
       );
       this.kill('memory-cap');
@@ -161,50 +241,55 @@ export class RunnerProcess {
   }
 
   /**
-   * Replaces the runner before a call when it is idle and its last memory sample is above the recycle line:
-   * V8 keeps pages of disposed or shrunk isolates, and an idle moment is the only safe time to drop them.
+   * Replaces the runner when nothing is running or loading in it and its last memory sample is above the
+   * recycle line: V8 keeps pages of disposed or shrunk isolates, and an idle moment is the only safe time to
+   * drop them. A call dispatched meanwhile is not sent to the dying process: it waits for the new one.
    */
   async recycleIfBloated(): Promise<void> {
     const child = this.#child;
     const line = this.#options.memoryMb * 1024 * 1024 * RECYCLE_FRACTION;
-    if (child?.pid === undefined || this.#calls.size > 0 || this.#loads.size > 0) return;
+    if (child?.pid === undefined || !this.live || this.busy > 0) return;
     // The poller's sample may be stale; read afresh only when it is already close to the line.
     if (this.#lastRss > line * 0.6) this.#lastRss = readRssBytes(child.pid) ?? this.#lastRss;
     if (this.#lastRss <= line) return;
-    this.#options.logger.info({ engine: this.engine, rss: this.#lastRss }, 'recycling idle runner');
-    const exited = new Promise<void>((resolve) => {
-      child.once('exit', () => {
-        resolve();
-      });
-    });
+    this.#options.logger.info(
+      { engine: this.engine, group: this.group, rss: this.#lastRss },
+      'recycling idle runner',
+    );
     this.kill('recycled');
-    await exited;
+    await this.#exited;
   }
 
   kill(reason: RunnerExit['reason']): void {
+    if (this.#child === undefined) return;
     this.#killReason ??= reason;
-    this.#child?.kill('SIGKILL');
+    this.#child.kill('SIGKILL');
   }
 
   #send(message: HostToRunner): void {
-    this.#child?.send(message);
+    const channel = this.#channel;
+    if (channel === undefined || !channel.writable) return;
+    channel.write(encodeFrame(message));
   }
 
   #dispatch(message: RunnerToHost): void {
     switch (message.t) {
       case 'ready':
+        this.#onReady?.();
         return;
       case 'loaded': {
         const waiter = this.#loads.get(message.pluginKey);
+        if (waiter === undefined) return;
         this.#loads.delete(message.pluginKey);
-        waiter?.resolve(message);
+        waiter.unwatch();
+        waiter.resolve(message);
         return;
       }
       case 'result': {
         const pending = this.#calls.get(message.id);
         if (pending === undefined) return;
         this.#calls.delete(message.id);
-        clearTimeout(pending.timer);
+        if (pending.unwatch !== undefined) pending.unwatch();
         pending.resolve(message);
         return;
       }
@@ -232,44 +317,83 @@ export class RunnerProcess {
     }
   }
 
+  /**
+   * Loads a plugin; concurrent loads of the same key share one request. The runner answers within the load's
+   * wall limit; if it does not, it is killed as unresponsive and the load fails.
+   */
   async load(message: LoadMessage): Promise<LoadedMessage> {
     await this.start();
-    return new Promise<LoadedMessage>((resolve, reject) => {
-      this.#loads.set(message.pluginKey, { resolve, reject });
-      this.#send(message);
+    const existing = this.#loads.get(message.pluginKey);
+    if (existing !== undefined) return existing.promise;
+    if (!this.live) throw notSent(this.engine, 'is restarting');
+    let resolve!: (m: LoadedMessage) => void;
+    let reject!: (e: RokuError) => void;
+    const promise = new Promise<LoadedMessage>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    const waitMs = Math.max(message.limits.wallMsPerCall, MIN_LOAD_WALL_MS) + LOAD_GRACE_MS;
+    const unwatch = this.#options.sweep.add(performance.now() + waitMs, () => {
+      this.#options.logger.error(
+        { engine: this.engine, group: this.group, pluginKey: message.pluginKey, waitMs },
+        'runner did not answer a load; killing it',
+      );
+      this.kill('unresponsive');
+    });
+    this.#loads.set(message.pluginKey, { promise, resolve, reject, unwatch });
+    this.#send(message);
+    return promise;
   }
 
   unload(pluginKey: string): void {
-    if (this.#child !== undefined && this.#child.exitCode === null) this.#send({ t: 'unload', pluginKey });
+    if (this.live) this.#send({ t: 'unload', pluginKey });
   }
 
-  /** A fresh call id; capability requests made during the call carry it. */
-  allocateCallId(): number {
-    return this.#nextId++;
-  }
-
-  /** Sends a call; the host-side watchdog kills the whole runner if it does not answer in time. */
-  call(id: number, pluginKey: string, request: string, wallMs: number): Promise<ResultMessage> {
-    const message: CallMessage = { t: 'call', id, pluginKey, request };
+  /**
+   * Sends a call. It settles when the runner answers or dies; it is never sent to a process that is not
+   * live (a ROKU_SANDBOX_CRASHED with `details.sent: false`, safe to retry). The caller's deadline is kept
+   * by `abandon`.
+   */
+  call(id: number, pluginKey: string, request: string): Promise<ResultMessage> {
+    if (!this.live) return Promise.reject(notSent(this.engine, 'is not running'));
     return new Promise<ResultMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#options.logger.error(
-          { engine: this.engine, pluginKey, wallMs },
-          'runner unresponsive; killing it',
-        );
-        this.#hungCall ??= id;
-        this.kill('unresponsive');
-      }, wallMs + HANG_GRACE_MS);
-      this.#calls.set(id, { pluginKey, resolve, reject, timer });
-      this.#send(message);
+      this.#calls.set(id, { pluginKey, resolve, reject, unwatch: undefined });
+      this.#send({ t: 'call', id, pluginKey, request });
     });
   }
 
+  /**
+   * The caller gave up on call `id` (deadline, revocation): asks the runner to cancel it, and kills the runner
+   * as unresponsive if it has not answered within CANCEL_GRACE_MS. Either way the call's promise settles.
+   */
+  abandon(id: number): void {
+    const pending = this.#calls.get(id);
+    if (pending === undefined || pending.unwatch !== undefined) return;
+    pending.unwatch = this.#options.sweep.add(performance.now() + CANCEL_GRACE_MS, () => {
+      if (!this.#calls.has(id)) return;
+      this.#options.logger.error(
+        { engine: this.engine, group: this.group, pluginKey: pending.pluginKey, callId: id },
+        'runner did not answer a cancelled call; killing it',
+      );
+      this.kill('unresponsive');
+    });
+    this.#send({ t: 'cancel', id });
+  }
+
   async stats(): Promise<StatsMessage | undefined> {
-    if (this.#child === undefined || this.#child.exitCode !== null) return undefined;
+    if (!this.live) return undefined;
     return new Promise<StatsMessage | undefined>((resolve) => {
-      this.#statsWaiters.push(resolve);
+      let done = false;
+      const answer = (m: StatsMessage | undefined): void => {
+        if (done) return;
+        done = true;
+        unwatch();
+        resolve(m);
+      };
+      const unwatch = this.#options.sweep.add(performance.now() + STATS_DEADLINE_MS, () => {
+        answer(undefined);
+      });
+      this.#statsWaiters.push(answer);
       this.#send({ t: 'stats' });
     });
   }
@@ -279,46 +403,59 @@ export class RunnerProcess {
     this.#lastRss = 0;
     clearInterval(this.#rssTimer);
     this.#child = undefined;
+    this.#channel?.destroy();
+    this.#channel = undefined;
     this.#ready = undefined;
     const reason = this.#killReason ?? 'crashed';
+    this.#killReason = undefined;
     const inFlight = [...new Set([...this.#calls.values()].map((c) => c.pluginKey))];
     for (const [id, pending] of this.#calls) {
-      clearTimeout(pending.timer);
-      const timedOut = id === this.#hungCall;
+      // Killed for not answering another call, or one of several plugins in a process that died: this call
+      // is not known to be the cause.
+      const bystander = (reason === 'unresponsive' && pending.unwatch === undefined) || inFlight.length > 1;
+      if (pending.unwatch !== undefined) pending.unwatch();
       pending.reject(
         new RokuError(
-          timedOut ? 'ROKU_SANDBOX_TIMEOUT' : 'ROKU_SANDBOX_CRASHED',
-          timedOut
-            ? `${this.engine} runner stopped answering during the call and was killed`
-            : `${this.engine} runner died during the call (${reason}${signal === null ? '' : `, ${signal}`})`,
-          { details: { reason, signal, exitCode: code, callId: id, pluginsInFlight: inFlight.length } },
+          'ROKU_SANDBOX_CRASHED',
+          `${this.engine} runner died during the call (${reason}${signal === null ? '' : `, ${signal}`})`,
+          {
+            details: {
+              reason,
+              signal,
+              exitCode: code,
+              callId: id,
+              pluginsInFlight: inFlight.length,
+              bystander,
+              sent: true,
+            },
+          },
         ),
       );
     }
     this.#calls.clear();
-    this.#hungCall = undefined;
     for (const [, waiter] of this.#loads) {
+      waiter.unwatch();
       waiter.reject(
-        new RokuError('ROKU_SANDBOX_CRASHED', `${this.engine} runner died while loading a plugin`),
+        new RokuError(
+          'ROKU_SANDBOX_CRASHED',
+          `${this.engine} runner died while loading a plugin (${reason})`,
+          {
+            details: { reason, signal, exitCode: code },
+          },
+        ),
       );
     }
     this.#loads.clear();
     const waiters = this.#statsWaiters;
     this.#statsWaiters = [];
     for (const w of waiters) w(undefined);
-    this.#options.onExit({ engine: this.engine, reason, code, signal, inFlight });
+    this.#options.onExit({ engine: this.engine, group: this.group, reason, code, signal, inFlight });
   }
 
-  /** Stops the process for good (host shutdown). */
+  /** Stops the process for good (host shutdown, or its last plugin went). */
   async stop(): Promise<void> {
-    const child = this.#child;
-    if (child === undefined) return;
-    const exited = new Promise<void>((resolve) => {
-      child.once('exit', () => {
-        resolve();
-      });
-    });
+    if (this.#child === undefined) return;
     this.kill('stopped');
-    await exited;
+    await this.#exited;
   }
 }

@@ -1,6 +1,7 @@
 import { RokuError, dynamicErrorCode } from '@roku/schemas';
 import type { Logger } from 'pino';
-import type { SandboxHost } from './loaded-sandbox.js';
+import { dispatchCall } from './call-dispatch.js';
+import type { LoadedSandbox, SandboxHost } from './loaded-sandbox.js';
 import type { SandboxMetrics } from './metrics.js';
 import type { QuarantineEntry, QuarantineTracker } from './quarantine.js';
 import type { RunnerPool } from './runner-pool.js';
@@ -13,8 +14,18 @@ export interface SandboxHostOptions {
   readonly onQuarantine: ((entry: QuarantineEntry) => void) | undefined;
 }
 
+/** Failures that say nothing about the plugin itself: it never got to run (queue, revocation), or ran beside the culprit. */
+function notThePluginsFault(error: RokuError): boolean {
+  if (error.code === 'ROKU_SANDBOX_CRASHED') {
+    // When a shared runner dies with several plugins' calls in flight, none of them is known to be the cause.
+    return error.details?.bystander === true || error.details?.sent === false;
+  }
+  const phase = error.details?.phase;
+  return error.code === 'ROKU_SANDBOX_TIMEOUT' && (phase === 'queued' || phase === 'loading');
+}
+
 /**
- * What every loaded sandbox calls back into: (re)loading after a runner restart, sending calls, and the
+ * What every loaded sandbox calls back into: dispatching calls (queue, load, runner, deadline), and the
  * bookkeeping of each outcome (metrics, quarantine strikes, the error a caller sees).
  */
 export function createSandboxHost({
@@ -24,33 +35,24 @@ export function createSandboxHost({
   metrics,
   onQuarantine,
 }: SandboxHostOptions): SandboxHost {
+  const queueSeen = new WeakSet<LoadedSandbox>();
   return {
-    async ensureLoaded(sandbox) {
-      const runner = pool.runnerFor(sandbox.engine);
-      await runner.recycleIfBloated();
-      if (sandbox.disposed || sandbox.generation !== runner.generation || runner.pid === undefined) {
-        await pool.loadInto(sandbox);
-      }
-    },
-    async send(sandbox, request, scope) {
-      const runner = pool.runnerFor(sandbox.engine);
-      const id = runner.allocateCallId();
-      pool.scopes.set(id, { scope, handler: sandbox.handler });
-      try {
-        return await runner.call(id, sandbox.pluginKey, request, sandbox.limits.wallMsPerCall);
-      } finally {
-        pool.scopes.delete(id);
-      }
+    dispatch(sandbox, request, scope) {
+      const call = dispatchCall(pool, log, sandbox, request, scope);
+      if (metrics === undefined || (sandbox.queued === 0 && !queueSeen.has(sandbox))) return call;
+      // only plugins that ever queued pay for the gauge
+      queueSeen.add(sandbox);
+      const plugin = sandbox.manifest.id;
+      metrics.queuedCalls.set({ plugin }, sandbox.queued);
+      return call.finally(() => {
+        metrics.queuedCalls.set({ plugin }, sandbox.queued);
+      });
     },
     failed(sandbox, op, error) {
       const { id, version } = sandbox.manifest;
       metrics?.calls.inc({ plugin: id, op: op.split(':')[0] ?? op });
       metrics?.errors.inc({ plugin: id, code: error.code });
-      // When the shared runner dies with several plugins' calls in flight, none of them is known to be the
-      // cause: only a sole suspect gets a quarantine strike.
-      const bystander =
-        error.code === 'ROKU_SANDBOX_CRASHED' && Number(error.details?.pluginsInFlight ?? 1) > 1;
-      const entry = bystander ? undefined : quarantine.record(id, error);
+      const entry = notThePluginsFault(error) ? undefined : quarantine.record(id, error);
       if (entry !== undefined) {
         metrics?.quarantines.inc({ plugin: id });
         log.error({ pluginId: id, reason: entry.reason }, 'plugin quarantined');
@@ -77,8 +79,13 @@ export function createSandboxHost({
       if (cpuMs !== undefined) metrics?.cpuMs.inc({ plugin }, cpuMs);
     },
     async unload(sandbox) {
-      pool.sandboxes.delete(sandbox.pluginKey);
-      pool.runners.get(sandbox.engine)?.unload(sandbox.pluginKey);
+      sandbox.revoke(
+        new RokuError(
+          'ROKU_SANDBOX_UNLOADED',
+          `${sandbox.manifest.id}@${sandbox.manifest.version} was unloaded`,
+        ),
+      );
+      await pool.unload(sandbox);
       await sandbox.handler.close();
     },
   };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { RokuError } from '@roku/schemas';
 import type { PluginDescription, PluginManifest } from '@roku/schemas';
 import type { Logger } from 'pino';
+import { DEFAULT_MAX_QUEUED_CALLS } from './call-queue.js';
 import { describeMismatch } from './description.js';
 import { resolveEntry } from './entry-file.js';
 import { DEFAULT_CEILINGS, effectiveLimits } from './limits.js';
@@ -27,10 +28,14 @@ export interface SandboxManagerOptions {
   /** Builds the capability handler (host-side permission checks) for a plugin being loaded. */
   readonly capabilities: (plugin: { manifest: PluginManifest; pluginKey: string }) => CapabilityHandler;
   readonly onQuarantine?: (entry: QuarantineEntry) => void;
+  /** The user's limit overrides for a plugin being loaded (`plugins.grants[id].limits`). */
+  readonly userLimits?: (manifest: PluginManifest) => { readonly concurrency?: number } | undefined;
 }
 
 export interface RunnerStats {
   readonly engine: EngineKind;
+  /** The trust group sharing the process: `<engine>:<publisher scope or plugin id>`. */
+  readonly group: string;
   readonly pid: number | undefined;
   readonly rssBytes: number;
   readonly plugins: readonly { readonly pluginKey: string; readonly heapBytes: number }[];
@@ -45,19 +50,35 @@ export interface SandboxManager {
    */
   load(plugin: { manifest: PluginManifest; dir: string }): Promise<Sandbox>;
   readonly quarantine: { list(): QuarantineEntry[]; release(pluginId: string): boolean };
+  /**
+   * Takes a plugin's grant back now (disabled, uninstalled): every call of every loaded version of it, queued
+   * or running, ends with ROKU_SANDBOX_REVOKED, later calls are refused, and its sandboxes are unloaded.
+   * Returns how many sandboxes were revoked.
+   */
+  revoke(pluginId: string, reason: string): Promise<number>;
+  /** The runner processes now, by trust group (without asking them anything). */
+  runners(): { readonly group: string; readonly engine: EngineKind; readonly pid: number | undefined }[];
   /** Samples each runner's resident memory and each plugin's heap. */
   stats(): Promise<RunnerStats[]>;
   /** Disposes every sandbox and stops the runners. */
   stop(): Promise<void>;
 }
 
-/** Creates the sandbox manager: one supervised runner process per engine, shared by that engine's plugins. */
+/**
+ * Creates the sandbox manager: supervised runner processes per engine and trust group (`sandbox.runnerIsolation`:
+ * each publisher apart, or each plugin apart), shared by that group's plugins.
+ */
 export function createSandboxManager(options: SandboxManagerOptions): SandboxManager {
   const ceilings = options.ceilings ?? DEFAULT_CEILINGS;
   const log = options.logger.child({ component: 'sandbox' });
   const metrics = options.metrics;
   const quarantine = new QuarantineTracker(ceilings.quarantine);
-  const pool = createRunnerPool({ ceilings, log, metrics });
+  const pool = createRunnerPool({
+    ceilings,
+    isolation: ceilings.runnerIsolation ?? 'publisher',
+    log,
+    metrics,
+  });
   const { sandboxes, runners } = pool;
   const host = createSandboxHost({ pool, quarantine, log, metrics, onQuarantine: options.onQuarantine });
   let sequence = 0;
@@ -68,15 +89,18 @@ export function createSandboxManager(options: SandboxManagerOptions): SandboxMan
       const entryHash = createHash('sha256').update(readFileSync(entryPath)).digest('hex');
       const pluginKey = `${manifest.id}@${manifest.version}#${++sequence}`;
       const handler = options.capabilities({ manifest, pluginKey });
+      const userConcurrency = options.userLimits?.(manifest)?.concurrency;
+      const limits = effectiveLimits(manifest, ceilings);
       const sandbox = new LoadedSandbox(
         pluginKey,
         manifest,
-        effectiveLimits(manifest, ceilings),
+        userConcurrency === undefined ? limits : { ...limits, concurrency: userConcurrency },
         entryPath,
         entryHash,
         handler,
         compileToolSchemas(manifest),
         host,
+        ceilings.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
       );
       sandboxes.set(pluginKey, sandbox);
       try {
@@ -102,6 +126,24 @@ export function createSandboxManager(options: SandboxManagerOptions): SandboxMan
       }
     },
     quarantine: { list: () => quarantine.list(), release: (id) => quarantine.release(id) },
+    async revoke(pluginId, reason) {
+      const revoked = [...sandboxes.values()].filter((s) => s.manifest.id === pluginId);
+      for (const sandbox of revoked) {
+        sandbox.revoke(
+          new RokuError(
+            'ROKU_SANDBOX_REVOKED',
+            `${pluginId}@${sandbox.manifest.version} can no longer run: ${reason}`,
+            { details: { pluginId, version: sandbox.manifest.version, reason } },
+          ),
+        );
+      }
+      await Promise.all(revoked.map((s) => s.dispose()));
+      if (revoked.length > 0) log.warn({ pluginId, reason, sandboxes: revoked.length }, 'plugin revoked');
+      return revoked.length;
+    },
+    runners() {
+      return [...runners.values()].map((r) => ({ group: r.group, engine: r.engine, pid: r.pid }));
+    },
     async stats() {
       const out: RunnerStats[] = [];
       for (const runner of runners.values()) {
@@ -113,6 +155,7 @@ export function createSandboxManager(options: SandboxManagerOptions): SandboxMan
         }
         out.push({
           engine: runner.engine,
+          group: runner.group,
           pid: runner.pid,
           rssBytes: sample.rssBytes,
           plugins: sample.plugins,

@@ -66,6 +66,14 @@ export interface HostConfig {
        */
       windowMs?: number;
     };
+    /**
+     * Which plugins share a sandbox runner process: 'publisher' runs each publisher's plugins (the id's @scope) apart from every other publisher's, first-party included; 'plugin' gives every plugin its own runner.
+     */
+    runnerIsolation?: 'publisher' | 'plugin';
+    /**
+     * Calls one plugin may have waiting for a free concurrency slot; one more is refused with ROKU_SANDBOX_QUEUE_FULL. The wait counts toward the call's wall-clock limit.
+     */
+    maxQueuedCalls?: number;
   };
   /**
    * The agent loop.
@@ -206,6 +214,10 @@ export interface HostConfig {
              * Capability limits that replace the manifest's values for this plugin (higher or lower).
              */
             limits?: {
+              /**
+               * Calls of the plugin that may run at the same time, replacing its manifest's limits.concurrency; calls over it wait in a fair queue.
+               */
+              concurrency?: number;
               /**
                * Quota of the key-value storage, in bytes.
                */

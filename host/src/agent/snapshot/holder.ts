@@ -132,6 +132,7 @@ export class SnapshotHolder {
       const old = this.#current;
       this.#current = { snapshot, leases: 0, retired: false };
       old.retired = true;
+      await loader.revokeGone(old.snapshot, snapshot, reason);
       if (old.leases === 0) await loader.release(old.snapshot);
       const elapsedMs = performance.now() - started;
       logger.info({ snapshot: snapshot.id, reason, elapsedMs }, 'plugin snapshot swapped');

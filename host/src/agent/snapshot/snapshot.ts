@@ -299,6 +299,22 @@ export class SnapshotLoader {
     await plugin.sandbox.dispose().catch(() => undefined);
   }
 
+  /**
+   * Ends the plugins a new snapshot no longer has (disabled, uninstalled, quarantined): their calls in flight
+   * fail with ROKU_SANDBOX_REVOKED now instead of running on until the turns holding the old snapshot end.
+   */
+  async revokeGone(previous: PluginSnapshotBase, next: PluginSnapshotBase, reason: string): Promise<void> {
+    const kept = new Set(next.plugins.map((p) => p.manifest.id));
+    for (const plugin of previous.plugins) {
+      if (kept.has(plugin.manifest.id)) continue;
+      this.#cache.delete(plugin.key);
+      await this.#host.sandboxes.revoke(
+        plugin.manifest.id,
+        `it was removed from the plugins in use (${reason})`,
+      );
+    }
+  }
+
   /** Releases a retired snapshot; sandboxes no other snapshot uses are disposed. */
   async release(snapshot: PluginSnapshotBase): Promise<void> {
     for (const plugin of snapshot.plugins) {

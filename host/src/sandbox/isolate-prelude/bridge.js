@@ -74,9 +74,12 @@ const errorResponse = (code, message) => JSONstringify({ ok: false, error: { cod
 
 // Requests waiting on the host, counted before a request leaves the isolate: each one is copied into the
 // shared runner, which the plugin's own memory limit does not cover. The runner enforces the same caps again.
+// The count is per call (a provider serving hundreds of sessions at once is not refused for that), the bytes
+// per plugin; a null-prototype object, so no plugin-replaced intrinsic takes part in the bookkeeping.
 const MAX_PENDING_REQUESTS = 256;
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 const pending = { count: 0, bytes: 0 };
+const pendingPerCall = Object.create(null);
 
 /**
  * Sends a CapabilityRequest JSON to the runner and resolves with the CapabilityResponse JSON. Never rejects:
@@ -105,21 +108,27 @@ export function capJson(requestJson, callId) {
     );
   }
   const bytes = requestJson.length;
-  if (pending.count >= MAX_PENDING_REQUESTS || pending.bytes + bytes > MAX_PENDING_BYTES) {
+  const hint = typeof callId === 'string' ? callId : '';
+  const ofCall = pendingPerCall[hint] ?? 0;
+  if (ofCall >= MAX_PENDING_REQUESTS || pending.bytes + bytes > MAX_PENDING_BYTES) {
     return Promise.resolve(
       errorResponse(
         'ROKU_CAPABILITY_LIMIT',
-        `too many capability requests in flight (${pending.count}, ${pending.bytes} bytes)`,
+        `too many capability requests in flight (${ofCall} of this call, ${pending.bytes} bytes)`,
       ),
     );
   }
   pending.count += 1;
   pending.bytes += bytes;
+  pendingPerCall[hint] = ofCall + 1;
   const settle = () => {
     pending.count -= 1;
     pending.bytes -= bytes;
+    const left = pendingPerCall[hint] - 1;
+    if (left > 0) pendingPerCall[hint] = left;
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype counter; a Map's methods could be replaced by the plugin
+    else delete pendingPerCall[hint];
   };
-  const hint = typeof callId === 'string' ? callId : '';
   return capRef.apply(undefined, [requestJson, hint, callScope.current], { result: { promise: true } }).then(
     (r) => {
       settle();

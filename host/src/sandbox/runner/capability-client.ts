@@ -8,15 +8,19 @@ import type { HostErrorCode } from '../../errors.js';
 
 interface PendingRequest {
   readonly pluginKey: string;
+  /** `<pluginKey> <callId>`: requests are counted per call. */
+  readonly callKey: string;
   readonly bytes: number;
   readonly resolve: (responseJson: string) => void;
 }
 
 /**
- * Requests one plugin may have waiting on the host at once, and their total size. A plugin's own memory limit
- * does not bound what the runner holds for it, so without these one plugin could exhaust the shared runner.
+ * Requests one call of a plugin may have waiting on the host at once, and the total size of all of one
+ * plugin's. A plugin's own memory limit does not bound what the runner holds for it, so without these one
+ * plugin could exhaust the shared runner. The count is per call so that a plugin running many calls at once
+ * (a provider serving hundreds of sessions) is not refused for its own concurrency.
  */
-export const MAX_PENDING_REQUESTS_PER_PLUGIN = 256;
+export const MAX_PENDING_REQUESTS_PER_CALL = 256;
 export const MAX_PENDING_BYTES_PER_PLUGIN = 16 * 1024 * 1024;
 
 /** JSON of a failed CapabilityResponse. */
@@ -28,6 +32,7 @@ export class CapabilityClient {
   readonly #send: (msg: CapabilityMessage) => void;
   readonly #pending = new Map<number, PendingRequest>();
   readonly #perPlugin = new Map<string, { count: number; bytes: number }>();
+  readonly #perCall = new Map<string, number>();
   #nextId = 1;
 
   constructor(send: (msg: CapabilityMessage) => void) {
@@ -46,23 +51,23 @@ export class CapabilityClient {
       );
     }
     const usage = this.#perPlugin.get(pluginKey) ?? { count: 0, bytes: 0 };
-    if (
-      usage.count >= MAX_PENDING_REQUESTS_PER_PLUGIN ||
-      usage.bytes + bytes > MAX_PENDING_BYTES_PER_PLUGIN
-    ) {
+    const callKey = `${pluginKey} ${callId ?? 'load'}`;
+    const ofCall = this.#perCall.get(callKey) ?? 0;
+    if (ofCall >= MAX_PENDING_REQUESTS_PER_CALL || usage.bytes + bytes > MAX_PENDING_BYTES_PER_PLUGIN) {
       return Promise.resolve(
         capabilityError(
           'ROKU_CAPABILITY_LIMIT',
-          `too many capability requests in flight (${usage.count} requests, ${usage.bytes} bytes; limits ${MAX_PENDING_REQUESTS_PER_PLUGIN} and ${MAX_PENDING_BYTES_PER_PLUGIN})`,
+          `too many capability requests in flight (${ofCall} of this call, ${usage.bytes} bytes of the plugin's; limits ${MAX_PENDING_REQUESTS_PER_CALL} and ${MAX_PENDING_BYTES_PER_PLUGIN})`,
         ),
       );
     }
     usage.count += 1;
     usage.bytes += bytes;
     this.#perPlugin.set(pluginKey, usage);
+    this.#perCall.set(callKey, ofCall + 1);
     const capId = this.#nextId++;
     return new Promise((resolve) => {
-      this.#pending.set(capId, { pluginKey, bytes, resolve });
+      this.#pending.set(capId, { pluginKey, callKey, bytes, resolve });
       const msg: CapabilityMessage =
         callId === undefined
           ? { t: 'cap', capId, pluginKey, request: requestJson }
@@ -104,6 +109,9 @@ export class CapabilityClient {
       usage.bytes -= pending.bytes;
       if (usage.count <= 0) this.#perPlugin.delete(pending.pluginKey);
     }
+    const ofCall = (this.#perCall.get(pending.callKey) ?? 1) - 1;
+    if (ofCall <= 0) this.#perCall.delete(pending.callKey);
+    else this.#perCall.set(pending.callKey, ofCall);
     return pending;
   }
 

@@ -114,15 +114,20 @@ export class Dispatcher {
     const engine = this.#owners.get(msg.pluginKey);
     if (engine === undefined) {
       const reason = this.#tombstones.get(msg.pluginKey);
+      // `notRun`: the plugin never saw this call, so the host may load it again and resend.
       const error =
         reason === undefined
-          ? wireError('ROKU_SANDBOX_UNLOADED', `${msg.pluginKey} is not loaded`, { pluginKey: msg.pluginKey })
+          ? wireError('ROKU_SANDBOX_UNLOADED', `${msg.pluginKey} is not loaded`, {
+              pluginKey: msg.pluginKey,
+              notRun: true,
+            })
           : wireError(
               'ROKU_SANDBOX_UNLOADED',
               `${msg.pluginKey} was disposed (${reason.code}); load it again`,
               {
                 pluginKey: msg.pluginKey,
                 reason,
+                notRun: true,
               },
             );
       this.#send({ t: 'result', id: msg.id, ok: false, error });

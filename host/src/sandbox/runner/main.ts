@@ -1,28 +1,35 @@
 /**
- * Entry of the sandbox runner child process (dist/sandbox/runner/main.js). The supervisor forks it with an
- * IPC channel (serialization 'json'), `--max-old-space-size` and a minimal environment; it needs no
- * environment variables. It sends `ready` once, then answers protocol messages until the channel closes.
+ * Entry of the sandbox runner child process (dist/sandbox/runner/main.js). The supervisor spawns it with a
+ * dedicated socket on fd 3 carrying length-framed messages (see ../wire.ts), `--max-old-space-size` and a
+ * minimal environment; it needs no environment variables. It sends `ready` once, then answers protocol
+ * messages until the socket closes.
  */
+import { fstatSync } from 'node:fs';
+import { Socket } from 'node:net';
 import type { HostToRunner, RunnerToHost } from '../protocol.js';
+import { FrameDecoder, encodeFrame } from '../wire.js';
 import { Dispatcher } from './dispatcher.js';
 import { createIsolateEngine } from './isolate-engine.js';
 import { createWasmEngine } from './wasm-engine.js';
 
-function send(msg: RunnerToHost): void {
-  if (process.send === undefined || !process.connected) return;
-  process.send(msg, undefined, undefined, (err: Error | null) => {
-    // the channel closed under us: the 'disconnect' handler ends the process
-    if (err !== null) process.exitCode = 1;
-  });
-}
+const CHANNEL_FD = 3;
 
 function isHostMessage(value: unknown): value is HostToRunner {
   return typeof value === 'object' && value !== null && typeof (value as { t?: unknown }).t === 'string';
 }
 
-if (process.send === undefined) {
-  process.stderr.write('roku runner: must be started with an IPC channel\n');
+try {
+  fstatSync(CHANNEL_FD);
+} catch {
+  process.stderr.write('roku runner: must be started by the host with its channel on fd 3\n');
   process.exit(1);
+}
+
+const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+
+function send(msg: RunnerToHost): void {
+  if (!channel.writable) return;
+  channel.write(encodeFrame(msg));
 }
 
 const dispatcher = new Dispatcher({
@@ -30,11 +37,22 @@ const dispatcher = new Dispatcher({
   engines: { isolate: (deps) => createIsolateEngine(deps), wasm: (deps) => createWasmEngine(deps) },
 });
 
-process.on('message', (msg: unknown) => {
-  if (isHostMessage(msg)) dispatcher.handle(msg);
+const decoder = new FrameDecoder(
+  (msg) => {
+    if (isHostMessage(msg)) dispatcher.handle(msg);
+  },
+  (reason) => {
+    process.stderr.write(`roku runner: bad frame from the host (${reason})\n`);
+    process.exit(1);
+  },
+);
+channel.on('data', (chunk: Buffer) => {
+  decoder.push(chunk);
 });
 // The supervisor owns the runner's life: when it goes, so does the runner (and every isolate with it).
-process.on('disconnect', () => process.exit(0));
+channel.on('end', () => process.exit(0));
+channel.on('close', () => process.exit(0));
+channel.on('error', () => process.exit(0));
 // A stray rejection from an isolate handle must not take down every other plugin in this process.
 process.on('unhandledRejection', (reason: unknown) => {
   process.stderr.write(

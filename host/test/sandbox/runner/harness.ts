@@ -3,8 +3,9 @@
  * capability requests like a minimal host: log/emit are recorded, kv.get replies at once (or never, for the
  * key 'never'), fetch.* perform real HTTP requests with `{{secret:NAME}}` substituted in headers.
  */
-import { fork } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -15,6 +16,7 @@ import type {
   RunnerLimits,
   RunnerToHost,
 } from '../../../src/sandbox/protocol.js';
+import { FrameDecoder, encodeFrame } from '../../../src/sandbox/wire.js';
 
 export const RUNNER_PATH = fileURLToPath(new URL('../../../dist/sandbox/runner/main.js', import.meta.url));
 export const PRELUDE_PATH = fileURLToPath(new URL('../../../dist/sandbox/prelude.js', import.meta.url));
@@ -56,9 +58,26 @@ export class RunnerHarness {
   #nextCallId = 1;
   #nextStreamId = 1;
 
+  readonly #channel: Socket;
+
   private constructor(child: ChildProcess) {
     this.#child = child;
-    child.on('message', (msg: RunnerToHost) => {
+    this.#channel = child.stdio[3] as Socket;
+    const decoder = new FrameDecoder(
+      (msg) => {
+        this.#receive(msg as RunnerToHost);
+      },
+      (reason) => {
+        throw new Error(`the runner broke the protocol: ${reason}`);
+      },
+    );
+    this.#channel.on('data', (chunk: Buffer) => {
+      decoder.push(chunk);
+    });
+  }
+
+  #receive(msg: RunnerToHost): void {
+    {
       this.messages.push(msg);
       if (msg.t === 'cap') void this.#answer(msg);
       for (const waiter of [...this.#waiters]) {
@@ -67,7 +86,7 @@ export class RunnerHarness {
           waiter.resolve(msg);
         }
       }
-    });
+    }
   }
 
   static async start(): Promise<RunnerHarness> {
@@ -76,11 +95,9 @@ export class RunnerHarness {
         'build @roku/host first (tsc -p tsconfig.build.json && node scripts/build-prelude.mjs)',
       );
     }
-    const child = fork(RUNNER_PATH, [], {
-      serialization: 'json',
-      execArgv: ['--max-old-space-size=256'],
+    const child = spawn(process.execPath, ['--max-old-space-size=256', RUNNER_PATH], {
       env: {},
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
     });
     const harness = new RunnerHarness(child);
     await harness.waitFor((m) => m.t === 'ready');
@@ -88,11 +105,11 @@ export class RunnerHarness {
   }
 
   get alive(): boolean {
-    return this.#child.exitCode === null && this.#child.signalCode === null && this.#child.connected;
+    return this.#child.exitCode === null && this.#child.signalCode === null && this.#channel.writable;
   }
 
   send(msg: HostToRunner): void {
-    this.#child.send(msg);
+    this.#channel.write(encodeFrame(msg));
   }
 
   waitFor<T extends RunnerToHost>(match: (m: RunnerToHost) => m is T): Promise<T>;
@@ -143,7 +160,7 @@ export class RunnerHarness {
   async stop(): Promise<void> {
     if (!this.alive) return;
     const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-    this.#child.disconnect();
+    this.#channel.end();
     await exited;
   }
 

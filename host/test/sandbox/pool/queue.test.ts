@@ -1,0 +1,88 @@
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSandboxMetrics } from '../../../src/sandbox/metrics.js';
+import type { PoolHarness } from './pool-harness.js';
+import { createPoolHarness, failureOf } from './pool-harness.js';
+
+let h: PoolHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('calls over a plugin concurrency limit', () => {
+  it('wait in a queue and run in arrival order once slots free up, none failing', async () => {
+    const registry = new Registry();
+    h = createPoolHarness({}, createSandboxMetrics(registry));
+    const sandbox = await h.load('@q/fifo', {
+      body: `await sleep(20); return input.n;`,
+      limits: { concurrency: 2 },
+    });
+    const finished: number[] = [];
+    const calls = Array.from({ length: 12 }, (_, n) =>
+      sandbox.call('tool:t', { n }).then((v) => {
+        finished.push(v as number);
+        return v;
+      }),
+    );
+    expect(sandbox.inFlight).toBe(2);
+    expect(sandbox.queued).toBe(10);
+    await expect(Promise.all(calls)).resolves.toEqual(Array.from({ length: 12 }, (_, n) => n));
+    // two run at a time; a later call never overtakes an earlier one by more than the other slot
+    for (let i = 0; i < finished.length; i++) expect(Math.abs((finished[i] ?? 0) - i)).toBeLessThanOrEqual(1);
+    expect(sandbox.inFlight).toBe(0);
+    expect(sandbox.queued).toBe(0);
+    expect(await registry.metrics()).toContain('roku_plugin_queued_calls{plugin="@q/fifo"} 0');
+  });
+
+  it('time out in the queue with ROKU_SANDBOX_TIMEOUT when the wait uses up their wall-clock limit', async () => {
+    h = createPoolHarness();
+    const sandbox = await h.load('@q/slow', {
+      body: `await sleep(input.ms); return 'done';`,
+      limits: { concurrency: 1, wallMsPerCall: 3000 },
+    });
+    await expect(sandbox.call('tool:t', { ms: 0 })).resolves.toBe('done');
+    const first = sandbox.call('tool:t', { ms: 1500 });
+    const second = sandbox.call('tool:t', { ms: 2500 }).catch((e: unknown) => e);
+    const third = failureOf(sandbox.call('tool:t', { ms: 0 }));
+    await expect(first).resolves.toBe('done');
+    // the second gets the slot after ~1.5 s and runs past its deadline; the third never gets it in time
+    expect((await second) as { code?: string }).toMatchObject({ code: 'ROKU_SANDBOX_TIMEOUT' });
+    const error = await third;
+    expect(error.code).toBe('ROKU_SANDBOX_TIMEOUT');
+    expect(error.details).toMatchObject({ phase: 'queued', limitMs: 3000 });
+    expect(error.message).toContain('concurrency');
+    // waiting in the queue is not the plugin's fault: it is not quarantined for it
+    expect(h.host.sandboxes.quarantine.list()).toEqual([]);
+  });
+
+  it('are refused with ROKU_SANDBOX_QUEUE_FULL once the queue is full, and accepted again when it drains', async () => {
+    h = createPoolHarness({ maxQueuedCalls: 2 });
+    const sandbox = await h.load('@q/full', {
+      body: `await sleep(100); return 'ok';`,
+      limits: { concurrency: 1 },
+    });
+    const accepted = [sandbox.call('tool:t', {}), sandbox.call('tool:t', {}), sandbox.call('tool:t', {})];
+    const error = await failureOf(sandbox.call('tool:t', {}));
+    expect(error.code).toBe('ROKU_SANDBOX_QUEUE_FULL');
+    expect(error.message).toContain('@q/full');
+    expect(error.message).toContain('plugins.grants');
+    await expect(Promise.all(accepted)).resolves.toEqual(['ok', 'ok', 'ok']);
+    await expect(sandbox.call('tool:t', {})).resolves.toBe('ok');
+  });
+
+  it("run at the concurrency the user's config grants the plugin, above its manifest's", async () => {
+    h = createPoolHarness();
+    const sandbox = await h.load('@q/raised', {
+      body: `await sleep(50); return 'ok';`,
+      limits: { concurrency: 1 },
+      grants: { limits: { concurrency: 100 } },
+    });
+    expect(sandbox.limits.concurrency).toBe(100);
+    const calls = Array.from({ length: 100 }, () => sandbox.call('tool:t', {}));
+    expect(sandbox.inFlight).toBe(100);
+    expect(sandbox.queued).toBe(0);
+    const results = await Promise.all(calls);
+    expect(results.every((r) => r === 'ok')).toBe(true);
+  });
+});
