@@ -37,7 +37,7 @@ describe('quarantine across processes', () => {
     failThreeTimes(h);
     const list = h.roku(['plugin', 'list']);
     expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout).toMatch(/^@test\/spinner@0\.0\.1 {2}QUARANTINED {2}\(dev\)$/m);
+    expect(list.stdout).toMatch(/^@test\/spinner@0\.0\.1 +QUARANTINED {2}dev \S+\/spinner$/m);
     expect(list.stdout).toMatch(/^ {2}reason: ROKU_SANDBOX_TIMEOUT: /m);
     expect(list.stdout).toContain(
       `fix:    after fixing it, lift the quarantine with roku plugin enable ${SPINNER}`,
@@ -59,7 +59,7 @@ describe('quarantine across processes', () => {
     const enabled = h.roku(['plugin', 'enable', SPINNER]);
     expect(enabled.code, enabled.stderr).toBe(0);
     expect(enabled.stdout).toBe(`lifted the quarantine of ${SPINNER}\n`);
-    expect(h.roku(['plugin', 'list']).stdout).toBe('no plugins installed\n');
+    expect(h.roku(['plugin', 'list']).stdout).toMatch(/^@test\/spinner@0\.0\.1 +dev +\S+\/spinner$/m);
     expect(h.roku(['run', 't', '{}']).stdout).toContain('ROKU_SANDBOX_TIMEOUT');
   });
 
@@ -71,7 +71,7 @@ describe('quarantine across processes', () => {
     const r = h.roku(['run', 't', '{}']);
     expect(r.stderr).not.toContain('is quarantined');
     expect(r.stdout).toContain('ROKU_SANDBOX_TIMEOUT');
-    expect(h.roku(['plugin', 'list']).stdout).toBe('no plugins installed\n');
+    expect(h.roku(['plugin', 'list']).stdout).not.toContain('QUARANTINED');
   });
 
   it('refuses to enable a plugin that is neither installed nor quarantined', async () => {

@@ -78,7 +78,10 @@ export async function listCommand(
     io.stdout('no plugins installed\n');
     return EXIT.ok;
   }
-  const names = [...plugins, ...devPlugins, ...others].map((p) => `${p.id}@${p.version}`);
+  // A quarantined dev folder is shown on its own row; the rest (bundled, or gone from the config) apart.
+  const devIds = new Set(devPlugins.filter((d) => d.shadowedBy === undefined).map((d) => d.id));
+  const apart = others.filter((q) => !devIds.has(q.id));
+  const names = [...plugins, ...devPlugins, ...apart].map((p) => `${p.id}@${p.version}`);
   const width = Math.max(...names.map((n) => n.length));
   for (const p of plugins) {
     const name = `${p.id}@${p.version}`.padEnd(width);
@@ -87,19 +90,23 @@ export async function listCommand(
     const q = quarantined.get(p.id);
     if (q !== undefined) io.stdout(quarantineLines(q));
   }
-  for (const q of others) {
+  for (const q of apart) {
     io.stdout(`${`${q.id}@${q.version}`.padEnd(width)}  QUARANTINED  (${q.origin})\n`);
     io.stdout(quarantineLines(q));
   }
   for (const d of devPlugins) {
     const name = `${d.id}@${d.version}`.padEnd(width);
+    const q = d.shadowedBy === undefined ? quarantined.get(d.id) : undefined;
     const status =
       d.problem !== undefined
         ? `broken    ${d.dir}: ${d.problem}`
         : d.shadowedBy !== undefined
           ? `shadowed  dev ${d.dir} (the installed plugin keeps ${d.id}; plugins.devOverrides lets the folder take it)`
-          : `dev       ${d.dir}`;
+          : q !== undefined
+            ? `QUARANTINED  dev ${d.dir}`
+            : `dev       ${d.dir}`;
     io.stdout(`${name}  ${status}\n`);
+    if (q !== undefined) io.stdout(quarantineLines(q));
   }
   return EXIT.ok;
 }

@@ -75,7 +75,8 @@ describe('calls over a plugin concurrency limit', () => {
     h = createPoolHarness();
     const sandbox = await h.load('@q/raised', {
       body: `await sleep(50); return 'ok';`,
-      limits: { concurrency: 1 },
+      // Every call in flight runs in a realm of its own in the plugin's isolate: 100 of them need the room.
+      limits: { concurrency: 1, memoryMb: 256 },
       grants: { limits: { concurrency: 100 } },
     });
     expect(sandbox.limits.concurrency).toBe(100);
