@@ -4,10 +4,7 @@ import type { RunnerLimits } from './protocol.js';
 /** CPU a plugin may use in any 60 s window when neither its manifest nor the user's config says. */
 export const DEFAULT_CPU_MS_PER_MINUTE = 30_000;
 
-/**
- * Runner limits with the CPU budget per window. The runner reads `cpuMsPerMinute` from the load message's
- * limits (see runner/isolate-cpu-window.ts); the field belongs in protocol.ts's RunnerLimits.
- */
+/** Runner limits with the CPU budget per window always set (see runner/isolate-cpu-window.ts). */
 export type SandboxLimits = RunnerLimits & { readonly cpuMsPerMinute: number };
 
 /** The user's limit overrides from `plugins.grants["<id>"].limits` that apply to the sandbox itself. */

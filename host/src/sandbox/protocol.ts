@@ -13,6 +13,8 @@ export interface RunnerLimits {
   readonly wallMsPerCall: number;
   readonly outputBytes: number;
   readonly concurrency: number;
+  /** CPU the plugin's sandbox may use in any minute (calls, realm preparation, background work). */
+  readonly cpuMsPerMinute?: number;
 }
 
 export interface LoadMessage {

@@ -116,8 +116,11 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
     });
     if (!reply.ok) {
       const id = `${sandbox.manifest.id}@${sandbox.manifest.version}`;
-      throw new RokuError('ROKU_SANDBOX_LOAD_FAILED', `${id}: ${reply.error?.message ?? 'load failed'}`, {
-        details: { pluginId: sandbox.manifest.id, cause: reply.error ?? null },
+      // A refusal the runner typed (a wasm import Roku does not provide) keeps its code: it says what to fix.
+      const code =
+        reply.error?.code === 'ROKU_SANDBOX_IMPORT_REFUSED' ? reply.error.code : 'ROKU_SANDBOX_LOAD_FAILED';
+      throw new RokuError(code, `${id}: ${reply.error?.message ?? 'load failed'}`, {
+        details: { ...reply.error?.details, pluginId: sandbox.manifest.id, cause: reply.error ?? null },
       });
     }
     // Capability requests made while the plugin's top-level code ran count as one call of their own.

@@ -9,9 +9,9 @@ import type { RunnerLimits, WireError } from '../protocol.js';
 
 export const CPU_WINDOW_MS = 60_000;
 
-/** The window's limit, when the host sent one (limits.ts puts it next to the RunnerLimits fields). */
+/** The window's limit, when the host sent a usable one. */
 export function cpuMsPerMinuteOf(limits: RunnerLimits): number | undefined {
-  const value = (limits as RunnerLimits & { cpuMsPerMinute?: unknown }).cpuMsPerMinute;
+  const value = limits.cpuMsPerMinute;
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 

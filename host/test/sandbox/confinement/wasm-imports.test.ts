@@ -97,14 +97,14 @@ function loadWasm(id: string, bytes: Uint8Array): Promise<unknown> {
 /** The typed refusal the runner reported, as the host keeps it under details.cause. */
 async function refusal(
   promise: Promise<unknown>,
-): Promise<{ code: string; message: string; imports: unknown }> {
+): Promise<{ code: string; message: string; imports: unknown; shown: string }> {
   const error = await rejection(promise);
   const cause = (error.details.cause ?? error) as {
     code: string;
     message: string;
     details?: { imports?: unknown };
   };
-  return { code: cause.code, message: cause.message, imports: cause.details?.imports };
+  return { code: cause.code, message: cause.message, imports: cause.details?.imports, shown: error.code };
 }
 
 describe('a wasm plugin importing functions Roku does not provide', () => {
@@ -118,6 +118,8 @@ describe('a wasm plugin importing functions Roku does not provide', () => {
     expect(error.message).toContain('extism:host/env::http_request');
     expect(error.message).not.toContain('::alloc');
     expect(error.imports).toEqual(['extism:host/env::http_request']);
+    // The caller sees the refusal's own code, not a generic load failure.
+    expect(error.shown).toBe('ROKU_SANDBOX_IMPORT_REFUSED');
     await h.expectCanaryAlive();
   });
 
