@@ -1,3 +1,4 @@
+import { strictJsonParse } from '@roku/schemas';
 import { MAX_CAPABILITY_MESSAGE_BYTES } from '../sandbox/protocol.js';
 import { badRequest, overLimit, quote } from './policy.js';
 
@@ -169,9 +170,10 @@ export function parseCapabilityRequest(json: string, pluginId: string): ParsedRe
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(json);
-  } catch {
-    throw badRequest(`${pluginId}: capability request is not valid JSON`);
+    raw = strictJsonParse(json);
+  } catch (err) {
+    // Strict: a key twice or a number that would change meaning is refused, not read one way.
+    throw badRequest(`${pluginId}: capability request is not valid JSON: ${(err as Error).message}`);
   }
   let parsed: unknown;
   try {

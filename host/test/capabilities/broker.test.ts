@@ -45,6 +45,15 @@ describe('capability requests', () => {
     expect(({} as Record<string, unknown>).name).toBeUndefined();
   });
 
+  it('refuses JSON that could be read two ways: a key twice, a number that would change meaning', async () => {
+    const h = harness();
+    const twice = await raw(h, '{"op":"env.get","args":{"name":"SAFE","name":"SECRET"}}');
+    expect(twice.error?.code).toBe('ROKU_CAPABILITY_BAD_REQUEST');
+    expect(twice.error?.message).toContain('"name"');
+    const huge = await raw(h, '{"op":"kv.get","args":{"key":"k"},"n":1e309}');
+    expect(huge.error?.code).toBe('ROKU_CAPABILITY_BAD_REQUEST');
+  });
+
   it('refuses requests larger than 8 MiB before parsing them', async () => {
     const h = harness();
     const big = JSON.stringify({ op: 'log', args: { level: 'info', message: 'x'.repeat(8 * 1024 * 1024) } });

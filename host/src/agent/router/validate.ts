@@ -1,4 +1,5 @@
 import type { ChatResponse, ChatStreamEvent, FinishReason, TokenUsage, ToolCall } from '@roku/schemas';
+import { strictJsonParse } from '@roku/schemas';
 
 /**
  * Strict checks of what provider plugins return and stream. Every value is rebuilt from known fields (unknown
@@ -94,9 +95,9 @@ function argumentsOf(value: unknown, path: string): Plain {
       throw new Problem(path, `must be at most ${MAX_ARGUMENTS_BYTES} bytes`);
     if (value.trim() === '') return {};
     try {
-      parsed = JSON.parse(value);
-    } catch {
-      throw new Problem(path, 'is a string that is not valid JSON');
+      parsed = strictJsonParse(value);
+    } catch (err) {
+      throw new Problem(path, `is a string that is not valid JSON: ${(err as Error).message}`);
     }
   }
   const args = object(parsed, path);

@@ -35,6 +35,7 @@ const malformed: [string, unknown, string][] = [
     '/finishReason',
   ],
   ['unparsable JSON arguments', call('{"path": '), '/message/toolCalls/0/arguments'],
+  ['arguments JSON with a key twice', call('{"path":"a","path":"b"}'), '/message/toolCalls/0/arguments'],
   ['array arguments', call([1, 2]), '/message/toolCalls/0/arguments'],
   ['arguments JSON that is not an object', call('"text"'), '/message/toolCalls/0/arguments'],
   [
