@@ -67,6 +67,8 @@ const host = createPluginHost({
 });
 const rows = [];
 const BLOCKS = 10;
+/** Calls of an agent session: they may share a realm (calls without a session get a fresh one each). */
+const SESSION = { session: 'bench-session' };
 const TEN_KB = 'x'.repeat(10_000); // the echo tool's schema caps text at 10,000 characters
 
 /**
@@ -132,10 +134,18 @@ rows.push(
       label: 'bare Node IPC echo (process hop floor)',
       fn: () => ipcEcho({ t: 'call', request: '{"op":"tool:echo","input":{"text":"hi"}}' }),
     },
-    { label: 'isolate (host -> runner -> isolate)', fn: () => echo.call('tool:echo', { text: 'hi' }) },
     {
-      label: 'isolate, 10,000-character payload each way',
-      fn: () => echo.call('tool:echo', { text: TEN_KB }),
+      label: 'isolate (host -> runner -> isolate), one session',
+      fn: () => echo.call('tool:echo', { text: 'hi' }, SESSION),
+    },
+    {
+      label: 'isolate, 10,000-character payload each way, one session',
+      fn: () => echo.call('tool:echo', { text: TEN_KB }, SESSION),
+    },
+    {
+      // no session: every call gets a fresh realm (prepared in the background after the previous call)
+      label: 'isolate, no session (fresh realm per call)',
+      fn: () => echo.call('tool:echo', { text: 'hi' }),
     },
     ...(wasm === undefined
       ? []

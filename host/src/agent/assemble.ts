@@ -47,6 +47,7 @@ export function assembleSnapshot(
             config: plugin.settings,
             signal: options.signal,
             onEvent: options.onEvent,
+            ...(options.session === undefined ? {} : { session: options.session }),
           }),
       });
     }
@@ -83,6 +84,7 @@ export function assembleSnapshot(
         signal: options.signal,
         onDelta: options.onDelta,
         onRetry: options.onRetry,
+        session: options.session,
       });
       return { response: result.response, model: choice(result.model) };
     },

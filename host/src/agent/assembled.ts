@@ -33,6 +33,8 @@ export interface LoopRouter {
       signal?: AbortSignal;
       onDelta?: (event: ChatStreamEvent) => void;
       onRetry?: (info: RetryInfo) => void;
+      /** The session the request serves (its provider sandbox keeps state per session). */
+      session?: string;
     },
   ): Promise<{ response: ChatResponse; model: ModelChoice }>;
   estimateRequestTokens(request: ChatRequest): number;

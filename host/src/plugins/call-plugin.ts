@@ -26,8 +26,11 @@ export async function callPlugin<K extends PluginOpKind>(
   options: PluginCallOptions = {},
 ): Promise<PluginAnswer<K>> {
   const { onDropped, ...callOptions } = options;
+  const session = options.session ?? sessionOf(input) ?? sessionOf(options.context);
   // Plugin text reaches prompts, logs and terminals: control and format characters are escaped on the way in.
-  const value = sanitizePluginValue(await sandbox.call(op, input, callOptions));
+  const value = sanitizePluginValue(
+    await sandbox.call(op, input, session === undefined ? callOptions : { ...callOptions, session }),
+  );
   const parsed = parsePluginOp(op);
   // A PluginOp comes from pluginOp(), so it always parses; the guard keeps a forged one from going unchecked.
   if (parsed === undefined) throw new RokuError('ROKU_SANDBOX_UNKNOWN_OP', `unknown operation '${op}'`);
@@ -42,6 +45,13 @@ export async function callPlugin<K extends PluginOpKind>(
   }
   for (const problem of checked.dropped) onDropped?.(problem);
   return checked.value;
+}
+
+/** The session a call serves, when its input or context names one (`sessionId`). */
+function sessionOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const id = (value as { sessionId?: unknown }).sessionId;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
 /** What was wrong with an answer, when `err` is callPlugin's refusal of one (not a failed call). */

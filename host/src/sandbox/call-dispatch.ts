@@ -144,7 +144,7 @@ export function dispatchCall(
           runner.abandon(id);
         };
         try {
-          const result = await runner.call(id, sandbox.pluginKey, request);
+          const result = await runner.call(id, sandbox.pluginKey, request, scope.session);
           if (!notRun(result) || sends >= MAX_SENDS || gaveUp()) return result;
           sandbox.disposed = true;
         } catch (err) {

@@ -29,6 +29,8 @@ export interface CallScope {
   readonly context?: unknown;
   /** Runs once, after the plugin is loaded and just before the call is first sent (see CallOptions). */
   readonly beforeSend?: () => void;
+  /** See CallOptions.session. */
+  readonly session?: string;
 }
 
 export interface CallOptions {
@@ -44,6 +46,12 @@ export interface CallOptions {
    * earlier); if it throws, the call is not sent and the error is thrown as is.
    */
   readonly beforeSend?: () => void;
+  /**
+   * The session the call serves. An isolate plugin's calls of one session may run in the same realm, so
+   * what one call leaves (caches, clients) is there for the next; calls of different sessions, and calls
+   * without a session, never share one.
+   */
+  readonly session?: string;
 }
 
 /** A loaded plugin version in its sandbox. The same interface for both engines. */
@@ -185,6 +193,7 @@ export class LoadedSandbox implements Sandbox {
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           ...(options.onEvent === undefined ? {} : { emit: options.onEvent }),
           ...(options.context === undefined ? {} : { context: options.context }),
+          ...(options.session === undefined ? {} : { session: options.session }),
           ...(beforeSend === undefined
             ? {}
             : {

@@ -37,6 +37,8 @@ export interface CallMessage {
   readonly pluginKey: string;
   /** JSON of the plugin-api `CallRequest`. */
   readonly request: string;
+  /** The session the call serves: calls of one session may share a realm, calls of two sessions never do. */
+  readonly session?: string;
 }
 
 export interface UnloadMessage {

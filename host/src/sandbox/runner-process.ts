@@ -354,11 +354,11 @@ export class RunnerProcess {
    * live (a ROKU_SANDBOX_CRASHED with `details.sent: false`, safe to retry). The caller's deadline is kept
    * by `abandon`.
    */
-  call(id: number, pluginKey: string, request: string): Promise<ResultMessage> {
+  call(id: number, pluginKey: string, request: string, session?: string): Promise<ResultMessage> {
     if (!this.live) return Promise.reject(notSent(this.engine, 'is not running'));
     return new Promise<ResultMessage>((resolve, reject) => {
       this.#calls.set(id, { pluginKey, resolve, reject, unwatch: undefined });
-      this.#send({ t: 'call', id, pluginKey, request });
+      this.#send({ t: 'call', id, pluginKey, request, ...(session === undefined ? {} : { session }) });
     });
   }
 

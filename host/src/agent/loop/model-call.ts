@@ -111,6 +111,7 @@ async function callModel(
   const result = await abortable(
     snapshot.router.chat(request, {
       ...(frame.signal === undefined ? {} : { signal: frame.signal }),
+      session: run.main.state.sessionId,
       onDelta: (event) => {
         if (event.type === 'text-delta' && event.text !== '') {
           emit(run, frame, { type: 'LlmTextDelta', text: event.text });

@@ -48,6 +48,7 @@ export async function runAttempt(
   callerSignal: AbortSignal | undefined,
   onDelta: ((event: ChatStreamEvent) => void) | undefined,
   timeoutMs: number,
+  session?: string,
 ): Promise<Attempt> {
   const controller = new AbortController();
   const signal =
@@ -89,7 +90,7 @@ export async function runAttempt(
   try {
     // Through a promise so that a binding that throws synchronously is treated like one that rejects.
     const pending = Promise.resolve().then(() =>
-      binding.chat({ ...request, model: entry.modelId }, { signal, onEvent }),
+      binding.chat({ ...request, model: entry.modelId }, { signal, onEvent, session }),
     );
     const raw = await untilAborted(pending, signal);
     if (stop !== undefined) return stop;

@@ -20,6 +20,8 @@ export interface ProviderCallOptions {
   /** Aborted on the caller's abort, on the per-request timeout, or when a streamed event is malformed. */
   readonly signal: AbortSignal;
   readonly onEvent: (event: unknown) => void;
+  /** The session the request serves (the provider's sandbox keeps state per session). */
+  readonly session?: string | undefined;
 }
 
 /** Retry, breaker and timeout settings (host config `agent.*`, spec §5.6). */
@@ -74,6 +76,8 @@ export interface RouterChatOptions {
   readonly onDelta?: ((event: ChatStreamEvent) => void) | undefined;
   /** Called before each backoff sleep. */
   readonly onRetry?: ((info: RetryInfo) => void) | undefined;
+  /** The session the request serves, passed on to the provider's sandbox. */
+  readonly session?: string | undefined;
 }
 
 export interface RouterChatResult {

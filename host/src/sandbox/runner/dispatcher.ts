@@ -135,7 +135,7 @@ export class Dispatcher {
     }
     this.#calls.set(msg.id, engine);
     try {
-      const outcome = await engine.call(msg.pluginKey, msg.id, msg.request);
+      const outcome = await engine.call(msg.pluginKey, msg.id, msg.request, msg.session);
       this.#send(
         outcome.ok
           ? { t: 'result', id: msg.id, ok: true, response: outcome.response, cpuMs: outcome.cpuMs }

@@ -44,7 +44,7 @@ export interface Engine {
   /** Loads a plugin and describes it. @throws RokuError ROKU_SANDBOX_LOAD_FAILED */
   load(msg: LoadMessage): Promise<LoadOutcome>;
   /** Runs one call; resolves exactly once, with a sandbox error instead of throwing. */
-  call(pluginKey: string, id: number, requestJson: string): Promise<CallOutcome>;
+  call(pluginKey: string, id: number, requestJson: string, session?: string): Promise<CallOutcome>;
   /** Ends a call early with ROKU_SANDBOX_UNLOADED; false when the engine does not know the call. */
   cancel(id: number): boolean;
   /** Disposes the plugin; its in-flight calls end with ROKU_SANDBOX_UNLOADED. False when unknown. */

@@ -106,9 +106,9 @@ class IsolateEngine implements Engine {
     }
   }
 
-  call(pluginKey: string, id: number, requestJson: string): Promise<CallOutcome> {
+  call(pluginKey: string, id: number, requestJson: string, session?: string): Promise<CallOutcome> {
     const plugin = this.#plugins.get(pluginKey);
-    if (plugin !== undefined) return plugin.call(id, requestJson);
+    if (plugin !== undefined) return plugin.call(id, requestJson, session);
     return Promise.resolve({
       ok: false,
       error: wireError('ROKU_SANDBOX_UNLOADED', `${pluginKey} is not loaded`, { pluginKey }),

@@ -33,6 +33,13 @@ interface InflightCall {
   settle(outcome: CallOutcome): void;
 }
 
+/**
+ * Realms kept for the next call of the same session, per plugin: beyond this the least recently used goes.
+ * A kept realm idle this long is let go (its timers get the usual drain).
+ */
+const MAX_SESSION_REALMS = 16;
+const SESSION_REALM_IDLE_MS = 60_000;
+
 /** A prepared realm, or why preparing one failed. */
 type Prepared = { readonly realm: IsolateRealm } | { readonly error: WireError };
 
@@ -62,6 +69,11 @@ export class IsolatePlugin {
   readonly #loadCpuMs: number;
   readonly #realmHost: RealmHost;
   readonly #calls = new Map<number, InflightCall>();
+  /** Per session, the realm its last call ran in, kept for its next call (never for another session). */
+  readonly #sessionRealms = new Map<
+    string,
+    { readonly realm: IsolateRealm; readonly expiry: NodeJS.Timeout }
+  >();
   /** Realms whose call ended and whose timers still run. */
   readonly #draining: DrainingRealms;
   readonly #budget: CpuBudget;
@@ -150,8 +162,11 @@ export class IsolatePlugin {
     }
   }
 
-  /** Runs one call in a fresh realm. Resolves exactly once; never rejects. */
-  call(id: number, requestJson: string): Promise<CallOutcome> {
+  /**
+   * Runs one call in a fresh realm, or in the realm the previous call of the same `session` left. Resolves
+   * exactly once; never rejects.
+   */
+  call(id: number, requestJson: string, session?: string): Promise<CallOutcome> {
     if (this.#disposed !== undefined) return Promise.resolve({ ok: false, error: this.#disposed });
     this.#chargeWindow();
     const spent =
@@ -196,14 +211,20 @@ export class IsolatePlugin {
         );
       }, this.limits.wallMsPerCall);
       this.#calls.set(id, call);
-      void this.#run(call, requestJson);
+      void this.#run(call, requestJson, session);
     });
   }
 
-  async #run(call: InflightCall, requestJson: string): Promise<void> {
-    const spare = this.#spare;
-    this.#spare = undefined;
-    const prepared = await (spare ?? this.#prepare());
+  async #run(call: InflightCall, requestJson: string, session: string | undefined): Promise<void> {
+    const kept = session === undefined ? undefined : this.#takeSessionRealm(session);
+    let prepared: Prepared;
+    if (kept !== undefined) {
+      prepared = { realm: kept };
+    } else {
+      const spare = this.#spare;
+      this.#spare = undefined;
+      prepared = await (spare ?? this.#prepare());
+    }
     if ('error' in prepared) {
       this.#release(call);
       call.settle({ ok: false, error: this.#disposed ?? prepared.error });
@@ -235,7 +256,9 @@ export class IsolatePlugin {
       if (failure.fatal) this.#kill(failure.error);
       outcome = { ok: false, error: this.#gone() ?? failure.error, cpuMs: this.#callCpuMs(call) };
     }
-    this.#finishRealm(realm);
+    // Only a call that ended normally leaves its realm to its session: a stopped one may have left it halfway.
+    if (session !== undefined && outcome.ok) this.#keepForSession(session, realm);
+    else this.#finishRealm(realm);
     this.#chargeWindow();
     call.settle(outcome);
     if (this.#gone() === undefined) this.#spare ??= this.#prepare();
@@ -263,6 +286,7 @@ export class IsolatePlugin {
     this.#chargeWindow();
     this.#unwatch();
     this.#draining.releaseAll();
+    for (const session of [...this.#sessionRealms.keys()]) this.#takeSessionRealm(session)?.release();
     try {
       this.#isolate.dispose();
     } catch {
@@ -317,6 +341,37 @@ export class IsolatePlugin {
     } finally {
       this.#budget.endCall(slot);
     }
+  }
+
+  /** The realm kept for `session`, if it is still usable; it is no longer kept (one call at a time). */
+  #takeSessionRealm(session: string): IsolateRealm | undefined {
+    const kept = this.#sessionRealms.get(session);
+    if (kept === undefined) return undefined;
+    this.#sessionRealms.delete(session);
+    clearTimeout(kept.expiry);
+    return kept.realm.released ? undefined : kept.realm;
+  }
+
+  /** Keeps a realm for its session's next call; a realm already kept for it (a concurrent call's) stays. */
+  #keepForSession(session: string, realm: IsolateRealm): void {
+    if (this.#disposed !== undefined || realm.released || this.#sessionRealms.has(session)) {
+      this.#finishRealm(realm);
+      return;
+    }
+    realm.callId = undefined;
+    if (this.#sessionRealms.size >= MAX_SESSION_REALMS) {
+      const oldest = this.#sessionRealms.keys().next().value;
+      if (oldest !== undefined) {
+        const evicted = this.#takeSessionRealm(oldest);
+        if (evicted !== undefined) this.#finishRealm(evicted);
+      }
+    }
+    const expiry = setTimeout(() => {
+      const idle = this.#takeSessionRealm(session);
+      if (idle !== undefined) this.#finishRealm(idle);
+    }, SESSION_REALM_IDLE_MS);
+    expiry.unref();
+    this.#sessionRealms.set(session, { realm, expiry });
   }
 
   /** A realm's call ended: released now, or once its timers are done (see DrainingRealms). */

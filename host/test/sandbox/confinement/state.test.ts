@@ -140,3 +140,41 @@ describe('a plugin that tampers with its realm during a call', () => {
     await expect(sandbox.call('tool:t', {})).resolves.toBe('undefined');
   });
 });
+
+describe('realms kept per session', () => {
+  const COUNTER = `globalThis.count = (globalThis.count ?? 0) + 1;
+    if (input.secret !== undefined) globalThis.secret = input.secret;
+    return { count: globalThis.count, secret: globalThis.secret ?? null };`;
+
+  it("keeps a session's realm for its next call, and never hands it to another session or a call without one", async () => {
+    const sandbox = await h.load('per-session', { body: COUNTER });
+    const a = { session: 'session-A' };
+    await expect(sandbox.call('tool:t', { secret: 'A-only' }, a)).resolves.toEqual({
+      count: 1,
+      secret: 'A-only',
+    });
+    await expect(sandbox.call('tool:t', {}, a)).resolves.toEqual({ count: 2, secret: 'A-only' });
+    await expect(sandbox.call('tool:t', {}, { session: 'session-B' })).resolves.toEqual({
+      count: 1,
+      secret: null,
+    });
+    await expect(sandbox.call('tool:t', {})).resolves.toEqual({ count: 1, secret: null });
+    await expect(sandbox.call('tool:t', {}, a)).resolves.toEqual({ count: 3, secret: 'A-only' });
+  });
+
+  it('gives a session a fresh realm after a call its sandbox stopped halfway (CPU limit)', async () => {
+    const sandbox = await h.load('per-session-stopped', {
+      body: `globalThis.count = (globalThis.count ?? 0) + 1;
+        if (input.spin) for (;;) {}
+        return globalThis.count;`,
+      limits: { cpuMsPerCall: 50 },
+    });
+    const a = { session: 'session-A' };
+    await expect(sandbox.call('tool:t', {}, a)).resolves.toBe(1);
+    await expect(sandbox.call('tool:t', {}, a)).resolves.toBe(2);
+    await expect(sandbox.call('tool:t', { spin: true }, a)).rejects.toMatchObject({
+      code: 'ROKU_SANDBOX_TIMEOUT',
+    });
+    await expect(sandbox.call('tool:t', {}, a)).resolves.toBe(1);
+  });
+});
