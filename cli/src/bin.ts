@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
+// A smaller young generation keeps a long session's RSS flat (pnpm bench long-session: 215 -> 150 MB at 400
+// turns, turn time unchanged); V8 flags only take effect from the command line.
 import { main } from './main.js';
 import { processIo } from './io.js';
 
