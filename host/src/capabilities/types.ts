@@ -86,6 +86,8 @@ export interface KvStore {
   list(namespace: string, prefix: string, limit: number): string[];
   /** Bytes of keys and values the namespace holds. */
   usage(namespace: string): number;
+  /** Moves every key of `from` to `to` when `to` holds none; whether anything moved. */
+  adopt(from: string, to: string): boolean;
   close(): void;
 }
 

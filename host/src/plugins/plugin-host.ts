@@ -12,7 +12,9 @@ import type { SandboxMetrics } from '../sandbox/metrics.js';
 import type { QuarantineEntry } from '../sandbox/quarantine.js';
 import { createSandboxManager } from '../sandbox/sandbox-manager.js';
 import type { SandboxManager } from '../sandbox/sandbox-manager.js';
-import { pluginDirName, readPluginManifest } from './plugin-folder.js';
+import { readPluginManifest } from './plugin-folder.js';
+import { adoptLegacyStorage, openLegacyAdoption, scopedKv, storageIdentity } from './storage-identity.js';
+import type { StorageIdentity } from './storage-identity.js';
 
 export interface PluginHostOptions {
   readonly logger: Logger;
@@ -38,6 +40,11 @@ export interface LoadOptions {
   readonly permissions?: PluginManifest['permissions'];
   /** The user's grants for this load (loopback origins, limit overrides), instead of `options.grants`. */
   readonly grants?: PluginUserGrants;
+  /**
+   * The publisher key an installed plugin is bound to: its storage belongs to id + key (storage-identity.ts).
+   * Dev and bundled plugins have none.
+   */
+  readonly publisherKey?: string;
 }
 
 export interface PluginHost {
@@ -55,9 +62,13 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
   const stateDir = join(options.home, 'state');
   mkdirSync(stateDir, { recursive: true });
   const kv: KvStore = createKvStore(join(stateDir, 'plugin-kv.db'));
+  const adoptLegacy = openLegacyAdoption(stateDir);
   const ledgers = createCapabilityLedgers();
   // Grants given to one load (tests, dev mode) travel with its manifest object to the broker.
   const loadGrants = new WeakMap<PluginManifest, PluginUserGrants>();
+  const identities = new WeakMap<PluginManifest, StorageIdentity>();
+  const dataDir = (dirName: string): string => join(options.home, 'plugin-data', dirName);
+  const cacheDir = (dirName: string): string => join(options.home, 'cache', 'plugins', dirName);
   const sandboxes = createSandboxManager({
     logger: options.logger,
     ...(options.ceilings === undefined ? {} : { ceilings: options.ceilings }),
@@ -65,19 +76,20 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
     ...(options.onQuarantine === undefined ? {} : { onQuarantine: options.onQuarantine }),
     userLimits: (manifest) => (loadGrants.get(manifest) ?? options.grants?.(manifest.id))?.limits,
     capabilities: ({ manifest, pluginKey }) => {
-      const dirName = pluginDirName(manifest.id);
+      const identity = identities.get(manifest) ?? storageIdentity(manifest.id, undefined);
+      const { dirName } = identity;
       return createCapabilityBroker({
         manifest,
         pluginKey,
         roots: {
           workspace: options.workspace,
-          data: join(options.home, 'plugin-data', dirName),
-          cache: join(options.home, 'cache', 'plugins', dirName),
+          data: dataDir(dirName),
+          cache: cacheDir(dirName),
           temp: join(tmpdir(), 'roku-plugins', dirName),
         },
         env,
         secrets: env,
-        kv,
+        kv: scopedKv(kv, identity.namespace),
         ledgers,
         grants: () => loadGrants.get(manifest) ?? options.grants?.(manifest.id),
         logger: options.logger,
@@ -108,6 +120,14 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
       if (cpuMsPerMinute !== undefined)
         manifest = { ...manifest, limits: { ...manifest.limits, cpuMsPerMinute } };
       if (loadOptions.grants !== undefined) loadGrants.set(manifest, loadOptions.grants);
+      const identity = storageIdentity(manifest.id, loadOptions.publisherKey);
+      if (adoptLegacy && identity.legacy !== undefined) {
+        adoptLegacyStorage(kv, identity, [
+          { legacyDir: dataDir(identity.legacy.dirName), dir: dataDir(identity.dirName) },
+          { legacyDir: cacheDir(identity.legacy.dirName), dir: cacheDir(identity.dirName) },
+        ]);
+      }
+      identities.set(manifest, identity);
       return sandboxes.load({ manifest, dir });
     },
     async close() {

@@ -155,10 +155,10 @@ export class SnapshotLoader {
     if (cached !== undefined) {
       return { plugin: cached.plugin, fresh: false };
     }
-    const sandbox = await this.#host.loadFolder(
-      candidate.dir,
-      candidate.permissions === undefined ? {} : { permissions: candidate.permissions },
-    );
+    const sandbox = await this.#host.loadFolder(candidate.dir, {
+      ...(candidate.permissions === undefined ? {} : { permissions: candidate.permissions }),
+      ...(candidate.publisherKey === undefined ? {} : { publisherKey: candidate.publisherKey }),
+    });
     try {
       this.#checkSettings(sandbox.manifest, settings);
     } catch (err) {

@@ -22,6 +22,8 @@ export interface PluginCandidate {
   readonly origin: PluginOrigin;
   /** Installed plugins run with exactly what the user granted; dev and bundled ones with their manifest's. */
   readonly permissions?: PluginManifest['permissions'];
+  /** Installed plugins: the publisher key their storage is bound to ('unsigned' for unsigned installs). */
+  readonly publisherKey?: string;
 }
 
 /** First-party defaults of the exclusive slots, shipped in the Roku checkout's `plugins/` folder. */
@@ -108,6 +110,7 @@ export async function discoverCandidates(options: {
       dir: layout.pluginDir(id, plugin.version),
       origin: 'installed',
       permissions: plugin.granted,
+      publisherKey: plugin.publisherKey ?? plugin.signer ?? 'unsigned',
     });
   }
   cache.save();

@@ -113,6 +113,16 @@ export function createKvStore(dbFile: string): KvStore {
     },
   );
 
+  const moveKeys = db.prepare<[string, string]>('UPDATE kv SET ns = ? WHERE ns = ?');
+  const moveUsage = db.prepare<[string, string]>('UPDATE kv_usage SET ns = ? WHERE ns = ?');
+  const adopt = db.transaction((from: string, to: string): boolean => {
+    if ((countKeys.get(to)?.n ?? 0) > 0 || (countKeys.get(from)?.n ?? 0) === 0) return false;
+    db.prepare('DELETE FROM kv_usage WHERE ns = ?').run(to);
+    moveKeys.run(to, from);
+    moveUsage.run(to, from);
+    return true;
+  });
+
   const del = db.transaction((namespace: string, key: string) => {
     const previous = getBytes.get(namespace, key)?.bytes;
     if (previous === undefined) return;
@@ -131,6 +141,9 @@ export function createKvStore(dbFile: string): KvStore {
     delete(namespace, key) {
       checkKey(namespace, key);
       del(namespace, key);
+    },
+    adopt(from, to) {
+      return adopt(from, to);
     },
     list(namespace, prefix, limit) {
       if (!prefix.isWellFormed()) throw badRequest(`${namespace}: kv prefix must be a well-formed string`);
