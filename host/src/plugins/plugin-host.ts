@@ -75,6 +75,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.onQuarantine === undefined ? {} : { onQuarantine: options.onQuarantine }),
     userLimits: (manifest) => (loadGrants.get(manifest) ?? options.grants?.(manifest.id))?.limits,
+    codeCacheDir: join(options.home, 'cache', 'code'),
     capabilities: ({ manifest, pluginKey }) => {
       const identity = identities.get(manifest) ?? storageIdentity(manifest.id, undefined);
       const { dirName } = identity;

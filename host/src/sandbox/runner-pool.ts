@@ -1,3 +1,4 @@
+import { createCodeCacheStore } from './code-cache.js';
 import { RokuError } from '@roku/schemas';
 import type { Logger } from 'pino';
 import { DeadlineSweep } from './deadline-sweep.js';
@@ -44,6 +45,8 @@ export interface RunnerPoolOptions {
   readonly isolation: RunnerIsolation;
   readonly log: Logger;
   readonly metrics: SandboxMetrics | undefined;
+  /** Where V8 code caches of bundles persist across restarts; in memory only when absent. */
+  readonly codeCacheDir?: string | undefined;
 }
 
 /** Rounds of load-then-check before giving up when the runner keeps going away under the load. */
@@ -97,7 +100,7 @@ function startRunner(key: string, sandbox: LoadedSandbox, pool: RunnerPool, opti
  * other publisher's, or each plugin alone), shared by that group's plugins.
  */
 export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
-  const codeCaches = new Map<string, string>();
+  const codeCaches = createCodeCacheStore(options.codeCacheDir, options.log);
   const loading = new Map<string, Promise<string | undefined>>();
   let nextCallId = 1;
 

@@ -30,6 +30,8 @@ export interface SandboxManagerOptions {
   readonly onQuarantine?: (entry: QuarantineEntry) => void;
   /** The user's limit overrides for a plugin being loaded (`plugins.grants[id].limits`). */
   readonly userLimits?: (manifest: PluginManifest) => { readonly concurrency?: number } | undefined;
+  /** Where V8 code caches of plugin bundles persist across restarts (e.g. `$ROKU_HOME/cache/code`). */
+  readonly codeCacheDir?: string;
 }
 
 export interface RunnerStats {
@@ -78,6 +80,7 @@ export function createSandboxManager(options: SandboxManagerOptions): SandboxMan
     isolation: ceilings.runnerIsolation ?? 'publisher',
     log,
     metrics,
+    codeCacheDir: options.codeCacheDir,
   });
   const { sandboxes, runners } = pool;
   const host = createSandboxHost({ pool, quarantine, log, metrics, onQuarantine: options.onQuarantine });
