@@ -185,9 +185,10 @@ export class RunnerProcess {
     channel.on('data', (chunk: Buffer) => {
       decoder.push(chunk);
     });
-    // a write to a channel that closed under us: the exit handler settles whatever waited for an answer
+    // The channel fails when the runner goes away (ECONNRESET, EPIPE), stopped by us or not: the exit handler
+    // settles whatever waited and reports an unexpected death, so this is no news for the user.
     channel.on('error', (err) => {
-      this.#options.logger.warn({ err, engine: this.engine, group: this.group }, 'runner channel error');
+      this.#options.logger.debug({ err, engine: this.engine, group: this.group }, 'runner channel error');
     });
     this.#exited = new Promise<void>((resolve) => {
       child.once('exit', () => {
