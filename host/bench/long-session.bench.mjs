@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { createHostConfigValidator } from '@roku/schemas';
 import { createAgentRuntime, createRootLogger } from '../dist/index.js';
 
@@ -31,9 +32,18 @@ const runtime = await createAgentRuntime({
 });
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+/** RSS of this process's children (the sandbox runners), from ps. */
+function runnersRss() {
+  try {
+    const out = execFileSync('ps', ['-o', 'rss=', '--ppid', String(process.pid)], { encoding: 'utf8' });
+    return out.split('\n').reduce((sum, line) => sum + (Number(line.trim()) || 0) * 1024, 0);
+  } catch {
+    return 0;
+  }
+}
 let window = [];
 console.log(`${TURNS} turns in one session (scripted provider, list_dir tool every turn)`);
-console.log('turn   rss      heap     heapTotal external  turn p50 (last 50)');
+console.log('turn   rss      heap     heapTotal external  runners  turn p50 (last 50)');
 for (let i = 1; i <= TURNS; i++) {
   const started = performance.now();
   const r = await runtime.run({ sessionId: 'long', goal: `list_dir {"path":"."}`, approvalMode: 'deny' }, {});
@@ -45,7 +55,7 @@ for (let i = 1; i <= TURNS; i++) {
     const sorted = window.slice().sort((a, b) => a - b);
     const p50 = sorted[Math.floor(sorted.length / 2)] ?? 0;
     console.log(
-      `${String(i).padEnd(6)} ${mb(m.rss).padEnd(8)} ${mb(m.heapUsed).padEnd(8)} ${mb(m.heapTotal).padEnd(9)} ${mb(m.external).padEnd(9)} ${p50.toFixed(1)} ms`,
+      `${String(i).padEnd(6)} ${mb(m.rss).padEnd(8)} ${mb(m.heapUsed).padEnd(8)} ${mb(m.heapTotal).padEnd(9)} ${mb(m.external).padEnd(9)} ${mb(runnersRss()).padEnd(8)} ${p50.toFixed(1)} ms`,
     );
     window = [];
   }
