@@ -1,4 +1,4 @@
-import { RokuError, strictJsonParse } from '@roku/schemas';
+import { RokuError, isRokuError, parseStrictJson } from '@roku/schemas';
 
 /** JSON data with null-prototype objects: nothing in it can reach or shadow Object.prototype. */
 export type PlainJson = null | boolean | number | string | PlainJson[] | { [key: string]: PlainJson };
@@ -46,23 +46,18 @@ export function parseSandboxJson(text: unknown, maxBytes: number, what: string):
       },
     );
   }
-  if (exceedsJsonDepth(text, MAX_JSON_DEPTH)) {
-    throw new RokuError(
-      'ROKU_SANDBOX_OUTPUT_TOO_DEEP',
-      `${what}: JSON nested more than ${MAX_JSON_DEPTH} levels deep`,
-      { details: { limitDepth: MAX_JSON_DEPTH } },
-    );
-  }
   try {
-    return strictJsonParse(text, (_key, value: unknown) => {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-      const plain = Object.create(null) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(value)) {
-        Object.defineProperty(plain, k, { value: v, enumerable: true, writable: true, configurable: true });
-      }
-      return plain;
-    }) as PlainJson;
+    // Strict (a key twice, a number that would change meaning) and prototype-free in one pass; the parser stops
+    // at the first level past the limit, so a million levels cost no more than 257 characters.
+    return parseStrictJson(text, { maxDepth: MAX_JSON_DEPTH, nullPrototype: true }) as PlainJson;
   } catch (err) {
+    if (isRokuError(err) && err.code === 'ROKU_JSON_TOO_DEEP') {
+      throw new RokuError(
+        'ROKU_SANDBOX_OUTPUT_TOO_DEEP',
+        `${what}: JSON nested more than ${MAX_JSON_DEPTH} levels deep`,
+        { details: { limitDepth: MAX_JSON_DEPTH } },
+      );
+    }
     throw new RokuError('ROKU_SANDBOX_BAD_OUTPUT', `${what}: not valid JSON (${(err as Error).message})`, {
       cause: err,
     });
