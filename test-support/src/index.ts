@@ -1,4 +1,5 @@
 export { TEMP_PREFIX, tempDir } from './temp.js';
+export { rawPluginSource } from './raw-plugin.js';
 export { cleanUpAfterUse } from './scope.js';
 export { startLoopbackServer } from './loopback.js';
 export type { LoopbackHandler, LoopbackServer, RecordedRequest } from './loopback.js';

@@ -1,3 +1,4 @@
+import { rawPluginSource } from '@roku/test-support';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,26 +29,7 @@ export function writeRawPlugin(parent: string, name: string, spec: RawPluginSpec
     permissions: {},
     limits: { cpuMsPerCall: 500, wallMsPerCall: 5000, memoryMb: 32, ...spec.limits },
   };
-  const source = `'use strict';
-const cap = async (op, args) => JSON.parse(await globalThis.__roku_host.cap(JSON.stringify({ op, args })));
-async function run(input) {
-${spec.body}
-}
-globalThis.__roku_abi = {
-  describe() {
-    return JSON.stringify({ abi: 1, tools: ['t'], providers: [], memorySlot: null, contextEngine: null, subagentRuntimes: [] });
-  },
-  async call(requestJson) {
-    const request = JSON.parse(requestJson);
-    try {
-      const value = await run(request.input);
-      return JSON.stringify({ ok: true, value: value === undefined ? null : value });
-    } catch (e) {
-      return JSON.stringify({ ok: false, error: { code: 'PLUGIN_ERROR', message: String(e && e.message) } });
-    }
-  },
-};
-`;
+  const source = rawPluginSource(spec.body);
   writeFileSync(join(dir, 'roku.plugin.json'), JSON.stringify(manifest, null, 2));
   writeFileSync(join(dir, 'plugin.js'), source);
   return dir;

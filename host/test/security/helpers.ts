@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isRokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import { expect } from 'vitest';
-import { tempDir } from '@roku/test-support';
+import { rawPluginSource, tempDir } from '@roku/test-support';
 import type { BrokerServices, LookupFunction, PluginUserGrants } from '../../src/capabilities/index.js';
 import { createRootLogger } from '../../src/logging/logger.js';
 import { createPluginHost } from '../../src/plugins/plugin-host.js';
@@ -26,30 +26,8 @@ export const GRANTED_ENV_VALUE = 'hello from the host';
 export const UNGRANTED_ENV = 'ROKU_TEST_PRIVATE';
 
 /** Plugin source that speaks the raw ABI around `async function run(input, request)`. */
-export function pluginSource(body: string, top = ''): string {
-  return `'use strict';
-const cap = async (op, args) => JSON.parse(await globalThis.__roku_host.cap(JSON.stringify({ op, args })));
-async function run(input, request) {
-${body}
-}
-globalThis.__roku_abi = {
-  describe() {
-    return JSON.stringify({ abi: 1, tools: ['t'], providers: [], memorySlot: null, contextEngine: null, subagentRuntimes: [] });
-  },
-  async call(requestJson) {
-    const request = JSON.parse(requestJson);
-    try {
-      const value = await run(request.input, request);
-      return JSON.stringify({ ok: true, value: value === undefined ? null : value });
-    } catch (e) {
-      const code = e !== null && typeof e === 'object' && typeof e.code === 'string' ? e.code : 'PLUGIN_ERROR';
-      return JSON.stringify({ ok: false, error: { code, message: String(e && e.message) } });
-    }
-  },
-};
-${top}
-`;
-}
+/** See rawPluginSource (@roku/test-support). */
+export const pluginSource = rawPluginSource;
 
 export interface PluginSpec {
   /** Body of `async function run(input, request)`; ignored when `source` is given. */

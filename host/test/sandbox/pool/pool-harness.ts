@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
-import { tempDir } from '@roku/test-support';
+import { rawPluginSource, tempDir } from '@roku/test-support';
 import type { PluginUserGrants } from '../../../src/capabilities/index.js';
 import { createRootLogger } from '../../../src/logging/logger.js';
 import { createPluginHost } from '../../../src/plugins/plugin-host.js';
@@ -16,30 +16,7 @@ import type { SandboxCeilings } from '../../../src/sandbox/limits.js';
 import { DEFAULT_CEILINGS } from '../../../src/sandbox/limits.js';
 import type { SandboxMetrics } from '../../../src/sandbox/metrics.js';
 
-function source(body: string, top: string): string {
-  return `'use strict';
-const cap = async (op, args) => JSON.parse(await globalThis.__roku_host.cap(JSON.stringify({ op, args })));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function run(input) {
-${body}
-}
-globalThis.__roku_abi = {
-  describe() {
-    return JSON.stringify({ abi: 1, tools: ['t'], providers: [], memorySlot: null, contextEngine: null, subagentRuntimes: [] });
-  },
-  async call(requestJson) {
-    const request = JSON.parse(requestJson);
-    try {
-      const value = await run(request.input);
-      return JSON.stringify({ ok: true, value: value === undefined ? null : value });
-    } catch (e) {
-      return JSON.stringify({ ok: false, error: { code: 'PLUGIN_ERROR', message: String(e && e.message) } });
-    }
-  },
-};
-${top}
-`;
-}
+const source = rawPluginSource;
 
 export interface PoolPluginSpec {
   /** Body of `async function run(input)`; `sleep(ms)` and `cap(op, args)` are in scope. */
