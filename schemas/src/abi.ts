@@ -264,6 +264,12 @@ export interface ContextInput {
   readonly compactThresholdRatio: number;
   /** Compact regardless of pressure (reactive compaction, `/compact`). */
   readonly force?: boolean;
+  /**
+   * Incremental input, sent only to an engine whose last answer in this session carried `state`: that state
+   * holds the first `count` messages, and `request.messages` holds only the messages after them. An engine that
+   * no longer has that state (a new realm) throws `ROKU_CONTEXT_STATE_LOST`, and the host sends the whole request.
+   */
+  readonly since?: { readonly state: string; readonly count: number };
 }
 
 /** What the context engine did, reported as loop events by the host. */
@@ -275,4 +281,14 @@ export type ContextReport =
 export interface ContextResult {
   readonly request: ChatRequest;
   readonly reports?: readonly ContextReport[];
+  /**
+   * The engine kept this session's messages (at most 128 characters naming them): the host may send the next
+   * request of the session as `since` and the new messages only.
+   */
+  readonly state?: string;
+  /**
+   * Only in an answer to a `since` input: the answer's first `keep` messages are those of the engine's previous
+   * answer in this session, and `request.messages` holds the rest.
+   */
+  readonly keep?: number;
 }

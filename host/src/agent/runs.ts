@@ -7,6 +7,7 @@ import { startRun } from './loop/run-state.js';
 import type { Checkpoint } from './loop/types.js';
 import type { RunHandlers, RunInput, RunResult } from './runtime-types.js';
 import type { SnapshotHolder } from './snapshot/holder.js';
+import type { ContextMemos } from './slots/context-memo.js';
 
 /** What starting and resuming runs needs of the runtime. */
 export interface RunDeps {
@@ -17,6 +18,8 @@ export interface RunDeps {
   readonly snapshots: SnapshotHolder;
   /** Session-wide "always allow" answers, per session id. */
   readonly alwaysAllowed: Map<string, Set<string>>;
+  /** What the context engine kept, per session. */
+  readonly contextMemos: ContextMemos;
 }
 
 /**
@@ -45,7 +48,17 @@ export async function driveRun(
   const sessionAllowed = deps.alwaysAllowed.get(state.sessionId) ?? new Set<string>();
   deps.alwaysAllowed.set(state.sessionId, sessionAllowed);
   const loop = new AgentLoop(
-    { snapshot, store, settings, logger, pid, handlers, signal, alwaysAllowed: sessionAllowed },
+    {
+      snapshot,
+      store,
+      settings,
+      logger,
+      pid,
+      handlers,
+      signal,
+      alwaysAllowed: sessionAllowed,
+      contextMemo: deps.contextMemos.for(state.sessionId),
+    },
     state,
   );
   loop.emit({ type: 'RunStarted', run_id: state.runId, session_id: state.sessionId, snapshot: snapshot.id });

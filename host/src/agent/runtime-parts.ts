@@ -9,6 +9,7 @@ import { isProcessAlive } from '../store/index.js';
 import { createBreakers } from './assemble.js';
 import type { AgentRuntimeOptions } from './options.js';
 import type { RunDeps } from './runs.js';
+import { ContextMemos } from './slots/context-memo.js';
 import type { ReloadResult } from './runtime-types.js';
 import { createAgentServices } from './services.js';
 import { SnapshotHolder } from './snapshot/holder.js';
@@ -99,6 +100,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     snapshots,
     watcher: new ChangeWatcher(),
     alwaysAllowed: new Map(),
+    contextMemos: new ContextMemos(),
   };
 }
 

@@ -34,6 +34,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     deleteSession: (id) => {
       const deleted = queries.deleteSession(id);
       parts.alwaysAllowed.delete(id);
+      parts.contextMemos.forget(id);
       return deleted;
     },
     watch: (onReload) => watchChanges(parts, onReload),

@@ -89,15 +89,22 @@ function memoryRecords(value: PlainJson, limit: number): Checked<MemoryRecord[]>
 
 /**
  * A context engine's messages, checked: non-empty, no longer than what it was given, known roles, string
- * content, and every tool result answering a call made before it. Undefined when anything is off.
+ * content, and every tool result answering a call made before it. Undefined when anything is off. `before`:
+ * messages already checked that come first (an incremental answer's kept ones); only `messages` are returned.
  */
 export function validMessages(
   messages: unknown,
   original: readonly ChatMessage[],
+  before: readonly ChatMessage[] = [],
 ): ChatMessage[] | undefined {
-  if (!Array.isArray(messages) || messages.length === 0 || messages.length > original.length)
+  if (
+    !Array.isArray(messages) ||
+    before.length + messages.length === 0 ||
+    before.length + messages.length > original.length
+  )
     return undefined;
   const calls = new Set<string>();
+  for (const m of before) for (const c of m.toolCalls ?? []) calls.add(c.id);
   const out: ChatMessage[] = [];
   for (const raw of messages as unknown[]) {
     if (raw === null || typeof raw !== 'object') return undefined;
@@ -151,13 +158,40 @@ function contextReports(value: PlainJson | undefined): ContextReport[] {
   return reports;
 }
 
-/** The request the engine returned (its messages checked against the input's) and its known reports. */
+/** Longest `state` a context engine may name its kept session by. */
+const MAX_CONTEXT_STATE_CHARS = 128;
+
+/**
+ * The request the engine returned (its messages checked against the input's), its known reports and its
+ * `state`. An answer to an incremental input (`since`) holds only the messages after its `keep` first ones: the
+ * caller checks the messages once it has put the whole list together (slots/context.ts).
+ */
 function contextResult(
   value: PlainJson,
   input: PluginOpInput<'context.beforeRequest'>,
 ): Checked<ContextResult> {
-  const request = isObject(value) ? value.request : undefined;
-  const messages = validMessages(isObject(request) ? request.messages : undefined, input.request.messages);
+  const answer = isObject(value) ? value : {};
+  const request = answer.request;
+  const raw = isObject(request) ? request.messages : undefined;
+  const reports = contextReports(answer.reports);
+  const state =
+    typeof answer.state === 'string' && answer.state.length <= MAX_CONTEXT_STATE_CHARS
+      ? { state: answer.state }
+      : {};
+  if (input.since !== undefined) {
+    const keep = answer.keep;
+    if (!Array.isArray(raw) || typeof keep !== 'number' || !Number.isSafeInteger(keep) || keep < 0) {
+      return {
+        ok: false,
+        problem:
+          'an invalid incremental answer (request.messages must be a list and keep a count of messages)',
+      };
+    }
+    // checked by the caller against the whole conversation, see above
+    const part = raw as unknown as ChatMessage[];
+    return ok({ request: { ...input.request, messages: part }, reports, keep, ...state });
+  }
+  const messages = validMessages(raw, input.request.messages);
   if (messages === undefined) {
     return {
       ok: false,
@@ -165,8 +199,7 @@ function contextResult(
         'an invalid request (messages must be a non-empty list no longer than the input, with every tool result answering a call)',
     };
   }
-  const reports = contextReports(isObject(value) ? value.reports : undefined);
-  return ok({ request: { ...input.request, messages }, reports });
+  return ok({ request: { ...input.request, messages }, reports, ...state });
 }
 
 /** How each kind's answer is checked. Tools' outputs were checked against their outputSchema in the sandbox. */

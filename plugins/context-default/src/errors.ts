@@ -5,6 +5,8 @@ export const CONTEXT_DEFAULT_ERRORS = {
   ROKU_COMPACTION_BAD_INPUT:
     'The context-engine input has no request with a messages array, or no positive contextWindow.',
   ROKU_COMPACTION_BAD_SETTINGS: 'The context engine settings are not an object of the documented numbers.',
+  ROKU_CONTEXT_STATE_LOST:
+    'An incremental input (`since`) names session state this realm does not hold (a new realm): the host sends the whole request again.',
 } as const satisfies ErrorCatalog;
 
 export type ContextDefaultErrorCode = keyof typeof CONTEXT_DEFAULT_ERRORS;

@@ -32,10 +32,16 @@ export function textTokens(text: string): number {
   return Math.ceil(utf8Bytes(text) / (looksLikeJson(text) ? 2 : 4));
 }
 
+/** Estimates of messages already counted: messages are never changed in place, and a session's are kept. */
+const counted = new WeakMap<ChatMessage, number>();
+
 /** Estimated tokens of a message: its content plus the JSON of its tool calls' arguments. */
 export function messageTokens(message: ChatMessage): number {
+  const known = counted.get(message);
+  if (known !== undefined) return known;
   let tokens = textTokens(message.content);
   for (const call of message.toolCalls ?? []) tokens += textTokens(JSON.stringify(call.arguments ?? {}));
+  counted.set(message, tokens);
   return tokens;
 }
 

@@ -284,3 +284,20 @@ describe('bad input', () => {
     });
   });
 });
+
+describe('incremental calls', () => {
+  it('answers a whole request with a state naming what it kept of the session', async () => {
+    const result = await run('beforeRequest', input(conversation(3), 2_000_000));
+    expect(result.state).toEqual(expect.any(String));
+    expect(result.keep).toBeUndefined();
+  });
+
+  it('refuses a continued request in a realm that does not hold its state, so the host sends the whole one', async () => {
+    // The test host runs every call in a fresh realm, as the runner does once a session's realm is gone.
+    const { state } = await run('beforeRequest', input(conversation(3), 2_000_000));
+    const more = turn(3);
+    await expect(
+      run('beforeRequest', input(more, 2_000_000, { since: { state: state ?? '', count: 13 } })),
+    ).rejects.toMatchObject({ details: { pluginCode: 'ROKU_CONTEXT_STATE_LOST' } });
+  });
+});

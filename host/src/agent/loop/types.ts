@@ -5,6 +5,7 @@ import type { Store } from '../../store/types.js';
 import type { AgentSnapshot, ModelChoice } from '../assembled.js';
 import type { ApprovalMode, RunHandlers } from '../runtime-types.js';
 import type { AgentSettings } from '../settings.js';
+import type { ContextMemoBox } from '../slots/context-memo.js';
 
 /** The run's persisted checkpoint: with the session's messages it is enough to resume in another process. */
 export interface Checkpoint {
@@ -50,6 +51,8 @@ export interface LoopEnv {
   readonly signal: AbortSignal | undefined;
   /** Session-wide "always allow" answers, shared by the runs of one runtime. */
   readonly alwaysAllowed: Set<string>;
+  /** What the context engine kept of this session (main agent only), shared by the runs of one runtime. */
+  readonly contextMemo: ContextMemoBox;
 }
 
 /** One agent of a run: the main agent, or a sub-agent with its own conversation and budget. */

@@ -1,13 +1,24 @@
-import { pluginOp } from '@roku/schemas';
-import type { ContextInput, ContextResult } from '@roku/schemas';
+import { RokuError, pluginOp } from '@roku/schemas';
+import type { ChatMessage, ContextInput, ContextResult } from '@roku/schemas';
 import { callPlugin } from '../../plugins/call-plugin.js';
-import { abortable } from '../abort.js';
-import type { SlotOwner } from '../snapshot/snapshot.js';
+import { validMessages } from '../../plugins/answers.js';
+import { abortable, asRokuError } from '../abort.js';
+import type { SlotOwner, SnapshotPlugin } from '../snapshot/snapshot.js';
+import { startsWith } from './context-memo.js';
+import type { ContextMemoBox } from './context-memo.js';
 import { callSlot } from './slot-call.js';
 import type { SlotCallOptions } from './slot-call.js';
 
 /** The context engine's hooks: before every model request, and forced compaction. */
 export type ContextHook = 'context.beforeRequest' | 'context.compact';
+
+export interface ContextCallOptions extends SlotCallOptions {
+  /**
+   * The session's memo: the engine's calls run in the session's realm and, when the engine keeps state, get
+   * only what is new since its last answer (ContextInput.since).
+   */
+  readonly memo?: { readonly sessionId: string; readonly box: ContextMemoBox };
+}
 
 /**
  * Runs a context-engine hook (its owner, else the bundled default). The answer is checked: its messages must
@@ -20,21 +31,82 @@ export async function callContextEngine(
   owner: SlotOwner | undefined,
   hook: ContextHook,
   input: ContextInput,
-  options: SlotCallOptions,
+  options: ContextCallOptions,
 ): Promise<ContextResult | undefined> {
   if (owner === undefined) return undefined;
-  const { signal } = options;
-  return callSlot(
+  const { signal, memo } = options;
+  const send = (plugin: SnapshotPlugin, sent: ContextInput): Promise<ContextResult> =>
+    abortable(
+      callPlugin(plugin.sandbox, pluginOp(hook), sent, {
+        config: plugin.settings,
+        ...(signal === undefined ? {} : { signal }),
+        ...(memo === undefined ? {} : { session: memo.sessionId }),
+      }),
+      signal,
+    );
+  const result = await callSlot(
     owner,
     'context engine',
-    (plugin) =>
-      abortable(
-        callPlugin(plugin.sandbox, pluginOp(hook), input, {
-          config: plugin.settings,
-          ...(signal === undefined ? {} : { signal }),
-        }),
-        signal,
-      ),
+    (plugin) => (memo === undefined ? send(plugin, input) : incremental(plugin, input, memo.box, send)),
     options,
   );
+  // an engine that failed, or the default answering instead, leaves nothing to continue from
+  if (memo !== undefined && memo.box.current?.sandbox !== owner.plugin.sandbox) memo.box.current = undefined;
+  return result;
+}
+
+/**
+ * One engine call through the session's memo: only the messages after those the engine kept when the request
+ * continues them, else (or when the engine lost them) the whole request. The answer is made whole and checked.
+ */
+async function incremental(
+  plugin: SnapshotPlugin,
+  input: ContextInput,
+  box: ContextMemoBox,
+  send: (plugin: SnapshotPlugin, sent: ContextInput) => Promise<ContextResult>,
+): Promise<ContextResult> {
+  const messages = input.request.messages;
+  const memo = box.current;
+  box.current = undefined;
+  if (memo?.sandbox === plugin.sandbox && startsWith(messages, memo.input)) {
+    const since = { state: memo.state, count: memo.input.length };
+    try {
+      const answer = await send(plugin, {
+        ...input,
+        request: { ...input.request, messages: messages.slice(memo.input.length) },
+        since,
+      });
+      return remember(box, plugin, messages, answer, memo.output);
+    } catch (err) {
+      if (asRokuError(err).details?.pluginCode !== 'ROKU_CONTEXT_STATE_LOST') throw err;
+    }
+  }
+  return remember(box, plugin, messages, await send(plugin, input), undefined);
+}
+
+/** The whole answer (its kept messages from `previous`, checked with the rest); the memo for the next call. */
+function remember(
+  box: ContextMemoBox,
+  plugin: SnapshotPlugin,
+  input: readonly ChatMessage[],
+  answer: ContextResult,
+  previous: readonly ChatMessage[] | undefined,
+): ContextResult {
+  const { state, keep = 0, ...rest } = answer;
+  let output = answer.request.messages;
+  if (previous !== undefined) {
+    const kept = previous.slice(0, keep);
+    const tail = keep <= previous.length ? validMessages(output, input, kept) : undefined;
+    if (tail === undefined) {
+      const { id, version } = plugin.manifest;
+      throw new RokuError(
+        'ROKU_PLUGIN_FAILED',
+        `${id}: context engine returned an invalid incremental answer (keep ${keep} of ${previous.length} messages, then ${output.length}: every tool result must answer a call, and no more messages than the input)`,
+        { details: { pluginId: id, version, answer: 'invalid incremental answer' } },
+      );
+    }
+    output = kept.concat(tail);
+  }
+  if (state !== undefined) box.current = { sandbox: plugin.sandbox, state, input, output };
+  return { ...rest, request: { ...answer.request, messages: output } };
 }

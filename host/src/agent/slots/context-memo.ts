@@ -1,0 +1,85 @@
+import type { ChatMessage, ToolCall } from '@roku/schemas';
+import type { Sandbox } from '../../sandbox/loaded-sandbox.js';
+
+/**
+ * What the host remembers of a context engine's last answer in a session, so that the session's next request
+ * goes to the engine as `since` plus the new messages (ContextInput.since), and its answer comes back as
+ * `keep` plus the changed rest.
+ */
+export interface ContextMemo {
+  /** The engine that answered: a memo is used with that sandbox only (a reload may bring another one). */
+  readonly sandbox: Sandbox;
+  /** The engine's name for what it kept. */
+  readonly state: string;
+  /** Every message the engine was given, in order. */
+  readonly input: readonly ChatMessage[];
+  /** Its whole answer, checked. */
+  readonly output: readonly ChatMessage[];
+}
+
+/** A session's memo; a run replaces it after each answer (a session has one run at a time). */
+export interface ContextMemoBox {
+  current: ContextMemo | undefined;
+}
+
+/** Sessions whose memo is kept; the least recently used goes first (the runner keeps 16 realms per plugin). */
+const MAX_SESSIONS = 64;
+
+/** The memos of one runtime's sessions. */
+export class ContextMemos {
+  readonly #boxes = new Map<string, ContextMemoBox>();
+
+  /** The session's box (created empty), now the most recently used. */
+  for(sessionId: string): ContextMemoBox {
+    const box = this.#boxes.get(sessionId) ?? { current: undefined };
+    this.#boxes.delete(sessionId);
+    if (this.#boxes.size >= MAX_SESSIONS) {
+      const oldest = this.#boxes.keys().next();
+      if (oldest.done !== true) this.#boxes.delete(oldest.value);
+    }
+    this.#boxes.set(sessionId, box);
+    return box;
+  }
+
+  forget(sessionId: string): void {
+    this.#boxes.delete(sessionId);
+  }
+}
+
+function sameCalls(a: readonly ToolCall[] | undefined, b: readonly ToolCall[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  return a.every((call, i) => {
+    const other = b[i];
+    return (
+      other !== undefined &&
+      call.id === other.id &&
+      call.name === other.name &&
+      (call.arguments === other.arguments ||
+        JSON.stringify(call.arguments) === JSON.stringify(other.arguments))
+    );
+  });
+}
+
+/**
+ * The same message as far as a model sees it. Mostly the same object (the session's messages are cached); a
+ * message read back from the store is an equal copy.
+ */
+export function sameMessage(a: ChatMessage | undefined, b: ChatMessage | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return (
+    a.role === b.role &&
+    a.content === b.content &&
+    a.toolCallId === b.toolCallId &&
+    (a.isError === true) === (b.isError === true) &&
+    sameCalls(a.toolCalls, b.toolCalls)
+  );
+}
+
+/** Whether `messages` starts with every message of `prefix`. */
+export function startsWith(messages: readonly ChatMessage[], prefix: readonly ChatMessage[]): boolean {
+  if (prefix.length > messages.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (!sameMessage(messages[i], prefix[i])) return false;
+  return true;
+}
