@@ -110,4 +110,45 @@ describe('plugin admission when a snapshot loads plugins', () => {
     );
     expect(pluginsCheck(home)).not.toContain('@test/effects is disabled');
   });
+
+  it('names a dev folder declaring more than 256 tools as refused in plugin list, roku run and doctor', () => {
+    const home = tempDir('admission-256');
+    const big = writeRawPlugin(tempDir('admission-256-dev'), 'big', { body: 'return 1;' });
+    const manifestFile = join(big, 'roku.plugin.json');
+    const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    const tools = Array.from({ length: 257 }, (_, i) => ({
+      name: `t${i}`,
+      description: `Tool ${i}.`,
+      inputSchema: { type: 'object' },
+      risk: ['read'],
+    }));
+    writeFileSync(manifestFile, JSON.stringify({ ...manifest, contributes: { tools } }));
+    const scripted = join(repo, 'plugins', 'provider-scripted');
+    writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({
+        plugins: {
+          devDirs: [big, scripted],
+          settings: { '@roku/plugin-provider-scripted': { script: [{ text: 'hi' }] } },
+        },
+      }),
+    );
+    const why = '/contributes/tools must NOT have more than 256 items';
+
+    const list = roku(['plugin', 'list'], home);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/@test\/big@0\.0\.1 +broken /);
+    expect(list.stdout).toContain(why);
+    const listed = JSON.parse(roku(['plugin', 'list', '--json'], home).stdout) as {
+      devPlugins: { id: string; problem?: string }[];
+    };
+    expect(listed.devPlugins.find((d) => d.id === '@test/big')?.problem).toContain(why);
+    expect(listed.devPlugins.find((d) => d.id === '@roku/plugin-provider-scripted')?.problem).toBeUndefined();
+
+    const run = roku(['run', 'hello'], home);
+    expect(run.stdout).toContain('hi');
+    expect(run.stderr).toContain('plugin left out of the snapshot (plugin @test/big)');
+    expect(run.stderr).toContain(why);
+    expect(pluginsCheck(home)).toContain(why);
+  });
 });

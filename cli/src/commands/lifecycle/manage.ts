@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { liftQuarantine, listQuarantines, resolveHome } from '@roku/host';
 import type { Installer, QuarantineView } from '@roku/host';
-import { isRokuError, MANIFEST_FILE_NAME, parseStrictJson } from '@roku/schemas';
+import {
+  createManifestValidator,
+  formatIssues,
+  isRokuError,
+  MANIFEST_FILE_NAME,
+  parseStrictJson,
+} from '@roku/schemas';
 import type { CliIo } from '../../io.js';
 import { EXIT } from '../../io.js';
 import { safe } from '../agent/render.js';
@@ -24,14 +30,20 @@ interface DevRow {
 }
 
 function devRows(dev: DevFolders, installed: ReadonlySet<string>): DevRow[] {
+  // A folder whose manifest the host refuses (e.g. more than 256 tools) never loads: say so here too.
+  const validator = dev.dirs.length === 0 ? undefined : createManifestValidator();
   return dev.dirs.map((dir): DevRow => {
     try {
-      const raw = parseStrictJson(readFileSync(join(dir, MANIFEST_FILE_NAME), 'utf8')) as {
-        id?: unknown;
-        version?: unknown;
-      };
+      const file = join(dir, MANIFEST_FILE_NAME);
+      const text = readFileSync(file, 'utf8');
+      const raw = parseStrictJson(text) as { id?: unknown; version?: unknown };
       const id = typeof raw.id === 'string' ? raw.id : '?';
       const version = typeof raw.version === 'string' ? raw.version : '?';
+      const checked = validator?.parse(text);
+      if (checked !== undefined && !checked.ok) {
+        const problem = `manifest refused, the plugin does not load [ROKU_PLUGIN_MANIFEST_INVALID]: ${formatIssues(file, checked.issues).join('; ')}`;
+        return { id, version, dir, problem };
+      }
       const shadowed = installed.has(id) && !dev.overrides.includes(id);
       return { id, version, dir, ...(shadowed ? { shadowedBy: 'installed' as const } : {}) };
     } catch (err) {
