@@ -14,6 +14,8 @@ interface Cached {
 export type MessageCache = Pick<SessionMethods, 'listMessages' | 'appendMessages' | 'compactMessages'> & {
   /** Forgets a session (deleted). */
   readonly forget: (sessionId: string) => void;
+  /** Forgets every session: an enclosing transaction was rolled back after appends extended the copies. */
+  readonly forgetAll: () => void;
 };
 
 function freeze(stored: StoredMessage): StoredMessage {
@@ -87,6 +89,9 @@ export function createMessageCache(db: Db, sessions: SessionMethods): MessageCac
     },
     forget: (sessionId) => {
       cache.delete(sessionId);
+    },
+    forgetAll: () => {
+      cache.clear();
     },
   };
 }

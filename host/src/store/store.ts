@@ -129,8 +129,19 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
     return deleteSessionRow.run(id).changes === 0 ? undefined : runIds;
   });
 
+  const atomically = db.transaction((fn: () => unknown): unknown => fn());
+
   return {
     file: ctx.file,
+    atomically<T>(fn: () => T): T {
+      try {
+        return atomically.immediate(fn) as T;
+      } catch (err) {
+        // appends inside were rolled back, but had already extended the in-memory copies
+        messages.forgetAll();
+        throw err;
+      }
+    },
     ...sessions,
     listMessages: messages.listMessages,
     appendMessages: messages.appendMessages,

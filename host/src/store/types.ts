@@ -174,6 +174,11 @@ export interface Store {
   ): RunRow;
   getRun(id: string): RunRow | undefined;
   listRuns(options?: { sessionId?: string; limit?: number }): RunRow[];
+  /**
+   * Runs `fn`, whose store writes are one transaction: all committed when it returns, none if it throws. The
+   * agent groups the writes of one step so that a turn costs a few commits, not one per write.
+   */
+  atomically<T>(fn: () => T): T;
   /** Saves the loop checkpoint; `status` changes it too (e.g. back to `running` when resumed by `ownerPid`). */
   checkpointRun(id: string, state: unknown, update?: { status?: RunStatus; ownerPid?: number | null }): void;
   finishRun(

@@ -48,3 +48,31 @@ describe('listing messages across processes (in-memory copy of a session)', () =
     expect(store.listMessages('chat-default')).toHaveLength(1);
   });
 });
+
+describe('grouped writes (store.atomically)', () => {
+  it('commits appends and a checkpoint together, and leaves none of them when the group fails', () => {
+    const { store, home } = openStore();
+    sessionWithRun(store);
+    store.appendMessages('chat-default', 'run-1', [user('one')]);
+    expect(contents(store.listMessages('chat-default'))).toEqual(['one']);
+    expect(() =>
+      store.atomically(() => {
+        store.appendMessages('chat-default', 'run-1', [user('lost')]);
+        store.checkpointRun('run-1', { step: 9 });
+        throw new Error('failed before the group ended');
+      }),
+    ).toThrow('failed before the group ended');
+    expect(store.getRun('run-1')?.state).not.toEqual({ step: 9 });
+    // another process appends as many messages as the rolled-back group did: this one sees its message
+    openStore({}, home).store.appendMessages('chat-default', null, [user('two')]);
+    expect(contents(store.listMessages('chat-default'))).toEqual(['one', 'two']);
+
+    store.atomically(() => {
+      store.appendMessages('chat-default', 'run-1', [user('three')]);
+      store.checkpointRun('run-1', { step: 3 });
+    });
+    const other = openStore({}, home).store;
+    expect(contents(other.listMessages('chat-default'))).toEqual(['one', 'two', 'three']);
+    expect(other.getRun('run-1')?.state).toEqual({ step: 3 });
+  });
+});

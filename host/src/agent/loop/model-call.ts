@@ -45,14 +45,17 @@ export async function askModel(run: LoopRun, frame: AgentFrame): Promise<StepOut
     calls.length > 0
       ? { role: 'assistant', content: message.content, toolCalls: calls }
       : { role: 'assistant', content: message.content };
-  frame.conversation.append([assistant]);
   emit(run, frame, {
     type: 'LlmDecisionComplete',
     model_id: response.model.ref,
     finish_reason: response.response.finishReason,
     tool_calls: calls.length,
   });
-  if (frame === run.main) checkpoint(run);
+  // the message, the events so far and the checkpoint: one commit
+  run.env.store.atomically(() => {
+    frame.conversation.append([assistant]);
+    if (frame === run.main) checkpoint(run);
+  });
   if (calls.length === 0) return { kind: 'finish', status: 'succeeded', message: message.content };
   return { kind: 'continue' };
 }

@@ -36,48 +36,51 @@ export function startRun(
   const sessionId = input.sessionId ?? DEFAULT_SESSION_ID;
   const goal = input.goal.trim();
   if (goal === '') throw new RokuError('ROKU_RUN_FAILED', 'the goal is empty; say what you want done');
-  store.ensureSession(sessionId);
-  const runId = newRunId();
-  const model = input.model ?? (settings.defaultModel === '' ? null : settings.defaultModel);
-  // Tools loaded through tool_search stay loaded for the session, so the definitions (and the provider's
-  // prompt cache) stay the same from one turn to the next.
-  const previous = store.listRuns({ sessionId, limit: 1 })[0]?.state as
-    Partial<Checkpoint> | null | undefined;
-  const loadedTools = Array.isArray(previous?.loadedTools)
-    ? previous.loadedTools.filter((n): n is string => typeof n === 'string').slice(0, 256)
-    : [];
-  if (model !== null) snapshot.router.select({ model, estimatedPromptTokens: 0, expectedOutputTokens: 0 });
-  const state: Checkpoint = {
-    v: 1,
-    runId,
-    sessionId,
-    goal,
-    approvalMode: input.approvalMode,
-    autoApprove: input.autoApprove ?? settings.autoApprove,
-    planMode: input.planMode ?? false,
-    model,
-    modelPinned: model !== null,
-    modelFromConfig: input.model === undefined && model !== null,
-    step: 0,
-    remainingSteps: settings.stepBudget,
-    remainingRecovery: settings.recoveryBudget,
-    loadedTools,
-    alwaysAllowed: [],
-    usage: { prompt: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0 },
-    firstSeq: 0,
-  };
-  store.startRun({ id: runId, sessionId, goal, ownerPid: pid, state }, isProcessAlive);
-  // A previous run that died mid-step may have left calls without results: close them first.
-  const messages = store.listMessages(sessionId).map((m) => m.message);
-  const dangling = closeDanglingCalls(messages);
-  if (dangling.length > 0) {
-    messages.push(...store.appendMessages(sessionId, runId, dangling).map((m) => m.message));
-  }
-  const [user] = store.appendMessages(sessionId, runId, [{ role: 'user', content: goal }]);
-  state.firstSeq = user?.seq ?? 0;
-  store.checkpointRun(runId, state);
-  if (user !== undefined) startedConversations.set(state, [...messages, user.message]);
-  return state;
+  // one commit: the session, the run, its user message and first checkpoint are all there, or none of them
+  return store.atomically(() => {
+    store.ensureSession(sessionId);
+    const runId = newRunId();
+    const model = input.model ?? (settings.defaultModel === '' ? null : settings.defaultModel);
+    // Tools loaded through tool_search stay loaded for the session, so the definitions (and the provider's
+    // prompt cache) stay the same from one turn to the next.
+    const previous = store.listRuns({ sessionId, limit: 1 })[0]?.state as
+      Partial<Checkpoint> | null | undefined;
+    const loadedTools = Array.isArray(previous?.loadedTools)
+      ? previous.loadedTools.filter((n): n is string => typeof n === 'string').slice(0, 256)
+      : [];
+    if (model !== null) snapshot.router.select({ model, estimatedPromptTokens: 0, expectedOutputTokens: 0 });
+    const state: Checkpoint = {
+      v: 1,
+      runId,
+      sessionId,
+      goal,
+      approvalMode: input.approvalMode,
+      autoApprove: input.autoApprove ?? settings.autoApprove,
+      planMode: input.planMode ?? false,
+      model,
+      modelPinned: model !== null,
+      modelFromConfig: input.model === undefined && model !== null,
+      step: 0,
+      remainingSteps: settings.stepBudget,
+      remainingRecovery: settings.recoveryBudget,
+      loadedTools,
+      alwaysAllowed: [],
+      usage: { prompt: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0 },
+      firstSeq: 0,
+    };
+    store.startRun({ id: runId, sessionId, goal, ownerPid: pid, state }, isProcessAlive);
+    // A previous run that died mid-step may have left calls without results: close them first.
+    const messages = store.listMessages(sessionId).map((m) => m.message);
+    const dangling = closeDanglingCalls(messages);
+    if (dangling.length > 0) {
+      messages.push(...store.appendMessages(sessionId, runId, dangling).map((m) => m.message));
+    }
+    const [user] = store.appendMessages(sessionId, runId, [{ role: 'user', content: goal }]);
+    state.firstSeq = user?.seq ?? 0;
+    store.checkpointRun(runId, state);
+    if (user !== undefined) startedConversations.set(state, [...messages, user.message]);
+    return state;
+  });
 }
 
 /**
