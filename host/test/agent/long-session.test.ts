@@ -56,7 +56,7 @@ function expectWholeConversation(
 }
 
 describe('agent runtime: a long session', () => {
-  it('sends the model the whole conversation every turn, also once the engine lost its copy of the session', async () => {
+  it('sends the model the whole conversation every turn, also after more sessions than the engine keeps copies of', async () => {
     const env = makeEnv(configFor(base));
     const runtime = await env.open();
     for (let i = 1; i <= 12; i++) {
@@ -106,5 +106,35 @@ describe('agent runtime: a long session', () => {
     });
     // the liar's own whole answers leave tool results as they are
     expectWholeConversation(runtime, 'liar', seen.seen, false);
+  });
+
+  it('sends the whole request again when the engine says it lost what it kept', async () => {
+    // Keeps nothing, as an engine whose realm is gone: refuses every continued request.
+    const forgetful = rawPlugin(
+      fixtureDir('forgetful-context'),
+      '@test/forgetful-context',
+      { contextEngine: { name: 'forgetful', description: 'Never holds its state.' } },
+      `{
+        'context:beforeRequest': async (input) => {
+          if (input.since !== undefined) {
+            throw Object.assign(new Error('no such state here'), { code: 'ROKU_CONTEXT_STATE_LOST' });
+          }
+          return { request: input.request, state: 'gone' };
+        },
+      }`,
+    );
+    const env = makeEnv(
+      configFor({
+        devDirs: [...base.devDirs, forgetful],
+        plugins: { contextEngine: '@test/forgetful-context' },
+      }),
+    );
+    const runtime = await env.open();
+    for (let i = 1; i <= 6; i++) {
+      const { result, events } = await echoTurn(runtime, 'forgetful', i);
+      expect(result.status).toBe('succeeded');
+      expect(events.filter((e) => e.type === 'PluginFallback')).toEqual([]);
+    }
+    expectWholeConversation(runtime, 'forgetful', (await inspect(runtime, 'forgetful')).seen, false);
   });
 });

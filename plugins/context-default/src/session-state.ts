@@ -2,10 +2,11 @@ import { RokuError } from '@roku/plugin-api';
 import type { ChatMessage, ContextInput, ContextResult } from '@roku/plugin-api';
 
 /**
- * Characters of message content the engine keeps for its session at most (about 8 MB of UTF-16 with its
- * answer, well under the manifest's 128 MB): beyond it the engine keeps nothing and the host sends whole requests.
+ * Characters of message content the engine keeps for its session at most: at most 4 MB per realm, so the 16
+ * realms the runner keeps per plugin (one per session) stay well under the manifest's 128 MB. Beyond it the
+ * engine keeps nothing and the host sends whole requests.
  */
-const MAX_KEPT_CHARS = 4_000_000;
+const MAX_KEPT_CHARS = 2_000_000;
 
 /** The session's messages so far and the engine's last answer to them. */
 interface Kept {

@@ -20,18 +20,73 @@ export interface ContextMemo {
 /** A session's memo; a run replaces it after each answer (a session has one run at a time). */
 export interface ContextMemoBox {
   current: ContextMemo | undefined;
+  /** Guesses, for all sessions of the runtime, whether an engine still holds what it kept. */
+  readonly realms: RealmGuess;
 }
 
 /** Sessions whose memo is kept; the least recently used goes first (the runner keeps 16 realms per plugin). */
 const MAX_SESSIONS = 64;
+/**
+ * What the runner keeps of an isolate plugin (sandbox/runner/isolate-plugin.ts): the realms of its 16 most
+ * recent sessions, each for 60 s after its call at most. A margin keeps guesses on the safe side.
+ */
+const RUNNER_SESSION_REALMS = 16;
+const RUNNER_REALM_IDLE_MS = 55_000;
+/** Continued requests an engine refused in a row (a wasm engine keeps no realm) before it gets whole ones only. */
+const MAX_LOST_IN_A_ROW = 3;
+
+/**
+ * Whether sending a continued request to an engine is likely to find its realm: the host mirrors the runner's
+ * realm retention, so that with more sessions at once than realms kept, a call is not sent twice (refused, then
+ * whole) every time.
+ */
+export class RealmGuess {
+  readonly #recent = new WeakMap<Sandbox, Map<string, number>>();
+  readonly #lostInARow = new WeakMap<Sandbox, number>();
+
+  /** Records a call of the session; true when the engine probably still holds what it kept for it. */
+  called(sandbox: Sandbox, sessionId: string, now = performance.now()): boolean {
+    let recent = this.#recent.get(sandbox);
+    if (recent === undefined) {
+      recent = new Map();
+      this.#recent.set(sandbox, recent);
+    }
+    const last = recent.get(sessionId);
+    // sessions called since this one (the map is in order of last call)
+    let after = 0;
+    let seen = false;
+    for (const id of recent.keys()) {
+      if (seen) after += 1;
+      else if (id === sessionId) seen = true;
+    }
+    recent.delete(sessionId);
+    recent.set(sessionId, now);
+    if (recent.size > MAX_SESSIONS) {
+      const oldest = recent.keys().next();
+      if (oldest.done !== true) recent.delete(oldest.value);
+    }
+    return (
+      last !== undefined &&
+      after < RUNNER_SESSION_REALMS &&
+      now - last < RUNNER_REALM_IDLE_MS &&
+      (this.#lostInARow.get(sandbox) ?? 0) < MAX_LOST_IN_A_ROW
+    );
+  }
+
+  /** The engine answered a continued request (`held`) or said it had lost its state. */
+  answered(sandbox: Sandbox, held: boolean): void {
+    this.#lostInARow.set(sandbox, held ? 0 : (this.#lostInARow.get(sandbox) ?? 0) + 1);
+  }
+}
 
 /** The memos of one runtime's sessions. */
 export class ContextMemos {
   readonly #boxes = new Map<string, ContextMemoBox>();
+  readonly #realms = new RealmGuess();
 
   /** The session's box (created empty), now the most recently used. */
   for(sessionId: string): ContextMemoBox {
-    const box = this.#boxes.get(sessionId) ?? { current: undefined };
+    const box = this.#boxes.get(sessionId) ?? { current: undefined, realms: this.#realms };
     this.#boxes.delete(sessionId);
     if (this.#boxes.size >= MAX_SESSIONS) {
       const oldest = this.#boxes.keys().next();

@@ -47,7 +47,8 @@ export async function callContextEngine(
   const result = await callSlot(
     owner,
     'context engine',
-    (plugin) => (memo === undefined ? send(plugin, input) : incremental(plugin, input, memo.box, send)),
+    (plugin) =>
+      memo === undefined ? send(plugin, input) : incremental(plugin, input, memo.sessionId, memo.box, send),
     options,
   );
   // an engine that failed, or the default answering instead, leaves nothing to continue from
@@ -62,13 +63,15 @@ export async function callContextEngine(
 async function incremental(
   plugin: SnapshotPlugin,
   input: ContextInput,
+  sessionId: string,
   box: ContextMemoBox,
   send: (plugin: SnapshotPlugin, sent: ContextInput) => Promise<ContextResult>,
 ): Promise<ContextResult> {
   const messages = input.request.messages;
   const memo = box.current;
   box.current = undefined;
-  if (memo?.sandbox === plugin.sandbox && startsWith(messages, memo.input)) {
+  const likelyHeld = box.realms.called(plugin.sandbox, sessionId);
+  if (likelyHeld && memo?.sandbox === plugin.sandbox && startsWith(messages, memo.input)) {
     const since = { state: memo.state, count: memo.input.length };
     try {
       const answer = await send(plugin, {
@@ -76,9 +79,11 @@ async function incremental(
         request: { ...input.request, messages: messages.slice(memo.input.length) },
         since,
       });
+      box.realms.answered(plugin.sandbox, true);
       return remember(box, plugin, messages, answer, memo.output);
     } catch (err) {
       if (asRokuError(err).details?.pluginCode !== 'ROKU_CONTEXT_STATE_LOST') throw err;
+      box.realms.answered(plugin.sandbox, false);
     }
   }
   return remember(box, plugin, messages, await send(plugin, input), undefined);
