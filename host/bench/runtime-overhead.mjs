@@ -125,6 +125,7 @@ export async function scenarioRuntime(root, repo, { tools, deferred, offerAll },
     runnerRestarts: SINK,
     quarantines: SINK,
     loadMs: SINK,
+    queuedCalls: SINK,
     latency: {
       observe: ({ plugin }, seconds) => pluginMs.set(plugin, (pluginMs.get(plugin) ?? 0) + seconds * 1000),
     },
@@ -210,9 +211,13 @@ async function contenders(root, repo, options, baselineHost) {
 
 let sessionCounter = 0;
 
+/** Messages one turn adds to a session: its question, the tool call, the tool result and the answer. */
+export const TURN_MESSAGES = 4;
+
 /**
- * One turn in a fresh session seeded with `seeded` messages, as a session this host has served before (it has
- * listed its messages once); seeding is not timed.
+ * One turn in a fresh session seeded with `seeded` messages and then one turn run on this host, as a session
+ * this host has served before (its messages listed, its context engine's copy of them kept); seeding and that
+ * first turn are not timed.
  */
 export async function timedTurn({ runtime, pluginMs }, seeded) {
   const sessionId = `s-${process.pid}-${sessionCounter++}`;
@@ -220,6 +225,7 @@ export async function timedTurn({ runtime, pluginMs }, seeded) {
     runtime.store.ensureSession(sessionId);
     runtime.store.appendMessages(sessionId, null, seeded);
     runtime.store.listMessages(sessionId);
+    await runtime.run({ sessionId, goal: 'use tool 7', approvalMode: 'deny' });
   }
   pluginMs.clear();
   const cpuBefore = process.cpuUsage();
@@ -244,7 +250,8 @@ export async function timedTurn({ runtime, pluginMs }, seeded) {
 
 async function overheadScenario(root, repo, baselineHost, label, options, messages, turnsPerBlock, blocks) {
   const pair = await contenders(root, repo, options, baselineHost);
-  const seeded = history(messages - 1); // the turn's own question makes `messages`
+  // the served turn's messages and the timed turn's own question make `messages`
+  const seeded = history(messages - 1 - TURN_MESSAGES);
   const figures = { now: [], baseline: [] };
   for (const name of ['now', 'baseline'])
     for (let i = 0; i < 10; i++) await timedTurn(pair.use(name), seeded);

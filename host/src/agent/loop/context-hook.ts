@@ -1,5 +1,6 @@
 import type { ChatRequest } from '@roku/schemas';
 import { callContextEngine } from '../slots/context.js';
+import { withMemoryBlock, withoutMemoryBlock } from './prompt.js';
 import { emit } from './run-state.js';
 import type { AgentFrame, LoopRun } from './types.js';
 
@@ -27,12 +28,16 @@ export async function applyContext(
   const { tools, ...messagesOnly } = request;
   const toolTokens =
     tools === undefined ? 0 : snapshot.router.estimateRequestTokens({ model: '', messages: [], tools });
+  // the recalled-memory block goes back in after the engine, which sees the conversation alone
+  const { messages, block } = withoutMemoryBlock(run, request.messages);
+  const blockTokens =
+    block === undefined ? 0 : snapshot.router.estimateRequestTokens({ model: '', messages: [block] });
   const result = await callContextEngine(
     snapshot.context,
     force ? 'context.compact' : 'context.beforeRequest',
     {
-      request: messagesOnly,
-      contextWindow: Math.max(1024, window - toolTokens),
+      request: { ...messagesOnly, messages: [...messages] },
+      contextWindow: Math.max(1024, window - toolTokens - blockTokens),
       compactThresholdRatio: threshold,
       ...(force ? { force: true } : {}),
     },
@@ -63,5 +68,6 @@ export async function applyContext(
   if ((high || force) && !compacted) {
     emit(run, frame, { type: 'CompactComplete', llm_succeeded: false, elapsed_ms: elapsed() });
   }
-  return { ...request, messages: result.request.messages };
+  const out = result.request.messages;
+  return { ...request, messages: block === undefined ? out : withMemoryBlock(out, block) };
 }

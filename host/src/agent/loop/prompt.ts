@@ -64,3 +64,27 @@ export async function historyForModel(run: LoopRun, frame: AgentFrame): Promise<
   out.splice(last, 0, { role: 'system', content: block });
   return out;
 }
+
+/**
+ * The messages without the run's memory block, and the block. The context engine works on the conversation
+ * alone: the block changes place every run, and with it in, the engine could never take a session's next
+ * request as a continuation of its last one.
+ */
+export function withoutMemoryBlock(
+  run: LoopRun,
+  messages: readonly ChatMessage[],
+): { readonly messages: readonly ChatMessage[]; readonly block: ChatMessage | undefined } {
+  const text = run.memory;
+  if (text === undefined || text === '') return { messages, block: undefined };
+  const at = messages.findIndex((m, i) => i > 0 && m.role === 'system' && m.content === text);
+  if (at < 0) return { messages, block: undefined };
+  return { messages: [...messages.slice(0, at), ...messages.slice(at + 1)], block: messages[at] };
+}
+
+/** The memory block back in its place, just before the last user message (as historyForModel puts it). */
+export function withMemoryBlock(messages: readonly ChatMessage[], block: ChatMessage): ChatMessage[] {
+  const out = messages.slice();
+  const last = out.findLastIndex((m) => m.role === 'user');
+  if (last >= 0) out.splice(last, 0, block);
+  return out;
+}
