@@ -137,4 +137,22 @@ describe('agent runtime: a long session', () => {
     }
     expectWholeConversation(runtime, 'forgetful', (await inspect(runtime, 'forgetful')).seen, false);
   });
+
+  it('with memory on, recalls what another process wrote to the session since the last turn here', async () => {
+    const env = makeEnv(configFor({ ...base, agent: { rememberExchanges: true } }));
+    const here = await env.open();
+    for (let i = 1; i <= 3; i++)
+      await runGoal(here, { goal: `the code word ${i} is zebra`, sessionId: 'mem' });
+    const other = await env.open();
+    await runGoal(other, { goal: 'the code word 4 is okapi', sessionId: 'mem' });
+    await other.close();
+    const { result } = await runGoal(here, { goal: 'inspect the code word', sessionId: 'mem' });
+    const seen = (JSON.parse(result.message) as { messages: { role: string; content: string }[] }).messages;
+    const block = seen.find((m, i) => i > 0 && m.role === 'system')?.content ?? '';
+    expect(block).toContain('Session memory');
+    expect(block).toContain('okapi');
+    // the block sits just before this turn's question; the conversation around it is whole
+    expect(seen.at(-2)).toEqual({ role: 'system', content: block });
+    expect(seen.at(-1)).toEqual({ role: 'user', content: 'inspect the code word' });
+  });
 });

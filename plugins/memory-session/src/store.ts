@@ -37,20 +37,67 @@ export async function recordKeys(kv: Kv, session: string): Promise<RecordKey[]> 
     .sort((a, b) => a.seq - b.seq);
 }
 
+/** Characters of record text this realm keeps read records for at most (16 kept realms stay well under 64 MB). */
+const MAX_KNOWN_CHARS = 1_000_000;
+
+/**
+ * Records this realm has read or written, by key, for the next call of its session: the runner gives a realm
+ * to one session only, and keeps it for that session's next call. The key list is read on every load, so
+ * records another process wrote or deleted are seen. A key names its record's seq and id, so a known key's
+ * value needs no second read (it is written again with another value only when the newest record is forgotten
+ * and a record with its id written elsewhere between two calls of this realm).
+ */
+const known = { session: '', chars: 0, records: new Map<string, StoredRecord | null>() };
+
+function forgetKnown(session: string): void {
+  known.session = session;
+  known.chars = 0;
+  known.records.clear();
+}
+
+const textChars = (stored: StoredRecord | null | undefined): number =>
+  typeof stored?.record.text === 'string' ? stored.record.text.length : 0;
+
+function remember(key: string, stored: StoredRecord | null): void {
+  const chars = textChars(stored);
+  if (known.chars + chars > MAX_KNOWN_CHARS) return;
+  known.chars += chars;
+  known.records.set(key, stored);
+}
+
+function drop(key: string): void {
+  known.chars -= textChars(known.records.get(key));
+  known.records.delete(key);
+}
+
 /** Every record of a session, oldest first. */
 export async function loadRecords(kv: Kv, session: string): Promise<StoredRecord[]> {
+  if (known.session !== session) forgetKnown(session);
   const keys = await recordKeys(kv, session);
-  const values = await inBatches(keys, (k) => kv.get(k.key));
-  const records: StoredRecord[] = [];
-  keys.forEach((k, i) => {
+  const listed = new Set(keys.map((k) => k.key));
+  for (const key of [...known.records.keys()]) if (!listed.has(key)) drop(key);
+  const missing = keys.filter((k) => !known.records.has(k.key));
+  const values = await inBatches(missing, (k) => kv.get(k.key));
+  const read = new Map<string, StoredRecord | null>();
+  missing.forEach((k, i) => {
     const value = values[i];
+    // deleted since it was listed
     if (value === null || value === undefined) return;
+    let stored: StoredRecord | null;
     try {
-      records.push({ seq: k.seq, record: JSON.parse(value) as MemoryRecord });
+      stored = { seq: k.seq, record: JSON.parse(value) as MemoryRecord };
     } catch {
       // A damaged value is skipped rather than failing every recall of the session.
+      stored = null;
     }
+    read.set(k.key, stored);
+    remember(k.key, stored);
   });
+  const records: StoredRecord[] = [];
+  for (const k of keys) {
+    const stored = known.records.get(k.key) ?? read.get(k.key);
+    if (stored !== undefined && stored !== null) records.push(stored);
+  }
   return records;
 }
 
@@ -130,7 +177,9 @@ export async function appendRecords(
       ...(r.tags === undefined ? {} : { tags: r.tags }),
       createdAt: now,
     };
-    await setWithRoom(kv, session, recordKey(session, seq, r.id), JSON.stringify(record));
+    const key = recordKey(session, seq, r.id);
+    await setWithRoom(kv, session, key, JSON.stringify(record));
+    if (known.session === session) remember(key, { seq, record });
     seq += 1;
     stored.push(record);
   }
@@ -142,5 +191,6 @@ export async function appendRecords(
 export async function forgetRecords(kv: Kv, session: string, ids: ReadonlySet<string>): Promise<number> {
   const doomed = (await recordKeys(kv, session)).filter((k) => ids.has(k.id));
   await inBatches(doomed, (k) => kv.delete(k.key));
+  if (known.session === session) for (const k of doomed) drop(k.key);
   return doomed.length;
 }
