@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // pnpm bench long-session: one session driven for many turns (ROKU_BENCH_TURNS, default 500) in one runtime;
 // every 50 turns prints the host's RSS, JS heap and external memory, and the turn time of the last 50 turns,
-// so growth with the session's length shows where it is. Prints figures only.
+// so growth with the session's length shows where it is; then the first and last windows against the goal
+// (flat). ROKU_BENCH_REMEMBER=1 turns agent.rememberExchanges on (a memory write and recall every turn).
+// Prints figures only.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,7 @@ mkdirSync(workspace, { recursive: true });
 
 const result = createHostConfigValidator().validate({
   log: { level: 'silent' },
+  agent: { rememberExchanges: process.env.ROKU_BENCH_REMEMBER === '1' },
   plugins: { devDirs: [join(repo, 'plugins/provider-scripted'), join(repo, 'plugins/toolset-fs')] },
 });
 if (!result.ok) throw new Error(JSON.stringify(result.issues));
@@ -42,6 +45,7 @@ function runnersRss() {
   }
 }
 let window = [];
+const windows = [];
 console.log(`${TURNS} turns in one session (scripted provider, list_dir tool every turn)`);
 console.log('turn   rss      heap     heapTotal external  runners  turn p50 (last 50)');
 for (let i = 1; i <= TURNS; i++) {
@@ -54,11 +58,21 @@ for (let i = 1; i <= TURNS; i++) {
     const m = process.memoryUsage();
     const sorted = window.slice().sort((a, b) => a - b);
     const p50 = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    windows.push({ turn: i, p50, rss: m.rss, runners: runnersRss() });
     console.log(
       `${String(i).padEnd(6)} ${mb(m.rss).padEnd(8)} ${mb(m.heapUsed).padEnd(8)} ${mb(m.heapTotal).padEnd(9)} ${mb(m.external).padEnd(9)} ${mb(runnersRss()).padEnd(8)} ${p50.toFixed(1)} ms`,
     );
     window = [];
   }
+}
+// the first window is turn 1 alone (cold start): compare from the first full window on
+const first = windows[1] ?? windows[0];
+const last = windows.at(-1);
+if (first !== undefined && last !== undefined && last !== first) {
+  console.log(
+    `\ngoal: flat with the session's length. turns ${first.turn} → ${last.turn}: turn p50 ${first.p50.toFixed(1)} → ${last.p50.toFixed(1)} ms, ` +
+      `host RSS ${mb(first.rss)} → ${mb(last.rss)}, runners RSS ${mb(first.runners)} → ${mb(last.runners)}`,
+  );
 }
 await runtime.close();
 rmSync(root, { recursive: true, force: true });

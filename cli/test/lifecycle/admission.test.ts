@@ -150,5 +150,6 @@ describe('plugin admission when a snapshot loads plugins', () => {
     expect(run.stderr).toContain('plugin left out of the snapshot (plugin @test/big)');
     expect(run.stderr).toContain(why);
     expect(pluginsCheck(home)).toContain(why);
-  });
+    // five CLI processes, each loading the plugins
+  }, 60_000);
 });
