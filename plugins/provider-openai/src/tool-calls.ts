@@ -1,0 +1,43 @@
+import type { PluginContext, ToolCall } from '@roku/plugin-api';
+
+/** Tool calls as they stream in pieces: forwarded as deltas, assembled for the final answer. */
+export class ToolCallAssembler {
+  readonly #calls: { id: string; name: string; args: string }[] = [];
+
+  async add(
+    ctx: PluginContext,
+    index: number,
+    piece: { id?: string | undefined; name?: string | undefined; args?: string | undefined },
+  ): Promise<void> {
+    const slot = (this.#calls[index] ??= { id: '', name: '', args: '' });
+    if (piece.id !== undefined && piece.id !== '') slot.id = piece.id;
+    if (piece.name !== undefined) slot.name += piece.name;
+    if (piece.args !== undefined) slot.args += piece.args;
+    await ctx.emit({
+      type: 'tool-call-delta',
+      index,
+      ...(piece.id === undefined || piece.id === '' ? {} : { id: piece.id }),
+      ...(piece.name === undefined || piece.name === '' ? {} : { name: piece.name }),
+      ...(piece.args === undefined || piece.args === '' ? {} : { argumentsDelta: piece.args }),
+    });
+  }
+
+  get size(): number {
+    return this.#calls.filter((c) => c !== undefined).length;
+  }
+
+  calls(): ToolCall[] {
+    return this.#calls
+      .filter((c) => c !== undefined)
+      .map((c, i) => ({ id: c.id === '' ? `call_${i}` : c.id, name: c.name, arguments: parseArguments(c.args) }));
+  }
+}
+
+/** The model's argument text as JSON; text that does not parse is kept so that the tool reports it. */
+export function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text.trim() === '' ? '{}' : text);
+  } catch {
+    return { _raw: text };
+  }
+}
