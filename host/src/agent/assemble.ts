@@ -9,6 +9,7 @@ import {
   estimateCostUsd,
   estimateRequestTokens,
   routerPolicyFromConfig,
+  settingsModels,
 } from './router/index.js';
 import type { BreakerBoard, ModelEntry, ProviderBinding, ProviderRouter } from './router/index.js';
 import type { AgentSettings } from './settings.js';
@@ -40,7 +41,8 @@ export function assembleSnapshot(
       bindings.push({
         pluginId: plugin.manifest.id,
         provider: provider.name,
-        models: provider.models,
+        // A provider's settings may add models only the user knows (an OpenAI-compatible server's).
+        models: [...provider.models, ...settingsModels(plugin.settings)],
         // The router checks the answer (router/validate.ts): it tells a bad answer from a failed call.
         chat: (request, options) =>
           callPlugin(plugin.sandbox, pluginOp('provider.chat', provider.name), request, {

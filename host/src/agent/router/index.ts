@@ -9,7 +9,7 @@ export type { BreakerBoard, BreakerGate, BreakerPolicy, BreakerState, BreakerSta
 export { DEFAULT_ROUTER_POLICY, routerPolicyFromConfig } from './policy.js';
 export { classifyFailure, backoffDelay } from './classify.js';
 export type { ClassifiedFailure, FailureKind } from './classify.js';
-export { pluginShortName } from './models.js';
+export { pluginShortName, settingsModels } from './models.js';
 export {
   validateChatResponse,
   createStreamValidator,
