@@ -119,7 +119,15 @@ export function assembleSnapshot(
   };
   const info = {
     ...snapshotInfoBase(base),
-    models: router.models().map((m) => ({ ref: m.ref, contextWindow: m.contextWindow })),
+    models: router.models().map((m) => ({
+      ref: m.ref,
+      contextWindow: m.contextWindow,
+      pluginId: m.pluginId,
+      maxOutputTokens: m.maxOutputTokens,
+      capabilities: m.capabilities,
+      costPer1kInputUsd: m.costPer1kInputUsd,
+      costPer1kOutputUsd: m.costPer1kOutputUsd,
+    })),
     tools: catalog
       .all()
       .map((t) => ({ name: t.name, pluginId: t.pluginId, risk: t.risk, deferred: t.deferred })),
