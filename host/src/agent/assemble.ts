@@ -26,6 +26,7 @@ function choice(entry: ModelEntry): ModelChoice {
     ref: entry.ref,
     contextWindow: entry.contextWindow,
     maxOutputTokens: entry.maxOutputTokens ?? undefined,
+    capabilities: entry.capabilities,
   };
 }
 

@@ -17,6 +17,8 @@ export interface RunDeps {
   readonly snapshots: SnapshotHolder;
   /** Session-wide "always allow" answers, per session id. */
   readonly alwaysAllowed: Map<string, Set<string>>;
+  /** Where cache-break diagnostics go (`$ROKU_HOME/diagnostics`). */
+  readonly diagnosticsDir?: string;
 }
 
 /**
@@ -45,7 +47,17 @@ export async function driveRun(
   const sessionAllowed = deps.alwaysAllowed.get(state.sessionId) ?? new Set<string>();
   deps.alwaysAllowed.set(state.sessionId, sessionAllowed);
   const loop = new AgentLoop(
-    { snapshot, store, settings, logger, pid, handlers, signal, alwaysAllowed: sessionAllowed },
+    {
+      snapshot,
+      store,
+      settings,
+      logger,
+      pid,
+      handlers,
+      signal,
+      alwaysAllowed: sessionAllowed,
+      ...(deps.diagnosticsDir === undefined ? {} : { diagnosticsDir: deps.diagnosticsDir }),
+    },
     state,
   );
   loop.emit({ type: 'RunStarted', run_id: state.runId, session_id: state.sessionId, snapshot: snapshot.id });

@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createPluginHost } from '../plugins/plugin-host.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
 import { ceilingsFromConfig } from '../sandbox/limits.js';
@@ -99,6 +99,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     snapshots,
     watcher: new ChangeWatcher(),
     alwaysAllowed: new Map(),
+    diagnosticsDir: join(home, 'diagnostics'),
   };
 }
 

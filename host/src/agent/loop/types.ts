@@ -5,6 +5,7 @@ import type { Store } from '../../store/types.js';
 import type { AgentSnapshot, ModelChoice } from '../assembled.js';
 import type { ApprovalMode, RunHandlers } from '../runtime-types.js';
 import type { AgentSettings } from '../settings.js';
+import type { CacheBaseline } from '../router/index.js';
 
 /** The run's persisted checkpoint: with the session's messages it is enough to resume in another process. */
 export interface Checkpoint {
@@ -31,6 +32,10 @@ export interface Checkpoint {
   usage: { prompt: number; output: number; cacheRead: number; cacheWrite: number; cost: number };
   /** Start of this run's messages in the session (seq of its user message). */
   firstSeq: number;
+  /** The previous model call's cache reads and prefix fingerprint (spec §2.11 cache-break detector). */
+  cacheBaseline?: CacheBaseline;
+  /** The buffer was compacted since the previous model call: the next cache check resets the baseline. */
+  cacheCompacted?: boolean;
 }
 
 /** Where a loop keeps its conversation: the session (main agent) or memory (a sub-agent). */
@@ -50,6 +55,8 @@ export interface LoopEnv {
   readonly signal: AbortSignal | undefined;
   /** Session-wide "always allow" answers, shared by the runs of one runtime. */
   readonly alwaysAllowed: Set<string>;
+  /** Where cache-break diagnostics go; none are written without it. */
+  readonly diagnosticsDir?: string;
 }
 
 /** One agent of a run: the main agent, or a sub-agent with its own conversation and budget. */

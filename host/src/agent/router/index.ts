@@ -28,6 +28,14 @@ export {
   MESSAGE_OVERHEAD_TOKENS,
 } from './tokens.js';
 export { estimateCostUsd, CACHE_READ_PRICE_RATIO } from './cost.js';
+export {
+  cacheBaseline,
+  detectCacheBreak,
+  writeCacheBreakDiagnostic,
+  CACHE_BREAK_ABSOLUTE_TOKENS,
+  CACHE_BREAK_RELATIVE,
+} from './cache-break.js';
+export type { CacheBaseline, CacheBreak } from './cache-break.js';
 export type {
   ModelEntry,
   ProviderBinding,
