@@ -19,18 +19,29 @@ let cli: ProviderCli;
 beforeAll(async () => {
   claude = await startWireServer(() => ({
     kind: 'sse',
-    frames: anthropicFrames({ text: ['Hello ', 'from Claude.'], usage: { input: 10, output: 5, cacheRead: 3000, cacheWrite: 40 }, pings: true }),
+    frames: anthropicFrames({
+      text: ['Hello ', 'from Claude.'],
+      usage: { input: 10, output: 5, cacheRead: 3000, cacheWrite: 40 },
+      pings: true,
+    }),
   }));
   local = await startWireServer((request) =>
     request.url === '/v1/models'
-      ? { kind: 'json', status: 200, body: { object: 'list', data: [{ id: 'llama3.2:3b', object: 'model' }] } }
+      ? {
+          kind: 'json',
+          status: 200,
+          body: { object: 'list', data: [{ id: 'llama3.2:3b', object: 'model' }] },
+        }
       : { kind: 'sse', frames: chatCompletionsFrames({ text: ['Local ', 'answer.'], model: 'llama3.2:3b' }) },
   );
   cli = await providerCli(
     [ANTHROPIC, COMPATIBLE],
     {
       [ANTHROPIC]: { baseURL: claude.origin },
-      [COMPATIBLE]: { baseURL: `${local.origin}/v1`, models: [{ id: 'qwen2.5-coder', contextWindow: 32768 }] },
+      [COMPATIBLE]: {
+        baseURL: `${local.origin}/v1`,
+        models: [{ id: 'qwen2.5-coder', contextWindow: 32768 }],
+      },
     },
     { [ANTHROPIC]: { network: [claude.origin] }, [COMPATIBLE]: { network: [local.origin] } },
   );
@@ -55,7 +66,11 @@ describe('roku with the Anthropic provider', () => {
   });
 
   it('retries an overloaded 529 (the wait shown as a retry event), then answers', async () => {
-    claude.enqueue({ kind: 'json', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } });
+    claude.enqueue({
+      kind: 'json',
+      status: 529,
+      body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+    });
     const r = await cli.runJson('hello', ['--model', 'anthropic/claude-sonnet-4-6']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.find((e) => e.type === 'ProviderRetry')).toMatchObject({ code: 'PROVIDER_OVERLOADED' });
@@ -78,7 +93,11 @@ describe('roku with an OpenAI-compatible server', () => {
     expect(r.code, r.stderr).toBe(0);
     const refs = (JSON.parse(r.stdout) as { models: { ref: string }[] }).models.map((m) => m.ref);
     expect(refs).toEqual(
-      expect.arrayContaining(['anthropic/claude-sonnet-4-6', 'openai-compatible/default', 'openai-compatible/qwen2.5-coder']),
+      expect.arrayContaining([
+        'anthropic/claude-sonnet-4-6',
+        'openai-compatible/default',
+        'openai-compatible/qwen2.5-coder',
+      ]),
     );
     const q = await cli.runJson('hi', ['--model', 'openai-compatible/qwen2.5-coder']);
     expect(q.code, q.stderr).toBe(0);

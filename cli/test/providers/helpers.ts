@@ -10,7 +10,12 @@ export interface ProviderCli extends InProcessCli {
 
 export interface RunOutput extends CliResult {
   readonly events: { type: string; [key: string]: unknown }[];
-  readonly result: { ok: boolean; message?: string; error?: { code: string; message: string }; [key: string]: unknown };
+  readonly result: {
+    ok: boolean;
+    message?: string;
+    error?: { code: string; message: string };
+    [key: string]: unknown;
+  };
 }
 
 /**
@@ -26,16 +31,25 @@ export async function providerCli(
   const cli = await inProcessCli({ devDirs: [] });
   const env = { ROKU_REGISTRY_DIR: registryDir };
   const installed = await cli.run(['plugin', 'install', ...plugins, '--yes', '--json'], { env });
-  if (installed.code !== 0) throw new Error(`installing ${plugins.join(', ')} failed:\n${installed.stderr}${installed.stdout}`);
+  if (installed.code !== 0)
+    throw new Error(`installing ${plugins.join(', ')} failed:\n${installed.stderr}${installed.stdout}`);
   cli.writeConfig({
-    agent: { initialBackoffMs: 1, maxBackoffMs: 5000, maxRetries: 2, ...(config.agent as object | undefined) },
+    agent: {
+      initialBackoffMs: 1,
+      maxBackoffMs: 5000,
+      maxRetries: 2,
+      ...(config.agent as object | undefined),
+    },
     ...config,
     plugins: { settings, grants },
   });
   return {
     ...cli,
     async runJson(goal, extra = [], more = {}) {
-      const r = await cli.run(['chat', '--pipe', '--json', ...extra], { stdin: goal, env: { ...env, ...more } });
+      const r = await cli.run(['chat', '--pipe', '--json', ...extra], {
+        stdin: goal,
+        env: { ...env, ...more },
+      });
       const out = r.stdout
         .split('\n')
         .filter((l) => l.trim() !== '')

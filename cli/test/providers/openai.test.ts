@@ -18,9 +18,16 @@ let cli: ProviderCli;
 beforeAll(async () => {
   api = await startWireServer(() => ({
     kind: 'sse',
-    frames: chatCompletionsFrames({ text: ['Hi ', 'from ', 'OpenAI.'], usage: { input: 120, output: 4, cacheRead: 100 } }),
+    frames: chatCompletionsFrames({
+      text: ['Hi ', 'from ', 'OpenAI.'],
+      usage: { input: 120, output: 4, cacheRead: 100 },
+    }),
   }));
-  cli = await providerCli([ID], { [ID]: { baseURL: `${api.origin}/v1` } }, { [ID]: { network: [api.origin] } });
+  cli = await providerCli(
+    [ID],
+    { [ID]: { baseURL: `${api.origin}/v1` } },
+    { [ID]: { network: [api.origin] } },
+  );
 });
 
 describe('roku with the OpenAI provider', () => {
@@ -72,16 +79,23 @@ describe('roku with the OpenAI provider', () => {
   });
 
   it('retries 529 and 503, then reports the provider and the reason when they persist', async () => {
-    for (let i = 0; i < 3; i += 1) api.enqueue({ kind: 'json', status: i === 1 ? 503 : 529, body: { error: { message: 'Overloaded' } } });
+    for (let i = 0; i < 3; i += 1)
+      api.enqueue({ kind: 'json', status: i === 1 ? 503 : 529, body: { error: { message: 'Overloaded' } } });
     const r = await cli.runJson('hello', ['--model', 'openai/gpt-4o-mini']);
     expect(r.code).toBe(1);
     expect(r.events.filter((e) => e.type === 'ProviderRetry')).toHaveLength(2);
     expect(r.result.error).toMatchObject({ code: 'ROKU_PROVIDER_FAILED' });
-    expect(r.result.error?.message).toContain('openai/gpt-4o-mini failed after 3 attempts: the provider is overloaded');
+    expect(r.result.error?.message).toContain(
+      'openai/gpt-4o-mini failed after 3 attempts: the provider is overloaded',
+    );
   });
 
   it('reports a stream cut mid-answer without repeating the text shown', async () => {
-    api.enqueue({ kind: 'sse', frames: chatCompletionsFrames({ text: ['Half ', 'an answer'], truncate: true }), then: 'reset' });
+    api.enqueue({
+      kind: 'sse',
+      frames: chatCompletionsFrames({ text: ['Half ', 'an answer'], truncate: true }),
+      then: 'reset',
+    });
     const r = await cli.runJson('hello', ['--model', 'openai/gpt-4o-mini']);
     expect(r.code).toBe(1);
     expect(r.result.error?.message).toContain('the answer broke off after part of it was shown');
@@ -92,7 +106,12 @@ describe('roku with the OpenAI provider', () => {
     api.enqueue({
       kind: 'json',
       status: 400,
-      body: { error: { message: "This model's maximum context length is 128000 tokens", code: 'context_length_exceeded' } },
+      body: {
+        error: {
+          message: "This model's maximum context length is 128000 tokens",
+          code: 'context_length_exceeded',
+        },
+      },
     });
     const r = await cli.runJson('hello', ['--model', 'openai/gpt-4o-mini']);
     expect(r.code, r.stderr).toBe(0);
@@ -103,7 +122,10 @@ describe('roku with the OpenAI provider', () => {
   it('serves a reasoning model through the Responses API with the session as prompt_cache_key', async () => {
     api.enqueue({
       kind: 'sse',
-      frames: responsesFrames({ text: ['Reasoned.'], usage: { input: 50, output: 30, cacheRead: 20, reasoning: 25 } }),
+      frames: responsesFrames({
+        text: ['Reasoned.'],
+        usage: { input: 50, output: 30, cacheRead: 20, reasoning: 25 },
+      }),
     });
     const r = await cli.runJson('think', ['--model', 'openai/gpt-5', '--session-id', 'resp-1']);
     expect(r.code, r.stderr).toBe(0);
@@ -116,7 +138,10 @@ describe('roku with the OpenAI provider', () => {
   it('refuses a hung response within the request timeout, and a body over the cap', async () => {
     cli.writeConfig({
       agent: { initialBackoffMs: 1, maxBackoffMs: 5, maxRetries: 0, providerTimeoutMs: 1500 },
-      plugins: { settings: { [ID]: { baseURL: `${api.origin}/v1` } }, grants: { [ID]: { network: [api.origin] } } },
+      plugins: {
+        settings: { [ID]: { baseURL: `${api.origin}/v1` } },
+        grants: { [ID]: { network: [api.origin] } },
+      },
     });
     await cli.run(['auth', 'set', 'OPENAI_API_KEY'], { stdin: KEY });
     api.enqueue({ kind: 'hang' });

@@ -22,7 +22,10 @@ const readTool = (cacheRead: number): WireTurn => ({
   toolCalls: [{ id: `toolu_${cacheRead}`, name: 'read_file', args: ['{"path":"notes.txt"}'] }],
   usage: { input: 10, output: 5, cacheRead },
 });
-const answer = (cacheRead: number, text = 'Done.'): WireTurn => ({ text: [text], usage: { input: 10, output: 5, cacheRead } });
+const answer = (cacheRead: number, text = 'Done.'): WireTurn => ({
+  text: [text],
+  usage: { input: 10, output: 5, cacheRead },
+});
 
 beforeAll(async () => {
   claude = await startWireServer(() => ({ kind: 'sse', frames: anthropicFrames(answer(0)) }));
@@ -39,7 +42,10 @@ const env = { ANTHROPIC_API_KEY: 'sk-ant-k', OPENAI_API_KEY: 'sk-k' };
 
 describe('cache-break detection (check 38)', () => {
   it('reports a fall from 50000 to 10000 cached tokens between turns, with a diagnostic file', async () => {
-    claude.enqueue({ kind: 'sse', frames: anthropicFrames(readTool(50_000)) }, { kind: 'sse', frames: anthropicFrames(answer(10_000)) });
+    claude.enqueue(
+      { kind: 'sse', frames: anthropicFrames(readTool(50_000)) },
+      { kind: 'sse', frames: anthropicFrames(answer(10_000)) },
+    );
     const r = await cli.runJson('read my notes', CLAUDE, env);
     expect(r.code, r.stderr).toBe(0);
     const found = r.events.filter((e) => e.type === 'CacheBreakDetected');
@@ -52,7 +58,10 @@ describe('cache-break detection (check 38)', () => {
   });
 
   it('ignores a fall of 3 % (1500 tokens)', async () => {
-    claude.enqueue({ kind: 'sse', frames: anthropicFrames(readTool(50_000)) }, { kind: 'sse', frames: anthropicFrames(answer(48_500)) });
+    claude.enqueue(
+      { kind: 'sse', frames: anthropicFrames(readTool(50_000)) },
+      { kind: 'sse', frames: anthropicFrames(answer(48_500)) },
+    );
     const r = await cli.runJson('read my notes', CLAUDE, env);
     expect(r.code, r.stderr).toBe(0);
     expect(r.events.filter((e) => e.type === 'CacheBreakDetected')).toEqual([]);
@@ -61,7 +70,11 @@ describe('cache-break detection (check 38)', () => {
   it('ignores a large fall right after a compaction', async () => {
     claude.enqueue(
       { kind: 'sse', frames: anthropicFrames(readTool(50_000)) },
-      { kind: 'json', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } } },
+      {
+        kind: 'json',
+        status: 400,
+        body: { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } },
+      },
       { kind: 'sse', frames: anthropicFrames(answer(1_000)) },
     );
     const r = await cli.runJson('read my notes', CLAUDE, env);
@@ -73,24 +86,41 @@ describe('cache-break detection (check 38)', () => {
 
 describe('one cache marker per request (check 40)', () => {
   it('puts exactly one cache_control on the last content block of the last message of every request', async () => {
-    claude.enqueue({ kind: 'sse', frames: anthropicFrames(readTool(0)) }, { kind: 'sse', frames: anthropicFrames(answer(0)) });
+    claude.enqueue(
+      { kind: 'sse', frames: anthropicFrames(readTool(0)) },
+      { kind: 'sse', frames: anthropicFrames(answer(0)) },
+    );
     const before = claude.requests.length;
     const r = await cli.runJson('read my notes', CLAUDE, env);
     expect(r.code, r.stderr).toBe(0);
-    const bodies = claude.requests.slice(before).map((q) => q.json as { messages: { content: Record<string, unknown>[] }[] });
+    const bodies = claude.requests
+      .slice(before)
+      .map((q) => q.json as { messages: { content: Record<string, unknown>[] }[] });
     expect(bodies).toHaveLength(2);
     for (const body of bodies) {
       expect(JSON.stringify(body).split('"cache_control"')).toHaveLength(2);
-      expect(body.messages.at(-1)?.content.at(-1)?.cache_control).toEqual({ type: 'ephemeral' });
+      const lastMessage = body.messages[body.messages.length - 1];
+      const lastBlock = lastMessage?.content[lastMessage.content.length - 1];
+      expect(lastBlock).toMatchObject({ cache_control: { type: 'ephemeral' } });
     }
   });
 });
 
 describe('output-slot escalation (check 37)', () => {
-  it("asks an Anthropic model again with its ceiling after max_tokens, and shows the second answer", async () => {
+  it('asks an Anthropic model again with its ceiling after max_tokens, and shows the second answer', async () => {
     claude.enqueue(
-      { kind: 'sse', frames: anthropicFrames({ text: ['Cut sho'], finish: 'length', usage: { input: 10, output: 16_384 } }) },
-      { kind: 'sse', frames: anthropicFrames({ text: ['The whole answer.'], usage: { input: 10, output: 20_000 } }) },
+      {
+        kind: 'sse',
+        frames: anthropicFrames({
+          text: ['Cut sho'],
+          finish: 'length',
+          usage: { input: 10, output: 16_384 },
+        }),
+      },
+      {
+        kind: 'sse',
+        frames: anthropicFrames({ text: ['The whole answer.'], usage: { input: 10, output: 20_000 } }),
+      },
     );
     const before = claude.requests.length;
     const r = await cli.runJson('write a lot', CLAUDE, env);
@@ -101,11 +131,18 @@ describe('output-slot escalation (check 37)', () => {
     });
     const sent = claude.requests.slice(before).map((q) => (q.json as { max_tokens: number }).max_tokens);
     expect(sent).toEqual([16_384, 64_000]);
-    expect(r.result).toMatchObject({ ok: true, message: 'The whole answer.', usage: { output_tokens: 36_384 } });
+    expect(r.result).toMatchObject({
+      ok: true,
+      message: 'The whole answer.',
+      usage: { output_tokens: 36_384 },
+    });
   });
 
   it('reports a Responses-API model as unsupported and keeps the cut answer', async () => {
-    openai.enqueue({ kind: 'sse', frames: responsesFrames({ text: ['Cut sho'], finish: 'length', usage: { input: 10, output: 99 } }) });
+    openai.enqueue({
+      kind: 'sse',
+      frames: responsesFrames({ text: ['Cut sho'], finish: 'length', usage: { input: 10, output: 99 } }),
+    });
     const before = openai.requests.length;
     const r = await cli.runJson('write a lot', ['--model', 'openai/gpt-5'], env);
     expect(r.code, r.stderr).toBe(0);

@@ -42,7 +42,11 @@ export type LoopEvent =
       readonly escalated_max_tokens: number;
       readonly model_id: string;
     })
-  | (Base & { readonly type: 'OutputSlotEscalationUnsupported'; readonly model_id: string; readonly provider: string })
+  | (Base & {
+      readonly type: 'OutputSlotEscalationUnsupported';
+      readonly model_id: string;
+      readonly provider: string;
+    })
   | (Base & {
       readonly type: 'ToolStart';
       readonly tool_name: string;

@@ -54,12 +54,18 @@ function hostCapabilityError(err: unknown, label: string): ProviderError | undef
 }
 
 /** `{ type: 'error', error: { type, message } }` (HTTP body and stream event alike). */
-function errorBody(err: InstanceType<typeof Anthropic.APIError>): { type: string; message: string } {
+function errorBody(err: { readonly error?: unknown; readonly message: string }): {
+  type: string;
+  message: string;
+} {
   const outer = (err.error ?? {}) as { error?: { type?: unknown; message?: unknown }; type?: unknown };
   const inner = outer.error ?? outer;
   return {
     type: typeof inner.type === 'string' ? inner.type : '',
-    message: typeof (inner as { message?: unknown }).message === 'string' ? String((inner as { message?: unknown }).message) : err.message,
+    message:
+      typeof (inner as { message?: unknown }).message === 'string'
+        ? String((inner as { message?: unknown }).message)
+        : err.message,
   };
 }
 
@@ -86,10 +92,17 @@ export function providerError(err: unknown, label: string): unknown {
       code = 'PROVIDER_QUOTA_EXCEEDED';
     }
     const after = retryAfterMs(err.headers as Headers | undefined);
-    return new ProviderError(code, `${label}: ${body.message}`, after === undefined ? {} : { retryAfterMs: after });
+    return new ProviderError(
+      code,
+      `${label}: ${body.message}`,
+      after === undefined ? {} : { retryAfterMs: after },
+    );
   }
   if (err instanceof SyntaxError) {
-    return new ProviderError('PROVIDER_SERVER_ERROR', `${label}: the stream sent invalid JSON: ${err.message}`);
+    return new ProviderError(
+      'PROVIDER_SERVER_ERROR',
+      `${label}: the stream sent invalid JSON: ${err.message}`,
+    );
   }
   if (err instanceof TypeError) {
     return new ProviderError('PROVIDER_CONNECTION_FAILED', `${label}: the connection failed: ${err.message}`);

@@ -67,7 +67,9 @@ async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatRespo
         stream: true,
         ...(system.length === 0 ? {} : { system }),
         ...(budget === undefined ? {} : { thinking: { type: 'enabled' as const, budget_tokens: budget } }),
-        ...(request.temperature === undefined || budget !== undefined ? {} : { temperature: request.temperature }),
+        ...(request.temperature === undefined || budget !== undefined
+          ? {}
+          : { temperature: request.temperature }),
         ...(request.tools === undefined || request.tools.length === 0
           ? {}
           : {

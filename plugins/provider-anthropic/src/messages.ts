@@ -18,7 +18,8 @@ export class ThinkingMemory {
   load(raw: string): void {
     try {
       const value = JSON.parse(raw) as Partial<Thought>;
-      if (Array.isArray(value.toolUseIds) && value.block?.type === 'thinking') this.#thought = value as Thought;
+      if (Array.isArray(value.toolUseIds) && value.block?.type === 'thinking')
+        this.#thought = value as Thought;
     } catch {
       this.#thought = undefined;
     }
@@ -40,10 +41,7 @@ function assistantBlocks(message: ChatMessage, thinking: ThinkingMemory | undefi
       type: 'tool_use',
       id: call.id,
       name: call.name,
-      input: (typeof call.arguments === 'object' && call.arguments !== null ? call.arguments : {}) as Record<
-        string,
-        unknown
-      >,
+      input: typeof call.arguments === 'object' && call.arguments !== null ? call.arguments : {},
     });
   }
   return blocks;
@@ -97,8 +95,13 @@ export function toMessages(
     const last = messages.at(-1);
     const content = last === undefined || !Array.isArray(last.content) ? undefined : last.content;
     const block = content?.at(-1);
-    if (content !== undefined && block !== undefined && block.type !== 'thinking' && block.type !== 'redacted_thinking') {
-      content[content.length - 1] = { ...block, cache_control: { type: 'ephemeral' } } as Block;
+    if (
+      content !== undefined &&
+      block !== undefined &&
+      block.type !== 'thinking' &&
+      block.type !== 'redacted_thinking'
+    ) {
+      content[content.length - 1] = { ...block, cache_control: { type: 'ephemeral' } };
     }
   }
   return { system, messages };

@@ -41,7 +41,8 @@ export async function readMessageStream(
   ctx: PluginContext,
   label: string,
 ): Promise<{ response: ChatResponse; thought?: Thought }> {
-  const blocks: Block[] = [];
+  // By the stream's block index, which the deltas refer to.
+  const blocks = new Map<number, Block>();
   let text = '';
   let model: string | undefined;
   let stop: string | null | undefined;
@@ -64,7 +65,15 @@ export async function readMessageStream(
       }
       case 'content_block_start': {
         const cb = event.content_block;
-        const block: Block = { kind: 'other', tool: -1, id: '', name: '', json: '', thinking: '', signature: '' };
+        const block: Block = {
+          kind: 'other',
+          tool: -1,
+          id: '',
+          name: '',
+          json: '',
+          thinking: '',
+          signature: '',
+        };
         if (cb.type === 'text') {
           block.kind = 'text';
           if (cb.text !== '') {
@@ -81,11 +90,11 @@ export async function readMessageStream(
         } else if (cb.type === 'thinking') {
           block.kind = 'thinking';
         }
-        blocks[event.index] = block;
+        blocks.set(event.index, block);
         break;
       }
       case 'content_block_delta': {
-        const block = blocks[event.index];
+        const block = blocks.get(event.index);
         const delta = event.delta;
         if (delta.type === 'text_delta' && delta.text !== '') {
           text += delta.text;
@@ -107,17 +116,18 @@ export async function readMessageStream(
       case 'message_stop':
         stopped = true;
         break;
-      default:
+      case 'content_block_stop':
         break;
     }
   }
   if (!stopped) {
     throw new ProviderError('PROVIDER_CONNECTION_FAILED', `${label}: the stream ended before message_stop`);
   }
-  const toolCalls: ToolCall[] = blocks
-    .filter((b) => b !== undefined && b.kind === 'tool')
+  const ordered = [...blocks.entries()].sort(([a], [b]) => a - b).map(([, block]) => block);
+  const toolCalls: ToolCall[] = ordered
+    .filter((b) => b.kind === 'tool')
     .map((b) => ({ id: b.id, name: b.name, arguments: parseInput(b.json) }));
-  const thought = blocks.find((b) => b !== undefined && b.kind === 'thinking' && b.signature !== '');
+  const thought = ordered.find((b) => b.kind === 'thinking' && b.signature !== '');
   const kept: Thought | undefined =
     thought === undefined || toolCalls.length === 0
       ? undefined

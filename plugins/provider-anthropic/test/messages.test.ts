@@ -47,7 +47,9 @@ function load() {
 function markers(value: unknown, path = ''): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => markers(v, `${path}/${i}`));
   if (typeof value !== 'object' || value === null) return [];
-  return Object.entries(value).flatMap(([k, v]) => (k === 'cache_control' ? [path] : markers(v, `${path}/${k}`)));
+  return Object.entries(value).flatMap(([k, v]) =>
+    k === 'cache_control' ? [path] : markers(v, `${path}/${k}`),
+  );
 }
 
 describe('anthropic provider: Messages API', () => {
@@ -78,7 +80,11 @@ describe('anthropic provider: Messages API', () => {
       usage: { inputTokens: 1220, outputTokens: 30, cacheReadTokens: 1000, cacheWriteTokens: 200 },
       model: 'claude-sonnet-4-6',
     });
-    expect(plugin.events).toContainEqual({ type: 'tool-call-delta', index: 0, argumentsDelta: 'ty":"Bergen"}' });
+    expect(plugin.events).toContainEqual({
+      type: 'tool-call-delta',
+      index: 0,
+      argumentsDelta: 'ty":"Bergen"}',
+    });
     const sent = api.requests.at(-1);
     expect(sent?.url).toBe('/v1/messages');
     expect(sent?.headers['x-api-key']).toBe(KEY);
@@ -141,12 +147,30 @@ describe('anthropic provider: Messages API', () => {
   });
 
   it.each([
-    [529, { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'PROVIDER_OVERLOADED'],
-    [429, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } }, 'PROVIDER_RATE_LIMIT'],
-    [401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }, 'PROVIDER_AUTH_FAILED'],
+    [
+      529,
+      { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } },
+      'PROVIDER_OVERLOADED',
+    ],
+    [
+      429,
+      { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } },
+      'PROVIDER_RATE_LIMIT',
+    ],
+    [
+      401,
+      { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+      'PROVIDER_AUTH_FAILED',
+    ],
     [
       400,
-      { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' } },
+      {
+        type: 'error',
+        error: {
+          type: 'invalid_request_error',
+          message: 'prompt is too long: 210000 tokens > 200000 maximum',
+        },
+      },
       'PROVIDER_CONTEXT_WINDOW_EXCEEDED',
     ],
     [
@@ -157,7 +181,9 @@ describe('anthropic provider: Messages API', () => {
   ])('maps HTTP %i to the router code', async (status, body, code) => {
     api.enqueue({ kind: 'json', status, body, headers: { 'retry-after': '1' } });
     const plugin = await load();
-    await expect(plugin.call('provider:anthropic:chat', request, { baseURL: api.origin })).rejects.toMatchObject({
+    await expect(
+      plugin.call('provider:anthropic:chat', request, { baseURL: api.origin }),
+    ).rejects.toMatchObject({
       code: 'ROKU_PLUGIN_FAILED',
       details: { pluginCode: code, retryAfterMs: 1000 },
     });
@@ -167,13 +193,20 @@ describe('anthropic provider: Messages API', () => {
     const plugin = await load();
     api.enqueue({
       kind: 'sse',
-      frames: anthropicFrames({ text: ['a', 'b'], errorMidStream: { type: 'overloaded_error', message: 'Overloaded' } }),
+      frames: anthropicFrames({
+        text: ['a', 'b'],
+        errorMidStream: { type: 'overloaded_error', message: 'Overloaded' },
+      }),
     });
-    await expect(plugin.call('provider:anthropic:chat', request, { baseURL: api.origin })).rejects.toMatchObject({
+    await expect(
+      plugin.call('provider:anthropic:chat', request, { baseURL: api.origin }),
+    ).rejects.toMatchObject({
       details: { pluginCode: 'PROVIDER_OVERLOADED' },
     });
     api.enqueue({ kind: 'sse', frames: anthropicFrames({ text: ['a'], truncate: true }) });
-    await expect(plugin.call('provider:anthropic:chat', request, { baseURL: api.origin })).rejects.toMatchObject({
+    await expect(
+      plugin.call('provider:anthropic:chat', request, { baseURL: api.origin }),
+    ).rejects.toMatchObject({
       details: { pluginCode: 'PROVIDER_CONNECTION_FAILED' },
     });
   });

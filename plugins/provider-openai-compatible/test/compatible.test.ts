@@ -33,7 +33,9 @@ function load() {
 describe('openai-compatible provider', () => {
   it("answers as the server's first model from GET /models, without a key and without usage", async () => {
     const plugin = await load();
-    const response = await plugin.call('provider:openai-compatible:chat', request, { baseURL: `${api.origin}/v1` });
+    const response = await plugin.call('provider:openai-compatible:chat', request, {
+      baseURL: `${api.origin}/v1`,
+    });
     expect(response).toEqual({
       message: { role: 'assistant', content: 'Hello' },
       finishReason: 'stop',
@@ -51,7 +53,10 @@ describe('openai-compatible provider', () => {
     api.enqueue({
       kind: 'sse',
       frames: [
-        sseFrame({ ...base, choices: [{ index: 0, delta: { role: 'assistant', reasoning_content: 'hmm' } }] }),
+        sseFrame({
+          ...base,
+          choices: [{ index: 0, delta: { role: 'assistant', reasoning_content: 'hmm' } }],
+        }),
         sseFrame({ ...base, choices: [] }),
         sseFrame({ ...base, vendor_stats: { tps: 42 }, choices: [{ index: 0, delta: { content: 'Par' } }] }),
         ': comment\n\n',
@@ -66,14 +71,21 @@ describe('openai-compatible provider', () => {
       { ...request, model: 'qwen' },
       { baseURL: `${api.origin}/v1`, auth: 'bearer' },
     );
-    expect(response).toEqual({ message: { role: 'assistant', content: 'Paris' }, finishReason: 'stop', model: 'qwen' });
+    expect(response).toEqual({
+      message: { role: 'assistant', content: 'Paris' },
+      finishReason: 'stop',
+      model: 'qwen',
+    });
     expect(api.requests.at(-1)?.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it('uses settings.model instead of asking the server', async () => {
     const plugin = await load();
     const before = api.requests.length;
-    await plugin.call('provider:openai-compatible:chat', request, { baseURL: `${api.origin}/v1`, model: 'mistral' });
+    await plugin.call('provider:openai-compatible:chat', request, {
+      baseURL: `${api.origin}/v1`,
+      model: 'mistral',
+    });
     expect(api.requests.slice(before).map((r) => r.url)).toEqual(['/v1/chat/completions']);
     expect(api.requests.at(-1)?.json).toMatchObject({ model: 'mistral' });
   });
@@ -83,7 +95,10 @@ describe('openai-compatible provider', () => {
     const before = api.requests.length;
     await expect(
       denied.call('provider:openai-compatible:chat', request, { baseURL: `${api.origin}/v1`, model: 'm' }),
-    ).rejects.toMatchObject({ code: 'ROKU_PLUGIN_FAILED', details: { pluginCode: 'PROVIDER_INVALID_REQUEST' } });
+    ).rejects.toMatchObject({
+      code: 'ROKU_PLUGIN_FAILED',
+      details: { pluginCode: 'PROVIDER_INVALID_REQUEST' },
+    });
     expect(api.requests.length).toBe(before);
     await expect(denied.call('provider:openai-compatible:chat', request, {})).rejects.toMatchObject({
       message: expect.stringContaining('baseURL') as unknown,

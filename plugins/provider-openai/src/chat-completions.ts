@@ -64,7 +64,9 @@ export function chatCompletionsBody(
     stream_options: { include_usage: true },
     ...(request.maxTokens === undefined ? {} : { max_completion_tokens: request.maxTokens }),
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-    ...(options.promptCacheKey && request.sessionId !== undefined ? { prompt_cache_key: request.sessionId } : {}),
+    ...(options.promptCacheKey && request.sessionId !== undefined
+      ? { prompt_cache_key: request.sessionId }
+      : {}),
     ...(options.reasoningEffort === undefined
       ? {}
       : { reasoning_effort: options.reasoningEffort as OpenAI.ReasoningEffort }),
@@ -83,6 +85,18 @@ export function chatCompletionsBody(
   };
 }
 
+/** A chunk as servers really send it: compatible ones leave out fields the SDK's types promise. */
+interface LooseChunk {
+  readonly model?: unknown;
+  readonly usage?: OpenAI.CompletionUsage | null;
+  readonly choices?:
+    | readonly {
+        readonly delta?: OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta | null;
+        readonly finish_reason?: string | null;
+      }[]
+    | null;
+}
+
 /** Streams one chat completion: text and tool-call deltas go to the host as they arrive. */
 export async function streamChatCompletion(
   client: OpenAI,
@@ -98,16 +112,17 @@ export async function streamChatCompletion(
   let model: string | undefined;
   let usage: ChatResponse['usage'];
   const calls = new ToolCallAssembler();
-  for await (const chunk of stream) {
+  for await (const raw of stream) {
+    const chunk = raw as LooseChunk | null;
     if (typeof chunk !== 'object' || chunk === null) continue;
     if (typeof chunk.model === 'string' && chunk.model !== '') model ??= chunk.model;
     if (chunk.usage !== undefined && chunk.usage !== null) {
       usage = usageFromChat(chunk.usage);
       await ctx.emit({ type: 'usage', usage });
     }
-    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    const choice = chunk.choices?.[0];
     if (choice === undefined) continue;
-    const delta = (choice.delta ?? {}) as OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta;
+    const delta = choice.delta ?? {};
     if (typeof delta.content === 'string' && delta.content !== '') {
       text += delta.content;
       await ctx.emit({ type: 'text-delta', text: delta.content });

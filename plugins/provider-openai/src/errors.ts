@@ -22,7 +22,8 @@ function codeFromBody(code: string, message: string): ProviderErrorCode | undefi
   if (code === 'context_length_exceeded' || CONTEXT_WINDOW.test(message)) {
     return 'PROVIDER_CONTEXT_WINDOW_EXCEEDED';
   }
-  if (code === 'insufficient_quota' || code === 'billing_hard_limit_reached') return 'PROVIDER_QUOTA_EXCEEDED';
+  if (code === 'insufficient_quota' || code === 'billing_hard_limit_reached')
+    return 'PROVIDER_QUOTA_EXCEEDED';
   if (code === 'rate_limit_exceeded') return 'PROVIDER_RATE_LIMIT';
   if (code === 'server_error' || code === 'api_error') return 'PROVIDER_SERVER_ERROR';
   if (code === 'overloaded_error' || code === 'server_is_overloaded') return 'PROVIDER_OVERLOADED';
@@ -89,9 +90,15 @@ export function providerError(err: unknown, label: string): unknown {
     );
   }
   if (err instanceof SyntaxError) {
-    return new ProviderError('PROVIDER_SERVER_ERROR', `${label}: the stream sent invalid JSON: ${err.message}`);
+    return new ProviderError(
+      'PROVIDER_SERVER_ERROR',
+      `${label}: the stream sent invalid JSON: ${err.message}`,
+    );
   }
-  if (err instanceof TypeError || (err instanceof Error && /terminated|socket|ECONNRESET/i.test(err.message))) {
+  if (
+    err instanceof TypeError ||
+    (err instanceof Error && /terminated|socket|ECONNRESET/i.test(err.message))
+  ) {
     return new ProviderError('PROVIDER_CONNECTION_FAILED', `${label}: the connection failed: ${err.message}`);
   }
   return err;

@@ -12,7 +12,9 @@ const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** Models declared with `compact-history` are Responses-API models (spec §5.1); the rest use Chat Completions. */
 const DECLARED = new Map(
-  manifest.contributes.providers.flatMap((p) => p.models).map((m) => [m.id, m.capabilities as readonly string[]]),
+  manifest.contributes.providers
+    .flatMap((p) => p.models)
+    .map((m) => [m.id, m.capabilities as readonly string[]]),
 );
 
 /** Reasoning settings go only to reasoning models (others refuse them); undeclared models get them too. */

@@ -119,40 +119,31 @@ export async function streamResponse(
   const callIndex = new Map<number, number>();
   let summary = '';
   for await (const event of stream) {
-    switch (event.type) {
-      case 'response.output_text.delta':
-        if (event.delta !== '') {
-          text += event.delta;
-          await ctx.emit({ type: 'text-delta', text: event.delta });
-        }
-        break;
-      case 'response.output_item.added':
-        if (event.item.type === 'function_call') {
-          const index = callIndex.size;
-          callIndex.set(event.output_index, index);
-          await calls.add(ctx, index, {
-            id: event.item.call_id,
-            name: event.item.name,
-            args: event.item.arguments,
-          });
-        }
-        break;
-      case 'response.function_call_arguments.delta': {
-        const index = callIndex.get(event.output_index);
-        if (index !== undefined) await calls.add(ctx, index, { args: event.delta });
-        break;
+    // Only these events matter; the API has many more (and adds new ones), all ignored.
+    if (event.type === 'response.output_text.delta') {
+      if (event.delta !== '') {
+        text += event.delta;
+        await ctx.emit({ type: 'text-delta', text: event.delta });
       }
-      case 'response.reasoning_summary_text.delta':
-        summary += event.delta;
-        break;
-      case 'response.completed':
-      case 'response.incomplete':
-        final = event.response;
-        break;
-      case 'response.failed':
-        throw failed(options.label, event.response);
-      default:
-        break;
+    } else if (event.type === 'response.output_item.added') {
+      if (event.item.type === 'function_call') {
+        const index = callIndex.size;
+        callIndex.set(event.output_index, index);
+        await calls.add(ctx, index, {
+          id: event.item.call_id,
+          name: event.item.name,
+          args: event.item.arguments,
+        });
+      }
+    } else if (event.type === 'response.function_call_arguments.delta') {
+      const index = callIndex.get(event.output_index);
+      if (index !== undefined) await calls.add(ctx, index, { args: event.delta });
+    } else if (event.type === 'response.reasoning_summary_text.delta') {
+      summary += event.delta;
+    } else if (event.type === 'response.completed' || event.type === 'response.incomplete') {
+      final = event.response;
+    } else if (event.type === 'response.failed') {
+      throw failed(options.label, event.response);
     }
   }
   if (final === undefined) {
@@ -162,7 +153,7 @@ export async function streamResponse(
     );
   }
   if (summary !== '') ctx.log.debug('reasoning summary', { chars: summary.length });
-  const usage = final.usage === undefined || final.usage === null ? undefined : usageFromResponses(final.usage);
+  const usage = final.usage === undefined ? undefined : usageFromResponses(final.usage);
   if (usage !== undefined) await ctx.emit({ type: 'usage', usage });
   const toolCalls = calls.calls();
   const finish: FinishReason =

@@ -14,5 +14,5 @@ export interface OpenAiSettings {
 
 /** The settings object as the host passes it (validated against the configSchema). */
 export function settingsOf(config: unknown): OpenAiSettings {
-  return typeof config === 'object' && config !== null ? (config as OpenAiSettings) : {};
+  return typeof config === 'object' && config !== null ? config : {};
 }

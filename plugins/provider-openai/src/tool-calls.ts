@@ -2,14 +2,19 @@ import type { PluginContext, ToolCall } from '@roku/plugin-api';
 
 /** Tool calls as they stream in pieces: forwarded as deltas, assembled for the final answer. */
 export class ToolCallAssembler {
-  readonly #calls: { id: string; name: string; args: string }[] = [];
+  // By the stream's call index; a server may skip indexes.
+  readonly #calls = new Map<number, { id: string; name: string; args: string }>();
 
   async add(
     ctx: PluginContext,
     index: number,
     piece: { id?: string | undefined; name?: string | undefined; args?: string | undefined },
   ): Promise<void> {
-    const slot = (this.#calls[index] ??= { id: '', name: '', args: '' });
+    let slot = this.#calls.get(index);
+    if (slot === undefined) {
+      slot = { id: '', name: '', args: '' };
+      this.#calls.set(index, slot);
+    }
     if (piece.id !== undefined && piece.id !== '') slot.id = piece.id;
     if (piece.name !== undefined) slot.name += piece.name;
     if (piece.args !== undefined) slot.args += piece.args;
@@ -23,13 +28,18 @@ export class ToolCallAssembler {
   }
 
   get size(): number {
-    return this.#calls.filter((c) => c !== undefined).length;
+    return this.#calls.size;
   }
 
   calls(): ToolCall[] {
-    return this.#calls
-      .filter((c) => c !== undefined)
-      .map((c, i) => ({ id: c.id === '' ? `call_${i}` : c.id, name: c.name, arguments: parseArguments(c.args) }));
+    return [...this.#calls.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([, c]) => c)
+      .map((c, i) => ({
+        id: c.id === '' ? `call_${i}` : c.id,
+        name: c.name,
+        arguments: parseArguments(c.args),
+      }));
   }
 }
 

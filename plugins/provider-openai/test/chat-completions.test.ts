@@ -14,7 +14,10 @@ let api: WireServer;
 beforeAll(async () => {
   api = await startWireServer(() => ({
     kind: 'sse',
-    frames: chatCompletionsFrames({ text: ['Hello ', 'wörld'], usage: { input: 10, output: 2, cacheRead: 4 } }),
+    frames: chatCompletionsFrames({
+      text: ['Hello ', 'wörld'],
+      usage: { input: 10, output: 2, cacheRead: 4 },
+    }),
   }));
   host = await createTestHost({ env: { OPENAI_API_KEY: KEY } });
 });
@@ -61,7 +64,11 @@ describe('openai provider: Chat Completions', () => {
       usage: { inputTokens: 42, outputTokens: 9, cacheReadTokens: 30 },
       model: 'gpt-4o-mini',
     });
-    expect(plugin.events).toContainEqual({ type: 'tool-call-delta', index: 0, argumentsDelta: 'ty":"Oslo"}' });
+    expect(plugin.events).toContainEqual({
+      type: 'tool-call-delta',
+      index: 0,
+      argumentsDelta: 'ty":"Oslo"}',
+    });
     const sent = api.requests.at(-1);
     expect(sent?.url).toBe('/v1/chat/completions');
     expect(sent?.headers.authorization).toBe(`Bearer ${KEY}`);
@@ -133,10 +140,19 @@ describe('openai provider: Chat Completions', () => {
     [503, { error: { message: 'Service unavailable' } }, 'PROVIDER_OVERLOADED'],
     [500, { error: { message: 'boom', type: 'server_error' } }, 'PROVIDER_SERVER_ERROR'],
     [401, { error: { message: 'Incorrect API key', code: 'invalid_api_key' } }, 'PROVIDER_AUTH_FAILED'],
-    [429, { error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } }, 'PROVIDER_QUOTA_EXCEEDED'],
+    [
+      429,
+      { error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } },
+      'PROVIDER_QUOTA_EXCEEDED',
+    ],
     [
       400,
-      { error: { message: "This model's maximum context length is 128000 tokens", code: 'context_length_exceeded' } },
+      {
+        error: {
+          message: "This model's maximum context length is 128000 tokens",
+          code: 'context_length_exceeded',
+        },
+      },
       'PROVIDER_CONTEXT_WINDOW_EXCEEDED',
     ],
     [400, { error: { message: 'Invalid value for temperature' } }, 'PROVIDER_INVALID_REQUEST'],
@@ -153,12 +169,19 @@ describe('openai provider: Chat Completions', () => {
     const settings = { baseURL: `${api.origin}/v1` };
     api.enqueue({
       kind: 'sse',
-      frames: chatCompletionsFrames({ text: ['Hi', 'there'], errorMidStream: { type: 'server_error', message: 'upstream broke' } }),
+      frames: chatCompletionsFrames({
+        text: ['Hi', 'there'],
+        errorMidStream: { type: 'server_error', message: 'upstream broke' },
+      }),
     });
     await expect(plugin.call('provider:openai:chat', request, settings)).rejects.toMatchObject({
       details: { pluginCode: 'PROVIDER_SERVER_ERROR' },
     });
-    api.enqueue({ kind: 'sse', frames: chatCompletionsFrames({ text: ['Hi', 'there'], truncate: true }), then: 'reset' });
+    api.enqueue({
+      kind: 'sse',
+      frames: chatCompletionsFrames({ text: ['Hi', 'there'], truncate: true }),
+      then: 'reset',
+    });
     await expect(plugin.call('provider:openai:chat', request, settings)).rejects.toMatchObject({
       details: { pluginCode: 'PROVIDER_CONNECTION_FAILED' },
     });

@@ -29,7 +29,9 @@ export function anthropicFrames(turn: WireTurn): string[] {
   ];
   let index = 0;
   if ((turn.reasoning ?? []).length > 0) {
-    frames.push(ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+    frames.push(
+      ev('content_block_start', { index, content_block: { type: 'thinking', thinking: '', signature: '' } }),
+    );
     for (const piece of turn.reasoning ?? []) {
       frames.push(ev('content_block_delta', { index, delta: { type: 'thinking_delta', thinking: piece } }));
     }
@@ -60,7 +62,9 @@ export function anthropicFrames(turn: WireTurn): string[] {
       }),
     );
     for (const piece of call.args) {
-      frames.push(ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }));
+      frames.push(
+        ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } }),
+      );
     }
     frames.push(ev('content_block_stop', { index }));
     index += 1;

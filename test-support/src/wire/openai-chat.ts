@@ -13,7 +13,9 @@ export function chatCompletionsFrames(turn: WireTurn): string[] {
     frames.push(chunk({ content: piece }));
     if (turn.pings === true) frames.push(': keep-alive\n\n');
     if (i === 0 && turn.errorMidStream !== undefined) {
-      frames.push(sseFrame({ error: { message: turn.errorMidStream.message, type: turn.errorMidStream.type } }));
+      frames.push(
+        sseFrame({ error: { message: turn.errorMidStream.message, type: turn.errorMidStream.type } }),
+      );
       return frames;
     }
   }
@@ -23,7 +25,8 @@ export function chatCompletionsFrames(turn: WireTurn): string[] {
         tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }],
       }),
     );
-    for (const piece of call.args) frames.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
+    for (const piece of call.args)
+      frames.push(chunk({ tool_calls: [{ index, function: { arguments: piece } }] }));
   }
   if (turn.truncate === true) return frames;
   frames.push(chunk({}, finishOf(turn)));

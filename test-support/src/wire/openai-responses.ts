@@ -47,13 +47,23 @@ export function responsesFrames(turn: WireTurn): string[] {
     );
     for (const [i, piece] of (turn.text ?? []).entries()) {
       frames.push(
-        ev('response.output_text.delta', { item_id: 'msg_1', output_index: output, content_index: 0, delta: piece }),
+        ev('response.output_text.delta', {
+          item_id: 'msg_1',
+          output_index: output,
+          content_index: 0,
+          delta: piece,
+        }),
       );
       if (turn.pings === true) frames.push(': keep-alive\n\n');
       if (i === 0 && turn.errorMidStream !== undefined) {
         frames.push(
           sseFrame(
-            { type: 'error', code: turn.errorMidStream.type, message: turn.errorMidStream.message, param: null },
+            {
+              type: 'error',
+              code: turn.errorMidStream.type,
+              message: turn.errorMidStream.message,
+              param: null,
+            },
             'error',
           ),
         );
@@ -63,11 +73,21 @@ export function responsesFrames(turn: WireTurn): string[] {
     output += 1;
   }
   for (const call of turn.toolCalls ?? []) {
-    const item = { type: 'function_call', id: `fc_${call.id}`, call_id: call.id, name: call.name, arguments: '' };
+    const item = {
+      type: 'function_call',
+      id: `fc_${call.id}`,
+      call_id: call.id,
+      name: call.name,
+      arguments: '',
+    };
     frames.push(ev('response.output_item.added', { output_index: output, item }));
     for (const piece of call.args) {
       frames.push(
-        ev('response.function_call_arguments.delta', { item_id: item.id, output_index: output, delta: piece }),
+        ev('response.function_call_arguments.delta', {
+          item_id: item.id,
+          output_index: output,
+          delta: piece,
+        }),
       );
     }
     output += 1;

@@ -108,7 +108,7 @@ export async function startWireServer(fallback: (request: WireRequest) => WireRe
   const queue: WireReply[] = [];
   const requests: WireRequest[] = [];
   const server = await startLoopbackServer((recorded, res) => {
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = recorded.body === '' ? null : JSON.parse(recorded.body);
     } catch {

@@ -3,7 +3,11 @@ export interface WireTurn {
   /** Text pieces, each its own delta. */
   readonly text?: readonly string[];
   /** Tool calls; each argument piece is its own delta. */
-  readonly toolCalls?: readonly { readonly id: string; readonly name: string; readonly args: readonly string[] }[];
+  readonly toolCalls?: readonly {
+    readonly id: string;
+    readonly name: string;
+    readonly args: readonly string[];
+  }[];
   /** Reasoning (OpenAI summaries) or thinking (Anthropic) pieces. */
   readonly reasoning?: readonly string[];
   /** Why the answer ended (default: tool calls when there are some, else stop). */

@@ -221,7 +221,9 @@ export function registerAgentCommands(program: Command, io: CliIo, setExit: (cod
 
   program
     .command('models')
-    .description('every model of the loaded providers, with context window, output limit, prices and capabilities')
+    .description(
+      'every model of the loaded providers, with context window, output limit, prices and capabilities',
+    )
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
       setExit(await modelsCommand(agentIo, configFile(), opts.json === true));

@@ -11,7 +11,11 @@ function perMillion(per1k: number | null | undefined): string {
  * `roku models`: every model of the loaded providers (the runtime's snapshot) with its context window, output
  * limit, capabilities and prices per million tokens; the refs are what `--model` and `/model` take.
  */
-export async function modelsCommand(io: AgentIo, configFile: string | undefined, json: boolean): Promise<number> {
+export async function modelsCommand(
+  io: AgentIo,
+  configFile: string | undefined,
+  json: boolean,
+): Promise<number> {
   return withRuntime(io, configFile, 'models', ({ runtime }) => {
     const info: SnapshotInfo = runtime.snapshotInfo();
     if (json) {

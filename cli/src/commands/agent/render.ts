@@ -142,10 +142,18 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
         );
         return;
       case 'OutputSlotEscalated':
-        line(style.dim(`${who}… answer cut at the output limit; asking again with ${event.escalated_max_tokens} tokens`));
+        line(
+          style.dim(
+            `${who}… answer cut at the output limit; asking again with ${event.escalated_max_tokens} tokens`,
+          ),
+        );
         return;
       case 'OutputSlotEscalationUnsupported':
-        line(style.yellow(`${who}! answer cut at the output limit; ${safe(event.model_id)} cannot be asked for more`));
+        line(
+          style.yellow(
+            `${who}! answer cut at the output limit; ${safe(event.model_id)} cannot be asked for more`,
+          ),
+        );
         return;
       case 'PluginFallback':
         line(

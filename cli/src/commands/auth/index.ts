@@ -39,7 +39,7 @@ async function readValue(io: LifecycleIo, name: string): Promise<string> {
   try {
     for await (const chunk of stdin) {
       text += typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-      if (tty && /[\r\n\u0003\u0004]/.test(text)) break;
+      if (tty && ['\r', '\n', '\u0003', '\u0004'].some((c) => text.includes(c))) break;
     }
   } finally {
     if (tty) {
@@ -49,7 +49,8 @@ async function readValue(io: LifecycleIo, name: string): Promise<string> {
     }
   }
   if (text.includes('\u0003')) throw new RokuError('ROKU_CLI_USAGE', `cancelled; ${name} was not stored`);
-  return text.split(/[\r\n\u0004]/)[0]?.trim() ?? '';
+  const end = ['\r', '\n', '\u0004'].map((c) => text.indexOf(c)).filter((i) => i >= 0);
+  return text.slice(0, end.length === 0 ? text.length : Math.min(...end)).trim();
 }
 
 /** `roku auth set NAME`: stores the value read from stdin in $ROKU_HOME/auth.json (mode 0600). */
@@ -60,7 +61,9 @@ export async function authSetCommand(io: LifecycleIo, name: string, json: boolea
   setSecret(home, name, value);
   const shadowed = io.env[name] !== undefined && io.env[name] !== '';
   if (json) {
-    io.stdout(`${JSON.stringify({ ok: true, name, file: authFilePath(home), shadowedByEnvironment: shadowed })}\n`);
+    io.stdout(
+      `${JSON.stringify({ ok: true, name, file: authFilePath(home), shadowedByEnvironment: shadowed })}\n`,
+    );
   } else {
     io.stdout(`stored ${name} in ${authFilePath(home)}\n`);
     if (shadowed) io.stderr(`note: the environment variable ${name} is set and wins over the stored value\n`);
@@ -95,8 +98,7 @@ export function authListCommand(io: CliIo, json: boolean): number {
   }
   const width = Math.max(...rows.map((r) => r.name.length));
   for (const r of rows) {
-    const source =
-      r.source === 'environment' && r.stored ? 'environment (wins over auth.json)' : r.source;
+    const source = r.source === 'environment' && r.stored ? 'environment (wins over auth.json)' : r.source;
     const used = r.usedBy.length === 0 ? '' : `  used by ${r.usedBy.join(', ')}`;
     io.stdout(`${r.name.padEnd(width)}  ${source}${used}\n`);
   }
@@ -107,9 +109,13 @@ export function authListCommand(io: CliIo, json: boolean): number {
 export function authRemoveCommand(io: CliIo, name: string, json: boolean): number {
   const home = resolveHome(io.env);
   if (!removeSecret(home, name)) {
-    throw new RokuError('ROKU_CLI_AUTH_NOT_FOUND', `no stored secret ${name}; roku auth list shows what is stored`, {
-      details: { name },
-    });
+    throw new RokuError(
+      'ROKU_CLI_AUTH_NOT_FOUND',
+      `no stored secret ${name}; roku auth list shows what is stored`,
+      {
+        details: { name },
+      },
+    );
   }
   io.stdout(json ? `${JSON.stringify({ ok: true, name, removed: true })}\n` : `removed ${name}\n`);
   return EXIT.ok;
@@ -119,7 +125,9 @@ export function authRemoveCommand(io: CliIo, name: string, json: boolean): numbe
 export function registerAuthCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const auth = program
     .command('auth')
-    .description('store API keys and other secrets for plugins in $ROKU_HOME/auth.json (environment variables win)');
+    .description(
+      'store API keys and other secrets for plugins in $ROKU_HOME/auth.json (environment variables win)',
+    );
   auth
     .command('set')
     .description('store a secret; the value is read from stdin (typed unseen at a terminal, or piped)')

@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, chmodSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+  chmodSync,
+  unlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { RokuError } from '@roku/schemas';
 
@@ -23,9 +32,13 @@ export function authFilePath(home: string): string {
 }
 
 function invalid(path: string, problem: string): RokuError {
-  return new RokuError('ROKU_CLI_AUTH_FILE_INVALID', `${path}: ${problem}; fix it or remove it and set the secrets again`, {
-    details: { path },
-  });
+  return new RokuError(
+    'ROKU_CLI_AUTH_FILE_INVALID',
+    `${path}: ${problem}; fix it or remove it and set the secrets again`,
+    {
+      details: { path },
+    },
+  );
 }
 
 /**
@@ -119,8 +132,7 @@ export function removeSecret(home: string, name: string): boolean {
   checkSecretName(name);
   const file = readAuthFile(home);
   if (!(name in file.secrets)) return false;
-  const secrets = { ...file.secrets };
-  delete secrets[name];
+  const secrets = Object.fromEntries(Object.entries(file.secrets).filter(([key]) => key !== name));
   writeAuthFile(home, { version: 1, secrets });
   return true;
 }

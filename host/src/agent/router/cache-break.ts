@@ -45,7 +45,8 @@ export function detectCacheBreak(
 ): CacheBreak | undefined {
   if (previous === undefined || afterCompaction) return undefined;
   const lost = previous.cacheReadTokens - current.cacheReadTokens;
-  if (lost <= CACHE_BREAK_ABSOLUTE_TOKENS || lost <= previous.cacheReadTokens * CACHE_BREAK_RELATIVE) return undefined;
+  if (lost <= CACHE_BREAK_ABSOLUTE_TOKENS || lost <= previous.cacheReadTokens * CACHE_BREAK_RELATIVE)
+    return undefined;
   const componentChanged =
     previous.model !== current.model
       ? 'model'

@@ -169,7 +169,8 @@ const SETTINGS_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
  * keeps only well-formed entries, so a plugin without such a setting adds nothing.
  */
 export function settingsModels(settings: unknown): ModelDescriptor[] {
-  const list = (typeof settings === 'object' && settings !== null ? (settings as { models?: unknown }).models : undefined);
+  const list =
+    typeof settings === 'object' && settings !== null ? (settings as { models?: unknown }).models : undefined;
   if (!Array.isArray(list)) return [];
   const models: ModelDescriptor[] = [];
   for (const item of list as unknown[]) {
