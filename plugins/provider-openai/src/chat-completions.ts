@@ -3,6 +3,7 @@ import { ProviderError } from '@roku/plugin-api';
 import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, PluginContext } from '@roku/plugin-api';
 import { ToolCallAssembler } from './tool-calls.js';
 import { usageFromChat } from './usage.js';
+import type { LooseChatUsage } from './usage.js';
 
 type WireMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 
@@ -88,7 +89,7 @@ export function chatCompletionsBody(
 /** A chunk as servers really send it: compatible ones leave out fields the SDK's types promise. */
 interface LooseChunk {
   readonly model?: unknown;
-  readonly usage?: OpenAI.CompletionUsage | null;
+  readonly usage?: LooseChatUsage | null;
   readonly choices?:
     | readonly {
         readonly delta?: OpenAI.Chat.Completions.ChatCompletionChunk.Choice.Delta | null;

@@ -95,10 +95,8 @@ export function providerError(err: unknown, label: string): unknown {
       `${label}: the stream sent invalid JSON: ${err.message}`,
     );
   }
-  if (
-    err instanceof TypeError ||
-    (err instanceof Error && /terminated|socket|ECONNRESET/i.test(err.message))
-  ) {
+  // fetch's own failures (a reset, a dropped socket); other TypeErrors are bugs and stay as they are.
+  if (err instanceof Error && /terminated|socket|ECONNRESET|fetch failed|network/i.test(err.message)) {
     return new ProviderError('PROVIDER_CONNECTION_FAILED', `${label}: the connection failed: ${err.message}`);
   }
   return err;

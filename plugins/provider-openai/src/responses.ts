@@ -1,8 +1,9 @@
 import type OpenAI from 'openai';
 import { ProviderError } from '@roku/plugin-api';
-import type { ChatRequest, ChatResponse, FinishReason, PluginContext } from '@roku/plugin-api';
+import type { ChatRequest, ChatResponse, FinishReason, PluginContext, TokenUsage } from '@roku/plugin-api';
 import { ToolCallAssembler } from './tool-calls.js';
 import { usageFromResponses } from './usage.js';
+import type { LooseResponsesUsage } from './usage.js';
 
 type InputItem = OpenAI.Responses.ResponseInputItem;
 
@@ -88,6 +89,13 @@ export function responsesBody(
   };
 }
 
+/** The response's usage: typed as always present, but servers send null or leave it out. */
+function usageOf(response: { readonly usage?: LooseResponsesUsage | null }): TokenUsage | undefined {
+  return response.usage === undefined || response.usage === null
+    ? undefined
+    : usageFromResponses(response.usage);
+}
+
 function failed(label: string, response: OpenAI.Responses.Response): ProviderError {
   const error = response.error;
   const message = error?.message ?? 'the response failed';
@@ -153,7 +161,7 @@ export async function streamResponse(
     );
   }
   if (summary !== '') ctx.log.debug('reasoning summary', { chars: summary.length });
-  const usage = final.usage === undefined ? undefined : usageFromResponses(final.usage);
+  const usage = usageOf(final);
   if (usage !== undefined) await ctx.emit({ type: 'usage', usage });
   const toolCalls = calls.calls();
   const finish: FinishReason =

@@ -192,6 +192,27 @@ describe('openai provider: Chat Completions', () => {
     });
   });
 
+  it('fails a stream with invalid JSON and ignores unknown Responses events', async () => {
+    const plugin = await load();
+    const settings = { baseURL: `${api.origin}/v1` };
+    api.enqueue({
+      kind: 'sse',
+      frames: ['data: {"id":"x","choices":[{"index":0,"delta":{"content":"a"}}]}\n\n', 'data: {not json\n\n'],
+    });
+    await expect(plugin.call('provider:openai:chat', request, settings)).rejects.toMatchObject({
+      details: { pluginCode: 'PROVIDER_SERVER_ERROR' },
+      message: expect.stringContaining('invalid JSON') as unknown,
+    });
+    const frames = responsesFrames({ text: ['ok'], model: 'gpt-5' });
+    frames.splice(1, 0, 'event: response.brand_new\ndata: {"type":"response.brand_new","x":1}\n\n');
+    api.enqueue({ kind: 'sse', frames });
+    await expect(
+      plugin.call('provider:openai:chat', { ...request, model: 'gpt-5' }, settings),
+    ).resolves.toMatchObject({
+      message: { content: 'ok' },
+    });
+  });
+
   it('cannot reach an origin the user did not grant', async () => {
     const plugin = await host.load(dir);
     const before = api.requests.length;
