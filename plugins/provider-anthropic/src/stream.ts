@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ProviderError } from '@roku/plugin-api';
 import type { ChatResponse, FinishReason, PluginContext, TokenUsage, ToolCall } from '@roku/plugin-api';
+import { EventPipe } from './event-pipe.js';
 import type { Thought } from './messages.js';
 
 const STOP: Readonly<Record<string, FinishReason>> = {
@@ -41,6 +42,7 @@ export async function readMessageStream(
   ctx: PluginContext,
   label: string,
 ): Promise<{ response: ChatResponse; thought?: Thought }> {
+  const events = new EventPipe(ctx);
   // By the stream's block index, which the deltas refer to.
   const blocks = new Map<number, Block>();
   let text = '';
@@ -78,7 +80,7 @@ export async function readMessageStream(
           block.kind = 'text';
           if (cb.text !== '') {
             text += cb.text;
-            await ctx.emit({ type: 'text-delta', text: cb.text });
+            await events.send({ type: 'text-delta', text: cb.text });
           }
         } else if (cb.type === 'tool_use') {
           block.kind = 'tool';
@@ -86,7 +88,7 @@ export async function readMessageStream(
           tools += 1;
           block.id = cb.id;
           block.name = cb.name;
-          await ctx.emit({ type: 'tool-call-delta', index: block.tool, id: cb.id, name: cb.name });
+          await events.send({ type: 'tool-call-delta', index: block.tool, id: cb.id, name: cb.name });
         } else if (cb.type === 'thinking') {
           block.kind = 'thinking';
         }
@@ -98,10 +100,14 @@ export async function readMessageStream(
         const delta = event.delta;
         if (delta.type === 'text_delta' && delta.text !== '') {
           text += delta.text;
-          await ctx.emit({ type: 'text-delta', text: delta.text });
+          await events.send({ type: 'text-delta', text: delta.text });
         } else if (delta.type === 'input_json_delta' && block?.kind === 'tool' && delta.partial_json !== '') {
           block.json += delta.partial_json;
-          await ctx.emit({ type: 'tool-call-delta', index: block.tool, argumentsDelta: delta.partial_json });
+          await events.send({
+            type: 'tool-call-delta',
+            index: block.tool,
+            argumentsDelta: delta.partial_json,
+          });
         } else if (delta.type === 'thinking_delta' && block !== undefined) {
           block.thinking += delta.thinking;
         } else if (delta.type === 'signature_delta' && block !== undefined) {
@@ -141,7 +147,8 @@ export async function readMessageStream(
     cacheReadTokens: cacheRead,
     cacheWriteTokens: cacheWrite,
   };
-  await ctx.emit({ type: 'usage', usage });
+  await events.send({ type: 'usage', usage });
+  await events.flush();
   const response: ChatResponse = {
     message: { role: 'assistant', content: text, ...(toolCalls.length === 0 ? {} : { toolCalls }) },
     finishReason: STOP[stop ?? ''] ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop'),

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import { ProviderError } from '@roku/plugin-api';
 import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, PluginContext } from '@roku/plugin-api';
+import { EventPipe } from './event-pipe.js';
 import { ToolCallAssembler } from './tool-calls.js';
 import { usageFromChat } from './usage.js';
 import type { LooseChatUsage } from './usage.js';
@@ -112,6 +113,7 @@ export async function streamChatCompletion(
   let finish: FinishReason | undefined;
   let model: string | undefined;
   let usage: ChatResponse['usage'];
+  const events = new EventPipe(ctx);
   const calls = new ToolCallAssembler();
   for await (const raw of stream) {
     const chunk = raw as LooseChunk | null;
@@ -119,17 +121,17 @@ export async function streamChatCompletion(
     if (typeof chunk.model === 'string' && chunk.model !== '') model ??= chunk.model;
     if (chunk.usage !== undefined && chunk.usage !== null) {
       usage = usageFromChat(chunk.usage);
-      await ctx.emit({ type: 'usage', usage });
+      await events.send({ type: 'usage', usage });
     }
     const choice = chunk.choices?.[0];
     if (choice === undefined) continue;
     const delta = choice.delta ?? {};
     if (typeof delta.content === 'string' && delta.content !== '') {
       text += delta.content;
-      await ctx.emit({ type: 'text-delta', text: delta.content });
+      await events.send({ type: 'text-delta', text: delta.content });
     }
     for (const call of delta.tool_calls ?? []) {
-      await calls.add(ctx, call.index, {
+      await calls.add(events, call.index, {
         id: call.id,
         name: call.function?.name,
         args: call.function?.arguments,
@@ -146,6 +148,7 @@ export async function streamChatCompletion(
     }
     finish = calls.size > 0 ? 'tool_calls' : 'stop';
   }
+  await events.flush();
   const toolCalls = calls.calls();
   return {
     message: { role: 'assistant', content: text, ...(toolCalls.length === 0 ? {} : { toolCalls }) },

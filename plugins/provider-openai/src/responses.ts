@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import { ProviderError } from '@roku/plugin-api';
 import type { ChatRequest, ChatResponse, FinishReason, PluginContext, TokenUsage } from '@roku/plugin-api';
+import { EventPipe } from './event-pipe.js';
 import { ToolCallAssembler } from './tool-calls.js';
 import { usageFromResponses } from './usage.js';
 import type { LooseResponsesUsage } from './usage.js';
@@ -122,6 +123,7 @@ export async function streamResponse(
   const stream = await client.responses.create(responsesBody(request, options), { signal: ctx.signal });
   let text = '';
   let final: OpenAI.Responses.Response | undefined;
+  const events = new EventPipe(ctx);
   const calls = new ToolCallAssembler();
   // Function calls by output index, numbered in the order they appear.
   const callIndex = new Map<number, number>();
@@ -131,13 +133,13 @@ export async function streamResponse(
     if (event.type === 'response.output_text.delta') {
       if (event.delta !== '') {
         text += event.delta;
-        await ctx.emit({ type: 'text-delta', text: event.delta });
+        await events.send({ type: 'text-delta', text: event.delta });
       }
     } else if (event.type === 'response.output_item.added') {
       if (event.item.type === 'function_call') {
         const index = callIndex.size;
         callIndex.set(event.output_index, index);
-        await calls.add(ctx, index, {
+        await calls.add(events, index, {
           id: event.item.call_id,
           name: event.item.name,
           args: event.item.arguments,
@@ -145,7 +147,7 @@ export async function streamResponse(
       }
     } else if (event.type === 'response.function_call_arguments.delta') {
       const index = callIndex.get(event.output_index);
-      if (index !== undefined) await calls.add(ctx, index, { args: event.delta });
+      if (index !== undefined) await calls.add(events, index, { args: event.delta });
     } else if (event.type === 'response.reasoning_summary_text.delta') {
       summary += event.delta;
     } else if (event.type === 'response.completed' || event.type === 'response.incomplete') {
@@ -162,7 +164,8 @@ export async function streamResponse(
   }
   if (summary !== '') ctx.log.debug('reasoning summary', { chars: summary.length });
   const usage = usageOf(final);
-  if (usage !== undefined) await ctx.emit({ type: 'usage', usage });
+  if (usage !== undefined) await events.send({ type: 'usage', usage });
+  await events.flush();
   const toolCalls = calls.calls();
   const finish: FinishReason =
     final.status === 'incomplete'

@@ -1,4 +1,5 @@
-import type { PluginContext, ToolCall } from '@roku/plugin-api';
+import type { ToolCall } from '@roku/plugin-api';
+import type { EventPipe } from './event-pipe.js';
 
 /** Tool calls as they stream in pieces: forwarded as deltas, assembled for the final answer. */
 export class ToolCallAssembler {
@@ -6,7 +7,7 @@ export class ToolCallAssembler {
   readonly #calls = new Map<number, { id: string; name: string; args: string }>();
 
   async add(
-    ctx: PluginContext,
+    events: EventPipe,
     index: number,
     piece: { id?: string | undefined; name?: string | undefined; args?: string | undefined },
   ): Promise<void> {
@@ -18,7 +19,7 @@ export class ToolCallAssembler {
     if (piece.id !== undefined && piece.id !== '') slot.id = piece.id;
     if (piece.name !== undefined) slot.name += piece.name;
     if (piece.args !== undefined) slot.args += piece.args;
-    await ctx.emit({
+    await events.send({
       type: 'tool-call-delta',
       index,
       ...(piece.id === undefined || piece.id === '' ? {} : { id: piece.id }),
