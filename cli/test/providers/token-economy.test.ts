@@ -138,6 +138,18 @@ describe('output-slot escalation (check 37)', () => {
     });
   });
 
+  it('does not ask again when the answer already used the whole ceiling', async () => {
+    claude.enqueue({
+      kind: 'sse',
+      frames: anthropicFrames({ text: ['Long'], finish: 'length', usage: { input: 10, output: 64_000 } }),
+    });
+    const before = claude.requests.length;
+    const r = await cli.runJson('write a lot', CLAUDE, env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.filter((e) => e.type === 'OutputSlotEscalated')).toEqual([]);
+    expect(claude.requests.length - before).toBe(1);
+  });
+
   it('reports a Responses-API model as unsupported and keeps the cut answer', async () => {
     openai.enqueue({
       kind: 'sse',

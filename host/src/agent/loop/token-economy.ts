@@ -50,7 +50,9 @@ export function watchCache(
 /**
  * Output-slot escalation (spec §7.6, check 37): may an answer cut at max_tokens be asked for again with the
  * model's ceiling? Not on Responses-API models (declared with compact-history and without output-slot-cap),
- * nor when the request already asked for the ceiling or the ceiling is unknown.
+ * nor when the request already asked for the ceiling, the ceiling is unknown, or the answer already used that
+ * many tokens (the provider's default was the ceiling: asking again would only pay twice). `from` 0 means the
+ * request left the limit to the provider.
  */
 export function escalation(
   request: ChatRequest,
@@ -62,6 +64,7 @@ export function escalation(
   if (caps.includes('compact-history') && !caps.includes('output-slot-cap')) return { kind: 'unsupported' };
   const ceiling = model.maxOutputTokens;
   const from = request.maxTokens ?? 0;
-  if (ceiling === undefined || from >= ceiling) return { kind: 'none' };
+  const used = response.usage?.outputTokens ?? 0;
+  if (ceiling === undefined || from >= ceiling || used >= ceiling) return { kind: 'none' };
   return { kind: 'escalate', from, to: ceiling };
 }
