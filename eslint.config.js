@@ -76,7 +76,13 @@ const pluginBlocks = [
     files: ['plugins/*/src/**/*.ts', 'examples/*/src/**/*.ts'],
     rules: restrict(
       {
-        group: ['@roku/*', '!@roku/plugin-api', '!@roku/plugin-api/*'],
+        // The OpenAI-compatible provider bundles the OpenAI provider's Chat Completions stream (one copy of it).
+        group: [
+          '@roku/*',
+          '!@roku/plugin-api',
+          '!@roku/plugin-api/*',
+          '!@roku/plugin-provider-openai',
+        ] /* exports ./wire only */,
         message: 'plugins import only the SDK (@roku/plugin-api) and their own dependencies.',
       },
       // Bare names (`fs`) are refused by the plugin bundler; they may also be npm polyfills.

@@ -10,6 +10,9 @@ export const CLI_ERRORS = {
     "The plugin folder's roku.plugin.json is invalid (each problem listed with its path); fix it and run the command again.",
   ROKU_CLI_LISTEN_FAILED:
     'The server cannot listen on the address and port given (in use by another process, or not permitted).',
+  ROKU_CLI_AUTH_FILE_INVALID:
+    '$ROKU_HOME/auth.json is not valid JSON or not the expected shape; fix it or remove it and set the secrets again.',
+  ROKU_CLI_AUTH_NOT_FOUND: '`roku auth remove` named a secret that is not stored in $ROKU_HOME/auth.json.',
 } as const satisfies ErrorCatalog;
 
 declare module '@roku/schemas/errors' {

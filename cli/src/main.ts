@@ -10,6 +10,7 @@ import { pluginCallCommand } from './commands/plugin-call.js';
 import { registerLifecycleCommands } from './commands/lifecycle/index.js';
 import { registerAuthorCommands } from './commands/author/index.js';
 import { registerAgentCommands } from './commands/agent/index.js';
+import { registerAuthCommands } from './commands/auth/index.js';
 import { smokeCommand } from './commands/smoke.js';
 import { printJsonFailure } from './json-failure.js';
 import { LOG_FORMATS, chooseLogging, cliLogger, finishLogging, logFormatOf } from './logger.js';
@@ -119,6 +120,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void, invocation: In
   registerAuthorCommands(program, plugin, io, setExit);
   registerLifecycleCommands(plugin, program, io, setExit);
   registerAgentCommands(program, io, setExit);
+  registerAuthCommands(program, io, setExit);
   routeUsageErrors(program, io);
   return program;
 }

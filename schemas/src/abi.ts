@@ -192,6 +192,8 @@ export interface TokenUsage {
   readonly outputTokens: number;
   readonly cacheReadTokens?: number;
   readonly cacheWriteTokens?: number;
+  /** Output tokens the model spent reasoning (already counted in outputTokens). */
+  readonly reasoningTokens?: number;
 }
 
 export type FinishReason = 'stop' | 'tool_calls' | 'max_tokens' | 'content_filter' | 'error';

@@ -20,3 +20,11 @@ export {
   unusedScriptSteps,
 } from './scripted.js';
 export type { ScriptStep } from './scripted.js';
+export {
+  anthropicFrames,
+  chatCompletionsFrames,
+  responsesFrames,
+  sseFrame,
+  startWireServer,
+} from './wire/index.js';
+export type { WireReply, WireRequest, WireServer, WireTurn } from './wire/index.js';

@@ -9,6 +9,7 @@ import {
   estimateCostUsd,
   estimateRequestTokens,
   routerPolicyFromConfig,
+  settingsModels,
 } from './router/index.js';
 import type { BreakerBoard, ModelEntry, ProviderBinding, ProviderRouter } from './router/index.js';
 import type { AgentSettings } from './settings.js';
@@ -25,6 +26,7 @@ function choice(entry: ModelEntry): ModelChoice {
     ref: entry.ref,
     contextWindow: entry.contextWindow,
     maxOutputTokens: entry.maxOutputTokens ?? undefined,
+    capabilities: entry.capabilities,
   };
 }
 
@@ -40,7 +42,8 @@ export function assembleSnapshot(
       bindings.push({
         pluginId: plugin.manifest.id,
         provider: provider.name,
-        models: provider.models,
+        // A provider's settings may add models only the user knows (an OpenAI-compatible server's).
+        models: [...provider.models, ...settingsModels(plugin.settings)],
         // The router checks the answer (router/validate.ts): it tells a bad answer from a failed call.
         chat: (request, options) =>
           callPlugin(plugin.sandbox, pluginOp('provider.chat', provider.name), request, {
@@ -117,7 +120,15 @@ export function assembleSnapshot(
   };
   const info = {
     ...snapshotInfoBase(base),
-    models: router.models().map((m) => ({ ref: m.ref, contextWindow: m.contextWindow })),
+    models: router.models().map((m) => ({
+      ref: m.ref,
+      contextWindow: m.contextWindow,
+      pluginId: m.pluginId,
+      maxOutputTokens: m.maxOutputTokens,
+      capabilities: m.capabilities,
+      costPer1kInputUsd: m.costPer1kInputUsd,
+      costPer1kOutputUsd: m.costPer1kOutputUsd,
+    })),
     tools: catalog
       .all()
       .map((t) => ({ name: t.name, pluginId: t.pluginId, risk: t.risk, deferred: t.deferred })),

@@ -7,6 +7,8 @@ export interface ModelChoice {
   readonly ref: string;
   readonly contextWindow: number;
   readonly maxOutputTokens: number | undefined;
+  /** The manifest's capabilities of the model (output-slot escalation reads them). */
+  readonly capabilities?: readonly string[];
 }
 
 export interface RetryInfo {

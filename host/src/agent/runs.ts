@@ -20,6 +20,8 @@ export interface RunDeps {
   readonly alwaysAllowed: Map<string, Set<string>>;
   /** What the context engine kept, per session. */
   readonly contextMemos: ContextMemos;
+  /** Where cache-break diagnostics go (`$ROKU_HOME/diagnostics`). */
+  readonly diagnosticsDir?: string;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function driveRun(
       signal,
       alwaysAllowed: sessionAllowed,
       contextMemo: deps.contextMemos.for(state.sessionId),
+      ...(deps.diagnosticsDir === undefined ? {} : { diagnosticsDir: deps.diagnosticsDir }),
     },
     state,
   );

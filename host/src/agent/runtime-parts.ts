@@ -1,4 +1,4 @@
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { createPluginHost } from '../plugins/plugin-host.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
 import { ceilingsFromConfig } from '../sandbox/limits.js';
@@ -101,6 +101,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     watcher: new ChangeWatcher(),
     alwaysAllowed: new Map(),
     contextMemos: new ContextMemos(),
+    diagnosticsDir: join(home, 'diagnostics'),
   };
 }
 

@@ -83,7 +83,15 @@ export interface SnapshotInfo {
   readonly id: number;
   readonly createdAt: number;
   readonly plugins: readonly PluginSummary[];
-  readonly models: readonly { readonly ref: string; readonly contextWindow: number }[];
+  readonly models: readonly {
+    readonly ref: string;
+    readonly contextWindow: number;
+    readonly pluginId?: string;
+    readonly maxOutputTokens?: number | null;
+    readonly capabilities?: readonly string[];
+    readonly costPer1kInputUsd?: number | null;
+    readonly costPer1kOutputUsd?: number | null;
+  }[];
   readonly tools: readonly {
     readonly name: string;
     readonly pluginId: string;

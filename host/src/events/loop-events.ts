@@ -23,6 +23,29 @@ export type LoopEvent =
       readonly model_id: string;
       readonly finish_reason: string;
       readonly tool_calls: number;
+      /** Milliseconds from sending the request to its first streamed text or tool call (absent: none came). */
+      readonly ttft_ms?: number;
+      /** Milliseconds from sending the request to the complete answer, retries included. */
+      readonly stream_ms?: number;
+    })
+  | (Base & {
+      readonly type: 'CacheBreakDetected';
+      readonly reason: string;
+      readonly tokens_lost: number;
+      /** system_prompt, tool_schema, model or unknown. */
+      readonly component_changed: string;
+      readonly diagnostic_path: string;
+    })
+  | (Base & {
+      readonly type: 'OutputSlotEscalated';
+      readonly initial_max_tokens: number;
+      readonly escalated_max_tokens: number;
+      readonly model_id: string;
+    })
+  | (Base & {
+      readonly type: 'OutputSlotEscalationUnsupported';
+      readonly model_id: string;
+      readonly provider: string;
     })
   | (Base & {
       readonly type: 'ToolStart';
@@ -140,6 +163,9 @@ export const LOOP_EVENT_TYPES: readonly LoopEventType[] = [
   'ReactiveCompactTriggered',
   'ToolBudgetCheck',
   'ProviderRetry',
+  'CacheBreakDetected',
+  'OutputSlotEscalated',
+  'OutputSlotEscalationUnsupported',
   'PluginFallback',
   'Error',
   'RunFinished',

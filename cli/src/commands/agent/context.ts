@@ -5,6 +5,7 @@ import type { AgentRuntime, AgentRuntimeOptions, AgentStateView } from '@roku/ho
 import { cliConfig } from '../../config.js';
 import { EXIT } from '../../io.js';
 import { cliLogger } from '../../logger.js';
+import { envWithStoredSecrets } from '../auth/store.js';
 import type { LifecycleIo } from '../lifecycle/prompt.js';
 
 /**
@@ -49,7 +50,8 @@ export async function withRuntime<T>(
     home: loaded.home,
     workspace: io.cwd,
     logger,
-    env: io.env,
+    // Plugins' secrets: $ROKU_HOME/auth.json (roku auth set), with environment variables winning.
+    env: envWithStoredSecrets(loaded.home, io.env),
     // Watched even before it exists: writing $ROKU_HOME/config.json reaches a running session.
     configFile: loaded.file ?? join(loaded.home, CONFIG_FILE_NAME),
     // Not cached like cliConfig: a changed file must be read again.

@@ -13,6 +13,7 @@ import {
   sessionShowCommand,
 } from './sessions.js';
 import { traceCommand } from './trace.js';
+import { modelsCommand } from './models.js';
 
 export type { AgentIo } from './context.js';
 export { AGENT_EXIT } from './context.js';
@@ -216,5 +217,15 @@ export function registerAgentCommands(program: Command, io: CliIo, setExit: (cod
     .option('--json', 'JSON lines: {"type":"event","data":…} per event, then {"type":"trace","data":…}')
     .action(async (runId: string, opts: { json?: boolean }) => {
       setExit(await traceCommand(agentIo, configFile(), runId, opts.json === true));
+    });
+
+  program
+    .command('models')
+    .description(
+      'every model of the loaded providers, with context window, output limit, prices and capabilities',
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      setExit(await modelsCommand(agentIo, configFile(), opts.json === true));
     });
 }

@@ -134,6 +134,27 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
       case 'CompactComplete':
         line(style.dim(`${who}… conversation compacted (${event.elapsed_ms} ms)`));
         return;
+      case 'CacheBreakDetected':
+        line(
+          style.yellow(
+            `${who}! prompt cache broke (${safe(event.component_changed)}): ${event.tokens_lost} cached tokens lost; see ${safe(event.diagnostic_path)}`,
+          ),
+        );
+        return;
+      case 'OutputSlotEscalated':
+        line(
+          style.dim(
+            `${who}… answer cut at the output limit; asking again with ${event.escalated_max_tokens} tokens`,
+          ),
+        );
+        return;
+      case 'OutputSlotEscalationUnsupported':
+        line(
+          style.yellow(
+            `${who}! answer cut at the output limit; ${safe(event.model_id)} cannot be asked for more`,
+          ),
+        );
+        return;
       case 'PluginFallback':
         line(
           style.yellow(

@@ -65,6 +65,8 @@ export async function applyContext(
       emit(run, frame, report);
     }
   }
+  // Any compaction rewrites the prefix: the cache-break detector must not take the next fall as a break.
+  if ((result.reports ?? []).length > 0 || force) frame.state.cacheCompacted = true;
   if ((high || force) && !compacted) {
     emit(run, frame, { type: 'CompactComplete', llm_succeeded: false, elapsed_ms: elapsed() });
   }

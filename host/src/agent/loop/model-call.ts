@@ -6,6 +6,7 @@ import { applyContext } from './context-hook.js';
 import { EXPECTED_OUTPUT_TOKENS, chooseModel } from './model-choice.js';
 import { historyForModel, systemPrompt } from './prompt.js';
 import { checkpoint, emit } from './run-state.js';
+import { escalation, watchCache } from './token-economy.js';
 import type { AgentFrame, LoopRun, StepOutcome } from './types.js';
 
 /** The request of this step: fixed system prompt, history (with recalled memory), tool definitions. */
@@ -38,7 +39,9 @@ export async function askModel(run: LoopRun, frame: AgentFrame): Promise<StepOut
     built,
     snapshot.router.estimateRequestTokens(built),
   );
-  const response = await callWithRecovery(run, frame, request, model.contextWindow, estimated);
+  let response = await callWithRecovery(run, frame, request, model.contextWindow, estimated);
+  watchCache(run, frame, response.request, response.response, response.model);
+  response = await escalateOutputSlot(run, frame, response);
   const message = response.response.message;
   const calls = (message.toolCalls ?? []).slice();
   const assistant: ChatMessage =
@@ -50,6 +53,8 @@ export async function askModel(run: LoopRun, frame: AgentFrame): Promise<StepOut
     model_id: response.model.ref,
     finish_reason: response.response.finishReason,
     tool_calls: calls.length,
+    ...(response.ttftMs === undefined ? {} : { ttft_ms: response.ttftMs }),
+    stream_ms: response.streamMs,
   });
   // the message, the events so far and the checkpoint: one commit
   run.env.store.atomically(() => {
@@ -58,6 +63,33 @@ export async function askModel(run: LoopRun, frame: AgentFrame): Promise<StepOut
   });
   if (calls.length === 0) return { kind: 'finish', status: 'succeeded', message: message.content };
   return { kind: 'continue' };
+}
+
+type Called = Awaited<ReturnType<typeof callModel>>;
+
+/**
+ * An answer cut at max_tokens is asked for once more with the model's ceiling, without streaming it again
+ * (spec §7.6); models whose API cannot take it are reported instead. Both calls' tokens count.
+ */
+async function escalateOutputSlot(run: LoopRun, frame: AgentFrame, called: Called): Promise<Called> {
+  const verdict = escalation(called.request, called.response, called.model);
+  const modelId = called.model.ref;
+  if (verdict.kind === 'unsupported') {
+    const slash = modelId.indexOf('/');
+    emit(run, frame, {
+      type: 'OutputSlotEscalationUnsupported',
+      model_id: modelId,
+      provider: slash > 0 ? modelId.slice(0, slash) : modelId,
+    });
+  }
+  if (verdict.kind !== 'escalate') return called;
+  emit(run, frame, {
+    type: 'OutputSlotEscalated',
+    initial_max_tokens: verdict.from,
+    escalated_max_tokens: verdict.to,
+    model_id: modelId,
+  });
+  return callModel(run, frame, { ...called.request, model: modelId, maxTokens: verdict.to }, true);
 }
 
 /**
@@ -70,7 +102,7 @@ async function callWithRecovery(
   first: ChatRequest,
   window: number,
   estimated: number,
-): Promise<{ response: ChatResponse; model: ModelChoice }> {
+): Promise<Called> {
   const { snapshot, logger } = run.env;
   let request = first;
   let reactiveUsed = false;
@@ -104,19 +136,32 @@ async function callWithRecovery(
   }
 }
 
-/** One call through the router: streamed text and retries become events, usage adds up on the run. */
+/**
+ * One call through the router: streamed text and retries become events (`quiet`: text is not streamed
+ * again), usage adds up on the run; time to first token and to the whole answer are measured.
+ */
 async function callModel(
   run: LoopRun,
   frame: AgentFrame,
   request: ChatRequest,
-): Promise<{ response: ChatResponse; model: ModelChoice }> {
+  quiet = false,
+): Promise<{
+  response: ChatResponse;
+  model: ModelChoice;
+  request: ChatRequest;
+  ttftMs: number | undefined;
+  streamMs: number;
+}> {
   const { snapshot } = run.env;
+  const started = performance.now();
+  let firstToken: number | undefined;
   const result = await abortable(
     snapshot.router.chat(request, {
       ...(frame.signal === undefined ? {} : { signal: frame.signal }),
       session: run.main.state.sessionId,
       onDelta: (event) => {
-        if (event.type === 'text-delta' && event.text !== '') {
+        if (event.type !== 'usage') firstToken ??= performance.now();
+        if (event.type === 'text-delta' && event.text !== '' && !quiet) {
           emit(run, frame, { type: 'LlmTextDelta', text: event.text });
         }
       },
@@ -143,5 +188,11 @@ async function callModel(
     total.cacheWrite += usage.cacheWriteTokens ?? 0;
     total.cost += snapshot.router.estimateCostUsd(result.model.ref, usage);
   }
-  return result;
+  const ms = (at: number): number => Math.round((at - started) * 100) / 100;
+  return {
+    ...result,
+    request,
+    ttftMs: firstToken === undefined ? undefined : ms(firstToken),
+    streamMs: ms(performance.now()),
+  };
 }

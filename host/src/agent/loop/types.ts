@@ -6,6 +6,7 @@ import type { AgentSnapshot, ModelChoice } from '../assembled.js';
 import type { ApprovalMode, RunHandlers } from '../runtime-types.js';
 import type { AgentSettings } from '../settings.js';
 import type { ContextMemoBox } from '../slots/context-memo.js';
+import type { CacheBaseline } from '../router/index.js';
 
 /** The run's persisted checkpoint: with the session's messages it is enough to resume in another process. */
 export interface Checkpoint {
@@ -32,6 +33,10 @@ export interface Checkpoint {
   usage: { prompt: number; output: number; cacheRead: number; cacheWrite: number; cost: number };
   /** Start of this run's messages in the session (seq of its user message). */
   firstSeq: number;
+  /** The previous model call's cache reads and prefix fingerprint (spec §2.11 cache-break detector). */
+  cacheBaseline?: CacheBaseline;
+  /** The buffer was compacted since the previous model call: the next cache check resets the baseline. */
+  cacheCompacted?: boolean;
 }
 
 /** Where a loop keeps its conversation: the session (main agent) or memory (a sub-agent). */
@@ -53,6 +58,8 @@ export interface LoopEnv {
   readonly alwaysAllowed: Set<string>;
   /** What the context engine kept of this session (main agent only), shared by the runs of one runtime. */
   readonly contextMemo: ContextMemoBox;
+  /** Where cache-break diagnostics go; none are written without it. */
+  readonly diagnosticsDir?: string;
 }
 
 /** One agent of a run: the main agent, or a sub-agent with its own conversation and budget. */

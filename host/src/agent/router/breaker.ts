@@ -47,7 +47,8 @@ export interface BreakerBoard {
   /** Asks to send an attempt; a granted probe must be ended by `succeed`, `fail` or `release`. */
   acquire(pluginId: string, provider: string, policy: BreakerPolicy, now: number): BreakerGate;
   succeed(pluginId: string, provider: string): void;
-  fail(pluginId: string, provider: string, policy: BreakerPolicy, now: number): void;
+  /** `open`: opens the breaker at once (an exhausted quota does not recover within the threshold's attempts). */
+  fail(pluginId: string, provider: string, policy: BreakerPolicy, now: number, open?: boolean): void;
   /** Ends an attempt without a verdict (neutral error, abort): a half-open probe slot becomes free again. */
   release(pluginId: string, provider: string, probe: boolean): void;
 }
@@ -148,12 +149,13 @@ export function createBreakerBoard(): BreakerBoard {
       record.retryAt = null;
       record.probeInFlight = false;
     },
-    fail(pluginId, provider, policy, now) {
+    fail(pluginId, provider, policy, now, open = false) {
       const record = get(pluginId, provider);
       record.failures += 1;
       if (policy.threshold <= 0) return;
       const reopen =
-        record.status === 'half-open' || (record.status === 'closed' && record.failures >= policy.threshold);
+        record.status === 'half-open' ||
+        (record.status === 'closed' && (open || record.failures >= policy.threshold));
       if (reopen) {
         record.status = 'open';
         record.retryAt = now + Math.max(0, policy.cooldownMs);

@@ -9,7 +9,7 @@ export type { BreakerBoard, BreakerGate, BreakerPolicy, BreakerState, BreakerSta
 export { DEFAULT_ROUTER_POLICY, routerPolicyFromConfig } from './policy.js';
 export { classifyFailure, backoffDelay } from './classify.js';
 export type { ClassifiedFailure, FailureKind } from './classify.js';
-export { pluginShortName } from './models.js';
+export { pluginShortName, settingsModels } from './models.js';
 export {
   validateChatResponse,
   createStreamValidator,
@@ -28,6 +28,14 @@ export {
   MESSAGE_OVERHEAD_TOKENS,
 } from './tokens.js';
 export { estimateCostUsd, CACHE_READ_PRICE_RATIO } from './cost.js';
+export {
+  cacheBaseline,
+  detectCacheBreak,
+  writeCacheBreakDiagnostic,
+  CACHE_BREAK_ABSOLUTE_TOKENS,
+  CACHE_BREAK_RELATIVE,
+} from './cache-break.js';
+export type { CacheBaseline, CacheBreak } from './cache-break.js';
 export type {
   ModelEntry,
   ProviderBinding,

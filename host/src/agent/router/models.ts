@@ -1,4 +1,5 @@
 import { RokuError, nearestName } from '@roku/schemas';
+import type { ModelDescriptor } from '@roku/schemas';
 import type { ModelEntry, ProviderBinding, SelectRequest } from './types.js';
 
 /** The models of one plugin snapshot, addressable by ref and by bare model id. */
@@ -158,4 +159,42 @@ export function selectIn(
     `no loaded model can take this request (about ${needed} tokens): ${reasons.map((r) => `${r.ref}: ${r.reason}`).join('; ')}`,
     { details: { neededTokens: needed, reasons } },
   );
+}
+
+const SETTINGS_MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
+
+/**
+ * Models a provider plugin's settings add to its manifest's (`settings.models`, for servers whose models only
+ * the user knows, like an OpenAI-compatible one). The plugin's configSchema has validated the settings; this
+ * keeps only well-formed entries, so a plugin without such a setting adds nothing.
+ */
+export function settingsModels(settings: unknown): ModelDescriptor[] {
+  const list =
+    typeof settings === 'object' && settings !== null ? (settings as { models?: unknown }).models : undefined;
+  if (!Array.isArray(list)) return [];
+  const models: ModelDescriptor[] = [];
+  for (const item of list as unknown[]) {
+    if (typeof item !== 'object' || item === null) continue;
+    const m = item as Record<string, unknown>;
+    const id = m.id;
+    const window = m.contextWindow;
+    if (typeof id !== 'string' || !SETTINGS_MODEL_ID.test(id)) continue;
+    if (typeof window !== 'number' || !Number.isInteger(window) || window < 1024) continue;
+    const number = (key: string): number | undefined => {
+      const value = m[key];
+      return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+    };
+    const maxOutputTokens = number('maxOutputTokens');
+    const input = number('costPer1kInputUsd');
+    const output = number('costPer1kOutputUsd');
+    models.push({
+      id,
+      contextWindow: window,
+      capabilities: ['streaming', 'tools', 'output-slot-cap'],
+      ...(maxOutputTokens === undefined ? {} : { maxOutputTokens }),
+      ...(input === undefined ? {} : { costPer1kInputUsd: input }),
+      ...(output === undefined ? {} : { costPer1kOutputUsd: output }),
+    });
+  }
+  return models;
 }

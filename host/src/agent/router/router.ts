@@ -87,7 +87,8 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
       }
       const { failure, contentForwarded } = result;
       if (failure.kind === 'retry' || failure.kind === 'fail') {
-        board.fail(pluginId, provider, breakerPolicy, now());
+        // An exhausted quota pauses the provider at once, so that the loop fails over to another one.
+        board.fail(pluginId, provider, breakerPolicy, now(), failure.code === 'PROVIDER_QUOTA_EXCEEDED');
       } else {
         board.release(pluginId, provider, gate.probe);
       }

@@ -84,6 +84,9 @@ function usageOf(value: unknown, path: string): TokenUsage {
   if (raw.cacheWriteTokens !== undefined) {
     usage.cacheWriteTokens = count(raw.cacheWriteTokens, `${path}/cacheWriteTokens`);
   }
+  if (raw.reasoningTokens !== undefined) {
+    usage.reasoningTokens = count(raw.reasoningTokens, `${path}/reasoningTokens`);
+  }
   return usage;
 }
 

@@ -99,7 +99,7 @@ function checkSecretNames(value: string, header: string, ctx: SecretContext): bo
     }
     if (ctx.values[name] === undefined) {
       throw denied(
-        `${ctx.pluginId}: secret ${quote(name)} in header ${quote(header)} denied: the host has no value for it`,
+        `${ctx.pluginId}: secret ${quote(name)} in header ${quote(header)} denied: the host has no value for it; set it with \`roku auth set ${name}\` (or the environment variable ${name})`,
       );
     }
   }

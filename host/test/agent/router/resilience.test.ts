@@ -90,6 +90,14 @@ describe('retries and backoff', () => {
     }
   });
 
+  it('pauses a provider whose quota is used up at once, so that the loop fails over to another one', async () => {
+    const provider = scripted([{ error: pluginError('PROVIDER_QUOTA_EXCEEDED') }]);
+    const { router } = harness([provider]);
+    const error = await caught(() => router.chat(request));
+    expect(error.details).toMatchObject({ providerCode: 'PROVIDER_QUOTA_EXCEEDED', breakerOpen: true });
+    expect(router.breakerState('@test/provider', 'fake').status).toBe('open');
+  });
+
   it('explains the final failure in words and gives up after maxRetries retries', async () => {
     const provider = scripted([{ error: pluginError('PROVIDER_SERVER_ERROR') }]);
     const { router } = harness([provider], { maxRetries: 2, breakerFailureThreshold: 0 });
