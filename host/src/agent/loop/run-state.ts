@@ -37,7 +37,7 @@ export function startRun(
   const goal = input.goal.trim();
   if (goal === '') throw new RokuError('ROKU_RUN_FAILED', 'the goal is empty; say what you want done');
   store.ensureSession(sessionId);
-  const runId = newRunId();
+  const runId = input.runId ?? newRunId();
   const model = input.model ?? (settings.defaultModel === '' ? null : settings.defaultModel);
   // Tools loaded through tool_search stay loaded for the session, so the definitions (and the provider's
   // prompt cache) stay the same from one turn to the next.

@@ -1,0 +1,19 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The trace id of a W3C `traceparent` header, or a new random one (all-zero ids are invalid per the spec). */
+export function traceIdOf(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = value === undefined ? null : TRACEPARENT.exec(value.trim().toLowerCase());
+  const id = match?.[1];
+  return id !== undefined && !/^0+$/.test(id) ? id : randomBytes(16).toString('hex');
+}
+
+/** The client's X-Request-Id when it is a plain token, else a new UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
