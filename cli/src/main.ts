@@ -11,6 +11,7 @@ import { registerLifecycleCommands } from './commands/lifecycle/index.js';
 import { registerAuthorCommands } from './commands/author/index.js';
 import { registerAgentCommands } from './commands/agent/index.js';
 import { smokeCommand } from './commands/smoke.js';
+import { registerServeCommands } from './commands/serve/index.js';
 import { printJsonFailure } from './json-failure.js';
 import { LOG_FORMATS, chooseLogging, cliLogger, finishLogging, logFormatOf } from './logger.js';
 import { checkHomeFor } from './startup.js';
@@ -119,6 +120,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void, invocation: In
   registerAuthorCommands(program, plugin, io, setExit);
   registerLifecycleCommands(plugin, program, io, setExit);
   registerAgentCommands(program, io, setExit);
+  registerServeCommands(program, io, setExit);
   routeUsageErrors(program, io);
   return program;
 }

@@ -29,6 +29,10 @@ const HOME_COMMANDS = new Set([
   'roku plugin info',
   'roku registry trust',
   'roku registry keys',
+  'roku serve',
+  'roku token create',
+  'roku token list',
+  'roku token revoke',
 ]);
 
 /** Whether the command at `path` (e.g. `roku session list`) needs ROKU_HOME. */

@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -29,8 +29,7 @@ export async function buildApp(ctx: ServerContext, limits: AppLimits): Promise<F
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: limits.bodyLimit,
     genReqId: requestIdOf,
-    requestIdLogLabel: 'reqId',
-    disableRequestLogging: true,
+    logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
     // Streams stay open for a long time; idle keep-alive sockets are the client's business.
     keepAliveTimeout: 65_000,
   });
