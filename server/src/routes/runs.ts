@@ -53,11 +53,7 @@ async function answer(ctx: ServerContext, request: FastifyRequest, reply: Fastif
   }
   const run = ctx.manager.get(runId);
   reply.header('location', `/v1/runs/${runId}`);
-  if (body.mode === 'wait' && run !== undefined && live(run)) {
-    await ctx.manager.wait(run, body.timeoutMs);
-    // A queued run's first leg has not started; wait once more for it.
-    if (run.status === 'queued' || run.status === 'running') await ctx.manager.wait(run, body.timeoutMs);
-  }
+  if (body.mode === 'wait' && run !== undefined && live(run)) await ctx.manager.wait(run, body.timeoutMs);
   const view = runView(ctx, runId);
   const done = !['queued', 'running'].includes(view.status as string);
   return reply.code(done && body.mode === 'wait' ? 200 : created ? 202 : 200).send(view);

@@ -134,6 +134,7 @@ export class RunManager {
       }
       return run;
     }
+    run.settled = new Promise<void>((resolve) => (run.releaseQueued = resolve));
     if (req.strategy === 'interrupt') {
       lane.queue.unshift(run);
       this.#interrupt(lane, paused, req.actor);
@@ -193,6 +194,7 @@ export class RunManager {
       run.status = 'interrupted';
       run.error = { code: 'ROKU_RUN_CANCELLED', message: `cancelled by ${actor} before it started` };
       run.updatedAt = Date.now();
+      run.releaseQueued?.();
       this.#opts.onSettled?.(run);
     } else if (lane.current === run) {
       run.controller.abort(new RokuError('ROKU_RUN_CANCELLED', `cancelled by ${actor}`));
@@ -225,6 +227,7 @@ export class RunManager {
       for (const queued of lane.queue.splice(0)) {
         queued.status = 'interrupted';
         queued.error = { code: 'ROKU_HTTP_SHUTTING_DOWN', message: 'the server shut down before it started' };
+        queued.releaseQueued?.();
       }
       if (lane.current !== undefined) running.push(lane.current);
     }
@@ -342,6 +345,8 @@ export class RunManager {
         throw err;
       },
     );
+    const release = run.releaseQueued;
+    delete run.releaseQueued;
     run.settled = driven
       .catch(() => undefined)
       .finally(() => {
@@ -351,6 +356,7 @@ export class RunManager {
         this.#opts.onSettled?.(run);
         this.#next(lane);
       });
+    if (release !== undefined) void run.settled.then(release);
     await Promise.race([started, driven]);
   }
 

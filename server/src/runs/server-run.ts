@@ -30,8 +30,10 @@ export interface ServerRun {
   result?: RunResult;
   error?: { readonly code: string; readonly message: string };
   controller: AbortController;
-  /** Settles when the current leg (start to finish or pause) ends. */
+  /** Settles when the current leg (start to finish or pause) ends; for a queued run, when its first leg ends. */
   settled: Promise<void>;
+  /** While queued: settles `settled` (the run was cancelled, or its first leg ended). */
+  releaseQueued?: () => void;
   /** When the current leg started, for time to first token. */
   legStartedAt: number;
   firstTokenSeen: boolean;
