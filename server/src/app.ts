@@ -25,8 +25,10 @@ export interface AppLimits {
 
 /** Builds the fastify app: ids, auth, rate limit, validation, errors, the OpenAPI document and every route. */
 export async function buildApp(ctx: ServerContext, limits: AppLimits): Promise<FastifyInstance> {
+  // Typed as fastify's logger so the instance keeps fastify's default types.
+  const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = Fastify({
-    loggerInstance: ctx.logger as FastifyBaseLogger,
+    loggerInstance,
     bodyLimit: limits.bodyLimit,
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: 'reqId', disableRequestLogging: true }),
@@ -75,10 +77,11 @@ export async function buildApp(ctx: ServerContext, limits: AppLimits): Promise<F
       new RokuError('ROKU_HTTP_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`),
     ),
   );
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     ctx.metrics.request(request.routeOptions.url ?? 'unknown', reply.statusCode);
+    done();
   });
-  await app.register(async (scoped) => {
+  await app.register((scoped, _options, done) => {
     opsRoutes(scoped, ctx);
     sessionRoutes(scoped, ctx);
     runRoutes(scoped, ctx);
@@ -86,6 +89,7 @@ export async function buildApp(ctx: ServerContext, limits: AppLimits): Promise<F
     pluginRoutes(scoped, ctx);
     openAiRoutes(scoped, ctx);
     scoped.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, () => app.swagger());
+    done();
   });
   return app;
 }

@@ -84,8 +84,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
   const audit = createAuditLog(db);
   const metrics = createServerMetrics(registry, () => runtime.approvals({ status: 'pending' }).length);
-  const owners = (): void =>
+  const owners = (): void => {
     metrics.setToolOwners(new Map(runtime.snapshotInfo().tools.map((t) => [t.name, t.pluginId])));
+  };
   owners();
   const manager = new RunManager({
     runtime,
@@ -107,7 +108,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     },
     onSettled: (run) => {
       if (run.webhook !== undefined) {
-        void callWebhook(run.webhook, runJson(run), logger.child({ runId: run.id, sessionId: run.sessionId }));
+        void callWebhook(
+          run.webhook,
+          runJson(run),
+          logger.child({ runId: run.id, sessionId: run.sessionId }),
+        );
       }
     },
   });
@@ -143,12 +148,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await closeParts();
     const code = (err as { code?: unknown }).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new RokuError('ROKU_HTTP_LISTEN_FAILED', `roku serve: cannot listen on ${host}:${options.port ?? DEFAULT_PORT}: ${(err as Error).message}`, { cause: err });
+      throw new RokuError(
+        'ROKU_HTTP_LISTEN_FAILED',
+        `roku serve: cannot listen on ${host}:${options.port ?? DEFAULT_PORT}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     throw err;
   }
   const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? DEFAULT_PORT);
+  const port =
+    typeof address === 'object' && address !== null ? address.port : (options.port ?? DEFAULT_PORT);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ url }, 'listening');
   let closing: Promise<void> | undefined;
@@ -163,7 +173,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         await manager.drain(options.graceMs ?? 30_000);
         const closed = app.close();
         // Streams end with their runs; anything still open after a moment is cut.
-        const timer = setTimeout(() => app.server.closeAllConnections(), 2000);
+        const timer = setTimeout(() => {
+          app.server.closeAllConnections();
+        }, 2000);
         await closed;
         clearTimeout(timer);
         await closeParts();

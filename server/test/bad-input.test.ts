@@ -18,7 +18,9 @@ describe('tokens and bad input', () => {
   it('refuses a missing, wrong, revoked or under-scoped token with 401/403 and audits it', async () => {
     const t = await testServer();
     expect((await error(await t.call('/v1/sessions', { token: null }))).code).toBe('ROKU_HTTP_UNAUTHORIZED');
-    const wrong = await t.call('/v1/sessions', { token: 'roku_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
+    const wrong = await t.call('/v1/sessions', {
+      token: 'roku_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    });
     expect(wrong.status).toBe(401);
     expect((await error(wrong)).message).toContain('unknown or revoked');
 
@@ -26,7 +28,10 @@ describe('tokens and bad input', () => {
     expect((await t.call('/v1/sessions', { token: chatOnly })).status).toBe(200);
     const forbidden = await t.call('/v1/approvals', { token: chatOnly });
     expect(forbidden.status).toBe(403);
-    expect(await error(forbidden)).toMatchObject({ code: 'ROKU_HTTP_FORBIDDEN', details: { needed: 'approvals' } });
+    expect(await error(forbidden)).toMatchObject({
+      code: 'ROKU_HTTP_FORBIDDEN',
+      details: { needed: 'approvals' },
+    });
     expect((await t.call('/metrics', { token: chatOnly })).status).toBe(403);
     expect((await t.call('/metrics', { token: t.token(['metrics']) })).status).toBe(200);
 
@@ -37,7 +42,9 @@ describe('tokens and bad input', () => {
     db.close();
     expect((await t.call('/v1/sessions', { token: chatOnly })).status).toBe(401);
 
-    const audit = (await (await t.call('/v1/audit?action=auth.denied')).json()) as { data: { outcome: string; details: { code: string } }[] };
+    const audit = (await (await t.call('/v1/audit?action=auth.denied')).json()) as {
+      data: { outcome: string; details: { code: string } }[];
+    };
     expect(audit.data.map((a) => a.details.code)).toEqual([
       'ROKU_HTTP_UNAUTHORIZED',
       'ROKU_HTTP_UNAUTHORIZED',
@@ -49,15 +56,28 @@ describe('tokens and bad input', () => {
 
   it('names the field for malformed JSON, unknown and missing fields, wrong types and bad query values', async () => {
     const t = await testServer();
-    const malformed = await t.call('/v1/sessions/x/runs', { method: 'POST', body: '{"goal": ', headers: { 'content-type': 'application/json' } });
+    const malformed = await t.call('/v1/sessions/x/runs', {
+      method: 'POST',
+      body: '{"goal": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     expect((await error(malformed)).message).toMatch(/^body: malformed JSON/);
 
     const unknown = await error(await t.call('/v1/sessions/x/runs', { json: { goal: 'hi', mood: 'happy' } }));
-    expect(unknown).toMatchObject({ code: 'ROKU_HTTP_INVALID_REQUEST', message: 'body/mood is not a known field' });
-    expect((await error(await t.call('/v1/sessions/x/runs', { json: {} }))).message).toBe('body/goal is required');
-    expect((await error(await t.call('/v1/sessions/x/runs', { json: { goal: 5 } }))).message).toBe('body/goal must be string');
-    expect((await error(await t.call('/v1/sessions/x/runs', { json: { goal: 'a', mode: 'fast' } }))).message).toContain('body/mode');
+    expect(unknown).toMatchObject({
+      code: 'ROKU_HTTP_INVALID_REQUEST',
+      message: 'body/mood is not a known field',
+    });
+    expect((await error(await t.call('/v1/sessions/x/runs', { json: {} }))).message).toBe(
+      'body/goal is required',
+    );
+    expect((await error(await t.call('/v1/sessions/x/runs', { json: { goal: 5 } }))).message).toBe(
+      'body/goal must be string',
+    );
+    expect(
+      (await error(await t.call('/v1/sessions/x/runs', { json: { goal: 'a', mode: 'fast' } }))).message,
+    ).toContain('body/mode');
     expect((await error(await t.call('/v1/sessions?limit=0'))).message).toContain('querystring/limit');
     expect((await error(await t.call('/v1/sessions?cursor=zzz'))).message).toContain('querystring/cursor');
   });
@@ -74,7 +94,9 @@ describe('tokens and bad input', () => {
     expect((await error(await t.call('/v1/sessions/nope'))).code).toBe('ROKU_SESSION_NOT_FOUND');
     expect((await error(await t.call('/v1/runs/run-nope'))).code).toBe('ROKU_RUN_NOT_FOUND');
     expect((await error(await t.call('/v1/approvals/ap-nope'))).code).toBe('ROKU_APPROVAL_NOT_FOUND');
-    expect((await error(await t.call('/v1/approvals/ap-nope/approve', { json: {} }))).code).toBe('ROKU_APPROVAL_NOT_FOUND');
+    expect((await error(await t.call('/v1/approvals/ap-nope/approve', { json: {} }))).code).toBe(
+      'ROKU_APPROVAL_NOT_FOUND',
+    );
     const route = await t.call('/v1/nothing');
     expect(route.status).toBe(404);
     expect((await error(route)).code).toBe('ROKU_HTTP_NOT_FOUND');
@@ -83,7 +105,9 @@ describe('tokens and bad input', () => {
   it('rate-limits a flooding token with 429 while another token is still served', async () => {
     const t = await testServer({ serve: { rateLimitPerMinute: 5 } });
     const flood = t.token(['chat']);
-    const statuses = await Promise.all(Array.from({ length: 8 }, () => t.call('/v1/sessions', { token: flood }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 8 }, () => t.call('/v1/sessions', { token: flood }).then((r) => r.status)),
+    );
     expect(statuses.filter((s) => s === 429)).toHaveLength(3);
     const limited = await t.call('/v1/sessions', { token: flood });
     expect(limited.headers.get('retry-after')).not.toBeNull();
@@ -96,9 +120,15 @@ describe('tokens and bad input', () => {
     for (const id of ['p1', 'p2', 'p3', 'other']) {
       expect((await t.call('/v1/sessions', { json: { id, title: `title ${id}` } })).status).toBe(201);
     }
-    const page1 = (await (await t.call('/v1/sessions?limit=2&q=p')).json()) as { data: { id: string }[]; nextCursor: string };
+    const page1 = (await (await t.call('/v1/sessions?limit=2&q=p')).json()) as {
+      data: { id: string }[];
+      nextCursor: string;
+    };
     expect(page1.data).toHaveLength(2);
-    const page2 = (await (await t.call(`/v1/sessions?limit=2&q=p&cursor=${page1.nextCursor}`)).json()) as { data: { id: string }[]; nextCursor: null };
+    const page2 = (await (await t.call(`/v1/sessions?limit=2&q=p&cursor=${page1.nextCursor}`)).json()) as {
+      data: { id: string }[];
+      nextCursor: null;
+    };
     expect(page2.nextCursor).toBeNull();
     expect([...page1.data, ...page2.data].map((s) => s.id).sort()).toEqual(['p1', 'p2', 'p3']);
     expect((await t.call('/v1/sessions/p1', { method: 'DELETE' })).status).toBe(204);

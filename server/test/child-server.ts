@@ -17,11 +17,15 @@ export interface Served {
 
 /** `roku serve --port 0` as its own process (the built CLI), on `home` with `workspace` as its cwd. */
 export async function serve(home: string, workspace: string): Promise<Served> {
-  const child = spawn(process.execPath, [join(repo, 'cli/dist/bin.js'), 'serve', '--port', '0', '--grace', '5000'], {
-    cwd: workspace,
-    env: { ...process.env, ROKU_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(repo, 'cli/dist/bin.js'), 'serve', '--port', '0', '--grace', '5000'],
+    {
+      cwd: workspace,
+      env: { ...process.env, ROKU_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   onTestFinished(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
@@ -29,14 +33,14 @@ export async function serve(home: string, workspace: string): Promise<Served> {
   });
   let out = '';
   let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m !== null) resolve(m[1] as string);
     });
-    void exited.then((code) => reject(new Error(`roku serve exited ${code}: ${err}`)));
+    void exited.then((code) => { reject(new Error(`roku serve exited ${code}: ${err}`)); });
   });
   return {
     url,
@@ -48,7 +52,10 @@ export async function serve(home: string, workspace: string): Promise<Served> {
   };
 }
 
-export function setup(config: Setup = {}, scopes: readonly TokenScope[] = ['chat', 'approvals']): { home: string; workspace: string; token: string } {
+export function setup(
+  config: Setup = {},
+  scopes: readonly TokenScope[] = ['chat', 'approvals'],
+): { home: string; workspace: string; token: string } {
   const home = tempDir('serve-restart');
   const workspace = tempDir('serve-restart-ws');
   writeConfig(home, config);
@@ -61,8 +68,10 @@ export function setup(config: Setup = {}, scopes: readonly TokenScope[] = ['chat
 export function call(base: string, token: string, path: string, json?: unknown): Promise<Response> {
   return fetch(`${base}${path}`, {
     method: json === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(json === undefined ? {} : { body: JSON.stringify(json) }),
   });
 }
-

@@ -22,7 +22,9 @@ async function until(get: () => Promise<Run>, done: (r: Run) => boolean): Promis
 describe('a run on a busy session (double texting)', () => {
   it('reject: 409 naming the run in the way', async () => {
     const t = await testServer({ script: SLOW });
-    const first = (await (await t.call('/v1/sessions/d1/runs', { json: { goal: 'slow one', mode: 'background' } })).json()) as Run;
+    const first = (await (
+      await t.call('/v1/sessions/d1/runs', { json: { goal: 'slow one', mode: 'background' } })
+    ).json()) as Run;
     const second = await t.call('/v1/sessions/d1/runs', { json: { goal: 'hello', mode: 'wait' } });
     expect(second.status).toBe(409);
     expect(await second.json()).toMatchObject({ code: 'ROKU_SESSION_BUSY', details: { runId: first.id } });
@@ -30,22 +32,38 @@ describe('a run on a busy session (double texting)', () => {
 
   it('enqueue: the second run waits its turn and both finish in order', async () => {
     const t = await testServer({ script: SLOW });
-    const first = (await (await t.call('/v1/sessions/d2/runs', { json: { goal: 'slow one', mode: 'background' } })).json()) as Run;
-    const queued = await t.call('/v1/sessions/d2/runs', { json: { goal: 'hello', mode: 'background', strategy: 'enqueue' } });
+    const first = (await (
+      await t.call('/v1/sessions/d2/runs', { json: { goal: 'slow one', mode: 'background' } })
+    ).json()) as Run;
+    const queued = await t.call('/v1/sessions/d2/runs', {
+      json: { goal: 'hello', mode: 'background', strategy: 'enqueue' },
+    });
     expect(queued.status).toBe(202);
     const second = (await queued.json()) as Run;
     expect(second.status).toBe('queued');
-    const done = await until(async () => (await (await t.call(`/v1/runs/${second.id}`)).json()) as Run, (r) => r.status === 'succeeded');
+    const done = await until(
+      async () => (await (await t.call(`/v1/runs/${second.id}`)).json()) as Run,
+      (r) => r.status === 'succeeded',
+    );
     expect(done.message).toBe('You said: hello');
     expect(((await (await t.call(`/v1/runs/${first.id}`)).json()) as Run).status).toBe('succeeded');
     const session = (await (await t.call('/v1/sessions/d2')).json()) as { messages: { content: string }[] };
-    expect(session.messages.map((m) => m.content)).toEqual(['slow one', 'slow answer', 'hello', 'You said: hello']);
+    expect(session.messages.map((m) => m.content)).toEqual([
+      'slow one',
+      'slow answer',
+      'hello',
+      'You said: hello',
+    ]);
   });
 
   it('interrupt: the current run is cancelled and the new one runs', async () => {
     const t = await testServer({ script: SLOW });
-    const first = (await (await t.call('/v1/sessions/d3/runs', { json: { goal: 'slow one', mode: 'background' } })).json()) as Run;
-    const res = await t.call('/v1/sessions/d3/runs', { json: { goal: 'hello', mode: 'wait', strategy: 'interrupt' } });
+    const first = (await (
+      await t.call('/v1/sessions/d3/runs', { json: { goal: 'slow one', mode: 'background' } })
+    ).json()) as Run;
+    const res = await t.call('/v1/sessions/d3/runs', {
+      json: { goal: 'hello', mode: 'wait', strategy: 'interrupt' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'succeeded', message: 'You said: hello' });
     expect(((await (await t.call(`/v1/runs/${first.id}`)).json()) as Run).status).toBe('interrupted');
@@ -53,10 +71,20 @@ describe('a run on a busy session (double texting)', () => {
 
   it('cancel: a running run ends interrupted; a queued one never starts', async () => {
     const t = await testServer({ script: SLOW });
-    const first = (await (await t.call('/v1/sessions/d4/runs', { json: { goal: 'slow one', mode: 'background' } })).json()) as Run;
-    const queued = (await (await t.call('/v1/sessions/d4/runs', { json: { goal: 'hello', mode: 'background', strategy: 'enqueue' } })).json()) as Run;
-    expect(((await (await t.call(`/v1/runs/${queued.id}/cancel`, { method: 'POST' })).json()) as Run).status).toBe('interrupted');
-    expect(((await (await t.call(`/v1/runs/${first.id}/cancel`, { method: 'POST' })).json()) as Run).status).toBe('interrupted');
+    const first = (await (
+      await t.call('/v1/sessions/d4/runs', { json: { goal: 'slow one', mode: 'background' } })
+    ).json()) as Run;
+    const queued = (await (
+      await t.call('/v1/sessions/d4/runs', {
+        json: { goal: 'hello', mode: 'background', strategy: 'enqueue' },
+      })
+    ).json()) as Run;
+    expect(
+      ((await (await t.call(`/v1/runs/${queued.id}/cancel`, { method: 'POST' })).json()) as Run).status,
+    ).toBe('interrupted');
+    expect(
+      ((await (await t.call(`/v1/runs/${first.id}/cancel`, { method: 'POST' })).json()) as Run).status,
+    ).toBe('interrupted');
     const session = (await (await t.call('/v1/sessions/d4')).json()) as { messages: { content: string }[] };
     expect(session.messages.map((m) => m.content)).not.toContain('hello');
   });
@@ -73,6 +101,9 @@ describe('a run on a busy session (double texting)', () => {
     expect(session.runs).toHaveLength(1);
     const conflict = await send('something else');
     expect(conflict.status).toBe(422);
-    expect(await conflict.json()).toMatchObject({ code: 'ROKU_HTTP_IDEMPOTENCY_CONFLICT', details: { runId: first.id } });
+    expect(await conflict.json()).toMatchObject({
+      code: 'ROKU_HTTP_IDEMPOTENCY_CONFLICT',
+      details: { runId: first.id },
+    });
   });
 });

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { testServer } from './support.js';
 
 async function client(): Promise<{ openai: OpenAI; t: Awaited<ReturnType<typeof testServer>> }> {
-  const t = await testServer({ script: [{ match: '^story', text: 'Once upon a time, the end.' }], scripted: { chunkChars: 4 } });
+  const t = await testServer({
+    script: [{ match: '^story', text: 'Once upon a time, the end.' }],
+    scripted: { chunkChars: 4 },
+  });
   return { openai: new OpenAI({ baseURL: `${t.url}/v1`, apiKey: t.token(['chat']), maxRetries: 0 }), t };
 }
 
@@ -51,21 +54,30 @@ describe('the OpenAI-compatible facade, with the official openai SDK as the clie
     const { openai, t } = await client();
     const first = await openai.responses.create({ model: 'roku', input: 'hello there' });
     expect(first.output_text).toBe('You said: hello there');
-    const second = await openai.responses.create({ model: 'roku', input: 'story time', previous_response_id: first.id });
+    const second = await openai.responses.create({
+      model: 'roku',
+      input: 'story time',
+      previous_response_id: first.id,
+    });
     expect(second.output_text).toBe('Once upon a time, the end.');
     const runId = second.id.replace(/^resp_/, '');
     const run = (await (await t.call(`/v1/runs/${runId}`)).json()) as { sessionId: string };
     const session = (await (await t.call(`/v1/sessions/${run.sessionId}`)).json()) as { messages: unknown[] };
     expect(session.messages).toHaveLength(4);
 
-    const stream = await openai.responses.create({ model: 'roku', input: [{ role: 'user', content: 'story again' }], stream: true });
+    const stream = await openai.responses.create({
+      model: 'roku',
+      input: [{ role: 'user', content: 'story again' }],
+      stream: true,
+    });
     let deltas = '';
     let completed = '';
     for await (const event of stream) {
       if (event.type === 'response.output_text.delta') deltas += event.delta;
       if (event.type === 'response.completed') {
         const item = event.response.output[0];
-        completed = item?.type === 'message' && item.content[0]?.type === 'output_text' ? item.content[0].text : '';
+        completed =
+          item?.type === 'message' && item.content[0]?.type === 'output_text' ? item.content[0].text : '';
       }
     }
     expect(deltas).toBe('Once upon a time, the end.');

@@ -9,7 +9,10 @@ describe('roku serve across restarts', () => {
     const { home, workspace, token } = setup();
     const first = await serve(home, workspace);
     const paused = (await (
-      await call(first.url, token, '/v1/sessions/rs/runs', { goal: 'write_file {"path":"out.txt","content":"once"}', mode: 'wait' })
+      await call(first.url, token, '/v1/sessions/rs/runs', {
+        goal: 'write_file {"path":"out.txt","content":"once"}',
+        mode: 'wait',
+      })
     ).json()) as { id: string; status: string; approvalId: string; lastEventId: number };
     expect(paused.status).toBe('awaiting_approval');
     expect(await first.stop()).toBe(0);
@@ -22,8 +25,16 @@ describe('roku serve across restarts', () => {
       digest: string;
       digestMatches: boolean;
     };
-    expect(ticket).toMatchObject({ status: 'pending', toolName: 'write_file', arguments: { path: 'out.txt', content: 'once' }, digestMatches: true });
-    const decided = await call(second.url, token, `/v1/approvals/${paused.approvalId}/approve`, { digest: ticket.digest.slice(0, 16), wait: true });
+    expect(ticket).toMatchObject({
+      status: 'pending',
+      toolName: 'write_file',
+      arguments: { path: 'out.txt', content: 'once' },
+      digestMatches: true,
+    });
+    const decided = await call(second.url, token, `/v1/approvals/${paused.approvalId}/approve`, {
+      digest: ticket.digest.slice(0, 16),
+      wait: true,
+    });
     expect(decided.status).toBe(200);
     expect(((await decided.json()) as { run: { status: string } }).run.status).toBe('succeeded');
     expect(readFileSync(join(workspace, 'out.txt'), 'utf8')).toBe('once');
@@ -41,12 +52,19 @@ describe('roku serve across restarts', () => {
   });
 
   it('lets a run in flight finish on SIGTERM before it exits', async () => {
-    const { home, workspace, token } = setup({ script: [{ match: '^slow', text: 'finished anyway', delayMs: 1500 }] });
+    const { home, workspace, token } = setup({
+      script: [{ match: '^slow', text: 'finished anyway', delayMs: 1500 }],
+    });
     const server = await serve(home, workspace);
-    const run = (await (await call(server.url, token, '/v1/sessions/g/runs', { goal: 'slow please', mode: 'background' })).json()) as { id: string };
+    const run = (await (
+      await call(server.url, token, '/v1/sessions/g/runs', { goal: 'slow please', mode: 'background' })
+    ).json()) as { id: string };
     expect(await server.stop()).toBe(0);
     const next = await serve(home, workspace);
-    const after = (await (await call(next.url, token, `/v1/runs/${run.id}`)).json()) as { status: string; message: string };
+    const after = (await (await call(next.url, token, `/v1/runs/${run.id}`)).json()) as {
+      status: string;
+      message: string;
+    };
     expect(after).toMatchObject({ status: 'succeeded', message: 'finished anyway' });
     expect(existsSync(join(home, 'state', 'server.db'))).toBe(true);
   });

@@ -11,7 +11,9 @@ describe('runs over HTTP', () => {
     expect(res.status).toBe(200);
     const run = (await res.json()) as Record<string, unknown>;
     expect(run).toMatchObject({ sessionId: 's1', status: 'succeeded', message: 'You said: hello' });
-    const session = (await (await t.call('/v1/sessions/s1')).json()) as { messages: { role: string; content: string }[] };
+    const session = (await (await t.call('/v1/sessions/s1')).json()) as {
+      messages: { role: string; content: string }[];
+    };
     expect(session.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
   });
 

@@ -6,7 +6,10 @@ const TEXT = 'The quick brown fox jumps over the lazy dog, twice over.';
 describe('run event streams', () => {
   it('resume after a disconnect with Last-Event-ID without a gap or a duplicate, and the run goes on meanwhile', async () => {
     // One character per event, spread over 1.5 s: the client leaves early and comes back later.
-    const t = await testServer({ script: [{ match: '^tell', text: TEXT }], scripted: { chunkChars: 1, delayMs: 1500 } });
+    const t = await testServer({
+      script: [{ match: '^tell', text: TEXT }],
+      scripted: { chunkChars: 1, delayMs: 1500 },
+    });
     const first = await t.call('/v1/sessions/r1/runs', { json: { goal: 'tell me' } });
     const runId = first.headers.get('x-roku-run-id') as string;
     const part = await readSse(first, 5);
@@ -27,7 +30,10 @@ describe('run event streams', () => {
     const all = [...part.events, ...rest.events].filter((e) => e.event === 'LlmTextDelta');
     expect(all.map((e) => (JSON.parse(e.data) as { text: string }).text).join('')).toBe(TEXT);
     expect(rest.events.at(-1)?.event).toBe('end');
-    expect(JSON.parse(rest.events.at(-1)?.data ?? '{}')).toMatchObject({ status: 'succeeded', message: TEXT });
+    expect(JSON.parse(rest.events.at(-1)?.data ?? '{}')).toMatchObject({
+      status: 'succeeded',
+      message: TEXT,
+    });
   });
 
   it('joins a live run mid-way and sends heartbeats while the model is silent', async () => {

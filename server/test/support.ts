@@ -27,12 +27,18 @@ export interface Setup {
 
 /** Writes `$home/config.json`: the first-party plugins as dev plugins, quick retries. */
 export function writeConfig(home: string, setup: Setup = {}): void {
-  const settings = scriptedSettings(setup.script ?? [], { strict: false }) as Record<string, Record<string, unknown>>;
+  const settings = scriptedSettings(setup.script ?? [], { strict: false }) as Record<
+    string,
+    Record<string, unknown>
+  >;
   const id = Object.keys(settings)[0] as string;
   settings[id] = { ...settings[id], ...setup.scripted };
   writeFileSync(
     join(home, 'config.json'),
-    JSON.stringify({ agent: { initialBackoffMs: 1, maxBackoffMs: 5 }, plugins: { devDirs: DEV_PLUGINS, settings } }),
+    JSON.stringify({
+      agent: { initialBackoffMs: 1, maxBackoffMs: 5 },
+      plugins: { devDirs: DEV_PLUGINS, settings },
+    }),
   );
 }
 
@@ -66,7 +72,9 @@ export async function testServer(setup: Setup = {}): Promise<TestServer> {
   onTestFinished(() => server.close());
   const db = openServerDb(home);
   const tokens = createTokenStore(db);
-  onTestFinished(() => db.close());
+  onTestFinished(() => {
+    db.close();
+  });
   const admin = tokens.create('test', ['chat', 'approvals', 'admin', 'metrics']).token;
   return {
     server,
@@ -95,7 +103,10 @@ export interface SseEvent {
 }
 
 /** Parses an SSE body; stops after `stopAfter` events with an id when given (the rest is left unread). */
-export async function readSse(res: Response, stopAfter?: number): Promise<{ events: SseEvent[]; comments: number }> {
+export async function readSse(
+  res: Response,
+  stopAfter?: number,
+): Promise<{ events: SseEvent[]; comments: number }> {
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   const events: SseEvent[] = [];
@@ -116,7 +127,11 @@ export async function readSse(res: Response, stopAfter?: number): Promise<{ even
         if (m !== null) fields[m[1] as string] = m[2] as string;
       }
       if (fields.data === undefined) continue;
-      events.push({ ...(fields.id === undefined ? {} : { id: fields.id }), ...(fields.event === undefined ? {} : { event: fields.event }), data: fields.data });
+      events.push({
+        ...(fields.id === undefined ? {} : { id: fields.id }),
+        ...(fields.event === undefined ? {} : { event: fields.event }),
+        data: fields.data,
+      });
       if (stopAfter !== undefined && events.filter((e) => e.id !== undefined).length >= stopAfter) {
         await reader.cancel();
         return { events, comments };

@@ -48,7 +48,9 @@ function infoOf(row: Row): TokenInfo {
   return {
     id: row.id,
     name: row.name,
-    scopes: row.scopes.split(',').filter((s): s is TokenScope => (TOKEN_SCOPES as readonly string[]).includes(s)),
+    scopes: row.scopes
+      .split(',')
+      .filter((s): s is TokenScope => (TOKEN_SCOPES as readonly string[]).includes(s)),
     createdAt: row.created_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
@@ -78,9 +80,13 @@ export function createTokenStore(db: ServerDb, now: () => number = Date.now): To
       const checked = parseScopes(scopes);
       const id = randomBytes(6).toString('hex');
       const secret = randomBytes(32).toString('base64url');
-      db.prepare(
-        'INSERT INTO tokens (id, name, hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)',
-      ).run(id, name, hashSecret(secret).toString('hex'), checked.join(','), now());
+      db.prepare('INSERT INTO tokens (id, name, hash, scopes, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        id,
+        name,
+        hashSecret(secret).toString('hex'),
+        checked.join(','),
+        now(),
+      );
       return { token: `${PREFIX}${id}_${secret}`, info: infoOf(byId.get(id) as Row) };
     },
     list() {

@@ -40,7 +40,10 @@ export function statusOf(code: string): number {
 }
 
 /** Names the field an Ajv issue is about, as `body/goal` or `body: unknown field "x"`. */
-function issueText(context: string, issue: { instancePath: string; message?: string; params: Record<string, unknown> }): { path: string; message: string } {
+function issueText(
+  context: string,
+  issue: { instancePath: string; message?: string; params: Record<string, unknown> },
+): { path: string; message: string } {
   const base = `${context}${issue.instancePath}`;
   if (typeof issue.params.additionalProperty === 'string') {
     return { path: `${base}/${issue.params.additionalProperty}`, message: 'is not a known field' };
@@ -59,9 +62,9 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
       body: { code: err.code, message: err.message, details: { ...err.details } },
     };
   }
-  const fe = err as FastifyError & {
+  const fe = err as Partial<FastifyError> & {
     validation?: { instancePath: string; message?: string; params: Record<string, unknown> }[];
-    validationContext?: string;
+    validationContext?: string | undefined;
   };
   if (Array.isArray(fe.validation)) {
     const issues = fe.validation.map((i) => issueText(fe.validationContext ?? 'body', i));
@@ -82,7 +85,10 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
     };
   }
   if (fe.code === 'FST_ERR_RATE_LIMIT_EXCEEDED' || fe.statusCode === 429) {
-    return { status: 429, body: { code: 'ROKU_HTTP_RATE_LIMITED', message: fe.message, details: {} } };
+    return {
+      status: 429,
+      body: { code: 'ROKU_HTTP_RATE_LIMITED', message: fe.message ?? 'rate limited', details: {} },
+    };
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const json = fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || err instanceof SyntaxError;
@@ -90,7 +96,7 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody } {
       status: fe.statusCode === 415 ? 415 : 400,
       body: {
         code: 'ROKU_HTTP_INVALID_REQUEST',
-        message: json ? `body: malformed JSON: ${fe.message}` : `request: ${fe.message}`,
+        message: json ? `body: malformed JSON: ${fe.message ?? ''}` : `request: ${fe.message ?? ''}`,
         details: { cause: fe.code ?? null },
       },
     };

@@ -59,7 +59,11 @@ export function chatCompletionRoutes(app: FastifyInstance, ctx: ServerContext): 
         };
       }
       const write = openSse(request, reply, run);
-      const chunk = (delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}): void =>
+      const chunk = (
+        delta: Record<string, unknown>,
+        finish: string | null,
+        extra: Record<string, unknown> = {},
+      ): void => {
         write(
           `data: ${JSON.stringify({
             id,
@@ -70,6 +74,7 @@ export function chatCompletionRoutes(app: FastifyInstance, ctx: ServerContext): 
             ...extra,
           })}\n\n`,
         );
+      };
       chunk({ role: 'assistant', content: '' }, null);
       let streamed = 0;
       await followText(run, (text) => {
@@ -79,13 +84,17 @@ export function chatCompletionRoutes(app: FastifyInstance, ctx: ServerContext): 
       const text = finalText(ctx, run);
       if (text === undefined) {
         const e = run.error ?? run.result?.error;
-        write(`data: ${JSON.stringify({ error: { code: e?.code ?? 'ROKU_RUN_FAILED', message: e?.message ?? run.result?.message ?? 'run failed' } })}\n\n`);
+        write(
+          `data: ${JSON.stringify({ error: { code: e?.code ?? 'ROKU_RUN_FAILED', message: e?.message ?? run.result?.message ?? 'run failed' } })}\n\n`,
+        );
       } else if (run.status === 'awaiting_approval' || streamed === 0) {
         chunk({ content: streamed === 0 ? text : `\n\n${text}` }, null);
       }
       chunk({}, 'stop', { roku: rokuFields(run) });
       if (body.stream_options?.include_usage === true) {
-        write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(run) })}\n\n`);
+        write(
+          `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices: [], usage: usageOf(run) })}\n\n`,
+        );
       }
       write('data: [DONE]\n\n');
       reply.raw.end();

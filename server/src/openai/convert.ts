@@ -27,13 +27,22 @@ export function textOf(content: unknown): string {
  * System and developer messages become system messages; assistant text is kept; tool traffic of the client's
  * own tools is not (the agent's tools run server-side). @throws ROKU_HTTP_INVALID_REQUEST
  */
-export function splitConversation(messages: readonly OpenAiMessage[], where: string): { seed: ChatMessage[]; goal: string } {
+export function splitConversation(
+  messages: readonly OpenAiMessage[],
+  where: string,
+): { seed: ChatMessage[]; goal: string } {
   const last = messages.at(-1);
   const goal = textOf(last?.content).trim();
   if (last?.role !== 'user' || goal === '') {
-    throw new RokuError('ROKU_HTTP_INVALID_REQUEST', `${where}: the last message must be a user message with text`, {
-      details: { issues: [{ path: `${where}/${messages.length - 1}`, message: 'must be a user message with text' }] },
-    });
+    throw new RokuError(
+      'ROKU_HTTP_INVALID_REQUEST',
+      `${where}: the last message must be a user message with text`,
+      {
+        details: {
+          issues: [{ path: `${where}/${messages.length - 1}`, message: 'must be a user message with text' }],
+        },
+      },
+    );
   }
   const seed: ChatMessage[] = [];
   for (const m of messages.slice(0, -1)) {

@@ -18,7 +18,11 @@ export interface FacadeRunInput {
 }
 
 /** Starts the agent on a facade request, as POST /v1/sessions/{id}/runs would (metrics, audit, approvals). */
-export async function startFacadeRun(ctx: ServerContext, request: FastifyRequest, input: FacadeRunInput): Promise<ServerRun> {
+export async function startFacadeRun(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  input: FacadeRunInput,
+): Promise<ServerRun> {
   const sessionId = input.sessionId ?? `oa-${randomUUID()}`;
   if (input.sessionId === undefined && input.seed.length > 0) {
     ctx.runtime.store.ensureSession(sessionId);
@@ -72,7 +76,11 @@ export function sendRunFailure(reply: FastifyReply, run: ServerRun): FastifyRepl
 }
 
 /** Starts an SSE answer on the raw socket (OpenAI style: data lines). */
-export function openSse(request: FastifyRequest, reply: FastifyReply, run: ServerRun): (line: string) => void {
+export function openSse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  run: ServerRun,
+): (line: string) => void {
   reply.hijack();
   reply.raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',

@@ -18,11 +18,15 @@ const RESPONSE_PREFIX = 'resp_';
 
 /** The session a previous response ran on. @throws ROKU_RUN_NOT_FOUND */
 function sessionOfResponse(ctx: ServerContext, responseId: string): string {
-  const runId = responseId.startsWith(RESPONSE_PREFIX) ? responseId.slice(RESPONSE_PREFIX.length) : responseId;
+  const runId = responseId.startsWith(RESPONSE_PREFIX)
+    ? responseId.slice(RESPONSE_PREFIX.length)
+    : responseId;
   const run = ctx.manager.get(runId) ?? ctx.runtime.store.getRun(runId);
   if (run === undefined) {
     throw new RokuError('ROKU_RUN_NOT_FOUND', `body/previous_response_id: no response ${responseId}`, {
-      details: { issues: [{ path: 'body/previous_response_id', message: 'is not a response of this server' }] },
+      details: {
+        issues: [{ path: 'body/previous_response_id', message: 'is not a response of this server' }],
+      },
     });
   }
   return run.sessionId;
@@ -38,7 +42,12 @@ function messageItem(run: ServerRun, text: string, status: string): Record<strin
   };
 }
 
-function responseObject(run: ServerRun, body: ResponseBody, status: string, output: unknown[]): Record<string, unknown> {
+function responseObject(
+  run: ServerRun,
+  body: ResponseBody,
+  status: string,
+  output: unknown[],
+): Record<string, unknown> {
   const u = run.result?.usage;
   return {
     id: `${RESPONSE_PREFIX}${run.id}`,
@@ -98,14 +107,21 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
       }
       const write = openSse(request, reply, run);
       let seq = 0;
-      const send = (type: string, data: Record<string, unknown>): void =>
+      const send = (type: string, data: Record<string, unknown>): void => {
         write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
+      };
       const itemId = `msg_${run.id}`;
       const where = { item_id: itemId, output_index: 0, content_index: 0 };
       send('response.created', { response: responseObject(run, body, 'in_progress', []) });
       send('response.in_progress', { response: responseObject(run, body, 'in_progress', []) });
-      send('response.output_item.added', { output_index: 0, item: { ...messageItem(run, '', 'in_progress'), content: [] } });
-      send('response.content_part.added', { ...where, part: { type: 'output_text', text: '', annotations: [] } });
+      send('response.output_item.added', {
+        output_index: 0,
+        item: { ...messageItem(run, '', 'in_progress'), content: [] },
+      });
+      send('response.content_part.added', {
+        ...where,
+        part: { type: 'output_text', text: '', annotations: [] },
+      });
       let streamed = '';
       await followText(run, (text) => {
         streamed += text;
@@ -114,16 +130,29 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const text = finalText(ctx, run);
       if (text === undefined) {
         const e = run.error ?? run.result?.error;
-        const error = { code: e?.code ?? 'ROKU_RUN_FAILED', message: e?.message ?? run.result?.message ?? 'run failed' };
+        const error = {
+          code: e?.code ?? 'ROKU_RUN_FAILED',
+          message: e?.message ?? run.result?.message ?? 'run failed',
+        };
         send('response.failed', { response: { ...responseObject(run, body, 'failed', []), error } });
         reply.raw.end();
         return reply;
       }
-      const extra = run.status === 'awaiting_approval' ? (streamed === '' ? text : `\n\n${text}`) : streamed === '' ? text : '';
+      const extra =
+        run.status === 'awaiting_approval'
+          ? streamed === ''
+            ? text
+            : `\n\n${text}`
+          : streamed === ''
+            ? text
+            : '';
       if (extra !== '') send('response.output_text.delta', { ...where, delta: extra, logprobs: [] });
       const full = streamed + extra;
       send('response.output_text.done', { ...where, text: full, logprobs: [] });
-      send('response.content_part.done', { ...where, part: { type: 'output_text', text: full, annotations: [] } });
+      send('response.content_part.done', {
+        ...where,
+        part: { type: 'output_text', text: full, annotations: [] },
+      });
       const item = messageItem(run, full, 'completed');
       send('response.output_item.done', { output_index: 0, item });
       send('response.completed', { response: responseObject(run, body, 'completed', [item]) });

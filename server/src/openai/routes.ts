@@ -5,7 +5,7 @@ import { responseRoutes } from './responses.js';
 
 /** The OpenAI-compatible facade: models, chat completions and responses over the assembled agent. */
 export function openAiRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get('/v1/models', { config: { scope: 'chat' }, schema: { tags: ['openai'] } }, async () => {
+  app.get('/v1/models', { config: { scope: 'chat' }, schema: { tags: ['openai'] } }, () => {
     const models = ctx.runtime.snapshotInfo().models.map((m) => ({
       id: m.ref,
       object: 'model',
@@ -13,7 +13,10 @@ export function openAiRoutes(app: FastifyInstance, ctx: ServerContext): void {
       owned_by: m.ref.split('/')[0] ?? 'roku',
       context_window: m.contextWindow,
     }));
-    return { object: 'list', data: [{ id: 'roku', object: 'model', created: 0, owned_by: 'roku' }, ...models] };
+    return {
+      object: 'list',
+      data: [{ id: 'roku', object: 'model', created: 0, owned_by: 'roku' }, ...models],
+    };
   });
   chatCompletionRoutes(app, ctx);
   responseRoutes(app, ctx);

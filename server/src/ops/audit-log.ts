@@ -17,7 +17,10 @@ export interface AuditEntry {
   readonly details: unknown;
 }
 
-export type AuditInput = Omit<AuditEntry, 'seq' | 'at' | 'details' | 'sessionId' | 'runId' | 'requestId' | 'traceId' | 'target'> &
+export type AuditInput = Omit<
+  AuditEntry,
+  'seq' | 'at' | 'details' | 'sessionId' | 'runId' | 'requestId' | 'traceId' | 'target'
+> &
   Partial<Pick<AuditEntry, 'sessionId' | 'runId' | 'requestId' | 'traceId' | 'target' | 'details'>>;
 
 export interface AuditQuery {

@@ -23,105 +23,213 @@ function providerModel(modelId: string): { provider: string; model: string } {
     : { provider: modelId.slice(0, slash), model: modelId.slice(slash + 1) };
 }
 
+function counter<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly L[],
+): Counter<L> {
+  return new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+/** Every instrument, by what it measures. */
+function instruments(registry: Registry) {
+  const registers = [registry];
+  return {
+    ttft: new Histogram({
+      name: 'roku_run_ttft_seconds',
+      help: 'Time from a run (or resume) starting to its first streamed token.',
+      buckets: SECOND_BUCKETS,
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'roku_run_duration_seconds',
+      help: 'Duration of run legs (start or resume to finish or pause), by final status.',
+      labelNames: ['status'],
+      buckets: SECOND_BUCKETS,
+      registers,
+    }),
+    runs: counter(registry, 'roku_runs_total', 'Run legs ended, by status.', ['status']),
+    modelRequests: counter(
+      registry,
+      'roku_model_requests_total',
+      'Model calls completed, by provider and model.',
+      ['provider', 'model'],
+    ),
+    modelFailures: counter(
+      registry,
+      'roku_model_failures_total',
+      'Run errors by error class (code); provider and model are those of the run’s last model call.',
+      ['provider', 'model', 'error_class'],
+    ),
+    retries: counter(
+      registry,
+      'roku_model_retries_total',
+      'Model call retries, by provider, model and error code.',
+      ['provider', 'model', 'code'],
+    ),
+    breaker: new Gauge({
+      name: 'roku_model_breaker_open',
+      help: '1 while a provider’s last attempt was retried after a failure, 0 once a call completes.',
+      labelNames: ['provider'],
+      registers,
+    }),
+    tokens: counter(
+      registry,
+      'roku_tokens_total',
+      'Tokens, by model and kind (prompt, output, cache_read, cache_write).',
+      ['model', 'kind'],
+    ),
+    cost: counter(registry, 'roku_estimated_cost_usd_total', 'Estimated model cost in USD, by model.', [
+      'model',
+    ]),
+    tools: counter(
+      registry,
+      'roku_tool_calls_total',
+      'Tool calls, by plugin, tool and outcome (ok, error).',
+      ['plugin', 'tool', 'outcome'],
+    ),
+    denials: counter(
+      registry,
+      'roku_denials_total',
+      'Denied tool calls and refused API requests, by reason.',
+      ['reason'],
+    ),
+    approvals: counter(
+      registry,
+      'roku_approvals_total',
+      'Approval tickets by outcome (requested, approved, rejected, denied).',
+      ['outcome'],
+    ),
+    reloads: counter(
+      registry,
+      'roku_snapshot_reloads_total',
+      'Plugin snapshot reloads, by result (ok, rolled_back).',
+      ['result'],
+    ),
+    compactions: counter(
+      registry,
+      'roku_compactions_total',
+      'Context compactions, by kind (micro, mid, full, reactive).',
+      ['kind'],
+    ),
+    http: counter(registry, 'roku_http_requests_total', 'HTTP requests, by route and status.', [
+      'route',
+      'status',
+    ]),
+  };
+}
+
+type Instruments = ReturnType<typeof instruments>;
+
+/** Counts what one loop event says. */
+function observeEvent(
+  m: Instruments,
+  lastModel: WeakMap<ServerRun, string>,
+  owners: ReadonlyMap<string, string>,
+  run: ServerRun,
+  e: LoopEvent,
+): void {
+  switch (e.type) {
+    case 'LlmTextDelta':
+      if (!run.firstTokenSeen) {
+        run.firstTokenSeen = true;
+        m.ttft.observe((Date.now() - run.legStartedAt) / 1000);
+      }
+      return;
+    case 'LlmDecisionComplete': {
+      lastModel.set(run, e.model_id);
+      const pm = providerModel(e.model_id);
+      m.modelRequests.inc(pm);
+      m.breaker.set({ provider: pm.provider }, 0);
+      return;
+    }
+    case 'ProviderRetry':
+      m.retries.inc({ provider: e.provider, model: e.model_id, code: e.code });
+      m.breaker.set({ provider: e.provider }, 1);
+      return;
+    case 'TokenUsage':
+      m.tokens.inc({ model: e.model_id, kind: 'prompt' }, e.prompt_tokens);
+      m.tokens.inc({ model: e.model_id, kind: 'output' }, e.output_tokens);
+      m.tokens.inc({ model: e.model_id, kind: 'cache_read' }, e.cache_read_input_tokens);
+      m.tokens.inc({ model: e.model_id, kind: 'cache_write' }, e.cache_creation_input_tokens);
+      m.cost.inc({ model: e.model_id }, e.estimated_cost_usd);
+      return;
+    case 'ToolEnd':
+      m.tools.inc({
+        plugin: owners.get(e.tool_name) ?? 'host',
+        tool: e.tool_name,
+        outcome: e.is_error ? 'error' : 'ok',
+      });
+      return;
+    case 'ApprovalRequested':
+      m.approvals.inc({ outcome: 'requested' });
+      return;
+    case 'ApprovalDecided':
+      m.approvals.inc({ outcome: e.decision });
+      if (e.decision === 'denied') m.denials.inc({ reason: 'tool_denied' });
+      return;
+    case 'MicrocompactRan':
+      m.compactions.inc({ kind: 'micro' });
+      return;
+    case 'MidCompactLayer1Ran':
+      m.compactions.inc({ kind: 'mid' });
+      return;
+    case 'CompactComplete':
+      m.compactions.inc({ kind: 'full' });
+      return;
+    case 'ReactiveCompactTriggered':
+      m.compactions.inc({ kind: 'reactive' });
+      return;
+    case 'Error':
+      m.modelFailures.inc({ ...providerModel(lastModel.get(run) ?? 'unknown/unknown'), error_class: e.code });
+      return;
+    case 'RunFinished':
+      m.runs.inc({ status: e.status });
+      m.duration.observe({ status: e.status }, (Date.now() - run.legStartedAt) / 1000);
+      return;
+    case 'RunStarted':
+    case 'ToolStart':
+    case 'StepComplete':
+    case 'CompactTriggered':
+    case 'ToolBudgetCheck':
+    case 'PluginFallback':
+      return;
+  }
+}
+
 /**
  * Creates the metrics on `registry`, with process metrics; `pendingApprovals` is read at each scrape. The
  * sandbox metrics (runner restarts, quarantines, plugin calls) are the host's, registered on the same registry.
  */
 export function createServerMetrics(registry: Registry, pendingApprovals: () => number): ServerMetrics {
-  const registers = [registry];
   collectDefaultMetrics({ register: registry });
-  const ttft = new Histogram({ name: 'roku_run_ttft_seconds', help: 'Time from a run (or resume) starting to its first streamed token.', buckets: SECOND_BUCKETS, registers });
-  const duration = new Histogram({ name: 'roku_run_duration_seconds', help: 'Duration of run legs (start or resume to finish or pause), by final status.', labelNames: ['status'], buckets: SECOND_BUCKETS, registers });
-  const runs = new Counter({ name: 'roku_runs_total', help: 'Run legs ended, by status.', labelNames: ['status'], registers });
-  const modelRequests = new Counter({ name: 'roku_model_requests_total', help: 'Model calls completed, by provider and model.', labelNames: ['provider', 'model'], registers });
-  const modelFailures = new Counter({ name: 'roku_model_failures_total', help: 'Run errors by error class (code); provider and model are those of the last model call of the run.', labelNames: ['provider', 'model', 'error_class'], registers });
-  const retries = new Counter({ name: 'roku_model_retries_total', help: 'Model call retries, by provider, model and error code.', labelNames: ['provider', 'model', 'code'], registers });
-  const breaker = new Gauge({ name: 'roku_model_breaker_open', help: '1 while the last attempt on a provider was a retry after a failure (breaker-style health), else 0.', labelNames: ['provider'], registers });
-  const tokens = new Counter({ name: 'roku_tokens_total', help: 'Tokens, by model and kind (prompt, output, cache_read, cache_write).', labelNames: ['model', 'kind'], registers });
-  const cost = new Counter({ name: 'roku_estimated_cost_usd_total', help: 'Estimated model cost in USD, by model.', labelNames: ['model'], registers });
-  const tools = new Counter({ name: 'roku_tool_calls_total', help: 'Tool calls, by plugin, tool and outcome (ok, error).', labelNames: ['plugin', 'tool', 'outcome'], registers });
-  const denials = new Counter({ name: 'roku_denials_total', help: 'Denied tool calls and refused API requests, by reason.', labelNames: ['reason'], registers });
-  const approvals = new Counter({ name: 'roku_approvals_total', help: 'Approval tickets by outcome (requested, approved, rejected, denied).', labelNames: ['outcome'], registers });
-  const reloads = new Counter({ name: 'roku_snapshot_reloads_total', help: 'Plugin snapshot reloads, by result (ok, rolled_back).', labelNames: ['result'], registers });
-  const compactions = new Counter({ name: 'roku_compactions_total', help: 'Context compactions, by kind (micro, mid, full, reactive).', labelNames: ['kind'], registers });
-  const httpRequests = new Counter({ name: 'roku_http_requests_total', help: 'HTTP requests, by route and status.', labelNames: ['route', 'status'], registers });
-  new Gauge({ name: 'roku_approvals_pending', help: 'Approval tickets waiting for a decision.', registers, collect() { this.set(pendingApprovals()); } });
+  const m = instruments(registry);
+  new Gauge({
+    name: 'roku_approvals_pending',
+    help: 'Approval tickets waiting for a decision.',
+    registers: [registry],
+    collect() {
+      this.set(pendingApprovals());
+    },
+  });
   const lastModel = new WeakMap<ServerRun, string>();
   let owners: ReadonlyMap<string, string> = new Map();
-
   return {
     registry,
-    observe(run, e) {
-      switch (e.type) {
-        case 'LlmTextDelta':
-          if (!run.firstTokenSeen) {
-            run.firstTokenSeen = true;
-            ttft.observe((Date.now() - run.legStartedAt) / 1000);
-          }
-          return;
-        case 'LlmDecisionComplete': {
-          lastModel.set(run, e.model_id);
-          const pm = providerModel(e.model_id);
-          modelRequests.inc(pm);
-          breaker.set({ provider: pm.provider }, 0);
-          return;
-        }
-        case 'ProviderRetry':
-          retries.inc({ provider: e.provider, model: e.model_id, code: e.code });
-          breaker.set({ provider: e.provider }, 1);
-          return;
-        case 'TokenUsage':
-          tokens.inc({ model: e.model_id, kind: 'prompt' }, e.prompt_tokens);
-          tokens.inc({ model: e.model_id, kind: 'output' }, e.output_tokens);
-          tokens.inc({ model: e.model_id, kind: 'cache_read' }, e.cache_read_input_tokens);
-          tokens.inc({ model: e.model_id, kind: 'cache_write' }, e.cache_creation_input_tokens);
-          cost.inc({ model: e.model_id }, e.estimated_cost_usd);
-          return;
-        case 'ToolEnd':
-          tools.inc({ plugin: owners.get(e.tool_name) ?? 'host', tool: e.tool_name, outcome: e.is_error ? 'error' : 'ok' });
-          return;
-        case 'ApprovalRequested':
-          approvals.inc({ outcome: 'requested' });
-          return;
-        case 'ApprovalDecided':
-          approvals.inc({ outcome: e.decision });
-          if (e.decision === 'denied') denials.inc({ reason: 'tool_denied' });
-          return;
-        case 'MicrocompactRan':
-          compactions.inc({ kind: 'micro' });
-          return;
-        case 'MidCompactLayer1Ran':
-          compactions.inc({ kind: 'mid' });
-          return;
-        case 'CompactComplete':
-          compactions.inc({ kind: 'full' });
-          return;
-        case 'ReactiveCompactTriggered':
-          compactions.inc({ kind: 'reactive' });
-          return;
-        case 'Error': {
-          const pm = providerModel(lastModel.get(run) ?? 'unknown/unknown');
-          modelFailures.inc({ ...pm, error_class: e.code });
-          return;
-        }
-        case 'RunFinished':
-          runs.inc({ status: e.status });
-          duration.observe({ status: e.status }, (Date.now() - run.legStartedAt) / 1000);
-          return;
-        default:
-          return;
-      }
+    observe: (run, e) => {
+      observeEvent(m, lastModel, owners, run, e);
     },
-    reloaded(result) {
-      reloads.inc({ result: result.ok ? 'ok' : 'rolled_back' });
+    reloaded: (result) => {
+      m.reloads.inc({ result: result.ok ? 'ok' : 'rolled_back' });
     },
-    request(route, status) {
-      httpRequests.inc({ route, status: String(status) });
+    request: (route, status) => {
+      m.http.inc({ route, status: String(status) });
     },
-    denied(reason) {
-      denials.inc({ reason });
+    denied: (reason) => {
+      m.denials.inc({ reason });
     },
-    setToolOwners(map) {
+    setToolOwners: (map) => {
       owners = map;
     },
   };

@@ -29,7 +29,9 @@ function ticketJson(row: ApprovalRow): Record<string, unknown> {
 function ticketOf(ctx: ServerContext, id: string): ApprovalRow {
   const ticket = ctx.runtime.store.getApproval(id);
   if (ticket === undefined) {
-    throw new RokuError('ROKU_APPROVAL_NOT_FOUND', `no approval ticket ${id}`, { details: { approvalId: id } });
+    throw new RokuError('ROKU_APPROVAL_NOT_FOUND', `no approval ticket ${id}`, {
+      details: { approvalId: id },
+    });
   }
   return ticket;
 }
@@ -64,7 +66,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Querystring: { status: ApprovalRow['status']; sessionId?: string } }>(
     '/v1/approvals',
     { config: { scope: 'approvals' }, schema: { tags: ['approvals'], querystring: LIST_QUERY } },
-    async (request) => {
+    (request) => {
       const { status, sessionId } = request.query;
       const rows = ctx.runtime.approvals({ status, ...(sessionId === undefined ? {} : { sessionId }) });
       return { object: 'list', data: rows.map(ticketJson) };
@@ -74,7 +76,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { id: string } }>(
     '/v1/approvals/:id',
     { config: { scope: 'approvals' }, schema: { tags: ['approvals'], params: ID_PARAMS } },
-    async (request) => {
+    (request) => {
       const ticket = ticketOf(ctx, request.params.id);
       const canonical = canonicalJson({ tool: ticket.toolName, arguments: ticket.arguments });
       return {
@@ -94,13 +96,17 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
       `/v1/approvals/:id/${verb}`,
       {
         config: { scope: 'approvals' },
-        schema: { tags: ['approvals'], params: ID_PARAMS, body: approved ? ctx.bodies.approve : ctx.bodies.reject },
+        schema: {
+          tags: ['approvals'],
+          params: ID_PARAMS,
+          body: approved ? ctx.bodies.approve : ctx.bodies.reject,
+        },
       },
       async (request, reply) => {
         const ticket = ticketOf(ctx, request.params.id);
         const actor = actorOf(request.token);
         const { comment, always, wait } = request.body;
-        const audit = (outcome: 'ok' | 'failed', details: Record<string, unknown>): void =>
+        const audit = (outcome: 'ok' | 'failed', details: Record<string, unknown>): void => {
           ctx.audit.record({
             actor,
             action: `approval.${verb}`,
@@ -112,6 +118,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
             target: `${ticket.id} ${ticket.toolName}`,
             details: { digest: ticket.digest, always: always === true, ...details },
           });
+        };
         let run;
         try {
           const digest = approved ? expectedDigest(ticket, request.body.digest) : undefined;
@@ -129,7 +136,9 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
         audit('ok', {});
         if (wait === true) await run.settled;
         const view = runView(ctx, run.id);
-        return reply.code(wait === true ? 200 : 202).send({ approval: ticketJson(ticketOf(ctx, ticket.id)), run: view });
+        return reply
+          .code(wait === true ? 200 : 202)
+          .send({ approval: ticketJson(ticketOf(ctx, ticket.id)), run: view });
       },
     );
   }

@@ -33,7 +33,13 @@ export function runView(ctx: ServerContext, runId: string): Record<string, unkno
 }
 
 /** Answers with the run's SSE stream from `lastEventId`. @throws ROKU_RUN_NOT_FOUND */
-export function streamRun(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, runId: string, lastEventId: number): void {
+export function streamRun(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  runId: string,
+  lastEventId: number,
+): void {
   const log = ctx.manager.logOf(runId);
   if (log === undefined) throw new RokuError('ROKU_RUN_NOT_FOUND', `no run ${runId}`, { details: { runId } });
   streamEvents(request, reply, log, {
@@ -46,7 +52,14 @@ export function streamRun(ctx: ServerContext, request: FastifyRequest, reply: Fa
 }
 
 /** Answers a created (or retried) run per its mode. */
-async function answer(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, runId: string, body: CreateRunBody, created: boolean): Promise<unknown> {
+async function answer(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  runId: string,
+  body: CreateRunBody,
+  created: boolean,
+): Promise<unknown> {
   if (body.mode === 'stream') {
     streamRun(ctx, request, reply, runId, lastEventIdOf(request));
     return reply;
@@ -68,9 +81,15 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const tokenId = request.token?.id ?? '';
       const key = request.headers['idempotency-key'];
       if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
-        throw new RokuError('ROKU_HTTP_INVALID_REQUEST', 'headers/idempotency-key must be 1-200 printable characters', {
-          details: { issues: [{ path: 'headers/idempotency-key', message: 'must be 1-200 printable characters' }] },
-        });
+        throw new RokuError(
+          'ROKU_HTTP_INVALID_REQUEST',
+          'headers/idempotency-key must be 1-200 printable characters',
+          {
+            details: {
+              issues: [{ path: 'headers/idempotency-key', message: 'must be 1-200 printable characters' }],
+            },
+          },
+        );
       }
       const keyed = { sessionId: request.params.id, ...body };
       const earlier = key === undefined ? undefined : ctx.idempotency.find(tokenId, key, keyed);
@@ -114,7 +133,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { id: string } }>(
     '/v1/runs/:id',
     { config: { scope: 'chat' }, schema: { tags: ['runs'], params: ID_PARAMS } },
-    async (request) => runView(ctx, request.params.id),
+    (request) => runView(ctx, request.params.id),
   );
 
   app.get<{ Params: { id: string }; Querystring: { lastEventId?: number } }>(
@@ -127,7 +146,9 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { lastEventId: { type: 'integer', minimum: 0, description: 'Same as the Last-Event-ID header.' } },
+          properties: {
+            lastEventId: { type: 'integer', minimum: 0, description: 'Same as the Last-Event-ID header.' },
+          },
         },
       },
     },

@@ -74,7 +74,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Querystring: { limit: number; cursor?: string; q?: string; status?: string } }>(
     '/v1/sessions',
     { config: { scope: 'chat' }, schema: { tags: ['sessions'], querystring: LIST_QUERY } },
-    async (request) => {
+    (request) => {
       const { limit, cursor, q, status } = request.query;
       let rows = runtime.sessions();
       if (cursor !== undefined) rows = rows.filter(afterCursor(cursor));
@@ -93,7 +93,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { id: string } }>(
     '/v1/sessions/:id',
     { config: { scope: 'chat' }, schema: { tags: ['sessions'], params: ID_PARAMS } },
-    async (request) => {
+    (request) => {
       const { session, messages, runs } = runtime.session(request.params.id);
       return {
         ...sessionJson(session),

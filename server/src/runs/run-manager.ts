@@ -208,7 +208,12 @@ export class RunManager {
   /** Waits for the run's current leg, at most `timeoutMs`. */
   async wait(run: ServerRun, timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const timeout = new Promise<false>(
+      (resolve) =>
+        (timer = setTimeout(() => {
+          resolve(false);
+        }, timeoutMs)),
+    );
     try {
       return await Promise.race([run.settled.then(() => true), timeout]);
     } finally {
@@ -235,11 +240,17 @@ export class RunManager {
     let timer: NodeJS.Timeout | undefined;
     const late = await Promise.race([
       all.then(() => false),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+      new Promise<boolean>(
+        (resolve) =>
+          (timer = setTimeout(() => {
+            resolve(true);
+          }, graceMs)),
+      ),
     ]);
     clearTimeout(timer);
     if (late) {
-      for (const run of running) run.controller.abort(new RokuError('ROKU_HTTP_SHUTTING_DOWN', 'server shutdown'));
+      for (const run of running)
+        run.controller.abort(new RokuError('ROKU_HTTP_SHUTTING_DOWN', 'server shutdown'));
       await all;
     }
   }
@@ -391,7 +402,8 @@ export class RunManager {
     if (this.#runs.size <= keep) return;
     for (const [id, old] of this.#runs) {
       if (this.#runs.size <= keep) break;
-      if (old.status !== 'running' && old.status !== 'queued' && old.log.listeners === 0) this.#runs.delete(id);
+      if (old.status !== 'running' && old.status !== 'queued' && old.log.listeners === 0)
+        this.#runs.delete(id);
     }
   }
 }

@@ -17,7 +17,12 @@ export interface StreamOptions {
 export function lastEventIdOf(request: FastifyRequest): number {
   const header = request.headers['last-event-id'];
   const query = (request.query as { lastEventId?: unknown } | undefined)?.lastEventId;
-  const raw = typeof header === 'string' ? header : typeof query === 'string' || typeof query === 'number' ? String(query) : '';
+  const raw =
+    typeof header === 'string'
+      ? header
+      : typeof query === 'string' || typeof query === 'number'
+        ? String(query)
+        : '';
   const n = Number.parseInt(raw, 10);
   return Number.isFinite(n) && n > 0 ? n : 0;
 }
@@ -31,7 +36,12 @@ function frame(item: NumberedEvent): string {
  * event (no id, so it never moves a client's Last-Event-ID). A comment line goes out after `heartbeatMs` of
  * silence. The client going away only stops this stream; the run goes on.
  */
-export function streamEvents(request: FastifyRequest, reply: FastifyReply, log: EventLog, opts: StreamOptions): void {
+export function streamEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  log: EventLog,
+  opts: StreamOptions,
+): void {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {

@@ -14,8 +14,13 @@ export function registerServeCommands(program: Command, io: CliIo, setExit: (cod
   const configFile = (): string | undefined => program.opts<{ config?: string }>().config;
   program
     .command('serve')
-    .description('serve the agent over HTTP: sessions, runs (SSE), approvals, plugin admin, an OpenAI-compatible API, metrics')
-    .option('--host <address>', `address to listen on (default ${DEFAULT_HOST}; another needs an access token to exist)`)
+    .description(
+      'serve the agent over HTTP: sessions, runs (SSE), approvals, plugin admin, an OpenAI-compatible API, metrics',
+    )
+    .option(
+      '--host <address>',
+      `address to listen on (default ${DEFAULT_HOST}; another needs an access token to exist)`,
+    )
     .option('--port <n>', `port (default ${DEFAULT_PORT}; 0 picks a free one)`)
     .option('--body-limit <bytes>', 'largest request body (default 1048576)')
     .option('--rate-limit <n>', 'requests per token per minute (default 600)')
@@ -28,11 +33,22 @@ export function registerServeCommands(program: Command, io: CliIo, setExit: (cod
   token
     .command('create')
     .description('create a token and print it once')
-    .requiredOption('--scope <scope>', 'chat, approvals, admin or metrics (repeatable, or comma-separated)', collect, [])
+    .requiredOption(
+      '--scope <scope>',
+      'chat, approvals, admin or metrics (repeatable, or comma-separated)',
+      collect,
+      [],
+    )
     .option('--name <name>', 'what the token is for', 'token')
     .option('--json', 'print one JSON object')
     .action((opts: { scope: string[]; name: string; json?: boolean }) => {
-      setExit(tokenCreateCommand(io, configFile(), { name: opts.name, scopes: opts.scope, json: opts.json === true }));
+      setExit(
+        tokenCreateCommand(io, configFile(), {
+          name: opts.name,
+          scopes: opts.scope,
+          json: opts.json === true,
+        }),
+      );
     });
   token
     .command('list')

@@ -12,8 +12,9 @@ async function jsonOf(io: CliIo, run: (quiet: CliIo) => Promise<number>): Promis
   let out = '';
   const quiet: CliIo = { ...io, stdout: (text) => (out += text), stderr: () => undefined };
   await run(quiet);
-  const { ok: _ok, ...rest } = JSON.parse(out) as Record<string, unknown>;
-  return rest;
+  const parsed = JSON.parse(out) as Record<string, unknown>;
+  delete parsed.ok;
+  return parsed;
 }
 
 /** The plugin administration of `roku plugin …`, for the HTTP routes of `roku serve`. */
@@ -22,10 +23,16 @@ export function cliPluginAdmin(io: CliIo, configFile: string | undefined, logger
     installer: () => lifecycleInstaller(io, logger, configFile, true),
     list: () =>
       jsonOf(io, (quiet) =>
-        listCommand(quiet, lifecycleInstaller(quiet, logger, configFile, false), true, devFoldersOf(io, configFile)),
+        listCommand(
+          quiet,
+          lifecycleInstaller(quiet, logger, configFile, false),
+          true,
+          devFoldersOf(io, configFile),
+        ),
       ),
     info: (spec) => jsonOf(io, (quiet) => infoCommand(quiet, queryRegistries(quiet, configFile), spec, true)),
-    search: (text) => jsonOf(io, (quiet) => searchCommand(quiet, queryRegistries(quiet, configFile), text, true)),
+    search: (text) =>
+      jsonOf(io, (quiet) => searchCommand(quiet, queryRegistries(quiet, configFile), text, true)),
     permissionLines,
   };
 }

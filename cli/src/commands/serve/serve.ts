@@ -18,7 +18,10 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new RokuError('ROKU_CLI_USAGE', `serve: ${flag} must be an integer from ${min} to ${max}, not "${value}"`);
+    throw new RokuError(
+      'ROKU_CLI_USAGE',
+      `serve: ${flag} must be an integer from ${min} to ${max}, not "${value}"`,
+    );
   }
   return n;
 }
@@ -27,7 +30,11 @@ function integer(flag: string, value: string | undefined, min: number, max: numb
  * `roku serve`: runs the HTTP API until SIGINT or SIGTERM, then shuts down gracefully (runs in flight get the
  * grace period to finish, then are interrupted with their checkpoint kept). Prints `listening on <url>`.
  */
-export async function serveCommand(io: CliIo, configFile: string | undefined, flags: ServeFlags): Promise<number> {
+export async function serveCommand(
+  io: CliIo,
+  configFile: string | undefined,
+  flags: ServeFlags,
+): Promise<number> {
   const { home } = cliConfig(io, configFile);
   const options = runtimeOptions(io, configFile, 'serve');
   const port = integer('--port', flags.port, 0, 65535);

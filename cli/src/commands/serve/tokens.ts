@@ -25,13 +25,21 @@ export function tokenCreateCommand(
   opts: { name: string; scopes: readonly string[]; json: boolean },
 ): number {
   return withTokens(io, configFile, (tokens) => {
-    const { token, info } = tokens.create(opts.name, opts.scopes.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== ''));
+    const { token, info } = tokens.create(
+      opts.name,
+      opts.scopes
+        .flatMap((s) => s.split(','))
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    );
     if (opts.json) {
       io.stdout(`${JSON.stringify({ ok: true, token, ...info })}\n`);
       return EXIT.ok;
     }
     io.stdout(`${token}\n`);
-    io.stderr(`token ${info.id} (${info.name}) with scopes ${info.scopes.join(', ')}; it is shown only now: keep it secret\n`);
+    io.stderr(
+      `token ${info.id} (${info.name}) with scopes ${info.scopes.join(', ')}; it is shown only now: keep it secret\n`,
+    );
     return EXIT.ok;
   });
 }
@@ -51,7 +59,14 @@ export function tokenListCommand(io: CliIo, configFile: string | undefined, json
     io.stdout(
       table([
         ['ID', 'NAME', 'SCOPES', 'CREATED', 'LAST USED', 'REVOKED'],
-        ...rows.map((t) => [t.id, t.name, t.scopes.join(','), date(t.createdAt), date(t.lastUsedAt), date(t.revokedAt)]),
+        ...rows.map((t) => [
+          t.id,
+          t.name,
+          t.scopes.join(','),
+          date(t.createdAt),
+          date(t.lastUsedAt),
+          date(t.revokedAt),
+        ]),
       ]),
     );
     return EXIT.ok;
@@ -59,10 +74,17 @@ export function tokenListCommand(io: CliIo, configFile: string | undefined, json
 }
 
 /** `roku token revoke <id>`: the token stops working at once, also for a running server. */
-export function tokenRevokeCommand(io: CliIo, configFile: string | undefined, id: string, json: boolean): number {
+export function tokenRevokeCommand(
+  io: CliIo,
+  configFile: string | undefined,
+  id: string,
+  json: boolean,
+): number {
   return withTokens(io, configFile, (tokens) => {
     const info = tokens.revoke(id);
-    io.stdout(json ? `${JSON.stringify({ ok: true, ...info })}\n` : `revoked token ${info.id} (${info.name})\n`);
+    io.stdout(
+      json ? `${JSON.stringify({ ok: true, ...info })}\n` : `revoked token ${info.id} (${info.name})\n`,
+    );
     return EXIT.ok;
   });
 }
