@@ -40,7 +40,9 @@ export async function serve(home: string, workspace: string): Promise<Served> {
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (m !== null) resolve(m[1] as string);
     });
-    void exited.then((code) => { reject(new Error(`roku serve exited ${code}: ${err}`)); });
+    void exited.then((code) => {
+      reject(new Error(`roku serve exited ${code}: ${err}`));
+    });
   });
   return {
     url,
