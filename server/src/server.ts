@@ -11,6 +11,10 @@ import type { ServerContext } from './context.js';
 import { loadBodySchemas } from './http/api-schemas.js';
 import { createAuditLog } from './ops/audit-log.js';
 import { createServerMetrics } from './ops/metrics.js';
+import type { ServerMetrics } from './ops/metrics.js';
+import type { AuditLog } from './ops/audit-log.js';
+import { createRunTracing } from './ops/tracing.js';
+import type { RunTracing } from './ops/tracing.js';
 import type { PluginAdmin } from './plugins/admin.js';
 import { createIdempotencyStore } from './runs/idempotency.js';
 import { RunManager } from './runs/run-manager.js';
@@ -40,6 +44,8 @@ export interface ServeOptions {
   /** On shutdown, how long runs in flight may take to finish before they are interrupted; default 30 s. */
   readonly graceMs?: number;
   readonly plugins?: PluginAdmin;
+  /** OTLP/HTTP traces endpoint (e.g. http://127.0.0.1:4318/v1/traces); default: no tracing. */
+  readonly otlpTracesUrl?: string;
   /** Builds the runtime; `createAgentRuntime` by default. */
   readonly createRuntime?: (options: AgentRuntimeOptions) => Promise<AgentRuntime>;
 }
@@ -58,6 +64,46 @@ export interface RunningServer {
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true;
   return isIP(host) === 4 && host.startsWith('127.');
+}
+
+/** The run manager, with every run's events feeding metrics, traces and the audit of denials. */
+function runManager(
+  runtime: AgentRuntime,
+  logger: Logger,
+  metrics: ServerMetrics,
+  audit: AuditLog,
+  tracing: RunTracing,
+): RunManager {
+  return new RunManager({
+    runtime,
+    logger,
+    onEvent: (run, event) => {
+      metrics.observe(run, event);
+      tracing.onEvent(run, event);
+      if (event.type === 'ApprovalDecided' && event.decision === 'denied') {
+        audit.record({
+          actor: 'host',
+          action: 'tool.denied',
+          outcome: 'denied',
+          sessionId: run.sessionId,
+          runId: run.id,
+          traceId: run.traceId,
+          target: event.tool_name,
+          details: { reason: event.reason ?? null, approvalId: event.approval_id },
+        });
+      }
+    },
+    onSettled: (run) => {
+      tracing.onSettled(run);
+      if (run.webhook !== undefined) {
+        void callWebhook(
+          run.webhook,
+          runJson(run),
+          logger.child({ runId: run.id, sessionId: run.sessionId }),
+        );
+      }
+    },
+  });
 }
 
 /**
@@ -88,34 +134,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     metrics.setToolOwners(new Map(runtime.snapshotInfo().tools.map((t) => [t.name, t.pluginId])));
   };
   owners();
-  const manager = new RunManager({
-    runtime,
-    logger,
-    onEvent: (run, event) => {
-      metrics.observe(run, event);
-      if (event.type === 'ApprovalDecided' && event.decision === 'denied') {
-        audit.record({
-          actor: 'host',
-          action: 'tool.denied',
-          outcome: 'denied',
-          sessionId: run.sessionId,
-          runId: run.id,
-          traceId: run.traceId,
-          target: event.tool_name,
-          details: { reason: event.reason ?? null, approvalId: event.approval_id },
-        });
-      }
-    },
-    onSettled: (run) => {
-      if (run.webhook !== undefined) {
-        void callWebhook(
-          run.webhook,
-          runJson(run),
-          logger.child({ runId: run.id, sessionId: run.sessionId }),
-        );
-      }
-    },
-  });
+  const tracing = createRunTracing(options.otlpTracesUrl);
+  const manager = runManager(runtime, logger, metrics, audit, tracing);
   const ctx: ServerContext = {
     runtime,
     manager,
@@ -130,6 +150,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
   };
   const closeParts = async (): Promise<void> => {
+    await tracing.close();
     await runtime.close();
     db.close();
   };

@@ -80,7 +80,14 @@ describe('approvals over HTTP', () => {
       });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-    onTestFinished(() => new Promise<void>((r) => hook.close(() => r())));
+    onTestFinished(
+      () =>
+        new Promise<void>((r) => {
+          hook.close(() => {
+            r();
+          });
+        }),
+    );
     const port = (hook.address() as { port: number }).port;
     const secret = 'a-webhook-secret-of-enough-length';
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

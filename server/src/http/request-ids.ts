@@ -12,6 +12,27 @@ export function traceIdOf(header: string | string[] | undefined): string {
   return id !== undefined && !/^0+$/.test(id) ? id : randomBytes(16).toString('hex');
 }
 
+/** The trace and parent span ids of a valid W3C `traceparent` header. */
+export function traceParentOf(
+  header: string | string[] | undefined,
+): { traceId: string; spanId: string } | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match =
+    value === undefined
+      ? null
+      : /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/.exec(value.trim().toLowerCase());
+  if (match === null || /^0+$/.test(match[1] ?? '') || /^0+$/.test(match[2] ?? '')) return undefined;
+  return { traceId: match[1] as string, spanId: match[2] as string };
+}
+
+/** `{ traceParent }` of a valid traceparent header, else nothing: a run's parent span. */
+export function runParentOf(header: string | string[] | undefined): {
+  traceParent?: { traceId: string; spanId: string };
+} {
+  const parent = traceParentOf(header);
+  return parent === undefined ? {} : { traceParent: parent };
+}
+
 /** The client's X-Request-Id when it is a plain token, else a new UUID. */
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];

@@ -6,6 +6,7 @@ import { actorOf } from '../context.js';
 import { toErrorBody } from '../http/errors.js';
 import type { ServerRun } from '../runs/server-run.js';
 import { runError } from './convert.js';
+import { runParentOf } from '../http/request-ids.js';
 
 export interface FacadeRunInput {
   /** Continue this session; default a new one seeded with `seed`. */
@@ -35,6 +36,7 @@ export async function startFacadeRun(
     strategy: 'reject',
     actor,
     traceId: request.traceId,
+    ...runParentOf(request.headers.traceparent),
     ...(input.model === undefined ? {} : { model: input.model }),
   });
   ctx.audit.record({

@@ -123,9 +123,42 @@ function instruments(registry: Registry) {
 type Instruments = ReturnType<typeof instruments>;
 
 /** Counts what one loop event says. */
+/** Per run, its TokenUsage totals at the last report (the loop reports a run's total at the end of each leg). */
+type Reported = WeakMap<
+  ServerRun,
+  { prompt: number; output: number; cacheRead: number; cacheWrite: number; cost: number }
+>;
+
+/** Counts what a run used since its last report. */
+function countUsage(
+  m: Instruments,
+  reported: Reported,
+  run: ServerRun,
+  e: Extract<LoopEvent, { type: 'TokenUsage' }>,
+): void {
+  const before = reported.get(run) ?? { prompt: 0, output: 0, cacheRead: 0, cacheWrite: 0, cost: 0 };
+  const now = {
+    prompt: e.prompt_tokens,
+    output: e.output_tokens,
+    cacheRead: e.cache_read_input_tokens,
+    cacheWrite: e.cache_creation_input_tokens,
+    cost: e.estimated_cost_usd,
+  };
+  reported.set(run, now);
+  const add = (kind: string, value: number): void => {
+    if (value > 0) m.tokens.inc({ model: e.model_id, kind }, value);
+  };
+  add('prompt', now.prompt - before.prompt);
+  add('output', now.output - before.output);
+  add('cache_read', now.cacheRead - before.cacheRead);
+  add('cache_write', now.cacheWrite - before.cacheWrite);
+  if (now.cost > before.cost) m.cost.inc({ model: e.model_id }, now.cost - before.cost);
+}
+
 function observeEvent(
   m: Instruments,
   lastModel: WeakMap<ServerRun, string>,
+  reported: Reported,
   owners: ReadonlyMap<string, string>,
   run: ServerRun,
   e: LoopEvent,
@@ -149,11 +182,7 @@ function observeEvent(
       m.breaker.set({ provider: e.provider }, 1);
       return;
     case 'TokenUsage':
-      m.tokens.inc({ model: e.model_id, kind: 'prompt' }, e.prompt_tokens);
-      m.tokens.inc({ model: e.model_id, kind: 'output' }, e.output_tokens);
-      m.tokens.inc({ model: e.model_id, kind: 'cache_read' }, e.cache_read_input_tokens);
-      m.tokens.inc({ model: e.model_id, kind: 'cache_write' }, e.cache_creation_input_tokens);
-      m.cost.inc({ model: e.model_id }, e.estimated_cost_usd);
+      countUsage(m, reported, run, e);
       return;
     case 'ToolEnd':
       m.tools.inc({
@@ -214,11 +243,12 @@ export function createServerMetrics(registry: Registry, pendingApprovals: () => 
     },
   });
   const lastModel = new WeakMap<ServerRun, string>();
+  const reported: Reported = new WeakMap();
   let owners: ReadonlyMap<string, string> = new Map();
   return {
     registry,
     observe: (run, e) => {
-      observeEvent(m, lastModel, owners, run, e);
+      observeEvent(m, lastModel, reported, owners, run, e);
     },
     reloaded: (result) => {
       m.reloads.inc({ result: result.ok ? 'ok' : 'rolled_back' });

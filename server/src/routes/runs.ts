@@ -6,6 +6,7 @@ import { newServerRunId, runJson, storedRunJson } from '../runs/server-run.js';
 import type { BusyStrategy, ServerRun } from '../runs/server-run.js';
 import { lastEventIdOf, streamEvents } from '../runs/sse.js';
 import { ID_PARAMS } from './sessions.js';
+import { runParentOf } from '../http/request-ids.js';
 
 interface CreateRunBody {
   goal: string;
@@ -108,6 +109,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
           strategy: body.strategy,
           actor,
           traceId: request.traceId,
+          ...runParentOf(request.headers.traceparent),
           ...(body.model === undefined ? {} : { model: body.model }),
           ...(body.planMode === undefined ? {} : { planMode: body.planMode }),
           ...(body.webhook === undefined ? {} : { webhook: body.webhook }),

@@ -11,6 +11,7 @@ export interface StartRequest {
   readonly strategy: BusyStrategy;
   readonly actor: string;
   readonly traceId: string | null;
+  readonly traceParent?: { readonly traceId: string; readonly spanId: string };
   readonly model?: string;
   readonly planMode?: boolean;
   readonly webhook?: Webhook;
@@ -102,6 +103,7 @@ export class RunManager {
       log: new EventLog(),
       actor: req.actor,
       traceId: req.traceId,
+      ...(req.traceParent === undefined ? {} : { traceParent: req.traceParent }),
       ...(req.model === undefined ? {} : { model: req.model }),
       ...(req.webhook === undefined ? {} : { webhook: req.webhook }),
       status: 'queued',

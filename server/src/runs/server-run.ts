@@ -23,6 +23,8 @@ export interface ServerRun {
   readonly log: EventLog;
   readonly actor: string;
   readonly traceId: string | null;
+  /** The request's W3C parent (trace and span id), for the run's spans. */
+  readonly traceParent?: { readonly traceId: string; readonly spanId: string };
   readonly model?: string;
   readonly webhook?: Webhook;
   status: ServerRunStatus;

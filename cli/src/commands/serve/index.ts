@@ -25,6 +25,10 @@ export function registerServeCommands(program: Command, io: CliIo, setExit: (cod
     .option('--body-limit <bytes>', 'largest request body (default 1048576)')
     .option('--rate-limit <n>', 'requests per token per minute (default 600)')
     .option('--grace <ms>', 'on shutdown, how long runs may take to finish (default 30000)')
+    .option(
+      '--otlp <url>',
+      'export OpenTelemetry traces (GenAI spans) to this OTLP/HTTP endpoint (also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); off by default',
+    )
     .action(async (opts: ServeFlags) => {
       setExit(await serveCommand(io, configFile(), opts));
     });

@@ -12,6 +12,7 @@ export interface ServeFlags {
   readonly bodyLimit?: string;
   readonly rateLimit?: string;
   readonly grace?: string;
+  readonly otlp?: string;
 }
 
 function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -41,6 +42,10 @@ export async function serveCommand(
   const bodyLimit = integer('--body-limit', flags.bodyLimit, 1024, 64 * 1024 * 1024);
   const rate = integer('--rate-limit', flags.rateLimit, 1, 1_000_000);
   const grace = integer('--grace', flags.grace, 0, 3_600_000);
+  const otlp = flags.otlp ?? io.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  if (otlp !== undefined && !/^https?:\/\/\S+$/.test(otlp)) {
+    throw new RokuError('ROKU_CLI_USAGE', `serve: --otlp must be an http(s) URL, not "${otlp}"`);
+  }
   const server = await startServer({
     runtime: options,
     home,
@@ -51,6 +56,7 @@ export async function serveCommand(
     ...(bodyLimit === undefined ? {} : { bodyLimit }),
     ...(rate === undefined ? {} : { rateLimitPerMinute: rate }),
     ...(grace === undefined ? {} : { graceMs: grace }),
+    ...(otlp === undefined ? {} : { otlpTracesUrl: otlp }),
   });
   io.stdout(`listening on ${server.url} (API docs: ${server.url}/docs)\n`);
   await new Promise<void>((resolve) => {
