@@ -2,8 +2,9 @@
 // pnpm bench http: what `roku serve` adds on top of the model, against a loopback OpenAI-compatible upstream
 // reached through a real provider plugin (examples/provider-openai, the official openai SDK in its sandbox).
 //  1. added time to first token: the OpenAI facade (stream) vs the upstream called directly, interleaved blocks
-//  2. concurrent streaming runs (default 1,000; ROKU_BENCH_STREAMS): time to first token of each under load vs
-//     the upstream under the same concurrency, errors
+//  2. concurrent streaming runs (ROKU_BENCH_STREAMS, default 1,000) with the scripted provider answering after
+//     200 ms (what the server carries), and (ROKU_BENCH_PROVIDER_STREAMS, default 100) through the openai plugin:
+//     time to first token of each under load vs the agent in-process and the upstream at the same concurrency
 //  3. non-streaming requests per second (mode wait) vs the upstream directly, same concurrency
 //  4. memory per open stream: server RSS and heap (its /metrics) with K streams open on one live run
 // The server runs as `roku serve` in its own process; figures only, no assertions.
@@ -19,6 +20,7 @@ import { createTokenStore, openServerDb } from '../dist/index.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const STREAMS = Number(process.env.ROKU_BENCH_STREAMS ?? 1000);
+const PROVIDER_STREAMS = Number(process.env.ROKU_BENCH_PROVIDER_STREAMS ?? 100);
 const TTFT_SAMPLES = Number(process.env.ROKU_BENCH_TTFT ?? 200);
 const WAIT_SECONDS = Number(process.env.ROKU_BENCH_SECONDS ?? 5);
 const OPEN_STREAMS = Number(process.env.ROKU_BENCH_OPEN ?? 500);
@@ -97,8 +99,11 @@ writeFileSync(
     log: { level: 'error' },
     agent: { defaultModel: 'openai/gpt-4o-mini', initialBackoffMs: 1 },
     plugins: {
-      devDirs: [pluginDir],
-      settings: { '@roku/example-provider-openai': { baseURL: `${origin}/v1` } },
+      devDirs: [pluginDir, join(repo, 'plugins/provider-scripted')],
+      settings: {
+        '@roku/example-provider-openai': { baseURL: `${origin}/v1` },
+        '@roku/plugin-provider-scripted': { delayMs: 200 },
+      },
       grants: {
         '@roku/example-provider-openai': {
           network: [origin],
@@ -145,11 +150,11 @@ const runtime = await createAgentRuntime({
 });
 let directSession = 0;
 /** Time to the first text delta of a run driven in this process. */
-async function runtimeFirstToken(goal) {
+async function runtimeFirstToken(goal, model) {
   const t0 = now();
   let first;
   const result = await runtime.run(
-    { sessionId: `direct-${directSession++}`, goal, approvalMode: 'deny' },
+    { sessionId: `direct-${directSession++}`, goal, approvalMode: 'deny', ...(model ? { model } : {}) },
     {
       onEvent: (e) => {
         if (first === undefined && e.type === 'LlmTextDelta') first = now() - t0;
@@ -195,8 +200,10 @@ const facade = (goal) =>
     { model: 'roku', stream: true, messages: [{ role: 'user', content: goal }] },
     facadeText,
   );
-const sseRun = (session, goal) =>
-  firstToken(`${url}/v1/sessions/${session}/runs`, { goal }, (b) => b.includes('event: LlmTextDelta'));
+const sseRun = (session, goal, model) =>
+  firstToken(`${url}/v1/sessions/${session}/runs`, { goal, ...(model ? { model } : {}) }, (b) =>
+    b.includes('event: LlmTextDelta'),
+  );
 
 // Warm up: the sandbox, the SDK bundle, JIT on both sides.
 for (let i = 0; i < 20; i++) {
@@ -233,25 +240,44 @@ async function concurrent(n, one) {
   const errors = results.filter((r) => r.status === 'rejected');
   return { ok, errors, wallMs: now() - started, firstError: errors[0]?.reason?.message };
 }
-const baseRun = await concurrent(STREAMS, () => direct('wait:200'));
-const inProcessRun = await concurrent(STREAMS, () => runtimeFirstToken('wait:200'));
-const served = await concurrent(STREAMS, (i) => sseRun(`bench-${i}-${Date.now()}`, 'wait:200'));
-console.log('');
-console.log(
-  `concurrent streaming runs (${STREAMS} at once, SSE, each its own session; upstream answers after 200 ms)`,
+/** One concurrency figure: `n` SSE runs at once on `model`, against the agent in-process (and the upstream). */
+async function concurrencySection(n, model, title, upstream) {
+  const baseRun = upstream ? await concurrent(n, () => direct('wait:200')) : undefined;
+  const inProcessRun = await concurrent(n, () => runtimeFirstToken('wait:200', model));
+  const served = await concurrent(n, (i) =>
+    sseRun(`bench-${model.replace('/', '-')}-${i}-${Date.now()}`, 'wait:200', model),
+  );
+  console.log('');
+  console.log(`concurrent streaming runs (${n} at once, SSE, each its own session; ${title})`);
+  console.log(`  goal      ${n} streams, p99 added <= 50 ms, no errors`);
+  if (baseRun !== undefined) {
+    console.log(
+      `  baseline  upstream direct: p50 ${ms(pct(baseRun.ok, 50))}  p99 ${ms(pct(baseRun.ok, 99))}  errors ${baseRun.errors.length}`,
+    );
+  }
+  const errorText = (r) =>
+    `errors ${r.errors.length}${r.firstError ? ` (${r.firstError.slice(0, 140)})` : ''}`;
+  console.log(
+    `  baseline  the agent in-process (no HTTP): p50 ${ms(pct(inProcessRun.ok, 50))}  p99 ${ms(pct(inProcessRun.ok, 99))}  ${errorText(inProcessRun)}`,
+  );
+  console.log(
+    `  roku      first token: p50 ${ms(pct(served.ok, 50))}  p99 ${ms(pct(served.ok, 99))}  ${errorText(served)}  wall ${ms(served.wallMs)}`,
+  );
+  console.log(
+    `  added     by HTTP (vs in-process): p50 ${ms(pct(served.ok, 50) - pct(inProcessRun.ok, 50))}  p99 ${ms(pct(served.ok, 99) - pct(inProcessRun.ok, 99))}`,
+  );
+}
+await concurrencySection(
+  STREAMS,
+  'scripted/scripted-1',
+  'the scripted provider in its sandbox answers after 200 ms',
+  false,
 );
-console.log(`  goal      ${STREAMS} streams, p99 added <= 50 ms, no errors`);
-console.log(
-  `  baseline  upstream direct: p50 ${ms(pct(baseRun.ok, 50))}  p99 ${ms(pct(baseRun.ok, 99))}  errors ${baseRun.errors.length}`,
-);
-console.log(
-  `  baseline  the agent in-process (no HTTP): p50 ${ms(pct(inProcessRun.ok, 50))}  p99 ${ms(pct(inProcessRun.ok, 99))}  errors ${inProcessRun.errors.length}`,
-);
-console.log(
-  `  roku      first token: p50 ${ms(pct(served.ok, 50))}  p99 ${ms(pct(served.ok, 99))}  errors ${served.errors.length}${served.firstError ? ` (${served.firstError.slice(0, 160)})` : ''}  wall ${ms(served.wallMs)}`,
-);
-console.log(
-  `  added     vs upstream: p50 ${ms(pct(served.ok, 50) - pct(baseRun.ok, 50))}  p99 ${ms(pct(served.ok, 99) - pct(baseRun.ok, 99))}; by HTTP alone (vs in-process): p99 ${ms(pct(served.ok, 99) - pct(inProcessRun.ok, 99))}`,
+await concurrencySection(
+  PROVIDER_STREAMS,
+  'openai/gpt-4o-mini',
+  'through the openai plugin; the upstream answers after 200 ms',
+  true,
 );
 
 // 3. Non-streaming requests per second at concurrency 32, interleaved: upstream direct, then through the server.
