@@ -315,9 +315,20 @@ const servedWait = () =>
     body: JSON.stringify({ goal: 'hi', mode: 'wait' }),
   });
 const half = WAIT_SECONDS / 2;
+// The agent in this process: a run per request, as the server does, without HTTP.
+const inProcessWait = async () => {
+  const result = await runtime.run({
+    sessionId: `direct-${directSession++}`,
+    goal: 'hi',
+    approvalMode: 'deny',
+  });
+  return { ok: result.status === 'succeeded', arrayBuffer: () => Promise.resolve() };
+};
 const d1 = await throughput(half, directWait);
+const i1 = await throughput(half, inProcessWait);
 const s1 = await throughput(half, servedWait);
 const d2 = await throughput(half, directWait);
+const i2 = await throughput(half, inProcessWait);
 const s2 = await throughput(half, servedWait);
 console.log('');
 console.log(
@@ -328,6 +339,9 @@ console.log(
 );
 console.log(
   `  baseline  upstream direct: ${((d1.perSecond + d2.perSecond) / 2).toFixed(0)} req/s  errors ${d1.errors + d2.errors}`,
+);
+console.log(
+  `  baseline  the agent in-process (no HTTP): ${((i1.perSecond + i2.perSecond) / 2).toFixed(0)} runs/s  errors ${i1.errors + i2.errors}`,
 );
 console.log(
   `  roku      through roku serve: ${((s1.perSecond + s2.perSecond) / 2).toFixed(0)} req/s  errors ${s1.errors + s2.errors}`,

@@ -47,6 +47,9 @@ export function openServerDb(home: string): Database.Database {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  // WAL with NORMAL stays consistent on a crash; it only skips an fsync per commit (audit rows are small and
+  // many: one per run start and decision).
+  db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
   return db;
