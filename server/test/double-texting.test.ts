@@ -89,6 +89,32 @@ describe('a run on a busy session (double texting)', () => {
     expect(session.messages.map((m) => m.content)).not.toContain('hello');
   });
 
+  it('interrupt and cancel also end a run paused on an approval: its ticket is rejected', async () => {
+    const t = await testServer();
+    const write = (name: string): string => `write_file {"path":"${name}","content":"x"}`;
+    const paused = (await (
+      await t.call('/v1/sessions/d5/runs', { json: { goal: write('a.txt'), mode: 'wait' } })
+    ).json()) as Run & { approvalId: string };
+    expect(paused.status).toBe('awaiting_approval');
+    const res = await t.call('/v1/sessions/d5/runs', {
+      json: { goal: 'hello', mode: 'wait', strategy: 'interrupt' },
+    });
+    expect(await res.json()).toMatchObject({ status: 'succeeded', message: 'You said: hello' });
+    expect(((await (await t.call(`/v1/runs/${paused.id}`)).json()) as Run).status).toBe('interrupted');
+    expect(
+      ((await (await t.call(`/v1/approvals/${paused.approvalId}`)).json()) as { status: string }).status,
+    ).toBe('rejected');
+
+    const again = (await (
+      await t.call('/v1/sessions/d6/runs', { json: { goal: write('b.txt'), mode: 'wait' } })
+    ).json()) as Run & { approvalId: string };
+    const cancelled = (await (await t.call(`/v1/runs/${again.id}/cancel`, { method: 'POST' })).json()) as Run;
+    expect(cancelled.status).toBe('interrupted');
+    expect(
+      ((await (await t.call(`/v1/approvals/${again.approvalId}`)).json()) as { status: string }).status,
+    ).toBe('rejected');
+  });
+
   it('Idempotency-Key: a retry returns the same run; another body with the key is refused', async () => {
     const t = await testServer();
     const send = (goal: string): Promise<Response> =>
