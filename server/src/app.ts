@@ -78,7 +78,13 @@ export async function buildApp(ctx: ServerContext, limits: AppLimits): Promise<F
     ),
   );
   app.addHook('onResponse', (request, reply, done) => {
-    ctx.metrics.request(request.routeOptions.url ?? 'unknown', reply.statusCode);
+    const route = request.routeOptions.url ?? 'unknown';
+    ctx.metrics.request(route, reply.statusCode);
+    // One line per request with its ids (reqId, traceId and tokenId are bound to request.log).
+    request.log.info(
+      { method: request.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
     done();
   });
   await app.register((scoped, _options, done) => {

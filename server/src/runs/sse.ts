@@ -54,6 +54,11 @@ export function streamEvents(
     ...opts.headers,
   });
   res.write('retry: 1000\n\n');
+  // Hijacked replies skip fastify's response hooks: the stream logs itself, with the request's ids.
+  request.log.info(
+    { route: request.routeOptions.url, lastEventId: opts.lastEventId, ...opts.headers },
+    'stream opened',
+  );
   let closed = false;
   let heartbeat: NodeJS.Timeout | undefined;
   const beat = (): void => {
@@ -91,6 +96,7 @@ export function streamEvents(
     beat();
   });
   request.raw.on('close', () => {
+    if (!closed) request.log.info({ sent }, 'stream left by the client');
     closed = true;
     clearTimeout(heartbeat);
     unsubscribe();
