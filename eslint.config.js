@@ -9,6 +9,7 @@ const WORKSPACE = [
   '@roku/plugin-testing',
   '@roku/host',
   '@roku/registry',
+  '@roku/server',
   '@roku/cli',
 ];
 
@@ -19,7 +20,8 @@ const PACKAGE_LAYERS = {
   registry: ['@roku/schemas'],
   host: ['@roku/schemas', '@roku/registry'],
   'plugin-testing': ['@roku/schemas', '@roku/host'],
-  cli: ['@roku/schemas', '@roku/plugin-api', '@roku/host', '@roku/registry'],
+  server: ['@roku/schemas', '@roku/host', '@roku/registry'],
+  cli: ['@roku/schemas', '@roku/plugin-api', '@roku/host', '@roku/registry', '@roku/server'],
 };
 
 /**

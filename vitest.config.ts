@@ -9,6 +9,7 @@ export default defineConfig({
       'plugin-testing',
       'host',
       'registry',
+      'server',
       'cli',
       'test-support',
       'plugins/*/vitest.config.ts',

@@ -16,6 +16,7 @@ const packageDirs = [
   'plugin-testing',
   'host',
   'registry',
+  'server',
   'cli',
   'plugins',
   'examples',

@@ -10,6 +10,7 @@ const PACKAGES = [
   ['@roku/host', 'host', 'HOST_ERRORS'],
   ['@roku/registry', 'registry', 'REGISTRY_ERRORS'],
   ['@roku/cli', 'cli', 'CLI_ERRORS'],
+  ['@roku/server', 'server', 'SERVER_ERRORS'],
 ];
 
 async function errorsDoc() {

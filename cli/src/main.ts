@@ -12,6 +12,7 @@ import { registerAuthorCommands } from './commands/author/index.js';
 import { registerAgentCommands } from './commands/agent/index.js';
 import { registerAuthCommands } from './commands/auth/index.js';
 import { smokeCommand } from './commands/smoke.js';
+import { registerServeCommands } from './commands/serve/index.js';
 import { printJsonFailure } from './json-failure.js';
 import { LOG_FORMATS, chooseLogging, cliLogger, finishLogging, logFormatOf } from './logger.js';
 import { checkHomeFor } from './startup.js';
@@ -121,6 +122,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void, invocation: In
   registerLifecycleCommands(plugin, program, io, setExit);
   registerAgentCommands(program, io, setExit);
   registerAuthCommands(program, io, setExit);
+  registerServeCommands(program, io, setExit);
   routeUsageErrors(program, io);
   return program;
 }

@@ -33,6 +33,10 @@ const HOME_COMMANDS = new Set([
   'roku auth list',
   'roku auth remove',
   'roku models',
+  'roku serve',
+  'roku token create',
+  'roku token list',
+  'roku token revoke',
 ]);
 
 /** Whether the command at `path` (e.g. `roku session list`) needs ROKU_HOME. */

@@ -4,6 +4,7 @@ import { SCHEMAS_ERRORS } from '@roku/schemas';
 import { HOST_ERRORS } from '@roku/host';
 import { PLUGIN_API_ERRORS } from '@roku/plugin-api';
 import { REGISTRY_ERRORS } from '@roku/registry';
+import { SERVER_ERRORS } from '@roku/server';
 import { CLI_ERRORS } from '../src/index.js';
 
 const catalogs: Record<string, Record<string, string>> = {
@@ -11,6 +12,7 @@ const catalogs: Record<string, Record<string, string>> = {
   '@roku/plugin-api': PLUGIN_API_ERRORS,
   '@roku/host': HOST_ERRORS,
   '@roku/registry': REGISTRY_ERRORS,
+  '@roku/server': SERVER_ERRORS,
   '@roku/cli': CLI_ERRORS,
 };
 const doc = readFileSync(new URL('../../docs/reference/errors.md', import.meta.url), 'utf8');

@@ -23,6 +23,11 @@ export interface RunInput {
   /** Plan mode: only read-only tools are visible and runnable. */
   readonly planMode?: boolean;
   readonly signal?: AbortSignal;
+  /**
+   * The new run's id, chosen by the caller (the HTTP server names a run before it starts, e.g. while it waits in
+   * a session's queue); default `run-<time>-<random>`. Must be unique.
+   */
+  readonly runId?: string;
 }
 
 export type ApprovalAnswer = 'approve' | 'reject' | 'always';
@@ -135,7 +140,7 @@ export interface AgentRuntime {
     approvalId: string,
     decision: { approved: boolean; by: string; comment?: string; expectedDigest?: string },
     handlers?: RunHandlers,
-    options?: { approvalMode?: ApprovalMode; signal?: AbortSignal },
+    options?: { approvalMode?: ApprovalMode; signal?: AbortSignal; alwaysForSession?: boolean },
   ): Promise<RunResult>;
   /** Rebuilds the plugin snapshot; on failure keeps the old one (rollback) and says why. */
   reload(reason: string): Promise<ReloadResult>;

@@ -33,6 +33,28 @@ export interface OpenRuntime {
   readonly home: string;
 }
 
+/** What `createAgentRuntime` gets for this invocation's config (also what `roku serve` starts with). */
+export function runtimeOptions(
+  io: AgentIo,
+  configFile: string | undefined,
+  command: string,
+): AgentRuntimeOptions {
+  const loaded = cliConfig(io, configFile);
+  return {
+    config: loaded.config,
+    home: loaded.home,
+    workspace: io.cwd,
+    logger: cliLogger(io, configFile).child({ command }),
+    // Plugins' secrets: $ROKU_HOME/auth.json (roku auth set), with environment variables winning.
+    env: envWithStoredSecrets(loaded.home, io.env),
+    // Watched even before it exists: writing $ROKU_HOME/config.json reaches a running session.
+    configFile: loaded.file ?? join(loaded.home, CONFIG_FILE_NAME),
+    // Not cached like cliConfig: a changed file must be read again.
+    reloadConfig: () =>
+      loadConfig({ env: io.env, ...(configFile === undefined ? {} : { file: configFile }) }).config,
+  };
+}
+
 /**
  * Builds the agent runtime for this invocation's config, runs `use` and always closes the runtime afterwards
  * so sandbox child processes and watchers end with the command.
@@ -44,20 +66,7 @@ export async function withRuntime<T>(
   use: (open: OpenRuntime) => T | Promise<T>,
 ): Promise<T> {
   const loaded = cliConfig(io, configFile);
-  const logger = cliLogger(io, configFile).child({ command });
-  const options: AgentRuntimeOptions = {
-    config: loaded.config,
-    home: loaded.home,
-    workspace: io.cwd,
-    logger,
-    // Plugins' secrets: $ROKU_HOME/auth.json (roku auth set), with environment variables winning.
-    env: envWithStoredSecrets(loaded.home, io.env),
-    // Watched even before it exists: writing $ROKU_HOME/config.json reaches a running session.
-    configFile: loaded.file ?? join(loaded.home, CONFIG_FILE_NAME),
-    // Not cached like cliConfig: a changed file must be read again.
-    reloadConfig: () =>
-      loadConfig({ env: io.env, ...(configFile === undefined ? {} : { file: configFile }) }).config,
-  };
+  const options = runtimeOptions(io, configFile, command);
   const runtime = await (io.createRuntime ?? createAgentRuntime)(options);
   try {
     return await use({

@@ -60,6 +60,16 @@ function consentOptions(command: Command): Command {
     .option('--json', 'print one JSON object');
 }
 
+/** The dev plugin folders of the host config (absolute), to list beside installed plugins. */
+export function devFoldersOf(io: CliIo, configFile: string | undefined): DevFolders {
+  const { config, file, home } = cliConfig(io, configFile);
+  const base = file === undefined ? home : dirname(file);
+  return {
+    dirs: (config.plugins?.devDirs ?? []).map((d) => (isAbsolute(d) ? d : resolve(base, d))),
+    overrides: config.plugins?.devOverrides ?? [],
+  };
+}
+
 /**
  * Adds `install`, `uninstall`, `update`, `list`, `verify`, `enable`, `disable`, `search`, `info` and
  * `outdated` to the `plugin` command.
@@ -80,14 +90,7 @@ export function registerLifecycleCommands(
     return lifecycleInstaller(io, log, config, needsRegistry);
   };
   const registries = () => queryRegistries(io, program.opts<{ config?: string }>().config);
-  const devFolders = (): DevFolders => {
-    const { config, file, home } = cliConfig(io, program.opts<{ config?: string }>().config);
-    const base = file === undefined ? home : dirname(file);
-    return {
-      dirs: (config.plugins?.devDirs ?? []).map((d) => (isAbsolute(d) ? d : resolve(base, d))),
-      overrides: config.plugins?.devOverrides ?? [],
-    };
-  };
+  const devFolders = (): DevFolders => devFoldersOf(io, program.opts<{ config?: string }>().config);
 
   consentOptions(
     plugin

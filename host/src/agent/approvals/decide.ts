@@ -20,7 +20,7 @@ export async function decideAndResume(
   approvalId: string,
   decision: Parameters<Store['decideApproval']>[1],
   handlers: RunHandlers,
-  runOptions: { approvalMode?: ApprovalMode; signal?: AbortSignal },
+  runOptions: { approvalMode?: ApprovalMode; signal?: AbortSignal; alwaysForSession?: boolean },
 ): Promise<RunResult> {
   const { store, pid } = deps;
   const ticket = store.getApproval(approvalId);
@@ -42,6 +42,14 @@ export async function decideAndResume(
   return deps.snapshots.use(async (snapshot) => {
     const saved = run.state as Checkpoint;
     const state: Checkpoint = { ...saved, approvalMode: runOptions.approvalMode ?? saved.approvalMode };
+    // "Always for this session" from a paused decision (HTTP): the run's checkpoint keeps it, and later runs
+    // of the session in this process see it like an interactive `a` answer.
+    if (runOptions.alwaysForSession === true && decision.approved) {
+      state.alwaysAllowed = [...new Set([...saved.alwaysAllowed, ticket.toolName])];
+      const allowed = deps.alwaysAllowed.get(ticket.sessionId) ?? new Set<string>();
+      allowed.add(ticket.toolName);
+      deps.alwaysAllowed.set(ticket.sessionId, allowed);
+    }
     store.checkpointRun(run.id, state, { status: 'running', ownerPid: pid });
     return driveRun(deps, snapshot, state, handlers, runOptions.signal);
   });

@@ -39,7 +39,7 @@ export function startRun(
   // one commit: the session, the run, its user message and first checkpoint are all there, or none of them
   return store.atomically(() => {
     store.ensureSession(sessionId);
-    const runId = newRunId();
+    const runId = input.runId ?? newRunId();
     const model = input.model ?? (settings.defaultModel === '' ? null : settings.defaultModel);
     // Tools loaded through tool_search stay loaded for the session, so the definitions (and the provider's
     // prompt cache) stay the same from one turn to the next.

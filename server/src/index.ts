@@ -1,0 +1,10 @@
+export { startServer, isLoopback, DEFAULT_HOST, DEFAULT_PORT } from './server.js';
+export type { ServeOptions, RunningServer } from './server.js';
+export { SERVER_ERRORS } from './errors.js';
+export type { ServerErrorCode } from './errors.js';
+export { createTokenStore, parseScopes, TOKEN_SCOPES } from './auth/tokens.js';
+export type { TokenInfo, TokenScope, TokenStore } from './auth/tokens.js';
+export { openServerDb, serverDbFile } from './state/db.js';
+export type { ServerDb } from './state/db.js';
+export { webhookSignature } from './runs/webhook.js';
+export type { PluginAdmin } from './plugins/admin.js';

@@ -1,0 +1,66 @@
+import { createServer } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { testServer } from './support.js';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
+}
+
+describe('OpenTelemetry traces', () => {
+  it('exports GenAI spans per run, model call and tool call over OTLP, under the request’s traceparent', async () => {
+    const spans: OtlpSpan[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const doc = JSON.parse(body) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+        for (const r of doc.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    const port = (collector.address() as { port: number }).port;
+    try {
+      const t = await testServer({ serve: { otlpTracesUrl: `http://127.0.0.1:${port}/v1/traces` } });
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const parent = 'b7ad6b7169203331';
+      const res = await t.call('/v1/sessions/otel/runs', {
+        json: { goal: 'echo traced words', mode: 'wait' },
+        headers: { traceparent: `00-${traceId}-${parent}-01` },
+      });
+      expect(((await res.json()) as { status: string }).status).toBe('succeeded');
+      await t.server.close();
+      const names = spans.map((s) => s.name);
+      expect(names).toEqual(
+        expect.arrayContaining(['invoke_agent roku', 'chat scripted-1', 'execute_tool echo']),
+      );
+      expect(new Set(spans.map((s) => s.traceId))).toEqual(new Set([traceId]));
+      const root = spans.find((s) => s.name === 'invoke_agent roku');
+      expect(root?.parentSpanId).toBe(parent);
+      const tool = spans.find((s) => s.name === 'execute_tool echo');
+      expect(tool?.parentSpanId).toBe(root?.spanId);
+      const chats = spans.filter((s) => s.name === 'chat scripted-1');
+      expect(chats).toHaveLength(2);
+      const chat = chats[0];
+      const attr = (s: OtlpSpan | undefined, key: string): unknown => {
+        const v = s?.attributes.find((a) => a.key === key)?.value;
+        return v?.stringValue ?? v?.intValue;
+      };
+      expect(attr(chat, 'gen_ai.provider.name')).toBe('scripted');
+      expect(attr(chat, 'gen_ai.request.model')).toBe('scripted-1');
+      expect(Number(attr(root, 'gen_ai.usage.input_tokens'))).toBeGreaterThan(0);
+      expect(attr(root, 'gen_ai.conversation.id')).toBe('otel');
+    } finally {
+      await new Promise<void>((r) => {
+        collector.close(() => {
+          r();
+        });
+      });
+    }
+  });
+});
