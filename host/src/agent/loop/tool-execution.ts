@@ -31,7 +31,12 @@ export async function executeTool(
       }),
       frame.signal,
     );
-    return [resultText(output), false];
+    // The tool's own cap from its manifest (spec §3.4); agent.toolResultMaxChars still applies after it.
+    const cap = entry.plugin.manifest.contributes.tools?.find(
+      (t) => t.name === entry.toolName,
+    )?.maxOutputChars;
+    const text = resultText(output);
+    return [cap === undefined ? text : truncateChars(text, cap), false];
   } catch (err) {
     const error = asRokuError(err);
     if (error.code === 'ROKU_RUN_INTERRUPTED') throw error;
