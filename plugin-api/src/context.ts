@@ -1,3 +1,4 @@
+import type { ProcessRunResult } from '@roku/schemas/abi';
 import type { ChatRequest, ChatResponse, MemoryRecord } from './types.js';
 
 /**
@@ -52,6 +53,26 @@ export interface PluginContext {
   };
   readonly tools: { invoke(name: string, input: unknown): Promise<unknown> };
   readonly subagents: { run(task: string, runtime?: string): Promise<string> };
+  /**
+   * Child processes in the workspace (`permissions.capabilities.processes`). Without `shell` the command is a
+   * program on PATH with its arguments and no shell; `shell` is a /bin/sh command line, refused unless the user
+   * granted it. The result holds the output (cut at `maxOutputBytes`) and why the host stopped the process.
+   * @throws CapabilityError ROKU_CAPABILITY_DENIED (program not allowed, denied command, shell not granted,
+   *   folder outside the workspace), ROKU_CAPABILITY_FAILED (program not found)
+   */
+  readonly process: { run(command: ProcessCommand): Promise<ProcessRunResult> };
+}
+
+/** One command for `ctx.process.run`: exactly one of argv and shell. */
+export interface ProcessCommand {
+  readonly argv?: readonly string[];
+  readonly shell?: string;
+  /** Workspace-relative folder to start in; the workspace root by default. */
+  readonly cwd?: string;
+  /** Default 30000, at most 600000. */
+  readonly timeoutMs?: number;
+  /** stdout and stderr together; default 65536, at most 1048576. */
+  readonly maxOutputBytes?: number;
 }
 
 export type FsRoot = 'workspace' | 'data' | 'cache' | 'temp';

@@ -89,6 +89,34 @@ export interface CapabilityOps {
   'memory.write': { args: { records: unknown[] }; result: null };
   'tools.invoke': { args: { name: string; input: unknown }; result: { output: unknown } };
   'subagent.run': { args: { task: string; runtime?: string }; result: { output: string } };
+  /**
+   * Runs a child process in the workspace: `argv` (a program on PATH and its arguments, no shell) or `shell` (a
+   * /bin/sh command line, only where granted). Checked host-side against capabilities.processes, the deny lists
+   * and the user's grants; killed with its process group on timeout or when the output passes the cap.
+   */
+  'process.run': {
+    args: {
+      argv: string[] | null;
+      shell: string | null;
+      cwd: string;
+      timeoutMs: number;
+      maxOutputBytes: number;
+    };
+    result: ProcessRunResult;
+  };
+}
+
+/** What `process.run` returns: the exit, the output (cut at maxOutputBytes) and why the host stopped it. */
+export interface ProcessRunResult {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly truncated: boolean;
+  readonly stopped: 'timeout' | 'output' | 'aborted' | null;
+  readonly durationMs: number;
+  /** bwrap, unshare or none: how the process was confined. */
+  readonly confinement: string;
 }
 
 export type CapabilityOp = keyof CapabilityOps;

@@ -28,6 +28,13 @@ export interface CapabilityArgs {
   'memory.write': { records: unknown[] };
   'tools.invoke': { name: string; input: unknown };
   'subagent.run': { task: string; runtime?: string };
+  'process.run': {
+    argv: unknown[] | null;
+    shell: string | null;
+    cwd: string;
+    timeoutMs: number;
+    maxOutputBytes: number;
+  };
 }
 
 export type CapabilityOpName = keyof CapabilityArgs;
@@ -43,6 +50,7 @@ type FieldType =
   | { readonly t: 'stringOrNull' }
   | { readonly t: 'headers' }
   | { readonly t: 'array' }
+  | { readonly t: 'arrayOrNull' }
   | { readonly t: 'unknown' };
 
 interface Field {
@@ -90,6 +98,13 @@ const SPEC: { readonly [K in CapabilityOpName]: Readonly<Record<keyof Capability
   'memory.write': { records: { type: { t: 'array' } } },
   'tools.invoke': { name: str(256), input: anything },
   'subagent.run': { task: str(BIG), runtime: { ...str(256), optional: true } },
+  'process.run': {
+    argv: { type: { t: 'arrayOrNull' } },
+    shell: { type: { t: 'stringOrNull' } },
+    cwd: str(4096),
+    timeoutMs: { type: { t: 'int', min: 1, max: 600_000 } },
+    maxOutputBytes: { type: { t: 'int', min: 1, max: 1_048_576 } },
+  },
 };
 
 function isOp(op: unknown): op is CapabilityOpName {
@@ -153,6 +168,8 @@ function checkField(op: string, name: string, field: Field, value: unknown): str
         : `${where} must be an array of [name, value] string pairs`;
     case 'array':
       return Array.isArray(value) ? undefined : `${where} must be an array`;
+    case 'arrayOrNull':
+      return value === null || Array.isArray(value) ? undefined : `${where} must be an array or null`;
     case 'unknown':
       return value === undefined ? `${where} is missing` : undefined;
   }

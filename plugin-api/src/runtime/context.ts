@@ -58,6 +58,16 @@ export function createContext(callId: string, config: unknown, signal: AbortSign
     tools: {
       invoke: async (name, input) => (await requestCapability('tools.invoke', { name, input })).output,
     },
+    process: {
+      run: (command) =>
+        requestCapability('process.run', {
+          argv: command.argv === undefined ? null : [...command.argv],
+          shell: command.shell ?? null,
+          cwd: command.cwd ?? '',
+          timeoutMs: command.timeoutMs ?? 30_000,
+          maxOutputBytes: command.maxOutputBytes ?? 65_536,
+        }),
+    },
     subagents: {
       run: async (task, runtime) =>
         (await requestCapability('subagent.run', runtime === undefined ? { task } : { task, runtime }))
