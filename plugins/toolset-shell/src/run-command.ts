@@ -69,11 +69,19 @@ export const runCommand = defineTool({
       throw err;
     }
     const note = noteFor(result, timeoutMs);
+    // What happened comes before the output: the host cuts long results at the end (maxOutputChars).
     return {
       command: input.command,
       mode: 'argv' in parsed ? 'exec' : 'shell',
-      ...result,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      stopped: result.stopped,
+      truncated: result.truncated,
       ...(note === undefined ? {} : { note }),
+      durationMs: result.durationMs,
+      confinement: result.confinement,
+      stdout: result.stdout,
+      stderr: result.stderr,
     };
   },
 });

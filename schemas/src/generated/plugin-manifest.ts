@@ -416,13 +416,13 @@ export interface PluginManifest {
        */
       processes?: string[];
       /**
-       * Command lines the plugin's processes are refused, as text that must not occur in the command line (words separated by single spaces), e.g. 'git push'. The host's own deny list (rm -rf /, mkfs, dd if=, writes to /dev/sd*, fork bombs, shutdown) always applies.
+       * Command lines the plugin's processes are refused, as text that must not occur in the command line (words separated by single spaces), e.g. 'git push'. The host's own deny list (rm -rf /, mkfs, dd if=, writes to /dev/sd*, fork bombs, shutdown) always applies. Absent means none.
        *
        * @maxItems 64
        */
       processDeny?: string[];
       /**
-       * Asks to run command lines through /bin/sh (pipes, ;, &&, redirections). In effect only when the user also grants plugins.grants[id].process.shell; otherwise every process runs one program with its arguments and no shell.
+       * Asks to run command lines through /bin/sh (pipes, ;, &&, redirections). In effect only when the user also grants plugins.grants[id].process.shell; otherwise every process runs one program with its arguments and no shell. Absent means false (no default is filled in, so manifests published before this field summarise the same).
        */
       processShell?: boolean;
     };

@@ -44,6 +44,20 @@ export async function executeTool(
   }
 }
 
+/** Most characters of a tool's diff shown to the user; the model gets the whole result. */
+const MAX_SHOWN_DIFF_CHARS = 4000;
+
+/** A successful result's top-level `diff` string (e.g. edit_file's), for the user's display. */
+function reportedDiff(content: string): string | undefined {
+  if (!content.startsWith('{') || !content.includes('"diff"')) return undefined;
+  try {
+    const diff = (JSON.parse(content) as { diff?: unknown }).diff;
+    return typeof diff === 'string' && diff !== '' ? truncateChars(diff, MAX_SHOWN_DIFF_CHARS) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Gives a call its result in the conversation (cut to agent.toolResultMaxChars) and reports `ToolEnd`. */
 export function appendResult(
   run: LoopRun,
@@ -54,6 +68,7 @@ export function appendResult(
   started: number,
 ): { kind: 'result'; failed: boolean } {
   const text = truncateChars(content, run.env.settings.toolResultMaxChars);
+  const diff = isError ? undefined : reportedDiff(content);
   frame.conversation.append([{ role: 'tool', toolCallId: call.id, content: text, isError }]);
   run.turnToolTokens += Math.ceil(Buffer.byteLength(text) / 4);
   emit(run, frame, {
@@ -63,6 +78,7 @@ export function appendResult(
     elapsed_ms: Math.round(performance.now() - started),
     result_summary: summarize(text),
     is_error: isError,
+    ...(diff === undefined ? {} : { diff }),
   });
   return { kind: 'result', failed: isError };
 }
