@@ -45,6 +45,11 @@ export interface PluginContext {
     readBytes(root: FsRoot, path: string): Promise<Uint8Array>;
     writeText(root: FsRoot, path: string, text: string): Promise<void>;
     list(root: FsRoot, path?: string): Promise<{ name: string; type: 'file' | 'dir' }[]>;
+    /**
+     * Reads many files of one folder in one request (`names` are file names in `folder`, at most 1000): each
+     * entry has the bytes or the host's error for that file. Checked like `readBytes`, file by file.
+     */
+    readMany(root: FsRoot, folder: string, names: readonly string[]): Promise<FsReadManyEntry[]>;
   };
   readonly llm: { chat(request: ChatRequest): Promise<ChatResponse> };
   readonly memory: {
@@ -76,3 +81,8 @@ export interface ProcessCommand {
 }
 
 export type FsRoot = 'workspace' | 'data' | 'cache' | 'temp';
+
+/** One file of `ctx.fs.readMany`: its bytes, or the host's error code and message for it. */
+export type FsReadManyEntry =
+  | { readonly name: string; readonly bytes: Uint8Array }
+  | { readonly name: string; readonly error: { readonly code: string; readonly message: string } };

@@ -18,7 +18,7 @@ export type {
   ContextEngineDefinition,
   SubagentRuntimeDefinition,
 } from './define.js';
-export type { PluginContext, FsRoot, ProcessCommand } from './context.js';
+export type { PluginContext, FsReadManyEntry, FsRoot, ProcessCommand } from './context.js';
 // The neutral agent shapes (ChatRequest, ContextInput, MemoryRecord, …), listed once in types.ts.
 export type * from './types.js';
 export {

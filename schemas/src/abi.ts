@@ -83,6 +83,17 @@ export interface CapabilityOps {
     args: { root: string; path: string };
     result: { entries: { name: string; type: 'file' | 'dir' }[] };
   };
+  /**
+   * Reads many files of one folder (names, not paths) as base64; each succeeds or fails on its own, and names
+   * left when the reply is full come back in `rest`.
+   */
+  'fs.readMany': {
+    args: { root: string; path: string; names: string[] };
+    result: {
+      files: ({ name: string; data: string } | { name: string; error: { code: string; message: string } })[];
+      rest: string[];
+    };
+  };
   'env.get': { args: { name: string }; result: { value: string | null } };
   'llm.chat': { args: { request: unknown }; result: { response: unknown } };
   'memory.recall': { args: { query: string; limit: number }; result: { records: unknown[] } };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CallBudget } from './call-budget.js';
 import { listGrantedFolder, readGrantedFile, writeGrantedFile } from './fs/fs-ops.js';
 import type { FsOpsContext } from './fs/fs-ops.js';
+import { readManyGrantedFiles } from './fs/fs-read-many.js';
 import { startFetch, responseHeaders } from './net/fetch.js';
 import type { NetworkPattern } from './net/origin-policy.js';
 import type { SecretContext } from './net/outgoing.js';
@@ -201,6 +202,8 @@ export async function dispatchCapability(
       return writeGrantedFile(d.fs, request.args);
     case 'fs.list':
       return listGrantedFolder(d.fs, request.args);
+    case 'fs.readMany':
+      return readManyGrantedFiles(d.fs, request.args);
     case 'env.get':
       return envGet(request.args.name, d);
     case 'llm.chat':

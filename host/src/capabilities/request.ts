@@ -22,6 +22,7 @@ export interface CapabilityArgs {
   'fs.read': { root: string; path: string; encoding: 'utf8' | 'base64' };
   'fs.write': { root: string; path: string; data: string; encoding: 'utf8' | 'base64' };
   'fs.list': { root: string; path: string };
+  'fs.readMany': { root: string; path: string; names: unknown[] };
   'env.get': { name: string };
   'llm.chat': { request: unknown };
   'memory.recall': { query: string; limit: number };
@@ -92,6 +93,7 @@ const SPEC: { readonly [K in CapabilityOpName]: Readonly<Record<keyof Capability
   'fs.read': { root: str(32), path: str(4096), encoding: ENCODING },
   'fs.write': { root: str(32), path: str(4096), data: str(BIG), encoding: ENCODING },
   'fs.list': { root: str(32), path: str(4096) },
+  'fs.readMany': { root: str(32), path: str(4096), names: { type: { t: 'array' } } },
   'env.get': { name: str(256) },
   'llm.chat': { request: anything },
   'memory.recall': { query: str(BIG), limit: { type: { t: 'int', min: 1, max: 1000 } } },

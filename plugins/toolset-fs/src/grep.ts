@@ -11,8 +11,32 @@ export const MAX_GREP_MATCHES = 1000;
 /** A matching line longer than this is cut: minified files would otherwise fill the result with one line. */
 export const MAX_LINE_CHARS = 300;
 const SNIFF_BYTES = 8192;
-/** File reads in flight at once; each is one capability request. */
-const READ_CONCURRENCY = 16;
+/** fs.readMany requests in flight at once; each reads up to BATCH_NAMES files of one folder. */
+const BATCH_CONCURRENCY = 4;
+const BATCH_NAMES = 200;
+
+interface Batch {
+  readonly folder: string;
+  readonly names: string[];
+  /** Index in the candidate list of the first name, to give results back in path order. */
+  readonly first: number;
+}
+
+/** Sorted workspace paths grouped into runs of one folder, at most BATCH_NAMES each. */
+function batchesByFolder(paths: readonly string[]): Batch[] {
+  const batches: Batch[] = [];
+  let current: Batch | undefined;
+  paths.forEach((path, index) => {
+    const slash = path.lastIndexOf('/');
+    const folder = slash < 0 ? '' : path.slice(0, slash);
+    if (current === undefined || current.folder !== folder || current.names.length >= BATCH_NAMES) {
+      current = { folder, names: [], first: index };
+      batches.push(current);
+    }
+    current.names.push(path.slice(slash + 1));
+  });
+  return batches;
+}
 
 export interface GrepInput {
   readonly pattern: string;
@@ -87,39 +111,45 @@ export const grep = defineTool({
     const candidates = only === undefined ? walk.files : walk.files.filter((f) => only(f.slice(prefix)));
     const perFile = new Map<number, GrepMatch[]>();
     const skipped = { binary: 0, tooLarge: 0, unreadable: 0 };
-    let found = 0;
+    const state = { found: 0 };
+    const search = (path: string, index: number, bytes: Uint8Array): void => {
+      if (bytes.subarray(0, SNIFF_BYTES).includes(0)) {
+        skipped.binary += 1;
+        return;
+      }
+      const text = decodeUtf8(bytes);
+      // One pass over the whole file first: most files do not match, and then no line is split.
+      if (!regex.test(text)) return;
+      const hits: GrepMatch[] = [];
+      const lines = text.split('\n');
+      for (let i = 0; i < lines.length && state.found < limit; i++) {
+        const line = lines[i] ?? '';
+        if (regex.test(line)) {
+          hits.push({ path, line: i + 1, text: cutLine(line.replace(/\r$/, '')) });
+          state.found += 1;
+        }
+      }
+      if (hits.length > 0) perFile.set(index, hits);
+    };
     await forEachLimited(
-      candidates,
-      READ_CONCURRENCY,
-      async (path, index) => {
-        let bytes: Uint8Array;
-        try {
-          bytes = await ctx.fs.readBytes('workspace', path);
-        } catch (err) {
-          if ((err as { code?: unknown }).code === 'ROKU_CAPABILITY_LIMIT') skipped.tooLarge += 1;
-          else skipped.unreadable += 1;
-          return;
-        }
-        if (bytes.subarray(0, SNIFF_BYTES).includes(0)) {
-          skipped.binary += 1;
-          return;
-        }
-        const text = decodeUtf8(bytes);
-        // One pass over the whole file first: most files do not match, and then no line is split.
-        if (!regex.test(text)) return;
-        const hits: GrepMatch[] = [];
-        const lines = text.split('\n');
-        for (let i = 0; i < lines.length && found < limit; i++) {
-          const line = lines[i] ?? '';
-          if (regex.test(line)) {
-            hits.push({ path, line: i + 1, text: cutLine(line.replace(/\r$/, '')) });
-            found += 1;
+      batchesByFolder(candidates),
+      BATCH_CONCURRENCY,
+      async (batch) => {
+        const read = await ctx.fs.readMany('workspace', batch.folder, batch.names);
+        const byName = new Map(read.map((entry) => [entry.name, entry]));
+        batch.names.forEach((name, i) => {
+          const entry = byName.get(name);
+          if (entry === undefined || 'error' in entry) {
+            if (entry?.error.code === 'ROKU_CAPABILITY_LIMIT') skipped.tooLarge += 1;
+            else skipped.unreadable += 1;
+          } else if (state.found < limit) {
+            search(batch.folder === '' ? name : `${batch.folder}/${name}`, batch.first + i, entry.bytes);
           }
-        }
-        if (hits.length > 0) perFile.set(index, hits);
+        });
       },
-      () => found >= limit,
+      () => state.found >= limit,
     );
+    const found = state.found;
     // Reads finish out of order; results come back in path order.
     const matches = [...perFile.entries()].sort((a, b) => a[0] - b[0]).flatMap(([, hits]) => hits);
     const said = notes(walk);
