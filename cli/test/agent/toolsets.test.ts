@@ -3,15 +3,23 @@
  * from the embedded registry, the scripted provider calling their tools by its rules (`<tool> <json args>`),
  * and every refusal coming back to the model as an error result while the session goes on. Needs `pnpm build`.
  */
+import { once } from 'node:events';
 import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@roku/test-support';
 import { freshHome, repo } from './helpers.js';
 import type { CliResult, Home } from './helpers.js';
 
 const TIMEOUT = 120_000;
-const PLUGINS = ['@roku/plugin-provider-scripted', '@roku/plugin-toolset-fs', '@roku/plugin-toolset-shell'];
+const PLUGINS = [
+  '@roku/plugin-provider-scripted',
+  '@roku/plugin-toolset-fs',
+  '@roku/plugin-toolset-shell',
+  '@roku/plugin-toolset-web',
+];
 let h: Home;
 let outside: string;
 
@@ -166,6 +174,63 @@ describe('toolset-shell through the agent', () => {
         /^\{"command":"cat flood.txt","mode":"exec","exitCode":null,"signal":"SIGKILL","stopped":"output","truncated":true,/,
       );
       expect(String(result)).toMatch(/\n\[truncated: 30000 of \d+ characters shown\]$/);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('toolset-web through the agent', () => {
+  const pages = createServer((req, res) => {
+    if (req.url === '/away') {
+      // A public page may not send the tool into the user's network: this hop goes to an origin not granted.
+      res.writeHead(302, { location: 'http://127.0.0.2:9/admin' });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(
+      `<html><head><title>Release notes</title><script>SCRIPT</script></head><body><nav>Menu</nav><article><h1>Release notes</h1>${'<p>Version two adds a faster search and fixes the login bug that some users saw. </p>'.repeat(5)}</article></body></html>`,
+    );
+  });
+  let origin = '';
+  beforeAll(async () => {
+    pages.listen(0, '127.0.0.1');
+    await once(pages, 'listening');
+    origin = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
+    // The user's own config is the only place a loopback origin can be granted.
+    writeFileSync(
+      join(h.home, 'config.json'),
+      JSON.stringify({ plugins: { grants: { '@roku/plugin-toolset-web': { network: [origin] } } } }),
+    );
+  });
+  afterAll(() => pages.close());
+
+  /** Like call(), but the binary runs beside this process's event loop, which serves the pages. */
+  async function callAsync(args: unknown): Promise<{ code: number | null; stdout: string }> {
+    const child = h.spawn([
+      'run',
+      '--session-id',
+      'web',
+      '--yes-always',
+      `fetch_url ${JSON.stringify(args)}`,
+    ]);
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    return { code, stdout };
+  }
+
+  it(
+    'returns the readable text of a page, and refuses a redirect to an origin not granted',
+    async () => {
+      const page = await callAsync({ url: `${origin}/notes` });
+      expect(page.code).toBe(0);
+      expect(page.stdout).toContain('"extraction":"readability"');
+      expect(page.stdout).toContain('Version two adds a faster search');
+      expect(page.stdout).not.toContain('SCRIPT');
+      const away = await callAsync({ url: `${origin}/away` });
+      expect(away.stdout).toContain('ROKU_PLUGIN_FAILED');
+      expect(away.stdout).toContain(`(redirected from ${origin})`);
     },
     TIMEOUT,
   );
