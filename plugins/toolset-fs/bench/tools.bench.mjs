@@ -28,12 +28,18 @@ const started = performance.now();
 const line = 'export function compute(value: number): number { return value * 2 + 1; } // filler text\n';
 const body = line.repeat(12);
 for (let i = 0; i < FILES; i++) {
-  const folder = join(workspace, `pkg${Math.floor(i / (PER_FOLDER * 10))}`, `dir${Math.floor(i / PER_FOLDER) % 10}`);
+  const folder = join(
+    workspace,
+    `pkg${Math.floor(i / (PER_FOLDER * 10))}`,
+    `dir${Math.floor(i / PER_FOLDER) % 10}`,
+  );
   if (i % PER_FOLDER === 0) mkdirSync(folder, { recursive: true });
   writeFileSync(join(folder, `file${i}.ts`), i % 2000 === 7 ? `${body}// ${NEEDLE} ${i}\n` : body);
 }
 const expected = Math.ceil((FILES - 7) / 2000);
-console.log(`tree: ${FILES} files in ${(performance.now() - started).toFixed(0)} ms (${expected} hold the needle)`);
+console.log(
+  `tree: ${FILES} files in ${(performance.now() - started).toFixed(0)} ms (${expected} hold the needle)`,
+);
 
 const hasRg = spawnSync('rg', ['--version']).status === 0;
 const host = await createTestHost({ workspace });
@@ -82,7 +88,11 @@ const edits = { tool: [], node: [], sed: [] };
 for (let i = 0; i < EDITS; i++) {
   const [from, to] = i % 2 === 0 ? ["'A'", "'B'"] : ["'B'", "'A'"];
   let start = performance.now();
-  await fs.callTool('edit_file', { path: 'edit-target.ts', oldString: `flag = ${from}`, newString: `flag = ${to}` });
+  await fs.callTool('edit_file', {
+    path: 'edit-target.ts',
+    oldString: `flag = ${from}`,
+    newString: `flag = ${to}`,
+  });
   edits.tool.push(performance.now() - start);
   // Node directly, then back with sed, so each baseline edits the file the tool left.
   start = performance.now();
