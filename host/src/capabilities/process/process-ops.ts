@@ -1,5 +1,4 @@
-import { realpathSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath, stat } from 'node:fs/promises';
 import { delimiter, isAbsolute, join, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { badRequest, denied, failed, pathSegments, quote, rateLimited } from '../policy.js';
@@ -58,7 +57,7 @@ function parseArgs(pluginId: string, args: ProcessRunArgs): { argv: string[] } |
 }
 
 /** The workspace folder the process starts in, as a real path inside the workspace's real path. */
-function workingFolder(ctx: ProcessContext, cwd: string): { workspace: string; cwd: string } {
+async function workingFolder(ctx: ProcessContext, cwd: string): Promise<{ workspace: string; cwd: string }> {
   const { pluginId } = ctx.policy;
   const grant = ctx.policy.filesystem.find(
     (g) => g.root === 'workspace' && g.segments.length === 0 && g.access === 'read-write',
@@ -71,27 +70,31 @@ function workingFolder(ctx: ProcessContext, cwd: string): { workspace: string; c
   if (isAbsolute(cwd) || pathSegments(cwd).includes('..')) {
     throw denied(`${pluginId}: working folder ${quote(cwd)} is outside the workspace; give a relative path`);
   }
-  const workspace = realpathSync(ctx.roots.workspace);
+  const workspace = await realpath(ctx.roots.workspace);
   let real: string;
   try {
-    real = realpathSync(join(workspace, ...pathSegments(cwd)));
+    real = await realpath(join(workspace, ...pathSegments(cwd)));
   } catch {
     throw failed(`${pluginId}: working folder ${quote(cwd)} does not exist in the workspace`);
   }
   if (real !== workspace && !real.startsWith(`${workspace}${sep}`)) {
     throw denied(`${pluginId}: working folder ${quote(cwd)} leads out of the workspace (a symbolic link)`);
   }
-  if (!statSync(real).isDirectory())
+  if (!(await stat(real)).isDirectory())
     throw failed(`${pluginId}: working folder ${quote(cwd)} is not a folder`);
   return { workspace, cwd: real };
 }
 
 /** The program's absolute path on PATH. */
-function resolveProgram(pluginId: string, program: string, pathDirs: readonly string[]): string {
+async function resolveProgram(
+  pluginId: string,
+  program: string,
+  pathDirs: readonly string[],
+): Promise<string> {
   for (const dir of pathDirs) {
     const candidate = join(dir, program);
     try {
-      const stats = statSync(candidate);
+      const stats = await stat(candidate);
       if (stats.isFile() && (stats.mode & 0o111) !== 0) return candidate;
     } catch {
       // Not in this folder.
@@ -115,11 +118,12 @@ export async function runGrantedProcess(
 ): Promise<ProcessRunResult> {
   const { pluginId } = ctx.policy;
   const command = checkCommand(pluginId, ctx.policy.process, parseArgs(pluginId, args));
-  const folder = workingFolder(ctx, args.cwd);
+  const folder = await workingFolder(ctx, args.cwd);
   const pathDirs = (ctx.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
     .split(delimiter)
     .filter((d) => isAbsolute(d));
-  const program = command.mode === 'shell' ? '/bin/sh' : resolveProgram(pluginId, command.program, pathDirs);
+  const program =
+    command.mode === 'shell' ? '/bin/sh' : await resolveProgram(pluginId, command.program, pathDirs);
   const programArgs = command.mode === 'shell' ? ['-c', command.line] : command.args;
   if (ctx.inFlight.count >= MAX_PROCESSES_IN_FLIGHT) {
     throw rateLimited(
@@ -130,35 +134,36 @@ export async function runGrantedProcess(
       },
     );
   }
-  const confinement = await detectConfinement();
-  const home = confinement.kind === 'bwrap' ? '/tmp/home' : ctx.roots.temp;
-  if (confinement.kind !== 'bwrap') await mkdir(home, { recursive: true });
-  const hidden = ['/root', '/home', ...(ctx.roots.home === undefined ? [] : [ctx.roots.home])];
-  const wrapped = wrapCommand(confinement.kind, {
-    program,
-    args: programArgs,
-    workspace: folder.workspace,
-    cwd: folder.cwd,
-    network: ctx.policy.process.network,
-    hidden,
-    pathDirs,
-    home,
-  });
-  const env: Record<string, string> = {
-    PATH: pathDirs.join(delimiter),
-    HOME: home,
-    LANG: 'C.UTF-8',
-    TERM: 'dumb',
-    NO_COLOR: '1',
-    PWD: folder.cwd,
-  };
-  const log = ctx.logger.child({ pluginId, callId: call.callId });
-  log.info(
-    { program: command.program, mode: command.mode, cwd: folder.cwd, confinement: confinement.kind },
-    'process started',
-  );
+  // Counted before any await, so that concurrent requests cannot all pass the check.
   ctx.inFlight.count += 1;
   try {
+    const confinement = await detectConfinement();
+    const home = confinement.kind === 'bwrap' ? '/tmp/home' : ctx.roots.temp;
+    if (confinement.kind !== 'bwrap') await mkdir(home, { recursive: true });
+    const hidden = ['/root', '/home', ...(ctx.roots.home === undefined ? [] : [ctx.roots.home])];
+    const wrapped = wrapCommand(confinement.kind, {
+      program,
+      args: programArgs,
+      workspace: folder.workspace,
+      cwd: folder.cwd,
+      network: ctx.policy.process.network,
+      hidden,
+      pathDirs,
+      home,
+    });
+    const env: Record<string, string> = {
+      PATH: pathDirs.join(delimiter),
+      HOME: home,
+      LANG: 'C.UTF-8',
+      TERM: 'dumb',
+      NO_COLOR: '1',
+      PWD: folder.cwd,
+    };
+    const log = ctx.logger.child({ pluginId, callId: call.callId });
+    log.info(
+      { program: command.program, mode: command.mode, cwd: folder.cwd, confinement: confinement.kind },
+      'process started',
+    );
     const outcome = await runProcess({
       file: wrapped.file,
       args: wrapped.args,

@@ -124,6 +124,17 @@ describe('process.run', () => {
     expect(String(reply.stdout)).toHaveLength(1000);
   });
 
+  it('runs at most 4 processes of a plugin at once and refuses a fifth', async () => {
+    const h = harness();
+    const replies = await Promise.all(
+      Array.from({ length: 5 }, () => run(h, { argv: ['sleep', '0.5'], timeoutMs: 5000 })),
+    );
+    expect(replies.filter((r) => r.ok)).toHaveLength(4);
+    expect(replies.filter((r) => !r.ok).map((r) => refusal(r).code)).toEqual([
+      'ROKU_CAPABILITY_RATE_LIMITED',
+    ]);
+  });
+
   it('refuses a plugin without a read-write grant on the whole workspace', async () => {
     const h = harness({ permissions: { capabilities: { processes: ['echo'] } } });
     expect(refusal(await run(h, { argv: ['echo', 'x'] })).message).toContain('permissions.filesystem');
