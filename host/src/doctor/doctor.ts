@@ -178,6 +178,6 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
       checks.push({ name, ok: false, detail: skipped, fix: 'fix the checks above first' });
   }
   // Informational: plugins' processes run wherever, confined as far as this machine allows.
-  checks.push({ name: 'process confinement', ok: true, detail: (await detectConfinement()).detail });
+  checks.push({ name: 'confinement', ok: true, detail: (await detectConfinement()).detail });
   return checks;
 }

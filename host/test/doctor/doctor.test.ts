@@ -17,12 +17,10 @@ describe('doctor', () => {
       'wasm engine',
       'plugin settings',
       'plugins',
-      'process confinement',
+      'confinement',
     ]);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
-    expect(checks.find((c) => c.name === 'process confinement')?.detail).toMatch(
-      /^(bubblewrap|unshare -rn|none): /,
-    );
+    expect(checks.find((c) => c.name === 'confinement')?.detail).toMatch(/^(bubblewrap|unshare -rn|none): /);
     expect(checks.find((c) => c.name === 'sqlite')?.detail).toMatch(/^SQLite \d+\.\d+/);
   });
 
