@@ -1,3 +1,4 @@
+import type { ProcessRunResult } from '@roku/schemas/abi';
 import type { ChatRequest, ChatResponse, MemoryRecord } from './types.js';
 
 /**
@@ -44,6 +45,11 @@ export interface PluginContext {
     readBytes(root: FsRoot, path: string): Promise<Uint8Array>;
     writeText(root: FsRoot, path: string, text: string): Promise<void>;
     list(root: FsRoot, path?: string): Promise<{ name: string; type: 'file' | 'dir' }[]>;
+    /**
+     * Reads many files of one folder in one request (`names` are file names in `folder`, at most 1000): each
+     * entry has the bytes or the host's error for that file. Checked like `readBytes`, file by file.
+     */
+    readMany(root: FsRoot, folder: string, names: readonly string[]): Promise<FsReadManyEntry[]>;
   };
   readonly llm: { chat(request: ChatRequest): Promise<ChatResponse> };
   readonly memory: {
@@ -52,6 +58,31 @@ export interface PluginContext {
   };
   readonly tools: { invoke(name: string, input: unknown): Promise<unknown> };
   readonly subagents: { run(task: string, runtime?: string): Promise<string> };
+  /**
+   * Child processes in the workspace (`permissions.capabilities.processes`). Without `shell` the command is a
+   * program on PATH with its arguments and no shell; `shell` is a /bin/sh command line, refused unless the user
+   * granted it. The result holds the output (cut at `maxOutputBytes`) and why the host stopped the process.
+   * @throws CapabilityError ROKU_CAPABILITY_DENIED (program not allowed, denied command, shell not granted,
+   *   folder outside the workspace), ROKU_CAPABILITY_FAILED (program not found)
+   */
+  readonly process: { run(command: ProcessCommand): Promise<ProcessRunResult> };
+}
+
+/** One command for `ctx.process.run`: exactly one of argv and shell. */
+export interface ProcessCommand {
+  readonly argv?: readonly string[];
+  readonly shell?: string;
+  /** Workspace-relative folder to start in; the workspace root by default. */
+  readonly cwd?: string;
+  /** Default 30000, at most 600000. */
+  readonly timeoutMs?: number;
+  /** stdout and stderr together; default 65536, at most 1048576. */
+  readonly maxOutputBytes?: number;
 }
 
 export type FsRoot = 'workspace' | 'data' | 'cache' | 'temp';
+
+/** One file of `ctx.fs.readMany`: its bytes, or the host's error code and message for it. */
+export type FsReadManyEntry =
+  | { readonly name: string; readonly bytes: Uint8Array }
+  | { readonly name: string; readonly error: { readonly code: string; readonly message: string } };

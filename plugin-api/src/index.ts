@@ -18,7 +18,7 @@ export type {
   ContextEngineDefinition,
   SubagentRuntimeDefinition,
 } from './define.js';
-export type { PluginContext, FsRoot } from './context.js';
+export type { PluginContext, FsReadManyEntry, FsRoot, ProcessCommand } from './context.js';
 // The neutral agent shapes (ChatRequest, ContextInput, MemoryRecord, …), listed once in types.ts.
 export type * from './types.js';
 export {
@@ -38,6 +38,7 @@ export type {
   CallResponse,
   CapabilityOp,
   CapabilityOps,
+  ProcessRunResult,
   CapabilityRequest,
   CapabilityResponse,
   PluginOps,

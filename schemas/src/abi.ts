@@ -83,12 +83,51 @@ export interface CapabilityOps {
     args: { root: string; path: string };
     result: { entries: { name: string; type: 'file' | 'dir' }[] };
   };
+  /**
+   * Reads many files of one folder (names, not paths) as base64; each succeeds or fails on its own, and names
+   * left when the reply is full come back in `rest`.
+   */
+  'fs.readMany': {
+    args: { root: string; path: string; names: string[] };
+    result: {
+      files: ({ name: string; data: string } | { name: string; error: { code: string; message: string } })[];
+      rest: string[];
+    };
+  };
   'env.get': { args: { name: string }; result: { value: string | null } };
   'llm.chat': { args: { request: unknown }; result: { response: unknown } };
   'memory.recall': { args: { query: string; limit: number }; result: { records: unknown[] } };
   'memory.write': { args: { records: unknown[] }; result: null };
   'tools.invoke': { args: { name: string; input: unknown }; result: { output: unknown } };
   'subagent.run': { args: { task: string; runtime?: string }; result: { output: string } };
+  /**
+   * Runs a child process in the workspace: `argv` (a program on PATH and its arguments, no shell) or `shell` (a
+   * /bin/sh command line, only where granted). Checked host-side against capabilities.processes, the deny lists
+   * and the user's grants; killed with its process group on timeout or when the output passes the cap.
+   */
+  'process.run': {
+    args: {
+      argv: string[] | null;
+      shell: string | null;
+      cwd: string;
+      timeoutMs: number;
+      maxOutputBytes: number;
+    };
+    result: ProcessRunResult;
+  };
+}
+
+/** What `process.run` returns: the exit, the output (cut at maxOutputBytes) and why the host stopped it. */
+export interface ProcessRunResult {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly truncated: boolean;
+  readonly stopped: 'timeout' | 'output' | 'aborted' | null;
+  readonly durationMs: number;
+  /** bwrap, unshare or none: how the process was confined. */
+  readonly confinement: string;
 }
 
 export type CapabilityOp = keyof CapabilityOps;

@@ -72,6 +72,7 @@ export type {
   CallResponse,
   CapabilityOps,
   CapabilityOp,
+  ProcessRunResult,
   CapabilityRequest,
   CapabilityResponse,
   PluginOps,

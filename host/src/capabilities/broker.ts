@@ -67,6 +67,7 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
   }));
   const pluginLog = createPluginLogSink(options.logger, pluginId, options.pluginKey);
   const services = options.services ?? {};
+  const processes = { count: 0 };
   const lookup = options.lookup ?? defaultLookup;
   const contextFor = (): DispatchContext => {
     const { policy, patterns, scanner } = current();
@@ -93,6 +94,7 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
       onSecretFound,
       rates,
       pluginLog,
+      processes,
       logger: options.logger,
     };
   };

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CallBudget } from './call-budget.js';
 import { listGrantedFolder, readGrantedFile, writeGrantedFile } from './fs/fs-ops.js';
 import type { FsOpsContext } from './fs/fs-ops.js';
+import { readManyGrantedFiles } from './fs/fs-read-many.js';
 import { startFetch, responseHeaders } from './net/fetch.js';
 import type { NetworkPattern } from './net/origin-policy.js';
 import type { SecretContext } from './net/outgoing.js';
@@ -10,6 +11,7 @@ import type { SecretScanner } from './net/secret-scan.js';
 import type { StreamRegistry } from './net/streams.js';
 import type { PluginRates } from './ledgers.js';
 import type { PluginLogSink } from './plugin-log.js';
+import { runGrantedProcess } from './process/process-ops.js';
 import { denied, overLimit, rateLimited, unavailable } from './policy.js';
 import type { Policy } from './policy.js';
 import type { ParsedRequest } from './request.js';
@@ -45,6 +47,8 @@ export interface DispatchContext {
   /** Rates and in-flight counts of this plugin, shared by its loaded versions. */
   readonly rates: PluginRates;
   readonly pluginLog: PluginLogSink;
+  /** Child processes of this plugin running now (process.run). */
+  readonly processes: { count: number };
   readonly logger: Logger;
 }
 
@@ -198,11 +202,19 @@ export async function dispatchCapability(
       return writeGrantedFile(d.fs, request.args);
     case 'fs.list':
       return listGrantedFolder(d.fs, request.args);
+    case 'fs.readMany':
+      return readManyGrantedFiles(d.fs, request.args);
     case 'env.get':
       return envGet(request.args.name, d);
     case 'llm.chat':
       return withLlmBudget(pluginId, d.rates, d.policy.limits, request.args.request, () =>
         callService(request.op, request.args, d.policy, d.services, serviceContext(call, d), d.logger),
+      );
+    case 'process.run':
+      return runGrantedProcess(
+        { policy: d.policy, roots: d.fs.roots, env: d.env, logger: d.logger, inFlight: d.processes },
+        request.args,
+        call,
       );
     case 'memory.recall':
     case 'memory.write':

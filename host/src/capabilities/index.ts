@@ -10,6 +10,15 @@ export type { AddressClass, AddressVerdict, EmbeddedV4 } from './net/address.js'
 export { MAX_REDIRECTS, HEADERS_TIMEOUT_MS } from './net/fetch.js';
 export { MAX_CHUNK_BYTES, READ_IDLE_TIMEOUT_MS } from './net/streams.js';
 export { MAX_FS_READ_BYTES, MAX_LIST_ENTRIES } from './fs/fs-ops.js';
+export { detectConfinement } from './process/confinement.js';
+export type { Confinement, ConfinementKind } from './process/confinement.js';
+export {
+  DEFAULT_PROCESS_OUTPUT_BYTES,
+  DEFAULT_PROCESS_TIMEOUT_MS,
+  MAX_PROCESS_OUTPUT_BYTES,
+  MAX_PROCESS_TIMEOUT_MS,
+  MAX_PROCESSES_IN_FLIGHT,
+} from './process/process-ops.js';
 export { LOG_BURST, LOG_RATE_PER_SECOND, MAX_LOG_DATA_BYTES, MAX_LOG_MESSAGE_BYTES } from './plugin-log.js';
 export type {
   CallScope,

@@ -25,7 +25,20 @@ export interface Policy {
   readonly memory: 'none' | 'read' | 'read-write';
   readonly tools: readonly string[];
   readonly subagents: boolean;
+  readonly process: ProcessPolicy;
   readonly limits: CapabilityLimits;
+}
+
+/** What the plugin's child processes may do: the manifest's asks with the user's grants applied. */
+export interface ProcessPolicy {
+  /** Programs (bare names) of `capabilities.processes` and `plugins.grants[id].process.programs`. */
+  readonly programs: ReadonlySet<string>;
+  /** Text refused in command lines: the manifest's `processDeny` and the user's `process.deny`. */
+  readonly deny: readonly string[];
+  /** /bin/sh command lines: asked by `capabilities.processShell` and granted by `process.shell`. */
+  readonly shell: boolean;
+  /** Whether the user granted the processes the network (`process.network`). */
+  readonly network: boolean;
 }
 
 /** The limits the capability broker enforces. */
@@ -94,6 +107,12 @@ export function resolvePolicy(manifest: PluginManifest, grants?: PluginUserGrant
     memory: capabilities.memory ?? 'none',
     tools: capabilities.tools ?? [],
     subagents: capabilities.subagents ?? false,
+    process: {
+      programs: new Set([...(capabilities.processes ?? []), ...(grants?.process?.programs ?? [])]),
+      deny: [...(capabilities.processDeny ?? []), ...(grants?.process?.deny ?? [])],
+      shell: capabilities.processShell === true && grants?.process?.shell === true,
+      network: grants?.process?.network === true,
+    },
     limits: resolveLimits(manifest.limits, grants?.limits),
   };
 }

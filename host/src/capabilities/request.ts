@@ -22,12 +22,20 @@ export interface CapabilityArgs {
   'fs.read': { root: string; path: string; encoding: 'utf8' | 'base64' };
   'fs.write': { root: string; path: string; data: string; encoding: 'utf8' | 'base64' };
   'fs.list': { root: string; path: string };
+  'fs.readMany': { root: string; path: string; names: unknown[] };
   'env.get': { name: string };
   'llm.chat': { request: unknown };
   'memory.recall': { query: string; limit: number };
   'memory.write': { records: unknown[] };
   'tools.invoke': { name: string; input: unknown };
   'subagent.run': { task: string; runtime?: string };
+  'process.run': {
+    argv: unknown[] | null;
+    shell: string | null;
+    cwd: string;
+    timeoutMs: number;
+    maxOutputBytes: number;
+  };
 }
 
 export type CapabilityOpName = keyof CapabilityArgs;
@@ -43,6 +51,7 @@ type FieldType =
   | { readonly t: 'stringOrNull' }
   | { readonly t: 'headers' }
   | { readonly t: 'array' }
+  | { readonly t: 'arrayOrNull' }
   | { readonly t: 'unknown' };
 
 interface Field {
@@ -84,12 +93,20 @@ const SPEC: { readonly [K in CapabilityOpName]: Readonly<Record<keyof Capability
   'fs.read': { root: str(32), path: str(4096), encoding: ENCODING },
   'fs.write': { root: str(32), path: str(4096), data: str(BIG), encoding: ENCODING },
   'fs.list': { root: str(32), path: str(4096) },
+  'fs.readMany': { root: str(32), path: str(4096), names: { type: { t: 'array' } } },
   'env.get': { name: str(256) },
   'llm.chat': { request: anything },
   'memory.recall': { query: str(BIG), limit: { type: { t: 'int', min: 1, max: 1000 } } },
   'memory.write': { records: { type: { t: 'array' } } },
   'tools.invoke': { name: str(256), input: anything },
   'subagent.run': { task: str(BIG), runtime: { ...str(256), optional: true } },
+  'process.run': {
+    argv: { type: { t: 'arrayOrNull' } },
+    shell: { type: { t: 'stringOrNull' } },
+    cwd: str(4096),
+    timeoutMs: { type: { t: 'int', min: 1, max: 600_000 } },
+    maxOutputBytes: { type: { t: 'int', min: 1, max: 1_048_576 } },
+  },
 };
 
 function isOp(op: unknown): op is CapabilityOpName {
@@ -153,6 +170,8 @@ function checkField(op: string, name: string, field: Field, value: unknown): str
         : `${where} must be an array of [name, value] string pairs`;
     case 'array':
       return Array.isArray(value) ? undefined : `${where} must be an array`;
+    case 'arrayOrNull':
+      return value === null || Array.isArray(value) ? undefined : `${where} must be an array or null`;
     case 'unknown':
       return value === undefined ? `${where} is missing` : undefined;
   }

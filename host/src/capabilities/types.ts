@@ -96,6 +96,8 @@ export interface CapabilityRoots {
   readonly data: string;
   readonly cache: string;
   readonly temp: string;
+  /** The Roku data dir: hidden from child processes where the machine can confine them. */
+  readonly home?: string;
 }
 
 export interface CapabilityBrokerOptions {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { isRokuError } from '@roku/schemas';
 import { loadConfig, resolveHome } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
+import { detectConfinement } from '../capabilities/process/confinement.js';
 import { probeIsolateEngine, probeWasmEngine } from '../sandbox/engine-probe.js';
 import { ensureHome } from './home.js';
 import { checkPluginLoad, checkPluginSettings } from './plugins.js';
@@ -176,5 +177,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
     for (const name of ['plugin settings', 'plugins'])
       checks.push({ name, ok: false, detail: skipped, fix: 'fix the checks above first' });
   }
+  // Informational: plugins' processes run wherever, confined as far as this machine allows.
+  checks.push({ name: 'confinement', ok: true, detail: (await detectConfinement()).detail });
   return checks;
 }

@@ -60,6 +60,8 @@ export type LoopEvent =
       readonly elapsed_ms: number;
       readonly result_summary: string;
       readonly is_error: boolean;
+      /** A unified diff the tool reported (its result's top-level `diff` string, cut), for the user to see. */
+      readonly diff?: string;
     })
   | (Base & {
       readonly type: 'ApprovalRequested';

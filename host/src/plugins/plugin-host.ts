@@ -87,6 +87,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
           data: dataDir(dirName),
           cache: cacheDir(dirName),
           temp: join(tmpdir(), 'roku-plugins', dirName),
+          home: options.home,
         },
         env,
         secrets: env,

@@ -17,8 +17,10 @@ describe('doctor', () => {
       'wasm engine',
       'plugin settings',
       'plugins',
+      'confinement',
     ]);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect(checks.find((c) => c.name === 'confinement')?.detail).toMatch(/^(bubblewrap|unshare -rn|none): /);
     expect(checks.find((c) => c.name === 'sqlite')?.detail).toMatch(/^SQLite \d+\.\d+/);
   });
 

@@ -16,6 +16,7 @@ export type {
   CallResponse,
   CapabilityOps,
   CapabilityOp,
+  ProcessRunResult,
   CapabilityRequest,
   CapabilityResponse,
   PluginOps,

@@ -1,5 +1,5 @@
 import { secretRef } from '../abi/abi.js';
-import type { PluginContext } from '../context.js';
+import type { FsReadManyEntry, PluginContext } from '../context.js';
 import type { ChatResponse, MemoryRecord } from '../types.js';
 import { requestCapability as request } from './host-bridge.js';
 import { createLog } from './log.js';
@@ -44,6 +44,20 @@ export function createContext(callId: string, config: unknown, signal: AbortSign
         await requestCapability('fs.write', { root, path, data: text, encoding: 'utf8' });
       },
       list: async (root, path = '') => (await requestCapability('fs.list', { root, path })).entries,
+      readMany: async (root, path, names) => {
+        const out: FsReadManyEntry[] = [];
+        let rest = [...names];
+        // The host answers what fits one reply and hands back the rest.
+        while (rest.length > 0) {
+          const reply = await requestCapability('fs.readMany', { root, path, names: rest });
+          for (const file of reply.files) {
+            out.push('data' in file ? { name: file.name, bytes: base64ToBytes(file.data) } : file);
+          }
+          if (reply.files.length === 0) break;
+          rest = reply.rest;
+        }
+        return out;
+      },
     },
     llm: {
       chat: async (request) => (await requestCapability('llm.chat', { request })).response as ChatResponse,
@@ -57,6 +71,16 @@ export function createContext(callId: string, config: unknown, signal: AbortSign
     },
     tools: {
       invoke: async (name, input) => (await requestCapability('tools.invoke', { name, input })).output,
+    },
+    process: {
+      run: (command) =>
+        requestCapability('process.run', {
+          argv: command.argv === undefined ? null : [...command.argv],
+          shell: command.shell ?? null,
+          cwd: command.cwd ?? '',
+          timeoutMs: command.timeoutMs ?? 30_000,
+          maxOutputBytes: command.maxOutputBytes ?? 65_536,
+        }),
     },
     subagents: {
       run: async (task, runtime) =>

@@ -11,6 +11,14 @@ export const TOOLS_FS_ERRORS = {
   ROKU_WORKSPACE_BINARY_FILE:
     'The file holds NUL bytes: it is binary, and the file tools read and append text only.',
   ROKU_WORKSPACE_FILE_TOO_LARGE: 'The file is larger than the 4 MiB the file tools can open.',
+  ROKU_WORKSPACE_EDIT_NOT_FOUND:
+    'edit_file: the text to replace does not occur in the file (exactly, whitespace included).',
+  ROKU_WORKSPACE_EDIT_AMBIGUOUS:
+    'edit_file: the text to replace occurs more than once and replaceAll is not set; add context to make it unique.',
+  ROKU_WORKSPACE_EDIT_NO_CHANGE: 'edit_file: the replacement is the same as the text it replaces, or empty.',
+  ROKU_WORKSPACE_BAD_PATTERN:
+    'A glob or regular expression is invalid or uses a feature the tools do not support.',
+  ROKU_WORKSPACE_BAD_RANGE: 'A read range is invalid: a start after its end, or past the end of the file.',
 } as const satisfies ErrorCatalog;
 
 export type ToolsFsErrorCode = keyof typeof TOOLS_FS_ERRORS;

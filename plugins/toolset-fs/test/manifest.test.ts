@@ -9,11 +9,14 @@ const manifest = JSON.parse(readFileSync(new URL('../roku.plugin.json', import.m
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 describe('the toolset-fs manifest and docs', () => {
-  it('marks only write_file as a write and grants nothing but the workspace', () => {
+  it('marks only write_file and edit_file as writes and grants nothing but the workspace', () => {
     expect(manifest.contributes.tools.map((t) => [t.name, t.risk])).toEqual([
       ['read_file', ['read']],
       ['list_dir', ['read']],
       ['write_file', ['write']],
+      ['edit_file', ['write']],
+      ['glob', ['read']],
+      ['grep', ['read']],
     ]);
     expect(manifest.contributes.tools.every((t) => t.outputSchema !== undefined)).toBe(true);
     expect(manifest.permissions).toEqual({ filesystem: [{ root: 'workspace', access: 'read-write' }] });

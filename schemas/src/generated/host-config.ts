@@ -211,6 +211,31 @@ export interface HostConfig {
              */
             network?: string[];
             /**
+             * What the plugin's child processes (capabilities.processes of its manifest) may do beyond the manifest.
+             */
+            process?: {
+              /**
+               * Programs (names found on PATH, no paths) the plugin may run on top of its manifest's capabilities.processes.
+               *
+               * @maxItems 128
+               */
+              programs?: string[];
+              /**
+               * Command lines refused on top of the manifest's and the host's deny lists: text that must not occur in the command line (words separated by single spaces).
+               *
+               * @maxItems 128
+               */
+              deny?: string[];
+              /**
+               * Let the plugin run command lines through /bin/sh (pipes, ;, &&, redirections) when its manifest asks for capabilities.processShell. The program allowlist then applies to the first word only.
+               */
+              shell?: boolean;
+              /**
+               * Let the plugin's processes reach the network. Without it they run in a namespace with no network when the machine offers one (bubblewrap or unshare).
+               */
+              network?: boolean;
+            };
+            /**
              * Capability limits that replace the manifest's values for this plugin (higher or lower).
              */
             limits?: {

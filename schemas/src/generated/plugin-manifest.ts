@@ -415,6 +415,16 @@ export interface PluginManifest {
        * @maxItems 32
        */
       processes?: string[];
+      /**
+       * Command lines the plugin's processes are refused, as text that must not occur in the command line (words separated by single spaces), e.g. 'git push'. The host's own deny list (rm -rf /, mkfs, dd if=, writes to /dev/sd*, fork bombs, shutdown) always applies. Absent means none.
+       *
+       * @maxItems 64
+       */
+      processDeny?: string[];
+      /**
+       * Asks to run command lines through /bin/sh (pipes, ;, &&, redirections). In effect only when the user also grants plugins.grants[id].process.shell; otherwise every process runs one program with its arguments and no shell. Absent means false (no default is filled in, so manifests published before this field summarise the same).
+       */
+      processShell?: boolean;
     };
   };
   /**
@@ -761,6 +771,10 @@ export interface Tool {
    * Hide the tool behind tool_search until the model asks for it.
    */
   deferred?: boolean;
+  /**
+   * Largest result of this tool, in characters, that enters the conversation; the host cuts a longer one with a marker. The lower of this and agent.toolResultMaxChars applies.
+   */
+  maxOutputChars?: number;
 }
 /**
  * The plugin can own the exclusive memory slot.

@@ -32,6 +32,20 @@ export function styleFor(io: AgentIo): Style {
   };
 }
 
+/** A tool's unified diff for the terminal: each line escaped, additions green, removals red. */
+function diffLines(diff: string, style: Style): string {
+  return diff
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((raw) => {
+      const text = `  ${safe(raw)}`;
+      if (raw.startsWith('+') && !raw.startsWith('+++')) return style.green(text);
+      if (raw.startsWith('-') && !raw.startsWith('---')) return style.red(text);
+      return style.dim(text);
+    })
+    .join('\n');
+}
+
 /** One line of at most `max` characters, whitespace collapsed, unsafe characters escaped (see {@link safe}). */
 export function oneLine(value: unknown, max = 120): string {
   let text: string;
@@ -114,6 +128,7 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
             ? `${who}${style.red('✗')} ${safe(event.tool_name)} ${event.elapsed_ms} ms ${style.dim(oneLine(event.result_summary))}`
             : `${who}${style.green('✓')} ${safe(event.tool_name)} ${style.dim(`${event.elapsed_ms} ms`)}`,
         );
+        if (event.diff !== undefined) line(diffLines(event.diff, style));
         return;
       }
       case 'ApprovalDecided':

@@ -31,11 +31,30 @@ export async function executeTool(
       }),
       frame.signal,
     );
-    return [resultText(output), false];
+    // The tool's own cap from its manifest (spec §3.4); agent.toolResultMaxChars still applies after it.
+    const cap = entry.plugin.manifest.contributes.tools?.find(
+      (t) => t.name === entry.toolName,
+    )?.maxOutputChars;
+    const text = resultText(output);
+    return [cap === undefined ? text : truncateChars(text, cap), false];
   } catch (err) {
     const error = asRokuError(err);
     if (error.code === 'ROKU_RUN_INTERRUPTED') throw error;
     return [`error [${error.code}]: ${error.message}`, true];
+  }
+}
+
+/** Most characters of a tool's diff shown to the user; the model gets the whole result. */
+const MAX_SHOWN_DIFF_CHARS = 4000;
+
+/** A successful result's top-level `diff` string (e.g. edit_file's), for the user's display. */
+function reportedDiff(content: string): string | undefined {
+  if (!content.startsWith('{') || !content.includes('"diff"')) return undefined;
+  try {
+    const diff = (JSON.parse(content) as { diff?: unknown }).diff;
+    return typeof diff === 'string' && diff !== '' ? truncateChars(diff, MAX_SHOWN_DIFF_CHARS) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -49,6 +68,7 @@ export function appendResult(
   started: number,
 ): { kind: 'result'; failed: boolean } {
   const text = truncateChars(content, run.env.settings.toolResultMaxChars);
+  const diff = isError ? undefined : reportedDiff(content);
   frame.conversation.append([{ role: 'tool', toolCallId: call.id, content: text, isError }]);
   run.turnToolTokens += Math.ceil(Buffer.byteLength(text) / 4);
   emit(run, frame, {
@@ -58,6 +78,7 @@ export function appendResult(
     elapsed_ms: Math.round(performance.now() - started),
     result_summary: summarize(text),
     is_error: isError,
+    ...(diff === undefined ? {} : { diff }),
   });
   return { kind: 'result', failed: isError };
 }

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+
+/** How child processes are confined on this machine, best first. */
+export type ConfinementKind = 'bwrap' | 'unshare' | 'none';
+
+export interface Confinement {
+  readonly kind: ConfinementKind;
+  /** For `roku doctor`: what the processes are kept from. */
+  readonly detail: string;
+}
+
+export interface WrapInput {
+  /** Absolute path of the program (already resolved on PATH). */
+  readonly program: string;
+  readonly args: readonly string[];
+  /** Absolute real path of the workspace: the only folder the process may write (besides its /tmp). */
+  readonly workspace: string;
+  readonly cwd: string;
+  readonly network: boolean;
+  /** Folders hidden from the process (homes, the Roku data dir) but for PATH folders inside them. */
+  readonly hidden: readonly string[];
+  /** PATH folders, re-exposed read-only when they lie inside a hidden folder. */
+  readonly pathDirs: readonly string[];
+  /** HOME inside the confinement. */
+  readonly home: string;
+}
+
+/** Exits 0 when the command could run (with a short time limit; never throws). */
+function probe(file: string, args: readonly string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: 'ignore', timeout: 5000 });
+    child.once('error', () => {
+      resolve(false);
+    });
+    child.once('exit', (code) => {
+      resolve(code === 0);
+    });
+  });
+}
+
+let detected: Promise<Confinement> | undefined;
+
+/**
+ * What confinement works here, probed once per process: bubblewrap (own mount, pid, network and user
+ * namespaces: read-only system, writable workspace only, homes hidden), else `unshare -rn` (no network, no
+ * filesystem confinement), else none.
+ */
+export function detectConfinement(): Promise<Confinement> {
+  detected ??= (async (): Promise<Confinement> => {
+    const bwrap = [
+      '--unshare-all',
+      '--die-with-parent',
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+    ];
+    if (await probe('bwrap', [...bwrap, '--', 'true'])) {
+      return {
+        kind: 'bwrap',
+        detail:
+          'bubblewrap: processes see the system read-only, write only the workspace and a private /tmp, have no network unless granted, and cannot see home folders or the Roku data dir',
+      };
+    }
+    if (await probe('unshare', ['-rn', '--', 'true'])) {
+      return {
+        kind: 'unshare',
+        detail:
+          'unshare -rn: processes have no network unless granted, but see the filesystem as Roku does (install bubblewrap to confine it: apt-get install bubblewrap)',
+      };
+    }
+    return {
+      kind: 'none',
+      detail:
+        "none: processes run with Roku's own access (install bubblewrap for namespaces: apt-get install bubblewrap)",
+    };
+  })();
+  return detected;
+}
+
+const MASKED_FILES = ['/etc/shadow', '/etc/gshadow'];
+
+/** The argv that runs the program inside the confinement (the program itself when there is none). */
+export function wrapCommand(kind: ConfinementKind, input: WrapInput): { file: string; args: string[] } {
+  if (kind === 'unshare' && !input.network) {
+    return { file: 'unshare', args: ['-rn', '--', input.program, ...input.args] };
+  }
+  if (kind !== 'bwrap') return { file: input.program, args: [...input.args] };
+  const args = ['--unshare-all', '--die-with-parent', '--new-session'];
+  if (input.network) args.push('--share-net');
+  args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
+  for (const dir of ['/tmp', '/var/tmp', '/run', ...input.hidden]) {
+    if (isAbsolute(dir) && existsSync(dir)) args.push('--tmpfs', dir);
+  }
+  for (const file of MASKED_FILES) if (existsSync(file)) args.push('--ro-bind', '/dev/null', file);
+  for (const dir of input.pathDirs) {
+    const inside = input.hidden.some((h) => dir === h || dir.startsWith(`${h}/`));
+    if (inside && isAbsolute(dir) && existsSync(dir)) args.push('--ro-bind', dir, dir);
+  }
+  args.push('--bind', input.workspace, input.workspace, '--dir', input.home, '--chdir', input.cwd);
+  args.push('--', input.program, ...input.args);
+  return { file: 'bwrap', args };
+}
