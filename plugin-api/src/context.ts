@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResponse, MemoryRecord } from './types.js';
+import type { ChatRequest, ChatResponse, MemoryRecord, SqlResult, SqlValue } from './types.js';
 
 /**
  * A plugin's only door to the world. Every method is a capability request checked by the host against the
@@ -52,6 +52,17 @@ export interface PluginContext {
   };
   readonly tools: { invoke(name: string, input: unknown): Promise<unknown> };
   readonly subagents: { run(task: string, runtime?: string): Promise<string> };
+  /**
+   * The plugin's own SQLite database (`permissions.capabilities.sql`). `query` runs one statement; `batch`
+   * runs several in one transaction. Refused host-side: ATTACH, extensions, BEGIN/COMMIT, temporary objects,
+   * most PRAGMAs.
+   * @throws ROKU_CAPABILITY_DENIED, ROKU_SQL_ERROR, ROKU_SQL_TIMEOUT, ROKU_SQL_CORRUPT,
+   *   ROKU_CAPABILITY_QUOTA_EXCEEDED (the database is full)
+   */
+  readonly sql: {
+    query(sql: string, params?: readonly SqlValue[]): Promise<SqlResult>;
+    batch(statements: readonly { sql: string; params?: readonly SqlValue[] }[]): Promise<SqlResult[]>;
+  };
 }
 
 export type FsRoot = 'workspace' | 'data' | 'cache' | 'temp';

@@ -89,6 +89,21 @@ export interface CapabilityOps {
   'memory.write': { args: { records: unknown[] }; result: null };
   'tools.invoke': { args: { name: string; input: unknown }; result: { output: unknown } };
   'subagent.run': { args: { task: string; runtime?: string }; result: { output: string } };
+  /** One statement on the plugin's own SQLite database (`permissions.capabilities.sql`). */
+  'sql.query': { args: { sql: string; params: SqlValue[] }; result: SqlResult };
+  /** Several statements in one transaction: all of them take effect, or none. */
+  'sql.batch': { args: { statements: { sql: string; params: SqlValue[] }[] }; result: { results: SqlResult[] } };
+}
+
+/** A value bound to or read from a plugin's SQL database; blobs travel as `{ base64 }`. */
+export type SqlValue = string | number | null | { readonly base64: string };
+
+/** What one SQL statement gave: rows (arrays in column order) for a query, changes for the rest. */
+export interface SqlResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly SqlValue[])[];
+  readonly changes: number;
+  readonly lastInsertRowid: number;
 }
 
 export type CapabilityOp = keyof CapabilityOps;

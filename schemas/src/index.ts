@@ -93,6 +93,8 @@ export type {
   ToolSpec,
   ProviderErrorCode,
   MemoryRecord,
+  SqlResult,
+  SqlValue,
   MemoryScope,
   SubagentTask,
   ContextInput,

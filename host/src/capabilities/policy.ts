@@ -25,6 +25,8 @@ export interface Policy {
   readonly memory: 'none' | 'read' | 'read-write';
   readonly tools: readonly string[];
   readonly subagents: boolean;
+  /** The plugin's own SQL database, when granted. */
+  readonly sql: { readonly maxBytes: number; readonly statementTimeoutMs: number } | undefined;
   readonly limits: CapabilityLimits;
 }
 
@@ -94,6 +96,13 @@ export function resolvePolicy(manifest: PluginManifest, grants?: PluginUserGrant
     memory: capabilities.memory ?? 'none',
     tools: capabilities.tools ?? [],
     subagents: capabilities.subagents ?? false,
+    sql:
+      capabilities.sql === undefined
+        ? undefined
+        : {
+            maxBytes: capabilities.sql.maxBytes ?? 67_108_864,
+            statementTimeoutMs: capabilities.sql.statementTimeoutMs ?? 5000,
+          },
     limits: resolveLimits(manifest.limits, grants?.limits),
   };
 }

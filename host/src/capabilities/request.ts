@@ -28,6 +28,8 @@ export interface CapabilityArgs {
   'memory.write': { records: unknown[] };
   'tools.invoke': { name: string; input: unknown };
   'subagent.run': { task: string; runtime?: string };
+  'sql.query': { sql: string; params: unknown[] };
+  'sql.batch': { statements: unknown[] };
 }
 
 export type CapabilityOpName = keyof CapabilityArgs;
@@ -90,6 +92,9 @@ const SPEC: { readonly [K in CapabilityOpName]: Readonly<Record<keyof Capability
   'memory.write': { records: { type: { t: 'array' } } },
   'tools.invoke': { name: str(256), input: anything },
   'subagent.run': { task: str(BIG), runtime: { ...str(256), optional: true } },
+  // Statements and values are checked by sql/sql-capability.ts.
+  'sql.query': { sql: str(BIG), params: { type: { t: 'array' } } },
+  'sql.batch': { statements: { type: { t: 'array' } } },
 };
 
 function isOp(op: unknown): op is CapabilityOpName {
