@@ -26,6 +26,8 @@ const ALLOWED_PRAGMAS = new Set([
   'page_size',
   'freelist_count',
   'optimize',
+  // FTS5 reads it to notice changes made by other connections.
+  'data_version',
 ]);
 
 /** Virtual table modules a plugin may create. */
@@ -61,7 +63,8 @@ export function refusal(
   arg2: string | null,
   dbName: string | null,
 ): string | undefined {
-  if (dbName !== null && dbName !== 'main') return `only the plugin's own database ("main") is reachable, not "${dbName}"`;
+  if (dbName !== null && dbName !== 'main')
+    return `only the plugin's own database ("main") is reachable, not "${dbName}"`;
   switch (action) {
     case C.SQLITE_PRAGMA: {
       const name = (arg1 ?? '').toLowerCase();
@@ -76,11 +79,13 @@ export function refusal(
         : `virtual table module ${arg2} is not allowed (only fts5)`;
     case C.SQLITE_ATTACH:
     case C.SQLITE_DETACH:
-      return 'ATTACH and DETACH are not allowed: only the plugin\'s own database is reachable';
+      return "ATTACH and DETACH are not allowed: only the plugin's own database is reachable";
     case C.SQLITE_TRANSACTION:
     case C.SQLITE_SAVEPOINT:
       return 'transactions are run by the host: send several statements as one sql.batch';
     default:
-      return PLAIN.has(action) ? undefined : `statement kind ${action} is not allowed (temporary objects escape the quota)`;
+      return PLAIN.has(action)
+        ? undefined
+        : `statement kind ${action} is not allowed (temporary objects escape the quota)`;
   }
 }

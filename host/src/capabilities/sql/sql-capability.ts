@@ -29,7 +29,8 @@ function checkValue(value: unknown, where: string): SqlValue {
 
 function checkStatement(raw: unknown, where: string): SqlStatement {
   const { sql, params } = (raw ?? {}) as { sql?: unknown; params?: unknown };
-  if (typeof sql !== 'string' || sql.trim() === '') throw badRequest(`${where}.sql must be a non-empty string`);
+  if (typeof sql !== 'string' || sql.trim() === '')
+    throw badRequest(`${where}.sql must be a non-empty string`);
   if (sql.length > MAX_SQL_CHARS) throw overLimit(`${where}.sql is longer than ${MAX_SQL_CHARS} characters`);
   const list = params ?? [];
   if (!Array.isArray(list)) throw badRequest(`${where}.params must be an array`);
@@ -51,7 +52,8 @@ export async function serveSql(
   access: SqlAccess | undefined,
 ): Promise<SqlResult | { results: SqlResult[] }> {
   const { pluginId, sql: grant } = policy;
-  if (grant === undefined) throw denied(`${pluginId}: ${op} denied: permissions.capabilities.sql is not granted`);
+  if (grant === undefined)
+    throw denied(`${pluginId}: ${op} denied: permissions.capabilities.sql is not granted`);
   if (access === undefined) throw denied(`${pluginId}: ${op} denied: this host offers no SQL databases`);
   const database = access(grant.maxBytes);
   if (op === 'sql.query') {
@@ -67,6 +69,8 @@ export async function serveSql(
   if (statements.length > MAX_SQL_BATCH) {
     throw overLimit(`${pluginId}: sql.batch has more than ${MAX_SQL_BATCH} statements`);
   }
-  const checked = statements.map((s: unknown, i) => checkStatement(s, `${pluginId}: sql.batch statements[${i}]`));
+  const checked = statements.map((s: unknown, i) =>
+    checkStatement(s, `${pluginId}: sql.batch statements[${i}]`),
+  );
   return { results: await database.run(checked, true, grant.statementTimeoutMs) };
 }

@@ -102,7 +102,11 @@ export function openSqlDatabase(options: SqlDatabaseOptions): SqlDatabase {
     idle.unref();
   };
 
-  const send = (statements: readonly SqlStatement[], batch: boolean, timeoutMs: number): Promise<SqlResult[]> =>
+  const send = (
+    statements: readonly SqlStatement[],
+    batch: boolean,
+    timeoutMs: number,
+  ): Promise<SqlResult[]> =>
     new Promise<SqlReply>((resolve, reject) => {
       if (closed) throw new RokuError('ROKU_CAPABILITY_UNAVAILABLE', 'the SQL database is closed');
       clearTimeout(idle);

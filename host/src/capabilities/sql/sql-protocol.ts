@@ -23,4 +23,8 @@ export interface SqlResult {
 /** SQL process → host. */
 export type SqlReply =
   | { readonly id: number; readonly ok: true; readonly results: readonly SqlResult[] }
-  | { readonly id: number; readonly ok: false; readonly error: { readonly code: string; readonly message: string } };
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly error: { readonly code: string; readonly message: string };
+    };
