@@ -111,6 +111,8 @@ export const HOST_ERRORS = {
     'The model ended the run with fail, or the run failed for another reason named in the message.',
   ROKU_SNAPSHOT_FAILED:
     'Building the plugin snapshot failed (a plugin failed to load or its health check); the previous snapshot stays in use.',
+  ROKU_MEMORY_SLOT_UNAVAILABLE:
+    'No memory slot is loaded (its plugin failed or plugins.memorySlot names none), so `roku memory` has nothing to ask.',
   ROKU_SLOT_OWNER_INVALID:
     'The plugin configured for the memory or context-engine slot does not provide that slot.',
 } as const satisfies ErrorCatalog;

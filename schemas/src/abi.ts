@@ -255,11 +255,19 @@ export interface MemoryRecord {
   readonly tags?: readonly string[];
   readonly score?: number;
   readonly createdAt?: number;
+  /** When the record last changed (long-term slots update records in place). */
+  readonly updatedAt?: number;
+  /** Who may recall it: this session only, everyone in this workspace, or the user everywhere. */
+  readonly scope?: 'session' | 'workspace' | 'user';
+  /** 0 to 1; long-term slots rank important records higher. */
+  readonly importance?: number;
 }
 
 /** Input of every memory-slot op: the session it acts for comes from the host, never from the model. */
 export interface MemoryScope {
   readonly sessionId: string;
+  /** A stable, opaque id of the user's workspace (a hash of its path), for workspace-scoped records. */
+  readonly workspaceId?: string;
 }
 
 export interface SubagentTask {

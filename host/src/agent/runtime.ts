@@ -4,6 +4,7 @@ import { decideAndResume } from './approvals/decide.js';
 import { runGoal } from './runs.js';
 import { closeRuntimeParts, openRuntimeParts, watchChanges } from './runtime-parts.js';
 import { compactSession } from './slots/compact-session.js';
+import { memoryAdmin } from './slots/memory.js';
 import { stateQueries } from './state.js';
 
 export { DEFAULT_SESSION_ID } from './loop/run-state.js';
@@ -31,6 +32,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       snapshots.use((snapshot) =>
         compactSession({ store, settings: snapshots.settings, logger }, snapshot, sessionId),
       ),
+    memory: (op, input) => snapshots.use((snapshot) => memoryAdmin(snapshot.memory, op, input)),
     deleteSession: (id) => {
       const deleted = queries.deleteSession(id);
       parts.alwaysAllowed.delete(id);

@@ -65,12 +65,21 @@ export function checkMemoryRecord(raw: unknown): MemoryRecord | string {
   const finite = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v));
   if (!finite(r.score)) return 'score must be a finite number';
   if (!finite(r.createdAt)) return 'createdAt must be a finite number';
+  if (!finite(r.updatedAt)) return 'updatedAt must be a finite number';
+  if (!finite(r.importance)) return 'importance must be a finite number';
+  const scope = r.scope;
+  if (scope !== undefined && scope !== 'session' && scope !== 'workspace' && scope !== 'user') {
+    return 'scope must be session, workspace or user';
+  }
   return {
     text: r.text,
     ...(typeof r.id === 'string' ? { id: r.id } : {}),
     ...(tags === undefined ? {} : { tags: [...tags] }),
     ...(typeof r.score === 'number' ? { score: r.score } : {}),
     ...(typeof r.createdAt === 'number' ? { createdAt: r.createdAt } : {}),
+    ...(typeof r.updatedAt === 'number' ? { updatedAt: r.updatedAt } : {}),
+    ...(scope === undefined ? {} : { scope }),
+    ...(typeof r.importance === 'number' ? { importance: Math.min(1, Math.max(0, r.importance)) } : {}),
   };
 }
 

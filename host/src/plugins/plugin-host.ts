@@ -54,6 +54,8 @@ export interface LoadOptions {
 
 export interface PluginHost {
   readonly sandboxes: SandboxManager;
+  /** The user's working directory (the plugins' `workspace` root). */
+  readonly workspace: string;
   /** Validates a plugin folder's manifest and loads its code into a sandbox. */
   loadFolder(dir: string, options?: LoadOptions): Promise<Sandbox>;
   close(): Promise<void>;
@@ -109,6 +111,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
   });
   return {
     sandboxes,
+    workspace: options.workspace,
     async loadFolder(dir, loadOptions = {}) {
       let manifest = readPluginManifest(dir, validator);
       if (loadOptions.permissions !== undefined) {
