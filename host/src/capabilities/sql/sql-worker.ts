@@ -61,7 +61,7 @@ function open(): DatabaseSync {
     handle.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON');
     handle.exec('PRAGMA busy_timeout = 5000; PRAGMA temp_store = MEMORY; PRAGMA trusted_schema = OFF');
     handle.exec(`PRAGMA hard_heap_limit = ${HEAP_LIMIT_BYTES}`);
-    const pageSize = Number((handle.prepare('PRAGMA page_size').get() as { page_size: number }).page_size);
+    const { page_size: pageSize } = handle.prepare('PRAGMA page_size').get() as { page_size: number };
     handle.exec(`PRAGMA max_page_count = ${Math.max(16, Math.floor(maxBytes / pageSize))}`);
     // The whole schema is read here, so a damaged file is reported at once, not at some later statement.
     handle.prepare('SELECT count(*) FROM sqlite_schema').get();
