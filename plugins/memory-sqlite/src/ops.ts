@@ -54,7 +54,8 @@ export async function recall(
 ): Promise<MemoryRecord[]> {
   const sessionId = requireSession(input, 'recall');
   const settings = readSettings(ctx.config);
-  const limit = readLimit(input.limit, settings.recallTopK, HARD_MAX_RECALL_TOP_K);
+  // recallTopK is the recall limit (already clamped to 64): a caller may ask for fewer, never more.
+  const limit = readLimit(input.limit, settings.recallTopK, settings.recallTopK);
   const db = await openMemoryDb(ctx, 'recall');
   const parsed = parseQuery(typeof input.query === 'string' ? input.query : '');
   if (parsed.id !== undefined) {
