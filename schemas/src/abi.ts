@@ -287,12 +287,22 @@ export interface ContextInput {
   readonly compactThresholdRatio: number;
   /** Compact regardless of pressure (reactive compaction, `/compact`). */
   readonly force?: boolean;
+  /** The session the request belongs to (engines keep per-session state, e.g. the summariser's breaker). */
+  readonly sessionId?: string;
+  readonly runId?: string;
+  /** Prompt tokens the provider reported so far in this run (cumulative), to calibrate estimates against. */
+  readonly reportedPromptTokens?: number;
+  /** Estimated tokens the request carries besides its messages (tool definitions). */
+  readonly overheadTokens?: number;
 }
 
 /** What the context engine did, reported as loop events by the host. */
 export type ContextReport =
   | { readonly type: 'MicrocompactRan'; readonly freed_tokens: number }
   | { readonly type: 'MidCompactLayer1Ran'; readonly messages_collapsed: number }
+  | { readonly type: 'MidCompactLayer2Ran'; readonly messages_replaced: number }
+  | { readonly type: 'AutoCompactSummarizerCalled'; readonly succeeded: boolean; readonly failure: string }
+  | { readonly type: 'AutoCompactCircuitBreakerTripped'; readonly consecutive_failures: number }
   | { readonly type: 'CompactComplete'; readonly llm_succeeded: boolean; readonly messages_removed: number };
 
 export interface ContextResult {

@@ -149,6 +149,16 @@ function contextReports(value: PlainJson | undefined): ContextReport[] {
       reports.push({ type: 'MicrocompactRan', freed_tokens: freed });
     } else if (r.type === 'MidCompactLayer1Ran' && collapsed !== undefined) {
       reports.push({ type: 'MidCompactLayer1Ran', messages_collapsed: collapsed });
+    } else if (r.type === 'MidCompactLayer2Ran' && count(r.messages_replaced) !== undefined) {
+      reports.push({ type: 'MidCompactLayer2Ran', messages_replaced: count(r.messages_replaced) ?? 0 });
+    } else if (r.type === 'AutoCompactSummarizerCalled') {
+      const failure = typeof r.failure === 'string' ? r.failure.slice(0, 500) : '';
+      reports.push({ type: 'AutoCompactSummarizerCalled', succeeded: r.succeeded === true, failure });
+    } else if (r.type === 'AutoCompactCircuitBreakerTripped' && count(r.consecutive_failures) !== undefined) {
+      reports.push({
+        type: 'AutoCompactCircuitBreakerTripped',
+        consecutive_failures: count(r.consecutive_failures) ?? 0,
+      });
     } else if (r.type === 'CompactComplete') {
       reports.push({
         type: 'CompactComplete',

@@ -31,6 +31,10 @@ export async function callContextEngine(
       abortable(
         callPlugin(plugin.sandbox, pluginOp(hook), input, {
           config: plugin.settings,
+          // Capabilities the engine uses (memory for the session summary, llm) act for this session and run.
+          ...(input.sessionId === undefined
+            ? {}
+            : { context: { sessionId: input.sessionId, ...(input.runId === undefined ? {} : { runId: input.runId }) } }),
           ...(signal === undefined ? {} : { signal }),
         }),
         signal,
