@@ -32,7 +32,18 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       snapshots.use((snapshot) =>
         compactSession({ store, settings: snapshots.settings, logger }, snapshot, sessionId),
       ),
-    memory: (op, input) => snapshots.use((snapshot) => memoryAdmin(snapshot.memory, op, input)),
+    memory: (op, input) =>
+      snapshots.use((snapshot) =>
+        memoryAdmin(
+          {
+            owner: snapshot.memory,
+            configured: snapshots.config.plugins?.memorySlot ?? '',
+            problems: snapshot.problems,
+          },
+          op,
+          input,
+        ),
+      ),
     deleteSession: (id) => {
       const deleted = queries.deleteSession(id);
       parts.alwaysAllowed.delete(id);

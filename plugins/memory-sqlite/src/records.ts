@@ -7,7 +7,7 @@ export const MAX_TAGS = 32;
 export const MAX_TAG_CHARS = 64;
 /** The tag that marks a session's summary; a session keeps one (the newest). */
 export const SESSION_SUMMARY_TAG = 'session-summary';
-/** The tag the host puts on the exchanges it writes back (session continuity). */
+/** The tag the host puts on the exchanges it writes back (agent.writeBack). */
 const EXCHANGE_TAG = 'exchange';
 
 export type Scope = 'session' | 'workspace' | 'user';
@@ -15,7 +15,7 @@ export type Scope = 'session' | 'workspace' | 'user';
 /** A record ready to store. */
 export interface NewRecord {
   readonly id: string;
-  readonly kind: 'fact' | 'continuity' | 'session-summary';
+  readonly kind: 'fact' | 'historical-case' | 'session-summary';
   readonly scope: Scope;
   readonly text: string;
   readonly tags: readonly string[];
@@ -77,10 +77,13 @@ export function readRecords(records: unknown, sessionId: string, now: number): N
         importance,
       };
     }
+    // The host's write-back (a finished exchange) is a historical case for the workspace, as in the spec's
+    // ConservativeMemoryLifecyclePolicy; other records without a scope stay in their session.
+    const exchange = list.includes(EXCHANGE_TAG);
     return {
       id: typeof r.id === 'string' ? r.id : newId(now),
-      kind: list.includes(EXCHANGE_TAG) ? 'continuity' : 'fact',
-      scope,
+      kind: exchange ? 'historical-case' : 'fact',
+      scope: exchange && r.scope === undefined ? 'workspace' : scope,
       text: r.text,
       tags: list,
       importance,

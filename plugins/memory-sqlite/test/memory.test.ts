@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createTestHost } from '@roku/plugin-testing';
 import type { TestHost, TestPlugin } from '@roku/plugin-testing';
 import type { MemoryRecord } from '@roku/plugin-api';
@@ -119,5 +119,33 @@ describe('a damaged memory database', () => {
     } finally {
       await damaged.close();
     }
+  });
+});
+
+describe('a full memory database', () => {
+  it('fails the write with a clear error and keeps what was stored', async () => {
+    const own = await createTestHost();
+    onTestFinished(() => own.close());
+    const small = await own.load(dir, { permissions: { capabilities: { sql: { maxBytes: 131072 } } } });
+    await small.call('memory:write', {
+      sessionId: 'full',
+      records: [{ text: 'kept before the quota', scope: 'user' }],
+    });
+    const big = Array.from({ length: 64 }, (_, i) => ({
+      text: `filler ${i} ${'x'.repeat(4000)}`,
+      scope: 'user',
+    }));
+    const failure = await small.call('memory:write', { sessionId: 'full', records: big }).then(
+      () => undefined,
+      (err: unknown) => err as { details?: { pluginCode?: string }; message: string },
+    );
+    expect(failure?.details?.pluginCode).toBe('ROKU_MEMORY_DATABASE_FULL');
+    expect(failure?.message).toContain('full');
+    const left = (await small.call('memory:recall', {
+      sessionId: 'full',
+      query: 'kept quota',
+      limit: 5,
+    })) as unknown as MemoryRecord[];
+    expect(texts(left)).toEqual(['kept before the quota']);
   });
 });

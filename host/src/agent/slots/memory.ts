@@ -22,12 +22,24 @@ export type MemoryAdminOp = 'memory.recall' | 'memory.write' | 'memory.forget' |
  * @throws ROKU_PLUGIN_FAILED (with the plugin's code), ROKU_SANDBOX_*, ROKU_PLUGIN_OUTPUT_INVALID
  */
 export async function memoryAdmin<K extends MemoryAdminOp>(
-  owner: SlotOwner | undefined,
+  slot: {
+    readonly owner: SlotOwner | undefined;
+    /** plugins.memorySlot; empty for the default. */
+    readonly configured: string;
+    /** Plugins left out of the snapshot, with why. */
+    readonly problems: readonly { readonly id: string; readonly problem?: string }[];
+  },
   op: K,
   input: PluginOpInput<K>,
 ): Promise<{ pluginId: string; result: PluginOpResult<K> }> {
-  if (owner === undefined) {
-    throw new RokuError('ROKU_MEMORY_SLOT_UNAVAILABLE', 'no memory slot is loaded (plugins.memorySlot)');
+  const { owner, configured } = slot;
+  if (owner === undefined || (configured !== '' && owner.plugin.manifest.id !== configured)) {
+    // The user asked the configured slot: answering from the default instead would hide why it is gone.
+    const problem = slot.problems.find((p) => p.id === configured)?.problem;
+    throw new RokuError(
+      'ROKU_MEMORY_SLOT_UNAVAILABLE',
+      `the memory slot ${configured === '' ? '' : `${configured} `}is not loaded${problem === undefined ? '' : `: ${problem}`}`,
+    );
   }
   const { plugin } = owner;
   // Memory ops are not named, so the op string is the kind's alone.
