@@ -92,7 +92,10 @@ export interface CapabilityOps {
   /** One statement on the plugin's own SQLite database (`permissions.capabilities.sql`). */
   'sql.query': { args: { sql: string; params: SqlValue[] }; result: SqlResult };
   /** Several statements in one transaction: all of them take effect, or none. */
-  'sql.batch': { args: { statements: { sql: string; params: SqlValue[] }[] }; result: { results: SqlResult[] } };
+  'sql.batch': {
+    args: { statements: { sql: string; params: SqlValue[] }[] };
+    result: { results: SqlResult[] };
+  };
 }
 
 /** A value bound to or read from a plugin's SQL database; blobs travel as `{ base64 }`. */

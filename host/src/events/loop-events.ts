@@ -68,7 +68,11 @@ export type LoopEvent =
   | (Base & { readonly type: 'MicrocompactRan'; readonly freed_tokens: number })
   | (Base & { readonly type: 'MidCompactLayer1Ran'; readonly messages_collapsed: number })
   | (Base & { readonly type: 'MidCompactLayer2Ran'; readonly messages_replaced: number })
-  | (Base & { readonly type: 'AutoCompactSummarizerCalled'; readonly succeeded: boolean; readonly failure: string })
+  | (Base & {
+      readonly type: 'AutoCompactSummarizerCalled';
+      readonly succeeded: boolean;
+      readonly failure: string;
+    })
   | (Base & { readonly type: 'AutoCompactCircuitBreakerTripped'; readonly consecutive_failures: number })
   | (Base & { readonly type: 'CompactTriggered'; readonly estimated_tokens: number })
   | (Base & {

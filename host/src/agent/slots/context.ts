@@ -34,7 +34,12 @@ export async function callContextEngine(
           // Capabilities the engine uses (memory for the session summary, llm) act for this session and run.
           ...(input.sessionId === undefined
             ? {}
-            : { context: { sessionId: input.sessionId, ...(input.runId === undefined ? {} : { runId: input.runId }) } }),
+            : {
+                context: {
+                  sessionId: input.sessionId,
+                  ...(input.runId === undefined ? {} : { runId: input.runId }),
+                },
+              }),
           ...(signal === undefined ? {} : { signal }),
         }),
         signal,

@@ -90,7 +90,9 @@ export async function writeMemory(
     'memory slot',
     (plugin) =>
       abortable(
-        callPlugin(plugin.sandbox, pluginOp('memory.write'), scoped(owner, input), { config: plugin.settings }),
+        callPlugin(plugin.sandbox, pluginOp('memory.write'), scoped(owner, input), {
+          config: plugin.settings,
+        }),
         options.signal,
       ),
     options,

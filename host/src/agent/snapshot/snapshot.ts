@@ -297,7 +297,9 @@ export class SnapshotLoader {
   /** The memory slot learns which workspace it serves as a hash of its path, never the path itself. */
   #scope(kind: 'memory' | 'context'): { workspaceId?: string } {
     if (kind !== 'memory') return {};
-    return { workspaceId: createHash('sha256').update(resolve(this.#host.workspace)).digest('hex').slice(0, 16) };
+    return {
+      workspaceId: createHash('sha256').update(resolve(this.#host.workspace)).digest('hex').slice(0, 16),
+    };
   }
 
   async #drop(plugin: SnapshotPlugin): Promise<void> {
