@@ -55,11 +55,12 @@ const finite = (v: unknown): number | undefined =>
   typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 /**
- * High water. With `llmSummary`, the discarded part is summarised by the model unless the session's breaker has
- * tripped; a failure (timeout, provider error, an answer without the four sections) falls back to the mechanical
- * collapse and counts toward the breaker, whose tripping is reported once.
+ * L3b, at high water with `llmSummary`: the part before the last user message is summarised by the model unless
+ * the session's breaker has tripped. A failure (timeout, provider error, an answer without the four sections)
+ * falls back to the mechanical compaction of the same part and counts toward the breaker, whose tripping is
+ * reported once. Undefined when the summariser is not asked (off, tripped, no session, nothing to discard).
  */
-async function highWater(
+async function llmCompaction(
   messages: ChatMessage[],
   ctx: PluginContext,
   settings: Settings,
@@ -68,13 +69,13 @@ async function highWater(
   sessionId: string | undefined,
   budgetChars: number,
   reports: ContextReport[],
-): Promise<{ messages: ChatMessage[]; removed: number; llm: boolean }> {
+): Promise<{ messages: ChatMessage[]; removed: number; llm: boolean } | undefined> {
+  if (!settings.llmSummary || sessionId === undefined) return undefined;
   const mechanical = compactAll(messages, names, settings, estimate);
   // Nothing to compact is not a failure of the summariser: it is not asked.
-  if (!settings.llmSummary || sessionId === undefined || mechanical.removed === 0)
-    return { ...mechanical, llm: false };
+  if (mechanical.removed === 0) return undefined;
   const breaker = sessionBreaker(ctx, sessionId);
-  if ((await breaker.read()).tripped) return { ...mechanical, llm: false };
+  if ((await breaker.read()).tripped) return undefined;
   const { lead, body } = splitLead(messages);
   const start = protectedStart(body, validCuts(body));
   const discarded = body.slice(0, start);
@@ -99,9 +100,10 @@ async function highWater(
 }
 
 /**
- * Runs the layers on a request: L0 microcompaction always; above midWaterRatio × window the session summary
- * splice (L2) or else the mechanical collapse (L1); above compactThresholdRatio × window the LLM summary (L3b,
- * when enabled) or the full mechanical compaction. `force` runs every layer. Estimates are scaled by the
+ * Runs the layers on a request: L0 microcompaction always; above compactThresholdRatio × window the LLM summary
+ * (L3b, when enabled and the breaker holds); otherwise above midWaterRatio × window the session summary splice
+ * (L2) or else the mechanical collapse (L1), and above compactThresholdRatio × window what is still there the
+ * full mechanical compaction. `force` runs every layer. Estimates are scaled by the
  * session's calibration. The result never has more messages than the input, keeps leading system messages first
  * and never separates a tool result from its call.
  *
@@ -134,28 +136,38 @@ export async function runEngine(
   if (l0.freed > 0) reports.push({ type: 'MicrocompactRan', freed_tokens: Math.ceil(l0.freed * scale) });
 
   const midWater = settings.midWaterRatio * contextWindow;
-  if (force || estimate(messages) > midWater) {
-    const summary =
-      settings.sessionSummary && sessionId !== undefined ? await readSessionSummary(ctx) : undefined;
-    const l2 = summary === undefined ? undefined : splice(messages, summary, names, estimate);
-    if (l2 !== undefined) {
-      messages = l2.messages;
-      reports.push({ type: 'MidCompactLayer2Ran', messages_replaced: l2.replaced });
-    } else {
-      const l1 = layer1(messages, midWater, names, settings, estimate);
-      if (l1 !== undefined) {
-        messages = l1.messages;
-        reports.push({ type: 'MidCompactLayer1Ran', messages_collapsed: l1.collapsed });
+  const highWater = compactThresholdRatio * contextWindow;
+  // The summariser sees at most about half the window of transcript (4 characters a token).
+  const budgetChars = Math.max(4000, Math.floor(contextWindow * 2));
+  const llm =
+    force || estimate(messages) > highWater
+      ? await llmCompaction(messages, ctx, settings, estimate, names, sessionId, budgetChars, reports)
+      : undefined;
+  if (llm !== undefined) {
+    messages = llm.messages;
+    reports.push({ type: 'CompactComplete', llm_succeeded: llm.llm, messages_removed: llm.removed });
+  } else {
+    if (force || estimate(messages) > midWater) {
+      const summary =
+        settings.sessionSummary && sessionId !== undefined ? await readSessionSummary(ctx) : undefined;
+      const l2 = summary === undefined ? undefined : splice(messages, summary, names, estimate);
+      if (l2 !== undefined) {
+        messages = l2.messages;
+        reports.push({ type: 'MidCompactLayer2Ran', messages_replaced: l2.replaced });
+      } else {
+        const l1 = layer1(messages, midWater, names, settings, estimate);
+        if (l1 !== undefined) {
+          messages = l1.messages;
+          reports.push({ type: 'MidCompactLayer1Ran', messages_collapsed: l1.collapsed });
+        }
       }
     }
-  }
-  if (force || estimate(messages) > compactThresholdRatio * contextWindow) {
-    // The summariser sees at most about half the window of transcript (4 characters a token).
-    const budgetChars = Math.max(4000, Math.floor(contextWindow * 2));
-    const all = await highWater(messages, ctx, settings, estimate, names, sessionId, budgetChars, reports);
-    messages = all.messages;
-    if (all.removed > 0 || force) {
-      reports.push({ type: 'CompactComplete', llm_succeeded: all.llm, messages_removed: all.removed });
+    if (force || estimate(messages) > highWater) {
+      const all = compactAll(messages, names, settings, estimate);
+      messages = all.messages;
+      if (all.removed > 0 || force) {
+        reports.push({ type: 'CompactComplete', llm_succeeded: false, messages_removed: all.removed });
+      }
     }
   }
   await calibration?.remember(estimateTokens(messages) + overhead).catch(() => undefined);
