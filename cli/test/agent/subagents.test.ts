@@ -68,11 +68,17 @@ describe('the explore sub-agent runtime', () => {
             { id: 'w1', name: 'Agent', arguments: { task: 'write_file x.txt', runtime: 'explore' } },
           ],
         },
+        // The explorer's model tries to write anyway.
+        {
+          match: '^write_file x.txt',
+          toolCalls: [{ id: 'x1', name: 'write_file', arguments: { path: 'x.txt', content: 'changed' } }],
+        },
       ],
     });
     const r = await cli.run(['run', '--session-id', 'w', 'try to write through explore']);
     expect(r.code, r.stderr).toBe(0);
     expect(cli.file('x.txt')).toBeUndefined();
     expect(r.stdout).toContain('[explore sub-agent');
+    expect(r.stdout).toContain('write_file is not available to explore');
   });
 });
