@@ -2,7 +2,7 @@ import { RokuError } from '@roku/plugin-api';
 import type { MemoryRecord, MemoryScope, PluginContext, SqlValue } from '@roku/plugin-api';
 import { openMemoryDb } from './database.js';
 import type { MemoryDb } from './database.js';
-import { parseQuery } from './query.js';
+import { matchExpression, parseQuery } from './query.js';
 import { score } from './rank.js';
 import { RECORD_COLUMNS, readRecords, toRecord } from './records.js';
 import { HARD_MAX_RECALL_TOP_K, readLimit, readSettings } from './settings.js';
@@ -44,8 +44,26 @@ async function recent(
 }
 
 /**
+ * Matches counted per word at most when choosing words to rank by. BM25 needs every match of a word to score
+ * (its IDF), so words in more records than this (stop words, a project's name) would make recall slow as the
+ * collection grows, and they tell records apart little anyway.
+ */
+const COMMON_WORD_MATCHES = 5000;
+
+/** Per word, its matches up to COMMON_WORD_MATCHES + 1 (one statement, bounded cost whatever the size). */
+async function wordCounts(db: MemoryDb, words: readonly string[]): Promise<number[]> {
+  const probes = words.map(
+    (_, i) =>
+      `(SELECT count(*) FROM (SELECT 1 FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ?${i + 1} LIMIT ${COMMON_WORD_MATCHES + 1}))`,
+  );
+  const result = await db.query(`SELECT ${probes.join(', ')}`, [...words]);
+  return (result.rows[0] ?? []).map((n) => (typeof n === 'number' ? n : 0));
+}
+
+/**
  * Records visible to this session that match the query, best first. Words rank by BM25 weighted with recency
- * and importance (rank.ts); `tag:<tag>` filters, newest first; `id:<id>` looks one record up; an empty query
+ * and importance (rank.ts), leaving out words too common to rank by; when every word is that common, the most
+ * recent matches come first. `tag:<tag>` filters (newest first); `id:<id>` looks one record up; an empty query
  * gives the most recently changed records.
  */
 export async function recall(
@@ -64,25 +82,37 @@ export async function recall(
     ]);
     return found.rows.map((row) => toRecord(row));
   }
-  if (parsed.match === undefined) return recent(db, input, sessionId, limit);
-  const candidates = parsed.ranked
-    ? Math.min(HARD_MAX_RECALL_TOP_K * CANDIDATES_PER_RESULT, limit * CANDIDATES_PER_RESULT)
-    : limit;
+  let words = parsed.words;
+  let ranked = words.length > 0;
+  if (ranked) {
+    const counts = await wordCounts(db, words);
+    const present = words.filter((_, i) => (counts[i] ?? 0) > 0);
+    const rare = words.filter((_, i) => (counts[i] ?? 0) > 0 && (counts[i] ?? 0) <= COMMON_WORD_MATCHES);
+    if (present.length === 0) return [];
+    ranked = rare.length > 0;
+    words = ranked ? rare : present;
+  }
+  const match = matchExpression(words, parsed.tags);
+  if (match === undefined) return recent(db, input, sessionId, limit);
+  const candidates = ranked ? Math.min(HARD_MAX_RECALL_TOP_K, limit) * CANDIDATES_PER_RESULT : limit;
+  // Unranked, the newest matches come first: FTS5 walks its rowids backwards and stops at the limit.
   const result = await db.query(
-    `SELECT ${RECORD_COLUMNS}, long_term_memories_fts.rank FROM long_term_memories_fts
+    `SELECT ${RECORD_COLUMNS}${ranked ? ', long_term_memories_fts.rank' : ''} FROM long_term_memories_fts
        JOIN long_term_memories m ON m.seq = long_term_memories_fts.rowid
      WHERE long_term_memories_fts MATCH ? AND ${VISIBLE}
-     ORDER BY ${parsed.ranked ? 'long_term_memories_fts.rank' : 'm.updated_at_unix_ms DESC'} LIMIT ?`,
-    [parsed.match, ...visibleParams(input, sessionId), candidates],
+     ORDER BY ${ranked ? 'long_term_memories_fts.rank' : 'long_term_memories_fts.rowid DESC'} LIMIT ?`,
+    [match, ...visibleParams(input, sessionId), candidates],
   );
   const now = Date.now();
   const records = result.rows.map((row) => {
     const record = toRecord(row);
-    return parsed.ranked
-      ? { ...record, score: score(Number(row[7]), record, now, settings.recencyHalfLifeDays) }
-      : record;
+    if (parsed.words.length === 0) return record;
+    return {
+      ...record,
+      score: score(ranked ? Number(row[7]) : 0, record, now, settings.recencyHalfLifeDays),
+    };
   });
-  if (parsed.ranked)
+  if (ranked)
     records.sort((a, b) => (b.score ?? 0) - (a.score ?? 0) || (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
   return records.slice(0, limit);
 }

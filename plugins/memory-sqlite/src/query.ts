@@ -4,10 +4,10 @@ const WORD = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]|[\p{L}\p{N}
 const MAX_TERMS = 24;
 
 export interface ParsedQuery {
-  /** An FTS5 MATCH expression, or undefined when there is nothing to match. */
-  readonly match: string | undefined;
-  /** Whether free-text words were given (rank by relevance) or only `tag:` filters (rank by recency). */
-  readonly ranked: boolean;
+  /** FTS5 phrases of the free-text words (OR-ed), in query order. */
+  readonly words: readonly string[];
+  /** FTS5 column filters of `tag:` words (AND-ed). */
+  readonly tags: readonly string[];
   /** `id:<id>`: look one record up. */
   readonly id: string | undefined;
 }
@@ -15,13 +15,13 @@ export interface ParsedQuery {
 const quoted = (word: string): string => `"${word.replaceAll('"', '""')}"`;
 
 /**
- * Reads a recall query: words are OR-ed (BM25 ranks records that match more, and rarer, words higher);
- * `tag:<tag>` words must all match the record's tags; `id:<id>` alone looks one record up.
+ * Reads a recall query: free-text words become FTS5 phrases to OR (BM25 ranks records that match more, and
+ * rarer, words higher); `tag:<tag>` words must all match the record's tags; `id:<id>` alone looks one record up.
  */
 export function parseQuery(query: string): ParsedQuery {
   const trimmed = query.trim();
   const idMatch = /^id:(\S+)$/.exec(trimmed);
-  if (idMatch !== null) return { match: undefined, ranked: false, id: idMatch[1] };
+  if (idMatch !== null) return { words: [], tags: [], id: idMatch[1] };
   const tags: string[] = [];
   const words = new Set<string>();
   for (const part of trimmed.split(/\s+/)) {
@@ -31,11 +31,11 @@ export function parseQuery(query: string): ParsedQuery {
     }
     for (const word of part.toLowerCase().match(WORD) ?? []) if (words.size < MAX_TERMS) words.add(word);
   }
-  const text = [...words].map(quoted).join(' OR ');
-  const parts = [...tags, ...(text === '' ? [] : [`(${text})`])];
-  return {
-    match: parts.length === 0 ? undefined : parts.join(' AND '),
-    ranked: words.size > 0,
-    id: undefined,
-  };
+  return { words: [...words].map(quoted), tags, id: undefined };
+}
+
+/** The MATCH expression for these words and tag filters; undefined when there is nothing to match. */
+export function matchExpression(words: readonly string[], tags: readonly string[]): string | undefined {
+  const parts = [...tags, ...(words.length === 0 ? [] : [`(${words.join(' OR ')})`])];
+  return parts.length === 0 ? undefined : parts.join(' AND ');
 }
