@@ -1,20 +1,11 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { RokuError, dynamicErrorCode } from '@roku/schemas';
+import { spawnSqlProcess } from './sql-process.js';
+import type { SqlProcess } from './sql-process.js';
 import type { SqlReply, SqlRequest, SqlResult, SqlStatement } from './sql-protocol.js';
 
 /** A process left without statements for this long exits; the next statement starts another. */
 export const SQL_IDLE_MS = 30_000;
-
-/** The compiled SQL process entry; tests run from src/ but always fork the built one. */
-export function sqlWorkerPath(): string {
-  const root = fileURLToPath(new URL('../../../', import.meta.url));
-  return join(root, 'dist', 'capabilities', 'sql', 'sql-worker.js');
-}
 
 export interface SqlDatabaseOptions {
   /** The database file (created with its folder on first use). */
@@ -44,7 +35,7 @@ interface Pending {
 
 /** Opens (lazily) the database of one plugin identity. */
 export function openSqlDatabase(options: SqlDatabaseOptions): SqlDatabase {
-  let child: ChildProcess | undefined;
+  let child: SqlProcess | undefined;
   let idle: NodeJS.Timeout | undefined;
   let nextId = 1;
   let closed = false;
@@ -56,61 +47,49 @@ export function openSqlDatabase(options: SqlDatabaseOptions): SqlDatabase {
     const current = child;
     child = undefined;
     if (current === undefined) return;
-    current.kill('SIGKILL');
+    current.proc.kill('SIGKILL');
     for (const [id, p] of pending) {
       pending.delete(id);
       p.reject(new RokuError('ROKU_CAPABILITY_FAILED', `SQL process for ${options.file} stopped: ${why}`));
     }
   };
 
-  const start = (): ChildProcess => {
+  const start = (): SqlProcess => {
     if (child !== undefined) return child;
-    const entry = sqlWorkerPath();
-    if (!existsSync(entry)) {
-      throw new RokuError('ROKU_CAPABILITY_UNAVAILABLE', `the SQL process is not built: ${entry}`);
-    }
-    const proc = spawn(
-      process.execPath,
-      ['--max-old-space-size=64', '--no-warnings', entry, options.file, String(options.maxBytes)],
-      // The plugin's database needs nothing of the host's environment.
-      { env: { NODE_ENV: 'production' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-    );
-    proc.on('message', (reply: SqlReply) => {
+    const started = spawnSqlProcess(options.file, options.maxBytes, (reply) => {
       const p = pending.get(reply.id);
       pending.delete(reply.id);
       p?.resolve(reply);
     });
-    proc.on('exit', (code, signal) => {
-      if (child === proc) {
+    started.proc.on('exit', (code, signal) => {
+      if (child === started) {
         options.logger.warn({ file: options.file, code, signal }, 'sql process exited');
         stop('it exited');
       }
     });
-    // Neither the process nor its channel keeps the host alive; the child exits when the host goes.
-    proc.unref();
-    proc.channel?.unref();
-    child = proc;
-    return proc;
+    child = started;
+    return started;
   };
 
   const armIdle = (): void => {
     clearTimeout(idle);
     idle = setTimeout(() => {
-      if (pending.size === 0) child?.disconnect();
+      if (pending.size === 0) child?.proc.disconnect();
       child = undefined;
     }, SQL_IDLE_MS);
     idle.unref();
   };
 
-  const send = (
+  const send = async (
     statements: readonly SqlStatement[],
     batch: boolean,
     timeoutMs: number,
-  ): Promise<SqlResult[]> =>
-    new Promise<SqlReply>((resolve, reject) => {
-      if (closed) throw new RokuError('ROKU_CAPABILITY_UNAVAILABLE', 'the SQL database is closed');
-      clearTimeout(idle);
-      const proc = start();
+  ): Promise<SqlResult[]> => {
+    if (closed) throw new RokuError('ROKU_CAPABILITY_UNAVAILABLE', 'the SQL database is closed');
+    clearTimeout(idle);
+    const { proc, ready } = start();
+    await ready;
+    const reply = await new Promise<SqlReply>((resolve, reject) => {
       const id = nextId++;
       const timer = setTimeout(() => {
         if (!pending.has(id)) return;
@@ -125,9 +104,9 @@ export function openSqlDatabase(options: SqlDatabaseOptions): SqlDatabase {
         );
       }, timeoutMs);
       pending.set(id, {
-        resolve: (reply) => {
+        resolve: (r) => {
           clearTimeout(timer);
-          resolve(reply);
+          resolve(r);
         },
         reject: (error) => {
           clearTimeout(timer);
@@ -136,11 +115,11 @@ export function openSqlDatabase(options: SqlDatabaseOptions): SqlDatabase {
       });
       const request: SqlRequest = { id, batch, statements };
       proc.send(request);
-    }).then((reply) => {
-      armIdle();
-      if (reply.ok) return [...reply.results];
-      throw new RokuError(dynamicErrorCode(reply.error.code), reply.error.message);
     });
+    armIdle();
+    if (reply.ok) return [...reply.results];
+    throw new RokuError(dynamicErrorCode(reply.error.code), reply.error.message);
+  };
 
   return {
     run(statements, batch, timeoutMs) {
@@ -153,7 +132,7 @@ export function openSqlDatabase(options: SqlDatabaseOptions): SqlDatabase {
       clearTimeout(idle);
       const current = child;
       child = undefined;
-      current?.disconnect();
+      current?.proc.disconnect();
     },
   };
 }

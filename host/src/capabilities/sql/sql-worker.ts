@@ -154,6 +154,8 @@ function serve(request: SqlRequest): SqlReply {
 process.on('message', (message: SqlRequest) => {
   process.send?.(serve(message));
 });
+// Statement timeouts start once the process is up: its own start-up is not the statement's time.
+process.send?.({ ready: true });
 process.on('disconnect', () => {
   db?.close();
   process.exit(0);
