@@ -139,7 +139,12 @@ describe('compaction with the LLM summariser', () => {
       ]);
       expect(mid.code, mid.stderr).toBe(0);
       events = await sessionEvents(cli, 'sum');
-      expect(events.slice(-1).flat().some((e) => e.type === 'MidCompactLayer2Ran')).toBe(true);
+      expect(
+        events
+          .slice(-1)
+          .flat()
+          .some((e) => e.type === 'MidCompactLayer2Ran'),
+      ).toBe(true);
     },
     TIMEOUT,
   );
