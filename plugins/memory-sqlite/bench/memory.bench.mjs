@@ -50,18 +50,18 @@ function preload(target) {
   }
 }
 
-// The plugin's recall, run directly: count each word's matches up to 2001, rank by the words in at most 2000
+// The plugin's recall, run directly: count each word's matches up to 501, rank by the words in at most 500
 // records (or take the newest matches when every word is more common). The plugin re-ranks in JS on top.
-const COMMON = 2000;
+const COMMON = 500;
 const visible = `(m.scope = 'user' OR (m.scope = 'workspace' AND m.source_workspace_id = ?)
     OR (m.scope = 'session' AND m.source_session_id = ?))`;
 const columns = `m.id, m.content, m.tags, m.scope, m.importance, m.created_at_unix_ms, m.updated_at_unix_ms`;
 const rankedQuery = db.prepare(`SELECT ${columns}, f.rank FROM (SELECT rowid, rank FROM long_term_memories_fts
-    WHERE long_term_memories_fts MATCH ? ORDER BY rank LIMIT 512) f JOIN long_term_memories m ON m.seq = f.rowid
+    WHERE long_term_memories_fts MATCH ? ORDER BY rank LIMIT 32) f JOIN long_term_memories m ON m.seq = f.rowid
   WHERE ${visible} ORDER BY f.rank LIMIT 32`);
 const recentQuery =
   db.prepare(`SELECT ${columns}, f.rank FROM (SELECT rowid, 0 AS rank FROM long_term_memories_fts
-    WHERE long_term_memories_fts MATCH ? ORDER BY rowid DESC LIMIT 512) f JOIN long_term_memories m ON m.seq = f.rowid
+    WHERE long_term_memories_fts MATCH ? ORDER BY rowid DESC LIMIT 8) f JOIN long_term_memories m ON m.seq = f.rowid
   WHERE ${visible} ORDER BY f.rowid DESC LIMIT 8`);
 function direct(q) {
   const words = [...new Set(q.split(' '))].map((w) => `"${w}"`);

@@ -48,9 +48,7 @@ async function recent(
  * (its IDF), so words in more records than this (stop words, a project's name) would make recall slow as the
  * collection grows, and they tell records apart little anyway.
  */
-const COMMON_WORD_MATCHES = 2000;
-/** Full-text hits taken (best or newest first) before the scope filter and re-ranking. */
-const FTS_WINDOW = 512;
+const COMMON_WORD_MATCHES = 500;
 
 /** Per word, its matches up to COMMON_WORD_MATCHES + 1 (one statement, bounded cost whatever the size). */
 async function wordCounts(db: MemoryDb, words: readonly string[]): Promise<number[]> {
@@ -64,7 +62,7 @@ async function wordCounts(db: MemoryDb, words: readonly string[]): Promise<numbe
 
 /**
  * Records visible to this session that match the query, best first. Words rank by BM25 weighted with recency
- * and importance (rank.ts), leaving out words in more than 2000 records; when every word is that common, the most
+ * and importance (rank.ts), leaving out words in more than 500 records; when every word is that common, the most
  * recent matches come first. `tag:<tag>` filters (newest first); `id:<id>` looks one record up; an empty query
  * gives the most recently changed records.
  */
@@ -100,8 +98,8 @@ export async function recall(
   // FTS5 picks the best (or, unranked, the newest: it walks its rowids backwards and stops) before the join, so
   // the cost does not grow with the matches; records other scopes hide are dropped after that.
   const inner = ranked
-    ? `SELECT rowid, rank FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ? ORDER BY rank LIMIT ${FTS_WINDOW}`
-    : `SELECT rowid, 0 AS rank FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ? ORDER BY rowid DESC LIMIT ${FTS_WINDOW}`;
+    ? `SELECT rowid, rank FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ? ORDER BY rank LIMIT ${candidates}`
+    : `SELECT rowid, 0 AS rank FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ? ORDER BY rowid DESC LIMIT ${candidates}`;
   const result = await db.query(
     `SELECT ${RECORD_COLUMNS}, f.rank FROM (${inner}) f JOIN long_term_memories m ON m.seq = f.rowid
      WHERE ${VISIBLE} ORDER BY ${ranked ? 'f.rank' : 'f.rowid DESC'} LIMIT ?`,
