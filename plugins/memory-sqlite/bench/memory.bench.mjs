@@ -50,34 +50,37 @@ function preload(target) {
   }
 }
 
-// The plugin's recall, run directly: count each word's matches up to 501, rank by the words in at most 500
-// records (or take the newest matches when every word is more common). The plugin re-ranks in JS on top.
-const COMMON = 500;
+// The plugin's recall statement (recall-sql.ts), run directly: count each word's matches up to 501, rank by
+// BM25 over the words in at most 500 records, or take the newest matches when every word is more common; the
+// plugin adds re-ranking by recency and importance in JS.
 const visible = `(m.scope = 'user' OR (m.scope = 'workspace' AND m.source_workspace_id = ?)
     OR (m.scope = 'session' AND m.source_session_id = ?))`;
 const columns = `m.id, m.content, m.tags, m.scope, m.importance, m.created_at_unix_ms, m.updated_at_unix_ms`;
-const rankedQuery = db.prepare(`SELECT ${columns}, f.rank FROM (SELECT rowid, rank FROM long_term_memories_fts
-    WHERE long_term_memories_fts MATCH ? ORDER BY rank LIMIT 32) f JOIN long_term_memories m ON m.seq = f.rowid
-  WHERE ${visible} ORDER BY f.rank LIMIT 32`);
-const recentQuery =
-  db.prepare(`SELECT ${columns}, f.rank FROM (SELECT rowid, 0 AS rank FROM long_term_memories_fts
-    WHERE long_term_memories_fts MATCH ? ORDER BY rowid DESC LIMIT 8) f JOIN long_term_memories m ON m.seq = f.rowid
-  WHERE ${visible} ORDER BY f.rowid DESC LIMIT 8`);
+const branch = (which, order, ranked, guard) =>
+  `SELECT * FROM (SELECT ${columns}, r.rank, ${ranked} AS ranked FROM (SELECT rowid, ${ranked === 1 ? 'rank' : '0 AS rank'}
+     FROM long_term_memories_fts WHERE long_term_memories_fts MATCH (SELECT coalesce(${which}, 'roku0matches0nothing') FROM e)
+     ORDER BY ${order} LIMIT 32) r JOIN long_term_memories m ON m.seq = r.rowid WHERE ${guard} AND ${visible})`;
+const statements = new Map();
+function statementFor(n) {
+  if (!statements.has(n)) {
+    const values = Array.from({ length: n }, () => '(?)').join(', ');
+    statements.set(
+      n,
+      db.prepare(`WITH t(q) AS (VALUES ${values}),
+      c AS MATERIALIZED (SELECT q, (SELECT count(*) FROM (SELECT 1 FROM long_term_memories_fts
+        WHERE long_term_memories_fts MATCH t.q LIMIT 501)) AS n FROM t),
+      e AS MATERIALIZED (SELECT (SELECT group_concat(q, ' OR ') FROM c WHERE n BETWEEN 1 AND 500) AS rare,
+        (SELECT group_concat(q, ' OR ') FROM c WHERE n > 0) AS present)
+      ${branch('rare', 'rank', 1, '(SELECT rare FROM e) IS NOT NULL')}
+      UNION ALL
+      ${branch('present', 'rowid DESC', 0, '(SELECT rare FROM e) IS NULL')}`),
+    );
+  }
+  return statements.get(n);
+}
 function direct(q) {
   const words = [...new Set(q.split(' '))].map((w) => `"${w}"`);
-  const probe = words
-    .map(
-      (_, i) =>
-        `(SELECT count(*) FROM (SELECT 1 FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ?${i + 1} LIMIT ${COMMON + 1}))`,
-    )
-    .join(', ');
-  const counts = Object.values(db.prepare(`SELECT ${probe}`).get(...words));
-  const present = words.filter((_, i) => counts[i] > 0);
-  const rare = words.filter((_, i) => counts[i] > 0 && counts[i] <= COMMON);
-  if (present.length === 0) return [];
-  return rare.length > 0
-    ? rankedQuery.all(rare.join(' OR '), WORKSPACE, 'bench')
-    : recentQuery.all(present.join(' OR '), WORKSPACE, 'bench');
+  return statementFor(words.length).all(...words, WORKSPACE, 'bench', WORKSPACE, 'bench');
 }
 
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

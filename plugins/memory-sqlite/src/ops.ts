@@ -3,9 +3,10 @@ import type { MemoryRecord, MemoryScope, PluginContext, SqlValue } from '@roku/p
 import { openMemoryDb } from './database.js';
 import type { MemoryDb } from './database.js';
 import { matchExpression, parseQuery } from './query.js';
+import { VISIBLE, recallStatement } from './recall-sql.js';
 import { score } from './rank.js';
 import { RECORD_COLUMNS, readRecords, toRecord } from './records.js';
-import { HARD_MAX_RECALL_TOP_K, readLimit, readSettings } from './settings.js';
+import { readLimit, readSettings } from './settings.js';
 
 /** Most records one list page returns (export pages through with `offset`). */
 const MAX_LIST = 1000;
@@ -21,9 +22,6 @@ function requireSession(input: { sessionId?: unknown }, op: string): string {
   }
   return sessionId;
 }
-
-/** What a caller may see: user records, this workspace's, and this session's. */
-const VISIBLE = `(m.scope = 'user' OR (m.scope = 'workspace' AND m.source_workspace_id = ?) OR (m.scope = 'session' AND m.source_session_id = ?))`;
 
 function visibleParams(input: Scoped, sessionId: string): SqlValue[] {
   return [typeof input.workspaceId === 'string' ? input.workspaceId : null, sessionId];
@@ -44,27 +42,10 @@ async function recent(
 }
 
 /**
- * Matches counted per word at most when choosing words to rank by. BM25 needs every match of a word to score
- * (its IDF), so words in more records than this (stop words, a project's name) would make recall slow as the
- * collection grows, and they tell records apart little anyway.
- */
-const COMMON_WORD_MATCHES = 500;
-
-/** Per word, its matches up to COMMON_WORD_MATCHES + 1 (one statement, bounded cost whatever the size). */
-async function wordCounts(db: MemoryDb, words: readonly string[]): Promise<number[]> {
-  const probes = words.map(
-    (_, i) =>
-      `(SELECT count(*) FROM (SELECT 1 FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ?${i + 1} LIMIT ${COMMON_WORD_MATCHES + 1}))`,
-  );
-  const result = await db.query(`SELECT ${probes.join(', ')}`, [...words]);
-  return (result.rows[0] ?? []).map((n) => (typeof n === 'number' ? n : 0));
-}
-
-/**
  * Records visible to this session that match the query, best first. Words rank by BM25 weighted with recency
- * and importance (rank.ts), leaving out words in more than 500 records; when every word is that common, the most
- * recent matches come first. `tag:<tag>` filters (newest first); `id:<id>` looks one record up; an empty query
- * gives the most recently changed records.
+ * and importance (rank.ts), leaving out words in more than 500 records (recall-sql.ts); when every word is that
+ * common, the most recent matches come first. `tag:<tag>` filters (alone: newest first); `id:<id>` looks one
+ * record up; an empty query gives the most recently changed records.
  */
 export async function recall(
   input: Scoped & { query: string; limit: number },
@@ -82,41 +63,32 @@ export async function recall(
     ]);
     return found.rows.map((row) => toRecord(row));
   }
-  let words = parsed.words;
-  let ranked = words.length > 0;
-  if (ranked) {
-    const counts = await wordCounts(db, words);
-    const present = words.filter((_, i) => (counts[i] ?? 0) > 0);
-    const rare = words.filter((_, i) => (counts[i] ?? 0) > 0 && (counts[i] ?? 0) <= COMMON_WORD_MATCHES);
-    if (present.length === 0) return [];
-    ranked = rare.length > 0;
-    words = ranked ? rare : present;
+  const scope = visibleParams(input, sessionId);
+  const candidates = limit * CANDIDATES_PER_RESULT;
+  if (parsed.words.length === 0) {
+    const match = matchExpression([], parsed.tags);
+    if (match === undefined) return recent(db, input, sessionId, limit);
+    const tagged = await db.query(
+      `SELECT ${RECORD_COLUMNS} FROM (SELECT rowid FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ?
+         ORDER BY rowid DESC LIMIT ${candidates}) r JOIN long_term_memories m ON m.seq = r.rowid
+       WHERE ${VISIBLE} ORDER BY r.rowid DESC LIMIT ?`,
+      [match, ...scope, limit],
+    );
+    return tagged.rows.map((row) => toRecord(row));
   }
-  const match = matchExpression(words, parsed.tags);
-  if (match === undefined) return recent(db, input, sessionId, limit);
-  const candidates = ranked ? Math.min(HARD_MAX_RECALL_TOP_K, limit) * CANDIDATES_PER_RESULT : limit;
-  // FTS5 picks the best (or, unranked, the newest: it walks its rowids backwards and stops) before the join, so
-  // the cost does not grow with the matches; records other scopes hide are dropped after that.
-  const inner = ranked
-    ? `SELECT rowid, rank FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ? ORDER BY rank LIMIT ${candidates}`
-    : `SELECT rowid, 0 AS rank FROM long_term_memories_fts WHERE long_term_memories_fts MATCH ? ORDER BY rowid DESC LIMIT ${candidates}`;
-  const result = await db.query(
-    `SELECT ${RECORD_COLUMNS}, f.rank FROM (${inner}) f JOIN long_term_memories m ON m.seq = f.rowid
-     WHERE ${VISIBLE} ORDER BY ${ranked ? 'f.rank' : 'f.rowid DESC'} LIMIT ?`,
-    [match, ...visibleParams(input, sessionId), candidates],
-  );
+  const statement = recallStatement(parsed.words, parsed.tags, candidates, scope);
+  const result = await db.query(statement.sql, statement.params);
   const now = Date.now();
   const records = result.rows.map((row) => {
-    const record = toRecord(row);
-    if (parsed.words.length === 0) return record;
-    return {
-      ...record,
-      score: score(ranked ? Number(row[7]) : 0, record, now, settings.recencyHalfLifeDays),
-    };
+    const rank = row[8] === 1 ? Number(row[7]) : 0;
+    return { ...toRecord(row), score: 0, rank };
   });
-  if (ranked)
-    records.sort((a, b) => (b.score ?? 0) - (a.score ?? 0) || (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
-  return records.slice(0, limit);
+  const scored = records.map(({ rank, ...record }) => ({
+    ...record,
+    score: score(rank, record, now, settings.recencyHalfLifeDays),
+  }));
+  scored.sort((a, b) => b.score - a.score || (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
+  return scored.slice(0, limit);
 }
 
 /**
