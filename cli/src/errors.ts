@@ -8,6 +8,8 @@ export const CLI_ERRORS = {
     'An unexpected failure inside the CLI (a bug); rerun with ROKU_DEBUG=1 for the stack trace.',
   ROKU_CLI_MANIFEST_INVALID:
     "The plugin folder's roku.plugin.json is invalid (each problem listed with its path); fix it and run the command again.",
+  ROKU_MEMORY_NOT_FOUND:
+    'No memory record has the id given to roku memory show or delete; nothing was changed.',
   ROKU_CLI_LISTEN_FAILED:
     'The server cannot listen on the address and port given (in use by another process, or not permitted).',
   ROKU_CLI_AUTH_FILE_INVALID:

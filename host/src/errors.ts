@@ -52,6 +52,12 @@ export const HOST_ERRORS = {
     'A capability request is malformed: unknown operation or arguments of the wrong shape.',
   ROKU_CAPABILITY_QUOTA_EXCEEDED:
     'A plugin would hold more than its quota: filesystem bytes or files per root, or key-value keys.',
+  ROKU_SQL_ERROR:
+    "A plugin's SQL statement failed in SQLite (syntax, constraint, too many rows, several statements in one query); the message is SQLite's.",
+  ROKU_SQL_TIMEOUT:
+    "A plugin's SQL statement ran past permissions.capabilities.sql.statementTimeoutMs; it was stopped and rolled back.",
+  ROKU_SQL_CORRUPT:
+    "A plugin's SQL database file is damaged or not a SQLite database; move it away (ROKU_HOME/plugin-sql/<plugin>/main.db) to start over.",
   ROKU_CAPABILITY_RATE_LIMITED:
     'A plugin went over a rate or concurrency limit: log bytes or LLM calls or tokens per minute, HTTP requests in flight.',
   ROKU_INSTALL_LOCKED:
@@ -105,6 +111,8 @@ export const HOST_ERRORS = {
     'The model ended the run with fail, or the run failed for another reason named in the message.',
   ROKU_SNAPSHOT_FAILED:
     'Building the plugin snapshot failed (a plugin failed to load or its health check); the previous snapshot stays in use.',
+  ROKU_MEMORY_SLOT_UNAVAILABLE:
+    'No memory slot is loaded (its plugin failed or plugins.memorySlot names none), so `roku memory` has nothing to ask.',
   ROKU_SLOT_OWNER_INVALID:
     'The plugin configured for the memory or context-engine slot does not provide that slot.',
 } as const satisfies ErrorCatalog;

@@ -1,5 +1,5 @@
 import type { ProcessRunResult } from '@roku/schemas/abi';
-import type { ChatRequest, ChatResponse, MemoryRecord } from './types.js';
+import type { ChatRequest, ChatResponse, MemoryRecord, SqlResult, SqlValue } from './types.js';
 
 /**
  * A plugin's only door to the world. Every method is a capability request checked by the host against the
@@ -66,6 +66,17 @@ export interface PluginContext {
    *   folder outside the workspace), ROKU_CAPABILITY_FAILED (program not found)
    */
   readonly process: { run(command: ProcessCommand): Promise<ProcessRunResult> };
+  /**
+   * The plugin's own SQLite database (`permissions.capabilities.sql`). `query` runs one statement; `batch`
+   * runs several in one transaction. Refused host-side: ATTACH, extensions, BEGIN/COMMIT, temporary objects,
+   * most PRAGMAs.
+   * @throws ROKU_CAPABILITY_DENIED, ROKU_SQL_ERROR, ROKU_SQL_TIMEOUT, ROKU_SQL_CORRUPT,
+   *   ROKU_CAPABILITY_QUOTA_EXCEEDED (the database is full)
+   */
+  readonly sql: {
+    query(sql: string, params?: readonly SqlValue[]): Promise<SqlResult>;
+    batch(statements: readonly { sql: string; params?: readonly SqlValue[] }[]): Promise<SqlResult[]>;
+  };
 }
 
 /** One command for `ctx.process.run`: exactly one of argv and shell. */

@@ -16,4 +16,6 @@ export type {
   ContextInput,
   ContextReport,
   ContextResult,
+  SqlResult,
+  SqlValue,
 } from '@roku/schemas/abi';

@@ -115,6 +115,13 @@ export interface CapabilityOps {
     };
     result: ProcessRunResult;
   };
+  /** One statement on the plugin's own SQLite database (`permissions.capabilities.sql`). */
+  'sql.query': { args: { sql: string; params: SqlValue[] }; result: SqlResult };
+  /** Several statements in one transaction: all of them take effect, or none. */
+  'sql.batch': {
+    args: { statements: { sql: string; params: SqlValue[] }[] };
+    result: { results: SqlResult[] };
+  };
 }
 
 /** What `process.run` returns: the exit, the output (cut at maxOutputBytes) and why the host stopped it. */
@@ -128,6 +135,17 @@ export interface ProcessRunResult {
   readonly durationMs: number;
   /** bwrap, unshare or none: how the process was confined. */
   readonly confinement: string;
+}
+
+/** A value bound to or read from a plugin's SQL database; blobs travel as `{ base64 }`. */
+export type SqlValue = string | number | null | { readonly base64: string };
+
+/** What one SQL statement gave: rows (arrays in column order) for a query, changes for the rest. */
+export interface SqlResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly SqlValue[])[];
+  readonly changes: number;
+  readonly lastInsertRowid: number;
 }
 
 export type CapabilityOp = keyof CapabilityOps;
@@ -281,11 +299,19 @@ export interface MemoryRecord {
   readonly tags?: readonly string[];
   readonly score?: number;
   readonly createdAt?: number;
+  /** When the record last changed (long-term slots update records in place). */
+  readonly updatedAt?: number;
+  /** Who may recall it: this session only, everyone in this workspace, or the user everywhere. */
+  readonly scope?: 'session' | 'workspace' | 'user';
+  /** 0 to 1; long-term slots rank important records higher. */
+  readonly importance?: number;
 }
 
 /** Input of every memory-slot op: the session it acts for comes from the host, never from the model. */
 export interface MemoryScope {
   readonly sessionId: string;
+  /** A stable, opaque id of the user's workspace (a hash of its path), for workspace-scoped records. */
+  readonly workspaceId?: string;
 }
 
 export interface SubagentTask {
@@ -311,12 +337,22 @@ export interface ContextInput {
    * no longer has that state (a new realm) throws `ROKU_CONTEXT_STATE_LOST`, and the host sends the whole request.
    */
   readonly since?: { readonly state: string; readonly count: number };
+  /** The session the request belongs to (engines keep per-session state, e.g. the summariser's breaker). */
+  readonly sessionId?: string;
+  readonly runId?: string;
+  /** Prompt tokens the provider reported so far in this run (cumulative), to calibrate estimates against. */
+  readonly reportedPromptTokens?: number;
+  /** Estimated tokens the request carries besides its messages (tool definitions). */
+  readonly overheadTokens?: number;
 }
 
 /** What the context engine did, reported as loop events by the host. */
 export type ContextReport =
   | { readonly type: 'MicrocompactRan'; readonly freed_tokens: number }
   | { readonly type: 'MidCompactLayer1Ran'; readonly messages_collapsed: number }
+  | { readonly type: 'MidCompactLayer2Ran'; readonly messages_replaced: number }
+  | { readonly type: 'AutoCompactSummarizerCalled'; readonly succeeded: boolean; readonly failure: string }
+  | { readonly type: 'AutoCompactCircuitBreakerTripped'; readonly consecutive_failures: number }
   | { readonly type: 'CompactComplete'; readonly llm_succeeded: boolean; readonly messages_removed: number };
 
 export interface ContextResult {

@@ -94,6 +94,8 @@ export type {
   ToolSpec,
   ProviderErrorCode,
   MemoryRecord,
+  SqlResult,
+  SqlValue,
   MemoryScope,
   SubagentTask,
   ContextInput,

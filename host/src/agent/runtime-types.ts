@@ -1,4 +1,5 @@
-import type { ChatMessage } from '@roku/schemas';
+import type { ChatMessage, PluginOpInput, PluginOpResult } from '@roku/schemas';
+import type { MemoryAdminOp } from './slots/memory.js';
 import type { ApprovalRow, RunRow, SessionRow, Store, StoredMessage, TraceInfo } from '../store/types.js';
 import type { LoopEvent, RunStatus } from '../events/loop-events.js';
 
@@ -146,6 +147,14 @@ export interface AgentRuntime {
   reload(reason: string): Promise<ReloadResult>;
   /** `/compact`: mechanical compaction of a session's older messages through the context engine. */
   compactSession(sessionId: string): Promise<{ discarded: number; retained: number }>;
+  /**
+   * `roku memory …`: one op on the memory slot's owner (no fallback), scoped to this workspace.
+   * @throws ROKU_MEMORY_SLOT_UNAVAILABLE, ROKU_PLUGIN_FAILED (the plugin's code in details)
+   */
+  memory<K extends MemoryAdminOp>(
+    op: K,
+    input: PluginOpInput<K>,
+  ): Promise<{ pluginId: string; result: PluginOpResult<K> }>;
   sessions(): SessionRow[];
   session(id: string): { session: SessionRow; messages: StoredMessage[]; runs: RunRow[] };
   deleteSession(id: string): boolean;

@@ -4,6 +4,7 @@ import { decideAndResume } from './approvals/decide.js';
 import { runGoal } from './runs.js';
 import { closeRuntimeParts, openRuntimeParts, watchChanges } from './runtime-parts.js';
 import { compactSession } from './slots/compact-session.js';
+import { memoryAdmin } from './slots/memory.js';
 import { stateQueries } from './state.js';
 
 export { DEFAULT_SESSION_ID } from './loop/run-state.js';
@@ -30,6 +31,18 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     compactSession: (sessionId) =>
       snapshots.use((snapshot) =>
         compactSession({ store, settings: snapshots.settings, logger }, snapshot, sessionId),
+      ),
+    memory: (op, input) =>
+      snapshots.use((snapshot) =>
+        memoryAdmin(
+          {
+            owner: snapshot.memory,
+            configured: snapshots.config.plugins?.memorySlot ?? '',
+            problems: snapshot.problems,
+          },
+          op,
+          input,
+        ),
       ),
     deleteSession: (id) => {
       const deleted = queries.deleteSession(id);

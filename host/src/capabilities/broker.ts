@@ -86,6 +86,7 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
       },
       env: options.env,
       kv: options.kv,
+      sql: options.sql,
       services,
       budget,
       streams,

@@ -18,6 +18,8 @@ import type { ParsedRequest } from './request.js';
 import { countLogBytes, withLlmBudget } from './rates.js';
 import { sanitizePluginValue } from './sanitize.js';
 import { callService } from './services.js';
+import { serveSql } from './sql/sql-capability.js';
+import type { SqlAccess } from './sql/sql-capability.js';
 import type { CallScope, CapabilityServices, HostLookup, KvStore, ServiceContext } from './types.js';
 
 /** Largest event a plugin may emit, in bytes of JSON. */
@@ -36,6 +38,8 @@ export interface DispatchContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly kv: KvStore;
   readonly services: CapabilityServices;
+  /** The plugin's SQL database, when the host offers them. */
+  readonly sql?: SqlAccess | undefined;
   readonly budget: CallBudget;
   readonly streams: StreamRegistry;
   /** Keep-alive connections of this plugin. */
@@ -221,5 +225,8 @@ export async function dispatchCapability(
     case 'tools.invoke':
     case 'subagent.run':
       return callService(request.op, request.args, d.policy, d.services, serviceContext(call, d), d.logger);
+    case 'sql.query':
+    case 'sql.batch':
+      return serveSql(request.op, request.args, d.policy, d.sql);
   }
 }

@@ -2,6 +2,11 @@ export { createCapabilityBroker, MAX_EMIT_BYTES, MAX_KV_LIST_KEYS } from './brok
 export { createCapabilityLedgers } from './ledgers.js';
 export { sanitizePluginText, sanitizePluginValue } from './sanitize.js';
 export type { CapabilityLedgers } from './ledgers.js';
+export { openSqlDatabase, SQL_IDLE_MS } from './sql/sql-database.js';
+export { createSqlDatabases } from './sql/sql-databases.js';
+export type { SqlDatabases } from './sql/sql-databases.js';
+export type { SqlDatabase, SqlDatabaseOptions } from './sql/sql-database.js';
+export type { SqlAccess } from './sql/sql-capability.js';
 export { createKvStore, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from './kv/kv-store.js';
 export { classifyAddress } from './net/address.js';
 export { describeNetworkGrants } from './net/grant-description.js';

@@ -26,6 +26,8 @@ export interface Policy {
   readonly tools: readonly string[];
   readonly subagents: boolean;
   readonly process: ProcessPolicy;
+  /** The plugin's own SQL database, when granted. */
+  readonly sql: { readonly maxBytes: number; readonly statementTimeoutMs: number } | undefined;
   readonly limits: CapabilityLimits;
 }
 
@@ -113,6 +115,13 @@ export function resolvePolicy(manifest: PluginManifest, grants?: PluginUserGrant
       shell: capabilities.processShell === true && grants?.process?.shell === true,
       network: grants?.process?.network === true,
     },
+    sql:
+      capabilities.sql === undefined
+        ? undefined
+        : {
+            maxBytes: capabilities.sql.maxBytes ?? 67_108_864,
+            statementTimeoutMs: capabilities.sql.statementTimeoutMs ?? 5000,
+          },
     limits: resolveLimits(manifest.limits, grants?.limits),
   };
 }

@@ -36,6 +36,8 @@ export interface CapabilityArgs {
     timeoutMs: number;
     maxOutputBytes: number;
   };
+  'sql.query': { sql: string; params: unknown[] };
+  'sql.batch': { statements: unknown[] };
 }
 
 export type CapabilityOpName = keyof CapabilityArgs;
@@ -107,6 +109,9 @@ const SPEC: { readonly [K in CapabilityOpName]: Readonly<Record<keyof Capability
     timeoutMs: { type: { t: 'int', min: 1, max: 600_000 } },
     maxOutputBytes: { type: { t: 'int', min: 1, max: 1_048_576 } },
   },
+  // Statements and values are checked by sql/sql-capability.ts.
+  'sql.query': { sql: str(BIG), params: { type: { t: 'array' } } },
+  'sql.batch': { statements: { type: { t: 'array' } } },
 };
 
 function isOp(op: unknown): op is CapabilityOpName {

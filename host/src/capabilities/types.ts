@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { HostConfig, PluginManifest } from '@roku/schemas';
 import type { CapabilityLedgers } from './ledgers.js';
+import type { SqlAccess } from './sql/sql-capability.js';
 
 /** What the user's own config grants one plugin: `plugins.grants["<plugin-id>"]` of the host config. */
 export type PluginUserGrants = NonNullable<NonNullable<NonNullable<HostConfig['plugins']>['grants']>[string]>;
@@ -115,6 +116,8 @@ export interface CapabilityBrokerOptions {
   readonly kv: KvStore;
   readonly logger: Logger;
   readonly services?: CapabilityServices;
+  /** Opens the plugin's own SQL database (`permissions.capabilities.sql`); without it sql.* is denied. */
+  readonly sql?: SqlAccess;
   /** DNS resolution; `dns.promises.lookup(host, { all: true })` when absent. */
   readonly lookup?: HostLookup;
   /**

@@ -92,6 +92,13 @@ export type LoopEvent =
     })
   | (Base & { readonly type: 'MicrocompactRan'; readonly freed_tokens: number })
   | (Base & { readonly type: 'MidCompactLayer1Ran'; readonly messages_collapsed: number })
+  | (Base & { readonly type: 'MidCompactLayer2Ran'; readonly messages_replaced: number })
+  | (Base & {
+      readonly type: 'AutoCompactSummarizerCalled';
+      readonly succeeded: boolean;
+      readonly failure: string;
+    })
+  | (Base & { readonly type: 'AutoCompactCircuitBreakerTripped'; readonly consecutive_failures: number })
   | (Base & { readonly type: 'CompactTriggered'; readonly estimated_tokens: number })
   | (Base & {
       readonly type: 'CompactComplete';
@@ -160,6 +167,9 @@ export const LOOP_EVENT_TYPES: readonly LoopEventType[] = [
   'TokenUsage',
   'MicrocompactRan',
   'MidCompactLayer1Ran',
+  'MidCompactLayer2Ran',
+  'AutoCompactSummarizerCalled',
+  'AutoCompactCircuitBreakerTripped',
   'CompactTriggered',
   'CompactComplete',
   'ReactiveCompactTriggered',

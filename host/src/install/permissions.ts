@@ -8,7 +8,7 @@ export interface PermissionDiff {
   readonly filesystem: readonly FsGrant[];
   readonly env: readonly string[];
   readonly secrets: readonly string[];
-  /** Capabilities as `llm`, `subagents`, `memory:<level>`, `tools:<name>`, `processes:<command>`. */
+  /** Capabilities as `llm`, `subagents`, `memory:<level>`, `tools:<name>`, `processes:<command>`, `sql:<MiB>`. */
   readonly capabilities: readonly string[];
   readonly empty: boolean;
 }
@@ -36,6 +36,8 @@ function capabilityList(p: Permissions): Set<string> {
   if (c.subagents === true) out.add('subagents');
   for (const t of c.tools ?? []) out.add(`tools:${t}`);
   for (const cmd of c.processes ?? []) out.add(`processes:${cmd}`);
+  // A larger database quota than granted needs consent again.
+  if (c.sql !== undefined) out.add(`sql:${Math.ceil((c.sql.maxBytes ?? 67_108_864) / 1_048_576)}`);
   return out;
 }
 

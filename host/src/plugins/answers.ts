@@ -65,12 +65,21 @@ export function checkMemoryRecord(raw: unknown): MemoryRecord | string {
   const finite = (v: unknown): boolean => v === undefined || (typeof v === 'number' && Number.isFinite(v));
   if (!finite(r.score)) return 'score must be a finite number';
   if (!finite(r.createdAt)) return 'createdAt must be a finite number';
+  if (!finite(r.updatedAt)) return 'updatedAt must be a finite number';
+  if (!finite(r.importance)) return 'importance must be a finite number';
+  const scope = r.scope;
+  if (scope !== undefined && scope !== 'session' && scope !== 'workspace' && scope !== 'user') {
+    return 'scope must be session, workspace or user';
+  }
   return {
     text: r.text,
     ...(typeof r.id === 'string' ? { id: r.id } : {}),
     ...(tags === undefined ? {} : { tags: [...tags] }),
     ...(typeof r.score === 'number' ? { score: r.score } : {}),
     ...(typeof r.createdAt === 'number' ? { createdAt: r.createdAt } : {}),
+    ...(typeof r.updatedAt === 'number' ? { updatedAt: r.updatedAt } : {}),
+    ...(scope === undefined ? {} : { scope }),
+    ...(typeof r.importance === 'number' ? { importance: Math.min(1, Math.max(0, r.importance)) } : {}),
   };
 }
 
@@ -147,6 +156,16 @@ function contextReports(value: PlainJson | undefined): ContextReport[] {
       reports.push({ type: 'MicrocompactRan', freed_tokens: freed });
     } else if (r.type === 'MidCompactLayer1Ran' && collapsed !== undefined) {
       reports.push({ type: 'MidCompactLayer1Ran', messages_collapsed: collapsed });
+    } else if (r.type === 'MidCompactLayer2Ran' && count(r.messages_replaced) !== undefined) {
+      reports.push({ type: 'MidCompactLayer2Ran', messages_replaced: count(r.messages_replaced) ?? 0 });
+    } else if (r.type === 'AutoCompactSummarizerCalled') {
+      const failure = typeof r.failure === 'string' ? r.failure.slice(0, 500) : '';
+      reports.push({ type: 'AutoCompactSummarizerCalled', succeeded: r.succeeded === true, failure });
+    } else if (r.type === 'AutoCompactCircuitBreakerTripped' && count(r.consecutive_failures) !== undefined) {
+      reports.push({
+        type: 'AutoCompactCircuitBreakerTripped',
+        consecutive_failures: count(r.consecutive_failures) ?? 0,
+      });
     } else if (r.type === 'CompactComplete') {
       reports.push({
         type: 'CompactComplete',

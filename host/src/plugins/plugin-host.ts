@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { RokuError, createManifestValidator, formatIssues } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { Logger } from 'pino';
-import { createCapabilityBroker, createCapabilityLedgers, createKvStore } from '../capabilities/index.js';
+import {
+  createCapabilityBroker,
+  createCapabilityLedgers,
+  createKvStore,
+  createSqlDatabases,
+} from '../capabilities/index.js';
 import type { BrokerServices, KvStore, LookupFunction, PluginUserGrants } from '../capabilities/index.js';
 import type { Sandbox } from '../sandbox/loaded-sandbox.js';
 import type { SandboxCeilings } from '../sandbox/limits.js';
@@ -49,6 +54,8 @@ export interface LoadOptions {
 
 export interface PluginHost {
   readonly sandboxes: SandboxManager;
+  /** The user's working directory (the plugins' `workspace` root). */
+  readonly workspace: string;
   /** Validates a plugin folder's manifest and loads its code into a sandbox. */
   loadFolder(dir: string, options?: LoadOptions): Promise<Sandbox>;
   close(): Promise<void>;
@@ -64,6 +71,8 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
   const kv: KvStore = createKvStore(join(stateDir, 'plugin-kv.db'));
   const adoptLegacy = openLegacyAdoption(stateDir);
   const ledgers = createCapabilityLedgers();
+  // Outside plugin-data/: the fs capability cannot write the database file underneath SQLite.
+  const sql = createSqlDatabases(join(options.home, 'plugin-sql'), options.logger);
   // Grants given to one load (tests, dev mode) travel with its manifest object to the broker.
   const loadGrants = new WeakMap<PluginManifest, PluginUserGrants>();
   const identities = new WeakMap<PluginManifest, StorageIdentity>();
@@ -92,6 +101,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
         env,
         secrets: env,
         kv: scopedKv(kv, identity.namespace),
+        sql: (maxBytes) => sql.database(dirName, maxBytes),
         ledgers,
         grants: () => loadGrants.get(manifest) ?? options.grants?.(manifest.id),
         logger: options.logger,
@@ -102,6 +112,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
   });
   return {
     sandboxes,
+    workspace: options.workspace,
     async loadFolder(dir, loadOptions = {}) {
       let manifest = readPluginManifest(dir, validator);
       if (loadOptions.permissions !== undefined) {
@@ -135,6 +146,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
     async close() {
       await sandboxes.stop();
       kv.close();
+      sql.close();
     },
   };
 }

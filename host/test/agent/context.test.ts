@@ -286,7 +286,7 @@ describe('agent runtime: session memory', () => {
     ) as Inspection;
     const systems = inspectAgain.messages.filter((m) => m.role === 'system');
     expect(systems[0]?.content).toBe(first.messages[0]?.content);
-    expect(systems[1]?.content).toContain('Session memory');
+    expect(systems[1]?.content).toContain('Memory (recalled for this request)');
     expect(systems[1]?.content).toContain('zebra');
     expect(systems[1]?.content).not.toContain('something else entirely');
     expect(inspectAgain.messages.at(-1)).toEqual({ role: 'user', content: 'inspect the code word' });

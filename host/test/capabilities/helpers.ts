@@ -68,6 +68,7 @@ export interface HarnessOptions {
   readonly services?: CapabilityBrokerOptions['services'];
   readonly lookup?: CapabilityBrokerOptions['lookup'];
   readonly kv?: KvStore;
+  readonly sql?: CapabilityBrokerOptions['sql'];
   readonly dir?: string;
 }
 
@@ -101,6 +102,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     logger,
     ...(options.services === undefined ? {} : { services: options.services }),
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    ...(options.sql === undefined ? {} : { sql: options.sql }),
     ...(options.grants === undefined ? {} : { grants: () => options.grants }),
   });
   const request = async (op: string, args: unknown, scope: CallScope = CALL): Promise<Reply> =>

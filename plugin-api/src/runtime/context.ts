@@ -87,5 +87,14 @@ export function createContext(callId: string, config: unknown, signal: AbortSign
         (await requestCapability('subagent.run', runtime === undefined ? { task } : { task, runtime }))
           .output,
     },
+    sql: {
+      query: async (sql, params = []) => requestCapability('sql.query', { sql, params: [...params] }),
+      batch: async (statements) =>
+        (
+          await requestCapability('sql.batch', {
+            statements: statements.map((s) => ({ sql: s.sql, params: [...(s.params ?? [])] })),
+          })
+        ).results,
+    },
   };
 }

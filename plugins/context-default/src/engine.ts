@@ -1,13 +1,13 @@
-import type { ChatMessage, ContextInput, ContextReport, ContextResult } from '@roku/plugin-api';
+import type { ChatMessage } from '@roku/plugin-api';
 import { lastValidAtOrBefore, protectedStart, splitLead, validCuts } from './cut.js';
-import { estimateTokens } from './estimate.js';
-import { microcompact } from './microcompact.js';
-import { readInput } from './settings.js';
 import type { Settings } from './settings.js';
-import { summaryLines, summaryMessage, toolNames } from './summary.js';
+import { summaryLines, summaryMessage } from './summary.js';
+
+/** Estimated tokens of messages (calibrated by the caller). */
+export type Estimate = (messages: readonly ChatMessage[]) => number;
 
 /** lead + a summary of body[0, start) + body[start…]. */
-function collapseAt(
+export function collapseAt(
   lead: readonly ChatMessage[],
   body: readonly ChatMessage[],
   start: number,
@@ -23,11 +23,12 @@ function collapseAt(
  * call), and fewer, down to the last user message, while the estimate stays above `threshold`. Undefined when
  * there is nothing to collapse or collapsing would not save tokens.
  */
-function layer1(
+export function layer1(
   messages: ChatMessage[],
   threshold: number,
   names: ReadonlyMap<string, string>,
   settings: Settings,
+  estimateTokens: Estimate,
 ): { messages: ChatMessage[]; collapsed: number } | undefined {
   const { lead, body } = splitLead(messages);
   const valid = validCuts(body);
@@ -49,10 +50,11 @@ function layer1(
  * High water: collapse everything before the last user message, keeping it and what follows it. Left as it is
  * when that would not save tokens (a few tiny messages can be shorter than their summary).
  */
-function compactAll(
+export function compactAll(
   messages: ChatMessage[],
   names: ReadonlyMap<string, string>,
   settings: Settings,
+  estimateTokens: Estimate,
 ): { messages: ChatMessage[]; removed: number } {
   const { lead, body } = splitLead(messages);
   const start = protectedStart(body, validCuts(body));
@@ -60,38 +62,4 @@ function compactAll(
   const result = collapseAt(lead, body, start, names, settings);
   if (estimateTokens(result) >= estimateTokens(messages)) return { messages, removed: 0 };
   return { messages: result, removed: messages.length - result.length };
-}
-
-/**
- * Runs the layers on a request: L0 microcompaction always; L1 above midWaterRatio × contextWindow; full
- * mechanical compaction above compactThresholdRatio × contextWindow. `force` runs all of them. The result never
- * has more messages than the input, keeps leading system messages first and never separates a tool result from
- * the assistant message that called it.
- *
- * @throws ROKU_COMPACTION_BAD_INPUT
- */
-export function runLayers(input: ContextInput, settings: Settings): ContextResult {
-  const { request, contextWindow, compactThresholdRatio, force = false } = readInput(input);
-  const names = toolNames(request.messages);
-  const reports: ContextReport[] = [];
-  const l0 = microcompact(request.messages, settings.keepToolResults);
-  let messages = l0.messages;
-  if (l0.freed > 0) reports.push({ type: 'MicrocompactRan', freed_tokens: l0.freed });
-
-  const midWater = settings.midWaterRatio * contextWindow;
-  if (force || estimateTokens(messages) > midWater) {
-    const l1 = layer1(messages, midWater, names, settings);
-    if (l1 !== undefined) {
-      messages = l1.messages;
-      reports.push({ type: 'MidCompactLayer1Ran', messages_collapsed: l1.collapsed });
-    }
-  }
-  if (force || estimateTokens(messages) > compactThresholdRatio * contextWindow) {
-    const all = compactAll(messages, names, settings);
-    messages = all.messages;
-    if (all.removed > 0 || force) {
-      reports.push({ type: 'CompactComplete', llm_succeeded: false, messages_removed: all.removed });
-    }
-  }
-  return { request: { ...request, messages }, reports };
 }

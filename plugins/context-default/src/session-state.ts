@@ -50,10 +50,10 @@ function sameMessage(a: ChatMessage | undefined, b: ChatMessage | undefined): bo
  *
  * @throws ROKU_CONTEXT_STATE_LOST when `since` names a state this realm does not have
  */
-export function withSessionState(
+export async function withSessionState(
   input: ContextInput,
-  layers: (input: ContextInput) => ContextResult,
-): ContextResult {
+  layers: (input: ContextInput) => ContextResult | Promise<ContextResult>,
+): Promise<ContextResult> {
   // The input comes from the host as JSON: checked before use.
   const request: unknown = (input as Partial<ContextInput> | null)?.request;
   const raw: unknown =
@@ -80,7 +80,7 @@ export function withSessionState(
   const messages = previous === undefined ? [...fresh] : previous.input.concat(fresh);
   // Kept only once the layers have answered: a failed call leaves nothing to continue from.
   kept = undefined;
-  const result = layers({ ...whole, request: { ...whole.request, messages } });
+  const result = await layers({ ...whole, request: { ...whole.request, messages } });
   const output = result.request.messages;
   let keep = 0;
   if (previous !== undefined) {

@@ -9,9 +9,38 @@ export interface Settings {
   /** L1 trigger, as a fraction of the context window (MID_WATER_TRIGGER_RATIO). */
   readonly midWaterRatio: number;
   readonly summaryMaxChars: number;
+  /** L3b: at high water, ask the model for a structured summary (mechanical collapse when it fails). */
+  readonly llmSummary: boolean;
+  /** Longest wait for the summariser (COMPACT_LLM_TIMEOUT). */
+  readonly llmTimeoutMs: number;
+  /** L2: at mid water, splice the session summary kept in the memory slot instead of a mechanical collapse. */
+  readonly sessionSummary: boolean;
+  /** Scale estimates by the ratio of provider-reported to estimated prompt tokens (8 samples, 0.5–2). */
+  readonly calibrate: boolean;
 }
 
-const DEFAULTS: Settings = { keepToolResults: 3, tailMessages: 8, midWaterRatio: 0.6, summaryMaxChars: 8000 };
+const DEFAULTS: Settings = {
+  keepToolResults: 3,
+  tailMessages: 8,
+  midWaterRatio: 0.6,
+  summaryMaxChars: 8000,
+  llmSummary: false,
+  llmTimeoutMs: 300_000,
+  sessionSummary: true,
+  calibrate: true,
+};
+
+function flag(raw: Record<string, unknown>, name: 'llmSummary' | 'sessionSummary' | 'calibrate'): boolean {
+  const value = raw[name];
+  if (value === undefined) return DEFAULTS[name];
+  if (typeof value !== 'boolean') {
+    throw new RokuError(
+      'ROKU_COMPACTION_BAD_SETTINGS',
+      `@roku/plugin-context-default settings: ${name} must be true or false`,
+    );
+  }
+  return value;
+}
 /** Used when the host sends no usable compactThresholdRatio. */
 const DEFAULT_COMPACT_RATIO = 0.75;
 
@@ -19,7 +48,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function number(raw: Record<string, unknown>, name: keyof Settings, ok: (n: number) => boolean): number {
+type NumberSetting =
+  'keepToolResults' | 'tailMessages' | 'midWaterRatio' | 'summaryMaxChars' | 'llmTimeoutMs';
+
+function number(raw: Record<string, unknown>, name: NumberSetting, ok: (n: number) => boolean): number {
   const value = raw[name];
   if (value === undefined) return DEFAULTS[name];
   if (typeof value !== 'number' || !ok(value)) {
@@ -46,6 +78,10 @@ export function readSettings(config: unknown): Settings {
     tailMessages: number(raw, 'tailMessages', int(1)),
     midWaterRatio: number(raw, 'midWaterRatio', (n) => n > 0 && n <= 1),
     summaryMaxChars: number(raw, 'summaryMaxChars', int(500)),
+    llmSummary: flag(raw, 'llmSummary'),
+    llmTimeoutMs: number(raw, 'llmTimeoutMs', int(100)),
+    sessionSummary: flag(raw, 'sessionSummary'),
+    calibrate: flag(raw, 'calibrate'),
   };
 }
 

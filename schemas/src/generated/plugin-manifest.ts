@@ -410,6 +410,19 @@ export interface PluginManifest {
        */
       subagents?: boolean;
       /**
+       * One SQLite database of the plugin's own (ctx.sql), kept under its storage identity. Statements are checked host-side: no ATTACH, extensions, transactions of its own, temporary objects or PRAGMAs beyond a few harmless ones. Absent: no database.
+       */
+      sql?: {
+        /**
+         * Most bytes the database file may hold; writes past it fail with ROKU_CAPABILITY_QUOTA_EXCEEDED.
+         */
+        maxBytes?: number;
+        /**
+         * Longest a statement (or batch) may run; past it the statement is stopped with ROKU_SQL_TIMEOUT.
+         */
+        statementTimeoutMs?: number;
+      };
+      /**
        * Commands (program names, no paths) the plugin may run as child processes.
        *
        * @maxItems 32

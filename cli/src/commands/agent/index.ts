@@ -5,6 +5,7 @@ import { approvalDecideCommand, approvalListCommand, approvalShowCommand } from 
 import { chatCommand } from './chat/repl.js';
 import type { AgentIo } from './context.js';
 import { runCommand } from './one-shot.js';
+import { registerMemoryCommands } from './memory.js';
 import { pipeCommand } from './pipe.js';
 import {
   sessionDeleteCommand,
@@ -209,6 +210,7 @@ export function registerAgentCommands(program: Command, io: CliIo, setExit: (cod
 
   registerSessionCommands(program, agentIo, configFile, setExit);
   registerApprovalCommands(program, agentIo, configFile, setExit);
+  registerMemoryCommands(program, agentIo, configFile, setExit);
 
   program
     .command('trace')

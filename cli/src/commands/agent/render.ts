@@ -170,6 +170,13 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
           ),
         );
         return;
+      case 'AutoCompactCircuitBreakerTripped':
+        line(
+          style.yellow(
+            `${who}! the LLM summariser failed ${event.consecutive_failures} times in a row: compaction stays mechanical for this session`,
+          ),
+        );
+        return;
       case 'PluginFallback':
         line(
           style.yellow(
@@ -189,6 +196,8 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
       case 'TokenUsage':
       case 'MicrocompactRan':
       case 'MidCompactLayer1Ran':
+      case 'MidCompactLayer2Ran':
+      case 'AutoCompactSummarizerCalled':
       case 'CompactTriggered':
       case 'ReactiveCompactTriggered':
       case 'ToolBudgetCheck':

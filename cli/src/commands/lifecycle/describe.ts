@@ -15,6 +15,8 @@ function capabilityWords(capability: string): string {
   if (capability.startsWith('memory:')) return `${capability.slice(7)} access to memory`;
   if (capability.startsWith('tools:')) return `call the tool ${capability.slice(6)}`;
   if (capability.startsWith('processes:')) return `run the command ${capability.slice(10)}`;
+  if (capability.startsWith('sql:'))
+    return `keep a SQLite database of its own (up to ${capability.slice(4)} MiB)`;
   return capability;
 }
 

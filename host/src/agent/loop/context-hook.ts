@@ -40,6 +40,10 @@ export async function applyContext(
       contextWindow: Math.max(1024, window - toolTokens - blockTokens),
       compactThresholdRatio: threshold,
       ...(force ? { force: true } : {}),
+      sessionId: frame.state.sessionId,
+      runId: frame.state.runId,
+      reportedPromptTokens: run.main.state.usage.prompt,
+      overheadTokens: toolTokens,
     },
     {
       logger,

@@ -45,7 +45,7 @@ async function memoryBlock(run: LoopRun): Promise<string> {
   run.memory =
     records.length === 0
       ? ''
-      : `Session memory (earlier in this session):\n${records.map((r) => `- ${truncateChars(r.text, 500)}`).join('\n')}`;
+      : `Memory (recalled for this request):\n${records.map((r) => `- ${truncateChars(r.text, 500)}`).join('\n')}`;
   return run.memory;
 }
 

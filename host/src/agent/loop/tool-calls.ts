@@ -25,6 +25,7 @@ export async function runCalls(
 ): Promise<CallsOutcome> {
   let failedCalls = 0;
   let finish: Finished | undefined;
+  const early = startRuntimeSubagents(run, frame, calls);
   for (const call of calls) {
     if (finish !== undefined) {
       frame.conversation.append([
@@ -33,7 +34,9 @@ export async function runCalls(
       continue;
     }
     if (frame.signal?.aborted === true) throw interrupted();
-    const result = await runCall(run, frame, call);
+    const pending = early.get(call.id);
+    const result =
+      pending === undefined ? await runCall(run, frame, call) : await settleEarly(run, frame, call, pending);
     if (result.kind === 'paused') return result;
     if (result.kind === 'finish') finish = result.outcome;
     if (result.kind === 'result' && result.failed) {
@@ -42,6 +45,50 @@ export async function runCalls(
     }
   }
   return finish === undefined ? { kind: 'continue', failedCalls } : { ...finish, failedCalls };
+}
+
+type SubagentAnswer = Promise<[content: string, isError: boolean]>;
+
+/**
+ * Several Agent calls of one message that name a sub-agent runtime plugin start together (each is its own
+ * sandbox call with its own reserved steps); their results still join the conversation in call order.
+ */
+function startRuntimeSubagents(
+  run: LoopRun,
+  frame: AgentFrame,
+  calls: readonly ToolCall[],
+): Map<string, { readonly answer: SubagentAnswer; readonly started: number }> {
+  const early = new Map<string, { readonly answer: SubagentAnswer; readonly started: number }>();
+  if (frame.depth > 0 || frame.exclude.has(PSEUDO_TOOLS.agent)) return early;
+  const parallel = calls.filter(
+    (c) =>
+      c.name === PSEUDO_TOOLS.agent &&
+      typeof (c.arguments as { runtime?: unknown } | null)?.runtime === 'string',
+  );
+  if (parallel.length < 2) return early;
+  for (const call of parallel) {
+    emit(run, frame, {
+      type: 'ToolStart',
+      tool_name: call.name,
+      tool_call_id: call.id,
+      args_summary: summarize(call.arguments),
+    });
+    const answer = runSubagent(run, frame, (call.arguments ?? {}) as Record<string, unknown>);
+    // Awaited in order below; an interruption must not surface as unhandled meanwhile.
+    answer.catch(() => undefined);
+    early.set(call.id, { answer, started: performance.now() });
+  }
+  return early;
+}
+
+async function settleEarly(
+  run: LoopRun,
+  frame: AgentFrame,
+  call: ToolCall,
+  pending: { readonly answer: SubagentAnswer; readonly started: number },
+): Promise<CallOutcome> {
+  const [content, isError] = await pending.answer;
+  return appendResult(run, frame, call, content, isError, pending.started);
 }
 
 /** One call: a pseudo-tool the loop handles itself, or a plugin tool through the approval gate. */

@@ -33,6 +33,7 @@ export async function compactSession(
       contextWindow: settings.contextWindowTokens,
       compactThresholdRatio: settings.compactThresholdRatio,
       force: true,
+      sessionId,
     },
     { logger: deps.logger },
   );

@@ -39,6 +39,15 @@ export async function callContextEngine(
     abortable(
       callPlugin(plugin.sandbox, pluginOp(hook), sent, {
         config: plugin.settings,
+        // Capabilities the engine uses (memory for the session summary, llm) act for this session and run.
+        ...(sent.sessionId === undefined
+          ? {}
+          : {
+              context: {
+                sessionId: sent.sessionId,
+                ...(sent.runId === undefined ? {} : { runId: sent.runId }),
+              },
+            }),
         ...(signal === undefined ? {} : { signal }),
         ...(memo === undefined ? {} : { session: memo.sessionId }),
       }),

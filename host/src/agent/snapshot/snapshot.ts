@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import {
   RokuError,
@@ -33,6 +33,8 @@ export interface SlotOwner {
   readonly plugin: SnapshotPlugin;
   /** The bundled default, used when the owner's call fails. Same as `plugin` when the default owns it. */
   readonly fallback: SnapshotPlugin | undefined;
+  /** Memory slot only: the workspace's opaque id, sent with every memory op (workspace-scoped records). */
+  readonly workspaceId?: string;
 }
 
 /** The immutable set of plugins a turn runs against. */
@@ -271,7 +273,7 @@ export class SnapshotLoader {
     const label = kind === 'memory' ? 'memory slot' : 'context engine';
     if (configured !== '' && configured !== defaultId) {
       const owner = loaded.find((p) => p.manifest.id === configured);
-      if (owner !== undefined && provides(owner)) return { plugin: owner, fallback };
+      if (owner !== undefined && provides(owner)) return { plugin: owner, fallback, ...this.#scope(kind) };
       const setting = kind === 'memory' ? 'plugins.memorySlot' : 'plugins.contextEngine';
       // A misspelt id is the usual cause: name the closest plugin that does provide the slot.
       const near = nearestName(
@@ -289,7 +291,15 @@ export class SnapshotLoader {
       warnings.push(`${label}: the default ${defaultId} is not available; running without one`);
       return undefined;
     }
-    return { plugin: fallback, fallback };
+    return { plugin: fallback, fallback, ...this.#scope(kind) };
+  }
+
+  /** The memory slot learns which workspace it serves as a hash of its path, never the path itself. */
+  #scope(kind: 'memory' | 'context'): { workspaceId?: string } {
+    if (kind !== 'memory') return {};
+    return {
+      workspaceId: createHash('sha256').update(resolve(this.#host.workspace)).digest('hex').slice(0, 16),
+    };
   }
 
   async #drop(plugin: SnapshotPlugin): Promise<void> {
