@@ -15,9 +15,7 @@ const beforeRequest = (input: ContextInput, ctx: PluginContext): Promise<Context
 
 /** `/compact` and reactive compaction after a context-window error: every layer, regardless of pressure. */
 const compact = (input: ContextInput, ctx: PluginContext): Promise<ContextResult> =>
-  withSessionState(input, (whole) =>
-    runEngine({ ...whole, force: true }, readSettings(ctx.config), ctx),
-  );
+  withSessionState(input, (whole) => runEngine({ ...whole, force: true }, readSettings(ctx.config), ctx));
 
 /**
  * The `default` context engine: microcompaction, the session-summary splice or mechanical collapse, and at high
