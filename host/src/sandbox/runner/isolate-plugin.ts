@@ -17,6 +17,7 @@ import { DrainingRealms, IsolateRealm } from './isolate-realm.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
+import { IsolateActivity, invokeCall } from './isolate-invoke.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
 export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) => unknown;
@@ -28,7 +29,8 @@ const LOAD_CALL_ID = -1;
 interface InflightCall {
   readonly id: number;
   cpuStartNs: bigint;
-  wallTimer: NodeJS.Timeout | undefined;
+  /** performance.now() time past which the watchdog ends the call (the plugin is disposed). */
+  readonly deadline: number;
   settled: boolean;
   settle(outcome: CallOutcome): void;
 }
@@ -83,6 +85,8 @@ export class IsolatePlugin {
   #chargedCpuNs = 0n;
   readonly #unwatch: () => void;
   #spare: Promise<Prepared> | undefined;
+  /** What may be running in the isolate off the runner's thread (see isolate-invoke.ts). */
+  readonly #activity = new IsolateActivity();
   #nextPrepareSlot = -2;
   #lastCpuNs = 0n;
   #disposed: WireError | undefined;
@@ -145,10 +149,12 @@ export class IsolatePlugin {
   async describe(): Promise<{ ok: true; json: string } | { ok: false; error: WireError }> {
     let realm: IsolateRealm | undefined;
     try {
-      realm = await IsolateRealm.create(this.#realmHost, this.#loadCpuMs);
-      const raw: unknown = await realm.entry.apply(undefined, ['describe', this.limits.outputBytes], {
-        timeout: this.limits.cpuMsPerCall,
-      });
+      realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
+      const raw: unknown = await this.#activity.track(
+        realm.entry.apply(undefined, ['describe', this.limits.outputBytes], {
+          timeout: this.limits.cpuMsPerCall,
+        }),
+      );
       const decoded = decodeEntryResult(raw, this.limits.outputBytes);
       return decoded.ok ? { ok: true, json: decoded.response } : decoded;
     } catch (e) {
@@ -190,7 +196,7 @@ export class IsolatePlugin {
       const call: InflightCall = {
         id,
         cpuStartNs: this.#cpuNs(),
-        wallTimer: undefined,
+        deadline: performance.now() + this.limits.wallMsPerCall,
         settled: false,
         settle(outcome) {
           if (call.settled) return;
@@ -198,18 +204,6 @@ export class IsolatePlugin {
           resolve(outcome);
         },
       };
-      call.wallTimer = setTimeout(() => {
-        this.#kill(
-          wireError(
-            'ROKU_SANDBOX_TIMEOUT',
-            `${this.pluginKey}: call ${id} exceeded ${this.limits.wallMsPerCall} ms of wall time`,
-            {
-              limit: 'wall',
-              limitMs: this.limits.wallMsPerCall,
-            },
-          ),
-        );
-      }, this.limits.wallMsPerCall);
       this.#calls.set(id, call);
       void this.#run(call, requestJson, session);
     });
@@ -243,10 +237,13 @@ export class IsolatePlugin {
     this.#budget.startCall(call.id, Number(call.cpuStartNs) / 1e6);
     let outcome: CallOutcome;
     try {
-      const raw: unknown = await realm.entry.apply(
-        undefined,
-        ['call', call.id, requestJson, this.limits.outputBytes],
-        { timeout: this.limits.cpuMsPerCall, result: { promise: true } },
+      const raw: unknown = await invokeCall(
+        realm.entry,
+        this.#activity,
+        call.id,
+        requestJson,
+        this.limits.outputBytes,
+        this.limits.cpuMsPerCall,
       );
       this.#release(call);
       outcome = { ...decodeEntryResult(raw, this.limits.outputBytes), cpuMs: this.#callCpuMs(call) };
@@ -323,7 +320,7 @@ export class IsolatePlugin {
     const started = performance.now();
     this.#budget.startCall(slot, this.#cpuMs(), this.#loadCpuMs);
     try {
-      const realm = await IsolateRealm.create(this.#realmHost, this.#loadCpuMs);
+      const realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
       this.#prepared.count += 1;
       this.#prepared.ms += performance.now() - started;
       return { realm };
@@ -413,7 +410,6 @@ export class IsolatePlugin {
 
   #release(call: InflightCall): void {
     this.#cpuNs();
-    clearTimeout(call.wallTimer);
     this.#calls.delete(call.id);
     this.#budget.endCall(call.id);
   }
@@ -431,7 +427,19 @@ export class IsolatePlugin {
       );
       return;
     }
-    const verdict = this.#budget.check(this.#cpuMs(), performance.now());
+    const now = performance.now();
+    for (const call of this.#calls.values()) {
+      if (now < call.deadline) continue;
+      this.#kill(
+        wireError(
+          'ROKU_SANDBOX_TIMEOUT',
+          `${this.pluginKey}: call ${call.id} exceeded ${this.limits.wallMsPerCall} ms of wall time`,
+          { limit: 'wall', limitMs: this.limits.wallMsPerCall },
+        ),
+      );
+      return;
+    }
+    const verdict = this.#budget.check(this.#cpuMs(), now);
     if (verdict === undefined) return;
     const what =
       verdict.kind === 'idle'
@@ -464,14 +472,39 @@ export class IsolatePlugin {
       );
     }
     const callId = realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined;
-    return this.#deps.requestCapability(this.pluginKey, callId, requestJson);
+    const reply = this.#deps.requestCapability(this.pluginKey, callId, requestJson);
+    // The reply's continuation runs in the isolate on isolated-vm's threads: the isolate counts as busy until
+    // a fence queued after it has run (see isolate-invoke.ts).
+    const done = this.#activity.begin();
+    void reply.then(() => {
+      setImmediate(() => {
+        this.#fence(realm, done);
+      });
+    });
+    return reply;
+  }
+
+  /** Runs a no-op in the realm after the tasks queued before it; `done` is called once it has run. */
+  #fence(realm: IsolateRealm, done: () => void): void {
+    if (this.#disposed !== undefined || realm.released) {
+      // nothing to queue behind the continuation: keep off the fast path until it surely ran
+      this.#activity.coolDown();
+      done();
+      return;
+    }
+    realm.entry.apply(undefined, ['fence'], { timeout: this.limits.cpuMsPerCall }).then(done, () => {
+      this.#activity.coolDown();
+      done();
+    });
   }
 
   /** Fires a timer through its realm's entry; its synchronous part runs under the per-call CPU timeout. */
   async #fireTimer(realm: IsolateRealm, id: number): Promise<void> {
     if (this.#disposed !== undefined || realm.released) return;
     try {
-      await realm.entry.apply(undefined, ['timer', id], { timeout: this.limits.cpuMsPerCall });
+      await this.#activity.track(
+        realm.entry.apply(undefined, ['timer', id], { timeout: this.limits.cpuMsPerCall }),
+      );
     } catch (e) {
       const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
       if (failure.fatal && this.#gone() === undefined) this.#kill(failure.error);

@@ -1,0 +1,113 @@
+/**
+ * How the runner runs one call in a realm. The fast path enters the isolate synchronously on the runner's
+ * thread (`applySync`: no hop to isolated-vm's thread pool and back), starting the call and collecting its
+ * outcome once the isolate's microtasks have run; a plugin that does not await the host is done by then. A call
+ * still pending (it awaits a capability, a timer) is then waited for asynchronously, like every call on the slow
+ * path.
+ *
+ * Entering an isolate synchronously blocks the runner's thread until it gets the isolate. That is only safe
+ * while nothing else may run in that isolate on another thread (a call awaiting the host, a timer callback, a
+ * realm being prepared, the continuation of a capability reply): code there could spin until the runner's
+ * watchdog stops it, and the watchdog runs on the very thread that would be waiting. `IsolateActivity` keeps
+ * that count; the fast path is taken only when it is zero.
+ */
+import type ivm from 'isolated-vm';
+import type { EntryFunction } from './isolate-plugin.js';
+
+/** A synchronous part longer than this sends the plugin's next calls to the asynchronous path… */
+const SLOW_SYNC_MS = 2;
+/** …this many of them (doubling while it stays slow): they then leave the runner's thread free. */
+const ASYNC_CALLS_AFTER_SLOW = 16;
+const MAX_ASYNC_CALLS_AFTER_SLOW = 4096;
+/** A capability reply whose continuation cannot be fenced keeps calls off the fast path this long. */
+const UNFENCED_COOLDOWN_MS = 1_000;
+
+/** Work that may be running in an isolate off the runner's thread, and how the last fast calls went. */
+export class IsolateActivity {
+  #busy = 0;
+  #asyncUntil = 0;
+  /** Calls still to send down the asynchronous path after a slow synchronous part. */
+  #asyncCalls = 0;
+  #penalty = ASYNC_CALLS_AFTER_SLOW;
+
+  /** True when the runner may enter the isolate synchronously for the next call (and counts that call). */
+  takeFastPath(): boolean {
+    if (this.#busy > 0) return false;
+    if (this.#asyncCalls > 0) {
+      this.#asyncCalls -= 1;
+      return false;
+    }
+    return this.#asyncUntil === 0 || performance.now() >= this.#asyncUntil;
+  }
+
+  /** Counts `work` as running in the isolate until it settles. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.#busy += 1;
+    return work.finally(() => {
+      this.#busy -= 1;
+    });
+  }
+
+  /** Counts the isolate as busy until the returned function is called (once). */
+  begin(): () => void {
+    this.#busy += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#busy -= 1;
+    };
+  }
+
+  /** Keeps calls off the fast path for a while (a continuation the runner cannot queue a fence behind). */
+  coolDown(): void {
+    this.#asyncUntil = performance.now() + UNFENCED_COOLDOWN_MS;
+  }
+
+  /** Records how long a synchronous part took. */
+  ranSync(ms: number): void {
+    if (ms <= SLOW_SYNC_MS) {
+      this.#penalty = ASYNC_CALLS_AFTER_SLOW;
+      return;
+    }
+    this.#asyncCalls = this.#penalty;
+    this.#penalty = Math.min(this.#penalty * 2, MAX_ASYNC_CALLS_AFTER_SLOW);
+  }
+}
+
+/**
+ * Runs `entry('call', …)` and resolves with what the entry returned (a tagged string, or anything a broken
+ * entry produced); rejects as isolated-vm does (timeout, disposal, an error escaping the entry).
+ */
+export function invokeCall(
+  entry: ivm.Reference<EntryFunction>,
+  activity: IsolateActivity,
+  id: number,
+  requestJson: string,
+  outputBytes: number,
+  timeoutMs: number,
+): Promise<unknown> {
+  if (!activity.takeFastPath()) {
+    return activity.track(
+      entry.apply(undefined, ['call', id, requestJson, outputBytes], {
+        timeout: timeoutMs,
+        result: { promise: true },
+      }),
+    );
+  }
+  let raw: unknown;
+  const started = performance.now();
+  try {
+    // the call's synchronous part and every microtask it queues run here, under the CPU timeout
+    entry.applySync(undefined, ['start', id, requestJson, outputBytes], { timeout: timeoutMs });
+    raw = entry.applySync(undefined, ['take', id], { timeout: timeoutMs });
+  } catch (e) {
+    return Promise.reject(e as Error);
+  } finally {
+    activity.ranSync(performance.now() - started);
+  }
+  if (raw !== '') return Promise.resolve(raw);
+  return activity.track(
+    entry.apply(undefined, ['wait', id], { timeout: timeoutMs, result: { promise: true } }),
+  );
+}
