@@ -14,6 +14,12 @@ let maxCapBytes = 8 * 1024 * 1024;
 export const callScope = { current: 0 };
 
 /**
+ * Capability requests handed to the runner so far. A call the runner entered synchronously learns from it how
+ * many requests it must see arrive before the call may end (they reach it only once it leaves the isolate).
+ */
+export const capsSent = { count: 0 };
+
+/**
  * @param {IvmReference} cap
  * @param {IvmReference} sync
  * @param {number} maxBytes
@@ -119,6 +125,7 @@ export function capJson(requestJson, callId) {
     );
   }
   pending.count += 1;
+  capsSent.count += 1;
   pending.bytes += bytes;
   pendingPerCall[hint] = ofCall + 1;
   const settle = () => {

@@ -7,6 +7,7 @@ import {
   JSONstringify,
   MAX_JSON_DEPTH,
   callScope,
+  capsSent,
   exceedsJsonDepth,
   exceedsUtf8,
 } from './bridge.js';
@@ -136,9 +137,12 @@ async function call(id, requestJson, maxBytes) {
  */
 const settled = ObjectCreate(null);
 const waiting = ObjectCreate(null);
+/** For each started call, the count of capability requests sent before it started. */
+const capsBefore = ObjectCreate(null);
 
 /** Starts a call and records its outcome when it settles (within this entry's microtask checkpoint if it never awaits the host). */
 function start(id, requestJson, maxBytes) {
+  capsBefore[id] = capsSent.count;
   const pending = call(id, requestJson, maxBytes);
   waiting[id] = pending;
   // the captured `then` of our own native promise: nothing the plugin patched runs here
@@ -153,21 +157,36 @@ function start(id, requestJson, maxBytes) {
   return '';
 }
 
-/** The outcome of a started call if it has settled, else '' (then the runner waits for it with `wait`). */
+/**
+ * The outcome of a started call if it has settled, else '' (then the runner waits for it with `wait`). When
+ * capability requests were sent meanwhile, the outcome is prefixed with `C<count>:` (so the runner waits for
+ * them to arrive before it ends the call they belong to).
+ */
 function take(id) {
   const out = settled[id];
   if (out === undefined) return '';
+  const sent = capsSent.count - capsBefore[id];
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+  delete capsBefore[id];
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
   delete settled[id];
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
   delete waiting[id];
-  return out;
+  return sent > 0 ? `C${sent}:${out}` : out;
 }
 
 /** The outcome of a started call, as a promise if it has not settled yet. */
 function wait(id) {
-  const out = take(id);
-  if (out !== '') return out;
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+  delete capsBefore[id];
+  const out = settled[id];
+  if (out !== undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+    delete settled[id];
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+    delete waiting[id];
+    return out;
+  }
   const pending = waiting[id];
   if (pending === undefined) return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'no such call');
   const collect = () => {

@@ -11,14 +11,15 @@
  * watchdog stops it, and the watchdog runs on the very thread that would be waiting. `IsolateActivity` keeps
  * that count; the fast path is taken only when it is zero.
  */
-import type ivm from 'isolated-vm';
-import type { EntryFunction } from './isolate-plugin.js';
+import type { IsolateRealm } from './isolate-realm.js';
 
 /** A synchronous part longer than this sends the plugin's next calls to the asynchronous path… */
 const SLOW_SYNC_MS = 2;
 /** …this many of them (doubling while it stays slow): they then leave the runner's thread free. */
 const ASYNC_CALLS_AFTER_SLOW = 16;
 const MAX_ASYNC_CALLS_AFTER_SLOW = 4096;
+/** Calls a plugin completes on the asynchronous path before it may take the fast one. */
+const PROBATION_CALLS = 4;
 /** A capability reply whose continuation cannot be fenced keeps calls off the fast path this long. */
 const UNFENCED_COOLDOWN_MS = 1_000;
 
@@ -29,10 +30,17 @@ export class IsolateActivity {
   /** Calls still to send down the asynchronous path after a slow synchronous part. */
   #asyncCalls = 0;
   #penalty = ASYNC_CALLS_AFTER_SLOW;
+  /** Calls that ended well in a row on the asynchronous path, up to PROBATION_CALLS. */
+  #provenCalls = 0;
 
-  /** True when the runner may enter the isolate synchronously for the next call (and counts that call). */
+  /**
+   * True when the runner may enter the isolate synchronously for the next call (and counts that call). A
+   * plugin starts on the asynchronous path and returns to it after any failed call: a heap bomb entered
+   * synchronously keeps the runner's thread until the OS memory cap kills the runner, where the asynchronous
+   * path lets the runner report its typed OOM.
+   */
   takeFastPath(): boolean {
-    if (this.#busy > 0) return false;
+    if (this.#busy > 0 || this.#provenCalls < PROBATION_CALLS) return false;
     if (this.#asyncCalls > 0) {
       this.#asyncCalls -= 1;
       return false;
@@ -64,6 +72,11 @@ export class IsolateActivity {
     this.#asyncUntil = performance.now() + UNFENCED_COOLDOWN_MS;
   }
 
+  /** Records how a call ended: only calls that end well earn (and keep) the fast path. */
+  ended(ok: boolean): void {
+    this.#provenCalls = ok ? Math.min(this.#provenCalls + 1, PROBATION_CALLS) : 0;
+  }
+
   /** Records how long a synchronous part took. */
   ranSync(ms: number): void {
     if (ms <= SLOW_SYNC_MS) {
@@ -79,14 +92,15 @@ export class IsolateActivity {
  * Runs `entry('call', …)` and resolves with what the entry returned (a tagged string, or anything a broken
  * entry produced); rejects as isolated-vm does (timeout, disposal, an error escaping the entry).
  */
-export function invokeCall(
-  entry: ivm.Reference<EntryFunction>,
+export async function invokeCall(
+  realm: IsolateRealm,
   activity: IsolateActivity,
   id: number,
   requestJson: string,
   outputBytes: number,
   timeoutMs: number,
 ): Promise<unknown> {
+  const { entry } = realm;
   if (!activity.takeFastPath()) {
     return activity.track(
       entry.apply(undefined, ['call', id, requestJson, outputBytes], {
@@ -96,17 +110,24 @@ export function invokeCall(
     );
   }
   let raw: unknown;
+  const capsBefore = realm.capsArrived;
   const started = performance.now();
   try {
     // the call's synchronous part and every microtask it queues run here, under the CPU timeout
     entry.applySync(undefined, ['start', id, requestJson, outputBytes], { timeout: timeoutMs });
     raw = entry.applySync(undefined, ['take', id], { timeout: timeoutMs });
-  } catch (e) {
-    return Promise.reject(e as Error);
   } finally {
     activity.ranSync(performance.now() - started);
   }
-  if (raw !== '') return Promise.resolve(raw);
+  if (typeof raw === 'string' && raw.startsWith('C')) {
+    // It sent capability requests, which reach the runner only now that it left the isolate: they belong to
+    // this call, so it ends once they have arrived.
+    const colon = raw.indexOf(':');
+    const sent = Number(raw.slice(1, colon));
+    raw = raw.slice(colon + 1);
+    if (Number.isSafeInteger(sent) && sent > 0) await realm.capsArrivedBy(capsBefore + sent);
+  }
+  if (raw !== '') return raw;
   return activity.track(
     entry.apply(undefined, ['wait', id], { timeout: timeoutMs, result: { promise: true } }),
   );

@@ -238,7 +238,7 @@ export class IsolatePlugin {
     let outcome: CallOutcome;
     try {
       const raw: unknown = await invokeCall(
-        realm.entry,
+        realm,
         this.#activity,
         call.id,
         requestJson,
@@ -253,6 +253,7 @@ export class IsolatePlugin {
       if (failure.fatal) this.#kill(failure.error);
       outcome = { ok: false, error: this.#gone() ?? failure.error, cpuMs: this.#callCpuMs(call) };
     }
+    this.#activity.ended(outcome.ok);
     // Only a call that ended normally leaves its realm to its session: a stopped one may have left it halfway.
     if (session !== undefined && outcome.ok) this.#keepForSession(session, realm);
     else this.#finishRealm(realm);
