@@ -175,7 +175,8 @@ export class LoadedSandbox implements Sandbox {
     if (this.revoked !== undefined) throw this.revoked;
     const callId = randomUUID();
     const request = JSON.stringify({ op, input, config: options.config ?? null, callId });
-    if (Buffer.byteLength(request) > MAX_INPUT_BYTES) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long request needs counting
+    if (request.length * 3 > MAX_INPUT_BYTES && Buffer.byteLength(request) > MAX_INPUT_BYTES) {
       throw new RokuError(
         'ROKU_CAPABILITY_LIMIT',
         `${manifest.id} ${op}: input exceeds ${MAX_INPUT_BYTES} bytes`,

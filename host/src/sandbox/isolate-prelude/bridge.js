@@ -3,6 +3,7 @@
 
 /** Intrinsics captured before plugin code runs, so a plugin patching them cannot confuse the prelude. */
 export const JSONparse = JSON.parse;
+const ReflectApply = Reflect.apply;
 export const JSONstringify = JSON.stringify;
 
 // Set by installBridge, from __roku_boot, before any plugin code runs.
@@ -48,18 +49,33 @@ const MAX_CAP_DEPTH = 66;
  */
 export function exceedsJsonDepth(s, max) {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      i = stringEnd(s, i);
+      if (i < 0) return false;
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return true;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
+}
+
+const StringIndexOf = String.prototype.indexOf;
+
+/**
+ * Index of the quote closing the string that opens at `open`, or -1 when it is not closed. Jumps from quote
+ * to quote with the native indexOf (long strings are what outputs mostly are), skipping escaped ones.
+ */
+function stringEnd(s, open) {
+  let at = open;
+  for (;;) {
+    at = ReflectApply(StringIndexOf, s, ['"', at + 1]);
+    if (at < 0) return -1;
+    let backslashes = 0;
+    while (s.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
 }
 
 export function utf8ByteLength(s) {
