@@ -18,6 +18,8 @@ const SLOW_SYNC_MS = 2;
 /** …this many of them (doubling while it stays slow): they then leave the runner's thread free. */
 const ASYNC_CALLS_AFTER_SLOW = 16;
 const MAX_ASYNC_CALLS_AFTER_SLOW = 4096;
+/** The fence is a no-op; this only bounds it if the isolate misbehaves. */
+const FENCE_TIMEOUT_MS = 1_000;
 /** Calls a plugin completes on the asynchronous path before it may take the fast one. */
 const PROBATION_CALLS = 4;
 /** A capability reply whose continuation cannot be fenced keeps calls off the fast path this long. */
@@ -131,4 +133,32 @@ export async function invokeCall(
   return activity.track(
     entry.apply(undefined, ['wait', id], { timeout: timeoutMs, result: { promise: true } }),
   );
+}
+
+/**
+ * The continuation of a capability reply runs in the isolate on isolated-vm's threads: the isolate counts as
+ * busy until a no-op queued behind that reply (a fence) has run in the realm. `live` says whether the plugin
+ * still exists; without a realm to queue the fence in, the fast path rests for a while instead.
+ */
+export function fenceAfterReply(
+  realm: IsolateRealm,
+  activity: IsolateActivity,
+  reply: Promise<unknown>,
+  live: () => boolean,
+): void {
+  const done = activity.begin();
+  const unfenced = (): void => {
+    activity.coolDown();
+    done();
+  };
+  void reply.then(() => {
+    // after isolated-vm's own handler of the same reply queued the task that resumes the plugin
+    setImmediate(() => {
+      if (!live() || realm.released) {
+        unfenced();
+        return;
+      }
+      realm.entry.apply(undefined, ['fence'], { timeout: FENCE_TIMEOUT_MS }).then(done, unfenced);
+    });
+  });
 }

@@ -17,7 +17,7 @@ import { DrainingRealms, IsolateRealm } from './isolate-realm.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
-import { IsolateActivity, invokeCall } from './isolate-invoke.js';
+import { IsolateActivity, fenceAfterReply, invokeCall } from './isolate-invoke.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
 export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) => unknown;
@@ -91,8 +91,6 @@ export class IsolatePlugin {
   #lastCpuNs = 0n;
   #disposed: WireError | undefined;
   #loaded = false;
-  /** Wall time spent preparing realms, for the bench and stats. */
-  #prepared = { count: 0, ms: 0 };
 
   constructor(options: IsolatePluginOptions) {
     this.pluginKey = options.pluginKey;
@@ -127,12 +125,6 @@ export class IsolatePlugin {
 
   get disposedReason(): WireError | undefined {
     return this.#disposed;
-  }
-
-  /** Realms prepared so far and the mean wall time each took (ms). */
-  get realmCost(): { readonly count: number; readonly meanMs: number } {
-    const { count, ms } = this.#prepared;
-    return { count, meanMs: count === 0 ? 0 : ms / count };
   }
 
   /** From now on a disposal is reported to the host (`disposed`); during load the load error reports it. */
@@ -273,10 +265,6 @@ export class IsolatePlugin {
     return true;
   }
 
-  hasCall(id: number): boolean {
-    return this.#calls.has(id);
-  }
-
   /** Disposes the isolate for `reason`; `notify` sends `disposed` to the host (not for a requested unload). */
   dispose(reason: WireError, notify: boolean): void {
     if (this.#disposed !== undefined) return;
@@ -318,12 +306,9 @@ export class IsolatePlugin {
    */
   async #prepare(): Promise<Prepared> {
     const slot = this.#nextPrepareSlot--;
-    const started = performance.now();
     this.#budget.startCall(slot, this.#cpuMs(), this.#loadCpuMs);
     try {
       const realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
-      this.#prepared.count += 1;
-      this.#prepared.ms += performance.now() - started;
       return { realm };
     } catch (e) {
       const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
@@ -429,15 +414,11 @@ export class IsolatePlugin {
       return;
     }
     const now = performance.now();
-    for (const call of this.#calls.values()) {
-      if (now < call.deadline) continue;
-      this.#kill(
-        wireError(
-          'ROKU_SANDBOX_TIMEOUT',
-          `${this.pluginKey}: call ${call.id} exceeded ${this.limits.wallMsPerCall} ms of wall time`,
-          { limit: 'wall', limitMs: this.limits.wallMsPerCall },
-        ),
-      );
+    const late = [...this.#calls.values()].find((call) => now >= call.deadline);
+    if (late !== undefined) {
+      const { wallMsPerCall } = this.limits;
+      const message = `${this.pluginKey}: call ${late.id} exceeded ${wallMsPerCall} ms of wall time`;
+      this.#kill(wireError('ROKU_SANDBOX_TIMEOUT', message, { limit: 'wall', limitMs: wallMsPerCall }));
       return;
     }
     const verdict = this.#budget.check(this.#cpuMs(), now);
@@ -474,29 +455,8 @@ export class IsolatePlugin {
     }
     const callId = realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined;
     const reply = this.#deps.requestCapability(this.pluginKey, callId, requestJson);
-    // The reply's continuation runs in the isolate on isolated-vm's threads: the isolate counts as busy until
-    // a fence queued after it has run (see isolate-invoke.ts).
-    const done = this.#activity.begin();
-    void reply.then(() => {
-      setImmediate(() => {
-        this.#fence(realm, done);
-      });
-    });
+    fenceAfterReply(realm, this.#activity, reply, () => this.#disposed === undefined);
     return reply;
-  }
-
-  /** Runs a no-op in the realm after the tasks queued before it; `done` is called once it has run. */
-  #fence(realm: IsolateRealm, done: () => void): void {
-    if (this.#disposed !== undefined || realm.released) {
-      // nothing to queue behind the continuation: keep off the fast path until it surely ran
-      this.#activity.coolDown();
-      done();
-      return;
-    }
-    realm.entry.apply(undefined, ['fence'], { timeout: this.limits.cpuMsPerCall }).then(done, () => {
-      this.#activity.coolDown();
-      done();
-    });
   }
 
   /** Fires a timer through its realm's entry; its synchronous part runs under the per-call CPU timeout. */
