@@ -133,7 +133,7 @@ export function dispatchCall(
 
     async function send(): Promise<ResultMessage> {
       for (let sends = 1; ; sends++) {
-        const runner = await pool.ensureLoaded(sandbox);
+        const runner = pool.loadedRunner(sandbox) ?? (await pool.ensureLoaded(sandbox));
         if (gaveUp()) throw new RokuError('ROKU_SANDBOX_UNLOADED', 'the call ended before it was sent');
         if (sends === 1) scope.beforeSend?.();
         const id = pool.allocateCallId();

@@ -34,6 +34,8 @@ export interface RunnerPool {
    * restart or dispose) and returns that runner. Concurrent callers share one load.
    */
   ensureLoaded(sandbox: LoadedSandbox): Promise<RunnerProcess>;
+  /** The runner when the plugin is loaded in it and nothing needs doing first (the common case, no await). */
+  loadedRunner(sandbox: LoadedSandbox): RunnerProcess | undefined;
   /** Loads the plugin into its runner; returns the description JSON the plugin gave. */
   loadInto(sandbox: LoadedSandbox): Promise<string | undefined>;
   /** Unloads the plugin from its runner; a runner left without plugins is stopped. */
@@ -157,6 +159,12 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
       });
       loading.set(sandbox.pluginKey, started);
       return started;
+    },
+    loadedRunner(sandbox) {
+      if (sandbox.revoked !== undefined || sandbox.disposed) return undefined;
+      const runner = pool.runners.get(runnerGroup(sandbox.engine, sandbox.manifest.id, options.isolation));
+      if (runner === undefined || !runner.live || sandbox.generation !== runner.generation) return undefined;
+      return runner.farFromRecycling ? runner : undefined;
     },
     async ensureLoaded(sandbox) {
       for (let round = 0; round < MAX_LOAD_ROUNDS; round++) {

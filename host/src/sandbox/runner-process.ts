@@ -241,6 +241,11 @@ export class RunnerProcess {
     }
   }
 
+  /** False when an idle moment might recycle the runner (its last memory sample is near the recycle line). */
+  get farFromRecycling(): boolean {
+    return this.#lastRss <= this.#options.memoryMb * 1024 * 1024 * RECYCLE_FRACTION * 0.6;
+  }
+
   /**
    * Replaces the runner when nothing is running or loading in it and its last memory sample is above the
    * recycle line: V8 keeps pages of disposed or shrunk isolates, and an idle moment is the only safe time to
