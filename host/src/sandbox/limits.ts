@@ -23,6 +23,8 @@ export interface SandboxCeilings {
   readonly runnerIsolation?: 'publisher' | 'plugin';
   /** Calls one plugin version may have waiting for a concurrency slot. */
   readonly maxQueuedCalls?: number;
+  /** Runner processes one trust group may spread its calls over when one is busy (default: one per core, ≤ 4). */
+  readonly maxRunnersPerGroup?: number;
 }
 
 export const DEFAULT_CEILINGS: SandboxCeilings = {
