@@ -68,5 +68,9 @@ export function ceilingsFromConfig(sandbox: HostConfig['sandbox']): SandboxCeili
     },
     ...(sandbox?.runnerIsolation === undefined ? {} : { runnerIsolation: sandbox.runnerIsolation }),
     ...(sandbox?.maxQueuedCalls === undefined ? {} : { maxQueuedCalls: sandbox.maxQueuedCalls }),
+    // 0 (the default) leaves the choice to the runner pool: one per core, at most 4
+    ...(sandbox?.maxRunnersPerGroup === undefined || sandbox.maxRunnersPerGroup === 0
+      ? {}
+      : { maxRunnersPerGroup: sandbox.maxRunnersPerGroup }),
   };
 }
