@@ -1,7 +1,7 @@
 /**
  * Several runner processes per trust group, where one process is the limit. A runner does its plugins' message
- * handling and fast calls on one thread; when every runner of a group is already busy with calls, the group
- * gets another process (up to `maxRunnersPerGroup`) and the plugin is loaded there too. Calls of one session
+ * handling and fast calls on one thread, and one plugin's isolate runs one thing at a time; when the runners of
+ * a group are busy with calls and use most of a core, the group gets another process (up to `maxRunnersPerGroup`) and the plugin is loaded there too. Calls of one session
  * keep going to the runner that served the session before, where its realm is kept.
  */
 import { availableParallelism } from 'node:os';
@@ -10,8 +10,11 @@ import type { RunnerProcess } from './runner-process.js';
 
 /** Runner processes one trust group may spread its calls over by default: one per core, at most 4. */
 export const DEFAULT_MAX_RUNNERS_PER_GROUP = Math.max(1, Math.min(4, availableParallelism()));
-/** A group gets another runner only when each of its runners is working on at least this many calls. */
-export const SPREAD_AT_BUSY = 4;
+/**
+ * A group gets another runner only when its least busy runner works on at least this many calls and used most
+ * of a core lately (calls that wait on the host, like a provider's streamed answer, cost no CPU: no spread).
+ */
+export const SPREAD_AT_BUSY = 2;
 /** Sessions whose runner is remembered; beyond this the least recently used is forgotten. */
 const MAX_SESSIONS = 10_000;
 
@@ -72,7 +75,7 @@ export function readyRunner(
   }
   if (best === undefined) return undefined;
   // every runner of the plugin busy: the slow path may start another one
-  if (best.busy >= SPREAD_AT_BUSY && mayGrow()) return undefined;
+  if (best.busy >= SPREAD_AT_BUSY && best.saturated && mayGrow()) return undefined;
   return best;
 }
 
@@ -88,6 +91,7 @@ export function chooseRunner(
   if (sessionRunner !== undefined && group.includes(sessionRunner)) return sessionRunner;
   let best: RunnerProcess | undefined;
   for (const runner of group) if (best === undefined || runner.busy < best.busy) best = runner;
-  if (best !== undefined && best.busy >= SPREAD_AT_BUSY && group.length < maxRunners) return undefined;
+  if (best !== undefined && best.busy >= SPREAD_AT_BUSY && best.saturated && group.length < maxRunners)
+    return undefined;
   return best;
 }

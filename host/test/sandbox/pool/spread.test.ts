@@ -24,18 +24,20 @@ describe('a busy plugin', () => {
   it('spreads its calls over a second runner process, all answered, and keeps a session on its runner', async () => {
     h = createPoolHarness({ maxRunnersPerGroup: 2 });
     const sandbox = await h.load('@spread/busy', {
+      // `spin` keeps a core busy (what makes a runner the limit), `count` keeps state in the session's realm
       body: `if (input.count) { globalThis.count = (globalThis.count ?? 0) + 1; return globalThis.count; }
-        await sleep(input.ms); return input.n;`,
+        const end = Date.now() + input.spin; while (Date.now() < end); await sleep(1); return input.n;`,
       // every call's fresh realm costs CPU charged to all calls in flight: room for a loaded machine
-      limits: { concurrency: 32, wallMsPerCall: 10_000, cpuMsPerCall: 5000 },
+      limits: { concurrency: 32, wallMsPerCall: 20_000, cpuMsPerCall: 8000 },
     });
     expect(groupPids(h, 'isolate:@spread')).toHaveLength(1);
     // a session's realm lives in the first runner from now on
     const session = { session: 'kept' };
     await expect(sandbox.call('tool:t', { count: true }, session)).resolves.toBe(1);
-    const busy = Array.from({ length: 8 }, (_, n) => sandbox.call('tool:t', { n, ms: 300 }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const more = Array.from({ length: 8 }, (_, n) => sandbox.call('tool:t', { n: 8 + n, ms: 50 }));
+    const busy = Array.from({ length: 8 }, (_, n) => sandbox.call('tool:t', { n, spin: 150 }));
+    // the runner is seen saturated at its next CPU sample (every 250 ms)
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const more = Array.from({ length: 8 }, (_, n) => sandbox.call('tool:t', { n: 8 + n, spin: 20 }));
     const counts: unknown[] = [];
     for (let i = 0; i < 3; i++) counts.push(await sandbox.call('tool:t', { count: true }, session));
     await expect(Promise.all([...busy, ...more])).resolves.toEqual(Array.from({ length: 16 }, (_, n) => n));
@@ -51,13 +53,16 @@ describe('a busy plugin', () => {
     expect(groupPids(h, 'isolate:@spread')).toHaveLength(0);
   });
 
-  it('stays in one runner when the group may not grow, and its group stops when the plugin goes', async () => {
-    h = createPoolHarness({ maxRunnersPerGroup: 1 });
+  it('stays in one runner while its calls only wait, and its group stops when the plugin goes', async () => {
+    h = createPoolHarness({ maxRunnersPerGroup: 2 });
     const sandbox = await h.load('@one/busy', {
       body: `await sleep(input.ms); return input.n;`,
       limits: { concurrency: 32, cpuMsPerCall: 5000 },
     });
-    const calls = Array.from({ length: 12 }, (_, n) => sandbox.call('tool:t', { n, ms: 100 }));
+    // past the CPU the load itself took (the runner samples it every 250 ms)
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // many calls in flight but no CPU used: another process would only cost memory
+    const calls = Array.from({ length: 12 }, (_, n) => sandbox.call('tool:t', { n, ms: 600 }));
     await expect(Promise.all(calls)).resolves.toEqual(Array.from({ length: 12 }, (_, n) => n));
     expect(groupPids(h, 'isolate:@one')).toHaveLength(1);
     await sandbox.dispose();
