@@ -216,7 +216,6 @@ function reportTimerError(e) {
  * entry('take', runnerCallId) -> string, '' while the call has not settled
  * entry('wait', runnerCallId) -> string | Promise<string>
  * entry('timer', timerId) -> ''
- * entry('fence') -> '' (the runner's marker that earlier tasks of the isolate have run)
  */
 export function entry(kind, a, b, c) {
   try {
@@ -224,7 +223,6 @@ export function entry(kind, a, b, c) {
     if (kind === 'start') return start(a, b, c);
     if (kind === 'take') return take(a);
     if (kind === 'wait') return wait(a);
-    if (kind === 'fence') return '';
     if (kind === 'describe') return describe(a);
     if (kind === 'timer') {
       fireTimer(a, reportTimerError);

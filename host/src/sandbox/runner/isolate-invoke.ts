@@ -8,8 +8,9 @@
  * Entering an isolate synchronously blocks the runner's thread until it gets the isolate. That is only safe
  * while nothing else may run in that isolate on another thread (a call awaiting the host, a timer callback, a
  * realm being prepared, the continuation of a capability reply): code there could spin until the runner's
- * watchdog stops it, and the watchdog runs on the very thread that would be waiting. `IsolateActivity` keeps
- * that count; the fast path is taken only when it is zero.
+ * watchdog stops it, and the watchdog runs on the very thread that would be waiting. `IsolateActivity` counts
+ * what the runner started there and keeps the fast path closed for a CPU limit's time after each capability
+ * reply (what the reply resumes is not visible to the runner).
  */
 import type { IsolateRealm } from './isolate-realm.js';
 
@@ -18,12 +19,10 @@ const SLOW_SYNC_MS = 2;
 /** …this many of them (doubling while it stays slow): they then leave the runner's thread free. */
 const ASYNC_CALLS_AFTER_SLOW = 16;
 const MAX_ASYNC_CALLS_AFTER_SLOW = 4096;
-/** The fence is a no-op; this only bounds it if the isolate misbehaves. */
-const FENCE_TIMEOUT_MS = 1_000;
 /** Calls a plugin completes on the asynchronous path before it may take the fast one. */
 const PROBATION_CALLS = 4;
-/** A capability reply whose continuation cannot be fenced keeps calls off the fast path this long. */
-const UNFENCED_COOLDOWN_MS = 1_000;
+/** Margin on top of a plugin's CPU limit for the watchdog to have stopped a continuation that spins. */
+const REPLY_COOLDOWN_MARGIN_MS = 100;
 
 /** Work that may be running in an isolate off the runner's thread, and how the last fast calls went. */
 export class IsolateActivity {
@@ -58,20 +57,16 @@ export class IsolateActivity {
     });
   }
 
-  /** Counts the isolate as busy until the returned function is called (once). */
-  begin(): () => void {
-    this.#busy += 1;
-    let done = false;
-    return () => {
-      if (done) return;
-      done = true;
-      this.#busy -= 1;
-    };
-  }
-
-  /** Keeps calls off the fast path for a while (a continuation the runner cannot queue a fence behind). */
-  coolDown(): void {
-    this.#asyncUntil = performance.now() + UNFENCED_COOLDOWN_MS;
+  /**
+   * A capability reply was handed to the isolate: what it resumes runs on isolated-vm's threads, where the
+   * watchdog stops it if it spins. Calls stay off the fast path until the watchdog surely has (`cpuMsPerCall`
+   * plus a margin): a call entered synchronously meanwhile would wait for the isolate on the watchdog's thread.
+   */
+  replied(cpuMsPerCall: number): void {
+    this.#asyncUntil = Math.max(
+      this.#asyncUntil,
+      performance.now() + cpuMsPerCall + REPLY_COOLDOWN_MARGIN_MS,
+    );
   }
 
   /** Records how a call ended: only calls that end well earn (and keep) the fast path. */
@@ -133,32 +128,4 @@ export async function invokeCall(
   return activity.track(
     entry.apply(undefined, ['wait', id], { timeout: timeoutMs, result: { promise: true } }),
   );
-}
-
-/**
- * The continuation of a capability reply runs in the isolate on isolated-vm's threads: the isolate counts as
- * busy until a no-op queued behind that reply (a fence) has run in the realm. `live` says whether the plugin
- * still exists; without a realm to queue the fence in, the fast path rests for a while instead.
- */
-export function fenceAfterReply(
-  realm: IsolateRealm,
-  activity: IsolateActivity,
-  reply: Promise<unknown>,
-  live: () => boolean,
-): void {
-  const done = activity.begin();
-  const unfenced = (): void => {
-    activity.coolDown();
-    done();
-  };
-  void reply.then(() => {
-    // after isolated-vm's own handler of the same reply queued the task that resumes the plugin
-    setImmediate(() => {
-      if (!live() || realm.released) {
-        unfenced();
-        return;
-      }
-      realm.entry.apply(undefined, ['fence'], { timeout: FENCE_TIMEOUT_MS }).then(done, unfenced);
-    });
-  });
 }

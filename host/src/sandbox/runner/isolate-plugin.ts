@@ -17,7 +17,7 @@ import { DrainingRealms, IsolateRealm } from './isolate-realm.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
-import { IsolateActivity, fenceAfterReply, invokeCall } from './isolate-invoke.js';
+import { IsolateActivity, invokeCall } from './isolate-invoke.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
 export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) => unknown;
@@ -455,7 +455,9 @@ export class IsolatePlugin {
     }
     const callId = realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined;
     const reply = this.#deps.requestCapability(this.pluginKey, callId, requestJson);
-    fenceAfterReply(realm, this.#activity, reply, () => this.#disposed === undefined);
+    void reply.then(() => {
+      this.#activity.replied(this.limits.cpuMsPerCall);
+    });
     return reply;
   }
 
