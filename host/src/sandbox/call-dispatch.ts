@@ -133,7 +133,8 @@ export function dispatchCall(
 
     async function send(): Promise<ResultMessage> {
       for (let sends = 1; ; sends++) {
-        const runner = await pool.ensureLoaded(sandbox);
+        const runner =
+          pool.loadedRunner(sandbox, scope.session) ?? (await pool.ensureLoaded(sandbox, scope.session));
         if (gaveUp()) throw new RokuError('ROKU_SANDBOX_UNLOADED', 'the call ended before it was sent');
         if (sends === 1) scope.beforeSend?.();
         const id = pool.allocateCallId();
@@ -146,7 +147,7 @@ export function dispatchCall(
         try {
           const result = await runner.call(id, sandbox.pluginKey, request, scope.session);
           if (!notRun(result) || sends >= MAX_SENDS || gaveUp()) return result;
-          sandbox.disposed = true;
+          sandbox.loadedIn.delete(runner);
         } catch (err) {
           if (gaveUp() || !mayResend(err, active, sends)) throw err;
           log.warn({ pluginKey: sandbox.pluginKey, err }, 'sending the call again on a new runner');

@@ -28,9 +28,10 @@ export class DeadlineSweep {
     this.#timer ??= setInterval(() => {
       this.sweep();
     }, SWEEP_INTERVAL_MS).unref();
+    // the interval stops at the first sweep that finds nothing left, not here: a call per few microseconds
+    // would otherwise start and stop a timer each time
     return () => {
       this.#entries.delete(entry);
-      this.#stopWhenEmpty();
     };
   }
 

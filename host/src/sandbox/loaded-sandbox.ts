@@ -6,6 +6,7 @@ import type { Flight } from './call-dispatch.js';
 import { CallQueue } from './call-queue.js';
 import { unknownOp } from './known-ops.js';
 import type { EngineKind, ResultMessage, RunnerLimits } from './protocol.js';
+import type { RunnerProcess } from './runner-process.js';
 import type { PlainJson } from './safe-json.js';
 import { parseSandboxJson } from './safe-json.js';
 import type { ToolValidators } from './tool-schemas.js';
@@ -108,9 +109,11 @@ export class LoadedSandbox implements Sandbox {
     contextEngine: null,
     subagentRuntimes: [],
   };
-  /** Runner generation the plugin was last loaded into; -1 before the first load. */
-  generation = -1;
-  disposed = true;
+  /**
+   * The runners the plugin is loaded in, each with the runner generation it was loaded into (a runner that
+   * restarted since, or that disposed the plugin, no longer counts).
+   */
+  readonly loadedIn = new Map<RunnerProcess, number>();
   /** Calls admitted and not yet answered (queued, loading or running). */
   readonly flights = new Set<Flight>();
   readonly queue: CallQueue;
@@ -175,7 +178,8 @@ export class LoadedSandbox implements Sandbox {
     if (this.revoked !== undefined) throw this.revoked;
     const callId = randomUUID();
     const request = JSON.stringify({ op, input, config: options.config ?? null, callId });
-    if (Buffer.byteLength(request) > MAX_INPUT_BYTES) {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long request needs counting
+    if (request.length * 3 > MAX_INPUT_BYTES && Buffer.byteLength(request) > MAX_INPUT_BYTES) {
       throw new RokuError(
         'ROKU_CAPABILITY_LIMIT',
         `${manifest.id} ${op}: input exceeds ${MAX_INPUT_BYTES} bytes`,

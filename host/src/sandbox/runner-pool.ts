@@ -1,4 +1,5 @@
 import { createCodeCacheStore } from './code-cache.js';
+import type { CodeCacheStore } from './code-cache.js';
 import { RokuError } from '@roku/schemas';
 import type { Logger } from 'pino';
 import { DeadlineSweep } from './deadline-sweep.js';
@@ -6,6 +7,13 @@ import type { SandboxCeilings } from './limits.js';
 import type { CallScope, CapabilityHandler, LoadedSandbox } from './loaded-sandbox.js';
 import type { SandboxMetrics } from './metrics.js';
 import { runnerGroup } from './runner-group.js';
+import {
+  DEFAULT_MAX_RUNNERS_PER_GROUP,
+  SessionRunners,
+  chooseRunner,
+  loadedThere,
+  readyRunner,
+} from './runner-spread.js';
 import type { RunnerIsolation } from './runner-group.js';
 import { RunnerProcess } from './runner-process.js';
 
@@ -16,9 +24,9 @@ export interface ActiveCall {
   capabilityRequests: number;
 }
 
-/** The runners, one per engine and trust group, and what they need to route capability requests back. */
+/** The runners, per engine and trust group, and what they need to route capability requests back. */
 export interface RunnerPool {
-  /** Runners by group key (`<engine>:<publisher or plugin id>`). */
+  /** Runners by key: `<engine>:<publisher or plugin id>`, and `…#<n>` for a group's further runners. */
   readonly runners: Map<string, RunnerProcess>;
   /** Loaded sandboxes by plugin key. */
   readonly sandboxes: Map<string, LoadedSandbox>;
@@ -27,16 +35,21 @@ export interface RunnerPool {
   /** The host-side watchdog every deadline is kept by. */
   readonly sweep: DeadlineSweep;
   allocateCallId(): number;
-  /** The runner of the sandbox's trust group, created on first use. */
-  runnerFor(sandbox: LoadedSandbox): RunnerProcess;
   /**
-   * Makes sure the plugin is loaded in a live runner (recycling an idle bloated one first, reloading after a
-   * restart or dispose) and returns that runner. Concurrent callers share one load.
+   * The runner of the sandbox's trust group a call (of `session`) should use, created on first use: the
+   * session's runner, else the least busy one; another one when all are busy and the group may grow.
    */
-  ensureLoaded(sandbox: LoadedSandbox): Promise<RunnerProcess>;
-  /** Loads the plugin into its runner; returns the description JSON the plugin gave. */
+  runnerFor(sandbox: LoadedSandbox, session?: string): RunnerProcess;
+  /**
+   * Makes sure the plugin is loaded in a live runner of its group (recycling an idle bloated one first,
+   * reloading after a restart or dispose) and returns that runner. Concurrent callers share one load.
+   */
+  ensureLoaded(sandbox: LoadedSandbox, session?: string): Promise<RunnerProcess>;
+  /** The runner when the plugin is loaded in it and nothing needs doing first (the common case, no await). */
+  loadedRunner(sandbox: LoadedSandbox, session?: string): RunnerProcess | undefined;
+  /** Loads the plugin into a runner of its group; returns the description JSON the plugin gave. */
   loadInto(sandbox: LoadedSandbox): Promise<string | undefined>;
-  /** Unloads the plugin from its runner; a runner left without plugins is stopped. */
+  /** Unloads the plugin from its runners; a group left without plugins has its runners stopped. */
   unload(sandbox: LoadedSandbox): Promise<void>;
 }
 
@@ -47,6 +60,8 @@ export interface RunnerPoolOptions {
   readonly metrics: SandboxMetrics | undefined;
   /** Where V8 code caches of bundles persist across restarts; in memory only when absent. */
   readonly codeCacheDir?: string | undefined;
+  /** Runner processes one trust group may spread its calls over (DEFAULT_MAX_RUNNERS_PER_GROUP). */
+  readonly maxRunnersPerGroup?: number | undefined;
 }
 
 /** Rounds of load-then-check before giving up when the runner keeps going away under the load. */
@@ -54,7 +69,7 @@ const MAX_LOAD_ROUNDS = 3;
 
 function startRunner(key: string, sandbox: LoadedSandbox, pool: RunnerPool, options: RunnerPoolOptions) {
   const { log, metrics } = options;
-  return new RunnerProcess({
+  const runner: RunnerProcess = new RunnerProcess({
     engine: sandbox.engine,
     group: key,
     memoryMb: options.ceilings.runnerMemoryMb,
@@ -73,8 +88,7 @@ function startRunner(key: string, sandbox: LoadedSandbox, pool: RunnerPool, opti
       return handler.handle(message.request, active?.scope ?? { callId: `load:${message.pluginKey}` });
     },
     onDisposed: (message) => {
-      const disposed = pool.sandboxes.get(message.pluginKey);
-      if (disposed !== undefined) disposed.disposed = true;
+      pool.sandboxes.get(message.pluginKey)?.loadedIn.delete(runner);
       log.warn({ pluginKey: message.pluginKey, reason: message.reason }, 'plugin sandbox disposed');
     },
     onExit: (exit) => {
@@ -93,46 +107,79 @@ function startRunner(key: string, sandbox: LoadedSandbox, pool: RunnerPool, opti
       );
     },
   });
+  return runner;
+}
+
+/** Loads a plugin into one runner and records it there; returns the plugin's description JSON. */
+async function load(
+  sandbox: LoadedSandbox,
+  runner: RunnerProcess,
+  codeCaches: CodeCacheStore,
+  options: RunnerPoolOptions,
+): Promise<string | undefined> {
+  const started = performance.now();
+  const codeCache = codeCaches.get(sandbox.entryHash);
+  const reply = await runner.load({
+    t: 'load',
+    pluginKey: sandbox.pluginKey,
+    engine: sandbox.engine,
+    entryPath: sandbox.entryPath,
+    limits: sandbox.runnerLimits,
+    webAssembly: sandbox.manifest.runtime.webAssembly === true,
+    ...(codeCache === undefined ? {} : { codeCache }),
+  });
+  if (!reply.ok) {
+    const id = `${sandbox.manifest.id}@${sandbox.manifest.version}`;
+    // A refusal the runner typed (a wasm import Roku does not provide) keeps its code: it says what to fix.
+    const code =
+      reply.error?.code === 'ROKU_SANDBOX_IMPORT_REFUSED' ? reply.error.code : 'ROKU_SANDBOX_LOAD_FAILED';
+    throw new RokuError(code, `${id}: ${reply.error?.message ?? 'load failed'}`, {
+      details: { ...reply.error?.details, pluginId: sandbox.manifest.id, cause: reply.error ?? null },
+    });
+  }
+  // Capability requests made while the plugin's top-level code ran count as one call of their own.
+  sandbox.handler.endCall(`load:${sandbox.pluginKey}`);
+  if (reply.codeCache !== undefined) codeCaches.set(sandbox.entryHash, reply.codeCache);
+  options.metrics?.loadMs.observe({ engine: sandbox.engine }, (performance.now() - started) / 1000);
+  sandbox.loadedIn.set(runner, runner.generation);
+  return reply.description;
 }
 
 /**
- * Supervised runner processes, one per engine and trust group (each publisher's plugins apart from every
- * other publisher's, or each plugin alone), shared by that group's plugins.
+ * Supervised runner processes per engine and trust group (each publisher's plugins apart from every other
+ * publisher's, or each plugin alone), shared by that group's plugins; a busy group spreads over several
+ * processes (see runner-spread.ts).
  */
 export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
   const codeCaches = createCodeCacheStore(options.codeCacheDir, options.log);
-  const loading = new Map<string, Promise<string | undefined>>();
+  const loading = new Map<RunnerProcess, Map<string, Promise<string | undefined>>>();
+  const sessions = new SessionRunners();
+  const maxRunners = Math.max(1, options.maxRunnersPerGroup ?? DEFAULT_MAX_RUNNERS_PER_GROUP);
   let nextCallId = 1;
 
-  async function load(sandbox: LoadedSandbox): Promise<string | undefined> {
-    const runner = pool.runnerFor(sandbox);
-    const started = performance.now();
-    const codeCache = codeCaches.get(sandbox.entryHash);
-    const reply = await runner.load({
-      t: 'load',
-      pluginKey: sandbox.pluginKey,
-      engine: sandbox.engine,
-      entryPath: sandbox.entryPath,
-      limits: sandbox.runnerLimits,
-      webAssembly: sandbox.manifest.runtime.webAssembly === true,
-      ...(codeCache === undefined ? {} : { codeCache }),
-    });
-    if (!reply.ok) {
-      const id = `${sandbox.manifest.id}@${sandbox.manifest.version}`;
-      // A refusal the runner typed (a wasm import Roku does not provide) keeps its code: it says what to fix.
-      const code =
-        reply.error?.code === 'ROKU_SANDBOX_IMPORT_REFUSED' ? reply.error.code : 'ROKU_SANDBOX_LOAD_FAILED';
-      throw new RokuError(code, `${id}: ${reply.error?.message ?? 'load failed'}`, {
-        details: { ...reply.error?.details, pluginId: sandbox.manifest.id, cause: reply.error ?? null },
-      });
+  const groupKey = (sandbox: LoadedSandbox): string =>
+    runnerGroup(sandbox.engine, sandbox.manifest.id, options.isolation);
+
+  /** The group's runners with their keys in the pool, the first one first. */
+  function groupOf(key: string): [string, RunnerProcess][] {
+    return [...pool.runners].filter(([k]) => k === key || k.startsWith(`${key}#`));
+  }
+
+  /** Loads the plugin into `runner`; concurrent loads of one plugin into one runner share a request. */
+  function loadIn(sandbox: LoadedSandbox, runner: RunnerProcess): Promise<string | undefined> {
+    let pending = loading.get(runner);
+    if (pending === undefined) {
+      pending = new Map();
+      loading.set(runner, pending);
     }
-    // Capability requests made while the plugin's top-level code ran count as one call of their own.
-    sandbox.handler.endCall(`load:${sandbox.pluginKey}`);
-    if (reply.codeCache !== undefined) codeCaches.set(sandbox.entryHash, reply.codeCache);
-    options.metrics?.loadMs.observe({ engine: sandbox.engine }, (performance.now() - started) / 1000);
-    sandbox.generation = runner.generation;
-    sandbox.disposed = false;
-    return reply.description;
+    const existing = pending.get(sandbox.pluginKey);
+    if (existing !== undefined) return existing;
+    const started = load(sandbox, runner, codeCaches, options).finally(() => {
+      pending.delete(sandbox.pluginKey);
+      if (pending.size === 0) loading.delete(runner);
+    });
+    pending.set(sandbox.pluginKey, started);
+    return started;
   }
 
   const pool: RunnerPool = {
@@ -141,31 +188,48 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
     scopes: new Map(),
     sweep: new DeadlineSweep(),
     allocateCallId: () => nextCallId++,
-    runnerFor(sandbox) {
-      const key = runnerGroup(sandbox.engine, sandbox.manifest.id, options.isolation);
-      const existing = pool.runners.get(key);
-      if (existing !== undefined) return existing;
+    runnerFor(sandbox, session) {
+      const key = groupKey(sandbox);
+      const group = groupOf(key);
+      const chosen = chooseRunner(
+        group.map(([, r]) => r),
+        sessions.get(sandbox.pluginKey, session),
+        maxRunners,
+      );
+      if (chosen !== undefined) return chosen;
+      let mapKey = key;
+      for (let n = 2; pool.runners.has(mapKey); n++) mapKey = `${key}#${n}`;
       const runner = startRunner(key, sandbox, pool, options);
-      pool.runners.set(key, runner);
+      pool.runners.set(mapKey, runner);
+      if (group.length > 0) options.log.info({ group: key, runners: group.length + 1 }, 'runner group grew');
       return runner;
     },
     loadInto(sandbox) {
-      const pending = loading.get(sandbox.pluginKey);
-      if (pending !== undefined) return pending;
-      const started = load(sandbox).finally(() => {
-        loading.delete(sandbox.pluginKey);
-      });
-      loading.set(sandbox.pluginKey, started);
-      return started;
+      return loadIn(sandbox, pool.runnerFor(sandbox));
     },
-    async ensureLoaded(sandbox) {
+    loadedRunner(sandbox, session) {
+      if (sandbox.revoked !== undefined) return undefined;
+      const runner = readyRunner(
+        sandbox,
+        sessions.get(sandbox.pluginKey, session),
+        () => groupOf(groupKey(sandbox)).length < maxRunners,
+      );
+      if (runner !== undefined) sessions.set(sandbox.pluginKey, session, runner);
+      return runner;
+    },
+    async ensureLoaded(sandbox, session) {
+      let runner: RunnerProcess | undefined;
       for (let round = 0; round < MAX_LOAD_ROUNDS; round++) {
         // a revoked or unloaded plugin is never loaded again (nor its runner restarted for it)
         if (sandbox.revoked !== undefined) throw sandbox.revoked;
-        const runner = pool.runnerFor(sandbox);
+        // chosen once: a runner that restarts under the load stays the one to load into
+        runner ??= pool.runnerFor(sandbox, session);
         await runner.recycleIfBloated();
-        if (!sandbox.disposed && sandbox.generation === runner.generation && runner.live) return runner;
-        await pool.loadInto(sandbox);
+        if (loadedThere(sandbox, runner)) {
+          sessions.set(sandbox.pluginKey, session, runner);
+          return runner;
+        }
+        await loadIn(sandbox, runner);
       }
       throw new RokuError(
         'ROKU_SANDBOX_CRASHED',
@@ -175,17 +239,18 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
     },
     async unload(sandbox) {
       pool.sandboxes.delete(sandbox.pluginKey);
-      const key = runnerGroup(sandbox.engine, sandbox.manifest.id, options.isolation);
-      const runner = pool.runners.get(key);
-      if (runner === undefined) return;
-      runner.unload(sandbox.pluginKey);
-      const others = [...pool.sandboxes.values()].some(
-        (s) => runnerGroup(s.engine, s.manifest.id, options.isolation) === key,
-      );
+      sessions.forget((pluginKey) => pluginKey === sandbox.pluginKey);
+      const key = groupKey(sandbox);
+      const group = groupOf(key);
+      for (const [, runner] of group) runner.unload(sandbox.pluginKey);
+      sandbox.loadedIn.clear();
+      const others = [...pool.sandboxes.values()].some((s) => groupKey(s) === key);
       // A runner without plugins holds memory for nothing; the next load of its group starts a fresh one.
       if (!others) {
-        pool.runners.delete(key);
-        await runner.stop();
+        for (const [mapKey] of group) pool.runners.delete(mapKey);
+        const stopped = new Set(group.map(([, r]) => r));
+        sessions.forget((_, runner) => stopped.has(runner));
+        await Promise.all(group.map(([, r]) => r.stop()));
       }
     },
   };

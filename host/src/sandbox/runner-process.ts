@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RokuError } from '@roku/schemas';
@@ -19,6 +19,7 @@ import type {
   StatsMessage,
 } from './protocol.js';
 import { FrameDecoder, encodeFrame } from './wire.js';
+import { SATURATED_CPU_SHARE, readCpuDemandNs, readRssBytes } from './proc-stats.js';
 
 /** The compiled runner entry; tests run from src/ but always fork the built runner. */
 export function runnerEntryPath(): string {
@@ -79,15 +80,6 @@ const START_DEADLINE_MS = 10_000;
 /** Time a runner has to answer a stats request. */
 const STATS_DEADLINE_MS = 2_000;
 
-function readRssBytes(pid: number): number | undefined {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match === null ? undefined : Number(match[1]) * 1024;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The error of a call that never reached a live runner: always safe to send again. */
 function notSent(engine: EngineKind, why: string): RokuError {
   return new RokuError('ROKU_SANDBOX_CRASHED', `${engine} runner ${why}; the call was not sent`, {
@@ -117,6 +109,9 @@ export class RunnerProcess {
   #statsWaiters: ((m: StatsMessage | undefined) => void)[] = [];
   #onReady: (() => void) | undefined;
   #lastRss = 0;
+  /** The last CPU demand sample (ns, at performance.now() ms) and the share of a core wanted since the one before. */
+  #cpuSample: { ns: number; at: number } | undefined;
+  #cpuShare = 0;
   /** Bumped on every (re)start, so owners know their loaded sandboxes are gone. */
   generation = 0;
 
@@ -229,6 +224,13 @@ export class RunnerProcess {
 
   #checkMemory(child: ChildProcess): void {
     if (child.pid === undefined || child.exitCode !== null) return;
+    const ns = readCpuDemandNs(child.pid);
+    const now = performance.now();
+    if (ns !== undefined) {
+      const last = this.#cpuSample;
+      if (last !== undefined && now > last.at) this.#cpuShare = (ns - last.ns) / 1e6 / (now - last.at);
+      this.#cpuSample = { ns, at: now };
+    }
     const rss = readRssBytes(child.pid);
     if (rss === undefined) return;
     this.#lastRss = rss;
@@ -239,6 +241,19 @@ export class RunnerProcess {
       );
       this.kill('memory-cap');
     }
+  }
+
+  /**
+   * True when the runner's threads wanted most of a core over the last memory poll (ran or waited to run):
+   * one process is the limit.
+   */
+  get saturated(): boolean {
+    return this.#cpuShare >= SATURATED_CPU_SHARE;
+  }
+
+  /** False when an idle moment might recycle the runner (its last memory sample is near the recycle line). */
+  get farFromRecycling(): boolean {
+    return this.#lastRss <= this.#options.memoryMb * 1024 * 1024 * RECYCLE_FRACTION * 0.6;
   }
 
   /**
@@ -402,6 +417,8 @@ export class RunnerProcess {
   #onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#child !== child) return;
     this.#lastRss = 0;
+    this.#cpuSample = undefined;
+    this.#cpuShare = 0;
     clearInterval(this.#rssTimer);
     this.#child = undefined;
     this.#channel?.destroy();

@@ -81,6 +81,7 @@ export function createSandboxManager(options: SandboxManagerOptions): SandboxMan
     log,
     metrics,
     codeCacheDir: options.codeCacheDir,
+    maxRunnersPerGroup: ceilings.maxRunnersPerGroup,
   });
   const { sandboxes, runners } = pool;
   const host = createSandboxHost({ pool, quarantine, log, metrics, onQuarantine: options.onQuarantine });

@@ -74,6 +74,10 @@ export interface HostConfig {
      * Calls one plugin may have waiting for a free concurrency slot; one more is refused with ROKU_SANDBOX_QUEUE_FULL. The wait counts toward the call's wall-clock limit.
      */
     maxQueuedCalls?: number;
+    /**
+     * Runner processes one trust group may spread its calls over when its runner is busy (each loads the plugins it serves; calls of one session stay on one runner). 0 means one per CPU core, at most 4; 1 keeps every group in a single process.
+     */
+    maxRunnersPerGroup?: number;
   };
   /**
    * The agent loop.

@@ -3,6 +3,7 @@
 
 /** Intrinsics captured before plugin code runs, so a plugin patching them cannot confuse the prelude. */
 export const JSONparse = JSON.parse;
+const ReflectApply = Reflect.apply;
 export const JSONstringify = JSON.stringify;
 
 // Set by installBridge, from __roku_boot, before any plugin code runs.
@@ -12,6 +13,12 @@ let maxCapBytes = 8 * 1024 * 1024;
 
 /** The runner call id of the call whose synchronous part is executing (0 outside of calls). */
 export const callScope = { current: 0 };
+
+/**
+ * Capability requests handed to the runner so far. A call the runner entered synchronously learns from it how
+ * many requests it must see arrive before the call may end (they reach it only once it leaves the isolate).
+ */
+export const capsSent = { count: 0 };
 
 /**
  * @param {IvmReference} cap
@@ -42,18 +49,33 @@ const MAX_CAP_DEPTH = 66;
  */
 export function exceedsJsonDepth(s, max) {
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
+    if (c === 0x22) {
+      i = stringEnd(s, i);
+      if (i < 0) return false;
+    } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return true;
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
+}
+
+const StringIndexOf = String.prototype.indexOf;
+
+/**
+ * Index of the quote closing the string that opens at `open`, or -1 when it is not closed. Jumps from quote
+ * to quote with the native indexOf (long strings are what outputs mostly are), skipping escaped ones.
+ */
+function stringEnd(s, open) {
+  let at = open;
+  for (;;) {
+    at = ReflectApply(StringIndexOf, s, ['"', at + 1]);
+    if (at < 0) return -1;
+    let backslashes = 0;
+    while (s.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
 }
 
 export function utf8ByteLength(s) {
@@ -119,6 +141,7 @@ export function capJson(requestJson, callId) {
     );
   }
   pending.count += 1;
+  capsSent.count += 1;
   pending.bytes += bytes;
   pendingPerCall[hint] = ofCall + 1;
   const settle = () => {

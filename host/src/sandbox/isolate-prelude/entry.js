@@ -7,6 +7,7 @@ import {
   JSONstringify,
   MAX_JSON_DEPTH,
   callScope,
+  capsSent,
   exceedsJsonDepth,
   exceedsUtf8,
 } from './bridge.js';
@@ -17,6 +18,8 @@ const ReflectApply = Reflect.apply;
 const StringSlice = String.prototype.slice;
 const slice = (s, n) => ReflectApply(StringSlice, s, [0, n]);
 const isArray = Array.isArray;
+const PromiseThen = Promise.prototype.then;
+const ObjectCreate = Object.create;
 
 const MAX_ERROR_CODE = 200;
 const MAX_ERROR_MESSAGE = 8192;
@@ -128,6 +131,75 @@ async function call(id, requestJson, maxBytes) {
   return checkOutput(out, maxBytes, 'call()', isCallResponse);
 }
 
+/**
+ * Calls started by `start` (the runner's synchronous fast path): the outcome string once the call settled,
+ * else its promise. Null-prototype records the plugin cannot reach or patch; `take` or `wait` removes each.
+ */
+const settled = ObjectCreate(null);
+const waiting = ObjectCreate(null);
+/** For each started call, the count of capability requests sent before it started. */
+const capsBefore = ObjectCreate(null);
+
+/** Starts a call and records its outcome when it settles (within this entry's microtask checkpoint if it never awaits the host). */
+function start(id, requestJson, maxBytes) {
+  capsBefore[id] = capsSent.count;
+  const pending = call(id, requestJson, maxBytes);
+  waiting[id] = pending;
+  // the captured `then` of our own native promise: nothing the plugin patched runs here
+  ReflectApply(PromiseThen, pending, [
+    (out) => {
+      settled[id] = out;
+    },
+    (e) => {
+      settled[id] = sandboxError('ROKU_SANDBOX_BAD_OUTPUT', `entry failed: ${errorFields(e).message}`);
+    },
+  ]);
+  return '';
+}
+
+/**
+ * The outcome of a started call if it has settled, else '' (then the runner waits for it with `wait`). When
+ * capability requests were sent meanwhile, the outcome is prefixed with `C<count>:` (so the runner waits for
+ * them to arrive before it ends the call they belong to).
+ */
+function take(id) {
+  const out = settled[id];
+  if (out === undefined) return '';
+  const sent = capsSent.count - capsBefore[id];
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+  delete capsBefore[id];
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+  delete settled[id];
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+  delete waiting[id];
+  return sent > 0 ? `C${sent}:${out}` : out;
+}
+
+/** The outcome of a started call, as a promise if it has not settled yet. */
+function wait(id) {
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+  delete capsBefore[id];
+  const out = settled[id];
+  if (out !== undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+    delete settled[id];
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+    delete waiting[id];
+    return out;
+  }
+  const pending = waiting[id];
+  if (pending === undefined) return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'no such call');
+  const collect = () => {
+    const result = settled[id];
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+    delete settled[id];
+    return typeof result === 'string' ? result : sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'call lost');
+  };
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+  delete waiting[id];
+  return ReflectApply(PromiseThen, pending, [collect, collect]);
+}
+
 function reportTimerError(e) {
   const { message } = errorFields(e);
   try {
@@ -140,11 +212,17 @@ function reportTimerError(e) {
 /**
  * entry('describe', maxBytes) -> string
  * entry('call', runnerCallId, requestJson, maxBytes) -> Promise<string>
+ * entry('start', runnerCallId, requestJson, maxBytes) -> '' (then 'take' or 'wait' gets the outcome)
+ * entry('take', runnerCallId) -> string, '' while the call has not settled
+ * entry('wait', runnerCallId) -> string | Promise<string>
  * entry('timer', timerId) -> ''
  */
 export function entry(kind, a, b, c) {
   try {
     if (kind === 'call') return call(a, b, c);
+    if (kind === 'start') return start(a, b, c);
+    if (kind === 'take') return take(a);
+    if (kind === 'wait') return wait(a);
     if (kind === 'describe') return describe(a);
     if (kind === 'timer') {
       fireTimer(a, reportTimerError);

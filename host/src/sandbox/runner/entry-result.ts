@@ -25,7 +25,8 @@ export function decodeEntryResult(raw: unknown, outputBytes: number): EntryResul
   }
   const body = raw.slice(1);
   if (raw.startsWith('R')) {
-    const bytes = Buffer.byteLength(body);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long result needs counting
+    const bytes = body.length * 3 <= outputBytes ? 0 : Buffer.byteLength(body);
     if (bytes > outputBytes) {
       return {
         ok: false,

@@ -15,21 +15,36 @@ export function cpuMsPerMinuteOf(limits: RunnerLimits): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
-/** Sliding window of CPU samples; usage is shared by every loaded version of one plugin in the runner. */
+/** Samples closer together than this share one bucket, so a busy plugin keeps at most ~60 of them. */
+const BUCKET_MS = 1_000;
+
+/**
+ * Sliding window of CPU samples; usage is shared by every loaded version of one plugin in the runner. Samples
+ * of one second are summed into a bucket that leaves the window with its latest sample (never early), so the
+ * per-call cost stays constant however many calls the minute held.
+ */
 export class CpuWindow {
-  readonly #samples: { at: number; ms: number }[] = [];
+  /** Oldest first; `at` is the time of the bucket's latest sample, `start` of its first. */
+  readonly #samples: { start: number; at: number; ms: number }[] = [];
+  #sum = 0;
 
   /** Adds CPU time used at wall time `at` (ms). */
   charge(at: number, ms: number): void {
-    if (ms > 0) this.#samples.push({ at, ms });
+    if (!(ms > 0)) return;
+    this.#sum += ms;
+    const last = this.#samples.at(-1);
+    if (last !== undefined && at - last.start < BUCKET_MS && at >= last.at) {
+      last.at = at;
+      last.ms += ms;
+      return;
+    }
+    this.#samples.push({ start: at, at, ms });
   }
 
   /** CPU time used in the window ending at `now`. */
   used(now: number): number {
     this.#expire(now);
-    let sum = 0;
-    for (const s of this.#samples) sum += s.ms;
-    return sum;
+    return this.#samples.length === 0 ? 0 : this.#sum;
   }
 
   /**
@@ -58,8 +73,14 @@ export class CpuWindow {
   }
 
   #expire(now: number): void {
-    while (this.#samples.length > 0 && (this.#samples[0]?.at ?? now) <= now - CPU_WINDOW_MS)
+    for (;;) {
+      const oldest = this.#samples[0];
+      if (oldest === undefined || oldest.at > now - CPU_WINDOW_MS) break;
       this.#samples.shift();
+      this.#sum -= oldest.ms;
+    }
+    // float drift must not leave a ghost of usage in an empty window
+    if (this.#samples.length === 0) this.#sum = 0;
   }
 }
 

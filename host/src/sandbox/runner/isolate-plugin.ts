@@ -17,6 +17,7 @@ import { DrainingRealms, IsolateRealm } from './isolate-realm.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
+import { IsolateActivity, invokeCall } from './isolate-invoke.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
 export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) => unknown;
@@ -28,7 +29,8 @@ const LOAD_CALL_ID = -1;
 interface InflightCall {
   readonly id: number;
   cpuStartNs: bigint;
-  wallTimer: NodeJS.Timeout | undefined;
+  /** performance.now() time past which the watchdog ends the call (the plugin is disposed). */
+  readonly deadline: number;
   settled: boolean;
   settle(outcome: CallOutcome): void;
 }
@@ -83,12 +85,12 @@ export class IsolatePlugin {
   #chargedCpuNs = 0n;
   readonly #unwatch: () => void;
   #spare: Promise<Prepared> | undefined;
+  /** What may be running in the isolate off the runner's thread (see isolate-invoke.ts). */
+  readonly #activity = new IsolateActivity();
   #nextPrepareSlot = -2;
   #lastCpuNs = 0n;
   #disposed: WireError | undefined;
   #loaded = false;
-  /** Wall time spent preparing realms, for the bench and stats. */
-  #prepared = { count: 0, ms: 0 };
 
   constructor(options: IsolatePluginOptions) {
     this.pluginKey = options.pluginKey;
@@ -125,12 +127,6 @@ export class IsolatePlugin {
     return this.#disposed;
   }
 
-  /** Realms prepared so far and the mean wall time each took (ms). */
-  get realmCost(): { readonly count: number; readonly meanMs: number } {
-    const { count, ms } = this.#prepared;
-    return { count, meanMs: count === 0 ? 0 : ms / count };
-  }
-
   /** From now on a disposal is reported to the host (`disposed`); during load the load error reports it. */
   markLoaded(): void {
     this.#loaded = true;
@@ -145,10 +141,12 @@ export class IsolatePlugin {
   async describe(): Promise<{ ok: true; json: string } | { ok: false; error: WireError }> {
     let realm: IsolateRealm | undefined;
     try {
-      realm = await IsolateRealm.create(this.#realmHost, this.#loadCpuMs);
-      const raw: unknown = await realm.entry.apply(undefined, ['describe', this.limits.outputBytes], {
-        timeout: this.limits.cpuMsPerCall,
-      });
+      realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
+      const raw: unknown = await this.#activity.track(
+        realm.entry.apply(undefined, ['describe', this.limits.outputBytes], {
+          timeout: this.limits.cpuMsPerCall,
+        }),
+      );
       const decoded = decodeEntryResult(raw, this.limits.outputBytes);
       return decoded.ok ? { ok: true, json: decoded.response } : decoded;
     } catch (e) {
@@ -190,7 +188,7 @@ export class IsolatePlugin {
       const call: InflightCall = {
         id,
         cpuStartNs: this.#cpuNs(),
-        wallTimer: undefined,
+        deadline: performance.now() + this.limits.wallMsPerCall,
         settled: false,
         settle(outcome) {
           if (call.settled) return;
@@ -198,18 +196,6 @@ export class IsolatePlugin {
           resolve(outcome);
         },
       };
-      call.wallTimer = setTimeout(() => {
-        this.#kill(
-          wireError(
-            'ROKU_SANDBOX_TIMEOUT',
-            `${this.pluginKey}: call ${id} exceeded ${this.limits.wallMsPerCall} ms of wall time`,
-            {
-              limit: 'wall',
-              limitMs: this.limits.wallMsPerCall,
-            },
-          ),
-        );
-      }, this.limits.wallMsPerCall);
       this.#calls.set(id, call);
       void this.#run(call, requestJson, session);
     });
@@ -243,10 +229,13 @@ export class IsolatePlugin {
     this.#budget.startCall(call.id, Number(call.cpuStartNs) / 1e6);
     let outcome: CallOutcome;
     try {
-      const raw: unknown = await realm.entry.apply(
-        undefined,
-        ['call', call.id, requestJson, this.limits.outputBytes],
-        { timeout: this.limits.cpuMsPerCall, result: { promise: true } },
+      const raw: unknown = await invokeCall(
+        realm,
+        this.#activity,
+        call.id,
+        requestJson,
+        this.limits.outputBytes,
+        this.limits.cpuMsPerCall,
       );
       this.#release(call);
       outcome = { ...decodeEntryResult(raw, this.limits.outputBytes), cpuMs: this.#callCpuMs(call) };
@@ -256,6 +245,7 @@ export class IsolatePlugin {
       if (failure.fatal) this.#kill(failure.error);
       outcome = { ok: false, error: this.#gone() ?? failure.error, cpuMs: this.#callCpuMs(call) };
     }
+    this.#activity.ended(outcome.ok);
     // Only a call that ended normally leaves its realm to its session: a stopped one may have left it halfway.
     if (session !== undefined && outcome.ok) this.#keepForSession(session, realm);
     else this.#finishRealm(realm);
@@ -273,10 +263,6 @@ export class IsolatePlugin {
       error: wireError('ROKU_SANDBOX_UNLOADED', `call ${id} was cancelled by the host`),
     });
     return true;
-  }
-
-  hasCall(id: number): boolean {
-    return this.#calls.has(id);
   }
 
   /** Disposes the isolate for `reason`; `notify` sends `disposed` to the host (not for a requested unload). */
@@ -320,12 +306,9 @@ export class IsolatePlugin {
    */
   async #prepare(): Promise<Prepared> {
     const slot = this.#nextPrepareSlot--;
-    const started = performance.now();
     this.#budget.startCall(slot, this.#cpuMs(), this.#loadCpuMs);
     try {
-      const realm = await IsolateRealm.create(this.#realmHost, this.#loadCpuMs);
-      this.#prepared.count += 1;
-      this.#prepared.ms += performance.now() - started;
+      const realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
       return { realm };
     } catch (e) {
       const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
@@ -413,7 +396,6 @@ export class IsolatePlugin {
 
   #release(call: InflightCall): void {
     this.#cpuNs();
-    clearTimeout(call.wallTimer);
     this.#calls.delete(call.id);
     this.#budget.endCall(call.id);
   }
@@ -431,7 +413,15 @@ export class IsolatePlugin {
       );
       return;
     }
-    const verdict = this.#budget.check(this.#cpuMs(), performance.now());
+    const now = performance.now();
+    const late = [...this.#calls.values()].find((call) => now >= call.deadline);
+    if (late !== undefined) {
+      const { wallMsPerCall } = this.limits;
+      const message = `${this.pluginKey}: call ${late.id} exceeded ${wallMsPerCall} ms of wall time`;
+      this.#kill(wireError('ROKU_SANDBOX_TIMEOUT', message, { limit: 'wall', limitMs: wallMsPerCall }));
+      return;
+    }
+    const verdict = this.#budget.check(this.#cpuMs(), now);
     if (verdict === undefined) return;
     const what =
       verdict.kind === 'idle'
@@ -464,14 +454,20 @@ export class IsolatePlugin {
       );
     }
     const callId = realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined;
-    return this.#deps.requestCapability(this.pluginKey, callId, requestJson);
+    const reply = this.#deps.requestCapability(this.pluginKey, callId, requestJson);
+    void reply.then(() => {
+      this.#activity.replied(this.limits.cpuMsPerCall);
+    });
+    return reply;
   }
 
   /** Fires a timer through its realm's entry; its synchronous part runs under the per-call CPU timeout. */
   async #fireTimer(realm: IsolateRealm, id: number): Promise<void> {
     if (this.#disposed !== undefined || realm.released) return;
     try {
-      await realm.entry.apply(undefined, ['timer', id], { timeout: this.limits.cpuMsPerCall });
+      await this.#activity.track(
+        realm.entry.apply(undefined, ['timer', id], { timeout: this.limits.cpuMsPerCall }),
+      );
     } catch (e) {
       const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
       if (failure.fatal && this.#gone() === undefined) this.#kill(failure.error);

@@ -50,6 +50,9 @@ export class IsolateRealm {
   #refs: ivm.Reference<unknown>[] = [];
   #released = false;
   #finished = false;
+  /** Capability requests of this realm that reached the runner, and who waits for a count of them. */
+  #capsArrived = 0;
+  #capWaiters: { readonly count: number; readonly resolve: () => void }[] = [];
 
   private constructor(host: RealmHost) {
     this.#host = host;
@@ -79,6 +82,18 @@ export class IsolateRealm {
     return this.#released;
   }
 
+  get capsArrived(): number {
+    return this.#capsArrived;
+  }
+
+  /** Resolves once `count` capability requests of this realm have reached the runner (or it is released). */
+  capsArrivedBy(count: number): Promise<void> {
+    if (this.#capsArrived >= count || this.#released) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#capWaiters.push({ count, resolve });
+    });
+  }
+
   get timerCount(): number {
     return this.#timers.size;
   }
@@ -94,6 +109,8 @@ export class IsolateRealm {
   release(): void {
     if (this.#released) return;
     this.#released = true;
+    for (const waiter of this.#capWaiters) waiter.resolve();
+    this.#capWaiters = [];
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#host.timerSlots.used -= this.#timers.size;
     this.#timers.clear();
@@ -117,7 +134,10 @@ export class IsolateRealm {
     const boot = (await context.global.get('__roku_boot', {
       reference: true,
     })) as ivm.Reference<BootFunction>;
-    const cap = new ivm.Reference<CapBridge>((requestJson) => this.#host.onCap(this, requestJson));
+    const cap = new ivm.Reference<CapBridge>((requestJson) => {
+      this.#capArrived();
+      return this.#host.onCap(this, requestJson);
+    });
     const sync = new ivm.Reference<SyncBridge>((op, a, b, c) => this.#onSync(op, a, b, c));
     this.#refs.push(cap, sync);
     this.#entry = await boot.apply(undefined, [cap, sync, maxCapBytes, webAssembly], {
@@ -126,6 +146,14 @@ export class IsolateRealm {
     });
     boot.release();
     await bundle.run(context, { timeout: bundleTimeoutMs });
+  }
+
+  #capArrived(): void {
+    this.#capsArrived += 1;
+    if (this.#capWaiters.length === 0) return;
+    const ready = this.#capWaiters.filter((w) => w.count <= this.#capsArrived);
+    this.#capWaiters = this.#capWaiters.filter((w) => w.count > this.#capsArrived);
+    for (const waiter of ready) waiter.resolve();
   }
 
   /** Synchronous services for the prelude; returns '' or a reply string, never throws into the isolate. */

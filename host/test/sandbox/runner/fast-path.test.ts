@@ -1,0 +1,86 @@
+/**
+ * The runner enters an idle isolate synchronously once a plugin's first calls ended well (the fast path). Calls
+ * there must behave as on the asynchronous path: same answers, capability requests belonging to their call, and
+ * the same limits for plugins that spin.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunnerHarness, fixture, responseOf } from './harness.js';
+
+const BEHAVIOURS = fixture('behaviours.js');
+/** More calls than the probation the runner gives a plugin before its fast path. */
+const WARM_UP_CALLS = 8;
+
+describe('sandbox runner: calls on the synchronous fast path', () => {
+  let runner: RunnerHarness;
+  beforeAll(async () => {
+    runner = await RunnerHarness.start();
+  });
+  afterAll(async () => {
+    await runner.stop();
+  });
+
+  /** Loads a plugin and runs calls that end well, so that its next calls take the fast path. */
+  async function loadWarm(pluginKey: string, cpuMsPerCall = 1000): Promise<void> {
+    await runner.load(pluginKey, BEHAVIOURS, { limits: { cpuMsPerCall } });
+    for (let i = 0; i < WARM_UP_CALLS; i++) {
+      expect(responseOf(await runner.call(pluginKey, 'tool:echo', i))).toEqual({
+        ok: true,
+        value: { echo: i },
+      });
+    }
+  }
+
+  it('answers every call of a warm plugin, including large payloads', async () => {
+    await loadWarm('warm@1#1');
+    const text = 'é'.repeat(20_000);
+    expect(responseOf(await runner.call('warm@1#1', 'tool:echo', text))).toEqual({
+      ok: true,
+      value: { echo: text },
+    });
+    // as many at once as the default limits allow (the host queues the rest)
+    const results = await Promise.all(
+      Array.from({ length: 4 }, (_, i) => runner.call('warm@1#1', 'tool:echo', { i })),
+    );
+    expect(results.map((r) => responseOf(r))).toEqual(
+      Array.from({ length: 4 }, (_, i) => ({ ok: true, value: { echo: { i } } })),
+    );
+  });
+
+  it('delivers a capability request the call sent without awaiting, as part of that call', async () => {
+    await loadWarm('unawaited@1#1');
+    const { id, result } = runner.start('unawaited@1#1', 'tool:cap-unawaited');
+    expect(responseOf(await result)).toEqual({ ok: true, value: 'sent' });
+    const request = runner.caps.find((c) => c.pluginKey === 'unawaited@1#1' && c.op === 'log');
+    expect(request).toMatchObject({ callId: id, args: { message: 'sent without waiting' } });
+  });
+
+  it('continues a call that awaits the host and attributes its requests to it', async () => {
+    await loadWarm('awaits@1#1');
+    const { id, result } = runner.start('awaits@1#1', 'tool:log', 'hello');
+    expect(responseOf(await result)).toEqual({ ok: true, value: null });
+    expect(runner.caps.filter((c) => c.pluginKey === 'awaits@1#1').map((c) => c.callId)).toContain(id);
+  });
+
+  it('stops a synchronous infinite loop with the CPU timeout and keeps the runner serving', async () => {
+    await loadWarm('spin@1#1', 100);
+    const result = await runner.call('spin@1#1', 'tool:spin-sync');
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'ROKU_SANDBOX_TIMEOUT', details: { limit: 'cpu' } },
+    });
+    await loadWarm('after-spin@1#1');
+  });
+
+  it('disposes a warm plugin that spins in the background once its call has returned', async () => {
+    await loadWarm('bg-spin@1#1', 100);
+    const disposed = runner.waitFor((m) => m.t === 'disposed' && m.pluginKey === 'bg-spin@1#1');
+    expect(responseOf(await runner.call('bg-spin@1#1', 'tool:spin-in-background'))).toEqual({
+      ok: true,
+      value: 'started',
+    });
+    expect(await disposed).toMatchObject({
+      reason: { code: 'ROKU_SANDBOX_TIMEOUT', details: { limit: 'cpu' } },
+    });
+    await loadWarm('after-bg-spin@1#1');
+  });
+});
