@@ -110,7 +110,7 @@ function instruments(registry: Registry) {
     compactions: counter(
       registry,
       'roku_compactions_total',
-      'Context compactions, by kind (micro, mid, full, reactive).',
+      'Context compactions, by kind (micro, mid, summary_splice, llm_summary, full, reactive).',
       ['kind'],
     ),
     http: counter(registry, 'roku_http_requests_total', 'HTTP requests, by route and status.', [
@@ -210,6 +210,12 @@ function observeEvent(
     case 'ReactiveCompactTriggered':
       m.compactions.inc({ kind: 'reactive' });
       return;
+    case 'MidCompactLayer2Ran':
+      m.compactions.inc({ kind: 'summary_splice' });
+      return;
+    case 'AutoCompactSummarizerCalled':
+      m.compactions.inc({ kind: 'llm_summary' });
+      return;
     case 'Error':
       m.modelFailures.inc({ ...providerModel(lastModel.get(run) ?? 'unknown/unknown'), error_class: e.code });
       return;
@@ -223,6 +229,10 @@ function observeEvent(
     case 'CompactTriggered':
     case 'ToolBudgetCheck':
     case 'PluginFallback':
+    case 'CacheBreakDetected':
+    case 'OutputSlotEscalated':
+    case 'OutputSlotEscalationUnsupported':
+    case 'AutoCompactCircuitBreakerTripped':
       return;
   }
 }

@@ -135,6 +135,12 @@ function traceEvent(tracer: Tracer, s: RunSpans, e: LoopEvent): void {
     case 'ToolBudgetCheck':
     case 'ProviderRetry':
     case 'PluginFallback':
+    case 'MidCompactLayer2Ran':
+    case 'AutoCompactSummarizerCalled':
+    case 'AutoCompactCircuitBreakerTripped':
+    case 'CacheBreakDetected':
+    case 'OutputSlotEscalated':
+    case 'OutputSlotEscalationUnsupported':
       break;
   }
 }

@@ -76,6 +76,41 @@ export interface EventPrinter {
   readonly streamed: () => string;
 }
 
+/** The token-economy notices: a broken prompt cache, an answer cut at the output limit, the summariser's breaker. */
+function economyNotice(
+  event: Extract<
+    LoopEvent,
+    {
+      type:
+        | 'CacheBreakDetected'
+        | 'OutputSlotEscalated'
+        | 'OutputSlotEscalationUnsupported'
+        | 'AutoCompactCircuitBreakerTripped';
+    }
+  >,
+  who: string,
+  style: Style,
+): string {
+  switch (event.type) {
+    case 'CacheBreakDetected':
+      return style.yellow(
+        `${who}! prompt cache broke (${safe(event.component_changed)}): ${event.tokens_lost} cached tokens lost; see ${safe(event.diagnostic_path)}`,
+      );
+    case 'OutputSlotEscalated':
+      return style.dim(
+        `${who}… answer cut at the output limit; asking again with ${event.escalated_max_tokens} tokens`,
+      );
+    case 'OutputSlotEscalationUnsupported':
+      return style.yellow(
+        `${who}! answer cut at the output limit; ${safe(event.model_id)} cannot be asked for more`,
+      );
+    case 'AutoCompactCircuitBreakerTripped':
+      return style.yellow(
+        `${who}! the LLM summariser failed ${event.consecutive_failures} times in a row: compaction stays mechanical for this session`,
+      );
+  }
+}
+
 /** `streamText`: write the main agent's LlmTextDelta text as it arrives (chat); off for `roku run`. */
 export function createEventPrinter(io: AgentIo, style: Style, streamText: boolean): EventPrinter {
   let atLineStart = true;
@@ -150,32 +185,10 @@ export function createEventPrinter(io: AgentIo, style: Style, streamText: boolea
         line(style.dim(`${who}… conversation compacted (${event.elapsed_ms} ms)`));
         return;
       case 'CacheBreakDetected':
-        line(
-          style.yellow(
-            `${who}! prompt cache broke (${safe(event.component_changed)}): ${event.tokens_lost} cached tokens lost; see ${safe(event.diagnostic_path)}`,
-          ),
-        );
-        return;
       case 'OutputSlotEscalated':
-        line(
-          style.dim(
-            `${who}… answer cut at the output limit; asking again with ${event.escalated_max_tokens} tokens`,
-          ),
-        );
-        return;
       case 'OutputSlotEscalationUnsupported':
-        line(
-          style.yellow(
-            `${who}! answer cut at the output limit; ${safe(event.model_id)} cannot be asked for more`,
-          ),
-        );
-        return;
       case 'AutoCompactCircuitBreakerTripped':
-        line(
-          style.yellow(
-            `${who}! the LLM summariser failed ${event.consecutive_failures} times in a row: compaction stays mechanical for this session`,
-          ),
-        );
+        line(economyNotice(event, who, style));
         return;
       case 'PluginFallback':
         line(
