@@ -18,13 +18,16 @@ export type CpuVerdict =
   { readonly kind: 'call'; readonly id: number } | { readonly kind: 'idle' } | undefined;
 
 /**
- * Per-plugin CPU accounting. A call's usage is the isolate's CPU time since the call started, so concurrent
- * calls of one plugin are charged for each other: conservative, never lenient.
+ * Per-plugin CPU accounting. The isolate runs one thing at a time, so the CPU it used between two readings is
+ * shared out among the calls (and realm preparations) in flight then: a call alone is charged all of it, and
+ * calls that merely wait beside a busy one are not charged N times over (100 sessions at once used to kill a
+ * realm preparation that needed a few ms at its 1 s limit). A spinning call among waiting ones is charged its
+ * share, so it is stopped later by this check; its wall deadline and the per-minute CPU window still hold it.
  */
 export class CpuBudget {
   readonly #limitMs: number;
-  /** Call id -> CPU time at its start and its own limit. */
-  readonly #calls = new Map<number, { readonly startMs: number; readonly limitMs: number }>();
+  /** Call id -> CPU charged to it so far and its own limit. */
+  readonly #calls = new Map<number, { usedMs: number; readonly limitMs: number }>();
   #idleTokensMs: number;
   #lastCpuMs: number;
   #lastWallMs: number;
@@ -38,7 +41,9 @@ export class CpuBudget {
 
   /** Starts charging a call (or the load, with its own larger limit). */
   startCall(id: number, cpuNowMs: number, limitMs: number = this.#limitMs): void {
-    this.#calls.set(id, { startMs: cpuNowMs, limitMs });
+    // what was used before this call started belongs to the others (or to idle work)
+    this.#account(cpuNowMs);
+    this.#calls.set(id, { usedMs: 0, limitMs });
   }
 
   endCall(id: number): void {
@@ -46,19 +51,28 @@ export class CpuBudget {
   }
 
   check(cpuNowMs: number, wallNowMs: number): CpuVerdict {
-    const spentMs = cpuNowMs - this.#lastCpuMs;
     const elapsedMs = wallNowMs - this.#lastWallMs;
-    this.#lastCpuMs = cpuNowMs;
     this.#lastWallMs = wallNowMs;
     this.#idleTokensMs = Math.min(this.#limitMs, this.#idleTokensMs + elapsedMs * IDLE_CPU_SHARE);
-    if (this.#calls.size === 0) {
-      this.#idleTokensMs -= spentMs;
-      return this.#idleTokensMs < 0 ? { kind: 'idle' } : undefined;
-    }
+    this.#account(cpuNowMs);
+    if (this.#calls.size === 0) return this.#idleTokensMs < 0 ? { kind: 'idle' } : undefined;
     for (const [id, call] of this.#calls) {
-      if (cpuNowMs - call.startMs > call.limitMs) return { kind: 'call', id };
+      if (call.usedMs > call.limitMs) return { kind: 'call', id };
     }
     return undefined;
+  }
+
+  /** Shares the CPU used since the last reading among the calls in flight, or takes it from the idle budget. */
+  #account(cpuNowMs: number): void {
+    const spentMs = cpuNowMs - this.#lastCpuMs;
+    if (spentMs <= 0) return;
+    this.#lastCpuMs = cpuNowMs;
+    if (this.#calls.size === 0) {
+      this.#idleTokensMs -= spentMs;
+      return;
+    }
+    const share = spentMs / this.#calls.size;
+    for (const call of this.#calls.values()) call.usedMs += share;
   }
 }
 
