@@ -142,8 +142,9 @@ describe.skipIf(!canMount)('a full disk (a small tmpfs; needs root)', () => {
           devDirs: [DEV_PLUGINS.scripted],
           settings: {
             '@roku/plugin-provider-scripted': {
-              chunkChars: 8,
-              script: [{ match: '^long', text: 'x'.repeat(20_000) }],
+              chunkChars: 64,
+              // more than the space left: text deltas are written in groups, so the answer itself must not fit
+              script: [{ match: '^long', text: 'x'.repeat(150_000) }],
             },
           },
         }),
@@ -151,7 +152,7 @@ describe.skipIf(!canMount)('a full disk (a small tmpfs; needs root)', () => {
     );
     // A first run creates the store; then the disk is left almost full, and a long streamed answer fills it.
     expect(roku(['run', 'hello'], home).code).toBe(0);
-    fill(disk, 200);
+    fill(disk, 100);
     const r = roku(['run', 'long answer please'], home);
     expect(r.code).toBe(1);
     const err = lines(r.stderr);

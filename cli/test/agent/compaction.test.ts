@@ -105,6 +105,8 @@ describe('compaction with the LLM summariser', () => {
       ].join('\n');
       const cli = await inProcessCli({
         script: [{ match: SUMMARIZE, text: summary }],
+        // no file tools: their definitions would take window from the messages these sizes are measured for
+        devDirs: [DEV_PLUGINS.scripted, DEV_PLUGINS.echo],
         settings: { [CONTEXT]: { llmSummary: true } },
         plugins: { memorySlot: '' },
       });

@@ -149,7 +149,7 @@ describe('agent runtime: a long session', () => {
     const { result } = await runGoal(here, { goal: 'inspect the code word', sessionId: 'mem' });
     const seen = (JSON.parse(result.message) as { messages: { role: string; content: string }[] }).messages;
     const block = seen.find((m, i) => i > 0 && m.role === 'system')?.content ?? '';
-    expect(block).toContain('Session memory');
+    expect(block).toContain('Memory (recalled for this request)');
     expect(block).toContain('okapi');
     // the block sits just before this turn's question; the conversation around it is whole
     expect(seen.at(-2)).toEqual({ role: 'system', content: block });
