@@ -79,18 +79,16 @@ export class McpConnection {
             stderr: 'pipe',
           });
     // Both protocol eras: 2026-07-28 when the server speaks it, else the 2025-11-25 family.
-    const client = new Client(
-      { name: 'roku', version: VERSION },
-      { versionNegotiation: { mode: 'auto' } },
-    );
+    const client = new Client({ name: 'roku', version: VERSION }, { versionNegotiation: { mode: 'auto' } });
     const connection = new McpConnection(name, client, transport);
     if (transport instanceof StdioClientTransport) {
       transport.stderr?.on('data', (chunk: Buffer) => connection.#keepStderr(chunk.toString('utf8')));
     }
     client.onclose = () => {
-      if (!connection.#closed) connection.#problem = `the server went away${connection.#stderrTail()}`;
+      if (connection.#closed) return;
       connection.#closed = true;
-      logger.warn({ server: name }, 'MCP server closed');
+      connection.#problem = `the server went away${connection.#stderrTail()}`;
+      logger.warn({ server: name, problem: connection.#problem }, 'MCP server went away');
     };
     client.onerror = (err) => logger.debug({ server: name, err }, 'MCP transport error');
     try {
@@ -98,27 +96,31 @@ export class McpConnection {
       await Promise.race([
         client.connect(transport),
         new Promise((_, reject) =>
-          signal.addEventListener('abort', () => reject(new Error(`no handshake within ${CONNECT_TIMEOUT_MS} ms`))),
+          signal.addEventListener('abort', () =>
+            reject(new Error(`no handshake within ${CONNECT_TIMEOUT_MS} ms`)),
+          ),
         ),
       ]);
       const listed = await client.listTools(undefined, { signal, timeout: CONNECT_TIMEOUT_MS });
-      const tools = listed.tools.slice(0, MAX_TOOLS).map(
-        (tool): McpTool => ({
-          name: mcpToolName(name, tool.name),
-          serverName: tool.name,
-          description: (tool.description ?? tool.title ?? tool.name).slice(0, 4000) || tool.name,
-          inputSchema: { ...(tool.inputSchema as Record<string, unknown>), type: 'object' },
-          risk: riskOf(tool.annotations),
-        }),
-      );
+      const tools = listed.tools.slice(0, MAX_TOOLS).map((tool): McpTool => ({
+        name: mcpToolName(name, tool.name),
+        serverName: tool.name,
+        description: (tool.description ?? tool.title ?? tool.name).slice(0, 4000) || tool.name,
+        inputSchema: { ...(tool.inputSchema as Record<string, unknown>), type: 'object' },
+        risk: riskOf(tool.annotations),
+      }));
       return { connection, tools, protocol: client.getNegotiatedProtocolVersion() ?? 'unknown' };
     } catch (err) {
       const tail = connection.#stderrTail();
       await connection.close();
       const message = err instanceof Error ? err.message : String(err);
-      throw new RokuError('ROKU_MCP_SERVER_FAILED', `MCP server "${name}" failed to start: ${message}${tail}`, {
-        details: { server: name },
-      });
+      throw new RokuError(
+        'ROKU_MCP_SERVER_FAILED',
+        `MCP server "${name}" failed to start: ${message}${tail}`,
+        {
+          details: { server: name },
+        },
+      );
     }
   }
 

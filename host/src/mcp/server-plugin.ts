@@ -39,11 +39,7 @@ export function serverManifest(server: string, tools: readonly McpTool[]): Plugi
  * A server's tools behind the `Sandbox` interface the loop already calls: `tool:<mcp__s__t>` becomes a
  * tools/call on the connection. The process is owned by the bridge, so disposing this does not stop it.
  */
-export function serverSandbox(
-  server: string,
-  connection: McpConnection,
-  tools: readonly McpTool[],
-): Sandbox {
+export function serverSandbox(server: string, connection: McpConnection, tools: readonly McpTool[]): Sandbox {
   const manifest = serverManifest(server, tools);
   const byName = new Map(tools.map((t) => [t.name, t]));
   let inFlight = 0;

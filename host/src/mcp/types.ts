@@ -17,5 +17,10 @@ export interface McpTool {
 
 /** A server's state: its tools, or why it has none. */
 export type McpServerState =
-  | { readonly name: string; readonly ok: true; readonly tools: readonly McpTool[]; readonly protocol: string }
+  | {
+      readonly name: string;
+      readonly ok: true;
+      readonly tools: readonly McpTool[];
+      readonly protocol: string;
+    }
   | { readonly name: string; readonly ok: false; readonly problem: string };

@@ -30,7 +30,13 @@ export function withMcpServers(
         version: '0.0.0',
         source: 'mcp',
         engine: 'mcp',
-        contributes: { tools: [], providers: [], memorySlot: false, contextEngine: false, subagentRuntimes: [] },
+        contributes: {
+          tools: [],
+          providers: [],
+          memorySlot: false,
+          contextEngine: false,
+          subagentRuntimes: [],
+        },
         problem: state.problem,
       });
       warnings.push(state.problem);
