@@ -57,7 +57,8 @@ export class McpBridge {
         this.#live.set(name, await this.#open(name, entry, key));
       }),
     );
-    if (this.#closed) await this.close();
+    // close() may have run while servers were starting: stop what started meanwhile.
+    if (this.isClosed()) await this.close();
     return [...this.#live.values()]
       .map((l) => ({ state: l.state, sandbox: l.sandbox }))
       .sort((a, b) => (a.state.name < b.state.name ? -1 : 1));
@@ -90,6 +91,14 @@ export class McpBridge {
     this.#closed = true;
     const live = [...this.#live.values()];
     this.#live.clear();
-    await Promise.all(live.map((l) => l.connection?.close()));
+    await Promise.all(
+      live.map(async (l) => {
+        await l.connection?.close();
+      }),
+    );
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
   }
 }

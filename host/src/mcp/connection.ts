@@ -82,7 +82,9 @@ export class McpConnection {
     const client = new Client({ name: 'roku', version: VERSION }, { versionNegotiation: { mode: 'auto' } });
     const connection = new McpConnection(name, client, transport);
     if (transport instanceof StdioClientTransport) {
-      transport.stderr?.on('data', (chunk: Buffer) => connection.#keepStderr(chunk.toString('utf8')));
+      transport.stderr?.on('data', (chunk: Buffer) => {
+        connection.#keepStderr(chunk.toString('utf8'));
+      });
     }
     client.onclose = () => {
       if (connection.#closed) return;
@@ -90,16 +92,18 @@ export class McpConnection {
       connection.#problem = `the server went away${connection.#stderrTail()}`;
       logger.warn({ server: name, problem: connection.#problem }, 'MCP server went away');
     };
-    client.onerror = (err) => logger.debug({ server: name, err }, 'MCP transport error');
+    client.onerror = (err) => {
+      logger.debug({ server: name, err }, 'MCP transport error');
+    };
     try {
       const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
       await Promise.race([
         client.connect(transport),
-        new Promise((_, reject) =>
-          signal.addEventListener('abort', () =>
-            reject(new Error(`no handshake within ${CONNECT_TIMEOUT_MS} ms`)),
-          ),
-        ),
+        new Promise((_, reject) => {
+          signal.addEventListener('abort', () => {
+            reject(new Error(`no handshake within ${CONNECT_TIMEOUT_MS} ms`));
+          });
+        }),
       ]);
       const listed = await client.listTools(undefined, { signal, timeout: CONNECT_TIMEOUT_MS });
       const tools = listed.tools.slice(0, MAX_TOOLS).map((tool): McpTool => ({
@@ -138,12 +142,12 @@ export class McpConnection {
       );
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      throw this.#failed(tool, `${message}${this.#closed ? this.#stderrTail() : ''}`);
+      throw this.#failed(tool, `${message}${this.#problem === undefined ? '' : this.#stderrTail()}`);
     }
     const text =
       result.structuredContent !== undefined
         ? JSON.stringify(result.structuredContent)
-        : (result.content ?? [])
+        : result.content
             .map((part) => (part.type === 'text' ? part.text : `[${part.type} content]`))
             .join('\n');
     if (result.isError === true) throw this.#failed(tool, text);

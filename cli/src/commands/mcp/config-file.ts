@@ -74,7 +74,9 @@ export function importedEntry(raw: unknown): { entry: McpEntry; dropped: string[
   const isHttp = typeof source.url === 'string' && source.command === undefined;
   if (isHttp) {
     if (type !== undefined && type !== 'http' && type !== 'streamable-http') {
-      return { problem: `transport "${String(type)}" is not supported yet (only stdio and Streamable HTTP)` };
+      return {
+        problem: `transport ${JSON.stringify(type)} is not supported yet (only stdio and Streamable HTTP)`,
+      };
     }
     const entry: McpEntry = { type: 'http', url: source.url };
     if (source.headers !== undefined) entry.headers = source.headers;

@@ -118,8 +118,7 @@ export function registerMcpCommands(program: Command, io: CliIo, setExit: (code:
           details: { name, file: path },
         });
       }
-      delete servers[name];
-      writeServers(path, config, servers);
+      writeServers(path, config, Object.fromEntries(Object.entries(servers).filter(([key]) => key !== name)));
       if (opts.json === true) io.stdout(jsonLine({ ok: true, removed: name }));
       else io.stdout(`removed ${name}\n`);
       setExit(EXIT.ok);
@@ -132,41 +131,50 @@ export function registerMcpCommands(program: Command, io: CliIo, setExit: (code:
     .option('--overwrite', 'replace servers of the same name')
     .option('--json', 'print one JSON object')
     .action((source: string, opts: { overwrite?: boolean; json?: boolean }) => {
-      const foreign = readConfigObject(configFilePath(io, source));
-      const raw = foreign.mcpServers ?? foreign.servers;
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-        throw new RokuError('ROKU_CONFIG_MALFORMED', `${source} has no "mcpServers" object`, {
-          details: { file: source },
-        });
-      }
-      const path = file();
-      const config = readConfigObject(path);
-      const servers = serversOf(config);
-      const added: string[] = [];
-      const skipped: { name: string; why: string }[] = [];
-      const notes: string[] = [];
-      for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-        const result = NAME.test(name)
-          ? importedEntry(value)
-          : { problem: 'name is not 1-48 letters, digits, _ or -' };
-        if ('problem' in result) skipped.push({ name, why: result.problem });
-        else if (servers[name] !== undefined && opts.overwrite !== true)
-          skipped.push({ name, why: 'already configured (--overwrite replaces it)' });
-        else {
-          servers[name] = result.entry;
-          added.push(name);
-          if (result.dropped.length > 0) notes.push(`${name}: ignored ${result.dropped.join(', ')}`);
-        }
-      }
-      if (added.length > 0) writeServers(path, config, servers);
-      if (opts.json === true) io.stdout(jsonLine({ ok: true, added, skipped, notes, file: path }));
-      else {
-        io.stdout(
-          `imported ${added.length} server${added.length === 1 ? '' : 's'}${added.length > 0 ? `: ${safe(added.join(', '))}` : ''}\n`,
-        );
-        for (const s of skipped) io.stdout(`skipped ${safe(s.name)}: ${safe(s.why)}\n`);
-        for (const n of notes) io.stdout(`${safe(n)}\n`);
-      }
+      importServers(io, source, file(), opts);
       setExit(EXIT.ok);
     });
+}
+
+/** `roku mcp import`: the foreign file's servers that fit, each skipped one with why. */
+function importServers(
+  io: CliIo,
+  source: string,
+  path: string,
+  opts: { overwrite?: boolean; json?: boolean },
+): void {
+  const foreign = readConfigObject(configFilePath(io, source));
+  const raw = foreign.mcpServers ?? foreign.servers;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new RokuError('ROKU_CONFIG_MALFORMED', `${source} has no "mcpServers" object`, {
+      details: { file: source },
+    });
+  }
+  const config = readConfigObject(path);
+  const servers = serversOf(config);
+  const added: string[] = [];
+  const skipped: { name: string; why: string }[] = [];
+  const notes: string[] = [];
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
+    const result = NAME.test(name)
+      ? importedEntry(value)
+      : { problem: 'name is not 1-48 letters, digits, _ or -' };
+    if ('problem' in result) skipped.push({ name, why: result.problem });
+    else if (servers[name] !== undefined && opts.overwrite !== true)
+      skipped.push({ name, why: 'already configured (--overwrite replaces it)' });
+    else {
+      servers[name] = result.entry;
+      added.push(name);
+      if (result.dropped.length > 0) notes.push(`${name}: ignored ${result.dropped.join(', ')}`);
+    }
+  }
+  if (added.length > 0) writeServers(path, config, servers);
+  if (opts.json === true) io.stdout(jsonLine({ ok: true, added, skipped, notes, file: path }));
+  else {
+    io.stdout(
+      `imported ${added.length} server${added.length === 1 ? '' : 's'}${added.length > 0 ? `: ${safe(added.join(', '))}` : ''}\n`,
+    );
+    for (const s of skipped) io.stdout(`skipped ${safe(s.name)}: ${safe(s.why)}\n`);
+    for (const n of notes) io.stdout(`${safe(n)}\n`);
+  }
 }
