@@ -1,4 +1,7 @@
-import { readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { inProcessCli } from './helpers.js';
@@ -70,5 +73,34 @@ describe('MCP servers in the agent (mcpServers)', () => {
     const after = await cli.run(['run', 'hello']);
     expect(after.stdout).toBe('You said: hello\n');
     expect(processesRunning(CRASH)).toEqual([]);
+  });
+});
+
+describe('confine: true (bubblewrap)', () => {
+  it('keeps a confined server from files outside the workspace and from the network; unconfined it reaches both', async () => {
+    const server = createServer((socket) => socket.end());
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const outcome = async (confine: boolean): Promise<{ file: string; net: string }> => {
+        const cli = await inProcessCli({
+          config: { mcpServers: { probe: { command: process.execPath, args: [CRASH], confine } } },
+        });
+        const secret = join(cli.home, 'secret.txt');
+        writeFileSync(secret, 'top secret');
+        const args = JSON.stringify({ file: secret, port });
+        const r = await cli.run(['run', '--yes-always', 'call', 'mcp__probe__probe', args]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout, r.stderr).toContain('returned');
+        const text = r.stdout.replace(/^mcp__probe__probe returned: /, '');
+        return JSON.parse(text) as { file: string; net: string };
+      };
+      expect(await outcome(false)).toEqual({ file: 'read: top secret', net: 'connected' });
+      const confined = await outcome(true);
+      expect(confined.file).toMatch(/^refused: /);
+      expect(confined.net).toMatch(/^refused: /);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -30,8 +30,12 @@ export class McpBridge {
   readonly #live = new Map<string, Live>();
   #closed = false;
 
-  constructor(workspace: string, logger: Logger) {
+  readonly #hidden: readonly string[];
+
+  /** `hidden`: folders a confined server must not see (ROKU_HOME). */
+  constructor(workspace: string, hidden: readonly string[], logger: Logger) {
     this.#workspace = workspace;
+    this.#hidden = hidden;
     this.#logger = logger.child({ component: 'mcp' });
   }
 
@@ -70,6 +74,7 @@ export class McpBridge {
         name,
         entry,
         this.#workspace,
+        this.#hidden,
         this.#logger,
       );
       this.#logger.info({ server: name, tools: tools.length, protocol }, 'MCP server connected');

@@ -3,6 +3,7 @@ import type { Transport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { RokuError } from '@roku/schemas';
 import type { Logger } from 'pino';
+import { confinedCommand } from './confine.js';
 import { mcpToolName } from './names.js';
 import type { McpServerEntry, McpTool } from './types.js';
 
@@ -36,6 +37,28 @@ function serverEnv(entry: Record<string, string | undefined>): Record<string, st
   return env;
 }
 
+/**
+ * The transport of an entry: Streamable HTTP for a url, else the command over stdio, started in the workspace
+ * with only the env its entry names (and inside bubblewrap for `confine: true`).
+ */
+async function transportOf(
+  name: string,
+  entry: McpServerEntry,
+  workspace: string,
+  hidden: readonly string[],
+): Promise<Transport> {
+  if (entry.type === 'http') {
+    return new StreamableHTTPClientTransport(new URL(entry.url), {
+      requestInit: { headers: { ...(entry.headers as Record<string, string>) } },
+    });
+  }
+  let command = { command: entry.command, args: [...(entry.args ?? [])], env: serverEnv(entry.env ?? {}) };
+  if (entry.confine === true) {
+    command = await confinedCommand({ server: name, ...command, workspace, hidden });
+  }
+  return new StdioClientTransport({ ...command, cwd: workspace, stderr: 'pipe' });
+}
+
 /** A live connection to one MCP server. */
 export class McpConnection {
   readonly name: string;
@@ -64,20 +87,10 @@ export class McpConnection {
     name: string,
     entry: McpServerEntry,
     workspace: string,
+    hidden: readonly string[],
     logger: Logger,
   ): Promise<{ connection: McpConnection; tools: McpTool[]; protocol: string }> {
-    const transport: Transport =
-      entry.type === 'http'
-        ? new StreamableHTTPClientTransport(new URL(entry.url), {
-            requestInit: { headers: { ...(entry.headers as Record<string, string>) } },
-          })
-        : new StdioClientTransport({
-            command: entry.command,
-            args: [...(entry.args ?? [])],
-            env: serverEnv(entry.env ?? {}),
-            cwd: workspace,
-            stderr: 'pipe',
-          });
+    const transport = await transportOf(name, entry, workspace, hidden);
     // Both protocol eras: 2026-07-28 when the server speaks it, else the 2025-11-25 family.
     const client = new Client({ name: 'roku', version: VERSION }, { versionNegotiation: { mode: 'auto' } });
     const connection = new McpConnection(name, client, transport);

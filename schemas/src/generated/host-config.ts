@@ -373,6 +373,10 @@ export interface HostConfig {
            * Left out of the agent without being removed.
            */
           disabled?: boolean;
+          /**
+           * Run the server inside bubblewrap: no network, the system read-only, only the workspace writable, home folders and ROKU_HOME hidden. Refused where bubblewrap does not work.
+           */
+          confine?: boolean;
         }
       | {
           /**
