@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -101,6 +102,41 @@ describe('confine: true (bubblewrap)', () => {
       expect(confined.net).toMatch(/^refused: /);
     } finally {
       server.close();
+    }
+  });
+});
+
+/** A free loopback port (released again for the server to take). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((done) => probe.close(() => done()));
+  return port;
+}
+
+describe('Streamable HTTP', () => {
+  it("calls a remote server's tool over Streamable HTTP (server-everything on loopback)", async () => {
+    const port = await freePort();
+    const server = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], {
+      env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    try {
+      await new Promise<void>((ready, fail) => {
+        server.stderr.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('listening on port')) ready();
+        });
+        server.once('exit', (code) => fail(new Error(`server exited with ${String(code)}`)));
+      });
+      const cli = await inProcessCli({
+        config: { mcpServers: { remote: { type: 'http', url: `http://127.0.0.1:${port}/mcp` } } },
+      });
+      const r = await cli.run(['run', '--yes-always', 'call', 'mcp__remote__echo', 'over http']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('mcp__remote__echo returned: Echo: over http\n');
+    } finally {
+      server.kill();
     }
   });
 });
