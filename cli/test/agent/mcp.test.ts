@@ -111,7 +111,11 @@ async function freePort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
   const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((done) => probe.close(() => done()));
+  await new Promise<void>((done) =>
+    probe.close(() => {
+      done();
+    }),
+  );
   return port;
 }
 
@@ -127,7 +131,9 @@ describe('Streamable HTTP', () => {
         server.stderr.on('data', (chunk: Buffer) => {
           if (chunk.toString().includes('listening on port')) ready();
         });
-        server.once('exit', (code) => fail(new Error(`server exited with ${String(code)}`)));
+        server.once('exit', (code) => {
+          fail(new Error(`server exited with ${String(code)}`));
+        });
       });
       const cli = await inProcessCli({
         config: { mcpServers: { remote: { type: 'http', url: `http://127.0.0.1:${port}/mcp` } } },
