@@ -53,7 +53,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     throw err;
   }
   let snapshots: SnapshotHolder | undefined;
-  const mcp = new McpBridge(options.workspace, [home], logger);
+  const mcp = new McpBridge(options.workspace, [home], options.logger);
   const pluginHost = createPluginHost({
     services: createAgentServices(() => snapshots?.current(), logger),
     logger: options.logger,
