@@ -36,6 +36,7 @@ const HOST_ROOMS = {
   plugins: ['capabilities', 'sandbox'],
   install: ['plugins', 'capabilities', 'sandbox'],
   store: [],
+  mcp: ['capabilities', 'sandbox'],
   doctor: ['config', 'sandbox', 'capabilities', 'plugins', 'agent'],
 };
 const ALL_ROOMS = [...Object.keys(HOST_ROOMS), 'agent'];

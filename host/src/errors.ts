@@ -38,6 +38,10 @@ export const HOST_ERRORS = {
     'A plugin has as many calls waiting for a concurrency slot as sandbox.maxQueuedCalls allows; retry later or raise its concurrency.',
   ROKU_SANDBOX_REVOKED:
     'The plugin was disabled or uninstalled; its calls in flight were ended and it can no longer run.',
+  ROKU_MCP_SERVER_FAILED:
+    'An MCP server named in mcpServers could not be started or reached, did not complete the handshake, or went away; the message names the server and why.',
+  ROKU_MCP_CALL_FAILED:
+    'A call to an MCP server tool failed (the server answered an error, timed out, or exited mid-call); the session goes on.',
   ROKU_PLUGIN_FAILED:
     'A plugin raised an error; details name the plugin, version, operation and its own code.',
   ROKU_TOOL_OUTPUT_INVALID: "A tool's result does not match the output schema its manifest declares.",

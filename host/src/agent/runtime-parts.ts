@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { McpBridge } from '../mcp/index.js';
 import { createPluginHost } from '../plugins/plugin-host.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
 import { ceilingsFromConfig } from '../sandbox/limits.js';
@@ -25,6 +26,8 @@ export interface RuntimeParts extends RunDeps {
   readonly pluginHost: PluginHost;
   readonly quarantines: Quarantines;
   readonly watcher: ChangeWatcher;
+  /** Connections to the config's MCP servers; closed (their processes stopped) with the runtime. */
+  readonly mcp: McpBridge;
 }
 
 /**
@@ -50,6 +53,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     throw err;
   }
   let snapshots: SnapshotHolder | undefined;
+  const mcp = new McpBridge(options.workspace, [home], options.logger);
   const pluginHost = createPluginHost({
     services: createAgentServices(() => snapshots?.current(), logger),
     logger: options.logger,
@@ -81,11 +85,13 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
         },
         store,
         logger,
+        mcp,
       },
       options.config,
       options.reloadConfig,
     );
   } catch (err) {
+    await mcp.close();
     await pluginHost.close();
     store.close();
     throw err;
@@ -99,6 +105,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     quarantines,
     snapshots,
     watcher: new ChangeWatcher(),
+    mcp,
     alwaysAllowed: new Map(),
     contextMemos: new ContextMemos(),
     diagnosticsDir: join(home, 'diagnostics'),
@@ -130,6 +137,7 @@ export function watchChanges(parts: RuntimeParts, onReload?: (result: ReloadResu
 export async function closeRuntimeParts(parts: RuntimeParts): Promise<void> {
   parts.watcher.close();
   await parts.snapshots.close();
+  await parts.mcp.close();
   await parts.pluginHost.close();
   parts.store.close();
 }

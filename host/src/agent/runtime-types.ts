@@ -71,8 +71,8 @@ export interface RunResult {
 export interface PluginSummary {
   readonly id: string;
   readonly version: string;
-  /** installed | dev | bundled (first-party default shipped with the host) */
-  readonly source: 'installed' | 'dev' | 'bundled';
+  /** installed | dev | bundled (first-party default shipped with the host) | mcp (a server of mcpServers) */
+  readonly source: 'installed' | 'dev' | 'bundled' | 'mcp';
   readonly engine: string;
   readonly contributes: {
     readonly tools: readonly string[];

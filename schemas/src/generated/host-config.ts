@@ -343,4 +343,61 @@ export interface HostConfig {
      */
     port?: number;
   };
+  /**
+   * MCP servers whose tools the agent gets as mcp__<server>__<tool> (the shape Claude Desktop and Cursor use). A local server is a command started in the workspace with only the env vars its entry names; a remote one is a Streamable HTTP url.
+   */
+  mcpServers?: {
+    [k: string]:
+      | {
+          /**
+           * Transport: stdio (the default for an entry with a command).
+           */
+          type?: 'stdio';
+          /**
+           * Program to start (looked up on PATH).
+           */
+          command: string;
+          /**
+           * Its arguments.
+           *
+           * @maxItems 256
+           */
+          args?: string[];
+          /**
+           * The only environment variables the process gets besides PATH and HOME.
+           */
+          env?: {
+            [k: string]: string | undefined;
+          };
+          /**
+           * Left out of the agent without being removed.
+           */
+          disabled?: boolean;
+          /**
+           * Run the server inside bubblewrap: no network, the system read-only, only the workspace writable, home folders and ROKU_HOME hidden. Refused where bubblewrap does not work.
+           */
+          confine?: boolean;
+        }
+      | {
+          /**
+           * Transport.
+           */
+          type: 'http';
+          /**
+           * The server's MCP endpoint (http or https).
+           */
+          url: string;
+          /**
+           * Headers sent with every request (e.g. Authorization).
+           */
+          headers?: {
+            [k: string]: string | undefined;
+          };
+          /**
+           * Left out of the agent without being removed.
+           */
+          disabled?: boolean;
+        }
+      | undefined;
+  };
 }

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { ResolvedHostConfig } from '@roku/schemas';
+import type { McpBridge } from '../../mcp/index.js';
 import type { Store } from '../../store/types.js';
 import { assembleSnapshot } from '../assemble.js';
 import type { AgentSnapshot } from '../assembled.js';
 import type { BreakerBoard } from '../router/index.js';
 import type { AgentSettings } from '../settings.js';
 import type { SnapshotLoader } from './snapshot.js';
+import { withMcpServers } from './mcp-source.js';
 import { discoverCandidates } from './sources.js';
 
 /** What building a snapshot needs besides the configuration of the moment. */
@@ -23,6 +25,8 @@ export interface SnapshotSources {
   readonly refreshQuarantines?: (candidates: readonly { id: string; dir: string }[]) => void;
   readonly store: Store;
   readonly logger: Logger;
+  /** MCP servers of the config (`mcpServers`): their tools join the catalog beside the plugins'. */
+  readonly mcp?: McpBridge;
 }
 
 /**
@@ -52,7 +56,8 @@ export async function buildSnapshot(
   });
   let snapshot: AgentSnapshot;
   try {
-    snapshot = assembleSnapshot(base, settings, sources.breakers);
+    const servers = sources.mcp === undefined ? [] : await sources.mcp.sync(config);
+    snapshot = assembleSnapshot(withMcpServers(base, servers), settings, sources.breakers);
   } catch (err) {
     await loader.release(base);
     throw err;

@@ -10,7 +10,7 @@ export function pluginSummary(plugin: SnapshotPlugin | PluginCandidate, problem?
       id: plugin.manifest.id,
       version: plugin.manifest.version,
       source: plugin.candidate.origin,
-      engine: plugin.sandbox.engine,
+      engine: plugin.candidate.origin === 'mcp' ? 'mcp' : plugin.sandbox.engine,
       contributes: {
         tools: (c.tools ?? []).map((t) => t.name),
         providers: (c.providers ?? []).map((p) => p.name),

@@ -13,7 +13,7 @@ import {
 } from '../../install/admission.js';
 
 /** Where a plugin of the snapshot comes from. */
-export type PluginOrigin = 'installed' | 'dev' | 'bundled';
+export type PluginOrigin = 'installed' | 'dev' | 'bundled' | 'mcp';
 
 export interface PluginCandidate {
   readonly id: string;
