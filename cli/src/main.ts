@@ -13,6 +13,7 @@ import { registerAgentCommands } from './commands/agent/index.js';
 import { registerAuthCommands } from './commands/auth/index.js';
 import { smokeCommand } from './commands/smoke.js';
 import { registerServeCommands } from './commands/serve/index.js';
+import { registerSkillCommands } from './commands/skill/index.js';
 import { printJsonFailure } from './json-failure.js';
 import { LOG_FORMATS, chooseLogging, cliLogger, finishLogging, logFormatOf } from './logger.js';
 import { checkHomeFor } from './startup.js';
@@ -123,6 +124,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void, invocation: In
   registerAgentCommands(program, io, setExit);
   registerAuthCommands(program, io, setExit);
   registerServeCommands(program, io, setExit);
+  registerSkillCommands(program, io, setExit);
   routeUsageErrors(program, io);
   return program;
 }
