@@ -121,6 +121,11 @@ export async function unzipInto(bytes: Uint8Array, dest: string, caps: ExtractCa
     });
   } catch (err) {
     if (isRokuError(err)) throw err;
+    // yauzl checks names itself before handing an entry over: those refusals are about safety, not corruption.
+    const message = (err as Error).message;
+    if (/^(invalid relative path|absolute path|invalid characters in fileName)/.test(message)) {
+      throw new RokuError('ROKU_SKILL_ARCHIVE_UNSAFE', `archive: ${message}`, { cause: err });
+    }
     throw new RokuError('ROKU_SKILL_ARCHIVE_CORRUPT', `archive: ${(err as Error).message}`, { cause: err });
   } finally {
     zip?.close();
