@@ -141,7 +141,17 @@ export async function findSkills(
       if (!files.some((f) => f.type === 'file' && f.name === 'SKILL.md')) continue;
       const where = { folder, root: base.root, source: base.source, shown: `${base.shown}/${entry.name}` };
       try {
-        const { body: _body, ...info } = await readSkill(ctx, where);
+        const document = await readSkill(ctx, where);
+        const info: SkillInfo = {
+          name: document.name,
+          description: document.description,
+          folder: document.folder,
+          root: document.root,
+          source: document.source,
+          shown: document.shown,
+          ...(document.version === undefined ? {} : { version: document.version }),
+          ...(document.license === undefined ? {} : { license: document.license }),
+        };
         const first = skills.get(info.name);
         if (first === undefined) skills.set(info.name, info);
         else shadowed.push(`${info.name}: ${where.shown} is hidden by ${first.shown} (the first found wins)`);

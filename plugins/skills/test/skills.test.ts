@@ -94,7 +94,12 @@ describe('skills', () => {
 
   it('loads a skill body and its file names when used, and reads one of its files', async () => {
     const loaded = (await plugin.callTool('skill_load', { name: 'pdf-forms' })) as Record<string, unknown>;
-    expect(loaded).toMatchObject({ folder: '.roku/skills/pdf', source: 'workspace', version: '1.2.0', truncated: false });
+    expect(loaded).toMatchObject({
+      folder: '.roku/skills/pdf',
+      source: 'workspace',
+      version: '1.2.0',
+      truncated: false,
+    });
     expect(loaded.instructions).toContain('Run scripts/fill.py');
     expect(loaded.files).toEqual(['logo.png', 'reference/fields.md', 'scripts/fill.py']);
     expect(

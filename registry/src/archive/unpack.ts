@@ -288,8 +288,8 @@ export async function unpackTarGz(
     maxRatio: options.maxRatio ?? MAX_GZIP_RATIO,
   };
   await mkdir(dirname(destDir), { recursive: true });
-  await mkdir(destDir, { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EEXIST') throw err;
+  await mkdir(destDir, { mode: 0o755 }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     throw new RokuError('ROKU_REGISTRY_DEST_EXISTS', `${destDir}: already exists`, {
       details: { dir: destDir },
     });

@@ -9,8 +9,6 @@ import { table } from '../agent/render.js';
 import { installSkill, readRecord, removeSkill } from './install.js';
 import { maxArchiveBytes } from './source.js';
 
-export { SKILL_CLI_ERRORS } from './errors.js';
-
 /** Where `roku skill install` puts skills, and where the skills plugin finds the user's own. */
 export function skillsDirOf(io: CliIo): string {
   return join(resolveHome(io.env), 'skills');

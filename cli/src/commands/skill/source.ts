@@ -75,7 +75,8 @@ export async function download(text: string, max: number): Promise<Uint8Array> {
     const chunks: Uint8Array[] = [];
     let size = 0;
     if (response.body !== null) {
-      for await (const chunk of response.body) {
+      for await (const data of response.body) {
+        const chunk = data as Uint8Array;
         size += chunk.byteLength;
         if (size > max) {
           await response.body.cancel().catch(() => undefined);

@@ -35,14 +35,20 @@ function openZip(bytes: Uint8Array): Promise<ZipFile> {
     yauzl.fromBuffer(
       Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       { lazyEntries: true, validateEntrySizes: true, strictFileNames: true, decodeStrings: true },
-      (err, zip) => (err === null ? resolve(zip) : reject(err)),
+      (err, zip) => {
+        if (err === null) resolve(zip);
+        else reject(err);
+      },
     );
   });
 }
 
 function entryStream(zip: ZipFile, entry: Entry): Promise<Readable> {
   return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => (err === null ? resolve(stream) : reject(err)));
+    zip.openReadStream(entry, (err, stream) => {
+      if (err === null) resolve(stream);
+      else reject(err);
+    });
   });
 }
 
