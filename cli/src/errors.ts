@@ -15,6 +15,19 @@ export const CLI_ERRORS = {
   ROKU_CLI_AUTH_FILE_INVALID:
     '$ROKU_HOME/auth.json is not valid JSON or not the expected shape; fix it or remove it and set the secrets again.',
   ROKU_CLI_AUTH_NOT_FOUND: '`roku auth remove` named a secret that is not stored in $ROKU_HOME/auth.json.',
+  ROKU_SKILL_UNSUPPORTED_SOURCE:
+    'roku skill install was given something it cannot install: not a folder, .zip or .tar.gz, or a URL that is not https (http only on loopback).',
+  ROKU_SKILL_DOWNLOAD_FAILED: 'Downloading the skill archive failed (HTTP status, network error or timeout).',
+  ROKU_SKILL_ARCHIVE_TOO_LARGE:
+    'The skill archive passes a cap: download bytes (ROKU_RUNTIME__SKILLS__MAX_ARCHIVE_BYTES), entries, extracted bytes or expansion ratio (a zip bomb).',
+  ROKU_SKILL_ARCHIVE_UNSAFE:
+    'The skill archive or folder holds an entry that could write outside the skill folder: an absolute or .. path, a symbolic or hard link, a device, a duplicate name.',
+  ROKU_SKILL_ARCHIVE_CORRUPT: 'The skill archive is not a readable .zip or .tar.gz.',
+  ROKU_SKILL_INVALID:
+    'The source holds no SKILL.md (at its root or in its single top folder), or its front matter has no valid name and description.',
+  ROKU_SKILL_EXISTS:
+    'A skill of that name is already installed from another source; pass --force to replace it.',
+  ROKU_SKILL_NOT_INSTALLED: 'roku skill remove named a skill that is not installed in $ROKU_HOME/skills.',
 } as const satisfies ErrorCatalog;
 
 declare module '@roku/schemas/errors' {

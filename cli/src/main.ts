@@ -14,6 +14,7 @@ import { registerAuthCommands } from './commands/auth/index.js';
 import { smokeCommand } from './commands/smoke.js';
 import { registerServeCommands } from './commands/serve/index.js';
 import { registerMcpCommands } from './commands/mcp/index.js';
+import { registerSkillCommands } from './commands/skill/index.js';
 import { printJsonFailure } from './json-failure.js';
 import { LOG_FORMATS, chooseLogging, cliLogger, finishLogging, logFormatOf } from './logger.js';
 import { checkHomeFor } from './startup.js';
@@ -125,6 +126,7 @@ function buildProgram(io: CliIo, setExit: (code: number) => void, invocation: In
   registerAuthCommands(program, io, setExit);
   registerServeCommands(program, io, setExit);
   registerMcpCommands(program, io, setExit);
+  registerSkillCommands(program, io, setExit);
   routeUsageErrors(program, io);
   return program;
 }

@@ -97,6 +97,8 @@ export interface CapabilityRoots {
   readonly data: string;
   readonly cache: string;
   readonly temp: string;
+  /** The user's Agent Skills ($ROKU_HOME/skills), read only; absent where the host has no data dir. */
+  readonly skills?: string;
   /** The Roku data dir: hidden from child processes where the machine can confine them. */
   readonly home?: string;
 }

@@ -96,6 +96,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
           data: dataDir(dirName),
           cache: cacheDir(dirName),
           temp: join(tmpdir(), 'roku-plugins', dirName),
+          skills: join(options.home, 'skills'),
           home: options.home,
         },
         env,

@@ -81,6 +81,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     data: join(dir, 'data'),
     cache: join(dir, 'cache'),
     temp: join(dir, 'temp'),
+    skills: join(dir, 'skills'),
   };
   const logLines: Record<string, unknown>[] = [];
   const logger = pino(

@@ -1,9 +1,22 @@
 import { RokuError } from '@roku/plugin-api';
-import type { PluginContext } from '@roku/plugin-api';
+import type { FsRoot, PluginContext } from '@roku/plugin-api';
 import { parse } from 'yaml';
 
-/** Workspace folders whose sub-folders holding a SKILL.md are skills, in order of precedence. */
-export const SKILL_FOLDERS = ['.roku/skills', 'skills'] as const;
+/** Where skills are found, in order of precedence: the workspace's own first, then the user's. */
+export const SKILL_FOLDERS: readonly SkillFolder[] = [
+  { root: 'workspace', path: '.roku/skills', source: 'workspace', shown: '.roku/skills' },
+  { root: 'workspace', path: 'skills', source: 'workspace', shown: 'skills' },
+  { root: 'skills', path: '', source: 'user', shown: '$ROKU_HOME/skills' },
+];
+
+export interface SkillFolder {
+  readonly root: FsRoot;
+  readonly path: string;
+  /** `workspace` (the project's), `user` ($ROKU_HOME/skills, where `roku skill install` puts them). */
+  readonly source: 'workspace' | 'user';
+  /** How the folder is named to the model and the user. */
+  readonly shown: string;
+}
 /** Spec §3.3: a skill document is capped at 128 KiB; the body given to the model at 24 KiB by default. */
 export const MAX_SKILL_MD_BYTES = 128 * 1024;
 export const DEFAULT_BODY_BYTES = 24 * 1024;
@@ -13,8 +26,12 @@ export const MAX_LISTED_FILES = 128;
 export interface SkillInfo {
   readonly name: string;
   readonly description: string;
-  /** Workspace-relative folder of the skill. */
+  /** Folder of the skill below its root. */
   readonly folder: string;
+  readonly root: FsRoot;
+  readonly source: SkillFolder['source'];
+  /** The folder as shown: workspace-relative, or under $ROKU_HOME/skills. */
+  readonly shown: string;
   readonly version?: string;
   readonly license?: string;
 }
@@ -34,7 +51,11 @@ function badManifest(path: string, why: string): RokuError {
  *
  * @throws ROKU_SKILL_BAD_MANIFEST naming the file and what is missing
  */
-export function parseSkillMarkdown(path: string, folder: string, text: string): SkillDocument {
+export function parseSkillMarkdown(
+  path: string,
+  folder: Pick<SkillInfo, 'folder' | 'root' | 'source' | 'shown'>,
+  text: string,
+): SkillDocument {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text.replace(/^\uFEFF/, ''));
   if (match === null) throw badManifest(path, 'no YAML front matter (a block between --- lines at the top)');
   let meta: unknown;
@@ -53,7 +74,7 @@ export function parseSkillMarkdown(path: string, folder: string, text: string): 
   return {
     name: name.trim(),
     description: description.trim(),
-    folder,
+    ...folder,
     ...(typeof record.version === 'string' || typeof record.version === 'number'
       ? { version: String(record.version) }
       : {}),
@@ -64,10 +85,11 @@ export function parseSkillMarkdown(path: string, folder: string, text: string): 
 
 async function listOrEmpty(
   ctx: PluginContext,
+  root: FsRoot,
   path: string,
 ): Promise<{ name: string; type: 'file' | 'dir' }[]> {
   try {
-    return await ctx.fs.list('workspace', path);
+    return await ctx.fs.list(root, path);
   } catch (err) {
     // A workspace without the folder has no skills there.
     if ((err as { code?: unknown }).code === 'ROKU_CAPABILITY_FAILED') return [];
@@ -75,12 +97,20 @@ async function listOrEmpty(
   }
 }
 
+/** `folder/name`, or `name` at the root. */
+export function joinPath(folder: string, name: string): string {
+  return folder === '' ? name : `${folder}/${name}`;
+}
+
 /** Reads one skill's SKILL.md. @throws ROKU_SKILL_BAD_MANIFEST */
-export async function readSkill(ctx: PluginContext, folder: string): Promise<SkillDocument> {
-  const path = `${folder}/SKILL.md`;
+export async function readSkill(
+  ctx: PluginContext,
+  where: Pick<SkillInfo, 'folder' | 'root' | 'source' | 'shown'>,
+): Promise<SkillDocument> {
+  const path = `${where.shown}/SKILL.md`;
   let bytes: Uint8Array;
   try {
-    bytes = await ctx.fs.readBytes('workspace', path);
+    bytes = await ctx.fs.readBytes(where.root, joinPath(where.folder, 'SKILL.md'));
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ROKU_CAPABILITY_LIMIT')
       throw badManifest(path, 'larger than the read limit');
@@ -88,47 +118,58 @@ export async function readSkill(ctx: PluginContext, folder: string): Promise<Ski
   }
   if (bytes.length > MAX_SKILL_MD_BYTES)
     throw badManifest(path, `${bytes.length} bytes; the cap is ${MAX_SKILL_MD_BYTES}`);
-  return parseSkillMarkdown(path, folder, decoder.decode(bytes));
+  return parseSkillMarkdown(path, where, decoder.decode(bytes));
 }
 
 /**
- * Every skill of the workspace: sub-folders of .roku/skills and skills holding a SKILL.md. A name found twice
- * keeps its first folder; broken SKILL.md files are reported, not fatal.
+ * Every skill: sub-folders holding a SKILL.md of the workspace's .roku/skills and skills, then of
+ * $ROKU_HOME/skills. A name found twice keeps its first folder (the workspace wins) and the hidden one is named
+ * in `shadowed`; broken SKILL.md files are reported, not fatal. Folders starting with `.` (install records,
+ * staging) are skipped.
  */
-export async function findSkills(ctx: PluginContext): Promise<{ skills: SkillInfo[]; problems: string[] }> {
+export async function findSkills(
+  ctx: PluginContext,
+): Promise<{ skills: SkillInfo[]; problems: string[]; shadowed: string[] }> {
   const skills = new Map<string, SkillInfo>();
   const problems: string[] = [];
+  const shadowed: string[] = [];
   for (const base of SKILL_FOLDERS) {
-    for (const entry of await listOrEmpty(ctx, base)) {
-      if (entry.type !== 'dir') continue;
-      const folder = `${base}/${entry.name}`;
-      const files = await listOrEmpty(ctx, folder);
+    for (const entry of await listOrEmpty(ctx, base.root, base.path)) {
+      if (entry.type !== 'dir' || entry.name.startsWith('.')) continue;
+      const folder = joinPath(base.path, entry.name);
+      const files = await listOrEmpty(ctx, base.root, folder);
       if (!files.some((f) => f.type === 'file' && f.name === 'SKILL.md')) continue;
+      const where = { folder, root: base.root, source: base.source, shown: `${base.shown}/${entry.name}` };
       try {
-        const document = await readSkill(ctx, folder);
+        const document = await readSkill(ctx, where);
         const info: SkillInfo = {
           name: document.name,
           description: document.description,
-          folder,
+          folder: document.folder,
+          root: document.root,
+          source: document.source,
+          shown: document.shown,
           ...(document.version === undefined ? {} : { version: document.version }),
           ...(document.license === undefined ? {} : { license: document.license }),
         };
-        if (!skills.has(info.name)) skills.set(info.name, info);
+        const first = skills.get(info.name);
+        if (first === undefined) skills.set(info.name, info);
+        else shadowed.push(`${info.name}: ${where.shown} is hidden by ${first.shown} (the first found wins)`);
       } catch (err) {
         problems.push((err as Error).message);
       }
     }
   }
-  return { skills: [...skills.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), problems };
+  return { skills: [...skills.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), problems, shadowed };
 }
 
 /** The files of a skill folder (recursively, at most MAX_LISTED_FILES), relative to it. */
-export async function skillFiles(ctx: PluginContext, folder: string): Promise<string[]> {
+export async function skillFiles(ctx: PluginContext, skill: SkillInfo): Promise<string[]> {
   const out: string[] = [];
   const queue = [''];
   while (queue.length > 0 && out.length < MAX_LISTED_FILES) {
     const sub = queue.shift() ?? '';
-    for (const entry of await listOrEmpty(ctx, sub === '' ? folder : `${folder}/${sub}`)) {
+    for (const entry of await listOrEmpty(ctx, skill.root, joinPath(skill.folder, sub))) {
       const rel = sub === '' ? entry.name : `${sub}/${entry.name}`;
       if (entry.type === 'dir') queue.push(rel);
       else if (rel !== 'SKILL.md' && out.length < MAX_LISTED_FILES) out.push(rel);

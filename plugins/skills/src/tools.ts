@@ -1,6 +1,6 @@
 import { defineTool, RokuError } from '@roku/plugin-api';
 import type { PluginContext } from '@roku/plugin-api';
-import { DEFAULT_BODY_BYTES, findSkills, readSkill, skillFiles } from './skill-files.js';
+import { DEFAULT_BODY_BYTES, findSkills, joinPath, readSkill, skillFiles } from './skill-files.js';
 import type { SkillInfo } from './skill-files.js';
 
 const encoder = new TextEncoder();
@@ -25,20 +25,21 @@ async function skillNamed(ctx: PluginContext, name: string): Promise<SkillInfo> 
     const known = skills.map((s) => s.name).join(', ');
     throw new RokuError(
       'ROKU_SKILL_NOT_FOUND',
-      `skill ${JSON.stringify(name)} is not in .roku/skills or skills of the workspace (skills: ${known === '' ? 'none' : known})`,
+      `skill ${JSON.stringify(name)} is not in .roku/skills or skills of the workspace nor in $ROKU_HOME/skills (skills: ${known === '' ? 'none' : known})`,
     );
   }
   return skill;
 }
 
-/** skill_list: names and descriptions of the workspace's skills; bodies stay unread until skill_load. */
+/** skill_list: names, descriptions and sources of the skills; bodies stay unread until skill_load. */
 export const skillList = defineTool({
   name: 'skill_list',
   handler: async (_input: Record<string, never>, ctx: PluginContext) => {
-    const { skills, problems } = await findSkills(ctx);
+    const { skills, problems, shadowed } = await findSkills(ctx);
     return {
-      skills: skills.map(({ name, description }) => ({ name, description })),
+      skills: skills.map(({ name, description, source }) => ({ name, description, source })),
       ...(problems.length === 0 ? {} : { problems }),
+      ...(shadowed.length === 0 ? {} : { shadowed }),
     };
   },
 });
@@ -48,16 +49,17 @@ export const skillLoad = defineTool({
   name: 'skill_load',
   handler: async (input: { readonly name: string; readonly maxBytes?: number }, ctx: PluginContext) => {
     const skill = await skillNamed(ctx, input.name);
-    const document = await readSkill(ctx, skill.folder);
+    const document = await readSkill(ctx, skill);
     const body = capText(document.body, Math.min(128 * 1024, input.maxBytes ?? DEFAULT_BODY_BYTES));
     return {
       name: skill.name,
       description: skill.description,
-      folder: skill.folder,
+      folder: skill.shown,
+      source: skill.source,
       ...(skill.version === undefined ? {} : { version: skill.version }),
       instructions: body.text,
       truncated: body.truncated,
-      files: await skillFiles(ctx, skill.folder),
+      files: await skillFiles(ctx, skill),
     };
   },
 });
@@ -79,7 +81,8 @@ export const skillReadFile = defineTool({
         `skill_read_file: ${JSON.stringify(input.file)} is not a path inside the skill folder (e.g. reference/api.md)`,
       );
     }
-    const bytes = await ctx.fs.readBytes('workspace', `${skill.folder}/${segments.join('/')}`);
+    // Only ever read: a script is text here; running it is run_command's job, which asks the user.
+    const bytes = await ctx.fs.readBytes(skill.root, joinPath(skill.folder, segments.join('/')));
     if (bytes.subarray(0, 8192).includes(0)) {
       throw new RokuError(
         'ROKU_SKILL_BAD_FILE',

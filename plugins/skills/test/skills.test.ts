@@ -40,6 +40,17 @@ beforeAll(async () => {
   const outside = tempDir('skills-outside');
   writeFileSync(join(outside, 'secret.txt'), 'secret');
   symlinkSync(join(outside, 'secret.txt'), join(ws, '.roku/skills/pdf/reference/leak.md'));
+  // The user's skills: one of their own, one hidden by the workspace's of the same name, install records.
+  const user = join(host.home, 'skills');
+  mkdirSync(join(user, 'commit-msg'), { recursive: true });
+  writeFileSync(
+    join(user, 'commit-msg/SKILL.md'),
+    '---\nname: commit-msg\ndescription: Write commit messages.\n---\nSay what and why.\n',
+  );
+  writeFileSync(join(user, 'commit-msg/style.md'), 'One line.\n');
+  mkdirSync(join(user, 'changelog'), { recursive: true });
+  writeFileSync(join(user, 'changelog/SKILL.md'), '---\nname: changelog\ndescription: Mine.\n---\n');
+  mkdirSync(join(user, '.installed'), { recursive: true });
   plugin = await host.load(dir);
 });
 afterAll(() => host.close());
@@ -54,19 +65,41 @@ describe('skills', () => {
   it('lists names and descriptions only, and reports a SKILL.md it cannot read', async () => {
     expect(await plugin.callTool('skill_list', {})).toEqual({
       skills: [
-        { name: 'changelog', description: 'Write changelog entries.' },
+        { name: 'changelog', description: 'Write changelog entries.', source: 'workspace' },
+        { name: 'commit-msg', description: 'Write commit messages.', source: 'user' },
         {
           name: 'pdf-forms',
           description: 'Fill in PDF forms. Use when the user asks to complete a PDF form.',
+          source: 'workspace',
         },
       ],
       problems: ['skills/broken/SKILL.md: no YAML front matter (a block between --- lines at the top)'],
+      shadowed: [
+        'changelog: $ROKU_HOME/skills/changelog is hidden by skills/changelog (the first found wins)',
+      ],
+    });
+  });
+
+  it("loads a user's skill from $ROKU_HOME/skills and reads its files", async () => {
+    expect(await plugin.callTool('skill_load', { name: 'commit-msg' })).toMatchObject({
+      folder: '$ROKU_HOME/skills/commit-msg',
+      source: 'user',
+      instructions: 'Say what and why.\n',
+      files: ['style.md'],
+    });
+    expect(await plugin.callTool('skill_read_file', { name: 'commit-msg', file: 'style.md' })).toMatchObject({
+      content: 'One line.\n',
     });
   });
 
   it('loads a skill body and its file names when used, and reads one of its files', async () => {
     const loaded = (await plugin.callTool('skill_load', { name: 'pdf-forms' })) as Record<string, unknown>;
-    expect(loaded).toMatchObject({ folder: '.roku/skills/pdf', version: '1.2.0', truncated: false });
+    expect(loaded).toMatchObject({
+      folder: '.roku/skills/pdf',
+      source: 'workspace',
+      version: '1.2.0',
+      truncated: false,
+    });
     expect(loaded.instructions).toContain('Run scripts/fill.py');
     expect(loaded.files).toEqual(['logo.png', 'reference/fields.md', 'scripts/fill.py']);
     expect(
@@ -87,7 +120,7 @@ describe('skills', () => {
 
   it('refuses unknown skills, paths out of the folder, links out and binary files', async () => {
     await expect(plugin.callTool('skill_load', { name: 'nope' })).rejects.toMatchObject(
-      failed('ROKU_SKILL_NOT_FOUND', 'skills: changelog, pdf-forms'),
+      failed('ROKU_SKILL_NOT_FOUND', 'skills: changelog, commit-msg, pdf-forms'),
     );
     await expect(
       plugin.callTool('skill_read_file', { name: 'pdf-forms', file: '../changelog/SKILL.md' }),

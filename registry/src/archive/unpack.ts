@@ -96,7 +96,7 @@ class Extraction {
   constructor(
     private readonly dest: string,
     private readonly caps: Caps,
-    private readonly validator: ManifestValidator,
+    private readonly validator: ManifestValidator | undefined,
   ) {}
 
   async entry(header: tar.Header, body: AsyncIterable<unknown>): Promise<void> {
@@ -141,7 +141,8 @@ class Extraction {
     const handle = await open(target, flags, 0o644);
     const written = await this.write(handle, path, body).finally(() => handle.close());
     this.files.push({ path, size: written.size, sha256: written.sha256 });
-    if (path === MANIFEST_FILE_NAME) this.manifest = readManifest(this.validator, written.data, 'archive');
+    if (path === MANIFEST_FILE_NAME && this.validator !== undefined)
+      this.manifest = readManifest(this.validator, written.data, 'archive');
   }
 
   private async write(
@@ -160,7 +161,7 @@ class Extraction {
         throw tooLarge(`passes the ${this.caps.maxBytes} byte cap at ${path}`, { limit: 'bytes', path });
       }
       hash.update(chunk);
-      if (path === MANIFEST_FILE_NAME) kept.push(chunk);
+      if (path === MANIFEST_FILE_NAME && this.validator !== undefined) kept.push(chunk);
       await handle.write(chunk);
     }
     return { size, sha256: hash.digest('hex'), data: Buffer.concat(kept) };
@@ -263,6 +264,40 @@ export async function unpackPlugin(
     }
     const files = [...extraction.files].sort((a, b) => comparePaths(a.path, b.path));
     return { dir: destDir, manifest, files };
+  } catch (err) {
+    await rm(destDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * Extracts any `.tar.gz` into `destDir` (which must not exist) with the same rules as {@link unpackPlugin}
+ * (safe relative paths, files and folders only, entry, byte and ratio caps while streaming) but no manifest:
+ * for archives that are not plugin packages, such as Agent Skills. On failure `destDir` is removed.
+ *
+ * @throws the archive errors of {@link unpackPlugin}, ROKU_REGISTRY_DEST_EXISTS.
+ */
+export async function unpackTarGz(
+  bytes: Uint8Array,
+  destDir: string,
+  options: Pick<UnpackOptions, 'maxFiles' | 'maxBytes' | 'maxRatio'>,
+): Promise<{ readonly dir: string; readonly files: readonly PackageFile[] }> {
+  const caps: Caps = {
+    maxFiles: options.maxFiles,
+    maxBytes: options.maxBytes,
+    maxRatio: options.maxRatio ?? MAX_GZIP_RATIO,
+  };
+  await mkdir(dirname(destDir), { recursive: true });
+  await mkdir(destDir, { mode: 0o755 }).catch((err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new RokuError('ROKU_REGISTRY_DEST_EXISTS', `${destDir}: already exists`, {
+      details: { dir: destDir },
+    });
+  });
+  const extraction = new Extraction(destDir, caps, undefined);
+  try {
+    await extractInto(bytes, extraction, caps);
+    return { dir: destDir, files: [...extraction.files].sort((a, b) => comparePaths(a.path, b.path)) };
   } catch (err) {
     await rm(destDir, { recursive: true, force: true });
     throw err;

@@ -850,9 +850,9 @@ export interface Bridge {
  */
 export interface FsGrant {
   /**
-   * workspace: the user's working directory. data: the plugin's own persistent folder. cache: the plugin's cache folder. temp: a scratch folder removed after use.
+   * workspace: the user's working directory. data: the plugin's own persistent folder. cache: the plugin's cache folder. temp: a scratch folder removed after use. skills: the user's Agent Skills ($ROKU_HOME/skills), read only.
    */
-  root: 'workspace' | 'data' | 'cache' | 'temp';
+  root: 'workspace' | 'data' | 'cache' | 'temp' | 'skills';
   /**
    * Path under the root; omitted means the whole root.
    */

@@ -25,7 +25,7 @@ export interface FsLocation {
   readonly name: string | null;
 }
 
-const ROOTS: ReadonlySet<string> = new Set<FsRootName>(['workspace', 'data', 'cache', 'temp']);
+const ROOTS: ReadonlySet<string> = new Set<FsRootName>(['workspace', 'data', 'cache', 'temp', 'skills']);
 
 /** Maps a Node filesystem error to a capability error naming the location. */
 export function fsError(pluginId: string, display: string, err: unknown): Error {
@@ -90,10 +90,15 @@ export function checkFsPath(
 ): FsLocation {
   if (!ROOTS.has(root))
     throw badRequest(
-      `${ctx.pluginId}: unknown filesystem root ${quote(root)}; use workspace, data, cache or temp`,
+      `${ctx.pluginId}: unknown filesystem root ${quote(root)}; use workspace, data, cache, temp or skills`,
     );
   const rootName = root as FsRootName;
   const display = `${rootName}:${quote(path)}`;
+  // The user's skills are theirs: `roku skill install` writes them, a plugin only ever reads them.
+  if (rootName === 'skills' && mode.write)
+    throw denied(`${ctx.pluginId}: writing ${display} denied: the skills root is read only`);
+  const rootPath = ctx.roots[rootName];
+  if (rootPath === undefined) throw denied(`${ctx.pluginId}: the ${rootName} root is not available here`);
   const problem = path === '' ? undefined : relativePathProblem(path);
   if (problem !== undefined)
     throw denied(`${ctx.pluginId}: filesystem access to ${display} denied: path ${problem}`);
@@ -105,7 +110,7 @@ export function checkFsPath(
   return {
     display,
     root: rootName,
-    rootPath: ctx.roots[rootName],
+    rootPath,
     base: grant.segments,
     parent: rest.slice(0, -1),
     name: rest.at(-1) ?? null,

@@ -56,6 +56,27 @@ describe('fs: granted access', () => {
     expect(readFileSync(join(h.roots.workspace, 'README.md'), 'utf8')).toBe('original');
   });
 
+  it("reads the user's skills root but never writes it, whatever the grant says", async () => {
+    const h = harness({ permissions: { filesystem: [{ root: 'skills', access: 'read-write' }] } });
+    mkdirSync(join(h.roots.skills ?? '', 'notes'), { recursive: true });
+    writeFileSync(join(h.roots.skills ?? '', 'notes', 'SKILL.md'), 'mine');
+    const read = expectOk(
+      await h.request('fs.read', { root: 'skills', path: 'notes/SKILL.md', encoding: 'utf8' }),
+    );
+    expect(read.data).toBe('mine');
+    const message = expectError(
+      await h.request('fs.write', {
+        root: 'skills',
+        path: 'notes/SKILL.md',
+        data: 'pwned',
+        encoding: 'utf8',
+      }),
+      'ROKU_CAPABILITY_DENIED',
+    );
+    expect(message).toContain('the skills root is read only');
+    expect(readFileSync(join(h.roots.skills ?? '', 'notes', 'SKILL.md'), 'utf8')).toBe('mine');
+  });
+
   it('denies roots and paths outside every grant', async () => {
     const h = harness({ permissions: { filesystem: [{ root: 'workspace', path: 'docs', access: 'read' }] } });
     mkdirSync(join(h.roots.workspace, 'docs'));
