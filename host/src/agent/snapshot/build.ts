@@ -6,6 +6,7 @@ import type { AgentSnapshot } from '../assembled.js';
 import type { BreakerBoard } from '../router/index.js';
 import type { AgentSettings } from '../settings.js';
 import type { SnapshotLoader } from './snapshot.js';
+import { loadLiveModels } from './live-models.js';
 import { discoverCandidates } from './sources.js';
 
 /** What building a snapshot needs besides the configuration of the moment. */
@@ -52,7 +53,8 @@ export async function buildSnapshot(
   });
   let snapshot: AgentSnapshot;
   try {
-    snapshot = assembleSnapshot(base, settings, sources.breakers);
+    const live = await loadLiveModels(base.plugins, { home, logger });
+    snapshot = assembleSnapshot(base, settings, sources.breakers, live);
   } catch (err) {
     await loader.release(base);
     throw err;
