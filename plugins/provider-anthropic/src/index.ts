@@ -39,7 +39,7 @@ function thinkingKey(request: ChatRequest): string {
 }
 
 function settingsOf(ctx: PluginContext): Settings {
-  return (typeof ctx.config === 'object' && ctx.config !== null ? ctx.config : {}) as Settings;
+  return typeof ctx.config === 'object' && ctx.config !== null ? ctx.config : {};
 }
 
 function anthropic(settings: Settings, ctx: PluginContext): Anthropic {

@@ -44,7 +44,7 @@ async function serverModel(client: OpenAI, baseURL: string, label: string): Prom
 }
 
 function settingsOf(ctx: PluginContext): Settings {
-  return (typeof ctx.config === 'object' && ctx.config !== null ? ctx.config : {}) as Settings;
+  return typeof ctx.config === 'object' && ctx.config !== null ? ctx.config : {};
 }
 
 /** The configured server and an SDK client for it, its key (if any) substituted by the host on the way out. */

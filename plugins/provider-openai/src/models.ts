@@ -73,7 +73,10 @@ export async function listModels(client: OpenAI, options: ListModelsOptions): Pr
   return (data as unknown[])
     .filter(
       (m): m is RawModel =>
-        typeof m === 'object' && m !== null && typeof (m as RawModel).id === 'string' && accept((m as RawModel).id as string),
+        typeof m === 'object' &&
+        m !== null &&
+        typeof (m as RawModel).id === 'string' &&
+        accept((m as RawModel).id as string),
     )
     .map((m) => describe(m, options.capabilities));
 }

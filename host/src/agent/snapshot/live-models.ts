@@ -96,7 +96,10 @@ async function ask(
   const signal = AbortSignal.timeout(timeoutMs);
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs + 250);
+    // In case the sandbox does not end the call on abort: the build must not wait on a hostile plugin.
+    timer = setTimeout(() => {
+      reject(new Error(`no answer within ${timeoutMs} ms`));
+    }, timeoutMs + 250);
   });
   try {
     const models = await Promise.race([
@@ -104,7 +107,13 @@ async function ask(
         plugin.sandbox,
         pluginOp('provider.models', provider),
         { limit: MAX_LIVE_MODELS },
-        { config: plugin.settings, signal, onDropped: (problem) => dropped.push(problem) },
+        {
+          config: plugin.settings,
+          signal,
+          onDropped: (problem) => {
+            dropped.push(problem);
+          },
+        },
       ),
       late,
     ]);

@@ -53,7 +53,9 @@ describe('the check of a provider.models answer', () => {
       ok: false,
       problem: 'a list of 4 models, more than the limit of 3',
     });
-    expect(check([{ id: '../etc' }, 7])).toMatchObject({ ok: false, problem: expect.stringContaining('no valid model') });
+    const garbage = check([{ id: '../etc' }, 7]);
+    expect(garbage.ok).toBe(false);
+    expect(garbage.ok ? '' : garbage.problem).toContain('no valid model (model 0: id must be a model id');
   });
 
   it('drops and names the entries with bad ids, unknown capabilities or numbers out of range, and repeats', () => {
@@ -70,7 +72,12 @@ describe('the check of a provider.models answer', () => {
         expect.stringContaining('model 2: x: capabilities must be distinct known capabilities'),
       ],
     });
-    expect(check([{ id: 'p', costPer1kInputUsd: 1e9 }, { id: 'q', contextWindow: 10 }])).toMatchObject({
+    expect(
+      check([
+        { id: 'p', costPer1kInputUsd: 1e9 },
+        { id: 'q', contextWindow: 10 },
+      ]),
+    ).toMatchObject({
       ok: false,
     });
   });
