@@ -15,6 +15,8 @@ const LIVE_TTL_MS = 60 * 60 * 1000;
 const FAILURE_TTL_MS = 5 * 60 * 1000;
 /** Longest a snapshot build waits for one provider's list; after that the manifest's list is used. */
 const LIVE_TIMEOUT_MS = 5000;
+/** What the host's refusal of a placeholder without a value says (capabilities/net/outgoing.ts). */
+const MISSING_SECRET = 'the host has no value for it';
 
 export interface LiveModelsOptions {
   readonly home: string;
@@ -170,7 +172,10 @@ export async function loadLiveModels(
             'models' in answer
               ? { key: plugin.key, fetchedAt: now(), models: answer.models as unknown as PlainJson }
               : { key: plugin.key, fetchedAt: now(), problem: answer.problem };
-          writeCache(file, record, options.logger);
+          // A missing key is fixed by `roku auth set`, which the cache cannot see: that failure is not kept.
+          if ('models' in answer || !answer.problem.includes(MISSING_SECRET)) {
+            writeCache(file, record, options.logger);
+          }
           if ('models' in answer) {
             use(record.models);
             if (answer.dropped.length > 0) {
