@@ -129,6 +129,10 @@ describe('roku models with live model lists', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.result).toMatchObject({ ok: true, message: 'Live answer.' });
     expect(local.requests.at(-1)?.json).toMatchObject({ model: 'qwen-live' });
+    const run = await cli.run(['run', '--model', 'openai-compatible/llama3.2:3b', 'say hi']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Live answer.');
+    expect(local.requests.at(-1)?.json).toMatchObject({ model: 'llama3.2:3b' });
   });
 
   it('falls back to the manifest with a warning when the server lists garbage', async () => {
