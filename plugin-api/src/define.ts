@@ -4,6 +4,7 @@ import type {
   ChatRequest,
   ChatResponse,
   ContextInput,
+  LiveModel,
   ContextResult,
   MemoryRecord,
   MemoryScope,
@@ -21,6 +22,12 @@ export interface ToolDefinition<I = unknown, O = unknown> {
 export interface ProviderDefinition {
   readonly name: string;
   readonly chat: (request: ChatRequest, ctx: PluginContext) => ChatResponse | Promise<ChatResponse>;
+  /**
+   * Optional: the models the upstream offers now (e.g. from its `GET /models`), at most `input.limit`. The
+   * host merges them with the manifest's list (the manifest wins on conflicts), caches the answer and falls
+   * back to the manifest's list when this fails or returns something invalid.
+   */
+  readonly models?: (input: { limit: number }, ctx: PluginContext) => LiveModel[] | Promise<LiveModel[]>;
 }
 
 /**
@@ -110,6 +117,9 @@ export function defineTool<I, O>(tool: ToolDefinition<I, O>): ToolDefinition<I, 
 /** Declares an LLM provider. @throws ROKU_PLUGIN_DEFINITION_INVALID */
 export function defineProvider(provider: ProviderDefinition): ProviderDefinition {
   checkNamed('provider', provider, ['chat']);
+  if (provider.models !== undefined && typeof provider.models !== 'function') {
+    invalid(`provider '${provider.name}' has a models entry that is not a function`);
+  }
   return provider;
 }
 

@@ -5,6 +5,8 @@ export type {
   ChatRequest,
   ChatResponse,
   ChatStreamEvent,
+  LiveModel,
+  ModelCapability,
   FinishReason,
   TokenUsage,
   ToolCall,

@@ -180,6 +180,8 @@ export interface PluginOps {
   tool: { input: unknown; result: unknown };
   /** `provider:<name>:chat`: the provider may stream ChatStreamEvent through `ctx.emit` meanwhile. */
   'provider.chat': { input: ChatRequest; result: ChatResponse };
+  /** `provider:<name>:models` (optional): the models the upstream offers now, at most `limit`. */
+  'provider.models': { input: { limit: number }; result: LiveModel[] };
   /** `memory:recall`: the session's records that best match `query`, at most `limit`. */
   'memory.recall': { input: MemoryScope & { query: string; limit: number }; result: MemoryRecord[] };
   /** `memory:write`: stores records in the session. */
@@ -208,6 +210,31 @@ export type { PluginOp, PluginOpSpec, PluginOpNameArgs, ParsedPluginOp } from '.
 // Neutral agent shapes: what providers, the memory slot, the context engine and sub-agent runtimes exchange
 // with the host. They are plain JSON; the host validates every one a plugin returns.
 // ---------------------------------------------------------------------------------------------------------
+
+/** What a model supports (the manifest's `capabilities` values). */
+export type ModelCapability =
+  | 'streaming'
+  | 'tools'
+  | 'vision'
+  | 'json'
+  | 'reasoning'
+  | 'prompt-cache'
+  | 'compact-history'
+  | 'output-slot-cap';
+
+/**
+ * A model a provider reports live (`provider.models`). Only `id` is required: what the upstream does not say
+ * is left out (the host then uses the manifest's entry for that id, or conservative defaults). The host
+ * checks every entry: ids like the manifest's, known capabilities, finite numbers in the manifest's ranges.
+ */
+export interface LiveModel {
+  readonly id: string;
+  readonly contextWindow?: number;
+  readonly maxOutputTokens?: number;
+  readonly capabilities?: readonly ModelCapability[];
+  readonly costPer1kInputUsd?: number;
+  readonly costPer1kOutputUsd?: number;
+}
 
 export type ChatRole = 'system' | 'user' | 'assistant' | 'tool';
 

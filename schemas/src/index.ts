@@ -87,6 +87,8 @@ export type {
   ChatMessage,
   ChatRequest,
   ChatResponse,
+  LiveModel,
+  ModelCapability,
   ChatStreamEvent,
   FinishReason,
   TokenUsage,

@@ -28,6 +28,13 @@ export const PLUGIN_OPS = {
     method: 'chat',
     optional: false,
   },
+  'provider.models': {
+    prefix: 'provider',
+    contribution: 'providers',
+    named: true,
+    method: 'models',
+    optional: true,
+  },
   'memory.recall': {
     prefix: 'memory',
     contribution: 'memorySlot',

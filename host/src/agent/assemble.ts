@@ -14,6 +14,8 @@ import {
 import type { BreakerBoard, ModelEntry, ProviderBinding, ProviderRouter } from './router/index.js';
 import type { AgentSettings } from './settings.js';
 import { snapshotInfoBase } from './snapshot/info.js';
+import { liveKey } from './snapshot/live-models.js';
+import type { LiveModelLists } from './snapshot/live-models.js';
 import type { PluginSnapshotBase, SnapshotPlugin } from './snapshot/snapshot.js';
 
 /** Breaker state outlives snapshots: a reload must not reset a provider that keeps failing. */
@@ -35,6 +37,7 @@ export function assembleSnapshot(
   base: PluginSnapshotBase,
   settings: AgentSettings,
   breakers: BreakerBoard,
+  live?: LiveModelLists,
 ): AgentSnapshot {
   const bindings: ProviderBinding[] = [];
   for (const plugin of base.plugins) {
@@ -44,6 +47,8 @@ export function assembleSnapshot(
         provider: provider.name,
         // A provider's settings may add models only the user knows (an OpenAI-compatible server's).
         models: [...provider.models, ...settingsModels(plugin.settings)],
+        // The provider's live list (provider.models), fetched and cached while the snapshot was built.
+        live: live?.lists.get(liveKey(plugin.manifest.id, provider.name)),
         // The router checks the answer (router/validate.ts): it tells a bad answer from a failed call.
         chat: (request, options) =>
           callPlugin(plugin.sandbox, pluginOp('provider.chat', provider.name), request, {
@@ -128,11 +133,12 @@ export function assembleSnapshot(
       capabilities: m.capabilities,
       costPer1kInputUsd: m.costPer1kInputUsd,
       costPer1kOutputUsd: m.costPer1kOutputUsd,
+      source: m.source,
     })),
     tools: catalog
       .all()
       .map((t) => ({ name: t.name, pluginId: t.pluginId, risk: t.risk, deferred: t.deferred })),
-    warnings: [...base.warnings, ...router.warnings, ...catalog.warnings],
+    warnings: [...base.warnings, ...(live?.warnings ?? []), ...router.warnings, ...catalog.warnings],
     memory: {
       plugin: base.memory?.plugin.manifest.id ?? '',
       description: base.memory?.plugin.manifest.contributes.memorySlot?.description ?? '',

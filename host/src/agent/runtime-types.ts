@@ -97,6 +97,8 @@ export interface SnapshotInfo {
     readonly capabilities?: readonly string[];
     readonly costPer1kInputUsd?: number | null;
     readonly costPer1kOutputUsd?: number | null;
+    /** `manifest`, `live` (the provider's live list only) or `manifest+live` (completed from it). */
+    readonly source?: 'manifest' | 'live' | 'manifest+live';
   }[];
   readonly tools: readonly {
     readonly name: string;

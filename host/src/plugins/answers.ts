@@ -9,6 +9,7 @@ import type {
   ToolCall,
 } from '@roku/schemas';
 import type { PlainJson } from '../sandbox/safe-json.js';
+import { checkLiveModels } from './live-models.js';
 
 /**
  * What a call resolves to once the plugin's answer is checked: the ABI's result type, except a provider's
@@ -225,6 +226,7 @@ function contextResult(
 export const ANSWER_CHECKS: { readonly [K in PluginOpKind]: AnswerCheck<K> } = {
   tool: (value) => ok(value),
   'provider.chat': (value) => ok(value),
+  'provider.models': checkLiveModels,
   'memory.recall': (value, input) => memoryRecords(value, input.limit),
   'memory.list': (value, input) => memoryRecords(value, input.limit),
   // What a write or forget returns carries no meaning.

@@ -31,6 +31,7 @@ const HANDLERS: { readonly [K in PluginOpKind]: (plugin: PluginDefinition) => re
   // Tool inputs are whatever each tool declares; the host checks them against its inputSchema.
   tool: (p) => (p.tools ?? []).map((t) => [t.name, t.handler as (input: unknown) => unknown]),
   'provider.chat': (p) => (p.providers ?? []).map((x) => [x.name, x.chat]),
+  'provider.models': (p) => (p.providers ?? []).map((x) => [x.name, x.models]),
   'subagent.run': (p) => (p.subagentRuntimes ?? []).map((r) => [r.name, r.run]),
   'memory.recall': (p) => [[undefined, p.memorySlot?.recall]],
   'memory.write': (p) => [[undefined, p.memorySlot?.write]],

@@ -21,6 +21,7 @@ const everything: PluginDefinition = {
         ran.push('provider.chat');
         return { message: { role: 'assistant', content: '' }, finishReason: 'stop' };
       },
+      models: () => (ran.push('provider.models'), [{ id: 'live' }]),
     },
   ],
   subagentRuntimes: [{ name: 'r', run: () => (ran.push('subagent.run'), 'done') }],
@@ -41,6 +42,7 @@ const everything: PluginDefinition = {
 const NAMES: Partial<Record<PluginOpKind, string>> = {
   tool: 'echo',
   'provider.chat': 'p',
+  'provider.models': 'p',
   'subagent.run': 'r',
 };
 

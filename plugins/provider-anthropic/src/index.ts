@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { definePlugin, defineProvider } from '@roku/plugin-api';
-import type { ChatRequest, ChatResponse, PluginContext } from '@roku/plugin-api';
+import type { ChatRequest, ChatResponse, LiveModel, PluginContext } from '@roku/plugin-api';
 import manifest from '../roku.plugin.json' with { type: 'json' };
 import { providerError } from './errors.js';
 import { ThinkingMemory, toMessages } from './messages.js';
+import { listModels } from './models.js';
 import { readMessageStream } from './stream.js';
 
 /** Settings of the Anthropic provider (plugins.settings["@roku/plugin-provider-anthropic"]). */
@@ -37,11 +38,13 @@ function thinkingKey(request: ChatRequest): string {
   return `thinking/${request.sessionId ?? 'default'}`;
 }
 
-async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {
-  const settings = (typeof ctx.config === 'object' && ctx.config !== null ? ctx.config : {}) as Settings;
-  const label = `anthropic (${request.model})`;
+function settingsOf(ctx: PluginContext): Settings {
+  return typeof ctx.config === 'object' && ctx.config !== null ? ctx.config : {};
+}
+
+function anthropic(settings: Settings, ctx: PluginContext): Anthropic {
   const bearer = settings.auth === 'bearer';
-  const client = new Anthropic({
+  return new Anthropic({
     // Placeholders: the host substitutes the secret on the way out, so it never enters the sandbox.
     apiKey: null,
     authToken: bearer ? ctx.secret('ANTHROPIC_AUTH_TOKEN') : null,
@@ -51,6 +54,12 @@ async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatRespo
     maxRetries: settings.maxRetries ?? 0,
     fetch: (input: string | URL | Request, init?: RequestInit) => ctx.fetch(input, init),
   });
+}
+
+async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {
+  const settings = settingsOf(ctx);
+  const label = `anthropic (${request.model})`;
+  const client = anthropic(settings, ctx);
   const budget = settings.thinkingBudgetTokens;
   const thinking = budget === undefined ? undefined : await thinkingOf(ctx, request);
   const { system, messages } = toMessages(request, { cache: settings.promptCache !== false, thinking });
@@ -92,4 +101,9 @@ async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatRespo
   }
 }
 
-export default definePlugin({ providers: [defineProvider({ name: 'anthropic', chat })] });
+/** The account's models (GET /v1/models); the manifest describes the ones it knows. */
+function models(input: { limit: number }, ctx: PluginContext): Promise<LiveModel[]> {
+  return listModels(anthropic(settingsOf(ctx), ctx), input.limit);
+}
+
+export default definePlugin({ providers: [defineProvider({ name: 'anthropic', chat, models })] });

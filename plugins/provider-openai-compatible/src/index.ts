@@ -1,7 +1,7 @@
 import OpenAI from 'openai';
 import { ProviderError, definePlugin, defineProvider } from '@roku/plugin-api';
-import type { ChatRequest, ChatResponse, PluginContext } from '@roku/plugin-api';
-import { providerError, streamChatCompletion } from '@roku/plugin-provider-openai/wire';
+import type { ChatRequest, ChatResponse, LiveModel, PluginContext } from '@roku/plugin-api';
+import { listModels, providerError, streamChatCompletion } from '@roku/plugin-provider-openai/wire';
 
 /** Settings (plugins.settings["@roku/plugin-provider-openai-compatible"]). */
 interface Settings {
@@ -43,8 +43,12 @@ async function serverModel(client: OpenAI, baseURL: string, label: string): Prom
   return first;
 }
 
-async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {
-  const settings = (typeof ctx.config === 'object' && ctx.config !== null ? ctx.config : {}) as Settings;
+function settingsOf(ctx: PluginContext): Settings {
+  return typeof ctx.config === 'object' && ctx.config !== null ? ctx.config : {};
+}
+
+/** The configured server and an SDK client for it, its key (if any) substituted by the host on the way out. */
+function connect(settings: Settings, ctx: PluginContext): { client: OpenAI; baseURL: string; label: string } {
   const baseURL = settings.baseURL;
   if (baseURL === undefined || baseURL === '') {
     throw new ProviderError(
@@ -52,7 +56,6 @@ async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatRespo
       'openai-compatible: no server configured; set plugins.settings["@roku/plugin-provider-openai-compatible"].baseURL and grant its origin in plugins.grants["@roku/plugin-provider-openai-compatible"].network',
     );
   }
-  const label = `openai-compatible at ${baseURL}`;
   const client = new OpenAI({
     // No key for local servers; with auth "bearer" the host substitutes the secret on the way out.
     apiKey: settings.auth === 'bearer' ? ctx.secret('OPENAI_COMPATIBLE_API_KEY') : 'none',
@@ -60,6 +63,12 @@ async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatRespo
     maxRetries: settings.maxRetries ?? 0,
     fetch: (input, init) => ctx.fetch(input, withoutPlaceholderAuth(init, settings.auth === 'bearer')),
   });
+  return { client, baseURL, label: `openai-compatible at ${baseURL}` };
+}
+
+async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {
+  const settings = settingsOf(ctx);
+  const { client, baseURL, label } = connect(settings, ctx);
   try {
     const model =
       request.model === DEFAULT_MODEL
@@ -75,6 +84,16 @@ async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatRespo
   }
 }
 
+/** The server's models (GET /models), each addressable as openai-compatible/<id>. */
+async function models(input: { limit: number }, ctx: PluginContext): Promise<LiveModel[]> {
+  const { client, label } = connect(settingsOf(ctx), ctx);
+  return listModels(client, {
+    label,
+    limit: input.limit,
+    capabilities: ['streaming', 'tools', 'output-slot-cap'],
+  });
+}
+
 /** Without a key, drops the SDK's `Authorization: Bearer none`: local servers need none. */
 function withoutPlaceholderAuth(init: RequestInit | undefined, keyed: boolean): RequestInit | undefined {
   if (keyed || init?.headers === undefined) return init;
@@ -83,4 +102,4 @@ function withoutPlaceholderAuth(init: RequestInit | undefined, keyed: boolean): 
   return { ...init, headers };
 }
 
-export default definePlugin({ providers: [defineProvider({ name: 'openai-compatible', chat })] });
+export default definePlugin({ providers: [defineProvider({ name: 'openai-compatible', chat, models })] });

@@ -1,9 +1,10 @@
 import OpenAI from 'openai';
 import { definePlugin, defineProvider } from '@roku/plugin-api';
-import type { ChatRequest, ChatResponse, PluginContext } from '@roku/plugin-api';
+import type { ChatRequest, ChatResponse, LiveModel, PluginContext } from '@roku/plugin-api';
 import manifest from '../roku.plugin.json' with { type: 'json' };
 import { streamChatCompletion } from './chat-completions.js';
 import { providerError } from './errors.js';
+import { listModels } from './models.js';
 import { streamResponse } from './responses.js';
 import { settingsOf } from './settings.js';
 import type { OpenAiSettings } from './settings.js';
@@ -28,11 +29,12 @@ function usesResponses(model: string, settings: OpenAiSettings): boolean {
   return DECLARED.get(model)?.includes('compact-history') ?? false;
 }
 
-async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {
-  const settings = settingsOf(ctx.config);
-  const label = `openai (${request.model})`;
-  const effort = reasons(request.model) ? settings.reasoningEffort : undefined;
-  const client = new OpenAI({
+/** Chat models by id: GET /models also lists embeddings, audio, image, moderation and realtime models. */
+const CHAT_MODEL = /^(gpt-|chatgpt-|o\d)/;
+const NOT_CHAT = /(embedding|audio|realtime|transcribe|tts|whisper|dall-e|image|moderation|search|instruct)/;
+
+function client(settings: OpenAiSettings, ctx: PluginContext): OpenAI {
+  return new OpenAI({
     // The real key never enters the sandbox: the host swaps this placeholder in on the way out.
     apiKey: ctx.secret('OPENAI_API_KEY'),
     baseURL: settings.baseURL ?? DEFAULT_BASE_URL,
@@ -40,15 +42,22 @@ async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatRespo
     maxRetries: settings.maxRetries ?? 0,
     fetch: (input, init) => ctx.fetch(input, init),
   });
+}
+
+async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {
+  const settings = settingsOf(ctx.config);
+  const label = `openai (${request.model})`;
+  const effort = reasons(request.model) ? settings.reasoningEffort : undefined;
+  const openai = client(settings, ctx);
   try {
     if (usesResponses(request.model, settings)) {
-      return await streamResponse(client, request, ctx, {
+      return await streamResponse(openai, request, ctx, {
         label,
         reasoningEffort: effort,
         reasoningSummary: reasons(request.model) ? settings.reasoningSummary : undefined,
       });
     }
-    return await streamChatCompletion(client, request, ctx, {
+    return await streamChatCompletion(openai, request, ctx, {
       label,
       reasoningEffort: effort,
       promptCacheKey: true,
@@ -59,4 +68,14 @@ async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatRespo
   }
 }
 
-export default definePlugin({ providers: [defineProvider({ name: 'openai', chat })] });
+/** The account's chat models (GET /models filtered by id); the manifest describes the ones it knows. */
+async function models(input: { limit: number }, ctx: PluginContext): Promise<LiveModel[]> {
+  return listModels(client(settingsOf(ctx.config), ctx), {
+    label: 'openai',
+    limit: input.limit,
+    accept: (id) => CHAT_MODEL.test(id) && !NOT_CHAT.test(id),
+    capabilities: ['streaming', 'tools', 'json', 'output-slot-cap'],
+  });
+}
+
+export default definePlugin({ providers: [defineProvider({ name: 'openai', chat, models })] });

@@ -2,3 +2,5 @@
 export { streamChatCompletion } from './chat-completions.js';
 export type { ChatCompletionsOptions } from './chat-completions.js';
 export { providerError } from './errors.js';
+export { listModels } from './models.js';
+export type { ListModelsOptions } from './models.js';

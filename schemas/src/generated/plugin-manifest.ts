@@ -715,6 +715,10 @@ export interface Provider {
    * @maxItems 256
    */
   models: [Model, ...Model[]];
+  /**
+   * The plugin implements provider.models: the host asks it for the upstream's live model list (cached under ROKU_HOME) and merges it with models, whose entries win on conflicts.
+   */
+  liveModels?: boolean;
 }
 /**
  * A model a provider serves.

@@ -38,7 +38,7 @@ export interface WireServer {
   /** `http://127.0.0.1:<port>` */
   readonly origin: string;
   readonly requests: readonly WireRequest[];
-  /** Replies for the next requests, in order; once used up, `fallback` answers. */
+  /** Replies for the next requests other than GETs, in order; once used up (and for GETs), `fallback` answers. */
   enqueue(...replies: WireReply[]): void;
   close(): Promise<void>;
 }
@@ -116,7 +116,8 @@ export async function startWireServer(fallback: (request: WireRequest) => WireRe
     }
     const request: WireRequest = { ...recorded, json };
     requests.push(request);
-    const reply = queue.shift() ?? fallback(request);
+    // Queued replies are for model requests: a GET (a provider asking for its model list) never takes one.
+    const reply = (request.method === 'GET' ? undefined : queue.shift()) ?? fallback(request);
     send(reply, res).catch(() => {
       res.destroy();
     });

@@ -227,7 +227,13 @@ export function registerAgentCommands(program: Command, io: CliIo, setExit: (cod
       'every model of the loaded providers, with context window, output limit, prices and capabilities',
     )
     .option('--json', 'print one JSON object')
-    .action(async (opts: { json?: boolean }) => {
-      setExit(await modelsCommand(agentIo, configFile(), opts.json === true));
+    .option(
+      '--refresh',
+      'ask the providers for their live model lists again instead of using the cached ones',
+    )
+    .action(async (opts: { json?: boolean; refresh?: boolean }) => {
+      setExit(
+        await modelsCommand(agentIo, configFile(), opts.json === true, { refresh: opts.refresh === true }),
+      );
     });
 }

@@ -1,6 +1,6 @@
 import { RokuError, nearestName } from '@roku/schemas';
-import type { ModelDescriptor } from '@roku/schemas';
-import type { ModelEntry, ProviderBinding, SelectRequest } from './types.js';
+import type { LiveModel, ModelDescriptor } from '@roku/schemas';
+import type { ModelEntry, ModelSource, ProviderBinding, SelectRequest } from './types.js';
 
 /** The models of one plugin snapshot, addressable by ref and by bare model id. */
 export interface ModelTable {
@@ -14,6 +14,57 @@ export interface ModelTable {
 export function pluginShortName(pluginId: string): string {
   const slash = pluginId.indexOf('/');
   return slash === -1 ? pluginId : pluginId.slice(slash + 1);
+}
+
+/** Context window of a live model that reports none and that no manifest entry describes: a small, safe guess. */
+const LIVE_DEFAULT_CONTEXT_WINDOW = 8192;
+
+/**
+ * The manifest's models, each completed with the fields only its live entry has, then the live models the
+ * manifest does not name. A live-only model without a context window gets the smallest of the manifest's (the
+ * plugin author's guess for this upstream), else {@link LIVE_DEFAULT_CONTEXT_WINDOW}.
+ */
+function mergeLive(
+  declared: readonly ModelDescriptor[],
+  live: readonly LiveModel[],
+): { model: ModelDescriptor; source: ModelSource }[] {
+  const byId = new Map(live.map((m) => [m.id, m]));
+  const out = declared.map((model): { model: ModelDescriptor; source: ModelSource } => {
+    const extra = byId.get(model.id);
+    if (extra === undefined) return { model, source: 'manifest' };
+    const merged: ModelDescriptor = {
+      ...model,
+      ...(model.maxOutputTokens === undefined && extra.maxOutputTokens !== undefined
+        ? { maxOutputTokens: extra.maxOutputTokens }
+        : {}),
+      ...((model.capabilities ?? []).length === 0 && extra.capabilities !== undefined
+        ? { capabilities: [...extra.capabilities] }
+        : {}),
+      ...(model.costPer1kInputUsd === undefined && extra.costPer1kInputUsd !== undefined
+        ? { costPer1kInputUsd: extra.costPer1kInputUsd }
+        : {}),
+      ...(model.costPer1kOutputUsd === undefined && extra.costPer1kOutputUsd !== undefined
+        ? { costPer1kOutputUsd: extra.costPer1kOutputUsd }
+        : {}),
+    };
+    const added = Object.keys(merged).length > Object.keys(model).length;
+    return { model: merged, source: added ? 'manifest+live' : 'manifest' };
+  });
+  const declaredIds = new Set(declared.map((m) => m.id));
+  const windows = declared.map((m) => m.contextWindow);
+  const fallbackWindow = windows.length > 0 ? Math.min(...windows) : LIVE_DEFAULT_CONTEXT_WINDOW;
+  for (const model of live) {
+    if (declaredIds.has(model.id)) continue;
+    out.push({
+      model: {
+        ...model,
+        contextWindow: model.contextWindow ?? fallbackWindow,
+        capabilities: [...(model.capabilities ?? ['streaming'])],
+      },
+      source: 'live',
+    });
+  }
+  return out;
 }
 
 function compare(a: string, b: string): number {
@@ -43,7 +94,7 @@ export function buildModelTable(bindings: readonly ProviderBinding[]): ModelTabl
         `${binding.pluginId}: provider name '${binding.provider}' is also used by ${owner}; its models are named '${prefix}/<model>'`,
       );
     }
-    for (const model of binding.models) {
+    for (const { model, source } of mergeLive(binding.models, binding.live ?? [])) {
       const ref = `${prefix}/${model.id}`;
       if (byRef.has(ref)) {
         warnings.push(`${binding.pluginId}: model '${ref}' is declared twice; the first declaration is used`);
@@ -59,6 +110,7 @@ export function buildModelTable(bindings: readonly ProviderBinding[]): ModelTabl
         capabilities: Object.freeze([...(model.capabilities ?? [])]),
         costPer1kInputUsd: model.costPer1kInputUsd ?? null,
         costPer1kOutputUsd: model.costPer1kOutputUsd ?? null,
+        source,
       });
       byRef.set(ref, { entry, binding });
     }

@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResponse, ChatStreamEvent, ModelDescriptor } from '@roku/schemas';
+import type { ChatRequest, ChatResponse, ChatStreamEvent, LiveModel, ModelDescriptor } from '@roku/schemas';
 import type { BreakerBoard, BreakerState } from './breaker.js';
 
 /** What the router needs of one provider contribution of a loaded plugin. */
@@ -9,6 +9,8 @@ export interface ProviderBinding {
   readonly provider: string;
   /** The models the manifest declares for this provider. */
   readonly models: readonly ModelDescriptor[];
+  /** The provider's live model list (`provider.models`, checked), merged in; `models` wins on conflicts. */
+  readonly live?: readonly LiveModel[] | undefined;
   /**
    * Runs one request (usually `callPlugin(sandbox, pluginOp('provider.chat', name), …)`). `request.model` is
    * the bare model id. Streamed events go to `onEvent`; the router validates them and the resolved value.
@@ -49,7 +51,14 @@ export interface ModelEntry {
   readonly capabilities: readonly string[];
   readonly costPer1kInputUsd: number | null;
   readonly costPer1kOutputUsd: number | null;
+  /**
+   * Where the entry comes from: the manifest (or the plugin's settings), the provider's live list, or the
+   * manifest with fields only the live list has.
+   */
+  readonly source: ModelSource;
 }
+
+export type ModelSource = 'manifest' | 'live' | 'manifest+live';
 
 export interface SelectRequest {
   /** An explicit model (ref or bare id): used when it fits, never silently replaced. Empty = none. */

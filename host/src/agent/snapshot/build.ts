@@ -8,6 +8,7 @@ import type { BreakerBoard } from '../router/index.js';
 import type { AgentSettings } from '../settings.js';
 import type { SnapshotLoader } from './snapshot.js';
 import { withMcpServers } from './mcp-source.js';
+import { loadLiveModels } from './live-models.js';
 import { discoverCandidates } from './sources.js';
 
 /** What building a snapshot needs besides the configuration of the moment. */
@@ -56,8 +57,12 @@ export async function buildSnapshot(
   });
   let snapshot: AgentSnapshot;
   try {
-    const servers = sources.mcp === undefined ? [] : await sources.mcp.sync(config);
-    snapshot = assembleSnapshot(withMcpServers(base, servers), settings, sources.breakers);
+    // MCP servers and live model lists are asked at the same time
+    const [servers, live] = await Promise.all([
+      sources.mcp === undefined ? [] : sources.mcp.sync(config),
+      loadLiveModels(base.plugins, { home, logger }),
+    ]);
+    snapshot = assembleSnapshot(withMcpServers(base, servers), settings, sources.breakers, live);
   } catch (err) {
     await loader.release(base);
     throw err;

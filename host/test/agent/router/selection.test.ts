@@ -40,6 +40,7 @@ describe('model table', () => {
         capabilities: [],
         costPer1kInputUsd: 0.001,
         costPer1kOutputUsd: 0.002,
+        source: 'manifest',
       },
       {
         ref: 'openrouter/vendor/fallback',
@@ -51,6 +52,7 @@ describe('model table', () => {
         capabilities: ['tools'],
         costPer1kInputUsd: 0.01,
         costPer1kOutputUsd: 0.03,
+        source: 'manifest',
       },
     ]);
   });
