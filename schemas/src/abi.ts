@@ -59,6 +59,9 @@ export interface CapabilityOps {
       headers: [string, string][];
       url: string;
       redirected: boolean;
+      /** Body bytes (base64) that arrived with the headers; `done` when that was the whole body. */
+      chunk: string;
+      done: boolean;
     };
   };
   /** Next chunk of a response body (base64), or done. */

@@ -115,8 +115,12 @@ async function fetchStart(
         release();
       },
     });
+    // the first bytes ride on this reply; `done` means the body is already complete (and the stream closed)
+    const first = d.streams.ready(streamId, call.callId);
     return {
       streamId,
+      chunk: first.chunk,
+      done: first.done,
       status: response.statusCode ?? 0,
       statusText: statusText.text,
       headers,
