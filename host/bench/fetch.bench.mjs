@@ -146,6 +146,7 @@ const startArgs = JSON.stringify({
     ],
     body: JSON.stringify({ ...request, stream: true }),
     bodyEncoding: 'utf8',
+    firstChunk: 'inline',
   },
 });
 let callNo = 0;

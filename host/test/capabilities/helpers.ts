@@ -118,7 +118,15 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     logLines,
     request,
     async readAll(started, scope = CALL) {
-      const { streamId, chunk, done } = started as { streamId: string; chunk: string; done: boolean };
+      const {
+        streamId,
+        chunk = '',
+        done = false,
+      } = started as {
+        streamId: string;
+        chunk?: string;
+        done?: boolean;
+      };
       const parts: Buffer[] = [];
       let chunks = 0;
       if (chunk !== '') {

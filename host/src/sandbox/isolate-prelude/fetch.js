@@ -68,6 +68,7 @@ export async function fetch(input, init) {
     headers: headerPairs(req.headers),
     body,
     bodyEncoding,
+    firstChunk: 'inline',
   });
   let meta;
   try {

@@ -16,7 +16,7 @@ function harness(options: Parameters<typeof createHarness>[0]): Harness {
 }
 
 function get(url: string, headers: [string, string][] = []) {
-  return { url, method: 'GET', headers, body: null, bodyEncoding: 'utf8' };
+  return { url, method: 'GET', headers, body: null, bodyEncoding: 'utf8', firstChunk: 'inline' };
 }
 
 const text = (chunk: unknown): string => Buffer.from(chunk as string, 'base64').toString();
@@ -39,6 +39,16 @@ describe('fetch: response bodies handed over as they arrive', () => {
     const next = expectOk(await waiting);
     expect(text(next.chunk)).toBe('data: rest\n\n');
     expect(expectOk(await h.request('fetch.read', { streamId: start.streamId })).done).toBe(true);
+  });
+
+  it('leaves every byte to fetch.read for a plugin that does not ask for them inline (the wasm httpGet)', async () => {
+    const s = await startLoopbackServer((_req, res) => res.end('whole body'));
+    const h = harness({ grants: { network: [s.origin] } });
+    const args = { url: `${s.origin}/`, method: 'GET', headers: [], body: null, bodyEncoding: 'utf8' };
+    const start = expectOk(await h.request('fetch.start', args));
+    expect(start.chunk).toBeUndefined();
+    const read = expectOk(await h.request('fetch.read', { streamId: start.streamId }));
+    expect(text(read.chunk)).toBe('whole body');
   });
 
   it('redacts a secret echoed in the first bytes before they ride on the fetch.start reply', async () => {
