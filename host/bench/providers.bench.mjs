@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // pnpm bench providers: time to first token and full-stream time through each first-party provider plugin
 // (the official SDK bundled in its isolate, requests through the host's checked fetch) against the same SDK
-// called directly in this process, on the same loopback server speaking each wire format. Interleaved blocks;
-// prints p50/p99 of both, the added milliseconds against the goal and the ratio. Asserts nothing.
+// called directly in this process, on the same loopback server speaking each wire format: each call in a fresh
+// realm, and the calls of one session. Interleaved blocks; prints p50/p99 of each, the added milliseconds
+// against the goal and the ratio. Asserts nothing.
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -190,18 +191,46 @@ const load = (name) => host.loadFolder(join(repo, 'plugins', name), { grants });
 const [openaiPlugin, anthropicPlugin, compatiblePlugin] = await Promise.all(
   ['provider-openai', 'provider-anthropic', 'provider-openai-compatible'].map(load),
 );
-const call = (plugin, op, model, config) => (onText) =>
-  plugin.call(op, { model, messages }, { config, onEvent: (e) => e?.type === 'text-delta' && onText() });
-const sandboxed = {
-  'openai (chat completions)': call(openaiPlugin, 'provider:openai:chat', 'gpt-4o-mini', {
-    baseURL: `${origin}/v1`,
-  }),
-  'openai (responses)': call(openaiPlugin, 'provider:openai:chat', 'gpt-5', { baseURL: `${origin}/v1` }),
-  anthropic: call(anthropicPlugin, 'provider:anthropic:chat', 'claude-sonnet-4-6', { baseURL: origin }),
-  'openai-compatible': call(compatiblePlugin, 'provider:openai-compatible:chat', 'llama3', {
-    baseURL: `${origin}/v1`,
-  }),
-};
+// Without a session every call gets a fresh realm (a session's first call); the agent loop passes its session,
+// so a session's later calls reuse the realm and the SDK client it left (both are measured).
+const call = (plugin, op, model, config, session) => (onText) =>
+  plugin.call(
+    op,
+    { model, messages },
+    { config, ...(session ? { session } : {}), onEvent: (e) => e?.type === 'text-delta' && onText() },
+  );
+const sandboxedIn = (session) => ({
+  'openai (chat completions)': call(
+    openaiPlugin,
+    'provider:openai:chat',
+    'gpt-4o-mini',
+    { baseURL: `${origin}/v1` },
+    session,
+  ),
+  'openai (responses)': call(
+    openaiPlugin,
+    'provider:openai:chat',
+    'gpt-5',
+    { baseURL: `${origin}/v1` },
+    session,
+  ),
+  anthropic: call(
+    anthropicPlugin,
+    'provider:anthropic:chat',
+    'claude-sonnet-4-6',
+    { baseURL: origin },
+    session,
+  ),
+  'openai-compatible': call(
+    compatiblePlugin,
+    'provider:openai-compatible:chat',
+    'llama3',
+    { baseURL: `${origin}/v1` },
+    session,
+  ),
+});
+const sandboxed = sandboxedIn(undefined);
+const inSession = sandboxedIn('bench-session');
 
 const pct = (values, p) => {
   const s = [...values].sort((a, b) => a - b);
@@ -216,16 +245,20 @@ console.log(
   `${BLOCKS} interleaved blocks of ${PER_BLOCK} requests per side and provider, same loopback server\n`,
 );
 const rows = [];
+const sessionRows = [];
 for (const name of Object.keys(direct)) {
   for (let i = 0; i < 20; i++) {
     await timed(direct[name]);
     await timed(sandboxed[name]);
+    await timed(inSession[name]);
   }
   const base = [];
   const boxed = [];
+  const session = [];
   for (let b = 0; b < BLOCKS; b++) {
     for (let i = 0; i < PER_BLOCK; i++) base.push(await timed(direct[name]));
     for (let i = 0; i < PER_BLOCK; i++) boxed.push(await timed(sandboxed[name]));
+    for (let i = 0; i < PER_BLOCK; i++) session.push(await timed(inSession[name]));
   }
   const of = (list, key, p) =>
     pct(
@@ -234,6 +267,18 @@ for (const name of Object.keys(direct)) {
     );
   const added50 = of(boxed, 'ttft', 50) - of(base, 'ttft', 50);
   const added99 = of(boxed, 'ttft', 99) - of(base, 'ttft', 99);
+  const sessionAdded50 = of(session, 'ttft', 50) - of(base, 'ttft', 50);
+  const sessionAdded99 = of(session, 'ttft', 99) - of(base, 'ttft', 99);
+  sessionRows.push({
+    provider: name,
+    'ttft p50 direct': fmt(of(base, 'ttft', 50)),
+    'ttft p50 session': fmt(of(session, 'ttft', 50)),
+    'added p50': fmt(sessionAdded50),
+    'added p99': fmt(sessionAdded99),
+    'ttft ratio p50': fmt(of(session, 'ttft', 50) / of(base, 'ttft', 50)),
+    'full p50 session': fmt(of(session, 'full', 50)),
+    goal: sessionAdded50 <= GOAL.p50 && sessionAdded99 <= GOAL.p99 ? 'met' : 'not met',
+  });
   rows.push({
     provider: name,
     'ttft p50 direct': fmt(of(base, 'ttft', 50)),
@@ -249,7 +294,10 @@ for (const name of Object.keys(direct)) {
     goal: added50 <= GOAL.p50 && added99 <= GOAL.p99 ? 'met' : 'not met',
   });
 }
+console.log("Each call in a fresh realm (no session: a session's first call)");
 console.table(rows);
+console.log('Calls of one session (as the agent loop makes them: the realm and SDK client are reused)');
+console.table(sessionRows);
 console.log(
   `machine: ${availableParallelism()} cores, load average ${loadavg()
     .map((l) => l.toFixed(1))
@@ -258,6 +306,12 @@ console.log(
 for (const r of rows) {
   console.log(
     `${r.provider}: added TTFT p50 ${r['added p50']} ms (goal <= ${GOAL.p50}), p99 ${r['added p99']} ms (goal <= ${GOAL.p99}), ratio ${r['ttft ratio p50']}x; full stream ${r['full p50 sandbox']} ms vs ${r['full p50 direct']} ms: ${r.goal}`,
+  );
+}
+
+for (const r of sessionRows) {
+  console.log(
+    `${r.provider}, within a session: added TTFT p50 ${r['added p50']} ms (goal <= ${GOAL.p50}), p99 ${r['added p99']} ms (goal <= ${GOAL.p99}), ratio ${r['ttft ratio p50']}x: ${r.goal}`,
   );
 }
 

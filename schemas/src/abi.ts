@@ -51,6 +51,8 @@ export interface CapabilityOps {
       headers: [string, string][];
       body: string | null;
       bodyEncoding: 'utf8' | 'base64';
+      /** 'inline': the reply carries the body bytes that came with the headers (`chunk`, `done`). */
+      firstChunk?: 'inline';
     };
     result: {
       streamId: string;
@@ -59,6 +61,9 @@ export interface CapabilityOps {
       headers: [string, string][];
       url: string;
       redirected: boolean;
+      /** With `firstChunk: 'inline'`: body bytes (base64) that came with the headers; `done`: the whole body. */
+      chunk?: string;
+      done?: boolean;
     };
   };
   /** Next chunk of a response body (base64), or done. */

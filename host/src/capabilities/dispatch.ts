@@ -115,8 +115,12 @@ async function fetchStart(
         release();
       },
     });
+    // Asked for, the first bytes ride on this reply (`done`: the body is complete and the stream closed).
+    // Plugins built before that (the wasm ABI's httpGet) read every byte with fetch.read.
+    const first = args.firstChunk === 'inline' ? d.streams.ready(streamId, call.callId) : undefined;
     return {
       streamId,
+      ...first,
       status: response.statusCode ?? 0,
       statusText: statusText.text,
       headers,

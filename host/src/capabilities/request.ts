@@ -10,6 +10,8 @@ export interface CapabilityArgs {
     headers: [string, string][];
     body: string | null;
     bodyEncoding: 'utf8' | 'base64';
+    /** 'inline': the reply carries the body bytes that came with the headers (older plugins read them all). */
+    firstChunk?: 'inline';
   };
   'fetch.read': { streamId: string };
   'fetch.cancel': { streamId: string };
@@ -79,6 +81,7 @@ const SPEC: { readonly [K in CapabilityOpName]: Readonly<Record<keyof Capability
     headers: { type: { t: 'headers' } },
     body: { type: { t: 'stringOrNull' } },
     bodyEncoding: ENCODING,
+    firstChunk: { ...oneOf('inline'), optional: true },
   },
   'fetch.read': { streamId: str(128) },
   'fetch.cancel': { streamId: str(128) },

@@ -53,8 +53,11 @@ export interface Harness {
   readonly kv: KvStore;
   readonly logLines: Record<string, unknown>[];
   request(op: string, args: unknown, scope?: CallScope): Promise<Reply>;
-  /** Reads a fetch stream to its end and returns the body. */
-  readAll(streamId: string, scope?: CallScope): Promise<{ body: Buffer; chunks: number; error?: Reply }>;
+  /** Reads a fetch stream to its end (from the bytes that came with `fetch.start`) and returns the body. */
+  readAll(
+    started: Record<string, unknown>,
+    scope?: CallScope,
+  ): Promise<{ body: Buffer; chunks: number; error?: Reply }>;
   dispose(): Promise<void>;
 }
 
@@ -115,9 +118,23 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     kv,
     logLines,
     request,
-    async readAll(streamId, scope = CALL) {
+    async readAll(started, scope = CALL) {
+      const {
+        streamId,
+        chunk = '',
+        done = false,
+      } = started as {
+        streamId: string;
+        chunk?: string;
+        done?: boolean;
+      };
       const parts: Buffer[] = [];
       let chunks = 0;
+      if (chunk !== '') {
+        chunks += 1;
+        parts.push(Buffer.from(chunk, 'base64'));
+      }
+      if (done) return { body: Buffer.concat(parts), chunks };
       for (;;) {
         const reply = await request('fetch.read', { streamId }, scope);
         if (!reply.ok) return { body: Buffer.concat(parts), chunks, error: reply };

@@ -17,6 +17,8 @@ interface OpenStream {
   readonly redactor: BodyRedactor;
   /** Redacted bytes ready for the plugin (a flush at the end can be more than one chunk). */
   pending: Buffer | null;
+  /** Why the bytes taken for the `fetch.start` reply could not be handed over; the next read throws it. */
+  failure: Error | undefined;
   ended: boolean;
   /** Serialises reads of one stream. */
   tail: Promise<unknown>;
@@ -32,6 +34,11 @@ export interface StreamRegistry {
     options: { signal: AbortSignal | undefined; redactor: BodyRedactor; onClose: () => void },
   ): string;
   read(streamId: string, callId: string): Promise<{ done: boolean; chunk: string }>;
+  /**
+   * What has already arrived, without waiting (right after `open`): the headers and the first bytes of a
+   * stream usually arrive together, so the `fetch.start` reply carries them and the first token costs no read.
+   */
+  ready(streamId: string, callId: string): { done: boolean; chunk: string };
   cancel(streamId: string, callId: string): void;
   closeCall(callId: string): void;
   closeAll(): void;
@@ -97,6 +104,30 @@ async function nextRaw(pluginId: string, stream: OpenStream): Promise<Buffer | n
   }
 }
 
+/** Passes raw body bytes (null: the end) through the quota and the redactor into `pending`. */
+function accept(options: StreamRegistryOptions, stream: OpenStream, raw: Buffer | null): void {
+  const before = stream.redactor.found.size;
+  let released: Buffer;
+  if (raw === null) {
+    stream.ended = true;
+    released = stream.redactor.end();
+  } else {
+    options.countBytes(stream.callId, raw.length);
+    released = stream.redactor.push(raw);
+  }
+  if (stream.redactor.found.size > before) options.onSecretFound?.(stream.origin, [...stream.redactor.found]);
+  if (released.length > 0) stream.pending = released;
+}
+
+/** Takes the next hand-over from `pending` (null when nothing is pending). */
+function takePending(stream: OpenStream): { done: boolean; chunk: string } | null {
+  if (stream.pending === null) return null;
+  const out = stream.pending.subarray(0, MAX_CHUNK_BYTES);
+  const rest = stream.pending.subarray(MAX_CHUNK_BYTES);
+  stream.pending = rest.length > 0 ? rest : null;
+  return { done: false, chunk: out.toString('base64') };
+}
+
 /**
  * Open response bodies of one plugin, read with `fetch.read`. Each read hands over everything that has arrived
  * since the last one (up to MAX_CHUNK_BYTES), so a fast stream costs one message per batch, not per packet,
@@ -124,20 +155,23 @@ export function createStreamRegistry(options: StreamRegistryOptions): StreamRegi
     return stream;
   };
 
+  /** Hands over pending bytes or the end; null when nothing is ready yet. */
+  const handOver = (
+    stream: OpenStream & { onClose: () => void },
+  ): { done: boolean; chunk: string } | null => {
+    const out = takePending(stream);
+    if (out !== null || !stream.ended) return out;
+    close(stream);
+    return { done: true, chunk: '' };
+  };
+
   const readChunk = async (
     stream: OpenStream & { onClose: () => void },
   ): Promise<{ done: boolean; chunk: string }> => {
     for (;;) {
-      if (stream.pending !== null) {
-        const out = stream.pending.subarray(0, MAX_CHUNK_BYTES);
-        const rest = stream.pending.subarray(MAX_CHUNK_BYTES);
-        stream.pending = rest.length > 0 ? rest : null;
-        return { done: false, chunk: out.toString('base64') };
-      }
-      if (stream.ended) {
-        close(stream);
-        return { done: true, chunk: '' };
-      }
+      if (stream.failure !== undefined) throw stream.failure;
+      const out = handOver(stream);
+      if (out !== null) return out;
       let raw: Buffer | null;
       try {
         raw = await nextRaw(options.pluginId, stream);
@@ -149,18 +183,7 @@ export function createStreamRegistry(options: StreamRegistryOptions): StreamRegi
           err,
         );
       }
-      const before = stream.redactor.found.size;
-      let released: Buffer;
-      if (raw === null) {
-        stream.ended = true;
-        released = stream.redactor.end();
-      } else {
-        options.countBytes(stream.callId, raw.length);
-        released = stream.redactor.push(raw);
-      }
-      if (stream.redactor.found.size > before)
-        options.onSecretFound?.(stream.origin, [...stream.redactor.found]);
-      if (released.length > 0) stream.pending = released;
+      accept(options, stream, raw);
     }
   };
 
@@ -182,6 +205,7 @@ export function createStreamRegistry(options: StreamRegistryOptions): StreamRegi
         response,
         redactor,
         pending: null,
+        failure: undefined,
         ended: false,
         tail: Promise.resolve(),
         onClose,
@@ -200,6 +224,24 @@ export function createStreamRegistry(options: StreamRegistryOptions): StreamRegi
         close(stream);
       });
       return await run;
+    },
+
+    ready(streamId, callId) {
+      const stream = find(streamId, callId);
+      const { response } = stream;
+      if (stream.pending === null && !stream.ended && response.errored === null) {
+        const raw = (
+          response.readableLength > MAX_CHUNK_BYTES ? response.read(MAX_CHUNK_BYTES) : response.read()
+        ) as Buffer | null;
+        try {
+          if (raw !== null) accept(options, stream, raw);
+          else if (response.readableEnded) accept(options, stream, null);
+        } catch (err) {
+          // over a quota: the response itself arrived, so the body read reports it, as for later bytes
+          stream.failure = err instanceof Error ? err : failed(`${options.pluginId}: ${String(err)}`);
+        }
+      }
+      return handOver(stream) ?? { done: false, chunk: '' };
     },
 
     cancel(streamId, callId) {

@@ -1,6 +1,8 @@
 // fetch on the fetch.start / fetch.read / fetch.cancel capabilities. Request bodies are buffered; response
-// bodies stream: each pull of the ReadableStream asks the host for the next chunk, so back-pressure reaches
-// the host. Aborting the signal (or cancelling the body) sends fetch.cancel.
+// bodies stream. The fetch.start reply carries the bytes that came with the headers, and one fetch.read is
+// kept waiting at the host ahead of the reader (a window of READ_AHEAD chunks), so each chunk is handed over
+// as it arrives instead of costing a round trip when the plugin asks; a full window stops the reads, so
+// back-pressure still reaches the host. Aborting the signal (or cancelling the body) sends fetch.cancel.
 import { ReadableStream } from 'web-streams-polyfill';
 import { cap } from './bridge.js';
 import { b64ToBytes, bytesToB64 } from './base64.js';
@@ -9,6 +11,8 @@ import { offAbortSignal, onAbortSignal, signalState } from './abort.js';
 import { headerPairs } from './headers.js';
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+/** Body chunks (each at most 64 KiB) queued in the isolate ahead of the reader. */
+const READ_AHEAD = 2;
 
 function networkError(message, cause) {
   return new TypeError(message, { cause });
@@ -64,6 +68,7 @@ export async function fetch(input, init) {
     headers: headerPairs(req.headers),
     body,
     bodyEncoding,
+    firstChunk: 'inline',
   });
   let meta;
   try {
@@ -88,6 +93,7 @@ export async function fetch(input, init) {
   }
 
   let stream = null;
+  if (meta.done === true) finished = true; // the host closed the stream: nothing to cancel
   if (req.method === 'HEAD' || NULL_BODY_STATUS.has(meta.status)) {
     cancelHost();
     settle();
@@ -96,6 +102,11 @@ export async function fetch(input, init) {
       {
         start(c) {
           controller = c;
+          if (typeof meta.chunk === 'string' && meta.chunk !== '') c.enqueue(b64ToBytes(meta.chunk));
+          if (meta.done === true) {
+            settle();
+            c.close();
+          }
         },
         async pull(c) {
           let r;
@@ -118,7 +129,7 @@ export async function fetch(input, init) {
           offAbortSignal(signal, onAbort);
         },
       },
-      { highWaterMark: 0 },
+      { highWaterMark: READ_AHEAD },
     );
   }
   const res = new Response(null, {

@@ -39,7 +39,7 @@ describe('fetch: allowed origins', () => {
     const start = expectOk(await h.request('fetch.start', get(`${s.origin}/forecast?city=oslo`)));
     expect(start).toMatchObject({ status: 200, url: `${s.origin}/forecast?city=oslo`, redirected: false });
     expect(start.headers).toContainEqual(['x-answer', '42']);
-    const read = await h.readAll(start.streamId as string);
+    const read = await h.readAll(start);
     expect(read.error).toBeUndefined();
     expect(read.body.equals(body)).toBe(true);
     expect(read.chunks).toBeGreaterThanOrEqual(4);
@@ -52,7 +52,7 @@ describe('fetch: allowed origins', () => {
       lookup: () => Promise.reject(new Error('DNS must not be asked for localhost')),
     });
     const start = expectOk(await h.request('fetch.start', get(`http://localhost:${s.port}/`)));
-    expect((await h.readAll(start.streamId as string)).body.toString()).toBe('hi');
+    expect((await h.readAll(start)).body.toString()).toBe('hi');
     expect(s.requests[0]?.headers.host).toBe(`localhost:${s.port}`);
   });
 
@@ -68,7 +68,7 @@ describe('fetch: allowed origins', () => {
       lookup: () => Promise.resolve(answers[lookups++] ?? []),
     });
     const start = expectOk(await h.request('fetch.start', get(`http://pinned.test:${s.port}/`)));
-    expect((await h.readAll(start.streamId as string)).body.toString()).toBe('pinned');
+    expect((await h.readAll(start)).body.toString()).toBe('pinned');
     expect(lookups).toBe(1);
   });
 
@@ -276,8 +276,8 @@ describe('fetch: secrets', () => {
     );
     expect(s.requests[0]?.headers.authorization).toBe('Bearer tok-s3cr3t');
     expect(reply).not.toContain('tok-s3cr3t');
-    const streamId = (JSON.parse(reply) as { value: { streamId: string } }).value.streamId;
-    expect((await h.readAll(streamId)).body.toString()).toBe('fine');
+    const started = (JSON.parse(reply) as { value: Record<string, unknown> }).value;
+    expect((await h.readAll(started)).body.toString()).toBe('fine');
     expect(JSON.stringify(h.logLines)).not.toContain('tok-s3cr3t');
   });
 
@@ -371,7 +371,7 @@ describe('fetch: limits and streams', () => {
     const s = await server((_req, res) => res.end(Buffer.alloc(8192, 'z')));
     const h = harness({ grants: { network: [s.origin] }, limits: { httpResponseBytes: 4096 } });
     const start = expectOk(await h.request('fetch.start', get(`${s.origin}/`)));
-    const read = await h.readAll(start.streamId as string);
+    const read = await h.readAll(start);
     expect(read.error === undefined ? '' : expectError(read.error, 'ROKU_CAPABILITY_LIMIT')).toContain(
       'limits.httpResponseBytes = 4096',
     );
