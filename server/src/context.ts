@@ -35,6 +35,8 @@ export interface ServerContext {
   readonly bodies: Readonly<Record<BodyName, Record<string, unknown>>>;
   /** SSE comment sent after this long without an event. */
   readonly heartbeatMs: number;
+  /** Origins run webhooks may call (roku serve --webhook-origin). */
+  readonly webhookOrigins: ReadonlySet<string>;
   /** Plugin administration as the CLI does it; without it the plugin routes answer 404. */
   readonly plugins?: PluginAdmin;
 }

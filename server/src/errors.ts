@@ -18,6 +18,8 @@ export const SERVER_ERRORS = {
     'roku serve refuses a non-loopback address while no access token exists; create one with roku token create.',
   ROKU_HTTP_LISTEN_FAILED:
     'roku serve cannot listen on the address and port given (in use by another process, or not permitted).',
+  ROKU_HTTP_WEBHOOK_NOT_ALLOWED:
+    "A run's webhook URL is not on an origin roku serve was started to allow (--webhook-origin) (HTTP 403).",
   ROKU_HTTP_SHUTTING_DOWN: 'The server is shutting down and starts no new runs (HTTP 503).',
   ROKU_RUN_CANCELLED:
     'The run was cancelled, or interrupted by a newer run on its session (strategy interrupt).',

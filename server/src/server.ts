@@ -46,6 +46,11 @@ export interface ServeOptions {
   readonly plugins?: PluginAdmin;
   /** OTLP/HTTP traces endpoint (e.g. http://127.0.0.1:4318/v1/traces); default: no tracing. */
   readonly otlpTracesUrl?: string;
+  /**
+   * Origins (`scheme://host[:port]`) a run's webhook may call. None by default: a webhook is then refused, so a
+   * chat token cannot make the server reach an address the operator did not name.
+   */
+  readonly webhookOrigins?: readonly string[];
   /** Builds the runtime; `createAgentRuntime` by default. */
   readonly createRuntime?: (options: AgentRuntimeOptions) => Promise<AgentRuntime>;
 }
@@ -147,6 +152,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger,
     bodies: loadBodySchemas(),
     heartbeatMs: options.heartbeatMs ?? 15_000,
+    webhookOrigins: new Set(options.webhookOrigins ?? []),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
   };
   const closeParts = async (): Promise<void> => {

@@ -65,7 +65,6 @@ describe('approvals over HTTP', () => {
   });
 
   it('calls the webhook, signed with HMAC, when a background run finishes; the trace id of traceparent is kept', async () => {
-    const t = await testServer();
     const received: { body: string; signature: string; timestamp: string }[] = [];
     const hook = createServer((req, res) => {
       let body = '';
@@ -89,6 +88,17 @@ describe('approvals over HTTP', () => {
         }),
     );
     const port = (hook.address() as { port: number }).port;
+    const t = await testServer({ serve: { webhookOrigins: [`http://127.0.0.1:${port}`] } });
+    // an origin the operator did not allow is refused before the run starts, and nothing is called there
+    const refused = await t.call('/v1/sessions/a4/runs', {
+      json: {
+        goal: 'hello',
+        mode: 'background',
+        webhook: { url: 'http://169.254.169.254/x', secret: 'a-webhook-secret-of-enough-length' },
+      },
+    });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('ROKU_HTTP_WEBHOOK_NOT_ALLOWED');
     const secret = 'a-webhook-secret-of-enough-length';
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const res = await t.call('/v1/sessions/a4/runs', {

@@ -98,6 +98,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
         reply.header('idempotent-replayed', 'true');
         return answer(ctx, request, reply, earlier, body, false);
       }
+      if (body.webhook !== undefined) checkWebhook(ctx, body.webhook.url);
       const runId = newServerRunId();
       if (key !== undefined) ctx.idempotency.record(tokenId, key, keyed, runId);
       const actor = actorOf(request.token);
@@ -179,4 +180,30 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
       return runView(ctx, request.params.id);
     },
   );
+}
+
+/**
+ * Refuses a webhook whose origin the operator did not allow (`--webhook-origin`): the server would otherwise call
+ * any address a chat token names, its own loopback services and cloud metadata included.
+ *
+ * @throws ROKU_HTTP_WEBHOOK_NOT_ALLOWED
+ */
+function checkWebhook(ctx: ServerContext, url: string): void {
+  let origin: string;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('not http(s)');
+    origin = parsed.origin;
+  } catch {
+    throw new RokuError('ROKU_HTTP_INVALID_REQUEST', `body/webhook/url is not an http(s) URL: ${url}`, {
+      details: { field: 'body/webhook/url' },
+    });
+  }
+  if (!ctx.webhookOrigins.has(origin)) {
+    throw new RokuError(
+      'ROKU_HTTP_WEBHOOK_NOT_ALLOWED',
+      `body/webhook/url: ${origin} is not an allowed webhook origin; start roku serve with --webhook-origin ${origin} to allow it`,
+      { details: { field: 'body/webhook/url', origin } },
+    );
+  }
 }

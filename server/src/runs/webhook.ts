@@ -20,6 +20,8 @@ export async function callWebhook(hook: Webhook, payload: unknown, logger: Logge
         'x-roku-signature': webhookSignature(hook.secret, timestamp, body),
       },
       body,
+      // a redirect could lead anywhere: only the allowed origin is called
+      redirect: 'manual',
       signal: AbortSignal.timeout(10_000),
     });
     if (!res.ok) logger.warn({ status: res.status }, 'webhook answered with an error');

@@ -29,6 +29,10 @@ export function registerServeCommands(program: Command, io: CliIo, setExit: (cod
       '--otlp <url>',
       'export OpenTelemetry traces (GenAI spans) to this OTLP/HTTP endpoint (also OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); off by default',
     )
+    .option(
+      '--webhook-origin <origin...>',
+      'origins run webhooks may call, e.g. https://hooks.example.com (none by default: webhooks are refused)',
+    )
     .action(async (opts: ServeFlags) => {
       setExit(await serveCommand(io, configFile(), opts));
     });

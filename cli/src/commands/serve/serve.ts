@@ -13,6 +13,7 @@ export interface ServeFlags {
   readonly rateLimit?: string;
   readonly grace?: string;
   readonly otlp?: string;
+  readonly webhookOrigin?: string[];
 }
 
 function integer(flag: string, value: string | undefined, min: number, max: number): number | undefined {
@@ -57,6 +58,7 @@ export async function serveCommand(
     ...(rate === undefined ? {} : { rateLimitPerMinute: rate }),
     ...(grace === undefined ? {} : { graceMs: grace }),
     ...(otlp === undefined ? {} : { otlpTracesUrl: otlp }),
+    ...(flags.webhookOrigin === undefined ? {} : { webhookOrigins: webhookOrigins(flags.webhookOrigin) }),
   });
   io.stdout(`listening on ${server.url} (API docs: ${server.url}/docs)\n`);
   await new Promise<void>((resolve) => {
@@ -71,4 +73,23 @@ export async function serveCommand(
   });
   await server.close();
   return EXIT.ok;
+}
+
+/** `--webhook-origin` values as origins; anything else is a usage error naming it. */
+function webhookOrigins(values: readonly string[]): string[] {
+  return values.map((value) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || !/^https?:$/.test(url.protocol) || url.origin !== value.replace(/\/$/, '')) {
+      throw new RokuError(
+        'ROKU_CLI_USAGE',
+        `serve: --webhook-origin must be an origin like https://hooks.example.com, not "${value}"`,
+      );
+    }
+    return url.origin;
+  });
 }
