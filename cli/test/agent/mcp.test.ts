@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -84,9 +84,13 @@ describe('confine: true (bubblewrap)', () => {
     const port = (server.address() as AddressInfo).port;
     try {
       const outcome = async (confine: boolean): Promise<{ file: string; net: string }> => {
+        // the server's script is in the workspace, as a user's would be: a confined server sees nothing else
         const cli = await inProcessCli({
-          config: { mcpServers: { probe: { command: process.execPath, args: [CRASH], confine } } },
+          config: {
+            mcpServers: { probe: { command: process.execPath, args: ['probe-server.mjs'], confine } },
+          },
         });
+        copyFileSync(CRASH, join(cli.workspace, 'probe-server.mjs'));
         const secret = join(cli.home, 'secret.txt');
         writeFileSync(secret, 'top secret');
         const args = JSON.stringify({ file: secret, port });

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
 
 /** How child processes are confined on this machine, best first. */
 export type ConfinementKind = 'bwrap' | 'unshare' | 'none';
@@ -94,15 +94,27 @@ export function wrapCommand(kind: ConfinementKind, input: WrapInput): { file: st
   const args = ['--unshare-all', '--die-with-parent', '--new-session'];
   if (input.network) args.push('--share-net');
   args.push('--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc');
-  for (const dir of ['/tmp', '/var/tmp', '/run', ...input.hidden]) {
+  const masked = ['/tmp', '/var/tmp', '/run', ...input.hidden];
+  for (const dir of masked) {
     if (isAbsolute(dir) && existsSync(dir)) args.push('--tmpfs', dir);
   }
   for (const file of MASKED_FILES) if (existsSync(file)) args.push('--ro-bind', '/dev/null', file);
-  for (const dir of input.pathDirs) {
-    const inside = input.hidden.some((h) => dir === h || dir.startsWith(`${h}/`));
+  // PATH folders and the program's own folder (through its symlinks) stay visible, read-only, where a masked
+  // folder covers them: e.g. a Node installed under /tmp or a home must still run
+  for (const dir of new Set([...input.pathDirs, ...programDirs(input.program)])) {
+    const inside = masked.some((h) => dir === h || dir.startsWith(`${h}/`));
     if (inside && isAbsolute(dir) && existsSync(dir)) args.push('--ro-bind', dir, dir);
   }
   args.push('--bind', input.workspace, input.workspace, '--dir', input.home, '--chdir', input.cwd);
   args.push('--', input.program, ...input.args);
   return { file: 'bwrap', args };
+}
+
+/** The folder of the program and that of the file it resolves to (a symlink's target). */
+function programDirs(program: string): string[] {
+  try {
+    return [dirname(program), dirname(realpathSync(program))];
+  } catch {
+    return [dirname(program)];
+  }
 }

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '@roku/test-support';
@@ -55,5 +55,37 @@ describe('process confinement fallbacks', () => {
     if ((await detectConfinement()).kind !== 'bwrap') return;
     expect((await curlUnder('bwrap', false)).exitCode).not.toBe(0);
     expect(await curlUnder('bwrap', true)).toMatchObject({ exitCode: 0, stdout: 'reached' });
+  });
+});
+
+describe('bubblewrap and programs under masked folders', () => {
+  it('runs a program that lives (through a symlink) under /tmp, which the confinement masks', async () => {
+    if ((await detectConfinement()).kind !== 'bwrap') return;
+    // like a Node installed into a checkout under /tmp: bin/node -> ../lib/node
+    const root = tempDir('masked-program');
+    mkdirSync(join(root, 'bin'));
+    mkdirSync(join(root, 'lib'));
+    copyFileSync('/bin/echo', join(root, 'lib', 'echo'));
+    symlinkSync('../lib/echo', join(root, 'bin', 'echo'));
+    const wrapped = wrapCommand('bwrap', {
+      program: join(root, 'bin', 'echo'),
+      args: ['still runs'],
+      workspace,
+      cwd: workspace,
+      network: false,
+      hidden: ['/root'],
+      pathDirs: ['/usr/bin', '/bin'],
+      home: '/tmp/home',
+    });
+    const r = await runProcess({
+      file: wrapped.file,
+      args: wrapped.args,
+      cwd: workspace,
+      env: { PATH: '/usr/bin:/bin', HOME: '/tmp' },
+      timeoutMs: 10_000,
+      maxOutputBytes: 4096,
+    });
+    expect(r.stdout).toBe('still runs\n');
+    expect(r.exitCode).toBe(0);
   });
 });
