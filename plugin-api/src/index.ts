@@ -10,6 +10,7 @@ export {
   ProviderError,
   providerErrorCodeForStatus,
 } from './define.js';
+export { EventPipe, providerErrorFromCapability, retryAfterMs } from './provider-helpers.js';
 export type {
   PluginDefinition,
   ToolDefinition,

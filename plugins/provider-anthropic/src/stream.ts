@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { ProviderError } from '@roku/plugin-api';
 import type { ChatResponse, FinishReason, PluginContext, TokenUsage, ToolCall } from '@roku/plugin-api';
-import { EventPipe } from './event-pipe.js';
+import { EventPipe } from '@roku/plugin-api';
 import type { Thought } from './messages.js';
 
 const STOP: Readonly<Record<string, FinishReason>> = {

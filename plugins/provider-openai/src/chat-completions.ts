@@ -1,7 +1,7 @@
 import type OpenAI from 'openai';
 import { ProviderError } from '@roku/plugin-api';
 import type { ChatMessage, ChatRequest, ChatResponse, FinishReason, PluginContext } from '@roku/plugin-api';
-import { EventPipe } from './event-pipe.js';
+import { EventPipe } from '@roku/plugin-api';
 import { ToolCallAssembler } from './tool-calls.js';
 import { usageFromChat } from './usage.js';
 import type { LooseChatUsage } from './usage.js';

@@ -1,18 +1,11 @@
 import OpenAI from 'openai';
-import { ProviderError, providerErrorCodeForStatus } from '@roku/plugin-api';
+import {
+  ProviderError,
+  providerErrorCodeForStatus,
+  providerErrorFromCapability,
+  retryAfterMs,
+} from '@roku/plugin-api';
 import type { ProviderErrorCode } from '@roku/plugin-api';
-
-/** Retry-After as milliseconds: `retry-after-ms`, delta-seconds or an HTTP date. */
-export function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const ms = headers?.get('retry-after-ms');
-  if (ms !== null && ms !== undefined && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
-  const value = headers?.get('retry-after');
-  if (value === null || value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
 
 const CONTEXT_WINDOW = /context[_ ]length|context window|maximum context|too many tokens|prompt is too long/i;
 const QUOTA = /insufficient_quota|quota|billing|credit balance/i;
@@ -32,42 +25,13 @@ function codeFromBody(code: string, message: string): ProviderErrorCode | undefi
   return undefined;
 }
 
-/** Host codes of ctx.fetch failures and what they mean to the router. */
-const HOST_CODES: Readonly<Record<string, ProviderErrorCode>> = {
-  // DNS, connect, reset, an upstream that stops answering: transient.
-  ROKU_CAPABILITY_FAILED: 'PROVIDER_CONNECTION_FAILED',
-  ROKU_CAPABILITY_RATE_LIMITED: 'PROVIDER_RATE_LIMIT',
-  // A denied origin, a malformed request, a body over the cap: retrying cannot help.
-  ROKU_CAPABILITY_DENIED: 'PROVIDER_INVALID_REQUEST',
-  ROKU_CAPABILITY_BAD_REQUEST: 'PROVIDER_INVALID_REQUEST',
-  ROKU_CAPABILITY_LIMIT: 'PROVIDER_FATAL',
-  ROKU_CAPABILITY_QUOTA_EXCEEDED: 'PROVIDER_FATAL',
-};
-
-/** A Roku host error from ctx.fetch (a denied origin, a missing secret, a reset): with the host's own words. */
-function hostCapabilityError(err: unknown, label: string): ProviderError | undefined {
-  let cause: unknown = err;
-  for (let depth = 0; depth < 4 && typeof cause === 'object' && cause !== null; depth += 1) {
-    const code = (cause as { code?: unknown }).code;
-    const message = (cause as { message?: unknown }).message;
-    if (typeof code === 'string' && code.startsWith('ROKU_CAPABILITY') && typeof message === 'string') {
-      const mapped = /has no value for it/.test(message)
-        ? 'PROVIDER_AUTH_FAILED'
-        : (HOST_CODES[code] ?? 'PROVIDER_FATAL');
-      return new ProviderError(mapped, `${label}: ${message}`);
-    }
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /**
  * Maps what the SDK (or the stream) threw onto the codes the host's router retries, fails over or gives up on.
  * `label` names the provider in the message (`openai`, `openai-compatible at http://…`).
  */
 export function providerError(err: unknown, label: string): unknown {
   if (err instanceof ProviderError) return err;
-  const host = hostCapabilityError(err, label);
+  const host = providerErrorFromCapability(err, label);
   if (host !== undefined) return host;
   if (err instanceof OpenAI.APIConnectionTimeoutError) {
     return new ProviderError('PROVIDER_TIMEOUT', `${label}: ${err.message}`);

@@ -1,7 +1,7 @@
 import type OpenAI from 'openai';
 import { ProviderError } from '@roku/plugin-api';
 import type { ChatRequest, ChatResponse, FinishReason, PluginContext, TokenUsage } from '@roku/plugin-api';
-import { EventPipe } from './event-pipe.js';
+import { EventPipe } from '@roku/plugin-api';
 import { ToolCallAssembler } from './tool-calls.js';
 import { usageFromResponses } from './usage.js';
 import type { LooseResponsesUsage } from './usage.js';

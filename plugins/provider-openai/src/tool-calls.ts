@@ -1,5 +1,5 @@
 import type { ToolCall } from '@roku/plugin-api';
-import type { EventPipe } from './event-pipe.js';
+import type { EventPipe } from '@roku/plugin-api';
 
 /** Tool calls as they stream in pieces: forwarded as deltas, assembled for the final answer. */
 export class ToolCallAssembler {
