@@ -108,6 +108,7 @@ export type {
   SnapshotInfo,
 } from './agent/runtime-types.js';
 export type { LoopEvent, LoopEventType, RunStatus } from './events/loop-events.js';
+export { approvalView } from './store/rows.js';
 export { LOOP_EVENT_TYPES } from './events/loop-events.js';
 export type {
   ApprovalRow,

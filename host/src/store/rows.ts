@@ -194,3 +194,22 @@ export function toApproval(row: ApprovalDbRow): ApprovalRow {
 export function sqlLimit(limit: number | undefined): number {
   return limit !== undefined && Number.isInteger(limit) && limit > 0 ? limit : -1;
 }
+
+/** An approval ticket as clients see it (`roku approval show --json`, the HTTP API): the row's public fields. */
+export function approvalView(row: ApprovalRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    status: row.status,
+    sessionId: row.sessionId,
+    runId: row.runId,
+    toolName: row.toolName,
+    arguments: row.arguments,
+    risk: row.risk,
+    digest: row.digest,
+    createdAt: row.createdAt,
+    decidedAt: row.decidedAt,
+    decidedBy: row.decidedBy,
+    comment: row.comment,
+    note: row.note,
+  };
+}

@@ -1,5 +1,5 @@
 import { RokuError } from '@roku/schemas';
-import { callDigest, canonicalJson } from '@roku/host';
+import { approvalView, callDigest, canonicalJson } from '@roku/host';
 import type { ApprovalRow } from '@roku/host';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
@@ -8,22 +8,7 @@ import { runView } from './runs.js';
 import { ID_PARAMS } from './sessions.js';
 
 function ticketJson(row: ApprovalRow): Record<string, unknown> {
-  return {
-    id: row.id,
-    object: 'approval',
-    status: row.status,
-    sessionId: row.sessionId,
-    runId: row.runId,
-    toolName: row.toolName,
-    arguments: row.arguments,
-    risk: row.risk,
-    digest: row.digest,
-    createdAt: row.createdAt,
-    decidedAt: row.decidedAt,
-    decidedBy: row.decidedBy,
-    comment: row.comment,
-    note: row.note,
-  };
+  return { object: 'approval', ...approvalView(row) };
 }
 
 function ticketOf(ctx: ServerContext, id: string): ApprovalRow {

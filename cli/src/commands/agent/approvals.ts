@@ -1,5 +1,5 @@
 import { RokuError } from '@roku/schemas';
-import { callDigest, canonicalJson } from '@roku/host';
+import { approvalView, callDigest, canonicalJson } from '@roku/host';
 import type { AgentStateView, ApprovalRow } from '@roku/host';
 import { callLines } from './call-view.js';
 import type { AgentIo } from './context.js';
@@ -9,24 +9,6 @@ import { age, jsonLine, oneLine, safe, table, terminalJson } from './render.js';
 
 /** Shortest digest prefix accepted by --digest. */
 const MIN_DIGEST_PREFIX = 8;
-
-function ticketJson(row: ApprovalRow): Record<string, unknown> {
-  return {
-    id: row.id,
-    status: row.status,
-    sessionId: row.sessionId,
-    runId: row.runId,
-    toolName: row.toolName,
-    arguments: row.arguments,
-    risk: row.risk,
-    digest: row.digest,
-    createdAt: row.createdAt,
-    decidedAt: row.decidedAt,
-    decidedBy: row.decidedBy,
-    comment: row.comment,
-    note: row.note,
-  };
-}
 
 /** What a listed ticket needs besides a decision: it may have run, or it was approved and its run stopped. */
 function listMark(ticket: ApprovalRow): string {
@@ -52,7 +34,7 @@ export async function approvalListCommand(
       (a, b) => a.createdAt - b.createdAt,
     );
     if (opts.json) {
-      io.stdout(jsonLine({ ok: true, approvals: rows.map(ticketJson) }));
+      io.stdout(jsonLine({ ok: true, approvals: rows.map(approvalView) }));
       return AGENT_EXIT.ok;
     }
     if (rows.length === 0) {
@@ -99,7 +81,7 @@ export async function approvalShowCommand(
     const canonical = canonicalJson({ tool: ticket.toolName, arguments: ticket.arguments });
     const matches = callDigest(ticket.toolName, ticket.arguments) === ticket.digest;
     if (json) {
-      io.stdout(jsonLine({ ok: true, approval: ticketJson(ticket), canonical, digestMatches: matches }));
+      io.stdout(jsonLine({ ok: true, approval: approvalView(ticket), canonical, digestMatches: matches }));
       return AGENT_EXIT.ok;
     }
     const decided =
