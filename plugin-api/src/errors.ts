@@ -8,6 +8,8 @@ export const PLUGIN_API_ERRORS = {
   ROKU_PLUGIN_BUILD_FAILED:
     'roku-plugin build could not build the plugin; the message lists each compiler error with file, line and column.',
   ROKU_PLUGIN_NO_SUCH_OP: 'The host called an operation the plugin does not implement.',
+  ROKU_PROVIDER_STATE_LOST:
+    'A continued provider request (`since`) names messages this realm no longer holds (a new realm): the host sends the whole request again.',
 } as const satisfies ErrorCatalog;
 
 declare module '@roku/schemas/errors' {

@@ -4,6 +4,8 @@ export type {
   ChatMessage,
   ChatRequest,
   ChatResponse,
+  ChatCall,
+  ChatAnswer,
   ChatStreamEvent,
   LiveModel,
   ModelCapability,

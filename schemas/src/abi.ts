@@ -184,7 +184,7 @@ export interface PluginOps {
   /** `tool:<name>`: the tool's arguments (checked against its inputSchema); any JSON (its outputSchema). */
   tool: { input: unknown; result: unknown };
   /** `provider:<name>:chat`: the provider may stream ChatStreamEvent through `ctx.emit` meanwhile. */
-  'provider.chat': { input: ChatRequest; result: ChatResponse };
+  'provider.chat': { input: ChatCall; result: ChatAnswer };
   /** `provider:<name>:models` (optional): the models the upstream offers now, at most `limit`. */
   'provider.models': { input: { limit: number }; result: LiveModel[] };
   /** `memory:recall`: the session's records that best match `query`, at most `limit`. */
@@ -276,6 +276,18 @@ export interface ChatRequest {
   readonly sessionId?: string;
 }
 
+/**
+ * What the host sends for `provider.chat`. With `since`, the request continues one the provider answered with
+ * `state` in this session: the request's first `count` messages are the first `count` of that state's, and
+ * `messages` holds only those after them. The SDK rebuilds the whole request before the plugin's `chat` sees it, and throws
+ * `ROKU_PROVIDER_STATE_LOST` when its realm no longer holds that state (the host then sends the whole request).
+ */
+export interface ChatCall extends ChatRequest {
+  /** The host can continue the session's requests: keep this one's messages and answer with `state`. */
+  readonly keep?: boolean;
+  readonly since?: { readonly state: string; readonly count: number };
+}
+
 export interface TokenUsage {
   readonly inputTokens: number;
   readonly outputTokens: number;
@@ -292,6 +304,14 @@ export interface ChatResponse {
   readonly finishReason: FinishReason;
   readonly usage?: TokenUsage;
   readonly model?: string;
+}
+
+/**
+ * A `provider.chat` answer as it crosses the boundary: `state` (at most 128 characters) says the provider's
+ * realm kept this request's messages, so the host may continue the session's next request with `since`.
+ */
+export interface ChatAnswer extends ChatResponse {
+  readonly state?: string;
 }
 
 /** Events a provider emits while it streams (through `ctx.emit`). */

@@ -87,6 +87,8 @@ export type {
   ChatMessage,
   ChatRequest,
   ChatResponse,
+  ChatCall,
+  ChatAnswer,
   LiveModel,
   ModelCapability,
   ChatStreamEvent,

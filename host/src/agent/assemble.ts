@@ -13,6 +13,8 @@ import {
 } from './router/index.js';
 import type { BreakerBoard, ModelEntry, ProviderBinding, ProviderRouter } from './router/index.js';
 import type { AgentSettings } from './settings.js';
+import { ProviderMemos } from './router/provider-memo.js';
+import { RealmGuess } from './slots/context-memo.js';
 import { snapshotInfoBase } from './snapshot/info.js';
 import { liveKey } from './snapshot/live-models.js';
 import type { LiveModelLists } from './snapshot/live-models.js';
@@ -40,8 +42,10 @@ export function assembleSnapshot(
   live?: LiveModelLists,
 ): AgentSnapshot {
   const bindings: ProviderBinding[] = [];
+  const realms = new RealmGuess();
   for (const plugin of base.plugins) {
     for (const provider of plugin.manifest.contributes.providers ?? []) {
+      const memos = new ProviderMemos(plugin.sandbox, realms);
       bindings.push({
         pluginId: plugin.manifest.id,
         provider: provider.name,
@@ -49,14 +53,17 @@ export function assembleSnapshot(
         models: [...provider.models, ...settingsModels(plugin.settings)],
         // The provider's live list (provider.models), fetched and cached while the snapshot was built.
         live: live?.lists.get(liveKey(plugin.manifest.id, provider.name)),
-        // The router checks the answer (router/validate.ts): it tells a bad answer from a failed call.
+        // The router checks the answer (router/validate.ts): it tells a bad answer from a failed call. A
+        // session's requests go as what is new since the provider's last answer where its realm kept that.
         chat: (request, options) =>
-          callPlugin(plugin.sandbox, pluginOp('provider.chat', provider.name), request, {
-            config: plugin.settings,
-            signal: options.signal,
-            onEvent: options.onEvent,
-            ...(options.session === undefined ? {} : { session: options.session }),
-          }),
+          memos.chat(request, options.session, (call) =>
+            callPlugin(plugin.sandbox, pluginOp('provider.chat', provider.name), call, {
+              config: plugin.settings,
+              signal: options.signal,
+              onEvent: options.onEvent,
+              ...(options.session === undefined ? {} : { session: options.session }),
+            }),
+          ),
       });
     }
   }

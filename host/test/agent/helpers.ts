@@ -209,10 +209,13 @@ globalThis.__roku_abi = Object.freeze({
 }
 
 /**
- * A provider that tells what it received: `inspect` answers with JSON {tools, toolsJson, messages}; `call <json>`
- * makes that tool call once per user message; anything else is echoed.
+ * A provider that tells what it received: `inspect` answers with JSON {tools, toolsJson, messages, crossed};
+ * `call <json>` makes that tool call once per user message; anything else is echoed. With `continued`, it keeps
+ * its requests' messages as the SDK does (ChatCall.keep/since) and `crossed` counts the messages that came over
+ * the boundary in that request.
  */
-export function inspectorProvider(dir: string): string {
+export function inspectorProvider(dir: string, options: { continued?: boolean } = {}): string {
+  const continued = options.continued === true;
   return rawPlugin(
     dir,
     '@test/inspector',
@@ -225,8 +228,20 @@ export function inspectorProvider(dir: string): string {
         },
       ],
     },
-    `{
-      'provider:inspector:chat': async (request) => {
+    `(() => {
+      const continued = ${continued};
+      const kept = new Map();
+      /** The whole request: a continued one rebuilt from the messages this realm kept. */
+      function wholeOf(call) {
+        const { since, keep, ...rest } = call;
+        if (!continued || since === undefined) return rest;
+        const held = kept.get(since.state);
+        if (held === undefined || held.length < since.count) {
+          throw Object.assign(new Error('lost'), { code: 'ROKU_PROVIDER_STATE_LOST' });
+        }
+        return { ...rest, messages: held.slice(0, since.count).concat(rest.messages) };
+      }
+      function answerOf(request, crossed) {
         const msgs = request.messages;
         let lastUser = -1;
         msgs.forEach((m, i) => { if (m.role === 'user') lastUser = i; });
@@ -238,6 +253,7 @@ export function inspectorProvider(dir: string): string {
             tools: (request.tools ?? []).map((t) => t.name),
             toolsJson: JSON.stringify(request.tools ?? []),
             messages: msgs.map((m) => ({ role: m.role, content: m.content })),
+            crossed,
           });
           return { message: { role: 'assistant', content: text }, finishReason: 'stop', usage };
         }
@@ -251,7 +267,19 @@ export function inspectorProvider(dir: string): string {
         }
         const last = msgs[msgs.length - 1];
         return { message: { role: 'assistant', content: last.role === 'tool' ? 'tool said: ' + last.content : 'echo: ' + user }, finishReason: 'stop', usage };
-      },
-    }`,
+      }
+      return {
+        'provider:inspector:chat': async (call) => {
+          const request = wholeOf(call);
+          const answer = answerOf(request, call.messages.length);
+          if (!continued || call.keep !== true) return answer;
+          // 'forget' names a state it drops at once, as a realm that went away after answering would
+          if (request.messages.at(-1)?.content === 'forget') return (kept.clear(), { ...answer, state: 'gone' });
+          const state = 'k' + (kept.size + 1) + '-' + request.messages.length;
+          kept.set(state, request.messages);
+          return { ...answer, state };
+        },
+      };
+    })()`,
   );
 }

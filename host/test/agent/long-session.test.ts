@@ -79,6 +79,34 @@ describe('agent runtime: a long session', () => {
     expect(seen.filter((m) => m.role === 'tool').at(-1)?.content).toContain('result number 16');
   });
 
+  it('sends a provider that keeps its requests only what is new, and the provider still sees the whole conversation', async () => {
+    const continued = inspectorProvider(fixtureDir('inspector-continued'), { continued: true });
+    const env = makeEnv(configFor({ devDirs: [continued, PLUGINS.toolsFs, PLUGINS.echo] }));
+    const runtime = await env.open();
+    /** The inspect turn: what the provider saw, and how many messages crossed into its sandbox for it. */
+    const inspectCrossed = async () => {
+      const { result } = await runGoal(runtime, { goal: 'inspect', sessionId: 'cont' });
+      expect(result.status).toBe('succeeded');
+      return JSON.parse(result.message) as { messages: { role: string; content: string }[]; crossed: number };
+    };
+    for (let i = 1; i <= 8; i++) expect((await echoTurn(runtime, 'cont', i)).result.status).toBe('succeeded');
+    const continuedTurn = await inspectCrossed();
+    expectWholeConversation(runtime, 'cont', continuedTurn.messages);
+    // only the newest messages crossed (the engine clears old tool results, so a little more than the new turn)
+    expect(continuedTurn.crossed).toBeLessThan(continuedTurn.messages.length / 2);
+    // the provider's realm loses what it kept: the refused continuation goes again whole, the turn succeeds
+    expect((await runGoal(runtime, { goal: 'forget', sessionId: 'cont' })).result.status).toBe('succeeded');
+    const afterLoss = await inspectCrossed();
+    expectWholeConversation(runtime, 'cont', afterLoss.messages);
+    expect(afterLoss.crossed).toBe(afterLoss.messages.length);
+    // more sessions than the runner keeps realms for: the next request goes whole, then continues again
+    for (let s = 0; s < 18; s++) await runGoal(runtime, { goal: 'hello', sessionId: `other-${s}` });
+    await echoTurn(runtime, 'cont', 9);
+    const again = await inspectCrossed();
+    expectWholeConversation(runtime, 'cont', again.messages);
+    expect(again.crossed).toBeLessThan(again.messages.length / 2);
+  });
+
   it('falls back to the default engine when an engine answers a continued request with messages it never had', async () => {
     // Keeps state, then answers every continued request with a `keep` longer than its previous answer.
     const liar = rawPlugin(

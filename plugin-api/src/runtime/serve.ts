@@ -10,6 +10,7 @@ import type { PluginContext } from '../context.js';
 import type { PluginDefinition } from '../define.js';
 import { definePlugin } from '../define.js';
 import { createContext } from './context.js';
+import { continuedChat } from './continued-chat.js';
 
 type Handler = (input: never, ctx: PluginContext) => unknown;
 
@@ -30,7 +31,8 @@ type Entry<K extends PluginOpKind> = readonly [
 const HANDLERS: { readonly [K in PluginOpKind]: (plugin: PluginDefinition) => readonly Entry<K>[] } = {
   // Tool inputs are whatever each tool declares; the host checks them against its inputSchema.
   tool: (p) => (p.tools ?? []).map((t) => [t.name, t.handler as (input: unknown) => unknown]),
-  'provider.chat': (p) => (p.providers ?? []).map((x) => [x.name, x.chat]),
+  // Continued requests (`since`) are rebuilt whole before the provider's chat sees them.
+  'provider.chat': (p) => (p.providers ?? []).map((x) => [x.name, continuedChat(x.chat)]),
   'provider.models': (p) => (p.providers ?? []).map((x) => [x.name, x.models]),
   'subagent.run': (p) => (p.subagentRuntimes ?? []).map((r) => [r.name, r.run]),
   'memory.recall': (p) => [[undefined, p.memorySlot?.recall]],
