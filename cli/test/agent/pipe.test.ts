@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOOP_EVENT_TYPES } from '@roku/host';
+import { tempDir } from '@roku/test-support';
 import type { RunReport as Report } from '../../src/commands/agent/result.js';
 import { DEV_PLUGINS, inProcessCli, lines } from './helpers.js';
 
@@ -37,6 +38,35 @@ describe('roku chat --pipe (real runtime)', () => {
       ['assistant', 'You said: hello'],
     ]);
     expect(session?.runs.map((run) => [run.id, run.status])).toEqual([[report.request_id, 'succeeded']]);
+  });
+
+  it('mirrors both turns of every run to $ROKU_HOME/state/sessions/chat/<id>.jsonl, or under ROKU_SESSION_HISTORY_DIR', async () => {
+    const cli = await inProcessCli();
+    for (const goal of ['first', 'second']) {
+      const r = await cli.run(['chat', '--pipe', '--session-id', 'ci-42'], { stdin: goal });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const file = join(cli.home, 'state', 'sessions', 'chat', 'ci-42.jsonl');
+    const turns = lines(readFileSync(file, 'utf8')).map(
+      (l) => JSON.parse(l) as { role: string; content: string; session_id: string },
+    );
+    expect(turns.map((t) => [t.role, t.content])).toEqual([
+      ['user', 'first'],
+      ['assistant', 'You said: first'],
+      ['user', 'second'],
+      ['assistant', 'You said: second'],
+    ]);
+    // the second run got the first turn as history: the session is the state database's, the file its mirror
+    const session = await cli.session('ci-42');
+    expect(session?.messages).toHaveLength(4);
+    const elsewhere = tempDir('history-dir');
+    const r = await cli.run(['chat', '--pipe', '--session-id', 'ci-43'], {
+      stdin: 'moved',
+      env: { ROKU_SESSION_HISTORY_DIR: elsewhere },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(lines(readFileSync(join(elsewhere, 'ci-43.jsonl'), 'utf8'))).toHaveLength(2);
+    expect(existsSync(join(cli.home, 'state', 'sessions', 'chat', 'ci-43.jsonl'))).toBe(false);
   });
 
   it('with --json, writes only event lines and one final result line on stdout', async () => {

@@ -5,6 +5,7 @@ import { AGENT_EXIT, onInterrupt, withRuntime } from './context.js';
 import type { RunReport } from './result.js';
 import { errorReport, reportOf } from './result.js';
 import { jsonLine } from './render.js';
+import { appendTranscript, transcriptFile } from './chat/transcript.js';
 
 export interface PipeOptions {
   readonly json: boolean;
@@ -52,7 +53,7 @@ export async function pipeCommand(
         'chat --pipe: standard input is empty; pipe the goal in, e.g. echo "hello" | roku chat --pipe',
       );
     }
-    await withRuntime(io, configFile, 'chat --pipe', async ({ runtime, configAutoApprove }) => {
+    await withRuntime(io, configFile, 'chat --pipe', async ({ runtime, configAutoApprove, home }) => {
       const controller = new AbortController();
       const stopListening = onInterrupt(() => {
         controller.abort();
@@ -77,6 +78,7 @@ export async function pipeCommand(
             },
           },
         );
+        appendTranscript(transcriptFile(home, io.env, result.sessionId), goal, result);
         report = reportOf(result, refused);
       } finally {
         stopListening();

@@ -112,7 +112,7 @@ async function repl(io: AgentIo, runtime: AgentRuntime, home: string, state: Cha
         if ((await runSlash({ runtime, state, style, print }, text)) === 'quit') break;
         continue;
       }
-      await runGoal({ io, runtime, state, style, term, turn, print }, text);
+      await runGoal({ io, runtime, state, style, term, turn, print, home }, text);
     }
   } finally {
     term.rl.close();

@@ -6,6 +6,7 @@ import type { Style } from '../render.js';
 import { createEventPrinter, safe } from '../render.js';
 import { fixFor, statusLines, usageText } from '../result.js';
 import type { ChatState } from './slash.js';
+import { appendTranscript, transcriptFile } from './transcript.js';
 import type { ActiveTurn, ChatTerminal } from './terminal.js';
 
 export interface GoalContext {
@@ -16,6 +17,8 @@ export interface GoalContext {
   readonly term: ChatTerminal;
   readonly turn: ActiveTurn;
   readonly print: (text: string) => void;
+  /** ROKU_HOME: where the session's transcript is mirrored. */
+  readonly home: string;
 }
 
 /**
@@ -62,6 +65,7 @@ export async function runGoal(ctx: GoalContext, goal: string): Promise<void> {
     turn.printer = undefined;
   }
   current.finish();
+  appendTranscript(transcriptFile(ctx.home, io.env, result.sessionId), goal, result);
   state.lastRunId = result.runId;
   state.sessionId = result.sessionId;
   const answer = result.message.trim();
