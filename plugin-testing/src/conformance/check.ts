@@ -53,8 +53,9 @@ export interface Check<C> {
 export function preview(value: unknown, max = 160): string {
   let text: string;
   try {
-    const json: string | undefined = JSON.stringify(value);
-    text = json ?? String(value);
+    // JSON.stringify gives undefined for undefined, functions and symbols, whatever its type says.
+    const json: unknown = JSON.stringify(value);
+    text = typeof json === 'string' ? json : String(value);
   } catch {
     text = String(value);
   }
