@@ -67,6 +67,14 @@ function outputCheck(tool: ToolDecl): Check<ToolContext> {
         try {
           output = await ctx.plugin.callTool(tool.name, input, ctx.env.settings);
         } catch (err) {
+          const { code, message } = errorCodes(err);
+          // The host checks results against outputSchema itself and refuses a mismatch with this code.
+          if (code === 'ROKU_TOOL_OUTPUT_INVALID') {
+            throw new ConformanceFailure(
+              `tool ${tool.name} called with ${preview(input)} returned a result the host refused: ${message.replace(/^.*?outputSchema: /, '')} (outputSchema)`,
+              `return what contributes.tools[name=${tool.name}].outputSchema in roku.plugin.json declares, or correct the schema`,
+            );
+          }
           const dirty = cleanFailure(err);
           ensure(
             dirty === undefined,
@@ -107,6 +115,8 @@ function grantsCheck(tools: readonly ToolDecl[]): Check<ToolContext> {
           try {
             await bare.callTool(tool.name, input, ctx.env.settings);
           } catch (err) {
+            // A result that breaks outputSchema is the other check's finding.
+            if (errorCodes(err).code === 'ROKU_TOOL_OUTPUT_INVALID') continue;
             const dirty = cleanFailure(err);
             ensure(
               dirty === undefined,
