@@ -8,6 +8,7 @@ import { DEFAULT_TOKEN_ENV, publishCommand } from './publish.js';
 import { registryServeCommand } from './registry-serve.js';
 import { rotateKeyCommand } from './rotate-key.js';
 import { registerPluginTest } from './test.js';
+import { registerPluginDev } from './dev.js';
 import { registryKeysCommand, registryTrustCommand } from './registry-trust.js';
 
 interface JsonOption {
@@ -160,6 +161,7 @@ export function registerAuthorCommands(
 ): void {
   registerPluginAuthoring(plugin, io, setExit);
   registerPluginTest(plugin, io, setExit);
+  registerPluginDev(program, plugin, io, setExit);
   const registry = registerRegistry(program, io, setExit);
   registry.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 }
