@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,6 +114,21 @@ describe('roku plugin test', () => {
     expect(report.build).toBeNull();
     expect(report.ownTests).toMatchObject({ ran: true, ok: false, exitCode: 3 });
     expect(report.ownTests.output).toContain('own test broke');
+  });
+
+  it('reports a plugin that throws at load as its failing suite, and the process exits', () => {
+    const home = tempDir('home');
+    const dir = rawToolPlugin();
+    writeFileSync(join(dir, 'plugin.js'), "throw new Error('boom at load');\n");
+    // A real process: a server or runner left open by the failed suite would keep it from exiting.
+    const result = spawnSync(process.execPath, [join(repo, 'cli/dist/bin.js'), 'plugin', 'test', dir], {
+      env: { ...process.env, ROKU_HOME: home },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain('FAIL [tool] loads in the sandbox');
+    expect(result.stdout).toContain('the bundle failed while loading: boom at load');
   });
 
   it('refuses a kind without a suite and a folder without a manifest', async () => {

@@ -269,10 +269,16 @@ export async function providerChecks(env: SuiteEnv, profile: ProviderProfile = {
   const secrets = Object.fromEntries(
     (env.manifest.permissions?.secrets ?? []).map((s) => [s, 'conformance-secret']),
   );
-  const plugin = await env.open({
-    env: profile.env ?? secrets,
-    ...(upstream === undefined ? {} : { grants: { network: [upstream.origin] } }),
-  });
+  let plugin: TestPlugin;
+  try {
+    plugin = await env.open({
+      env: profile.env ?? secrets,
+      ...(upstream === undefined ? {} : { grants: { network: [upstream.origin] } }),
+    });
+  } catch (err) {
+    await upstream?.close();
+    throw err;
+  }
   const model = profile.model ?? provider.models[0].id;
   const context: ProviderContext = {
     env,

@@ -161,7 +161,13 @@ export async function toolChecks(env: SuiteEnv, profile: ToolProfile = {}) {
       writeFileSync(join(workspace, path), text);
     }
   };
-  const plugin = await env.open({ grants: { network: [upstream.origin] } });
+  let plugin: TestPlugin;
+  try {
+    plugin = await env.open({ grants: { network: [upstream.origin] } });
+  } catch (err) {
+    await upstream.close();
+    throw err;
+  }
   seed(env.workspace());
   const tools = (env.manifest.contributes.tools ?? []) as readonly ToolDecl[];
   const inputs = (tool: ToolDecl): unknown[] => {
