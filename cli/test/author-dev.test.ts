@@ -4,6 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { grantFor } from '../src/commands/author/dev-logs.js';
 import { repo, run, tempDir } from './author/helpers.js';
 
 const bin = join(repo, 'cli/dist/bin.js');
@@ -193,4 +194,38 @@ describe('roku plugin dev', () => {
       );
     },
   );
+});
+
+describe('roku plugin dev denial hints', () => {
+  it('name the manifest or config line that grants what the host refused, and none for a deny rule', () => {
+    const id = '@acme/shout';
+    const cases: [string, string | null][] = [
+      [
+        `${id}: filesystem access to workspace:"notes/a.txt" denied: not under a permissions.filesystem grant`,
+        'roku.plugin.json: "permissions": { "filesystem": [{ "root": "workspace", "path": "notes/a.txt", "access": "read" }] }',
+      ],
+      [
+        `${id}: writing data:"cache.json" denied: permissions.filesystem grants read access only`,
+        'roku.plugin.json: "permissions": { "filesystem": [{ "root": "data", "path": "cache.json", "access": "read-write" }] }',
+      ],
+      [
+        `${id}: env.get of "ACME_REGION" denied: not named in permissions.env`,
+        'roku.plugin.json: "permissions": { "env": ["ACME_REGION"] }',
+      ],
+      [
+        `${id}: llm.chat denied: capabilities.llm is not granted`,
+        'roku.plugin.json: "permissions": { "capabilities": { "llm": true } }',
+      ],
+      [
+        `${id}: tools.invoke denied: tool "read_file" is not named in capabilities.tools`,
+        'roku.plugin.json: "permissions": { "capabilities": { "tools": ["read_file"] } }',
+      ],
+      [
+        `${id}: memory.write denied: capabilities.memory is read, not read-write`,
+        'roku.plugin.json: "permissions": { "capabilities": { "memory": "read-write" } }',
+      ],
+      [`${id}: command "git push --force" refused: it contains "git push --force", which is denied`, null],
+    ];
+    for (const [reason, grant] of cases) expect(grantFor(reason, id), reason).toBe(grant);
+  });
 });
