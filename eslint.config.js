@@ -41,13 +41,26 @@ const HOST_ROOMS = {
 };
 const ALL_ROOMS = [...Object.keys(HOST_ROOMS), 'agent'];
 
-/** Pattern forbidding imports of other workspace packages, package-level. */
-function packagePattern(pkg, allowed) {
+/** Entry points a package may import although their package is above or beside it. */
+const ENTRY_EXCEPTIONS = {
+  // The test kit's conformance suites back `roku plugin test` and `roku plugin dev`.
+  cli: { '@roku/plugin-testing': 'conformance' },
+};
+
+/** Patterns forbidding imports of other workspace packages, package-level. */
+function packagePatterns(pkg, allowed) {
+  const exceptions = ENTRY_EXCEPTIONS[pkg] ?? {};
   const banned = WORKSPACE.filter((name) => name !== `@roku/${pkg}` && !allowed.includes(name));
-  return {
-    group: banned.flatMap((name) => [name, `${name}/*`]),
-    message: `${pkg} may import only ${allowed.join(', ') || 'no other workspace package'} (ARCHITECTURE.md).`,
-  };
+  const message = `${pkg} may import only ${allowed.join(', ') || 'no other workspace package'} (ARCHITECTURE.md).`;
+  const group = banned.filter((name) => !(name in exceptions)).flatMap((name) => [name, `${name}/*`]);
+  return [
+    ...(group.length === 0 ? [] : [{ group, message }]),
+    // A package with an allowed entry: every other entry of it stays forbidden.
+    ...Object.entries(exceptions).map(([name, entry]) => ({
+      regex: `^${name}(?!/${entry}$)(/.*)?$`,
+      message,
+    })),
+  ];
 }
 
 /** Pattern forbidding a room's relative imports of the rooms above it. */
@@ -63,12 +76,12 @@ const restrict = (...patterns) => ({ 'no-restricted-imports': ['error', { patter
 
 const packageBlocks = Object.entries(PACKAGE_LAYERS).map(([pkg, allowed]) => ({
   files: [`${pkg}/src/**/*.ts`],
-  rules: restrict(packagePattern(pkg, allowed)),
+  rules: restrict(...packagePatterns(pkg, allowed)),
 }));
 
 const roomBlocks = Object.entries(HOST_ROOMS).map(([room, allowed]) => ({
   files: [`host/src/${room}/**/*.ts`],
-  rules: restrict(packagePattern('host', PACKAGE_LAYERS.host), roomPattern(room, allowed, '')),
+  rules: restrict(...packagePatterns('host', PACKAGE_LAYERS.host), roomPattern(room, allowed, '')),
 }));
 
 // Plugins and examples are built against the SDK only: no other workspace package, no reaching into one by a

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SCHEMAS_ERRORS } from '@roku/schemas';
 import { HOST_ERRORS } from '@roku/host';
 import { PLUGIN_API_ERRORS } from '@roku/plugin-api';
+import { PLUGIN_TESTING_ERRORS } from '@roku/plugin-testing';
 import { REGISTRY_ERRORS } from '@roku/registry';
 import { SERVER_ERRORS } from '@roku/server';
 import { CLI_ERRORS } from '../src/index.js';
@@ -10,6 +11,7 @@ import { CLI_ERRORS } from '../src/index.js';
 const catalogs: Record<string, Record<string, string>> = {
   '@roku/schemas': SCHEMAS_ERRORS,
   '@roku/plugin-api': PLUGIN_API_ERRORS,
+  '@roku/plugin-testing': PLUGIN_TESTING_ERRORS,
   '@roku/host': HOST_ERRORS,
   '@roku/registry': REGISTRY_ERRORS,
   '@roku/server': SERVER_ERRORS,

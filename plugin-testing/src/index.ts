@@ -1,2 +1,3 @@
 export { createTestHost } from './test-host.js';
 export type { TestHost, TestHostOptions, TestPlugin } from './test-host.js';
+export { PLUGIN_TESTING_ERRORS } from './errors.js';

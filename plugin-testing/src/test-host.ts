@@ -2,7 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_CEILINGS, createPluginHost, createRootLogger } from '@roku/host';
-import type { LookupFunction, PlainJson, PluginHost, PluginUserGrants, Sandbox } from '@roku/host';
+import type {
+  BrokerServices,
+  LookupFunction,
+  PlainJson,
+  PluginHost,
+  PluginUserGrants,
+  Sandbox,
+} from '@roku/host';
 import type { PluginManifest } from '@roku/schemas';
 
 export interface TestHostOptions {
@@ -14,6 +21,11 @@ export interface TestHostOptions {
   readonly lookup?: LookupFunction;
   /** Host ceilings, e.g. a smaller quarantine threshold. */
   readonly quarantine?: { failures: number; windowMs: number };
+  /**
+   * Host services for plugins granted `capabilities.llm`, `memory`, `tools` or `subagents` (a scripted LLM, a
+   * tool stub); without them such requests fail with ROKU_CAPABILITY_UNAVAILABLE.
+   */
+  readonly services?: BrokerServices;
   /** Log level of the host's own logger (default: silent). */
   readonly logLevel?: 'silent' | 'error' | 'warn' | 'info' | 'debug';
 }
@@ -70,6 +82,7 @@ export function createTestHost(options: TestHostOptions = {}): Promise<TestHost>
     workspace,
     env: options.env ?? {},
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
+    ...(options.services === undefined ? {} : { services: options.services }),
     ...(options.quarantine === undefined
       ? {}
       : { ceilings: { ...DEFAULT_CEILINGS, quarantine: options.quarantine } }),

@@ -7,6 +7,8 @@ import { packCommand } from './pack.js';
 import { DEFAULT_TOKEN_ENV, publishCommand } from './publish.js';
 import { registryServeCommand } from './registry-serve.js';
 import { rotateKeyCommand } from './rotate-key.js';
+import { registerPluginTest } from './test.js';
+import { registerPluginDev } from './dev.js';
 import { registryKeysCommand, registryTrustCommand } from './registry-trust.js';
 
 interface JsonOption {
@@ -158,6 +160,8 @@ export function registerAuthorCommands(
   setExit: (code: number) => void,
 ): void {
   registerPluginAuthoring(plugin, io, setExit);
+  registerPluginTest(plugin, io, setExit);
+  registerPluginDev(program, plugin, io, setExit);
   const registry = registerRegistry(program, io, setExit);
   registry.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 }
