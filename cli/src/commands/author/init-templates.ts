@@ -97,6 +97,7 @@ function readme({ id, runtime, kind = 'tool' }: InitNames): string {
     'roku plugin publish . --registry <dir-or-url> --key ~/.roku/keys/roku-signing.pem',
     '```',
     '',
+    '`npm run roku:publish` runs the same publish with `$ROKU_PUBLISH_REGISTRY` and `$ROKU_PUBLISH_KEY`.',
     'Publishing to an HTTP registry reads its token from `ROKU_REGISTRY_TOKEN`. Users trust your key with',
     '`roku registry trust <roku-signing.pub>`, add the registry to `registries` in their config and run',
     `\`roku plugin install ${id}\`. Bump \`version\` (semver) for every publish; \`engines.roku\` says which`,
