@@ -61,6 +61,11 @@ export interface TestHost {
   close(): Promise<void>;
 }
 
+/** A copy of JSON data made of ordinary objects and arrays. */
+function plainJson<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
 /**
  * A real Roku host for plugin tests: real runner processes, real isolates or wasm, real capability checks,
  * a temporary ROKU_HOME.
@@ -94,8 +99,12 @@ export function createTestHost(options: TestHostOptions = {}): Promise<TestHost>
     async load(dir, loadOptions = {}) {
       const sandbox = await host.loadFolder(resolve(dir), loadOptions);
       const events: unknown[] = [];
-      const call = (op: string, input: unknown, config?: unknown): Promise<PlainJson> =>
-        sandbox.call(op, input, { config, onEvent: (event) => events.push(event) });
+      // The sandbox hands back null-prototype objects (nothing of a plugin's realm leaks); tests get plain
+      // ones, so node:assert's deepStrictEqual and vitest's toStrictEqual accept equal-looking values.
+      const call = async (op: string, input: unknown, config?: unknown): Promise<PlainJson> =>
+        plainJson(
+          await sandbox.call(op, input, { config, onEvent: (event) => events.push(plainJson(event)) }),
+        );
       return {
         sandbox,
         manifest: sandbox.manifest,

@@ -15,7 +15,14 @@ describe('roku plugin init', () => {
     expect(init.code).toBe(0);
     expect(parse<{ id: string; files: string[] }>(init)).toMatchObject({
       id: '@local/hello-tool',
-      files: ['README.md', 'package.json', 'roku.plugin.json', 'src/index.ts'],
+      files: [
+        '.gitignore',
+        'README.md',
+        'package.json',
+        'roku.plugin.json',
+        'src/index.ts',
+        'test/plugin.test.ts',
+      ],
     });
     const dir = join(parent, 'Hello Tool');
     expect(readFileSync(join(dir, 'src/index.ts'), 'utf8')).toContain('definePlugin');
@@ -55,4 +62,40 @@ describe('roku plugin init', () => {
     expect(again.stderr).toContain('is not empty');
     expect((await run(['plugin', 'init', 'b', '--runtime', 'jvm'], { home, cwd: parent })).code).toBe(2);
   });
+
+  it('names the choices for an unknown kind or language, and refuses AssemblyScript for a non-tool kind', async () => {
+    const parent = tempDir('init');
+    const home = tempDir('home');
+    const kind = await run(['plugin', 'init', 'k', '--kind', 'widget'], { home, cwd: parent });
+    expect(kind.code).toBe(2);
+    expect(kind.stderr).toContain(
+      '--kind widget: must be one of tool, provider, memory, context, subagent, bridge',
+    );
+    const lang = await run(['plugin', 'init', 'l', '--lang', 'rust'], { home, cwd: parent });
+    expect(lang.stderr).toContain('--lang rust: must be ts or assemblyscript');
+    const wasm = await run(['plugin', 'init', 'm', '--kind', 'memory', '--lang', 'assemblyscript'], {
+      home,
+      cwd: parent,
+    });
+    expect(wasm.code).toBe(2);
+    expect(wasm.stderr).toContain('use --lang ts for a memory');
+  });
+
+  it.each(['tool', 'provider', 'memory', 'context', 'subagent', 'bridge'])(
+    'scaffolds a %s plugin whose manifest validates, with a test and pack and publish scripts',
+    async (k) => {
+      const parent = tempDir('init');
+      const home = tempDir('home');
+      expect((await run(['plugin', 'init', k, '--kind', k], { home, cwd: parent })).code).toBe(0);
+      const dir = join(parent, k);
+      expect((await run(['plugin', 'validate', dir], { home })).code).toBe(0);
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      };
+      expect(Object.keys(pkg.scripts)).toEqual(
+        expect.arrayContaining(['build', 'test', 'roku:pack', 'roku:publish']),
+      );
+      expect(readFileSync(join(dir, 'test/plugin.test.ts'), 'utf8')).toContain('@roku/plugin-testing');
+    },
+  );
 });

@@ -103,5 +103,22 @@ export async function compileAssemblyScriptPlugin(options: AssemblyScriptOptions
     const lines = errors.length > 0 ? errors : [result.error?.message ?? stderr.toString().trim()];
     throw fail(`${dir}: build failed:\n  ${lines.join('\n  ')}`, lines, result.error ?? undefined);
   }
+  const missing = missingAbiExports(readFileSync(outFile));
+  if (missing.length > 0) {
+    const line = `${ASSEMBLYSCRIPT_ENTRY}: the module does not export ${missing.join(' and ')}, so the host cannot load it; add \`export { call, describe } from '@roku/plugin-api/assembly';\``;
+    throw fail(`${dir}: build failed:\n  ${line}`, [line]);
+  }
   return { outFile, bytes: statSync(outFile).size, warnings };
+}
+
+interface WasmModuleApi {
+  readonly Module: { new (bytes: Uint8Array): object; exports(module: object): { name: string }[] };
+}
+
+/** The plugin ABI's exports (`describe`, `call`) a compiled module lacks. */
+function missingAbiExports(bytes: Uint8Array): string[] {
+  // This package's lib has no WebAssembly values (plugins never see them); the build runs on Node, which does.
+  const wasm = (globalThis as unknown as { WebAssembly: WasmModuleApi }).WebAssembly;
+  const exported = new Set(wasm.Module.exports(new wasm.Module(bytes)).map((e) => e.name));
+  return ['describe', 'call'].filter((name) => !exported.has(name));
 }

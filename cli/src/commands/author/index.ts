@@ -79,12 +79,21 @@ function registerPluginAuthoring(plugin: Command, io: CliIo, setExit: (code: num
 
   plugin
     .command('init')
-    .description('scaffold a minimal tool plugin in a new or empty folder')
+    .description('scaffold a tested plugin of one kind in a new or empty folder')
     .argument('<dir>', 'folder to create')
-    .option('--runtime <runtime>', 'isolate (TypeScript) or wasm (AssemblyScript)', 'isolate')
+    .option('--kind <kind>', 'tool, provider, memory, context, subagent or bridge', 'tool')
+    .option('--lang <lang>', 'ts (isolate) or assemblyscript (wasm; tools only)')
+    .option('--runtime <runtime>', 'isolate or wasm (same as --lang ts|assemblyscript)', 'isolate')
     .option('--json', 'print one JSON object')
-    .action(async (dir: string, opts: JsonOption & { runtime: string }) => {
-      setExit(await initCommand(io, dir, { runtime: opts.runtime, json: opts.json === true }));
+    .action(async (dir: string, opts: JsonOption & { runtime: string; kind: string; lang?: string }) => {
+      setExit(
+        await initCommand(io, dir, {
+          runtime: opts.runtime,
+          kind: opts.kind,
+          json: opts.json === true,
+          ...(opts.lang === undefined ? {} : { lang: opts.lang }),
+        }),
+      );
     });
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHttpRegistrySource, createLocalRegistry, packPlugin, signPackage } from '@roku/registry';
 import { RokuError } from '@roku/schemas';
@@ -38,7 +38,58 @@ async function readKey(file: string): Promise<string> {
   }
 }
 
+/**
+ * The registry's refusals an author can fix, restated with the file, the field and the fix; the code and
+ * details stay the registry's.
+ */
+function authorFacing(
+  err: unknown,
+  where: { manifestFile: string; version: string; tokenEnv: string },
+): unknown {
+  const code = (err as { code?: unknown }).code;
+  const details = (err as { details?: Record<string, unknown> }).details ?? {};
+  if (code === 'ROKU_REGISTRY_VERSION_EXISTS') {
+    return new RokuError(
+      'ROKU_REGISTRY_VERSION_EXISTS',
+      `${where.manifestFile}: /version ${where.version} is already published and versions are immutable; ` +
+        'bump "version" (semver) and publish again',
+      { details, cause: err },
+    );
+  }
+  if (code === 'ROKU_REGISTRY_FORBIDDEN' || code === 'ROKU_REGISTRY_UNAUTHORIZED') {
+    return new RokuError(
+      code,
+      `the registry refused the publish token in $${where.tokenEnv}; set it to a token the registry accepts ` +
+        '(roku registry serve reads its tokens from $ROKU_REGISTRY_TOKEN) or name another variable with --token-env',
+      { details: { ...details, tokenEnv: where.tokenEnv }, cause: err },
+    );
+  }
+  return err;
+}
+
 async function publish(io: CliIo, dir: string, options: PublishOptions): Promise<PublishResult> {
+  const root = resolve(io.cwd, dir);
+  const tokenEnv = options.tokenEnv ?? DEFAULT_TOKEN_ENV;
+  const version = await readManifestVersion(root);
+  try {
+    return await publishUnchecked(io, dir, options);
+  } catch (err) {
+    throw authorFacing(err, { manifestFile: join(root, 'roku.plugin.json'), version, tokenEnv });
+  }
+}
+
+async function readManifestVersion(root: string): Promise<string> {
+  try {
+    const parsed = JSON.parse(await readFile(join(root, 'roku.plugin.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof parsed.version === 'string' ? parsed.version : '';
+  } catch {
+    return '';
+  }
+}
+
+async function publishUnchecked(io: CliIo, dir: string, options: PublishOptions): Promise<PublishResult> {
   const privateKeyPem = await readKey(resolve(io.cwd, options.key));
   const packed = await packPlugin(resolve(io.cwd, dir));
   const signature = signPackage(packed, privateKeyPem);

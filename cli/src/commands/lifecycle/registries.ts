@@ -16,8 +16,13 @@ const HTTP_TIMEOUT_MS = 30_000;
 const HTTP_RETRIES = 2;
 const MAX_ARCHIVE_BYTES = 64 * 1024 * 1024;
 
-/** `<repo>/registry-data`, from `cli/{src,dist}/commands/lifecycle/`. */
+/**
+ * The CLI package's own `registry-data` (a release tarball carries it, scripts/pack-release.mjs), else
+ * `<repo>/registry-data`, from `cli/{src,dist}/commands/lifecycle/`.
+ */
 function repoRegistryDir(): string {
+  const packaged = fileURLToPath(new URL('../../../registry-data', import.meta.url));
+  if (existsSync(packaged)) return packaged;
   return fileURLToPath(new URL('../../../../registry-data', import.meta.url));
 }
 

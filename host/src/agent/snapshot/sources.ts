@@ -33,7 +33,10 @@ export const BUNDLED_DEFAULTS = {
 } as const;
 
 export function defaultBundledDir(): string {
-  // host/dist/agent/snapshot/sources.js → <checkout>/plugins
+  // A released host carries its slot defaults in its own plugins/ (scripts/pack-release.mjs); a checkout's
+  // host/dist/agent/snapshot/sources.js finds them in <checkout>/plugins.
+  const packaged = fileURLToPath(new URL('../../../plugins', import.meta.url));
+  if (existsSync(packaged)) return packaged;
   return fileURLToPath(new URL('../../../../plugins', import.meta.url));
 }
 
