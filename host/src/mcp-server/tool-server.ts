@@ -1,0 +1,150 @@
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  Server,
+  inputRequired,
+  inputResponse,
+  isInputRequiredResult,
+} from '@modelcontextprotocol/server';
+import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
+import type { Logger } from 'pino';
+import { APPROVAL_KEY, APPROVAL_SCHEMA, ApprovalSeal, approvalMessage, cannotAskMessage } from './approval.js';
+import type { GatewayTool, ToolGateway } from './gateway.js';
+
+/** The version `roku mcp serve` reports as serverInfo. */
+const SERVER_VERSION = '0.1.0';
+
+export interface ToolServerOptions {
+  readonly gateway: ToolGateway;
+  readonly logger: Logger;
+  /** Tools the operator allowed without asking (`--allow`); deny patterns still apply. */
+  readonly allowed?: ReadonlySet<string>;
+  /** How this server's operator grants a tool by policy, named in refusals. */
+  readonly grantHint: (tool: string) => string;
+}
+
+/** Builds MCP server instances over the gateway and tells the live ones when the tool list changes. */
+export interface ToolServerFactory {
+  /** A fresh instance (one per stdio connection or HTTP request; the SDK's serving entries call it). */
+  create(): Server;
+  /** Stops telling instances about changes. */
+  close(): void;
+}
+
+function annotated(tool: GatewayTool): Tool {
+  const writes = tool.risk.some((r) => r === 'write' || r === 'exec');
+  return {
+    name: tool.name,
+    description: tool.description,
+    inputSchema: tool.inputSchema as Tool['inputSchema'],
+    annotations: {
+      readOnlyHint: tool.readOnly,
+      destructiveHint: writes,
+      openWorldHint: tool.risk.includes('network'),
+    },
+  };
+}
+
+function textResult(text: string, isError: boolean): CallToolResult {
+  return { content: [{ type: 'text', text }], isError };
+}
+
+/** Whether the client of this request declared elicitation (per request on 2026-07-28, at initialize before). */
+function canElicit(server: Server, ctx: ServerContext): boolean {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+  const declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: unknown } | undefined;
+  const capabilities = declared ?? server.getClientCapabilities();
+  return capabilities?.elicitation !== undefined;
+}
+
+/**
+ * The MCP face of the plugin snapshot: `tools/list` gives the snapshot's tools (names, descriptions, input
+ * schemas), `tools/call` runs one in its sandbox after the approval policy: read-only tools and granted ones
+ * run, deny patterns refuse, and the rest ask the client's user through elicitation (a multi-round-trip
+ * `input_required` on 2026-07-28, a server-to-client `elicitation/create` on 2025 revisions), or are refused
+ * with how to approve them when the client cannot ask. Nothing that needs approval runs silently.
+ */
+export function createToolServerFactory(options: ToolServerOptions): ToolServerFactory {
+  const { gateway, logger } = options;
+  const allowed = options.allowed ?? new Set<string>();
+  const seal = new ApprovalSeal();
+  const live = new Set<Server>();
+  const unsubscribe = gateway.onToolsChanged(() => {
+    logger.info({ servers: live.size }, 'mcp tool list changed');
+    for (const server of live) {
+      server.sendToolListChanged().catch((err: unknown) => {
+        logger.debug({ err }, 'mcp list_changed not delivered');
+      });
+    }
+  });
+
+  const call = async (server: Server, name: string, args: unknown, ctx: ServerContext) => {
+    const verdict = gateway.verdict(name, args, allowed);
+    if (verdict.kind === 'unknown') {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `no tool named ${name}`);
+    }
+    if (verdict.kind === 'deny') {
+      logger.info({ tool: name, reason: verdict.reason }, 'mcp call denied by policy');
+      return textResult(`denied by policy: ${verdict.reason}. The call was not run.`, true);
+    }
+    if (verdict.kind === 'ask') {
+      const answer = inputResponse(ctx.mcpReq.inputResponses, APPROVAL_KEY);
+      if (answer.kind === 'missing') {
+        if (!canElicit(server, ctx)) {
+          logger.info({ tool: name }, 'mcp call refused: the client cannot ask');
+          return textResult(cannotAskMessage(name, verdict.reason, options.grantHint(name)), true);
+        }
+        return inputRequired({
+          inputRequests: {
+            [APPROVAL_KEY]: inputRequired.elicit({
+              mode: 'form',
+              message: approvalMessage(name, args, verdict.reason),
+              requestedSchema: APPROVAL_SCHEMA,
+            }),
+          },
+          requestState: seal.mint(verdict.digest),
+        });
+      }
+      const yes =
+        answer.kind === 'elicit' && answer.action === 'accept' && answer.content?.approve === true;
+      if (!yes) {
+        logger.info({ tool: name }, 'mcp call declined by the user');
+        return textResult(`not run: the user declined ${name}.`, true);
+      }
+      if (!seal.matches(ctx.mcpReq.requestState(), verdict.digest)) {
+        logger.warn({ tool: name }, 'mcp approval answer does not belong to this call');
+        return textResult(
+          `not run: the approval answer does not belong to this call of ${name} (its arguments changed); call it again to be asked.`,
+          true,
+        );
+      }
+      logger.info({ tool: name, digest: verdict.digest }, 'mcp call approved by the user');
+    }
+    const result = await gateway.run(name, args, ctx.mcpReq.signal);
+    return textResult(result.text, result.isError);
+  };
+
+  return {
+    create: () => {
+      const server = new Server(
+        { name: 'roku', version: SERVER_VERSION },
+        { capabilities: { tools: { listChanged: true } } },
+      );
+      server.setRequestHandler('tools/list', () => ({ tools: gateway.tools().map(annotated) }));
+      server.setRequestHandler('tools/call', async (request, ctx) => {
+        const result = await call(server, request.params.name, request.params.arguments ?? {}, ctx);
+        return isInputRequiredResult(result) ? result : server.projectCallToolResult(result, undefined);
+      });
+      live.add(server);
+      server.onclose = () => {
+        live.delete(server);
+      };
+      return server;
+    },
+    close: () => {
+      unsubscribe();
+      live.clear();
+    },
+  };
+}
