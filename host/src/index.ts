@@ -109,11 +109,12 @@ export type {
 } from './agent/runtime-types.js';
 export type { LoopEvent, LoopEventType, RunStatus } from './events/loop-events.js';
 export { approvalView } from './store/rows.js';
-export { createToolServerFactory, serveToolsOverStdio } from './mcp-server/index.js';
+export { createToolHttpHandler, createToolServerFactory, serveToolsOverStdio } from './mcp-server/index.js';
 export type {
   GatewayTool,
   StdioServing,
   ToolGateway,
+  ToolHttpHandler,
   ToolServerFactory,
   ToolServerOptions,
 } from './mcp-server/index.js';

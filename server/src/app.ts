@@ -15,6 +15,7 @@ import { approvalRoutes } from './routes/approvals.js';
 import { opsRoutes } from './routes/ops.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { openAiRoutes } from './openai/routes.js';
+import { mcpRoutes } from './mcp/routes.js';
 
 export interface AppLimits {
   /** Largest request body in bytes. */
@@ -94,6 +95,7 @@ export async function buildApp(ctx: ServerContext, limits: AppLimits): Promise<F
     approvalRoutes(scoped, ctx);
     pluginRoutes(scoped, ctx);
     openAiRoutes(scoped, ctx);
+    mcpRoutes(scoped, ctx);
     scoped.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, () => app.swagger());
     done();
   });

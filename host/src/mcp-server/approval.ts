@@ -52,10 +52,15 @@ export function approvalMessage(tool: string, args: unknown, reason: string): st
  * The refusal a client gets when a call needs approval and it cannot ask its user: what to do instead.
  * `grant` names this server's own policy grant (e.g. `roku mcp serve --allow <tool>`).
  */
-export function cannotAskMessage(tool: string, reason: string, grant: string): string {
+export function cannotAskMessage(
+  tool: string,
+  reason: string,
+  grant: string,
+  why = 'it does not declare the elicitation capability',
+): string {
   return (
-    `not run: ${tool} needs approval (${reason}) and this MCP client cannot ask its user (it does not declare ` +
-    `the elicitation capability). To approve it: use a client that supports MCP elicitation, or grant it by ` +
+    `not run: ${tool} needs approval (${reason}) and this MCP client cannot ask its user (${why}). ` +
+    `To approve it: use a client that supports MCP elicitation, or grant it by ` +
     `policy: ${grant}, or approvals.autoApprove in the Roku config (deny patterns still apply). ` +
     'Calls the agent itself makes are approved with roku approval approve <id>; no ticket was written for this one.'
   );

@@ -108,10 +108,15 @@ export function createToolGateway(snapshots: SnapshotHolder): ToolGateway {
         const entry = snapshot.catalog.get(name);
         if (entry === undefined) return { text: `error: no tool named ${name}`, isError: true };
         try {
-          const output = await callPlugin(entry.plugin.sandbox, pluginOp('tool', entry.toolName), args ?? {}, {
-            config: entry.plugin.settings,
-            ...(signal === undefined ? {} : { signal }),
-          });
+          const output = await callPlugin(
+            entry.plugin.sandbox,
+            pluginOp('tool', entry.toolName),
+            args ?? {},
+            {
+              config: entry.plugin.settings,
+              ...(signal === undefined ? {} : { signal }),
+            },
+          );
           // The tool's own cap from its manifest, then agent.toolResultMaxChars: as in the agent loop.
           const cap = entry.plugin.manifest.contributes.tools?.find(
             (t) => t.name === entry.toolName,

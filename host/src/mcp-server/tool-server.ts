@@ -9,8 +9,23 @@ import {
 } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
-import { APPROVAL_KEY, APPROVAL_SCHEMA, ApprovalSeal, approvalMessage, cannotAskMessage } from './approval.js';
+import {
+  APPROVAL_KEY,
+  APPROVAL_SCHEMA,
+  ApprovalSeal,
+  approvalMessage,
+  cannotAskMessage,
+} from './approval.js';
 import type { GatewayTool, ToolGateway } from './gateway.js';
+
+/*
+ * The low-level Server, not McpServer: the tool list follows the plugin snapshot, which changes under a live
+ * connection (install, reload, hot swap); McpServer's per-instance registry of fixed tools does not model that.
+ */
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
+const LowLevelServer = Server;
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- see above
+type LowLevelServer = Server;
 
 /** The version `roku mcp serve` reports as serverInfo. */
 const SERVER_VERSION = '0.1.0';
@@ -24,10 +39,22 @@ export interface ToolServerOptions {
   readonly grantHint: (tool: string) => string;
 }
 
+export interface CreateOptions {
+  /**
+   * Whether this instance may ask the client's user (default true). False where the answer could not come
+   * back to the instance that asked: stateless 2025-era HTTP, where every request gets a fresh instance.
+   */
+  readonly canAsk?: boolean;
+  /** Whether the instance hears list changes (`sendToolListChanged`); false for per-request HTTP instances. */
+  readonly track?: boolean;
+  /** What the refusal says to do when the client cannot ask, besides the policy grant. */
+  readonly cannotAsk?: string;
+}
+
 /** Builds MCP server instances over the gateway and tells the live ones when the tool list changes. */
 export interface ToolServerFactory {
   /** A fresh instance (one per stdio connection or HTTP request; the SDK's serving entries call it). */
-  create(): Server;
+  create(options?: CreateOptions): LowLevelServer;
   /** Stops telling instances about changes. */
   close(): void;
 }
@@ -51,9 +78,11 @@ function textResult(text: string, isError: boolean): CallToolResult {
 }
 
 /** Whether the client of this request declared elicitation (per request on 2026-07-28, at initialize before). */
-function canElicit(server: Server, ctx: ServerContext): boolean {
+function canElicit(server: LowLevelServer, ctx: ServerContext): boolean {
   const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
   const declared = envelope?.[CLIENT_CAPABILITIES_META_KEY] as { elicitation?: unknown } | undefined;
+  // 2025-era connections declare capabilities once, at initialize: only the server instance knows them.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the per-request envelope is 2026-07-28 only
   const capabilities = declared ?? server.getClientCapabilities();
   return capabilities?.elicitation !== undefined;
 }
@@ -69,7 +98,7 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
   const { gateway, logger } = options;
   const allowed = options.allowed ?? new Set<string>();
   const seal = new ApprovalSeal();
-  const live = new Set<Server>();
+  const live = new Set<LowLevelServer>();
   const unsubscribe = gateway.onToolsChanged(() => {
     logger.info({ servers: live.size }, 'mcp tool list changed');
     for (const server of live) {
@@ -79,7 +108,13 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
     }
   });
 
-  const call = async (server: Server, name: string, args: unknown, ctx: ServerContext) => {
+  const call = async (
+    server: LowLevelServer,
+    name: string,
+    args: unknown,
+    ctx: ServerContext,
+    how: CreateOptions,
+  ) => {
     const verdict = gateway.verdict(name, args, allowed);
     if (verdict.kind === 'unknown') {
       throw new ProtocolError(ProtocolErrorCode.InvalidParams, `no tool named ${name}`);
@@ -91,9 +126,12 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
     if (verdict.kind === 'ask') {
       const answer = inputResponse(ctx.mcpReq.inputResponses, APPROVAL_KEY);
       if (answer.kind === 'missing') {
-        if (!canElicit(server, ctx)) {
+        if (how.canAsk === false || !canElicit(server, ctx)) {
           logger.info({ tool: name }, 'mcp call refused: the client cannot ask');
-          return textResult(cannotAskMessage(name, verdict.reason, options.grantHint(name)), true);
+          return textResult(
+            cannotAskMessage(name, verdict.reason, options.grantHint(name), how.cannotAsk),
+            true,
+          );
         }
         return inputRequired({
           inputRequests: {
@@ -106,8 +144,7 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
           requestState: seal.mint(verdict.digest),
         });
       }
-      const yes =
-        answer.kind === 'elicit' && answer.action === 'accept' && answer.content?.approve === true;
+      const yes = answer.kind === 'elicit' && answer.action === 'accept' && answer.content?.approve === true;
       if (!yes) {
         logger.info({ tool: name }, 'mcp call declined by the user');
         return textResult(`not run: the user declined ${name}.`, true);
@@ -126,20 +163,22 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
   };
 
   return {
-    create: () => {
-      const server = new Server(
+    create: (how = {}) => {
+      const server = new LowLevelServer(
         { name: 'roku', version: SERVER_VERSION },
         { capabilities: { tools: { listChanged: true } } },
       );
       server.setRequestHandler('tools/list', () => ({ tools: gateway.tools().map(annotated) }));
       server.setRequestHandler('tools/call', async (request, ctx) => {
-        const result = await call(server, request.params.name, request.params.arguments ?? {}, ctx);
+        const result = await call(server, request.params.name, request.params.arguments ?? {}, ctx, how);
         return isInputRequiredResult(result) ? result : server.projectCallToolResult(result, undefined);
       });
-      live.add(server);
-      server.onclose = () => {
-        live.delete(server);
-      };
+      if (how.track !== false) {
+        live.add(server);
+        server.onclose = () => {
+          live.delete(server);
+        };
+      }
       return server;
     },
     close: () => {
