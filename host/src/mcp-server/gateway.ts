@@ -39,7 +39,11 @@ export interface GatewayResult {
 export interface ToolGateway {
   tools(): readonly GatewayTool[];
   verdict(name: string, args: unknown, allowed: ReadonlySet<string>): GatewayVerdict;
-  run(name: string, args: unknown, signal?: AbortSignal): Promise<GatewayResult>;
+  /**
+   * Runs an approved call. `session`: the caller's session (one per MCP connection or token); an isolate
+   * plugin's calls of one session may share a realm, calls of different sessions never do.
+   */
+  run(name: string, args: unknown, session: string, signal?: AbortSignal): Promise<GatewayResult>;
   /** Called after a snapshot swap changed the tool list; returns the unsubscribe. */
   onToolsChanged(listener: () => void): () => void;
   close(): void;
@@ -103,7 +107,7 @@ export function createToolGateway(snapshots: SnapshotHolder): ToolGateway {
       });
       return { ...verdict, risk: entry.risk, digest: callDigest(name, args) };
     },
-    run: (name, args, signal) =>
+    run: (name, args, session, signal) =>
       snapshots.use(async (snapshot): Promise<GatewayResult> => {
         const entry = snapshot.catalog.get(name);
         if (entry === undefined) return { text: `error: no tool named ${name}`, isError: true };

@@ -6,7 +6,7 @@ import type { ToolServerFactory } from './tool-server.js';
 /** A web-standard MCP endpoint (Streamable HTTP) over the factory's servers. */
 export interface ToolHttpHandler {
   /** Serves one request; `parsedBody` when the framework already parsed the JSON body. */
-  fetch(request: Request, parsedBody?: unknown): Promise<Response>;
+  fetch(request: Request, options: { parsedBody?: unknown; tokenId: string }): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -26,6 +26,8 @@ export function createToolHttpHandler(
       factory.create({
         track: false,
         canAsk: ctx.era === 'modern',
+        // Per-request instances: the plugins' session is the client's token, so its calls may share a realm.
+        session: `mcp-http-${ctx.authInfo?.clientId ?? 'anonymous'}`,
         cannotAsk:
           'a 2025-era client over stateless HTTP cannot answer a question; a 2026-07-28 client can, and so can roku mcp serve over stdio',
       }),

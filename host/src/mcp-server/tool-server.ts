@@ -49,6 +49,8 @@ export interface CreateOptions {
   readonly track?: boolean;
   /** What the refusal says to do when the client cannot ask, besides the policy grant. */
   readonly cannotAsk?: string;
+  /** The plugins' session for this instance's calls (default: one of its own, `mcp-<uuid>`). */
+  readonly session?: string;
 }
 
 /** Builds MCP server instances over the gateway and tells the live ones when the tool list changes. */
@@ -114,6 +116,7 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
     args: unknown,
     ctx: ServerContext,
     how: CreateOptions,
+    session: string,
   ) => {
     const verdict = gateway.verdict(name, args, allowed);
     if (verdict.kind === 'unknown') {
@@ -158,19 +161,27 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
       }
       logger.info({ tool: name, digest: verdict.digest }, 'mcp call approved by the user');
     }
-    const result = await gateway.run(name, args, ctx.mcpReq.signal);
+    const result = await gateway.run(name, args, session, ctx.mcpReq.signal);
     return textResult(result.text, result.isError);
   };
 
   return {
     create: (how = {}) => {
+      const session = how.session ?? `mcp-${crypto.randomUUID()}`;
       const server = new LowLevelServer(
         { name: 'roku', version: SERVER_VERSION },
         { capabilities: { tools: { listChanged: true } } },
       );
       server.setRequestHandler('tools/list', () => ({ tools: gateway.tools().map(annotated) }));
       server.setRequestHandler('tools/call', async (request, ctx) => {
-        const result = await call(server, request.params.name, request.params.arguments ?? {}, ctx, how);
+        const result = await call(
+          server,
+          request.params.name,
+          request.params.arguments ?? {},
+          ctx,
+          how,
+          session,
+        );
         return isInputRequiredResult(result) ? result : server.projectCallToolResult(result, undefined);
       });
       if (how.track !== false) {

@@ -51,10 +51,10 @@ export function mcpRoutes(app: FastifyInstance, ctx: ServerContext): void {
     config: { scope: 'chat' },
     schema: { hide: true },
     handler: async (request, reply) => {
-      const response = await handler.fetch(
-        webRequest(request),
-        request.method === 'POST' ? request.body : undefined,
-      );
+      const response = await handler.fetch(webRequest(request), {
+        tokenId: request.token?.id ?? 'anonymous',
+        ...(request.method === 'POST' ? { parsedBody: request.body } : {}),
+      });
       return sendWeb(reply, response);
     },
   });
