@@ -1,9 +1,12 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import { testServer } from './support.js';
+import { rawPluginSource, tempDir } from '@roku/test-support';
+import { pino } from 'pino';
+import { loadConfig } from '@roku/host';
+import { DEV_PLUGINS, testServer, writeConfig } from './support.js';
 
 type Answer = 'accept' | 'decline' | 'none';
 
@@ -11,14 +14,27 @@ type Answer = 'accept' | 'decline' | 'none';
 async function connect(
   url: string,
   token: string,
-  options: { answer: Answer; era?: 'legacy' | 'auto' },
+  options: { answer: Answer; era?: 'legacy' | 'auto'; onToolsChanged?: (names: string[]) => void },
 ): Promise<{ client: Client; asked: string[] }> {
+  const { onToolsChanged } = options;
   const asked: string[] = [];
   const client = new Client(
     { name: 'mcp-serve-test', version: '1.0.0' },
     {
       capabilities: options.answer === 'none' ? {} : { elicitation: { form: {} } },
       versionNegotiation: { mode: options.era ?? 'auto' },
+      ...(onToolsChanged === undefined
+        ? {}
+        : {
+            listChanged: {
+              tools: {
+                debounceMs: 0,
+                onChanged: (_err: Error | null, tools: { name: string }[] | null) => {
+                  if (tools !== null) onToolsChanged(tools.map((t) => t.name));
+                },
+              },
+            },
+          }),
     },
   );
   if (options.answer !== 'none') {
@@ -142,6 +158,67 @@ describe('/mcp of roku serve (Streamable HTTP)', () => {
       } finally {
         await client.close();
       }
+    }
+  });
+
+  it('tells a 2026-07-28 client about a plugin added while it is connected (notifications/tools/list_changed)', async () => {
+    // A server that re-reads its config file, as `roku serve` does.
+    const home = tempDir('mcp-home');
+    const workspace = tempDir('mcp-ws');
+    writeConfig(home);
+    const env = { ROKU_HOME: home };
+    const runtime = {
+      config: loadConfig({ env }).config,
+      home,
+      workspace,
+      logger: pino({ level: 'silent' }),
+      env,
+      configFile: join(home, 'config.json'),
+      reloadConfig: () => loadConfig({ env }).config,
+    };
+    const t = await testServer({ home, workspace, serve: { runtime } });
+    let changed: (names: string[]) => void = () => undefined;
+    const seen = new Promise<string[]>((resolve) => {
+      changed = resolve;
+    });
+    const { client } = await connect(t.url, t.token(['chat']), {
+      answer: 'accept',
+      onToolsChanged: (names) => {
+        if (names.includes('t')) changed(names);
+      },
+    });
+    try {
+      expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain('t');
+      const dir = join(tempDir('mcp-added'), 'added');
+      mkdirSync(dir);
+      writeFileSync(
+        join(dir, 'roku.plugin.json'),
+        JSON.stringify({
+          manifestVersion: 1,
+          id: '@test/added',
+          version: '0.0.1',
+          description: 'Added while a client is connected.',
+          license: 'MIT',
+          engines: { roku: '^0.1.0' },
+          runtime: { type: 'isolate', entry: 'plugin.js' },
+          contributes: {
+            tools: [
+              { name: 't', description: 'The added tool.', inputSchema: { type: 'object' }, risk: ['read'] },
+            ],
+          },
+          permissions: {},
+        }),
+      );
+      writeFileSync(join(dir, 'plugin.js'), rawPluginSource("return 'added tool ran';"));
+      const config = JSON.parse(readFileSync(join(t.home, 'config.json'), 'utf8')) as {
+        plugins: { devDirs: string[] };
+      };
+      config.plugins.devDirs = [...DEV_PLUGINS, dir];
+      writeFileSync(join(t.home, 'config.json'), JSON.stringify(config));
+      expect(await seen).toEqual(expect.arrayContaining(['t', 'read_file']));
+      expect(text(await client.callTool({ name: 't', arguments: {} }))).toContain('added tool ran');
+    } finally {
+      await client.close();
     }
   });
 });

@@ -41,7 +41,11 @@ export function createToolHttpHandler(
     handler.notify.toolsChanged();
   });
   return {
-    fetch: (request, parsedBody) => handler.fetch(request, parsedBody === undefined ? {} : { parsedBody }),
+    fetch: (request, { parsedBody, tokenId }) =>
+      handler.fetch(request, {
+        authInfo: { token: tokenId, clientId: tokenId, scopes: [] },
+        ...(parsedBody === undefined ? {} : { parsedBody }),
+      }),
     close: async () => {
       unsubscribe();
       await handler.close();
