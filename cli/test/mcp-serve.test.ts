@@ -160,22 +160,24 @@ return answer;`,
     expect(text(result)).not.toContain('the secret');
   });
 
-  it('tells the client about a plugin added while it is connected (notifications/tools/list_changed)', async () => {
-    const changes: string[][] = [];
-    let changed: () => void = () => undefined;
-    const seen = new Promise<void>((resolve) => {
-      changed = resolve;
+  for (const era of ['auto', 'legacy'] as const) {
+    it(`tells a${era === 'auto' ? ' 2026-07-28' : ' 2025-11-25'} client about a plugin added while it is connected (notifications/tools/list_changed)`, async () => {
+      const changes: string[][] = [];
+      let changed: () => void = () => undefined;
+      const seen = new Promise<void>((resolve) => {
+        changed = resolve;
+      });
+      const { client, home } = await serve('accept', era, {}, (tools) => {
+        changes.push(tools.map((t) => t.name));
+        if (tools.some((t) => t.name === 't')) changed();
+      });
+      expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('t');
+      const added = writeRawPlugin(tempDir('mcp-serve-added'), 'added', { body: "return 'hello';" });
+      writeConfig(home, [DEV_PLUGINS.toolsFs, added]);
+      await seen;
+      expect(changes.at(-1)).toEqual(expect.arrayContaining(['t', 'read_file']));
+      const result = await client.callTool({ name: 't', arguments: {} });
+      expect(text(result)).toContain('hello');
     });
-    const { client, home } = await serve('accept', 'auto', {}, (tools) => {
-      changes.push(tools.map((t) => t.name));
-      if (tools.some((t) => t.name === 't')) changed();
-    });
-    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('t');
-    const added = writeRawPlugin(tempDir('mcp-serve-added'), 'added', { body: "return 'hello';" });
-    writeConfig(home, [DEV_PLUGINS.toolsFs, added]);
-    await seen;
-    expect(changes.at(-1)).toEqual(expect.arrayContaining(['t', 'read_file']));
-    const result = await client.callTool({ name: 't', arguments: {} });
-    expect(text(result)).toContain('hello');
-  });
+  }
 });
