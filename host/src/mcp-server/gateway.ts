@@ -118,6 +118,7 @@ export function createToolGateway(snapshots: SnapshotHolder): ToolGateway {
             args ?? {},
             {
               config: entry.plugin.settings,
+              session,
               ...(signal === undefined ? {} : { signal }),
             },
           );
