@@ -134,6 +134,51 @@ describe('roku mcp serve (stdio)', { timeout: 90_000 }, () => {
     expect(readFileSync(join(granted.workspace, 'x.txt'), 'utf8')).toBe('granted');
   });
 
+  it('runs a write only with the answer to the question asked for exactly that call (2026-07-28, manual rounds)', async () => {
+    const home = tempDir('mcp-serve-home');
+    const workspace = tempDir('mcp-serve-ws');
+    writeConfig(home, [DEV_PLUGINS.toolsFs]);
+    const client = new Client(
+      { name: 'mcp-serve-test', version: '1.0.0' },
+      {
+        capabilities: { elicitation: { form: {} } },
+        versionNegotiation: { mode: 'auto' },
+        inputRequired: { autoFulfill: false },
+      },
+    );
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [bin, 'mcp', 'serve'],
+        cwd: workspace,
+        env: { ROKU_HOME: home, PATH: process.env.PATH ?? '' },
+        stderr: 'pipe',
+      }),
+    );
+    onTestFinished(() => client.close());
+    const yes = { roku_approval: { action: 'accept', content: { approve: true } } };
+    /** A manual round: the retry fields of 2026-07-28 (inputResponses, requestState) as a client sends them. */
+    const write = (path: string, retry: Record<string, unknown> = {}) =>
+      client.callTool(
+        { name: 'write_file', arguments: { path, content: path }, ...retry },
+        { allowInputRequired: true },
+      );
+    const asked = (await write('a.txt')) as unknown as { resultType: string; requestState: string };
+    expect(asked.resultType).toBe('input_required');
+    // A yes collected for a.txt, sent with other arguments; a yes nobody was asked for.
+    const swapped = await write('b.txt', { inputResponses: yes, requestState: asked.requestState });
+    const forged = await write('c.txt', { inputResponses: yes });
+    for (const refused of [swapped, forged]) {
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toContain('the approval answer does not belong to this call of write_file');
+    }
+    expect(existsSync(join(workspace, 'b.txt'))).toBe(false);
+    expect(existsSync(join(workspace, 'c.txt'))).toBe(false);
+    const honest = await write('a.txt', { inputResponses: yes, requestState: asked.requestState });
+    expect(honest.isError, text(honest)).toBe(false);
+    expect(readFileSync(join(workspace, 'a.txt'), 'utf8')).toBe('a.txt');
+  });
+
   it('caps a result like any tool result (agent.toolResultMaxChars)', async () => {
     const { client, workspace } = await serve('accept', 'auto', { agent: { toolResultMaxChars: 300 } });
     writeFileSync(join(workspace, 'big.txt'), 'x'.repeat(5000));

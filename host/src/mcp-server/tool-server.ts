@@ -155,7 +155,7 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
       if (!seal.matches(ctx.mcpReq.requestState(), verdict.digest)) {
         logger.warn({ tool: name }, 'mcp approval answer does not belong to this call');
         return textResult(
-          `not run: the approval answer does not belong to this call of ${name} (its arguments changed); call it again to be asked.`,
+          `not run: the approval answer does not belong to this call of ${name} (no question was asked for these arguments); call it again to be asked.`,
           true,
         );
       }
