@@ -112,6 +112,7 @@ export { approvalView } from './store/rows.js';
 export { createToolHttpHandler, createToolServerFactory, serveToolsOverStdio } from './mcp-server/index.js';
 export type {
   GatewayTool,
+  McpCallEvent,
   StdioServing,
   ToolGateway,
   ToolHttpHandler,

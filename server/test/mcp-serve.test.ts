@@ -132,6 +132,16 @@ describe('/mcp of roku serve (Streamable HTTP)', () => {
     } finally {
       await no.client.close();
     }
+    // Each call is in the audit log under its token, without its arguments.
+    const audit = (await (await t.call('/v1/audit?action=mcp.call')).json()) as {
+      data: { actor: string; outcome: string; target: string; details: unknown }[];
+    };
+    expect(audit.data.map((e) => [e.target, e.outcome, e.details])).toEqual([
+      ['write_file', 'ok', { outcome: 'ran', by: 'user' }],
+      ['write_file', 'denied', { outcome: 'declined', by: 'user' }],
+    ]);
+    expect(audit.data.every((e) => e.actor.startsWith('token:') && e.actor !== 'token:anonymous')).toBe(true);
+    expect(JSON.stringify(audit.data)).not.toContain('approved.txt');
   });
 
   it('refuses a write with how to approve it when the client cannot ask (no elicitation, or a stateless 2025 client)', async () => {

@@ -37,6 +37,18 @@ export interface ToolServerOptions {
   readonly allowed?: ReadonlySet<string>;
   /** How this server's operator grants a tool by policy, named in refusals. */
   readonly grantHint: (tool: string) => string;
+  /** Hears how each call ended (an audit log); never the arguments or the result. */
+  readonly onCall?: (event: McpCallEvent) => void;
+}
+
+/** How one `tools/call` ended: run (ok or failed), or not run (and why). */
+export interface McpCallEvent {
+  readonly tool: string;
+  /** The plugins' session of the instance (per connection, or per token over HTTP). */
+  readonly session: string;
+  readonly outcome: 'ran' | 'failed' | 'denied' | 'cannot-ask' | 'declined' | 'mismatched';
+  /** Who allowed it to run: the policy (read-only, granted, auto-approve) or the client's user. */
+  readonly by: 'policy' | 'user' | null;
 }
 
 export interface CreateOptions {
@@ -124,6 +136,7 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
     }
     if (verdict.kind === 'deny') {
       logger.info({ tool: name, reason: verdict.reason }, 'mcp call denied by policy');
+      options.onCall?.({ tool: name, session, outcome: 'denied', by: 'policy' });
       return textResult(`denied by policy: ${verdict.reason}. The call was not run.`, true);
     }
     if (verdict.kind === 'ask') {
@@ -131,6 +144,7 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
       if (answer.kind === 'missing') {
         if (how.canAsk === false || !canElicit(server, ctx)) {
           logger.info({ tool: name }, 'mcp call refused: the client cannot ask');
+          options.onCall?.({ tool: name, session, outcome: 'cannot-ask', by: null });
           return textResult(
             cannotAskMessage(name, verdict.reason, options.grantHint(name), how.cannotAsk),
             true,
@@ -150,10 +164,12 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
       const yes = answer.kind === 'elicit' && answer.action === 'accept' && answer.content?.approve === true;
       if (!yes) {
         logger.info({ tool: name }, 'mcp call declined by the user');
+        options.onCall?.({ tool: name, session, outcome: 'declined', by: 'user' });
         return textResult(`not run: the user declined ${name}.`, true);
       }
       if (!seal.matches(ctx.mcpReq.requestState(), verdict.digest)) {
         logger.warn({ tool: name }, 'mcp approval answer does not belong to this call');
+        options.onCall?.({ tool: name, session, outcome: 'mismatched', by: null });
         return textResult(
           `not run: the approval answer does not belong to this call of ${name} (no question was asked for these arguments); call it again to be asked.`,
           true,
@@ -162,6 +178,12 @@ export function createToolServerFactory(options: ToolServerOptions): ToolServerF
       logger.info({ tool: name, digest: verdict.digest }, 'mcp call approved by the user');
     }
     const result = await gateway.run(name, args, session, ctx.mcpReq.signal);
+    options.onCall?.({
+      tool: name,
+      session,
+      outcome: result.isError ? 'failed' : 'ran',
+      by: verdict.kind === 'ask' ? 'user' : 'policy',
+    });
     return textResult(result.text, result.isError);
   };
 

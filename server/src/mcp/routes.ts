@@ -4,6 +4,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { createToolHttpHandler, createToolServerFactory } from '@roku/host';
 import type { ServerContext } from '../context.js';
 
+/** The plugins' session of a token's calls is `mcp-http-<token id>` (see createToolHttpHandler). */
+const MCP_SESSION_PREFIX = 'mcp-http-';
+
 /** The web-standard request of a fastify request (the body is passed parsed, fastify has read it). */
 function webRequest(request: FastifyRequest): Request {
   const headers = new Headers();
@@ -38,6 +41,16 @@ export function mcpRoutes(app: FastifyInstance, ctx: ServerContext): void {
     gateway,
     logger,
     grantHint: (tool) => `roku mcp serve --allow ${tool} (stdio)`,
+    // Audited like the other routes' actions; the session names the token (mcp-http-<token id>).
+    onCall: (event) => {
+      ctx.audit.record({
+        actor: `token:${event.session.slice(MCP_SESSION_PREFIX.length)}`,
+        action: 'mcp.call',
+        outcome: event.outcome === 'ran' ? 'ok' : event.outcome === 'failed' ? 'failed' : 'denied',
+        target: event.tool,
+        details: { outcome: event.outcome, by: event.by },
+      });
+    },
   });
   const handler = createToolHttpHandler(factory, gateway, logger);
   app.addHook('onClose', async () => {
