@@ -109,6 +109,16 @@ export type {
 } from './agent/runtime-types.js';
 export type { LoopEvent, LoopEventType, RunStatus } from './events/loop-events.js';
 export { approvalView } from './store/rows.js';
+export { createToolHttpHandler, createToolServerFactory, serveToolsOverStdio } from './mcp-server/index.js';
+export type {
+  GatewayTool,
+  McpCallEvent,
+  StdioServing,
+  ToolGateway,
+  ToolHttpHandler,
+  ToolServerFactory,
+  ToolServerOptions,
+} from './mcp-server/index.js';
 export { LOOP_EVENT_TYPES } from './events/loop-events.js';
 export type {
   ApprovalRow,

@@ -16,6 +16,7 @@ import { opsRoutes } from './routes/ops.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { openAiRoutes } from './openai/routes.js';
 import { compatRoutes } from './routes/compat.js';
+import { mcpRoutes } from './mcp/routes.js';
 
 export interface AppLimits {
   /** Largest request body in bytes. */
@@ -96,6 +97,7 @@ export async function buildApp(ctx: ServerContext, limits: AppLimits): Promise<F
     pluginRoutes(scoped, ctx);
     openAiRoutes(scoped, ctx);
     compatRoutes(scoped, ctx);
+    mcpRoutes(scoped, ctx);
     scoped.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, () => app.swagger());
     done();
   });

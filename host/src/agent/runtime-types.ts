@@ -2,6 +2,7 @@ import type { ChatMessage, PluginOpInput, PluginOpResult } from '@roku/schemas';
 import type { MemoryAdminOp } from './slots/memory.js';
 import type { ApprovalRow, RunRow, SessionRow, Store, StoredMessage, TraceInfo } from '../store/types.js';
 import type { LoopEvent, RunStatus } from '../events/loop-events.js';
+import type { ToolGateway } from '../mcp-server/gateway.js';
 
 /**
  * How tool calls that need approval are handled:
@@ -169,6 +170,11 @@ export interface AgentRuntime {
    * only replaces `onReload`.
    */
   watch(onReload?: (result: ReloadResult) => void): Promise<void>;
+  /**
+   * The snapshot's tools for callers outside the agent loop (`roku mcp serve`, `/mcp`): listed, judged by the
+   * approval policy and run in their sandboxes. Close it when done (it watches for snapshot swaps).
+   */
+  toolGateway(): ToolGateway;
   close(): Promise<void>;
 }
 

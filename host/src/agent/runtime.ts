@@ -6,6 +6,7 @@ import { closeRuntimeParts, openRuntimeParts, watchChanges } from './runtime-par
 import { compactSession } from './slots/compact-session.js';
 import { memoryAdmin } from './slots/memory.js';
 import { stateQueries } from './state.js';
+import { createToolGateway } from '../mcp-server/gateway.js';
 
 export { DEFAULT_SESSION_ID } from './loop/run-state.js';
 
@@ -51,6 +52,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       return deleted;
     },
     watch: (onReload) => watchChanges(parts, onReload),
+    toolGateway: () => createToolGateway(snapshots),
     close: () => closeRuntimeParts(parts),
   };
 }

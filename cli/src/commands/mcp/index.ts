@@ -5,6 +5,7 @@ import { EXIT } from '../../io.js';
 import { jsonLine, safe } from '../../terminal-text.js';
 import { configFilePath, importedEntry, readConfigObject, serversOf, writeServers } from './config-file.js';
 import type { McpEntry } from './config-file.js';
+import { mcpServeCommand } from './serve.js';
 
 const NAME = /^[A-Za-z0-9_-]{1,48}$/;
 
@@ -133,6 +134,16 @@ export function registerMcpCommands(program: Command, io: CliIo, setExit: (code:
     .action((source: string, opts: { overwrite?: boolean; json?: boolean }) => {
       importServers(io, source, file(), opts);
       setExit(EXIT.ok);
+    });
+
+  mcp
+    .command('serve')
+    .description(
+      "serve the plugins' tools to any MCP client over stdio (each call sandboxed and approved; roku serve has /mcp)",
+    )
+    .option('--allow <tool...>', 'tools that run without asking (deny patterns still apply)')
+    .action(async (opts: { allow?: string[] }) => {
+      setExit(await mcpServeCommand(io, program.opts<{ config?: string }>().config, opts));
     });
 }
 
