@@ -23,6 +23,8 @@ export interface Setup {
   readonly home?: string;
   readonly workspace?: string;
   readonly serve?: Partial<ServeOptions>;
+  /** More top-level sections of config.json (e.g. approvals). */
+  readonly config?: Record<string, unknown>;
 }
 
 /** Writes `$home/config.json`: the first-party plugins as dev plugins, quick retries. */
@@ -38,6 +40,7 @@ export function writeConfig(home: string, setup: Setup = {}): void {
     JSON.stringify({
       agent: { initialBackoffMs: 1, maxBackoffMs: 5 },
       plugins: { devDirs: DEV_PLUGINS, settings },
+      ...setup.config,
     }),
   );
 }

@@ -25,8 +25,8 @@ export async function startFacadeRun(
   input: FacadeRunInput,
 ): Promise<ServerRun> {
   const sessionId = input.sessionId ?? `oa-${randomUUID()}`;
+  ctx.owners.claim(ctx.runtime.store, request.token, sessionId);
   if (input.sessionId === undefined && input.seed.length > 0) {
-    ctx.runtime.store.ensureSession(sessionId);
     ctx.runtime.store.appendMessages(sessionId, null, input.seed);
   }
   const actor = actorOf(request.token);
