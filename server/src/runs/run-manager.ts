@@ -336,6 +336,8 @@ export class RunManager {
     const started = new Promise<void>((resolve) => (taken = resolve));
     const logger = this.#opts.logger.child({ runId: run.id, sessionId: run.sessionId, traceId: run.traceId });
     const handlers: RunHandlers = {
+      // The provider's outgoing requests carry a traceparent in the run's trace.
+      ...(run.traceId === null ? {} : { traceId: run.traceId }),
       onEvent: (event) => {
         taken();
         run.updatedAt = Date.now();
