@@ -160,6 +160,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const closeParts = async (): Promise<void> => {
     await tracing.close();
     await runtime.close();
+    audit.flush();
+    ctx.owners.flush();
     db.close();
   };
   let app: FastifyInstance;

@@ -19,12 +19,19 @@ export interface SessionOwners {
    * @throws ROKU_SESSION_NOT_FOUND when the session is someone else's
    */
   claim(store: Store, token: TokenInfo | undefined, sessionId: string): void;
+  /**
+   * Records the token as the owner of a session id the server just made up (random: no one else can hold it),
+   * without asking the store; the run creates the session.
+   */
+  own(token: TokenInfo | undefined, sessionId: string): void;
   /** @throws ROKU_SESSION_NOT_FOUND when the session does not exist or is not the token's */
   check(store: Store, token: TokenInfo | undefined, sessionId: string): void;
   /** The session ids the token created, or undefined when it sees every session. */
   visible(token: TokenInfo | undefined): ReadonlySet<string> | undefined;
   /** Forgets a deleted session. */
   forget(sessionId: string): void;
+  /** Writes owners recorded by `own` now (before the database closes). */
+  flush(): void;
 }
 
 /** `admin` tokens see every session. */
@@ -56,9 +63,28 @@ export function createSessionOwners(db: ServerDb, now: () => number = Date.now):
     'SELECT session_id FROM session_owners WHERE token_id = ?',
   );
   const remove = db.prepare<[string]>('DELETE FROM session_owners WHERE session_id = ?');
+  // Owners of made-up ids are written after the turn of the event loop, off the way to the run's first token
+  // (a commit each cost more than the rest of the request); until then they are answered from here.
+  const pending = new Map<string, string>();
+  let scheduled: NodeJS.Immediate | undefined;
+  const writeAll = db.transaction((rows: [string, string][]) => {
+    const at = now();
+    for (const [sessionId, tokenId] of rows) upsert.run(sessionId, tokenId, at);
+  });
+  const flush = (): void => {
+    if (scheduled !== undefined) clearImmediate(scheduled);
+    scheduled = undefined;
+    if (pending.size === 0) return;
+    const rows = [...pending];
+    writeAll(rows);
+    pending.clear();
+  };
+  const ownerId = (sessionId: string): string | undefined =>
+    pending.get(sessionId) ?? ownerOf.get(sessionId)?.token_id;
   const may = (token: TokenInfo | undefined, sessionId: string): boolean =>
-    seesAllSessions(token) || (token !== undefined && ownerOf.get(sessionId)?.token_id === token.id);
+    seesAllSessions(token) || (token !== undefined && ownerId(sessionId) === token.id);
   return {
+    flush,
     may,
     claim(store, token, sessionId) {
       if (store.getSession(sessionId) === undefined) {
@@ -69,6 +95,11 @@ export function createSessionOwners(db: ServerDb, now: () => number = Date.now):
       }
       if (!may(token, sessionId)) throw sessionNotFound(sessionId);
     },
+    own(token, sessionId) {
+      if (token === undefined) return;
+      pending.set(sessionId, token.id);
+      scheduled ??= setImmediate(flush);
+    },
     check(store, token, sessionId) {
       if (!may(token, sessionId) || store.getSession(sessionId) === undefined)
         throw sessionNotFound(sessionId);
@@ -76,9 +107,11 @@ export function createSessionOwners(db: ServerDb, now: () => number = Date.now):
     visible(token) {
       if (seesAllSessions(token)) return undefined;
       if (token === undefined) return new Set();
+      flush();
       return new Set(ofToken.all(token.id).map((r) => r.session_id));
     },
     forget(sessionId) {
+      pending.delete(sessionId);
       remove.run(sessionId);
     },
   };

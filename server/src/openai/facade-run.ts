@@ -24,16 +24,23 @@ export async function startFacadeRun(
   request: FastifyRequest,
   input: FacadeRunInput,
 ): Promise<ServerRun> {
+  const fresh = input.sessionId === undefined;
   const sessionId = input.sessionId ?? `oa-${randomUUID()}`;
-  ctx.owners.claim(ctx.runtime.store, request.token, sessionId);
-  if (input.sessionId === undefined && input.seed.length > 0) {
-    ctx.runtime.store.appendMessages(sessionId, null, input.seed);
+  if (fresh) {
+    ctx.owners.own(request.token, sessionId);
+    if (input.seed.length > 0) {
+      ctx.runtime.store.ensureSession(sessionId);
+      ctx.runtime.store.appendMessages(sessionId, null, input.seed);
+    }
+  } else {
+    ctx.owners.claim(ctx.runtime.store, request.token, sessionId);
   }
   const actor = actorOf(request.token);
   const run = await ctx.manager.start({
     sessionId,
     goal: input.goal,
     strategy: 'reject',
+    fresh,
     actor,
     traceId: request.traceId,
     ...runParentOf(request.headers.traceparent),

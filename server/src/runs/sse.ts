@@ -61,14 +61,26 @@ export function streamEvents(
   );
   let closed = false;
   let heartbeat: NodeJS.Timeout | undefined;
-  const beat = (): void => {
-    clearTimeout(heartbeat);
+  // One timer per stream, not one per event: an event only moves the time of the last write, and the timer, when
+  // it fires early, waits out the rest of the silence (a streamed answer has hundreds of events a second).
+  let lastWrite = Date.now();
+  const arm = (delay: number): void => {
     heartbeat = setTimeout(() => {
       if (closed) return;
-      res.write(': heartbeat\n\n');
-      beat();
-    }, opts.heartbeatMs);
+      const silent = Date.now() - lastWrite;
+      if (silent >= opts.heartbeatMs) {
+        res.write(': heartbeat\n\n');
+        lastWrite = Date.now();
+        arm(opts.heartbeatMs);
+      } else {
+        arm(opts.heartbeatMs - silent);
+      }
+    }, delay);
     heartbeat.unref();
+  };
+  const beat = (): void => {
+    lastWrite = Date.now();
+    if (heartbeat === undefined) arm(opts.heartbeatMs);
   };
   const finish = (): void => {
     if (closed) return;
