@@ -106,7 +106,8 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (text === undefined) return sendRunFailure(reply, run);
         return responseObject(run, body, 'completed', [messageItem(run, text, 'completed')]);
       }
-      const write = openSse(request, reply, run);
+      const out = openSse(request, reply, run);
+      const write = out.write;
       let seq = 0;
       const send = (type: string, data: Record<string, unknown>): void => {
         write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
@@ -136,7 +137,7 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
           message: e?.message ?? run.result?.message ?? 'run failed',
         };
         send('response.failed', { response: { ...responseObject(run, body, 'failed', []), error } });
-        reply.raw.end();
+        out.end();
         return reply;
       }
       const extra =
@@ -157,7 +158,7 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const item = messageItem(run, full, 'completed');
       send('response.output_item.done', { output_index: 0, item });
       send('response.completed', { response: responseObject(run, body, 'completed', [item]) });
-      reply.raw.end();
+      out.end();
       return reply;
     },
   );
