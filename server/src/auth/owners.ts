@@ -15,10 +15,11 @@ export interface SessionOwners {
   may(token: TokenInfo | undefined, sessionId: string): boolean;
   /**
    * Makes sure `token` may use `sessionId`: a session that does not exist yet is created now (in the host's store)
-   * and becomes the token's; an existing one must be the token's.
+   * and becomes the token's; an existing one must be the token's. Returns whether it was created (so it has no
+   * run yet).
    * @throws ROKU_SESSION_NOT_FOUND when the session is someone else's
    */
-  claim(store: Store, token: TokenInfo | undefined, sessionId: string): void;
+  claim(store: Store, token: TokenInfo | undefined, sessionId: string): boolean;
   /**
    * Records the token as the owner of a session id the server just made up (random: no one else can hold it),
    * without asking the store; the run creates the session.
@@ -83,23 +84,26 @@ export function createSessionOwners(db: ServerDb, now: () => number = Date.now):
     pending.get(sessionId) ?? ownerOf.get(sessionId)?.token_id;
   const may = (token: TokenInfo | undefined, sessionId: string): boolean =>
     seesAllSessions(token) || (token !== undefined && ownerId(sessionId) === token.id);
+  const own = (token: TokenInfo | undefined, sessionId: string): void => {
+    if (token === undefined) return;
+    pending.set(sessionId, token.id);
+    scheduled ??= setImmediate(flush);
+  };
   return {
     flush,
     may,
     claim(store, token, sessionId) {
       if (store.getSession(sessionId) === undefined) {
-        // Created here and now, in the same tick as the owner row: a second token racing for the id finds it taken.
+        // Created here and now, in the same tick as its owner is known: a second token racing for the id finds
+        // it taken.
         store.ensureSession(sessionId);
-        if (token !== undefined) upsert.run(sessionId, token.id, now());
-        return;
+        own(token, sessionId);
+        return true;
       }
       if (!may(token, sessionId)) throw sessionNotFound(sessionId);
+      return false;
     },
-    own(token, sessionId) {
-      if (token === undefined) return;
-      pending.set(sessionId, token.id);
-      scheduled ??= setImmediate(flush);
-    },
+    own,
     check(store, token, sessionId) {
       if (!may(token, sessionId) || store.getSession(sessionId) === undefined)
         throw sessionNotFound(sessionId);

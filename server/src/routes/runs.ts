@@ -106,7 +106,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
           },
         );
       }
-      ctx.owners.claim(ctx.runtime.store, request.token, request.params.id);
+      const fresh = ctx.owners.claim(ctx.runtime.store, request.token, request.params.id);
       const keyed = { sessionId: request.params.id, ...body };
       const earlier = key === undefined ? undefined : ctx.idempotency.find(tokenId, key, keyed);
       if (earlier !== undefined) {
@@ -123,6 +123,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
           sessionId: request.params.id,
           goal: body.goal,
           strategy: body.strategy,
+          fresh,
           actor,
           traceId: request.traceId,
           ...runParentOf(request.headers.traceparent),
