@@ -8,6 +8,7 @@ import type { RunManager } from './runs/run-manager.js';
 import type { IdempotencyStore } from './runs/idempotency.js';
 import type { BodyName } from './http/api-schemas.js';
 import type { ServerDb } from './state/db.js';
+import type { SessionOwners } from './auth/owners.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,6 +31,8 @@ export interface ServerContext {
   readonly audit: AuditLog;
   readonly metrics: ServerMetrics;
   readonly idempotency: IdempotencyStore;
+  /** Which token created each session (a token without admin sees only its own). */
+  readonly owners: SessionOwners;
   readonly db: ServerDb;
   readonly logger: Logger;
   readonly bodies: Readonly<Record<BodyName, Record<string, unknown>>>;

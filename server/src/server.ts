@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp } from './app.js';
 import { createTokenStore } from './auth/tokens.js';
+import { createSessionOwners } from './auth/owners.js';
 import type { ServerContext } from './context.js';
 import { loadBodySchemas } from './http/api-schemas.js';
 import { createAuditLog } from './ops/audit-log.js';
@@ -148,6 +149,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     audit,
     metrics,
     idempotency: createIdempotencyStore(db),
+    owners: createSessionOwners(db),
     db,
     logger,
     bodies: loadBodySchemas(),
@@ -158,6 +160,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const closeParts = async (): Promise<void> => {
     await tracing.close();
     await runtime.close();
+    audit.flush();
+    ctx.owners.flush();
     db.close();
   };
   let app: FastifyInstance;

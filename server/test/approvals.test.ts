@@ -48,6 +48,67 @@ describe('approvals over HTTP', () => {
     expect(audit.data).toEqual([expect.objectContaining({ runId: run.id, outcome: 'ok' })]);
   });
 
+  it('audits every decision with its digest and deciding token, a refused one too, and every tool call the policy denies', async () => {
+    const t = await testServer({ config: { approvals: { denyPatterns: ['secret\\.txt'] } } });
+    const reviewer = t.token(['approvals']);
+    const reviewerId = /^roku_([0-9a-f]{12})_/.exec(reviewer)?.[1] as string;
+    const run = (await (
+      await t.call('/v1/sessions/au1/runs', { json: { goal: WRITE('b.txt'), mode: 'wait' } })
+    ).json()) as Run;
+    const ticket = (await (await t.call(`/v1/approvals/${run.approvalId}`)).json()) as { digest: string };
+    const wrong = await t.call(`/v1/approvals/${run.approvalId}/approve`, {
+      token: reviewer,
+      json: { digest: '00000000' },
+    });
+    expect(wrong.status).toBe(409);
+    const approved = await t.call(`/v1/approvals/${run.approvalId}/approve`, {
+      token: reviewer,
+      json: { digest: ticket.digest.slice(0, 8), wait: true },
+    });
+    expect(approved.status).toBe(200);
+    const decisions = (await (await t.call('/v1/audit?action=approval.approve')).json()) as {
+      data: {
+        actor: string;
+        outcome: string;
+        runId: string;
+        sessionId: string;
+        details: Record<string, unknown>;
+      }[];
+    };
+    expect(decisions.data).toEqual([
+      expect.objectContaining({
+        actor: `token:${reviewerId}`,
+        outcome: 'failed',
+        runId: run.id,
+        details: expect.objectContaining({ code: 'ROKU_APPROVAL_DIGEST_MISMATCH' }) as unknown,
+      }),
+      expect.objectContaining({
+        actor: `token:${reviewerId}`,
+        outcome: 'ok',
+        runId: run.id,
+        sessionId: 'au1',
+        details: expect.objectContaining({ digest: ticket.digest, always: false }) as unknown,
+      }),
+    ]);
+
+    const denied = (await (
+      await t.call('/v1/sessions/au2/runs', { json: { goal: WRITE('secret.txt'), mode: 'wait' } })
+    ).json()) as Run;
+    expect(denied.status).toBe('succeeded');
+    const denials = (await (await t.call('/v1/audit?action=tool.denied')).json()) as {
+      data: { outcome: string; runId: string; sessionId: string; target: string; traceId: string }[];
+    };
+    expect(denials.data).toEqual([
+      expect.objectContaining({
+        outcome: 'denied',
+        runId: denied.id,
+        sessionId: 'au2',
+        target: 'write_file',
+      }),
+    ]);
+    expect(denials.data[0]?.traceId).toBe(denied.traceId);
+  });
+
   it('"always" approves the tool for the rest of the session only', async () => {
     const t = await testServer();
     const run = (await (

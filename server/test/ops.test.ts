@@ -18,6 +18,15 @@ describe('operations', () => {
     );
     expect(text).toMatch(/^roku_tokens_total\{model="scripted\/scripted-1",kind="prompt"\} [1-9]/m);
     expect(text).toMatch(/^roku_approvals_pending 0$/m);
+    // The spec's §10.1 counters the loop events carry: cache breaks, slot fallbacks, compaction failures.
+    for (const name of [
+      'roku_cache_breaks_total',
+      'roku_plugin_fallbacks_total',
+      'roku_compaction_failures_total',
+    ]) {
+      expect(text).toContain(`# TYPE ${name} counter`);
+    }
+    expect(text).toMatch(/^roku_compaction_failures_total 0$/m);
     expect(text).toMatch(/^process_resident_memory_bytes /m);
   });
 

@@ -23,6 +23,10 @@ export interface Setup {
   readonly home?: string;
   readonly workspace?: string;
   readonly serve?: Partial<ServeOptions>;
+  /** More top-level sections of config.json (e.g. approvals). */
+  readonly config?: Record<string, unknown>;
+  /** More environment of the runtime (secrets such as OPENAI_API_KEY). */
+  readonly env?: Record<string, string>;
 }
 
 /** Writes `$home/config.json`: the first-party plugins as dev plugins, quick retries. */
@@ -38,6 +42,7 @@ export function writeConfig(home: string, setup: Setup = {}): void {
     JSON.stringify({
       agent: { initialBackoffMs: 1, maxBackoffMs: 5 },
       plugins: { devDirs: DEV_PLUGINS, settings },
+      ...setup.config,
     }),
   );
 }
@@ -58,7 +63,7 @@ export async function testServer(setup: Setup = {}): Promise<TestServer> {
   const home = setup.home ?? tempDir('serve-home');
   const workspace = setup.workspace ?? tempDir('serve-ws');
   writeConfig(home, setup);
-  const env = { ROKU_HOME: home };
+  const env = { ...setup.env, ROKU_HOME: home };
   const logger = pino({ level: process.env.ROKU_TEST_LOG ?? 'silent' });
   const server = await startServer({
     runtime: { config: loadConfig({ env }).config, home, workspace, logger, env },

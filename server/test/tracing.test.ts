@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { testServer } from './support.js';
+import { join } from 'node:path';
+import { chatCompletionsFrames, startWireServer } from '@roku/test-support';
+import { repo, testServer } from './support.js';
 
 interface OtlpSpan {
   traceId: string;
@@ -61,6 +63,50 @@ describe('OpenTelemetry traces', () => {
           r();
         });
       });
+    }
+  });
+
+  it('passes the request’s trace on to the provider: its upstream request carries a traceparent in that trace', async () => {
+    const api = await startWireServer(() => ({
+      kind: 'sse',
+      frames: chatCompletionsFrames({ text: ['Hi ', 'there.'], usage: { input: 5, output: 2 } }),
+    }));
+    try {
+      const id = '@roku/plugin-provider-openai';
+      const t = await testServer({
+        env: { OPENAI_API_KEY: 'sk-trace-test' },
+        config: {
+          agent: { defaultModel: 'openai/gpt-4o-mini', initialBackoffMs: 1 },
+          plugins: {
+            devDirs: [join(repo, 'plugins/provider-openai')],
+            settings: { [id]: { baseURL: `${api.origin}/v1` } },
+            grants: { [id]: { network: [api.origin] } },
+          },
+        },
+      });
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const parent = '00f067aa0ba902b7';
+      const res = await t.call('/v1/sessions/traced/runs', {
+        json: { goal: 'hello', mode: 'wait' },
+        headers: { traceparent: `00-${traceId}-${parent}-01` },
+      });
+      expect(await res.json()).toMatchObject({ status: 'succeeded', message: 'Hi there.' });
+      const sent = api.requests.filter((r) => r.method === 'POST').map((r) => r.headers.traceparent);
+      expect(sent).toHaveLength(1);
+      const [version, trace, span, flags] = String(sent[0]).split('-');
+      expect([version, trace, flags]).toEqual(['00', traceId, '01']);
+      // A span of its own: not the caller's span, so the upstream's spans hang under this request.
+      expect(span).toMatch(/^[0-9a-f]{16}$/);
+      expect(span).not.toBe(parent);
+
+      // Without a traceparent the run's own trace id (x-trace-id) is passed on.
+      const plain = await t.call('/v1/sessions/traced2/runs', { json: { goal: 'hello', mode: 'wait' } });
+      const own = plain.headers.get('x-trace-id');
+      expect(own).toMatch(/^[0-9a-f]{32}$/);
+      const last = api.requests.filter((r) => r.method === 'POST').at(-1)?.headers.traceparent;
+      expect(String(last).split('-')[1]).toBe(own);
+    } finally {
+      await api.close();
     }
   });
 });

@@ -62,6 +62,8 @@ export function assembleSnapshot(
               signal: options.signal,
               onEvent: options.onEvent,
               ...(options.session === undefined ? {} : { session: options.session }),
+              // The capability layer reads the trace id from the call's context (its fetch adds traceparent).
+              ...(options.traceId === undefined ? {} : { context: { traceId: options.traceId } }),
             }),
           ),
       });
@@ -100,6 +102,7 @@ export function assembleSnapshot(
         onDelta: options.onDelta,
         onRetry: options.onRetry,
         session: options.session,
+        traceId: options.traceId,
       });
       return { response: result.response, model: choice(result.model) };
     },

@@ -37,6 +37,8 @@ export interface LoopRouter {
       onRetry?: (info: RetryInfo) => void;
       /** The session the request serves (its provider sandbox keeps state per session). */
       session?: string;
+      /** The caller's W3C trace id, for the provider's outgoing requests (RunHandlers.traceId). */
+      traceId?: string;
     },
   ): Promise<{ response: ChatResponse; model: ModelChoice }>;
   estimateRequestTokens(request: ChatRequest): number;

@@ -45,6 +45,12 @@ export interface ApprovalPrompt {
 
 export interface RunHandlers {
   readonly onEvent?: (event: LoopEvent) => void;
+  /**
+   * W3C trace id (32 lower-case hex) of the caller driving this leg of the run, e.g. the HTTP request of
+   * `roku serve`. The run's provider requests then carry a `traceparent` header in that trace (each with a new
+   * span id), so an upstream's own tracing joins the caller's trace.
+   */
+  readonly traceId?: string;
   /** Interactive mode only: asks the user. A rejected promise counts as reject. */
   readonly approve?: (prompt: ApprovalPrompt) => Promise<ApprovalAnswer>;
 }

@@ -8,6 +8,7 @@ import type { NetworkPattern } from './net/origin-policy.js';
 import type { SecretContext } from './net/outgoing.js';
 import type { AgentPool } from './net/agents.js';
 import type { SecretScanner } from './net/secret-scan.js';
+import { traceIdOfContext } from './net/trace-context.js';
 import type { StreamRegistry } from './net/streams.js';
 import type { PluginRates } from './ledgers.js';
 import type { PluginLogSink } from './plugin-log.js';
@@ -100,6 +101,7 @@ async function fetchStart(
       },
       agents: d.agents,
       scanner: d.scanner,
+      traceId: traceIdOfContext(call.context),
     });
     const { response } = outcome;
     const found = new Set<string>();

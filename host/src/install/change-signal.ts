@@ -1,6 +1,6 @@
 import { watch } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { InstallChange } from './types.js';
 import { isMissing, writeFileDurable } from './durable-write.js';
 
@@ -53,7 +53,12 @@ export async function watchPluginChanges(
   const file = join(home, PLUGIN_CHANGES_FILE);
   await mkdir(dirname(file), { recursive: true });
   let seen = (await readSignal(file))?.sequence ?? 0;
-  const watcher = watch(dirname(file), () => {
+  const name = basename(file);
+  const watcher = watch(dirname(file), (_event, changed) => {
+    // The folder also holds the state databases: every SQLite write of every run fires an event here, and
+    // reading the signal file for each was a good part of a busy server's CPU. Only its own name (it arrives by
+    // rename) is read; a platform that gives no name still reads.
+    if (changed !== null && changed !== name) return;
     readSignal(file)
       .then((signal) => {
         if (signal !== undefined && signal.sequence > seen) {

@@ -20,10 +20,12 @@ export function installAuth(app: FastifyInstance, ctx: ServerContext): void {
     request.traceId = traceIdOf(request.headers.traceparent);
     reply.header('x-request-id', request.id);
     reply.header('x-trace-id', request.traceId);
-    request.log = request.log.child({ traceId: request.traceId });
     const scope = request.routeOptions.config.scope;
     // Unknown routes (no scope) fall through to the 404 handler; they reveal nothing.
-    if (scope === undefined || scope === 'public') return;
+    if (scope === undefined || scope === 'public') {
+      request.log = request.log.child({ traceId: request.traceId });
+      return;
+    }
     const presented = bearerOf(request);
     const token = presented === undefined ? undefined : ctx.tokens.verify(presented);
     let refusal: RokuError | undefined;
@@ -42,6 +44,7 @@ export function installAuth(app: FastifyInstance, ctx: ServerContext): void {
       );
     }
     if (refusal !== undefined) {
+      request.log = request.log.child({ traceId: request.traceId });
       ctx.metrics.denied(refusal.code === 'ROKU_HTTP_FORBIDDEN' ? 'scope' : 'token');
       ctx.audit.record({
         actor: token === undefined ? `ip:${request.ip}` : `token:${token.id}`,
@@ -56,6 +59,7 @@ export function installAuth(app: FastifyInstance, ctx: ServerContext): void {
       return reply;
     }
     request.token = token;
-    request.log = request.log.child({ tokenId: token?.id });
+    // One child logger per request with both ids (a pino child serializes its bindings: each one costs).
+    request.log = request.log.child({ traceId: request.traceId, tokenId: token?.id });
   });
 }

@@ -58,7 +58,8 @@ export function chatCompletionRoutes(app: FastifyInstance, ctx: ServerContext): 
           roku: rokuFields(run),
         };
       }
-      const write = openSse(request, reply, run);
+      const out = openSse(request, reply, run);
+      const write = out.write;
       const chunk = (
         delta: Record<string, unknown>,
         finish: string | null,
@@ -97,7 +98,7 @@ export function chatCompletionRoutes(app: FastifyInstance, ctx: ServerContext): 
         );
       }
       write('data: [DONE]\n\n');
-      reply.raw.end();
+      out.end();
       return reply;
     },
   );

@@ -7,6 +7,8 @@ import { toErrorBody } from '../http/errors.js';
 import type { ServerRun } from '../runs/server-run.js';
 import { runError } from './convert.js';
 import { runParentOf } from '../http/request-ids.js';
+import { batchedWriter } from '../http/batched-writes.js';
+import type { BatchedWriter } from '../http/batched-writes.js';
 
 export interface FacadeRunInput {
   /** Continue this session; default a new one seeded with `seed`. */
@@ -24,16 +26,23 @@ export async function startFacadeRun(
   request: FastifyRequest,
   input: FacadeRunInput,
 ): Promise<ServerRun> {
+  const fresh = input.sessionId === undefined;
   const sessionId = input.sessionId ?? `oa-${randomUUID()}`;
-  if (input.sessionId === undefined && input.seed.length > 0) {
-    ctx.runtime.store.ensureSession(sessionId);
-    ctx.runtime.store.appendMessages(sessionId, null, input.seed);
+  if (fresh) {
+    ctx.owners.own(request.token, sessionId);
+    if (input.seed.length > 0) {
+      ctx.runtime.store.ensureSession(sessionId);
+      ctx.runtime.store.appendMessages(sessionId, null, input.seed);
+    }
+  } else {
+    ctx.owners.claim(ctx.runtime.store, request.token, sessionId);
   }
   const actor = actorOf(request.token);
   const run = await ctx.manager.start({
     sessionId,
     goal: input.goal,
     strategy: 'reject',
+    fresh,
     actor,
     traceId: request.traceId,
     ...runParentOf(request.headers.traceparent),
@@ -78,11 +87,7 @@ export function sendRunFailure(reply: FastifyReply, run: ServerRun): FastifyRepl
 }
 
 /** Starts an SSE answer on the raw socket (OpenAI style: data lines). */
-export function openSse(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  run: ServerRun,
-): (line: string) => void {
+export function openSse(request: FastifyRequest, reply: FastifyReply, run: ServerRun): BatchedWriter {
   reply.hijack();
   reply.raw.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
@@ -93,7 +98,5 @@ export function openSse(
     'x-roku-run-id': run.id,
     'x-roku-session-id': run.sessionId,
   });
-  return (chunk) => {
-    if (!reply.raw.destroyed) reply.raw.write(chunk);
-  };
+  return batchedWriter(reply.raw);
 }

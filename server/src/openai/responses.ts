@@ -2,6 +2,7 @@ import { RokuError } from '@roku/schemas';
 import type { FastifyInstance } from 'fastify';
 import type { ServerContext } from '../context.js';
 import type { ServerRun } from '../runs/server-run.js';
+import type { TokenInfo } from '../auth/tokens.js';
 import { finalText, modelOf, rokuFields, splitConversation } from './convert.js';
 import type { OpenAiMessage } from './convert.js';
 import { followText, openSse, sendRunFailure, startFacadeRun } from './facade-run.js';
@@ -17,12 +18,12 @@ interface ResponseBody {
 const RESPONSE_PREFIX = 'resp_';
 
 /** The session a previous response ran on. @throws ROKU_RUN_NOT_FOUND */
-function sessionOfResponse(ctx: ServerContext, responseId: string): string {
+function sessionOfResponse(ctx: ServerContext, token: TokenInfo | undefined, responseId: string): string {
   const runId = responseId.startsWith(RESPONSE_PREFIX)
     ? responseId.slice(RESPONSE_PREFIX.length)
     : responseId;
   const run = ctx.manager.get(runId) ?? ctx.runtime.store.getRun(runId);
-  if (run === undefined) {
+  if (run === undefined || !ctx.owners.may(token, run.sessionId)) {
     throw new RokuError('ROKU_RUN_NOT_FOUND', `body/previous_response_id: no response ${responseId}`, {
       details: {
         issues: [{ path: 'body/previous_response_id', message: 'is not a response of this server' }],
@@ -93,7 +94,7 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const { seed, goal } = splitConversation(withInstructions, 'body/input');
       const previous = body.previous_response_id;
       const run = await startFacadeRun(ctx, request, {
-        ...(previous === undefined ? {} : { sessionId: sessionOfResponse(ctx, previous) }),
+        ...(previous === undefined ? {} : { sessionId: sessionOfResponse(ctx, request.token, previous) }),
         seed,
         goal,
         model: modelOf(body.model),
@@ -105,7 +106,8 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
         if (text === undefined) return sendRunFailure(reply, run);
         return responseObject(run, body, 'completed', [messageItem(run, text, 'completed')]);
       }
-      const write = openSse(request, reply, run);
+      const out = openSse(request, reply, run);
+      const write = out.write;
       let seq = 0;
       const send = (type: string, data: Record<string, unknown>): void => {
         write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: seq++, ...data })}\n\n`);
@@ -135,7 +137,7 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
           message: e?.message ?? run.result?.message ?? 'run failed',
         };
         send('response.failed', { response: { ...responseObject(run, body, 'failed', []), error } });
-        reply.raw.end();
+        out.end();
         return reply;
       }
       const extra =
@@ -156,7 +158,7 @@ export function responseRoutes(app: FastifyInstance, ctx: ServerContext): void {
       const item = messageItem(run, full, 'completed');
       send('response.output_item.done', { output_index: 0, item });
       send('response.completed', { response: responseObject(run, body, 'completed', [item]) });
-      reply.raw.end();
+      out.end();
       return reply;
     },
   );

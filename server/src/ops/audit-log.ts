@@ -36,8 +36,14 @@ export interface AuditQuery {
 }
 
 export interface AuditLog {
+  /**
+   * Records an entry. Entries of one turn of the event loop are written together, in one transaction, right
+   * after it (a run start no longer pays a commit of its own); `query` and `flush` write what is pending first.
+   */
   record(entry: AuditInput): void;
   query(query: AuditQuery): AuditEntry[];
+  /** Writes pending entries now (before the database closes). */
+  flush(): void;
 }
 
 interface Row {
@@ -59,9 +65,25 @@ export function createAuditLog(db: ServerDb, now: () => number = Date.now): Audi
     `INSERT INTO audit (at, actor, action, outcome, session_id, run_id, request_id, trace_id, target, details)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  type Pending = [number, string, string, string, ...(string | null)[]];
+  let pending: Pending[] = [];
+  let scheduled: NodeJS.Immediate | undefined;
+  const writeAll = db.transaction((rows: Pending[]) => {
+    for (const row of rows) insert.run(...row);
+  });
+  const flush = (): void => {
+    if (scheduled !== undefined) clearImmediate(scheduled);
+    scheduled = undefined;
+    if (pending.length === 0) return;
+    const rows = pending;
+    pending = [];
+    writeAll(rows);
+  };
   return {
+    flush,
     record(e) {
-      insert.run(
+      scheduled ??= setImmediate(flush);
+      pending.push([
         now(),
         e.actor,
         e.action,
@@ -72,9 +94,10 @@ export function createAuditLog(db: ServerDb, now: () => number = Date.now): Audi
         e.traceId ?? null,
         e.target ?? null,
         e.details === undefined ? null : JSON.stringify(e.details),
-      );
+      ]);
     },
     query(q) {
+      flush();
       const where: string[] = [];
       const args: (string | number)[] = [];
       const eq = (column: string, value: string | undefined): void => {

@@ -113,6 +113,25 @@ function instruments(registry: Registry) {
       'Context compactions, by kind (micro, mid, summary_splice, llm_summary, full, reactive).',
       ['kind'],
     ),
+    // Spec §10.1: cache_breaks_total, routing_fallback_model_used_total, compaction_failures_total.
+    cacheBreaks: counter(
+      registry,
+      'roku_cache_breaks_total',
+      'Prompt-cache breaks the loop detected, by what changed (system_prompt, tool_schema, model, unknown).',
+      ['component'],
+    ),
+    fallbacks: counter(
+      registry,
+      'roku_plugin_fallbacks_total',
+      'A slot plugin (context, memory, …) failed and its fallback served instead, by slot.',
+      ['slot'],
+    ),
+    compactionFailures: counter(
+      registry,
+      'roku_compaction_failures_total',
+      'Times the LLM compaction failed often enough in a row to stop trying (its circuit breaker tripped).',
+      [],
+    ),
     http: counter(registry, 'roku_http_requests_total', 'HTTP requests, by route and status.', [
       'route',
       'status',
@@ -227,12 +246,19 @@ function observeEvent(
     case 'ToolStart':
     case 'StepComplete':
     case 'CompactTriggered':
-    case 'ToolBudgetCheck':
+      return;
     case 'PluginFallback':
+      m.fallbacks.inc({ slot: e.slot });
+      return;
     case 'CacheBreakDetected':
+      m.cacheBreaks.inc({ component: e.component_changed });
+      return;
+    case 'AutoCompactCircuitBreakerTripped':
+      m.compactionFailures.inc();
+      return;
+    case 'ToolBudgetCheck':
     case 'OutputSlotEscalated':
     case 'OutputSlotEscalationUnsupported':
-    case 'AutoCompactCircuitBreakerTripped':
       return;
   }
 }

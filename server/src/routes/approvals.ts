@@ -6,14 +6,17 @@ import type { ServerContext } from '../context.js';
 import { actorOf } from '../context.js';
 import { runView } from './runs.js';
 import { ID_PARAMS } from './sessions.js';
+import { seesAllApprovals } from '../auth/owners.js';
+import type { TokenInfo } from '../auth/tokens.js';
 
 function ticketJson(row: ApprovalRow): Record<string, unknown> {
   return { object: 'approval', ...approvalView(row) };
 }
 
-function ticketOf(ctx: ServerContext, id: string): ApprovalRow {
+/** The ticket, when the token may see its session. @throws ROKU_APPROVAL_NOT_FOUND (also for another's) */
+function ticketOf(ctx: ServerContext, token: TokenInfo | undefined, id: string): ApprovalRow {
   const ticket = ctx.runtime.store.getApproval(id);
-  if (ticket === undefined) {
+  if (ticket === undefined || !(seesAllApprovals(token) || ctx.owners.may(token, ticket.sessionId))) {
     throw new RokuError('ROKU_APPROVAL_NOT_FOUND', `no approval ticket ${id}`, {
       details: { approvalId: id },
     });
@@ -53,7 +56,11 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
     { config: { scope: 'approvals' }, schema: { tags: ['approvals'], querystring: LIST_QUERY } },
     (request) => {
       const { status, sessionId } = request.query;
-      const rows = ctx.runtime.approvals({ status, ...(sessionId === undefined ? {} : { sessionId }) });
+      let rows = ctx.runtime.approvals({ status, ...(sessionId === undefined ? {} : { sessionId }) });
+      if (!seesAllApprovals(request.token)) {
+        const visible = ctx.owners.visible(request.token);
+        if (visible !== undefined) rows = rows.filter((t) => visible.has(t.sessionId));
+      }
       return { object: 'list', data: rows.map(ticketJson) };
     },
   );
@@ -62,7 +69,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
     '/v1/approvals/:id',
     { config: { scope: 'approvals' }, schema: { tags: ['approvals'], params: ID_PARAMS } },
     (request) => {
-      const ticket = ticketOf(ctx, request.params.id);
+      const ticket = ticketOf(ctx, request.token, request.params.id);
       const canonical = canonicalJson({ tool: ticket.toolName, arguments: ticket.arguments });
       return {
         ...ticketJson(ticket),
@@ -88,7 +95,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
         },
       },
       async (request, reply) => {
-        const ticket = ticketOf(ctx, request.params.id);
+        const ticket = ticketOf(ctx, request.token, request.params.id);
         const actor = actorOf(request.token);
         const { comment, always, wait } = request.body;
         const audit = (outcome: 'ok' | 'failed', details: Record<string, unknown>): void => {
@@ -123,7 +130,7 @@ export function approvalRoutes(app: FastifyInstance, ctx: ServerContext): void {
         const view = runView(ctx, run.id);
         return reply
           .code(wait === true ? 200 : 202)
-          .send({ approval: ticketJson(ticketOf(ctx, ticket.id)), run: view });
+          .send({ approval: ticketJson(ticketOf(ctx, request.token, ticket.id)), run: view });
       },
     );
   }

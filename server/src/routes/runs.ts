@@ -7,6 +7,8 @@ import type { BusyStrategy, ServerRun } from '../runs/server-run.js';
 import { lastEventIdOf, streamEvents } from '../runs/sse.js';
 import { ID_PARAMS } from './sessions.js';
 import { runParentOf } from '../http/request-ids.js';
+import { seesAllSessions } from '../auth/owners.js';
+import type { TokenInfo } from '../auth/tokens.js';
 
 interface CreateRunBody {
   goal: string;
@@ -31,6 +33,18 @@ export function runView(ctx: ServerContext, runId: string): Record<string, unkno
   const row = ctx.runtime.store.getRun(runId);
   if (row === undefined) throw new RokuError('ROKU_RUN_NOT_FOUND', `no run ${runId}`, { details: { runId } });
   return storedRunJson(row, ctx.runtime.store.listEvents(runId).length);
+}
+
+/**
+ * Refuses a run of a session the token may not see with the 404 of a missing run (ids do not leak).
+ * @throws ROKU_RUN_NOT_FOUND
+ */
+export function checkRun(ctx: ServerContext, token: TokenInfo | undefined, runId: string): void {
+  if (seesAllSessions(token)) return;
+  const sessionId = ctx.manager.get(runId)?.sessionId ?? ctx.runtime.store.getRun(runId)?.sessionId;
+  if (sessionId === undefined || !ctx.owners.may(token, sessionId)) {
+    throw new RokuError('ROKU_RUN_NOT_FOUND', `no run ${runId}`, { details: { runId } });
+  }
 }
 
 /** Answers with the run's SSE stream from `lastEventId`. @throws ROKU_RUN_NOT_FOUND */
@@ -92,6 +106,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
           },
         );
       }
+      const fresh = ctx.owners.claim(ctx.runtime.store, request.token, request.params.id);
       const keyed = { sessionId: request.params.id, ...body };
       const earlier = key === undefined ? undefined : ctx.idempotency.find(tokenId, key, keyed);
       if (earlier !== undefined) {
@@ -108,6 +123,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
           sessionId: request.params.id,
           goal: body.goal,
           strategy: body.strategy,
+          fresh,
           actor,
           traceId: request.traceId,
           ...runParentOf(request.headers.traceparent),
@@ -136,7 +152,10 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Params: { id: string } }>(
     '/v1/runs/:id',
     { config: { scope: 'chat' }, schema: { tags: ['runs'], params: ID_PARAMS } },
-    (request) => runView(ctx, request.params.id),
+    (request) => {
+      checkRun(ctx, request.token, request.params.id);
+      return runView(ctx, request.params.id);
+    },
   );
 
   app.get<{ Params: { id: string }; Querystring: { lastEventId?: number } }>(
@@ -156,6 +175,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
       },
     },
     async (request, reply) => {
+      checkRun(ctx, request.token, request.params.id);
       streamRun(ctx, request, reply, request.params.id, lastEventIdOf(request));
       return reply;
     },
@@ -165,6 +185,7 @@ export function runRoutes(app: FastifyInstance, ctx: ServerContext): void {
     '/v1/runs/:id/cancel',
     { config: { scope: 'chat' }, schema: { tags: ['runs'], params: ID_PARAMS } },
     async (request) => {
+      checkRun(ctx, request.token, request.params.id);
       const actor = actorOf(request.token);
       const run = await ctx.manager.cancel(request.params.id, actor);
       if (run === undefined) runView(ctx, request.params.id);

@@ -57,7 +57,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     async (request, reply) => {
       const id = request.body.id ?? `s-${randomUUID()}`;
       const existed = runtime.store.getSession(id) !== undefined;
-      runtime.store.ensureSession(id);
+      ctx.owners.claim(runtime.store, request.token, id);
       if (request.body.title !== undefined) runtime.store.setSessionTitle(id, request.body.title);
       ctx.audit.record({
         actor: actorOf(request.token),
@@ -77,6 +77,8 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     (request) => {
       const { limit, cursor, q, status } = request.query;
       let rows = runtime.sessions();
+      const visible = ctx.owners.visible(request.token);
+      if (visible !== undefined) rows = rows.filter((s) => visible.has(s.id));
       if (cursor !== undefined) rows = rows.filter(afterCursor(cursor));
       if (q !== undefined) rows = rows.filter((s) => s.id.includes(q) || (s.title ?? '').includes(q));
       if (status !== undefined) rows = rows.filter((s) => s.lastRunStatus === status);
@@ -94,6 +96,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     '/v1/sessions/:id',
     { config: { scope: 'chat' }, schema: { tags: ['sessions'], params: ID_PARAMS } },
     (request) => {
+      ctx.owners.check(runtime.store, request.token, request.params.id);
       const { session, messages, runs } = runtime.session(request.params.id);
       return {
         ...sessionJson(session),
@@ -115,7 +118,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
     '/v1/sessions/:id',
     { config: { scope: 'chat' }, schema: { tags: ['sessions'], params: ID_PARAMS } },
     async (request, reply) => {
+      ctx.owners.check(runtime.store, request.token, request.params.id);
       runtime.deleteSession(request.params.id);
+      ctx.owners.forget(request.params.id);
       ctx.audit.record({
         actor: actorOf(request.token),
         action: 'session.delete',

@@ -17,6 +17,8 @@ export interface StartRequest {
   readonly webhook?: Webhook;
   /** Run id to use (an idempotent retry names it beforehand). */
   readonly runId?: string;
+  /** The session was just made up by the server: it has no run, so the store is not asked for a paused one. */
+  readonly fresh?: boolean;
 }
 
 export interface DecideRequest {
@@ -83,7 +85,7 @@ export class RunManager {
   async start(req: StartRequest): Promise<ServerRun> {
     this.#refuseWhenClosing();
     const lane = this.#lane(req.sessionId);
-    const paused = this.#pausedRun(req.sessionId);
+    const paused = req.fresh === true ? undefined : this.#pausedRun(req.sessionId);
     const busy = lane.current !== undefined || paused !== undefined || lane.queue.length > 0;
     if (busy && req.strategy === 'reject') {
       const holder = lane.current?.id ?? paused ?? lane.queue[0]?.id;
@@ -336,6 +338,8 @@ export class RunManager {
     const started = new Promise<void>((resolve) => (taken = resolve));
     const logger = this.#opts.logger.child({ runId: run.id, sessionId: run.sessionId, traceId: run.traceId });
     const handlers: RunHandlers = {
+      // The provider's outgoing requests carry a traceparent in the run's trace.
+      ...(run.traceId === null ? {} : { traceId: run.traceId }),
       onEvent: (event) => {
         taken();
         run.updatedAt = Date.now();

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventLog, NumberedEvent } from './event-log.js';
+import { batchedWriter } from '../http/batched-writes.js';
 
 export interface StreamOptions {
   /** Events after this id are sent (Last-Event-ID of a reconnect; 0 from the start). */
@@ -53,7 +54,9 @@ export function streamEvents(
     'x-trace-id': request.traceId,
     ...opts.headers,
   });
-  res.write('retry: 1000\n\n');
+  const out = batchedWriter(res);
+  const write = out.write;
+  write('retry: 1000\n\n');
   // Hijacked replies skip fastify's response hooks: the stream logs itself, with the request's ids.
   request.log.info(
     { route: request.routeOptions.url, lastEventId: opts.lastEventId, ...opts.headers },
@@ -61,26 +64,38 @@ export function streamEvents(
   );
   let closed = false;
   let heartbeat: NodeJS.Timeout | undefined;
-  const beat = (): void => {
-    clearTimeout(heartbeat);
+  // One timer per stream, not one per event: an event only moves the time of the last write, and the timer, when
+  // it fires early, waits out the rest of the silence (a streamed answer has hundreds of events a second).
+  let lastWrite = Date.now();
+  const arm = (delay: number): void => {
     heartbeat = setTimeout(() => {
       if (closed) return;
-      res.write(': heartbeat\n\n');
-      beat();
-    }, opts.heartbeatMs);
+      const silent = Date.now() - lastWrite;
+      if (silent >= opts.heartbeatMs) {
+        write(': heartbeat\n\n');
+        lastWrite = Date.now();
+        arm(opts.heartbeatMs);
+      } else {
+        arm(opts.heartbeatMs - silent);
+      }
+    }, delay);
     heartbeat.unref();
+  };
+  const beat = (): void => {
+    lastWrite = Date.now();
+    if (heartbeat === undefined) arm(opts.heartbeatMs);
   };
   const finish = (): void => {
     if (closed) return;
     closed = true;
     clearTimeout(heartbeat);
     unsubscribe();
-    res.end(`event: end\ndata: ${JSON.stringify(opts.endData())}\n\n`);
+    out.end(`event: end\ndata: ${JSON.stringify(opts.endData())}\n\n`);
   };
   // Replay and subscribe in one synchronous turn: no event can fall between them.
   let sent = opts.lastEventId;
   for (const item of log.since(sent)) {
-    res.write(frame(item));
+    write(frame(item));
     sent = item.id;
   }
   const unsubscribe = log.listen((item) => {
@@ -92,7 +107,7 @@ export function streamEvents(
     }
     if (item.id <= sent) return;
     sent = item.id;
-    res.write(frame(item));
+    write(frame(item));
     beat();
   });
   request.raw.on('close', () => {

@@ -41,6 +41,25 @@ CREATE TABLE IF NOT EXISTS idempotency (
 );
 `;
 
+/**
+ * Migrations after SCHEMA, by PRAGMA user_version. 1: session owners (which token created a session), filled from
+ * the audit log's session.create and run.start records so sessions created before keep their token.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+CREATE TABLE session_owners (
+  session_id TEXT PRIMARY KEY,
+  token_id TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX session_owners_token ON session_owners (token_id);
+INSERT OR IGNORE INTO session_owners (session_id, token_id, created_at)
+  SELECT session_id, substr(actor, 7), at FROM audit
+  WHERE action IN ('session.create', 'run.start') AND session_id IS NOT NULL AND actor LIKE 'token:%'
+  ORDER BY seq;
+`,
+];
+
 /** Opens (creating when missing) the server database in WAL mode; one connection per process. */
 export function openServerDb(home: string): Database.Database {
   const file = serverDbFile(home);
@@ -52,6 +71,13 @@ export function openServerDb(home: string): Database.Database {
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (let i = version; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i] as string);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
   return db;
 }
 

@@ -159,6 +159,7 @@ async function callModel(
     snapshot.router.chat(request, {
       ...(frame.signal === undefined ? {} : { signal: frame.signal }),
       session: run.main.state.sessionId,
+      ...(run.env.handlers.traceId === undefined ? {} : { traceId: run.env.handlers.traceId }),
       onDelta: (event) => {
         if (event.type !== 'usage') firstToken ??= performance.now();
         if (event.type === 'text-delta' && event.text !== '' && !quiet) {

@@ -3,7 +3,7 @@ import type { ClassifiedFailure } from './classify.js';
 import { classifyFailure } from './classify.js';
 import { badOutput } from './errors.js';
 import { abortReason } from './policy.js';
-import type { ModelEntry, ProviderBinding } from './types.js';
+import type { ModelEntry, ProviderBinding, ProviderCallOptions } from './types.js';
 import { createStreamValidator, isContentBearing, validateChatResponse } from './validate.js';
 
 /** How one attempt ended. */
@@ -48,7 +48,7 @@ export async function runAttempt(
   callerSignal: AbortSignal | undefined,
   onDelta: ((event: ChatStreamEvent) => void) | undefined,
   timeoutMs: number,
-  session?: string,
+  pass: Pick<ProviderCallOptions, 'session' | 'traceId'> = {},
 ): Promise<Attempt> {
   const controller = new AbortController();
   const signal =
@@ -90,7 +90,7 @@ export async function runAttempt(
   try {
     // Through a promise so that a binding that throws synchronously is treated like one that rejects.
     const pending = Promise.resolve().then(() =>
-      binding.chat({ ...request, model: entry.modelId }, { signal, onEvent, session }),
+      binding.chat({ ...request, model: entry.modelId }, { signal, onEvent, ...pass }),
     );
     const raw = await untilAborted(pending, signal);
     if (stop !== undefined) return stop;

@@ -42,7 +42,7 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
     const entry = resolveModelIn(table, request.model);
     const slot = table.byRef.get(entry.ref);
     if (slot === undefined) throw new Error(`router: model table has no binding for ${entry.ref}`);
-    const { signal, onDelta, onRetry, session } = chatOptions;
+    const { signal, onDelta, onRetry, session, traceId } = chatOptions;
     const { pluginId, provider, modelId } = entry;
     let attempts = 0;
     let last: (Attempt & { kind: 'failed' }) | undefined;
@@ -60,15 +60,10 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
         throw unavailableError(entry, gate.retryAt, now());
       }
       attempts += 1;
-      const result = await runAttempt(
-        entry,
-        slot.binding,
-        request,
-        signal,
-        onDelta,
-        policy.timeoutMs,
+      const result = await runAttempt(entry, slot.binding, request, signal, onDelta, policy.timeoutMs, {
         session,
-      );
+        traceId,
+      });
       switch (result.kind) {
         case 'ok':
           board.succeed(pluginId, provider);

@@ -24,6 +24,8 @@ export interface ProviderCallOptions {
   readonly onEvent: (event: unknown) => void;
   /** The session the request serves (the provider's sandbox keeps state per session). */
   readonly session?: string | undefined;
+  /** The caller's W3C trace id: the provider's fetches carry a traceparent in it. */
+  readonly traceId?: string | undefined;
 }
 
 /** Retry, breaker and timeout settings (host config `agent.*`, spec §5.6). */
@@ -87,6 +89,8 @@ export interface RouterChatOptions {
   readonly onRetry?: ((info: RetryInfo) => void) | undefined;
   /** The session the request serves, passed on to the provider's sandbox. */
   readonly session?: string | undefined;
+  /** The caller's W3C trace id, passed on to the provider's fetches (traceparent). */
+  readonly traceId?: string | undefined;
 }
 
 export interface RouterChatResult {

@@ -11,6 +11,7 @@ import type { CheckedTarget, NetworkPattern } from './origin-policy.js';
 import { prepareRequest, redirectRequest, refuseStrayPlaceholder, wireHeaders } from './outgoing.js';
 import type { OutgoingRequest, SecretContext } from './outgoing.js';
 import type { SecretScanner } from './secret-scan.js';
+import { withTraceparent } from './trace-context.js';
 
 /** Redirects followed by hand, each re-checked, before giving up. */
 export const MAX_REDIRECTS = 5;
@@ -32,6 +33,8 @@ export interface FetchContext {
   readonly agents: AgentPool;
   /** Finds the plugin's secrets in responses. */
   readonly scanner: SecretScanner;
+  /** W3C trace id of the run the call serves: the request carries a traceparent in it. */
+  readonly traceId?: string | undefined;
 }
 
 export interface FetchStartArgs {
@@ -137,7 +140,7 @@ function refuseEncodedBody(response: IncomingMessage, target: CheckedTarget, ctx
  */
 export async function startFetch(args: FetchStartArgs, ctx: FetchContext): Promise<FetchOutcome> {
   refuseStrayPlaceholder(ctx.pluginId, 'URL', args.url);
-  let request = prepareRequest(args, ctx.secrets);
+  let request = withTraceparent(prepareRequest(args, ctx.secrets), ctx.traceId);
   let next: string | URL = args.url;
   let previous: URL | undefined;
   for (let hop = 0; ; hop += 1) {

@@ -410,4 +410,36 @@ describe('fetch: limits and streams', () => {
     controller.abort();
     expect(expectError(await pending, 'ROKU_CAPABILITY_FAILED')).toContain('aborted');
   });
+
+  it('sends a traceparent in the trace of the call’s run, a new span each request, replacing the plugin’s own', async () => {
+    const s = await server((_req, res) => res.end('ok'));
+    const h = harness({ grants: { network: [s.origin] } });
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const scope = { callId: 'call-1', context: { traceId } };
+    const forged: [string, string][] = [
+      ['traceparent', '00-11111111111111111111111111111111-2222222222222222-01'],
+      ['tracestate', 'forged=1'],
+    ];
+    for (let i = 0; i < 2; i += 1) {
+      await h.readAll(expectOk(await h.request('fetch.start', get(`${s.origin}/`, forged), scope)), scope);
+    }
+    const sent = s.requests.map((r) => String(r.headers.traceparent));
+    expect(sent.map((v) => v.replace(/-[0-9a-f]{16}-/, '-<span>-'))).toEqual([
+      `00-${traceId}-<span>-01`,
+      `00-${traceId}-<span>-01`,
+    ]);
+    expect(sent[0]).not.toBe(sent[1]);
+    expect(s.requests[0]?.headers.tracestate).toBeUndefined();
+    // A call without a trace (no run, or a context without a valid id) sends the plugin's headers as they are.
+    await h.readAll(
+      expectOk(
+        await h.request('fetch.start', get(`${s.origin}/`, forged), {
+          callId: 'call-2',
+          context: { traceId: 'x' },
+        }),
+      ),
+      { callId: 'call-2' },
+    );
+    expect(s.requests[2]?.headers.traceparent).toBe(forged[0]?.[1]);
+  });
 });
