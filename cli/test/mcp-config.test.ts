@@ -95,6 +95,7 @@ describe('roku mcp add|list|remove|import', () => {
           git: { command: 'uvx', args: ['mcp-server-git'], env: { A: '1' }, autoApprove: [] },
           remote: { url: 'https://x.dev/mcp', headers: { K: 'v' } },
           legacy: { type: 'sse', url: 'https://x.dev/sse' },
+          odd: { type: 'websocket', url: 'wss://x.dev/ws' },
         },
       }),
     );
@@ -102,9 +103,9 @@ describe('roku mcp add|list|remove|import', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(
       [
-        'imported 2 servers: git, remote',
+        'imported 3 servers: git, remote, legacy',
         'skipped fs: already configured (--overwrite replaces it)',
-        'skipped legacy: transport "sse" is not supported yet (only stdio and Streamable HTTP)',
+        'skipped odd: transport "websocket" is not supported (only stdio, Streamable HTTP and HTTP+SSE)',
         'git: ignored autoApprove',
         '',
       ].join('\n'),
@@ -113,8 +114,9 @@ describe('roku mcp add|list|remove|import', () => {
       fs: { command: 'mine' },
       git: { command: 'uvx', args: ['mcp-server-git'], env: { A: '1' } },
       remote: { type: 'http', url: 'https://x.dev/mcp', headers: { K: 'v' } },
+      legacy: { type: 'sse', url: 'https://x.dev/sse' },
     });
-    expect((await roku(home, 'mcp', 'import', file, '--overwrite')).stdout).toContain('imported 3 servers');
+    expect((await roku(home, 'mcp', 'import', file, '--overwrite')).stdout).toContain('imported 4 servers');
     expect(servers(home)).toMatchObject({ fs: { command: 'theirs' } });
   });
 });

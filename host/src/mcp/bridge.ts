@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Sandbox } from '../sandbox/loaded-sandbox.js';
 import { McpPins, pinsFile } from './pins.js';
 import { ServerSlot } from './server-slot.js';
+import { writeMcpStatus } from './status.js';
 import type { McpServerEntry, McpServerState } from './types.js';
 
 /** A connected server's tools, as a snapshot takes them in. */
@@ -70,7 +71,9 @@ export class McpBridge {
           logger: this.#logger,
           pins: this.pins,
           onChange: (reason) => {
-            if (this.#slots.get(name) === fresh && !this.#closed) this.#options.onChange?.(reason);
+            if (this.#slots.get(name) !== fresh || this.#closed) return;
+            this.#writeStatus();
+            this.#options.onChange?.(reason);
           },
         });
         this.#slots.set(name, fresh);
@@ -79,7 +82,17 @@ export class McpBridge {
     );
     // close() may have run while servers were starting: stop what started meanwhile.
     if (this.isClosed()) await this.close();
+    this.#writeStatus();
     return this.views();
+  }
+
+  /** `roku mcp list` and `roku doctor` read what this process sees of its servers. */
+  #writeStatus(): void {
+    if (this.#closed && this.#slots.size > 0) return;
+    writeMcpStatus(
+      this.#options.home,
+      this.#slots.size === 0 ? undefined : [...this.#slots.values()].map((s) => s.state),
+    );
   }
 
   /** The servers as they are now, by name. */
@@ -94,6 +107,7 @@ export class McpBridge {
     this.#closed = true;
     const slots = [...this.#slots.values()];
     this.#slots.clear();
+    if (slots.length > 0) writeMcpStatus(this.#options.home, undefined);
     await Promise.all(slots.map((s) => s.close()));
   }
 

@@ -8,3 +8,5 @@ export { backoffDelay, reconnectPolicy, DEFAULT_RECONNECT } from './reconnect.js
 export type { ReconnectPolicy } from './reconnect.js';
 export { mcpLimitSupport } from './limits.js';
 export type { McpServerEntry, McpServerState, McpTool, ToolChangePolicy } from './types.js';
+export { mcpStatusSummary, readMcpStatus, statusFile } from './status.js';
+export type { McpProcessStatus, McpServerStatus } from './status.js';

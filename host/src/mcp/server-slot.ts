@@ -116,6 +116,10 @@ export class ServerSlot {
       pins: this.#ctx.pins,
       policy: this.policy,
     });
+    const before = this.#state.ok ? this.#state.warnings : [];
+    for (const problem of warnings.filter((w) => !before.includes(w))) {
+      this.#ctx.logger.warn({ server: this.name, problem }, 'mcp tool changed since approved');
+    }
     this.#state = { name: this.name, ok: true, tools, protocol: this.#protocol, wire: this.#wire, warnings };
     this.#sandbox = serverSandbox(this.name, tools, (tool, input, signal) => this.#call(tool, input, signal));
   }
