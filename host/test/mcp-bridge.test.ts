@@ -6,7 +6,7 @@ import { createHostConfigValidator } from '@roku/schemas';
 import type { ResolvedHostConfig } from '@roku/schemas';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpBridge } from '../src/mcp/index.js';
+import { McpBridge, readMcpStatus } from '../src/mcp/index.js';
 import type { McpServerView } from '../src/mcp/index.js';
 
 const SERVER = fileURLToPath(new URL('./fixtures/mcp/changing-server.mjs', import.meta.url));
@@ -23,6 +23,7 @@ function setup(extra: Record<string, unknown> = {}): {
   starts: string;
   defs: string;
   changes: string[];
+  home: string;
 } {
   const root = realpathSync(mkdtempSync(join(tmpdir(), 'roku-mcp-bridge-')));
   const defs = join(root, 'defs.json');
@@ -41,7 +42,7 @@ function setup(extra: Record<string, unknown> = {}): {
     onChange: (reason) => changes.push(reason),
   });
   bridges.push(bridge);
-  return { bridge, config: result.value, starts, defs, changes };
+  return { bridge, config: result.value, starts, defs, changes, home: root };
 }
 
 /** Polls until `check` holds (the bridge works in the background); fails after a generous bound. */
@@ -88,6 +89,19 @@ describe('MCP bridge: a server that drops', () => {
     expect(await callOf(back, 'greet', { name: 'again' })).toBe('hello again');
     expect(readFileSync(starts, 'utf8').trim().split('\n')).toHaveLength(2 * startsAtFirst);
     expect(changes).toEqual(['MCP server c went away', 'MCP server c reconnected']);
+  });
+
+  it('records what it sees for roku mcp list and doctor, and removes it when closed', async () => {
+    const { bridge, config, home } = setup();
+    await bridge.sync(config);
+    expect(readMcpStatus(home)).toEqual([
+      expect.objectContaining({
+        pid: process.pid,
+        servers: { c: expect.objectContaining({ status: 'connected', wire: 'stdio' }) as unknown },
+      }),
+    ]);
+    await bridge.close();
+    expect(readMcpStatus(home)).toEqual([]);
   });
 
   it('gives up after its bounded attempts, says so, and a reload does not start it again', async () => {

@@ -128,8 +128,10 @@ export class ServerSlot {
     if (this.#closed) return;
     this.#connection = undefined;
     this.#sandbox = undefined;
-    this.#ctx.onChange(`MCP server ${this.name} went away`);
+    // the state says `reconnecting` before anyone hears of the change
     this.#scheduleReconnect(why);
+    if (this.#state.ok || this.#state.status === 'reconnecting')
+      this.#ctx.onChange(`MCP server ${this.name} went away`);
   }
 
   #scheduleReconnect(why: string): void {
