@@ -7,7 +7,7 @@ import type { ToolDefinition } from './pins.js';
 import { transportOf, wantsSseFallback } from './transport.js';
 import type { McpServerEntry } from './types.js';
 
-/** Handshake and tools/list must finish within this, or the server is left out. */
+/** Handshake and tools/list must finish within this (unless the entry says `startupTimeoutMs`). */
 const CONNECT_TIMEOUT_MS = 15_000;
 /** Spec §3.3: MCP tool timeout. */
 export const MCP_CALL_TIMEOUT_MS = 30_000;
@@ -53,13 +53,15 @@ export class McpConnection {
   readonly #client: Client;
   readonly #transport: Transport;
   readonly #stderr: string[] = [];
+  readonly #callTimeoutMs: number;
   #closed = false;
   #problem: string | undefined;
 
-  private constructor(name: string, client: Client, transport: Transport) {
+  private constructor(name: string, client: Client, transport: Transport, callTimeoutMs: number) {
     this.name = name;
     this.#client = client;
     this.#transport = transport;
+    this.#callTimeoutMs = callTimeoutMs;
   }
 
   /** Why the connection is gone, once it is. */
@@ -138,7 +140,7 @@ export class McpConnection {
         },
       },
     );
-    const connection = new McpConnection(name, client, transport);
+    const connection = new McpConnection(name, client, transport, entry.callTimeoutMs ?? MCP_CALL_TIMEOUT_MS);
     if (transport instanceof StdioClientTransport) {
       transport.stderr?.on('data', (chunk: Buffer) => {
         connection.#keepStderr(chunk.toString('utf8'));
@@ -156,16 +158,17 @@ export class McpConnection {
       logger.debug({ server: name, err }, 'mcp transport error');
     };
     try {
-      const signal = AbortSignal.timeout(CONNECT_TIMEOUT_MS);
+      const startup = entry.startupTimeoutMs ?? CONNECT_TIMEOUT_MS;
+      const signal = AbortSignal.timeout(startup);
       await Promise.race([
         client.connect(transport),
         new Promise((_, reject) => {
           signal.addEventListener('abort', () => {
-            reject(new Error(`no handshake within ${CONNECT_TIMEOUT_MS} ms`));
+            reject(new Error(`no handshake within ${startup} ms`));
           });
         }),
       ]);
-      const listed = await client.listTools(undefined, { signal, timeout: CONNECT_TIMEOUT_MS });
+      const listed = await client.listTools(undefined, { signal, timeout: startup });
       ready = true;
       return {
         connection,
@@ -195,7 +198,7 @@ export class McpConnection {
     try {
       result = await this.#client.callTool(
         { name: tool, arguments: (args ?? {}) as Record<string, unknown> },
-        { timeout: MCP_CALL_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) },
+        { timeout: this.#callTimeoutMs, ...(signal === undefined ? {} : { signal }) },
       );
     } catch (err) {
       throw this.#failed(tool, `${messageOf(err)}${this.#problem === undefined ? '' : this.#stderrTail()}`);
@@ -215,7 +218,7 @@ export class McpConnection {
    * @throws ROKU_MCP_CALL_FAILED
    */
   async list(kind: 'resources' | 'prompts', signal?: AbortSignal): Promise<unknown> {
-    const options = { timeout: MCP_CALL_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) };
+    const options = { timeout: this.#callTimeoutMs, ...(signal === undefined ? {} : { signal }) };
     try {
       if (kind === 'prompts') {
         const { prompts } = await this.#client.listPrompts(undefined, options);
@@ -241,7 +244,7 @@ export class McpConnection {
     input: { uri?: string; name?: string; arguments?: Record<string, string> },
     signal?: AbortSignal,
   ): Promise<string> {
-    const options = { timeout: MCP_CALL_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) };
+    const options = { timeout: this.#callTimeoutMs, ...(signal === undefined ? {} : { signal }) };
     try {
       if (kind === 'resource') {
         const { contents } = await this.#client.readResource({ uri: input.uri ?? '' }, options);

@@ -42,6 +42,7 @@ export function serverSandbox(
   server: string,
   tools: readonly McpTool[],
   call: (tool: McpTool, input: unknown, signal: AbortSignal | undefined) => Promise<string>,
+  callTimeoutMs: number = MCP_CALL_TIMEOUT_MS,
 ): Sandbox {
   const manifest = serverManifest(server, tools);
   const byName = new Map(tools.map((t) => [t.name, t]));
@@ -60,8 +61,8 @@ export function serverSandbox(
     },
     limits: {
       memoryMb: 0,
-      cpuMsPerCall: MCP_CALL_TIMEOUT_MS,
-      wallMsPerCall: MCP_CALL_TIMEOUT_MS,
+      cpuMsPerCall: callTimeoutMs,
+      wallMsPerCall: callTimeoutMs,
       outputBytes: MAX_OUTPUT_CHARS * 4,
       concurrency: 8,
     },

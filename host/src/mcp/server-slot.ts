@@ -121,7 +121,12 @@ export class ServerSlot {
       this.#ctx.logger.warn({ server: this.name, problem }, 'mcp tool changed since approved');
     }
     this.#state = { name: this.name, ok: true, tools, protocol: this.#protocol, wire: this.#wire, warnings };
-    this.#sandbox = serverSandbox(this.name, tools, (tool, input, signal) => this.#call(tool, input, signal));
+    this.#sandbox = serverSandbox(
+      this.name,
+      tools,
+      (tool, input, signal) => this.#call(tool, input, signal),
+      this.entry.callTimeoutMs,
+    );
   }
 
   #gone(why: string): void {

@@ -439,6 +439,14 @@ export interface HostConfig {
              */
             maxDelayMs?: number;
           };
+          /**
+           * How long the handshake and the first tools/list may take before the server is left out (15000 when absent).
+           */
+          startupTimeoutMs?: number;
+          /**
+           * How long one tool call may take before it fails (30000 when absent).
+           */
+          callTimeoutMs?: number;
         }
       | {
           /**
@@ -480,6 +488,14 @@ export interface HostConfig {
              */
             maxDelayMs?: number;
           };
+          /**
+           * How long the handshake and the first tools/list may take before the server is left out (15000 when absent).
+           */
+          startupTimeoutMs?: number;
+          /**
+           * How long one tool call may take before it fails (30000 when absent).
+           */
+          callTimeoutMs?: number;
         }
       | undefined;
   };
