@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /** What of a tool is pinned: everything the model and the approval see of it. */
@@ -47,9 +47,17 @@ function canonical(value: unknown): string {
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
+/** Hashes of the definitions seen, by object: a definition is hashed once, not at every call. */
+const hashes = new WeakMap<ToolDefinition, string>();
+
 /** sha256 of a tool's canonical definition (name, title, description, input schema, annotations). */
 export function definitionHash(definition: ToolDefinition): string {
-  return createHash('sha256').update(canonical(definition)).digest('hex');
+  let hash = hashes.get(definition);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(canonical(definition)).digest('hex');
+    hashes.set(definition, hash);
+  }
+  return hash;
 }
 
 function objectOf(value: unknown): Record<string, unknown> {
@@ -105,19 +113,34 @@ export function describeChanges(before: ToolDefinition, after: ToolDefinition): 
  */
 export class McpPins {
   readonly file: string;
+  /** The file as last read, with the stat it had: read again only when another write changed it. */
+  #cache: { stamp: string; data: PinFile } | undefined;
 
   constructor(file: string) {
     this.file = file;
   }
 
+  /** The pins as the file has them now. Shared with the cache: callers that change it clone it first. */
   #read(): PinFile {
+    let stamp: string;
     try {
-      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<PinFile>;
-      return { version: 1, servers: objectOf(parsed.servers) as PinFile['servers'] };
+      const st = statSync(this.file);
+      stamp = `${String(st.mtimeMs)}:${String(st.size)}:${String(st.ino)}`;
     } catch {
-      // absent (nothing pinned yet) or unreadable: nothing counts as pinned, so every tool asks as new
+      // absent: nothing pinned yet, so every tool counts as new
       return { version: 1, servers: {} };
     }
+    if (this.#cache?.stamp === stamp) return this.#cache.data;
+    let data: PinFile;
+    try {
+      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<PinFile>;
+      data = { version: 1, servers: objectOf(parsed.servers) as PinFile['servers'] };
+    } catch {
+      // unreadable: nothing counts as pinned, so every tool asks as new
+      data = { version: 1, servers: {} };
+    }
+    this.#cache = { stamp, data };
+    return data;
   }
 
   #write(data: PinFile): void {
@@ -129,7 +152,7 @@ export class McpPins {
 
   /** The pins of one server (all when no server is named). */
   list(server?: string): Record<string, Record<string, ToolPin>> {
-    const { servers } = this.#read();
+    const { servers } = structuredClone(this.#read());
     if (server === undefined) return servers;
     return servers[server] === undefined ? {} : { [server]: servers[server] };
   }
@@ -143,7 +166,7 @@ export class McpPins {
 
   /** Records the definition as approved. */
   pin(server: string, definition: ToolDefinition): void {
-    const data = this.#read();
+    const data = structuredClone(this.#read());
     const tools = (data.servers[server] ??= {});
     tools[definition.name] = {
       hash: definitionHash(definition),
@@ -155,7 +178,7 @@ export class McpPins {
 
   /** Forgets the pins of a server (or of one of its tools): the next approval pins again. Returns how many. */
   reset(server: string, tool?: string): number {
-    const data = this.#read();
+    const data = structuredClone(this.#read());
     const tools = data.servers[server];
     if (tools === undefined) return 0;
     let removed = 0;
