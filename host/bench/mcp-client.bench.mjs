@@ -19,7 +19,7 @@ const CALLS = Number(process.env.ROKU_BENCH_CALLS ?? 2000);
 const WARMUP = 200;
 const BLOCKS = 10;
 const STDIO_SERVER = fileURLToPath(new URL('./mcp-echo-server.mjs', import.meta.url));
-const HTTP_SERVER = fileURLToPath(new URL('./mcp-http-echo-server.mjs', import.meta.url));
+const HTTP_SERVER = fileURLToPath(new URL('../test/fixtures/mcp/http-echo-server.mjs', import.meta.url));
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,5 +155,72 @@ describe('MCP bridge: list changed, resources', () => {
     };
     expect(listed.resources.map((r) => r.uri)).toEqual(['memo://one']);
     expect(await callOf(view, 'read_resource', { uri: 'memo://one' })).toBe('contents of memo://one');
+  });
+});
+
+const HTTP_SERVER = fileURLToPath(new URL('./fixtures/mcp/http-echo-server.mjs', import.meta.url));
+
+/** Starts the Streamable HTTP echo server on `port` (0: any) and resolves with it and its port. */
+async function httpServer(port: number): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [HTTP_SERVER, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const bound = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      const m = /listening (\d+)/.exec(chunk.toString());
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => {
+      reject(new Error(`http server exited with ${String(code)}`));
+    });
+  });
+  return { child, port: bound };
+}
+
+describe('MCP bridge: a remote server that drops', () => {
+  it('is reached again once it is back; calls meanwhile get a clear error', async () => {
+    let server = await httpServer(0);
+    const { port } = server;
+    try {
+      const root = realpathSync(mkdtempSync(join(tmpdir(), 'roku-mcp-http-')));
+      const result = validator.validate({
+        mcpServers: {
+          web: {
+            type: 'http',
+            url: `http://127.0.0.1:${port}/mcp`,
+            reconnect: { initialDelayMs: 200, maxAttempts: 20 },
+          },
+        },
+      });
+      if (!result.ok) throw new Error(JSON.stringify(result.issues));
+      const bridge = new McpBridge({
+        workspace: root,
+        hidden: [],
+        home: root,
+        logger: pino({ level: 'silent' }),
+      });
+      bridges.push(bridge);
+      const first = only(await bridge.sync(result.value));
+      expect(await first.sandbox!.call('tool:mcp__web__echo', { text: 'one' })).toBe('one');
+
+      server.child.kill();
+      await new Promise((r) => server.child.once('exit', r));
+      await expect(first.sandbox!.call('tool:mcp__web__echo', { text: 'two' })).rejects.toMatchObject({
+        code: 'ROKU_MCP_CALL_FAILED',
+      });
+      const away = only(bridge.views()).state;
+      expect(!away.ok && away.problem).toMatch(
+        /is reconnecting \(attempt \d+ of 20, in \d+ ms\): the server is unreachable/,
+      );
+
+      server = await httpServer(port);
+      const back = await until('the server back', () => {
+        const v = only(bridge.views());
+        return v.state.ok ? v : undefined;
+      });
+      expect(await back.sandbox!.call('tool:mcp__web__echo', { text: 'three' })).toBe('three');
+    } finally {
+      server.child.kill();
+    }
   });
 });

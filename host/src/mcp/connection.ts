@@ -43,6 +43,25 @@ function definitionOf(tool: {
   };
 }
 
+/**
+ * Whether a failed request means the remote server is gone (refused or dropped connection, a gateway error, or
+ * 404 for a session it no longer knows after a restart): the connection is then treated as closed and reconnected.
+ */
+function connectionLost(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e !== undefined && e !== null && depth < 5; depth += 1) {
+    const o = e as { code?: unknown; status?: unknown; message?: unknown; cause?: unknown };
+    if (
+      typeof o.code === 'string' &&
+      /^(ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|UND_ERR_SOCKET)$/.test(o.code)
+    )
+      return true;
+    if (typeof o.status === 'number' && [404, 502, 503, 504].includes(o.status)) return true;
+    if (typeof o.message === 'string' && /fetch failed|other side closed/i.test(o.message)) return true;
+    e = o.cause;
+  }
+  return false;
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -54,6 +73,8 @@ export class McpConnection {
   readonly #transport: Transport;
   readonly #stderr: string[] = [];
   readonly #callTimeoutMs: number;
+  /** Set once connected (remote servers): ends the connection as gone after a request showed it is. */
+  #lost: ((why: string) => void) | undefined;
   #closed = false;
   #problem: string | undefined;
 
@@ -170,6 +191,17 @@ export class McpConnection {
       ]);
       const listed = await client.listTools(undefined, { signal, timeout: startup });
       ready = true;
+      if (!(transport instanceof StdioClientTransport)) {
+        // HTTP has no process to watch: a request that finds the server gone says so
+        connection.#lost = (why) => {
+          if (connection.#closed) return;
+          connection.#closed = true;
+          connection.#problem = `the server is unreachable: ${why}`;
+          logger.warn({ server: name, problem: connection.#problem }, 'mcp server went away');
+          void client.close().catch(() => undefined);
+          events?.onGone?.(connection.#problem);
+        };
+      }
       return {
         connection,
         tools: listed.tools.slice(0, MAX_TOOLS).map(definitionOf),
@@ -201,6 +233,7 @@ export class McpConnection {
         { timeout: this.#callTimeoutMs, ...(signal === undefined ? {} : { signal }) },
       );
     } catch (err) {
+      if (this.#lost !== undefined && connectionLost(err)) this.#lost(messageOf(err));
       throw this.#failed(tool, `${messageOf(err)}${this.#problem === undefined ? '' : this.#stderrTail()}`);
     }
     const text =

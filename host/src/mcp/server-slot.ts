@@ -196,6 +196,11 @@ export class ServerSlot {
       if (!asked) throw changedError(this.name, tool, now.changes);
     }
     if (now.kind !== 'same') pins.pin(this.name, tool.definition);
+    if (tool.pin?.kind === 'changed') {
+      // approved again (or reset elsewhere): offer the tool as it is now, without the `changed` tag
+      this.#refresh();
+      this.#ctx.onChange(`MCP server ${this.name}: tool ${tool.serverName} approved again`);
+    }
     return connection.call(tool.serverName, input, signal);
   }
 
