@@ -65,6 +65,13 @@ describe('roku mcp add|list|remove|import', () => {
     expect((await roku(home, 'mcp', 'list')).stdout).toBe(
       'fs  stdio npx -y server-fs .  env: TOKEN\napi  http  https://mcp.example/mcp\n',
     );
+    const sse = await roku(home, 'mcp', 'add', 'old', 'https://old.example/sse', '--sse');
+    expect(sse.stdout).toBe('added old: sse   https://old.example/sse\n');
+    expect(servers(home)).toMatchObject({ old: { type: 'sse', url: 'https://old.example/sse' } });
+    expect((await roku(home, 'mcp', 'add', 'bad', 'cmd', '--sse')).stderr).toContain(
+      '--sse is for a server URL',
+    );
+    expect((await roku(home, 'mcp', 'remove', 'old')).code).toBe(0);
     expect((await roku(home, 'mcp', 'remove', 'api')).stdout).toBe('removed api\n');
     const missing = await roku(home, 'mcp', 'remove', 'api');
     expect(missing.code).toBe(1);
