@@ -37,7 +37,7 @@ const HOST_ROOMS = {
   install: ['plugins', 'capabilities', 'sandbox'],
   store: [],
   mcp: ['capabilities', 'sandbox'],
-  doctor: ['config', 'sandbox', 'capabilities', 'plugins', 'agent'],
+  doctor: ['config', 'sandbox', 'capabilities', 'plugins', 'mcp', 'agent'],
 };
 const ALL_ROOMS = [...Object.keys(HOST_ROOMS), 'agent'];
 

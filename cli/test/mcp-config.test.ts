@@ -65,6 +65,13 @@ describe('roku mcp add|list|remove|import', () => {
     expect((await roku(home, 'mcp', 'list')).stdout).toBe(
       'fs  stdio npx -y server-fs .  env: TOKEN\napi  http  https://mcp.example/mcp\n',
     );
+    const sse = await roku(home, 'mcp', 'add', 'old', 'https://old.example/sse', '--sse');
+    expect(sse.stdout).toBe('added old: sse   https://old.example/sse\n');
+    expect(servers(home)).toMatchObject({ old: { type: 'sse', url: 'https://old.example/sse' } });
+    expect((await roku(home, 'mcp', 'add', 'bad', 'cmd', '--sse')).stderr).toContain(
+      '--sse is for a server URL',
+    );
+    expect((await roku(home, 'mcp', 'remove', 'old')).code).toBe(0);
     expect((await roku(home, 'mcp', 'remove', 'api')).stdout).toBe('removed api\n');
     const missing = await roku(home, 'mcp', 'remove', 'api');
     expect(missing.code).toBe(1);
@@ -95,6 +102,7 @@ describe('roku mcp add|list|remove|import', () => {
           git: { command: 'uvx', args: ['mcp-server-git'], env: { A: '1' }, autoApprove: [] },
           remote: { url: 'https://x.dev/mcp', headers: { K: 'v' } },
           legacy: { type: 'sse', url: 'https://x.dev/sse' },
+          odd: { type: 'websocket', url: 'wss://x.dev/ws' },
         },
       }),
     );
@@ -102,9 +110,9 @@ describe('roku mcp add|list|remove|import', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(
       [
-        'imported 2 servers: git, remote',
+        'imported 3 servers: git, remote, legacy',
         'skipped fs: already configured (--overwrite replaces it)',
-        'skipped legacy: transport "sse" is not supported yet (only stdio and Streamable HTTP)',
+        'skipped odd: transport "websocket" is not supported (only stdio, Streamable HTTP and HTTP+SSE)',
         'git: ignored autoApprove',
         '',
       ].join('\n'),
@@ -113,8 +121,9 @@ describe('roku mcp add|list|remove|import', () => {
       fs: { command: 'mine' },
       git: { command: 'uvx', args: ['mcp-server-git'], env: { A: '1' } },
       remote: { type: 'http', url: 'https://x.dev/mcp', headers: { K: 'v' } },
+      legacy: { type: 'sse', url: 'https://x.dev/sse' },
     });
-    expect((await roku(home, 'mcp', 'import', file, '--overwrite')).stdout).toContain('imported 3 servers');
+    expect((await roku(home, 'mcp', 'import', file, '--overwrite')).stdout).toContain('imported 4 servers');
     expect(servers(home)).toMatchObject({ fs: { command: 'theirs' } });
   });
 });

@@ -42,6 +42,8 @@ export const HOST_ERRORS = {
     'An MCP server named in mcpServers could not be started or reached, did not complete the handshake, or went away; the message names the server and why.',
   ROKU_MCP_CALL_FAILED:
     'A call to an MCP server tool failed (the server answered an error, timed out, or exited mid-call); the session goes on.',
+  ROKU_MCP_TOOL_CHANGED:
+    "An MCP server tool's definition (description, input schema, annotations) differs from the one pinned when the user approved it; its calls are blocked until the pin is reset (`roku mcp pins reset`).",
   ROKU_PLUGIN_FAILED:
     'A plugin raised an error; details name the plugin, version, operation and its own code.',
   ROKU_TOOL_OUTPUT_INVALID: "A tool's result does not match the output schema its manifest declares.",

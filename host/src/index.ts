@@ -87,6 +87,8 @@ export type {
   VerifyReport,
 } from './install/index.js';
 export { createAgentRuntime } from './agent/runtime.js';
+export { McpConnection, McpPins, mcpLimitSupport, pinsFile, readMcpStatus } from './mcp/index.js';
+export type { McpProcessStatus, McpServerStatus, ToolPin } from './mcp/index.js';
 export { callDigest } from './agent/approvals/policy.js';
 export { canonicalJson } from './agent/catalog/index.js';
 export { openAgentState } from './agent/state.js';

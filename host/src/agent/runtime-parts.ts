@@ -53,7 +53,16 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     throw err;
   }
   let snapshots: SnapshotHolder | undefined;
-  const mcp = new McpBridge(options.workspace, [home], options.logger);
+  const mcp = new McpBridge({
+    workspace: options.workspace,
+    hidden: [home],
+    home,
+    logger: options.logger,
+    // a server that went away, came back or changed its tools: its tools leave or join the catalog
+    onChange: (reason) => {
+      snapshots?.schedule(reason);
+    },
+  });
   const pluginHost = createPluginHost({
     services: createAgentServices(() => snapshots?.current(), logger),
     logger: options.logger,

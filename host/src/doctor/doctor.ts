@@ -7,6 +7,7 @@ import { isRokuError } from '@roku/schemas';
 import { loadConfig, resolveHome } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
 import { detectConfinement } from '../capabilities/process/confinement.js';
+import { mcpLimitSupport, mcpStatusSummary } from '../mcp/index.js';
 import { probeIsolateEngine, probeWasmEngine } from '../sandbox/engine-probe.js';
 import { ensureHome } from './home.js';
 import { checkPluginLoad, checkPluginSettings } from './plugins.js';
@@ -179,5 +180,9 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
   }
   // Informational: plugins' processes run wherever, confined as far as this machine allows.
   checks.push({ name: 'confinement', ok: true, detail: (await detectConfinement()).detail });
+  // MCP servers' `limits` need prlimit; `confine` needs the bubblewrap above. cgroup limits are not used.
+  checks.push({ name: 'mcp limits', ok: true, detail: (await mcpLimitSupport()).detail });
+  const servers = mcpStatusSummary(home);
+  if (servers !== undefined) checks.push({ name: 'mcp servers', ok: true, detail: servers });
   return checks;
 }

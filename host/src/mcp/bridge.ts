@@ -1,16 +1,10 @@
 import type { ResolvedHostConfig } from '@roku/schemas';
 import type { Logger } from 'pino';
 import type { Sandbox } from '../sandbox/loaded-sandbox.js';
-import { McpConnection } from './connection.js';
-import { serverSandbox } from './server-plugin.js';
+import { McpPins, pinsFile } from './pins.js';
+import { ServerSlot } from './server-slot.js';
+import { writeMcpStatus } from './status.js';
 import type { McpServerEntry, McpServerState } from './types.js';
-
-interface Live {
-  readonly key: string;
-  readonly connection: McpConnection | undefined;
-  readonly state: McpServerState;
-  readonly sandbox: Sandbox | undefined;
-}
 
 /** A connected server's tools, as a snapshot takes them in. */
 export interface McpServerView {
@@ -19,24 +13,35 @@ export interface McpServerView {
   readonly sandbox: Sandbox | undefined;
 }
 
+/** What the bridge needs: where servers start, what they must not see, where pins live, whom to tell. */
+export interface McpBridgeOptions {
+  readonly workspace: string;
+  /** Folders a confined server must not see (ROKU_HOME). */
+  readonly hidden: readonly string[];
+  readonly logger: Logger;
+  /** ROKU_HOME: the approved tool definitions are pinned in `mcp/pins.json` there. */
+  readonly home: string;
+  /** A server's tools or state changed on their own (went away, came back, list changed): rebuild the snapshot. */
+  readonly onChange?: (reason: string) => void;
+}
+
 /**
- * Keeps one connection per server of the host config's `mcpServers`. `sync` brings the set in line with a
- * config (new and changed entries connect, removed ones close, a server that went away is started again); a
- * server that fails is reported with its problem and the others go on. `close` stops every process.
+ * Keeps one slot per server of the host config's `mcpServers`. `sync` brings the set in line with a config
+ * (new and changed entries connect, removed ones close, one that failed to start is tried again; one that is
+ * reconnecting is left to its backoff); a server that fails is reported with its problem and the others go on.
+ * `close` stops every process.
  */
 export class McpBridge {
-  readonly #workspace: string;
+  readonly #options: McpBridgeOptions;
   readonly #logger: Logger;
-  readonly #live = new Map<string, Live>();
+  readonly #slots = new Map<string, ServerSlot>();
+  readonly pins: McpPins;
   #closed = false;
 
-  readonly #hidden: readonly string[];
-
-  /** `hidden`: folders a confined server must not see (ROKU_HOME). */
-  constructor(workspace: string, hidden: readonly string[], logger: Logger) {
-    this.#workspace = workspace;
-    this.#hidden = hidden;
-    this.#logger = logger.child({ component: 'mcp' });
+  constructor(options: McpBridgeOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'mcp' });
+    this.pins = new McpPins(pinsFile(options.home));
   }
 
   async sync(config: ResolvedHostConfig): Promise<McpServerView[]> {
@@ -45,62 +50,65 @@ export class McpBridge {
       (pair): pair is [string, McpServerEntry] => pair[1] !== undefined && pair[1].disabled !== true,
     );
     const names = new Set(wanted.map(([name]) => name));
-    for (const [name, live] of [...this.#live]) {
+    for (const [name, slot] of [...this.#slots]) {
       if (!names.has(name)) {
-        this.#live.delete(name);
-        await live.connection?.close();
+        this.#slots.delete(name);
+        await slot.close();
       }
     }
     await Promise.all(
       wanted.map(async ([name, entry]) => {
-        const key = JSON.stringify(entry);
-        const live = this.#live.get(name);
-        const gone = live?.connection?.problem !== undefined;
-        if (live !== undefined && live.key === key && !gone && live.state.ok) return;
-        await live?.connection?.close();
-        this.#live.set(name, await this.#open(name, entry, key));
+        const slot = this.#slots.get(name);
+        if (slot !== undefined && slot.key === JSON.stringify(entry)) {
+          const { state } = slot;
+          // connected, reconnecting on its own, or given up after reconnecting: leave it be
+          if (state.ok || state.status === 'reconnecting' || slot.gaveUp) return;
+        }
+        await slot?.close();
+        const fresh = new ServerSlot(name, entry, {
+          workspace: this.#options.workspace,
+          hidden: this.#options.hidden,
+          logger: this.#logger,
+          pins: this.pins,
+          onChange: (reason) => {
+            if (this.#slots.get(name) !== fresh || this.#closed) return;
+            this.#writeStatus();
+            this.#options.onChange?.(reason);
+          },
+        });
+        this.#slots.set(name, fresh);
+        await fresh.start();
       }),
     );
     // close() may have run while servers were starting: stop what started meanwhile.
     if (this.isClosed()) await this.close();
-    return [...this.#live.values()]
-      .map((l) => ({ state: l.state, sandbox: l.sandbox }))
-      .sort((a, b) => (a.state.name < b.state.name ? -1 : 1));
+    this.#writeStatus();
+    return this.views();
   }
 
-  async #open(name: string, entry: McpServerEntry, key: string): Promise<Live> {
-    try {
-      const { connection, tools, protocol } = await McpConnection.open(
-        name,
-        entry,
-        this.#workspace,
-        this.#hidden,
-        this.#logger,
-      );
-      this.#logger.info({ server: name, tools: tools.length, protocol }, 'MCP server connected');
-      return {
-        key,
-        connection,
-        state: { name, ok: true, tools, protocol },
-        sandbox: serverSandbox(name, connection, tools),
-      };
-    } catch (err) {
-      const problem = err instanceof Error ? err.message : String(err);
-      this.#logger.warn({ server: name, problem }, 'MCP server left out');
-      return { key, connection: undefined, state: { name, ok: false, problem }, sandbox: undefined };
-    }
+  /** `roku mcp list` and `roku doctor` read what this process sees of its servers. */
+  #writeStatus(): void {
+    if (this.#closed && this.#slots.size > 0) return;
+    writeMcpStatus(
+      this.#options.home,
+      this.#slots.size === 0 ? undefined : [...this.#slots.values()].map((s) => s.state),
+    );
+  }
+
+  /** The servers as they are now, by name. */
+  views(): McpServerView[] {
+    return [...this.#slots.values()]
+      .map((s) => ({ state: s.state, sandbox: s.sandbox }))
+      .sort((a, b) => (a.state.name < b.state.name ? -1 : 1));
   }
 
   /** Stops every server; later syncs do nothing. */
   async close(): Promise<void> {
     this.#closed = true;
-    const live = [...this.#live.values()];
-    this.#live.clear();
-    await Promise.all(
-      live.map(async (l) => {
-        await l.connection?.close();
-      }),
-    );
+    const slots = [...this.#slots.values()];
+    this.#slots.clear();
+    if (slots.length > 0) writeMcpStatus(this.#options.home, undefined);
+    await Promise.all(slots.map((s) => s.close()));
   }
 
   isClosed(): boolean {

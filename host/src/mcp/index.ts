@@ -1,4 +1,12 @@
 export { McpBridge } from './bridge.js';
-export type { McpServerView } from './bridge.js';
+export type { McpBridgeOptions, McpServerView } from './bridge.js';
+export { McpConnection } from './connection.js';
 export { mcpToolName, mcpPluginId } from './names.js';
-export type { McpServerEntry, McpServerState, McpTool } from './types.js';
+export { McpPins, pinsFile, definitionHash, describeChanges } from './pins.js';
+export type { PinStatus, ToolDefinition, ToolPin } from './pins.js';
+export { backoffDelay, reconnectPolicy, DEFAULT_RECONNECT } from './reconnect.js';
+export type { ReconnectPolicy } from './reconnect.js';
+export { mcpLimitSupport } from './limits.js';
+export type { McpServerEntry, McpServerState, McpTool, ToolChangePolicy } from './types.js';
+export { mcpStatusSummary, readMcpStatus, statusFile } from './status.js';
+export type { McpProcessStatus, McpServerStatus } from './status.js';

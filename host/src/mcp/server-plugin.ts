@@ -2,7 +2,6 @@ import type { PluginManifest } from '@roku/schemas';
 import type { PlainJson } from '../sandbox/safe-json.js';
 import { RokuError, parsePluginOp } from '@roku/schemas';
 import type { CallOptions, Sandbox } from '../sandbox/loaded-sandbox.js';
-import type { McpConnection } from './connection.js';
 import { MCP_CALL_TIMEOUT_MS } from './connection.js';
 import { mcpPluginId } from './names.js';
 import type { McpTool } from './types.js';
@@ -36,10 +35,15 @@ export function serverManifest(server: string, tools: readonly McpTool[]): Plugi
 }
 
 /**
- * A server's tools behind the `Sandbox` interface the loop already calls: `tool:<mcp__s__t>` becomes a
- * tools/call on the connection. The process is owned by the bridge, so disposing this does not stop it.
+ * A server's tools behind the `Sandbox` interface the loop already calls: `tool:<mcp__s__t>` becomes `call` (the
+ * server's slot, which owns the process, so disposing this does not stop it).
  */
-export function serverSandbox(server: string, connection: McpConnection, tools: readonly McpTool[]): Sandbox {
+export function serverSandbox(
+  server: string,
+  tools: readonly McpTool[],
+  call: (tool: McpTool, input: unknown, signal: AbortSignal | undefined) => Promise<string>,
+  callTimeoutMs: number = MCP_CALL_TIMEOUT_MS,
+): Sandbox {
   const manifest = serverManifest(server, tools);
   const byName = new Map(tools.map((t) => [t.name, t]));
   let inFlight = 0;
@@ -57,8 +61,8 @@ export function serverSandbox(server: string, connection: McpConnection, tools: 
     },
     limits: {
       memoryMb: 0,
-      cpuMsPerCall: MCP_CALL_TIMEOUT_MS,
-      wallMsPerCall: MCP_CALL_TIMEOUT_MS,
+      cpuMsPerCall: callTimeoutMs,
+      wallMsPerCall: callTimeoutMs,
       outputBytes: MAX_OUTPUT_CHARS * 4,
       concurrency: 8,
     },
@@ -75,7 +79,7 @@ export function serverSandbox(server: string, connection: McpConnection, tools: 
       options.beforeSend?.();
       inFlight += 1;
       try {
-        return await connection.call(tool.serverName, input, options.signal);
+        return await call(tool, input, options.signal);
       } finally {
         inFlight -= 1;
       }

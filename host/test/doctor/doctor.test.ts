@@ -18,10 +18,12 @@ describe('doctor', () => {
       'plugin settings',
       'plugins',
       'confinement',
+      'mcp limits',
     ]);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
     expect(checks.find((c) => c.name === 'confinement')?.detail).toMatch(/^(bubblewrap|unshare -rn|none): /);
     expect(checks.find((c) => c.name === 'sqlite')?.detail).toMatch(/^SQLite \d+\.\d+/);
+    expect(checks.find((c) => c.name === 'mcp limits')?.detail).toMatch(/^(prlimit \(|none: )/);
   });
 
   it('reports a bad config with the reason and a fix, and still runs the other checks', async () => {

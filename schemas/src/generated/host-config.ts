@@ -344,7 +344,7 @@ export interface HostConfig {
     port?: number;
   };
   /**
-   * MCP servers whose tools the agent gets as mcp__<server>__<tool> (the shape Claude Desktop and Cursor use). A local server is a command started in the workspace with only the env vars its entry names; a remote one is a Streamable HTTP url.
+   * MCP servers whose tools the agent gets as mcp__<server>__<tool> (the shape Claude Desktop and Cursor use). A local server is a command started in the workspace with only the env vars its entry names; a remote one is a Streamable HTTP url (type http, falling back to HTTP+SSE on a 4xx) or an older HTTP+SSE url (type sse).
    */
   mcpServers?: {
     [k: string]:
@@ -374,15 +374,85 @@ export interface HostConfig {
            */
           disabled?: boolean;
           /**
-           * Run the server inside bubblewrap: no network, the system read-only, only the workspace writable, home folders and ROKU_HOME hidden. Refused where bubblewrap does not work.
+           * Run the server inside bubblewrap: no network, the system read-only, only the workspace writable, home folders and ROKU_HOME hidden. An object grants more: network origins (bubblewrap cannot filter by origin, so any granted origin shares the host's network) and folders. Refused where bubblewrap does not work.
            */
-          confine?: boolean;
+          confine?:
+            | boolean
+            | {
+                /**
+                 * Origins the server may reach (e.g. https://api.example.com). Any entry gives it the host's network.
+                 *
+                 * @maxItems 64
+                 */
+                network?: string[];
+                /**
+                 * Folders the server may see, read-only unless write is true; absolute or relative to the workspace.
+                 *
+                 * @maxItems 64
+                 */
+                folders?: {
+                  /**
+                   * The folder.
+                   */
+                  path: string;
+                  /**
+                   * Writable too.
+                   */
+                  write?: boolean;
+                }[];
+              };
+          /**
+           * Resource limits of the server process, as rlimits through prlimit; refused where prlimit does not work.
+           */
+          limits?: {
+            /**
+             * CPU seconds in all (RLIMIT_CPU).
+             */
+            cpuSeconds?: number;
+            /**
+             * Private writable memory in MiB (RLIMIT_DATA; it counts reservations, so a Node server needs 1024 or more).
+             */
+            memoryMb?: number;
+            /**
+             * Open files at once (RLIMIT_NOFILE).
+             */
+            openFiles?: number;
+          };
+          /**
+           * What happens when a tool's definition (description, input schema, annotations) differs from the one pinned when you first approved it: block its calls until `roku mcp pins reset`, or ask again before its next call (even under auto-approve).
+           */
+          onToolChange?: 'block' | 'ask';
+          /**
+           * Reconnecting after the server went away: exponential backoff with jitter; the session goes on without its tools meanwhile.
+           */
+          reconnect?: {
+            /**
+             * Attempts before giving up (0: never reconnect).
+             */
+            maxAttempts?: number;
+            /**
+             * Delay before the first attempt; each next one doubles.
+             */
+            initialDelayMs?: number;
+            /**
+             * Longest delay between attempts.
+             */
+            maxDelayMs?: number;
+          };
+          /**
+           * How long the handshake and the first tools/list may take before the server is left out (15000 when absent).
+           */
+          startupTimeoutMs?: number;
+          /**
+           * How long one tool call may take before it fails (30000 when absent).
+           */
+          callTimeoutMs?: number;
         }
       | {
           /**
-           * Transport.
+           * Transport: http (Streamable HTTP, with the HTTP+SSE fallback) or sse (the older HTTP+SSE transport).
            */
-          type: 'http';
+          type: 'http' | 'sse';
           /**
            * The server's MCP endpoint (http or https).
            */
@@ -397,6 +467,35 @@ export interface HostConfig {
            * Left out of the agent without being removed.
            */
           disabled?: boolean;
+          /**
+           * What happens when a tool's definition (description, input schema, annotations) differs from the one pinned when you first approved it: block its calls until `roku mcp pins reset`, or ask again before its next call (even under auto-approve).
+           */
+          onToolChange?: 'block' | 'ask';
+          /**
+           * Reconnecting after the server went away: exponential backoff with jitter; the session goes on without its tools meanwhile.
+           */
+          reconnect?: {
+            /**
+             * Attempts before giving up (0: never reconnect).
+             */
+            maxAttempts?: number;
+            /**
+             * Delay before the first attempt; each next one doubles.
+             */
+            initialDelayMs?: number;
+            /**
+             * Longest delay between attempts.
+             */
+            maxDelayMs?: number;
+          };
+          /**
+           * How long the handshake and the first tools/list may take before the server is left out (15000 when absent).
+           */
+          startupTimeoutMs?: number;
+          /**
+           * How long one tool call may take before it fails (30000 when absent).
+           */
+          callTimeoutMs?: number;
         }
       | undefined;
   };

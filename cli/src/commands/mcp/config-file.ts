@@ -64,7 +64,8 @@ export function writeServers(
 
 /**
  * An entry of another tool's MCP file (Claude Desktop, Cursor, VS Code) in Roku's shape: `command`/`args`/`env`,
- * or `type: "http"` with `url`/`headers` (Cursor's url-only entries and `streamable-http` included). Keys Roku
+ * or `type: "http"` with `url`/`headers` (Cursor's url-only entries and `streamable-http` included), or
+ * `type: "sse"` (the older HTTP+SSE transport). Keys Roku
  * does not use are named in `dropped`.
  */
 export function importedEntry(raw: unknown): { entry: McpEntry; dropped: string[] } | { problem: string } {
@@ -73,12 +74,12 @@ export function importedEntry(raw: unknown): { entry: McpEntry; dropped: string[
   const type = source.type;
   const isHttp = typeof source.url === 'string' && source.command === undefined;
   if (isHttp) {
-    if (type !== undefined && type !== 'http' && type !== 'streamable-http') {
+    if (type !== undefined && type !== 'http' && type !== 'streamable-http' && type !== 'sse') {
       return {
-        problem: `transport ${JSON.stringify(type)} is not supported yet (only stdio and Streamable HTTP)`,
+        problem: `transport ${JSON.stringify(type)} is not supported (only stdio, Streamable HTTP and HTTP+SSE)`,
       };
     }
-    const entry: McpEntry = { type: 'http', url: source.url };
+    const entry: McpEntry = { type: type === 'sse' ? 'sse' : 'http', url: source.url };
     if (source.headers !== undefined) entry.headers = source.headers;
     return { entry, dropped: Object.keys(source).filter((k) => !['type', 'url', 'headers'].includes(k)) };
   }

@@ -6,6 +6,8 @@ import { jsonLine, safe } from '../../terminal-text.js';
 import { configFilePath, importedEntry, readConfigObject, serversOf, writeServers } from './config-file.js';
 import type { McpEntry } from './config-file.js';
 import { mcpServeCommand } from './serve.js';
+import { registerPinCommands } from './pins.js';
+import { registerShowCommand, runningStatus, statusText } from './show.js';
 
 const NAME = /^[A-Za-z0-9_-]{1,48}$/;
 
@@ -31,13 +33,15 @@ function pairs(items: readonly string[], sep: string, what: string): Record<stri
 
 function describe(entry: McpEntry): string {
   const disabled = entry.disabled === true ? ' (disabled)' : '';
-  if (entry.type === 'http') return `http  ${String(entry.url)}${disabled}`;
+  if (entry.type === 'http' || entry.type === 'sse')
+    return `${entry.type === 'sse' ? 'sse ' : 'http'}  ${String(entry.url)}${disabled}`;
   const args = Array.isArray(entry.args) ? entry.args.map(String) : [];
   const env = Object.keys((entry.env as Record<string, string> | undefined) ?? {});
   return `stdio ${[String(entry.command), ...args].join(' ')}${env.length > 0 ? `  env: ${env.join(', ')}` : ''}${disabled}`;
 }
 
 interface AddOptions {
+  sse?: boolean;
   env?: string[];
   header?: string[];
   json?: boolean;
@@ -63,6 +67,10 @@ export function registerMcpCommands(program: Command, io: CliIo, setExit: (code:
       'environment variable for the process (it gets only these, PATH and HOME)',
     )
     .option('--header <Name:value...>', 'header sent to an http server')
+    .option(
+      '--sse',
+      'the server speaks the older HTTP+SSE transport (an http server falls back to it by itself)',
+    )
     .option('--json', 'print one JSON object')
     .action((name: string, target: string, args: string[], opts: AddOptions) => {
       checkName(name);
@@ -70,7 +78,10 @@ export function registerMcpCommands(program: Command, io: CliIo, setExit: (code:
       const config = readConfigObject(path);
       const servers = serversOf(config);
       const isUrl = /^https?:\/\//.test(target);
-      const entry: McpEntry = isUrl ? { type: 'http', url: target } : { command: target };
+      if (opts.sse === true && !isUrl) throw new RokuError('ROKU_CLI_USAGE', '--sse is for a server URL');
+      const entry: McpEntry = isUrl
+        ? { type: opts.sse === true ? 'sse' : 'http', url: target }
+        : { command: target };
       if (isUrl && args.length > 0)
         throw new RokuError('ROKU_CLI_USAGE', 'an http server takes no arguments');
       if (!isUrl && args.length > 0) entry.args = args;
@@ -98,12 +109,19 @@ export function registerMcpCommands(program: Command, io: CliIo, setExit: (code:
     .action((opts: { json?: boolean }) => {
       const path = file();
       const servers = serversOf(readConfigObject(path));
-      if (opts.json === true) io.stdout(jsonLine({ ok: true, file: path, servers }));
-      else if (Object.keys(servers).length === 0) io.stdout(`no MCP servers in ${path}\n`);
+      const running = runningStatus(io);
+      if (opts.json === true) {
+        const status = Object.fromEntries(Object.keys(servers).map((n) => [n, running.get(n) ?? []]));
+        io.stdout(jsonLine({ ok: true, file: path, servers, status }));
+      } else if (Object.keys(servers).length === 0) io.stdout(`no MCP servers in ${path}\n`);
       else
-        for (const [name, entry] of Object.entries(servers)) io.stdout(`${name}  ${safe(describe(entry))}\n`);
+        for (const [name, entry] of Object.entries(servers))
+          io.stdout(`${name}  ${safe(describe(entry))}${safe(statusText(running.get(name)))}\n`);
       setExit(EXIT.ok);
     });
+
+  registerShowCommand(mcp, io, file, setExit);
+  registerPinCommands(mcp, io, setExit);
 
   mcp
     .command('remove')

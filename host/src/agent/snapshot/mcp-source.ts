@@ -24,6 +24,7 @@ export function withMcpServers(
         settings: {},
         key: sandbox.pluginKey,
       });
+      if (state.ok) warnings.push(...state.warnings);
     } else if (!state.ok) {
       problems.push({
         id,
