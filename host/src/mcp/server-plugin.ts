@@ -62,6 +62,7 @@ export function serverSandbox(server: string, connection: McpConnection, tools: 
       outputBytes: MAX_OUTPUT_CHARS * 4,
       concurrency: 8,
     },
+    concurrency: 8,
     get inFlight() {
       return inFlight;
     },

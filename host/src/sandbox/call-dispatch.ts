@@ -35,7 +35,7 @@ function deadlineError(sandbox: LoadedSandbox, phase: Phase): RokuError {
   const limitMs = sandbox.limits.wallMsPerCall;
   const where =
     phase === 'queued'
-      ? `waited for one of its ${sandbox.limits.concurrency} concurrency slots`
+      ? `waited for one of its ${sandbox.concurrency} concurrency slots`
       : phase === 'loading'
         ? 'waited for the plugin to load'
         : 'ran';

@@ -16,7 +16,7 @@ interface Waiter {
  */
 export class CallQueue {
   readonly #label: string;
-  readonly #limit: number;
+  #limit: number;
   readonly #maxQueued: number;
   #running = 0;
   /** Waiters in arrival order from `#head`; expired ones stay until reached (marked done). */
@@ -29,6 +29,20 @@ export class CallQueue {
     this.#label = label;
     this.#limit = Math.max(1, limit);
     this.#maxQueued = Math.max(0, maxQueued);
+  }
+
+  /** Calls that may run at once. */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * Changes how many calls may run at once (the plugin's memory was measured). Calls already running go on;
+   * waiting ones start as slots free up under the new limit.
+   */
+  setLimit(limit: number): void {
+    this.#limit = Math.max(1, limit);
+    this.#pump();
   }
 
   get running(): number {

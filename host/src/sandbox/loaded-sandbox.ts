@@ -62,6 +62,11 @@ export interface Sandbox {
   readonly engine: EngineKind;
   readonly description: PluginDescription;
   readonly limits: RunnerLimits;
+  /**
+   * Calls that run at once: `limits.concurrency`, or fewer when the plugin's memory holds fewer (measured when
+   * it loads: an isolate runs each call in a realm of its own). Calls over it wait in the queue.
+   */
+  readonly concurrency: number;
   /** Calls currently running. */
   readonly inFlight: number;
   /** Calls waiting for one of the plugin's concurrency slots. */
@@ -149,6 +154,19 @@ export class LoadedSandbox implements Sandbox {
    */
   get runnerLimits(): RunnerLimits {
     return { ...this.limits, concurrency: this.limits.concurrency * 2 };
+  }
+
+  get concurrency(): number {
+    return this.queue.limit;
+  }
+
+  /**
+   * The runner measured that the plugin's memory holds `maxCalls` calls at once: admits no more than that, so
+   * that many sessions at once queue instead of driving the plugin into its memory limit.
+   */
+  fitMemory(maxCalls: number): void {
+    if (!Number.isSafeInteger(maxCalls) || maxCalls < 1) return;
+    this.queue.setLimit(Math.min(this.limits.concurrency, maxCalls));
   }
 
   /** Ends every call of this plugin with `error` now (queued, loading or running) and refuses later ones. */

@@ -13,7 +13,9 @@ import { CpuBudget } from './watchdog.js';
 import type { Watchdog } from './watchdog.js';
 import { capabilityError } from './capability-client.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
-import { DrainingRealms, IsolateRealm } from './isolate-realm.js';
+import { DrainingRealms, IsolateRealm, MAX_DRAINING_REALMS } from './isolate-realm.js';
+import { RealmBudget, usedHeapBytes } from './realm-budget.js';
+import { MAX_SESSION_REALMS, SessionRealms } from './session-realms.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
@@ -32,15 +34,10 @@ interface InflightCall {
   /** performance.now() time past which the watchdog ends the call (the plugin is disposed). */
   readonly deadline: number;
   settled: boolean;
+  /** CPU charged to the call (its share of the isolate's while it ran), once it ended. */
+  cpuMs?: number | undefined;
   settle(outcome: CallOutcome): void;
 }
-
-/**
- * Realms kept for the next call of the same session, per plugin: beyond this the least recently used goes.
- * A kept realm idle this long is let go (its timers get the usual drain).
- */
-const MAX_SESSION_REALMS = 16;
-const SESSION_REALM_IDLE_MS = 60_000;
 
 /** A prepared realm, or why preparing one failed. */
 type Prepared = { readonly realm: IsolateRealm } | { readonly error: WireError };
@@ -72,10 +69,9 @@ export class IsolatePlugin {
   readonly #realmHost: RealmHost;
   readonly #calls = new Map<number, InflightCall>();
   /** Per session, the realm its last call ran in, kept for its next call (never for another session). */
-  readonly #sessionRealms = new Map<
-    string,
-    { readonly realm: IsolateRealm; readonly expiry: NodeJS.Timeout }
-  >();
+  readonly #sessionRealms = new SessionRealms((realm) => {
+    this.#finishRealm(realm);
+  });
   /** Realms whose call ended and whose timers still run. */
   readonly #draining: DrainingRealms;
   readonly #budget: CpuBudget;
@@ -91,6 +87,8 @@ export class IsolatePlugin {
   #lastCpuNs = 0n;
   #disposed: WireError | undefined;
   #loaded = false;
+  /** What the heap holds, measured on the first realm (describe); until then the fixed maxima apply. */
+  #realms: RealmBudget | undefined;
 
   constructor(options: IsolatePluginOptions) {
     this.pluginKey = options.pluginKey;
@@ -127,6 +125,14 @@ export class IsolatePlugin {
     return this.#disposed;
   }
 
+  /**
+   * Calls the plugin's heap holds at once (each runs in a realm of its own), measured when it loaded; the host
+   * admits no more (it queues the rest). Undefined before describe().
+   */
+  get maxCalls(): number | undefined {
+    return this.#realms?.maxCalls;
+  }
+
   /** From now on a disposal is reported to the host (`disposed`); during load the load error reports it. */
   markLoaded(): void {
     this.#loaded = true;
@@ -141,7 +147,9 @@ export class IsolatePlugin {
   async describe(): Promise<{ ok: true; json: string } | { ok: false; error: WireError }> {
     let realm: IsolateRealm | undefined;
     try {
+      const before = usedHeapBytes(this.#isolate.getHeapStatisticsSync());
       realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
+      this.#sizeRealms(usedHeapBytes(this.#isolate.getHeapStatisticsSync()) - before);
       const raw: unknown = await this.#activity.track(
         realm.entry.apply(undefined, ['describe', this.limits.outputBytes], {
           timeout: this.limits.cpuMsPerCall,
@@ -202,7 +210,7 @@ export class IsolatePlugin {
   }
 
   async #run(call: InflightCall, requestJson: string, session: string | undefined): Promise<void> {
-    const kept = session === undefined ? undefined : this.#takeSessionRealm(session);
+    const kept = session === undefined ? undefined : this.#sessionRealms.take(session);
     let prepared: Prepared;
     if (kept !== undefined) {
       prepared = { realm: kept };
@@ -247,7 +255,8 @@ export class IsolatePlugin {
     }
     this.#activity.ended(outcome.ok);
     // Only a call that ended normally leaves its realm to its session: a stopped one may have left it halfway.
-    if (session !== undefined && outcome.ok) this.#keepForSession(session, realm);
+    if (session !== undefined && outcome.ok && this.#gone() === undefined)
+      this.#sessionRealms.keep(session, realm);
     else this.#finishRealm(realm);
     this.#chargeWindow();
     call.settle(outcome);
@@ -272,7 +281,7 @@ export class IsolatePlugin {
     this.#chargeWindow();
     this.#unwatch();
     this.#draining.releaseAll();
-    for (const session of [...this.#sessionRealms.keys()]) this.#takeSessionRealm(session)?.release();
+    this.#sessionRealms.releaseAll();
     try {
       this.#isolate.dispose();
     } catch {
@@ -326,35 +335,17 @@ export class IsolatePlugin {
     }
   }
 
-  /** The realm kept for `session`, if it is still usable; it is no longer kept (one call at a time). */
-  #takeSessionRealm(session: string): IsolateRealm | undefined {
-    const kept = this.#sessionRealms.get(session);
-    if (kept === undefined) return undefined;
-    this.#sessionRealms.delete(session);
-    clearTimeout(kept.expiry);
-    return kept.realm.released ? undefined : kept.realm;
-  }
-
-  /** Keeps a realm for its session's next call; a realm already kept for it (a concurrent call's) stays. */
-  #keepForSession(session: string, realm: IsolateRealm): void {
-    if (this.#disposed !== undefined || realm.released || this.#sessionRealms.has(session)) {
-      this.#finishRealm(realm);
-      return;
-    }
-    realm.callId = undefined;
-    if (this.#sessionRealms.size >= MAX_SESSION_REALMS) {
-      const oldest = this.#sessionRealms.keys().next().value;
-      if (oldest !== undefined) {
-        const evicted = this.#takeSessionRealm(oldest);
-        if (evicted !== undefined) this.#finishRealm(evicted);
-      }
-    }
-    const expiry = setTimeout(() => {
-      const idle = this.#takeSessionRealm(session);
-      if (idle !== undefined) this.#finishRealm(idle);
-    }, SESSION_REALM_IDLE_MS);
-    expiry.unref();
-    this.#sessionRealms.set(session, { realm, expiry });
+  /**
+   * Sizes the realms the plugin may hold from what its first realm took: calls in flight (the host is told),
+   * realms kept for sessions and realms draining their timers, so that the runner's own realm policy never
+   * drives a plugin into its memory limit.
+   */
+  #sizeRealms(realmBytes: number): void {
+    const budget = new RealmBudget(this.limits.memoryMb, realmBytes);
+    this.#realms = budget;
+    const draining = Math.max(1, Math.min(MAX_DRAINING_REALMS, Math.floor(budget.maxIdle / 3)));
+    this.#draining.max = draining;
+    this.#sessionRealms.max = Math.max(0, Math.min(MAX_SESSION_REALMS, budget.maxIdle - draining));
   }
 
   /** A realm's call ended: released now, or once its timers are done (see DrainingRealms). */
@@ -390,14 +381,18 @@ export class IsolatePlugin {
     return Number(this.#cpuNs()) / 1e6;
   }
 
+  /**
+   * CPU of a call: its share of what the isolate used while it ran (calls in flight side by side share one
+   * isolate; see CpuBudget), or before it ended all the isolate used since it started.
+   */
   #callCpuMs(call: InflightCall): number {
-    return Number(this.#lastCpuNs - call.cpuStartNs) / 1e6;
+    return call.cpuMs ?? Number(this.#lastCpuNs - call.cpuStartNs) / 1e6;
   }
 
   #release(call: InflightCall): void {
     this.#cpuNs();
     this.#calls.delete(call.id);
-    this.#budget.endCall(call.id);
+    call.cpuMs = this.#budget.endCall(call.id, Number(this.#lastCpuNs) / 1e6);
   }
 
   /** Watchdog tick: V8 disposal (OOM outside a call) and CPU budgets. */
