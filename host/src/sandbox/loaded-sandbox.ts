@@ -77,7 +77,8 @@ export interface Sandbox {
    * and checks the answer.
    *
    * Calls over the plugin's concurrency wait in a fair, bounded queue; the wait counts toward the call's
-   * wall-clock limit, and the call settles by then whatever its runner does.
+   * wall-clock limit, and the call settles by then whatever its runner does. A call refused because the plugin
+   * used up its CPU per minute waits for the window to refill when its deadline leaves time for that.
    *
    * @throws ROKU_PLUGIN_FAILED, ROKU_SANDBOX_TIMEOUT, ROKU_SANDBOX_OOM, ROKU_SANDBOX_CRASHED,
    *   ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_BAD_OUTPUT, ROKU_SANDBOX_QUEUE_FULL,

@@ -34,8 +34,6 @@ interface InflightCall {
   /** performance.now() time past which the watchdog ends the call (the plugin is disposed). */
   readonly deadline: number;
   settled: boolean;
-  /** CPU charged to the call (its share of the isolate's while it ran), once it ended. */
-  cpuMs?: number | undefined;
   settle(outcome: CallOutcome): void;
 }
 
@@ -381,18 +379,14 @@ export class IsolatePlugin {
     return Number(this.#cpuNs()) / 1e6;
   }
 
-  /**
-   * CPU of a call: its share of what the isolate used while it ran (calls in flight side by side share one
-   * isolate; see CpuBudget), or before it ended all the isolate used since it started.
-   */
   #callCpuMs(call: InflightCall): number {
-    return call.cpuMs ?? Number(this.#lastCpuNs - call.cpuStartNs) / 1e6;
+    return Number(this.#lastCpuNs - call.cpuStartNs) / 1e6;
   }
 
   #release(call: InflightCall): void {
     this.#cpuNs();
     this.#calls.delete(call.id);
-    call.cpuMs = this.#budget.endCall(call.id, Number(this.#lastCpuNs) / 1e6);
+    this.#budget.endCall(call.id);
   }
 
   /** Watchdog tick: V8 disposal (OOM outside a call) and CPU budgets. */

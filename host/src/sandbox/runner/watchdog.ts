@@ -46,15 +46,8 @@ export class CpuBudget {
     this.#calls.set(id, { usedMs: 0, limitMs });
   }
 
-  /**
-   * Stops charging a call; with `cpuNowMs`, first charges what was used since the last reading. Returns the CPU
-   * charged to the call in all (its share of what the isolate used while it ran).
-   */
-  endCall(id: number, cpuNowMs?: number): number | undefined {
-    if (cpuNowMs !== undefined) this.#account(cpuNowMs);
-    const usedMs = this.#calls.get(id)?.usedMs;
+  endCall(id: number): void {
     this.#calls.delete(id);
-    return usedMs;
   }
 
   check(cpuNowMs: number, wallNowMs: number): CpuVerdict {
