@@ -213,6 +213,8 @@ export class IsolatePlugin {
     if (kept !== undefined) {
       prepared = { realm: kept };
     } else {
+      // a call that needs a new realm makes room for it first: kept realms are a cache, calls are not
+      this.#sessionRealms.shrinkTo(this.#keptRoom());
       const spare = this.#spare;
       this.#spare = undefined;
       prepared = await (spare ?? this.#prepare());
@@ -254,7 +256,7 @@ export class IsolatePlugin {
     this.#activity.ended(outcome.ok);
     // Only a call that ended normally leaves its realm to its session: a stopped one may have left it halfway.
     if (session !== undefined && outcome.ok && this.#gone() === undefined)
-      this.#sessionRealms.keep(session, realm);
+      this.#sessionRealms.keep(session, realm, this.#keptRoom());
     else this.#finishRealm(realm);
     this.#chargeWindow();
     call.settle(outcome);
@@ -334,16 +336,26 @@ export class IsolatePlugin {
   }
 
   /**
-   * Sizes the realms the plugin may hold from what its first realm took: calls in flight (the host is told),
-   * realms kept for sessions and realms draining their timers, so that the runner's own realm policy never
-   * drives a plugin into its memory limit.
+   * Sizes the realms the plugin may hold from what its first realm took: calls in flight (the host is told)
+   * and realms draining their timers; realms kept for sessions take what is left (see #keptRoom). So the
+   * runner's own realm policy never drives a plugin into its memory limit.
    */
   #sizeRealms(realmBytes: number): void {
     const budget = new RealmBudget(this.limits.memoryMb, realmBytes);
     this.#realms = budget;
     const draining = Math.max(1, Math.min(MAX_DRAINING_REALMS, Math.floor(budget.maxIdle / 3)));
     this.#draining.max = draining;
-    this.#sessionRealms.max = Math.max(0, Math.min(MAX_SESSION_REALMS, budget.maxIdle - draining));
+  }
+
+  /**
+   * How many realms may be kept for sessions now: what the heap holds beside the calls in flight, the spare
+   * and the draining realms. Few calls leave room for many sessions' realms; many calls take it back.
+   */
+  #keptRoom(): number {
+    const budget = this.#realms;
+    if (budget === undefined) return MAX_SESSION_REALMS;
+    const room = budget.maxRealms - this.#calls.size - 1 - this.#draining.size;
+    return Math.max(0, Math.min(MAX_SESSION_REALMS, room));
   }
 
   /** A realm's call ended: released now, or once its timers are done (see DrainingRealms). */

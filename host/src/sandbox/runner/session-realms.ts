@@ -13,8 +13,6 @@ const SESSION_REALM_IDLE_MS = 60_000;
 export class SessionRealms {
   readonly #kept = new Map<string, { readonly realm: IsolateRealm; readonly expiry: NodeJS.Timeout }>();
   readonly #finish: (realm: IsolateRealm) => void;
-  /** How many may be kept at once; lowered to what the plugin's heap holds once that is measured. */
-  max = MAX_SESSION_REALMS;
 
   /** @param finish what becomes of a realm that is let go (released, or drained of its timers first) */
   constructor(finish: (realm: IsolateRealm) => void) {
@@ -30,25 +28,33 @@ export class SessionRealms {
     return kept.realm.released ? undefined : kept.realm;
   }
 
-  /** Keeps a realm for its session's next call; a realm already kept for it (a concurrent call's) stays. */
-  keep(session: string, realm: IsolateRealm): void {
-    if (realm.released || this.#kept.has(session) || this.max <= 0) {
+  /**
+   * Keeps a realm for its session's next call, letting the least recently used go to stay within `max`; a realm
+   * already kept for the session (a concurrent call's) stays.
+   */
+  keep(session: string, realm: IsolateRealm, max: number = MAX_SESSION_REALMS): void {
+    if (realm.released || this.#kept.has(session) || max <= 0) {
       this.#finish(realm);
       return;
     }
     realm.callId = undefined;
-    while (this.#kept.size >= this.max) {
-      const oldest = this.#kept.keys().next().value;
-      if (oldest === undefined) break;
-      const evicted = this.take(oldest);
-      if (evicted !== undefined) this.#finish(evicted);
-    }
+    this.shrinkTo(max - 1);
     const expiry = setTimeout(() => {
       const idle = this.take(session);
       if (idle !== undefined) this.#finish(idle);
     }, SESSION_REALM_IDLE_MS);
     expiry.unref();
     this.#kept.set(session, { realm, expiry });
+  }
+
+  /** Lets the least recently used realms go until at most `max` are kept. */
+  shrinkTo(max: number): void {
+    while (this.#kept.size > Math.max(0, max)) {
+      const oldest = this.#kept.keys().next().value;
+      if (oldest === undefined) break;
+      const evicted = this.take(oldest);
+      if (evicted !== undefined) this.#finish(evicted);
+    }
   }
 
   /** Releases every kept realm at once (the plugin is disposed). */
