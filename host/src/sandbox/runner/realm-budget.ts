@@ -29,7 +29,10 @@ export class RealmBudget {
   readonly maxRealms: number;
   /** Calls that may run at once (each holds a realm). */
   readonly maxCalls: number;
-  /** Realms that may wait for a session's next call or for their timers, beside the calls' and the spare. */
+  /**
+   * Realms left beside the most calls and the spare: draining realms get a share of them for sure; realms kept
+   * for sessions use whatever the calls in flight leave (see IsolatePlugin).
+   */
   readonly maxIdle: number;
 
   /**
