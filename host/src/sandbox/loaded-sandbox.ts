@@ -167,7 +167,9 @@ export class LoadedSandbox implements Sandbox {
    */
   fitMemory(maxCalls: number): void {
     if (!Number.isSafeInteger(maxCalls) || maxCalls < 1) return;
-    this.queue.setLimit(Math.min(this.limits.concurrency, maxCalls));
+    const { concurrency, memoryMb } = this.limits;
+    if (maxCalls >= concurrency) this.queue.setLimit(concurrency);
+    else this.queue.setLimit(maxCalls, `its ${memoryMb} MB of memory hold ${maxCalls} calls at once`);
   }
 
   /** Ends every call of this plugin with `error` now (queued, loading or running) and refuses later ones. */

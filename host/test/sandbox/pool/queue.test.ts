@@ -118,4 +118,19 @@ describe('calls over a plugin concurrency limit', () => {
     // and it keeps working: nothing was disposed on the way
     await expect(sandbox.call('tool:t', { n: 1 }, { session: 'session-1' })).resolves.toBe(2001);
   });
+
+  it("say so when the plugin's memory is what holds them back once the queue is full", async () => {
+    h = createPoolHarness({ maxQueuedCalls: 2 });
+    const sandbox = await h.load('@q/small-heap-full', {
+      body: `await sleep(100); return 'ok';`,
+      limits: { concurrency: 4, memoryMb: 16 },
+      grants: { limits: { concurrency: 1024 } },
+    });
+    const accepted = Array.from({ length: sandbox.concurrency + 2 }, () => sandbox.call('tool:t', {}));
+    const error = await failureOf(sandbox.call('tool:t', {}));
+    expect(error.code).toBe('ROKU_SANDBOX_QUEUE_FULL');
+    expect(error.message).toContain('16 MB of memory');
+    expect(error.details).toMatchObject({ limit: sandbox.concurrency, maxQueued: 2 });
+    await expect(Promise.all(accepted)).resolves.toEqual(accepted.map(() => 'ok'));
+  });
 });
