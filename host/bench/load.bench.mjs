@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // pnpm bench load: the concurrency curve of whole agent turns. 1, 10, 100 and 1,000 sessions run turns at
 // once (1 model call through the sandboxed scripted provider, which answers at once or after 100 ms like an
-// upstream model), with the user's config raising the plugins' concurrency. Prints turns/s, p50/p99 turn
-// latency, failed turns, host and runner RSS per level. Prints figures only; asserts nothing.
+// upstream model), with the user's config raising the plugins' concurrency (the host still admits no more calls
+// than each plugin's heap holds, and queues the rest). Prints turns/s, p50/p99 turn latency, failed turns, host
+// and runner RSS and the machine's 1-minute load average per level. Prints figures only; asserts nothing.
 import { readFileSync, readdirSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHostConfigValidator } from '@roku/schemas';
@@ -132,6 +133,7 @@ for (const delayMs of DELAYS) {
       'failed turns': failed,
       'host RSS MiB': mib(rssOf(process.pid)),
       'runners RSS MiB': mib(peakRunners),
+      load: loadavg()[0].toFixed(1),
       errors: [...errors].map(([c, n]) => `${c}×${n}`).join(' '),
     });
     console.log(JSON.stringify(rows.at(-1)));

@@ -66,6 +66,7 @@ export function serverSandbox(
       outputBytes: MAX_OUTPUT_CHARS * 4,
       concurrency: 8,
     },
+    concurrency: 8,
     get inFlight() {
       return inFlight;
     },

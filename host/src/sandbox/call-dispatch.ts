@@ -11,6 +11,8 @@ import type { ActiveCall, RunnerPool } from './runner-pool.js';
 export const DEADLINE_GRACE_MS = 250;
 /** Sends of one call: a call that never ran (its runner went away first) is sent again, within its deadline. */
 const MAX_SENDS = 3;
+/** A call refused for its plugin's CPU per minute waits for the window only if this much time is left after. */
+const MIN_RUN_AFTER_WAIT_MS = 1000;
 
 /** A call between admission and its answer; revocation fails it at once. */
 export interface Flight {
@@ -35,7 +37,7 @@ function deadlineError(sandbox: LoadedSandbox, phase: Phase): RokuError {
   const limitMs = sandbox.limits.wallMsPerCall;
   const where =
     phase === 'queued'
-      ? `waited for one of its ${sandbox.limits.concurrency} concurrency slots`
+      ? `waited for one of its ${sandbox.concurrency} concurrency slots`
       : phase === 'loading'
         ? 'waited for the plugin to load'
         : 'ran';
@@ -63,6 +65,19 @@ function notRun(result: ResultMessage): boolean {
   return (
     !result.ok && result.error?.code === 'ROKU_SANDBOX_UNLOADED' && result.error.details?.notRun === true
   );
+}
+
+/**
+ * How long to wait before sending again a call the runner refused, unrun, because the plugin used up its CPU
+ * per minute (`limits.cpuMsPerMinute`); undefined for any other answer. The window refills on its own: waiting
+ * turns a burst of sessions into latency instead of failed calls, and the plugin gets no more CPU for it.
+ */
+function cpuWindowWait(result: ResultMessage): number | undefined {
+  if (result.ok || result.error?.code !== 'ROKU_CAPABILITY_RATE_LIMITED') return undefined;
+  const details = result.error.details;
+  if (details?.limit !== 'cpuMsPerMinute') return undefined;
+  const wait = details.retryAfterMs;
+  return typeof wait === 'number' && Number.isFinite(wait) && wait > 0 ? wait : undefined;
 }
 
 /**
@@ -132,11 +147,15 @@ export function dispatchCall(
     }
 
     async function send(): Promise<ResultMessage> {
+      let claimed = false;
       for (let sends = 1; ; sends++) {
         const runner =
           pool.loadedRunner(sandbox, scope.session) ?? (await pool.ensureLoaded(sandbox, scope.session));
         if (gaveUp()) throw new RokuError('ROKU_SANDBOX_UNLOADED', 'the call ended before it was sent');
-        if (sends === 1) scope.beforeSend?.();
+        if (!claimed) {
+          claimed = true;
+          scope.beforeSend?.();
+        }
         const id = pool.allocateCallId();
         const active: ActiveCall = { scope, handler: sandbox.handler, capabilityRequests: 0 };
         pool.scopes.set(id, active);
@@ -146,6 +165,16 @@ export function dispatchCall(
         };
         try {
           const result = await runner.call(id, sandbox.pluginKey, request, scope.session);
+          const wait = cpuWindowWait(result);
+          if (wait !== undefined) {
+            // only when the call still has time for it after the wait; else the refusal is the answer
+            if (performance.now() + wait + MIN_RUN_AFTER_WAIT_MS >= deadlineAt || gaveUp()) return result;
+            state.phase = 'queued';
+            await new Promise((resolve) => setTimeout(resolve, wait).unref());
+            // a refusal is no send: the call never ran
+            sends -= 1;
+            continue;
+          }
           if (!notRun(result) || sends >= MAX_SENDS || gaveUp()) return result;
           sandbox.loadedIn.delete(runner);
         } catch (err) {

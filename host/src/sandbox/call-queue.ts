@@ -16,7 +16,7 @@ interface Waiter {
  */
 export class CallQueue {
   readonly #label: string;
-  readonly #limit: number;
+  #limit: number;
   readonly #maxQueued: number;
   #running = 0;
   /** Waiters in arrival order from `#head`; expired ones stay until reached (marked done). */
@@ -24,11 +24,28 @@ export class CallQueue {
   #head = 0;
   #queued = 0;
   #closed: RokuError | undefined;
+  /** Why the limit is lower than the plugin's concurrency, said in the queue-full error. */
+  #bound: string | undefined;
 
   constructor(label: string, limit: number, maxQueued: number) {
     this.#label = label;
     this.#limit = Math.max(1, limit);
     this.#maxQueued = Math.max(0, maxQueued);
+  }
+
+  /** Calls that may run at once. */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /**
+   * Changes how many calls may run at once (the plugin's memory was measured). Calls already running go on;
+   * waiting ones start as slots free up under the new limit.
+   */
+  setLimit(limit: number, bound?: string): void {
+    this.#limit = Math.max(1, limit);
+    this.#bound = bound;
+    this.#pump();
   }
 
   get running(): number {
@@ -55,8 +72,15 @@ export class CallQueue {
         ready: Promise.reject(
           new RokuError(
             'ROKU_SANDBOX_QUEUE_FULL',
-            `${this.#label}: ${this.#running} calls running and ${this.#queued} waiting (limits ${this.#limit} and ${this.#maxQueued}); retry later, or raise plugins.grants["<id>"].limits.concurrency or sandbox.maxQueuedCalls`,
-            { details: { running: this.#running, queued: this.#queued, maxQueued: this.#maxQueued } },
+            `${this.#label}: ${this.#running} calls running and ${this.#queued} waiting (limits ${this.#limit} and ${this.#maxQueued}${this.#bound === undefined ? '' : `; ${this.#bound}`}); retry later, or raise plugins.grants["<id>"].limits.concurrency or sandbox.maxQueuedCalls`,
+            {
+              details: {
+                running: this.#running,
+                queued: this.#queued,
+                limit: this.#limit,
+                maxQueued: this.#maxQueued,
+              },
+            },
           ),
         ),
         cancel: () => undefined,

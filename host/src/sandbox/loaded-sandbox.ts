@@ -62,6 +62,11 @@ export interface Sandbox {
   readonly engine: EngineKind;
   readonly description: PluginDescription;
   readonly limits: RunnerLimits;
+  /**
+   * Calls that run at once: `limits.concurrency`, or fewer when the plugin's memory holds fewer (measured when
+   * it loads: an isolate runs each call in a realm of its own). Calls over it wait in the queue.
+   */
+  readonly concurrency: number;
   /** Calls currently running. */
   readonly inFlight: number;
   /** Calls waiting for one of the plugin's concurrency slots. */
@@ -72,7 +77,8 @@ export interface Sandbox {
    * and checks the answer.
    *
    * Calls over the plugin's concurrency wait in a fair, bounded queue; the wait counts toward the call's
-   * wall-clock limit, and the call settles by then whatever its runner does.
+   * wall-clock limit, and the call settles by then whatever its runner does. A call refused because the plugin
+   * used up its CPU per minute waits for the window to refill when its deadline leaves time for that.
    *
    * @throws ROKU_PLUGIN_FAILED, ROKU_SANDBOX_TIMEOUT, ROKU_SANDBOX_OOM, ROKU_SANDBOX_CRASHED,
    *   ROKU_SANDBOX_OUTPUT_TOO_LARGE, ROKU_SANDBOX_BAD_OUTPUT, ROKU_SANDBOX_QUEUE_FULL,
@@ -149,6 +155,21 @@ export class LoadedSandbox implements Sandbox {
    */
   get runnerLimits(): RunnerLimits {
     return { ...this.limits, concurrency: this.limits.concurrency * 2 };
+  }
+
+  get concurrency(): number {
+    return this.queue.limit;
+  }
+
+  /**
+   * The runner measured that the plugin's memory holds `maxCalls` calls at once: admits no more than that, so
+   * that many sessions at once queue instead of driving the plugin into its memory limit.
+   */
+  fitMemory(maxCalls: number): void {
+    if (!Number.isSafeInteger(maxCalls) || maxCalls < 1) return;
+    const { concurrency, memoryMb } = this.limits;
+    if (maxCalls >= concurrency) this.queue.setLimit(concurrency);
+    else this.queue.setLimit(maxCalls, `its ${memoryMb} MB of memory hold ${maxCalls} calls at once`);
   }
 
   /** Ends every call of this plugin with `error` now (queued, loading or running) and refuses later ones. */

@@ -87,6 +87,11 @@ export interface LoadedMessage {
   /** A fresh V8 code cache to keep for the next load (isolate, base64). */
   readonly codeCache?: string;
   readonly loadMs?: number;
+  /**
+   * Calls the plugin's memory holds at once, measured at load (isolate: every call runs in a realm of its
+   * own in the plugin's heap); the host admits no more than this and its concurrency, and queues the rest.
+   */
+  readonly maxCalls?: number;
   readonly error?: WireError;
 }
 

@@ -140,6 +140,7 @@ async function load(
   // Capability requests made while the plugin's top-level code ran count as one call of their own.
   sandbox.handler.endCall(`load:${sandbox.pluginKey}`);
   if (reply.codeCache !== undefined) codeCaches.set(sandbox.entryHash, reply.codeCache);
+  if (reply.maxCalls !== undefined) sandbox.fitMemory(reply.maxCalls);
   options.metrics?.loadMs.observe({ engine: sandbox.engine }, (performance.now() - started) / 1000);
   sandbox.loadedIn.set(runner, runner.generation);
   return reply.description;

@@ -9,6 +9,7 @@ import { bytesToB64 } from './base64.js';
 import { crypto } from './crypto.js';
 import { JSONparse, JSONstringify } from './bridge.js';
 import { guardPrototype, setBrand } from './brand.js';
+import { loadedUrlClasses, urlClasses } from './url.js';
 
 /** Every Blob/File, FormData and Request/Response the prelude made: the brands their members check. */
 const BLOBS = new WeakSet();
@@ -20,7 +21,6 @@ const encoder = new TextEncoder();
 const ReflectApply = Reflect.apply;
 const WeakSetHas = WeakSet.prototype.has;
 const WeakMapGet = WeakMap.prototype.get;
-const URLSearchParamsToString = URLSearchParams.prototype.toString;
 const isBlob = (x) => ReflectApply(WeakSetHas, BLOBS, [x]);
 const isForm = (x) => ReflectApply(WeakSetHas, FORMS, [x]);
 const isBody = (x) => ReflectApply(WeakSetHas, BODIES, [x]);
@@ -178,9 +178,11 @@ function extractBody(body) {
     return { bytes: blobBytes(body).slice(), text: null, type: toText(body.type, 'Blob type') || null };
   if (isForm(body)) return { ...encodeMultipart(body), text: null };
   if (isStream(body)) return { stream: body, text: null, type: null };
-  if (inherits(body, URLSearchParams.prototype)) {
+  // a URLSearchParams only exists once the classes were loaded (see url.js)
+  const url = loadedUrlClasses();
+  if (url !== undefined && inherits(body, url.URLSearchParams.prototype)) {
     // the captured toString checks the object is a real URLSearchParams (it throws otherwise)
-    const text = ReflectApply(URLSearchParamsToString, body, []);
+    const text = url.searchParamsText(body);
     return { bytes: encoder.encode(text), text, type: 'application/x-www-form-urlencoded;charset=UTF-8' };
   }
   throw new TypeError(
@@ -289,12 +291,11 @@ function teeInto(src, dst) {
   to.stream = b;
 }
 
-const URLhref = Object.getOwnPropertyDescriptor(URL.prototype, 'href')?.get;
-
 /** A fetch input's URL text: a string, or a real URL read through the captured href getter. */
 function urlText(input) {
   if (typeof input === 'string') return input;
-  if (URLhref !== undefined && inherits(input, URL.prototype)) return ReflectApply(URLhref, input, []);
+  const url = loadedUrlClasses();
+  if (url !== undefined && inherits(input, url.URL.prototype)) return url.href(input);
   throw new TypeError('fetch input must be a string, a URL or a Request');
 }
 
@@ -310,7 +311,7 @@ export class Request extends Body {
     const base = isBody(input) && inherits(input, Request.prototype) ? requestOf(input) : null;
     // each init member is read once, then checked: a getter cannot answer the check and the use differently
     const { method, headers, signal: initSignal, redirect, body: initBodyValue } = init ?? {};
-    const url = base ? base.url : new URL(urlText(input)).href;
+    const url = base ? base.url : new (urlClasses().URL)(urlText(input)).href;
     const verb = toText(method || (base && base.method) || 'GET', 'method').toUpperCase();
     const signal = initSignal || (base && base.signal) || new AbortController().signal;
     if (!isAbortSignal(signal)) throw new TypeError('signal must be an AbortSignal');
@@ -407,7 +408,7 @@ export class Response extends Body {
     return r;
   }
   static redirect(url, status = 302) {
-    return new Response(null, { status, headers: { location: new URL(url).href } });
+    return new Response(null, { status, headers: { location: new (urlClasses().URL)(url).href } });
   }
   get [Symbol.toStringTag]() {
     return 'Response';

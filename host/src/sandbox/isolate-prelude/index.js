@@ -1,6 +1,4 @@
 // The prelude's root: web platform globals for plugin code plus the one-shot __roku_boot. See README.md.
-import 'core-js/actual/url';
-import 'core-js/actual/url-search-params';
 import { TextEncoder, TextDecoder } from '@exodus/bytes/encoding-lite.js';
 import * as WebStreams from 'web-streams-polyfill';
 import structuredCloneImpl from '@ungap/structured-clone';
@@ -17,6 +15,7 @@ import { Blob, File, FormData, Request, Response } from './body.js';
 import { fetch } from './fetch.js';
 import { entry } from './entry.js';
 import { fieldBrand, guardPrototype } from './brand.js';
+import { defineLazyUrl } from './url.js';
 
 const G = /** @type {IsolateGlobal} */ (globalThis);
 const def = (name, value) =>
@@ -89,6 +88,7 @@ def('Request', Request);
 def('Response', Response);
 def('fetch', fetch);
 def('self', G);
+defineLazyUrl();
 
 /**
  * Called once by the runner, before the plugin bundle: wires the bridge, defines the frozen __roku_host,

@@ -22,6 +22,12 @@ type IsolateGlobal = Omit<typeof globalThis, 'SharedArrayBuffer' | 'Atomics'> & 
   __roku_boot?: unknown;
 };
 
+/**
+ * Resolved by esbuild at build time (never at run time): a CommonJS module the prelude `require`s inside a
+ * function is evaluated only when that function first runs (see url.js).
+ */
+declare function require(id: string): unknown;
+
 /** Set by the plugin bundle: its `describe` and `call` (see schemas/src/abi.ts). */
 // eslint-disable-next-line no-var -- only a var becomes a property of globalThis
 declare var __roku_abi: unknown;

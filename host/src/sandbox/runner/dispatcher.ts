@@ -99,6 +99,7 @@ export class Dispatcher {
         description: outcome.description,
         loadMs: outcome.loadMs,
         ...(outcome.codeCache === undefined ? {} : { codeCache: outcome.codeCache }),
+        ...(outcome.maxCalls === undefined ? {} : { maxCalls: outcome.maxCalls }),
       });
     } catch (e) {
       this.#send({

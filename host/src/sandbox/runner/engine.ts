@@ -13,6 +13,8 @@ export interface LoadOutcome {
   /** A freshly produced code cache (base64), when the engine made one. */
   readonly codeCache?: string;
   readonly loadMs: number;
+  /** Calls the plugin's memory holds at once, as measured at load (isolate); the host admits no more. */
+  readonly maxCalls?: number;
 }
 
 /** How one call ended (becomes the `result` message). */

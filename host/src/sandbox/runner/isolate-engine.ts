@@ -86,6 +86,7 @@ class IsolateEngine implements Engine {
       return {
         description: described.json,
         loadMs: performance.now() - started,
+        ...(plugin.maxCalls === undefined ? {} : { maxCalls: plugin.maxCalls }),
         ...(bundle.codeCache === undefined ? {} : { codeCache: bundle.codeCache }),
       };
     } catch (e) {

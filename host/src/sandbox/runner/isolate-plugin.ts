@@ -13,7 +13,9 @@ import { CpuBudget } from './watchdog.js';
 import type { Watchdog } from './watchdog.js';
 import { capabilityError } from './capability-client.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
-import { DrainingRealms, IsolateRealm } from './isolate-realm.js';
+import { DrainingRealms, IsolateRealm, MAX_DRAINING_REALMS } from './isolate-realm.js';
+import { RealmBudget, usedHeapBytes } from './realm-budget.js';
+import { MAX_SESSION_REALMS, SessionRealms } from './session-realms.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
@@ -34,13 +36,6 @@ interface InflightCall {
   settled: boolean;
   settle(outcome: CallOutcome): void;
 }
-
-/**
- * Realms kept for the next call of the same session, per plugin: beyond this the least recently used goes.
- * A kept realm idle this long is let go (its timers get the usual drain).
- */
-const MAX_SESSION_REALMS = 16;
-const SESSION_REALM_IDLE_MS = 60_000;
 
 /** A prepared realm, or why preparing one failed. */
 type Prepared = { readonly realm: IsolateRealm } | { readonly error: WireError };
@@ -72,10 +67,9 @@ export class IsolatePlugin {
   readonly #realmHost: RealmHost;
   readonly #calls = new Map<number, InflightCall>();
   /** Per session, the realm its last call ran in, kept for its next call (never for another session). */
-  readonly #sessionRealms = new Map<
-    string,
-    { readonly realm: IsolateRealm; readonly expiry: NodeJS.Timeout }
-  >();
+  readonly #sessionRealms = new SessionRealms((realm) => {
+    this.#finishRealm(realm);
+  });
   /** Realms whose call ended and whose timers still run. */
   readonly #draining: DrainingRealms;
   readonly #budget: CpuBudget;
@@ -91,6 +85,8 @@ export class IsolatePlugin {
   #lastCpuNs = 0n;
   #disposed: WireError | undefined;
   #loaded = false;
+  /** What the heap holds, measured on the first realm (describe); until then the fixed maxima apply. */
+  #realms: RealmBudget | undefined;
 
   constructor(options: IsolatePluginOptions) {
     this.pluginKey = options.pluginKey;
@@ -127,6 +123,14 @@ export class IsolatePlugin {
     return this.#disposed;
   }
 
+  /**
+   * Calls the plugin's heap holds at once (each runs in a realm of its own), measured when it loaded; the host
+   * admits no more (it queues the rest). Undefined before describe().
+   */
+  get maxCalls(): number | undefined {
+    return this.#realms?.maxCalls;
+  }
+
   /** From now on a disposal is reported to the host (`disposed`); during load the load error reports it. */
   markLoaded(): void {
     this.#loaded = true;
@@ -141,7 +145,9 @@ export class IsolatePlugin {
   async describe(): Promise<{ ok: true; json: string } | { ok: false; error: WireError }> {
     let realm: IsolateRealm | undefined;
     try {
+      const before = usedHeapBytes(this.#isolate.getHeapStatisticsSync());
       realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
+      this.#sizeRealms(usedHeapBytes(this.#isolate.getHeapStatisticsSync()) - before);
       const raw: unknown = await this.#activity.track(
         realm.entry.apply(undefined, ['describe', this.limits.outputBytes], {
           timeout: this.limits.cpuMsPerCall,
@@ -202,11 +208,13 @@ export class IsolatePlugin {
   }
 
   async #run(call: InflightCall, requestJson: string, session: string | undefined): Promise<void> {
-    const kept = session === undefined ? undefined : this.#takeSessionRealm(session);
+    const kept = session === undefined ? undefined : this.#sessionRealms.take(session);
     let prepared: Prepared;
     if (kept !== undefined) {
       prepared = { realm: kept };
     } else {
+      // a call that needs a new realm makes room for it first: kept realms are a cache, calls are not
+      this.#sessionRealms.shrinkTo(this.#keptRoom());
       const spare = this.#spare;
       this.#spare = undefined;
       prepared = await (spare ?? this.#prepare());
@@ -247,7 +255,8 @@ export class IsolatePlugin {
     }
     this.#activity.ended(outcome.ok);
     // Only a call that ended normally leaves its realm to its session: a stopped one may have left it halfway.
-    if (session !== undefined && outcome.ok) this.#keepForSession(session, realm);
+    if (session !== undefined && outcome.ok && this.#gone() === undefined)
+      this.#sessionRealms.keep(session, realm, this.#keptRoom());
     else this.#finishRealm(realm);
     this.#chargeWindow();
     call.settle(outcome);
@@ -272,7 +281,7 @@ export class IsolatePlugin {
     this.#chargeWindow();
     this.#unwatch();
     this.#draining.releaseAll();
-    for (const session of [...this.#sessionRealms.keys()]) this.#takeSessionRealm(session)?.release();
+    this.#sessionRealms.releaseAll();
     try {
       this.#isolate.dispose();
     } catch {
@@ -326,35 +335,27 @@ export class IsolatePlugin {
     }
   }
 
-  /** The realm kept for `session`, if it is still usable; it is no longer kept (one call at a time). */
-  #takeSessionRealm(session: string): IsolateRealm | undefined {
-    const kept = this.#sessionRealms.get(session);
-    if (kept === undefined) return undefined;
-    this.#sessionRealms.delete(session);
-    clearTimeout(kept.expiry);
-    return kept.realm.released ? undefined : kept.realm;
+  /**
+   * Sizes the realms the plugin may hold from what its first realm took: calls in flight (the host is told)
+   * and realms draining their timers; realms kept for sessions take what is left (see #keptRoom). So the
+   * runner's own realm policy never drives a plugin into its memory limit.
+   */
+  #sizeRealms(realmBytes: number): void {
+    const budget = new RealmBudget(this.limits.memoryMb, realmBytes);
+    this.#realms = budget;
+    const draining = Math.max(1, Math.min(MAX_DRAINING_REALMS, Math.floor(budget.maxIdle / 3)));
+    this.#draining.max = draining;
   }
 
-  /** Keeps a realm for its session's next call; a realm already kept for it (a concurrent call's) stays. */
-  #keepForSession(session: string, realm: IsolateRealm): void {
-    if (this.#disposed !== undefined || realm.released || this.#sessionRealms.has(session)) {
-      this.#finishRealm(realm);
-      return;
-    }
-    realm.callId = undefined;
-    if (this.#sessionRealms.size >= MAX_SESSION_REALMS) {
-      const oldest = this.#sessionRealms.keys().next().value;
-      if (oldest !== undefined) {
-        const evicted = this.#takeSessionRealm(oldest);
-        if (evicted !== undefined) this.#finishRealm(evicted);
-      }
-    }
-    const expiry = setTimeout(() => {
-      const idle = this.#takeSessionRealm(session);
-      if (idle !== undefined) this.#finishRealm(idle);
-    }, SESSION_REALM_IDLE_MS);
-    expiry.unref();
-    this.#sessionRealms.set(session, { realm, expiry });
+  /**
+   * How many realms may be kept for sessions now: what the heap holds beside the calls in flight, the spare
+   * and the draining realms. Few calls leave room for many sessions' realms; many calls take it back.
+   */
+  #keptRoom(): number {
+    const budget = this.#realms;
+    if (budget === undefined) return MAX_SESSION_REALMS;
+    const room = budget.maxRealms - this.#calls.size - 1 - this.#draining.size;
+    return Math.max(0, Math.min(MAX_SESSION_REALMS, room));
   }
 
   /** A realm's call ended: released now, or once its timers are done (see DrainingRealms). */

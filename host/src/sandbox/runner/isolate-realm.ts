@@ -208,7 +208,7 @@ export class IsolateRealm {
 }
 
 /** Realms whose call ended but whose timers still run; beyond this the oldest is released. */
-const MAX_DRAINING_REALMS = 8;
+export const MAX_DRAINING_REALMS = 8;
 
 /**
  * Realms whose call ended. Each is released when its last timer is done, or at the latest after `maxMs` (a
@@ -217,19 +217,26 @@ const MAX_DRAINING_REALMS = 8;
 export class DrainingRealms {
   readonly #maxMs: number;
   readonly #realms = new Map<IsolateRealm, NodeJS.Timeout>();
+  /** How many may drain at once; lowered to what the plugin's heap holds once that is measured. */
+  max = MAX_DRAINING_REALMS;
 
   constructor(maxMs: number) {
     this.#maxMs = maxMs;
+  }
+
+  get size(): number {
+    return this.#realms.size;
   }
 
   /** Ends the realm's call: released at once when it has no timers, else kept until they are done. */
   add(realm: IsolateRealm): void {
     realm.finish();
     if (realm.released) return;
-    if (this.#realms.size >= MAX_DRAINING_REALMS) {
+    while (this.#realms.size > 0 && this.#realms.size >= Math.max(1, this.max)) {
       const oldest = this.#realms.keys().next().value;
       if (oldest !== undefined) this.release(oldest);
     }
+
     this.#realms.set(
       realm,
       setTimeout(() => {

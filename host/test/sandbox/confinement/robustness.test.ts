@@ -175,3 +175,40 @@ describe('a plugin sending a capability request nested a million levels deep', (
     await expect(sandbox.call('tool:t', {})).resolves.toBe('ROKU_CAPABILITY_BAD_REQUEST');
   });
 });
+
+describe('URL and URLSearchParams, which a realm evaluates on first use', () => {
+  it('work as the web platform says, and the prelude parses fetch inputs with its own even after the plugin replaced the global', async () => {
+    const sandbox = await h.load('lazy-url', {
+      body: `const u = new URL('https://example.com/a?x=1');
+      const q = new URLSearchParams({ a: '1', b: '2' });
+      const out = { href: u.href, x: u.searchParams.get('x'), q: q.toString() };
+      out.isClass = typeof Object.getOwnPropertyDescriptor(globalThis, 'URL').value;
+      out.body = await new Response(q).text();
+      globalThis.URL = 'mine';
+      out.request = new Request('https://example.com/r?y=2').url;
+      out.fromUrl = new Request(u).url;
+      out.mine = globalThis.URL;
+      return out;`,
+    });
+    await expect(sandbox.call('tool:t', {})).resolves.toEqual({
+      href: 'https://example.com/a?x=1',
+      x: '1',
+      q: 'a=1&b=2',
+      isClass: 'function',
+      body: 'a=1&b=2',
+      request: 'https://example.com/r?y=2',
+      fromUrl: 'https://example.com/a?x=1',
+      mine: 'mine',
+    });
+  });
+
+  it('stay what a plugin put there before their first use', async () => {
+    const sandbox = await h.load('lazy-url-replaced', {
+      body: `globalThis.URL = class Mine {};
+      delete globalThis.URLSearchParams;
+      const url = new Request('https://example.com/').url;
+      return [URL.name, typeof globalThis.URLSearchParams, url];`,
+    });
+    await expect(sandbox.call('tool:t', {})).resolves.toEqual(['Mine', 'undefined', 'https://example.com/']);
+  });
+});

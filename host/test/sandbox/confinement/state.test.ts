@@ -162,6 +162,18 @@ describe('realms kept per session', () => {
     await expect(sandbox.call('tool:t', {}, a)).resolves.toEqual({ count: 3, secret: 'A-only' });
   });
 
+  it('keeps the realms of several sessions in a small heap while few calls run', async () => {
+    const sandbox = await h.load('per-session-small-heap', {
+      body: `globalThis.count = (globalThis.count ?? 0) + 1;
+        return globalThis.count;`,
+      limits: { memoryMb: 16 },
+    });
+    const sessions = ['s1', 's2', 's3', 's4', 's5'];
+    for (const session of sessions) await expect(sandbox.call('tool:t', {}, { session })).resolves.toBe(1);
+    // one call at a time leaves the heap's room to the sessions' realms: each session finds its own again
+    for (const session of sessions) await expect(sandbox.call('tool:t', {}, { session })).resolves.toBe(2);
+  });
+
   it('gives a session a fresh realm after a call its sandbox stopped halfway (CPU limit)', async () => {
     const sandbox = await h.load('per-session-stopped', {
       body: `globalThis.count = (globalThis.count ?? 0) + 1;

@@ -75,15 +75,62 @@ describe('calls over a plugin concurrency limit', () => {
     h = createPoolHarness();
     const sandbox = await h.load('@q/raised', {
       body: `await sleep(50); return 'ok';`,
-      // Every call in flight runs in a realm of its own in the plugin's isolate: 100 of them need the room.
-      limits: { concurrency: 1, memoryMb: 256 },
-      grants: { limits: { concurrency: 100 } },
+      // Every call in flight runs in a realm of its own in the plugin's isolate: 24 of them need the room.
+      limits: { concurrency: 1, memoryMb: 128 },
+      grants: { limits: { concurrency: 24 } },
     });
-    expect(sandbox.limits.concurrency).toBe(100);
-    const calls = Array.from({ length: 100 }, () => sandbox.call('tool:t', {}));
-    expect(sandbox.inFlight).toBe(100);
+    expect(sandbox.limits.concurrency).toBe(24);
+    expect(sandbox.concurrency).toBe(24);
+    const calls = Array.from({ length: 24 }, () => sandbox.call('tool:t', {}));
+    expect(sandbox.inFlight).toBe(24);
     expect(sandbox.queued).toBe(0);
     const results = await Promise.all(calls);
     expect(results.every((r) => r === 'ok')).toBe(true);
+  });
+
+  it("queue beyond what the plugin's memory holds, so that hundreds of sessions at once all succeed in a small heap", async () => {
+    h = createPoolHarness();
+    // Each call holds a realm of its own (a context with the prelude and the bundle) while it awaits: 300 of
+    // them at once need far more than 16 MB, and a heap over its limit fails every call in it.
+    const sandbox = await h.load('@q/small-heap', {
+      body: `const kept = new Array(2000).fill(input.n); await sleep(20); return kept.length + input.n;`,
+      limits: { concurrency: 4, memoryMb: 16 },
+      grants: { limits: { concurrency: 1024 } },
+    });
+    expect(sandbox.limits.concurrency).toBe(1024);
+    // the host admits what the measured realms fit in, and queues the rest
+    expect(sandbox.concurrency).toBeGreaterThanOrEqual(1);
+    expect(sandbox.concurrency).toBeLessThan(64);
+    const calls = Array.from({ length: 300 }, (_, n) =>
+      sandbox.call('tool:t', { n }, { session: `session-${n}` }),
+    );
+    expect(sandbox.inFlight).toBe(sandbox.concurrency);
+    expect(sandbox.queued).toBe(300 - sandbox.concurrency);
+    const results = await Promise.allSettled(calls);
+    // not one call failed (a plugin driven over its memory limit fails them all with ROKU_SANDBOX_OOM)
+    const failed = results.flatMap((r) =>
+      r.status === 'rejected' ? [(r.reason as { code?: string }).code ?? String(r.reason)] : [],
+    );
+    expect(failed).toEqual([]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : undefined))).toEqual(
+      Array.from({ length: 300 }, (_, n) => 2000 + n),
+    );
+    // and it keeps working: nothing was disposed on the way
+    await expect(sandbox.call('tool:t', { n: 1 }, { session: 'session-1' })).resolves.toBe(2001);
+  });
+
+  it("say so when the plugin's memory is what holds them back once the queue is full", async () => {
+    h = createPoolHarness({ maxQueuedCalls: 2 });
+    const sandbox = await h.load('@q/small-heap-full', {
+      body: `await sleep(100); return 'ok';`,
+      limits: { concurrency: 4, memoryMb: 16 },
+      grants: { limits: { concurrency: 1024 } },
+    });
+    const accepted = Array.from({ length: sandbox.concurrency + 2 }, () => sandbox.call('tool:t', {}));
+    const error = await failureOf(sandbox.call('tool:t', {}));
+    expect(error.code).toBe('ROKU_SANDBOX_QUEUE_FULL');
+    expect(error.message).toContain('16 MB of memory');
+    expect(error.details).toMatchObject({ limit: sandbox.concurrency, maxQueued: 2 });
+    await expect(Promise.all(accepted)).resolves.toEqual(accepted.map(() => 'ok'));
   });
 });

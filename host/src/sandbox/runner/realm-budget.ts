@@ -1,0 +1,59 @@
+/**
+ * How many realms an isolate plugin's heap holds. Every call runs in a realm of its own (a V8 context with the
+ * prelude and the bundle evaluated in it), so the calls in flight, the spare realm, the realms kept for sessions
+ * and those still draining their timers all live in the plugin's one isolate. Left to the user's concurrency
+ * alone, enough sessions at once drive a well-behaved plugin into its memory limit (a real V8 OOM that disposes
+ * the isolate and fails every call in it). The runner measures what a realm costs when the plugin loads, admits
+ * no more calls than the heap holds (the host queues the rest, see call-queue.ts) and gives up kept and
+ * draining realms before a new one would not fit.
+ */
+
+/**
+ * Share of the heap limit realms may take; the rest is left to what the calls themselves allocate and to the
+ * garbage between collections (a heap kept near its limit also spends most of its CPU collecting).
+ */
+const REALM_SHARE = 0.35;
+/** A realm is counted as at least this large (a measurement can only come out lower than the truth). */
+export const MIN_REALM_BYTES = 256 * 1024;
+/** Share of the realms that may serve calls at once; the rest is the spare and kept or draining realms. */
+const CALL_SHARE = 0.75;
+/**
+ * Calls one isolate runs at once at most, whatever its heap holds. An isolate runs one thing at a time: more
+ * calls side by side only help those waiting on the host (a provider's upstream), while every realm held makes
+ * each garbage collection longer for all of them.
+ */
+export const MAX_CALLS_PER_ISOLATE = 32;
+
+export class RealmBudget {
+  /** Realms that may be alive at once. */
+  readonly maxRealms: number;
+  /** Calls that may run at once (each holds a realm). */
+  readonly maxCalls: number;
+  /**
+   * Realms left beside the most calls and the spare: draining realms get a share of them for sure; realms kept
+   * for sessions use whatever the calls in flight leave (see IsolatePlugin).
+   */
+  readonly maxIdle: number;
+
+  /**
+   * @param memoryMb the plugin's heap limit
+   * @param realmBytes heap one realm was measured to take when the plugin loaded
+   */
+  constructor(
+    memoryMb: number,
+    readonly realmBytes: number,
+  ) {
+    const perRealm = Math.max(MIN_REALM_BYTES, Number.isFinite(realmBytes) ? realmBytes : 0);
+    this.maxRealms = Math.max(2, Math.floor((memoryMb * 1024 * 1024 * REALM_SHARE) / perRealm));
+    this.maxCalls = Math.max(1, Math.min(MAX_CALLS_PER_ISOLATE, Math.floor(this.maxRealms * CALL_SHARE)));
+    this.maxIdle = Math.max(0, this.maxRealms - this.maxCalls - 1);
+  }
+}
+
+/** Used heap of an isolate, counting memory its objects hold outside the V8 heap (array buffers). */
+export function usedHeapBytes(stats: {
+  readonly used_heap_size: number;
+  readonly externally_allocated_size: number;
+}): number {
+  return stats.used_heap_size + stats.externally_allocated_size;
+}
