@@ -7,6 +7,7 @@ const root = new URL('../', import.meta.url);
 const PACKAGES = [
   ['@roku/schemas', 'schemas', 'SCHEMAS_ERRORS'],
   ['@roku/plugin-api', 'plugin-api', 'PLUGIN_API_ERRORS'],
+  ['@roku/plugin-testing', 'plugin-testing', 'PLUGIN_TESTING_ERRORS'],
   ['@roku/host', 'host', 'HOST_ERRORS'],
   ['@roku/registry', 'registry', 'REGISTRY_ERRORS'],
   ['@roku/cli', 'cli', 'CLI_ERRORS'],

@@ -144,7 +144,7 @@ export interface HostConfig {
      */
     maxBackoffMs?: number;
     /**
-     * Consecutive failed attempts (retries included) that open a provider's circuit breaker; 0 disables it.
+     * Consecutive failed attempts (retries included) that open a provider's circuit breaker; attempts that were in flight together when one of them failed count once, as one incident. 0 disables it.
      */
     breakerFailureThreshold?: number;
     /**

@@ -6,6 +6,11 @@
  * attempts in a row opens it even inside one request. Context-window errors, invalid requests and caller
  * aborts are neutral: they neither count nor reset the count. Any success closes the breaker.
  *
+ * One incident counts once: a failed attempt that was already running when the last counted failure was
+ * recorded does not count again (many sessions in flight when a sandbox dies, or an upstream blips, fail
+ * together; counted one by one they would open the breaker at once and pause the provider for every session).
+ * Attempts started after it, retries included, count as before.
+ *
  * States: closed → open (after `threshold` consecutive failures) → half-open after `cooldownMs`, which lets
  * exactly one probe attempt through (others fail fast while it runs); the probe's success closes the breaker,
  * its failure re-opens it for another cooldown. A threshold of 0 disables the breaker.
@@ -47,8 +52,18 @@ export interface BreakerBoard {
   /** Asks to send an attempt; a granted probe must be ended by `succeed`, `fail` or `release`. */
   acquire(pluginId: string, provider: string, policy: BreakerPolicy, now: number): BreakerGate;
   succeed(pluginId: string, provider: string): void;
-  /** `open`: opens the breaker at once (an exhausted quota does not recover within the threshold's attempts). */
-  fail(pluginId: string, provider: string, policy: BreakerPolicy, now: number, open?: boolean): void;
+  /**
+   * `open`: opens the breaker at once (an exhausted quota does not recover within the threshold's attempts).
+   * `startedAt`: when the attempt began; an attempt begun before the last counted failure does not count.
+   */
+  fail(
+    pluginId: string,
+    provider: string,
+    policy: BreakerPolicy,
+    now: number,
+    open?: boolean,
+    startedAt?: number,
+  ): void;
   /** Ends an attempt without a verdict (neutral error, abort): a half-open probe slot becomes free again. */
   release(pluginId: string, provider: string, probe: boolean): void;
 }
@@ -59,6 +74,8 @@ interface BreakerRecord {
   retryAt: number | null;
   probeInFlight: boolean;
   opened: number;
+  /** When the last counted failure was recorded (the router's clock). */
+  lastFailureAt: number | undefined;
 }
 
 const CLOSED: BreakerState = {
@@ -80,7 +97,14 @@ export function createBreakerBoard(): BreakerBoard {
       slot = {
         pluginId,
         provider,
-        record: { status: 'closed', failures: 0, retryAt: null, probeInFlight: false, opened: 0 },
+        record: {
+          status: 'closed',
+          failures: 0,
+          retryAt: null,
+          probeInFlight: false,
+          opened: 0,
+          lastFailureAt: undefined,
+        },
       };
       records.set(key, slot);
     }
@@ -149,8 +173,15 @@ export function createBreakerBoard(): BreakerBoard {
       record.retryAt = null;
       record.probeInFlight = false;
     },
-    fail(pluginId, provider, policy, now, open = false) {
+    fail(pluginId, provider, policy, now, open = false, startedAt = now) {
       const record = get(pluginId, provider);
+      const sameIncident =
+        record.status === 'closed' &&
+        !open &&
+        record.lastFailureAt !== undefined &&
+        startedAt < record.lastFailureAt;
+      if (sameIncident) return;
+      record.lastFailureAt = now;
       record.failures += 1;
       if (policy.threshold <= 0) return;
       const reopen =

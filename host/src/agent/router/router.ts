@@ -60,6 +60,7 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
         throw unavailableError(entry, gate.retryAt, now());
       }
       attempts += 1;
+      const startedAt = now();
       const result = await runAttempt(entry, slot.binding, request, signal, onDelta, policy.timeoutMs, {
         session,
         traceId,
@@ -75,7 +76,7 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
           board.release(pluginId, provider, gate.probe);
           throw result.error;
         case 'bad-output':
-          board.fail(pluginId, provider, breakerPolicy, now());
+          board.fail(pluginId, provider, breakerPolicy, now(), false, startedAt);
           throw result.error;
         case 'failed':
           break;
@@ -83,7 +84,14 @@ export function createProviderRouter(options: ProviderRouterOptions): ProviderRo
       const { failure, contentForwarded } = result;
       if (failure.kind === 'retry' || failure.kind === 'fail') {
         // An exhausted quota pauses the provider at once, so that the loop fails over to another one.
-        board.fail(pluginId, provider, breakerPolicy, now(), failure.code === 'PROVIDER_QUOTA_EXCEEDED');
+        board.fail(
+          pluginId,
+          provider,
+          breakerPolicy,
+          now(),
+          failure.code === 'PROVIDER_QUOTA_EXCEEDED',
+          startedAt,
+        );
       } else {
         board.release(pluginId, provider, gate.probe);
       }

@@ -27,6 +27,36 @@ describe('circuit breaker', () => {
     });
   });
 
+  it('counts the failures of attempts in flight together as one incident, and later attempts one by one', async () => {
+    const outage = deferred<undefined>();
+    // every attempt waits for the outage, then fails: many sessions in flight when a sandbox dies
+    const provider = scripted([
+      async () => {
+        await outage.promise;
+        throw pluginError('PROVIDER_OVERLOADED');
+      },
+    ]);
+    const { router, clock } = harness([provider], { maxRetries: 0 });
+    const inFlight = Array.from({ length: 6 }, () => caught(() => router.chat(request)));
+    clock.now += 10;
+    outage.resolve(undefined);
+    const errors = await Promise.all(inFlight);
+    expect(errors.map((e) => e.details?.breakerOpen)).toEqual(Array(6).fill(false));
+    expect(router.breakerState('@test/provider', 'fake')).toMatchObject({
+      status: 'closed',
+      consecutiveFailures: 1,
+    });
+    // attempts begun after it each count: three more open the breaker (threshold 4)
+    for (let i = 0; i < 3; i++) {
+      clock.now += 10;
+      await caught(() => router.chat(request));
+    }
+    expect(router.breakerState('@test/provider', 'fake')).toMatchObject({
+      status: 'open',
+      consecutiveFailures: 4,
+    });
+  });
+
   it('fails fast during the cooldown without calling the provider', async () => {
     const provider = scripted([unavailable]);
     const { router, clock } = harness([provider]);
