@@ -3,6 +3,7 @@
  * .tar.gz served on loopback, hostile archives refused with clear errors, repeat installs, and an installed skill
  * offered to the agent by the skills plugin in `roku run` (scripted provider). Needs `pnpm build`.
  */
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -53,6 +54,28 @@ function roku(args: string[], env: Record<string, string> = {}): Promise<CliResu
 
 const skillsDir = (): string => join(h.home, 'skills');
 
+/**
+ * What codeload.github.com serves for a repository at a ref: `git archive` of a real repository with the
+ * `<repo>-<ref>/` prefix (pax global header included).
+ */
+function codeloadTarball(): Buffer {
+  const repo = tempDir('gh-repo');
+  const write = (path: string, text: string): void => {
+    mkdirSync(join(repo, path, '..'), { recursive: true });
+    writeFileSync(join(repo, path), text);
+  };
+  write('README.md', '# skills\n');
+  write('skills/lint/SKILL.md', skillMd('lint', 'Lint the project.'));
+  write('skills/lint/rules/style.md', '- no tabs\n');
+  write('skills/release/SKILL.md', skillMd('release', 'Cut a release.'));
+  const git = (...args: string[]): Buffer =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'skills');
+  return git('archive', '--format=tar.gz', '--prefix=skills-repo-main/', 'HEAD');
+}
+
 beforeAll(async () => {
   h = await freshHome(false);
   server.listen(0, '127.0.0.1');
@@ -66,6 +89,7 @@ beforeAll(async () => {
       { name: 'pdf-tools/scripts/fill.py', data: 'print("filled")\n' },
     ]),
   );
+  files.set('/acme/skills-repo/tar.gz/main', codeloadTarball());
   files.set(
     '/notes.tar.gz',
     makeTarGz([
@@ -236,6 +260,65 @@ describe('roku skill install', () => {
       expect(plain.stderr).toContain(
         'only https URLs are fetched (http only on loopback) [ROKU_SKILL_UNSUPPORTED_SOURCE]',
       );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'installs one folder of a GitHub repository from its codeload tarball: tree and blob URLs',
+    async () => {
+      const github = { ROKU_GITHUB_BASE: `${origin}/gh`, ROKU_GITHUB_CODELOAD_BASE: origin };
+      const tree = `${origin}/gh/acme/skills-repo/tree/main/skills/lint`;
+      const first = await roku(['skill', 'install', tree, '--json'], github);
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({
+        outcome: 'installed',
+        name: 'lint',
+        files: 2,
+        source: tree,
+      });
+      expect(readFileSync(join(skillsDir(), 'lint/rules/style.md'), 'utf8')).toBe('- no tabs\n');
+      // Only that folder: neither the README nor the other skill of the repository came along.
+      expect(readdirSync(join(skillsDir(), 'lint')).sort()).toEqual(['SKILL.md', 'rules']);
+      expect(existsSync(join(skillsDir(), 'release'))).toBe(false);
+
+      const before = served;
+      const again = await roku(['skill', 'install', tree], github);
+      expect(again.stdout).toContain('repeat install: nothing fetched');
+      expect(served).toBe(before);
+
+      const blob = `${origin}/gh/acme/skills-repo/blob/main/skills/release/SKILL.md`;
+      expect(await roku(['skill', 'install', blob], github)).toMatchObject({ code: 0 });
+      expect(readFileSync(join(skillsDir(), 'release/SKILL.md'), 'utf8')).toContain('Cut a release.');
+
+      const missing = await roku(
+        ['skill', 'install', `${origin}/gh/acme/skills-repo/tree/main/skills/nope`],
+        github,
+      );
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(
+        'skills/nope has no files in acme/skills-repo at main [ROKU_SKILL_INVALID]',
+      );
+      const noRef = await roku(
+        ['skill', 'install', `${origin}/gh/acme/skills-repo/tree/other/skills/lint`],
+        github,
+      );
+      expect(noRef.stderr).toContain(
+        `${origin}/acme/skills-repo/tar.gz/other: HTTP 404 [ROKU_SKILL_DOWNLOAD_FAILED]`,
+      );
+      const wrongFile = await roku(
+        ['skill', 'install', `${origin}/gh/acme/skills-repo/blob/main/README.md`],
+        github,
+      );
+      expect(wrongFile.stderr).toContain(
+        "a file URL must name the skill's SKILL.md [ROKU_SKILL_UNSUPPORTED_SOURCE]",
+      );
+      const list = JSON.parse((await roku(['skill', 'list', '--json'])).stdout) as {
+        skills: { name: string }[];
+      };
+      expect(list.skills.map((s) => s.name)).toEqual(expect.arrayContaining(['lint', 'release']));
+      expect(await roku(['skill', 'remove', 'lint'])).toMatchObject({ code: 0 });
+      expect(await roku(['skill', 'remove', 'release'])).toMatchObject({ code: 0 });
     },
     TIMEOUT,
   );
