@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { badRequest, denied, failed, overLimit } from '../policy.js';
 import { withFolder } from './fs-handles.js';
 import type { HeldDir } from './fs-handles.js';
-import { checkFsPath, ensureRoot, fsError } from './fs-paths.js';
+import { checkFsPath, ensureRoot, fsError, listPluginSkillsRoot } from './fs-paths.js';
 import type { FsContext, FsLocation } from './fs-paths.js';
 import type { FsQuota } from './fs-quota.js';
 
@@ -140,6 +140,10 @@ export async function listGrantedFolder(
   ctx: FsOpsContext,
   args: { root: string; path: string },
 ): Promise<{ entries: { name: string; type: 'file' | 'dir' }[] }> {
+  // The plugin-skills root is no folder of its own: the host lists the active plugins that ship skills.
+  if (args.root === 'plugin-skills' && (args.path === '' || args.path === '.')) {
+    return { entries: listPluginSkillsRoot(ctx) };
+  }
   const location = checkFsPath(ctx, args.root, args.path, { write: false, allowGrantFolder: true });
   const segments = [...location.parent, ...(location.name === null ? [] : [location.name])];
   await ensureRoot(ctx, location);
