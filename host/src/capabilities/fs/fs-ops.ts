@@ -70,13 +70,24 @@ async function readHandle(
         `${ctx.pluginId}: ${location.display} is ${stats.size} bytes; the read limit is ${cap}`,
       );
     }
-    // Read one byte more than allowed, in case the file grew since fstat.
-    const buffer = Buffer.alloc(cap + 1);
+    // Sized by the file, not the cap: a zeroed buffer of the whole read limit (MBs) per read cost more than the
+    // read. One byte more than fstat said shows a file that grew since; then it is read on, up to cap + 1.
+    let buffer = Buffer.alloc(stats.size + 1);
     let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
+    for (;;) {
+      let eof = false;
+      while (length < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) {
+          eof = true;
+          break;
+        }
+        length += bytesRead;
+      }
+      if (eof || buffer.length > cap) break;
+      const grown = Buffer.alloc(Math.min(cap + 1, buffer.length * 2));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
     }
     if (length > cap)
       throw overLimit(`${ctx.pluginId}: ${location.display} is larger than the read limit of ${cap} bytes`);
