@@ -58,22 +58,18 @@ const skillsDir = (): string => join(h.home, 'skills');
  * What codeload.github.com serves for a repository at a ref: `git archive` of a real repository with the
  * `<repo>-<ref>/` prefix (pax global header included).
  */
-function codeloadTarball(): Buffer {
+function codeloadTarball(prefix: string, files: Record<string, string>): Buffer {
   const repo = tempDir('gh-repo');
-  const write = (path: string, text: string): void => {
+  for (const [path, text] of Object.entries(files)) {
     mkdirSync(join(repo, path, '..'), { recursive: true });
     writeFileSync(join(repo, path), text);
-  };
-  write('README.md', '# skills\n');
-  write('skills/lint/SKILL.md', skillMd('lint', 'Lint the project.'));
-  write('skills/lint/rules/style.md', '- no tabs\n');
-  write('skills/release/SKILL.md', skillMd('release', 'Cut a release.'));
+  }
   const git = (...args: string[]): Buffer =>
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo });
   git('init', '-q');
   git('add', '.');
   git('commit', '-qm', 'skills');
-  return git('archive', '--format=tar.gz', '--prefix=skills-repo-main/', 'HEAD');
+  return git('archive', '--format=tar.gz', `--prefix=${prefix}/`, 'HEAD');
 }
 
 beforeAll(async () => {
@@ -89,7 +85,23 @@ beforeAll(async () => {
       { name: 'pdf-tools/scripts/fill.py', data: 'print("filled")\n' },
     ]),
   );
-  files.set('/acme/skills-repo/tar.gz/main', codeloadTarball());
+  files.set(
+    '/acme/skills-repo/tar.gz/main',
+    codeloadTarball('skills-repo-main', {
+      'README.md': '# skills\n',
+      'skills/lint/SKILL.md': skillMd('lint', 'Lint the project.'),
+      'skills/lint/rules/style.md': '- no tabs\n',
+      'skills/release/SKILL.md': skillMd('release', 'Cut a release.'),
+    }),
+  );
+  files.set('/api/repos/acme/solo', Buffer.from('{"default_branch":"trunk","name":"solo"}'));
+  files.set(
+    '/acme/solo/tar.gz/trunk',
+    codeloadTarball('solo-trunk', {
+      'SKILL.md': skillMd('solo', 'A repository that is one skill.'),
+      'notes.md': 'n\n',
+    }),
+  );
   files.set(
     '/notes.tar.gz',
     makeTarGz([
@@ -265,7 +277,7 @@ describe('roku skill install', () => {
   );
 
   it(
-    'installs one folder of a GitHub repository from its codeload tarball: tree and blob URLs',
+    'installs one folder of a GitHub repository from its codeload tarball: tree, blob and bare repository URLs',
     async () => {
       const github = { ROKU_GITHUB_BASE: `${origin}/gh`, ROKU_GITHUB_CODELOAD_BASE: origin };
       const tree = `${origin}/gh/acme/skills-repo/tree/main/skills/lint`;
@@ -313,12 +325,22 @@ describe('roku skill install', () => {
       expect(wrongFile.stderr).toContain(
         "a file URL must name the skill's SKILL.md [ROKU_SKILL_UNSUPPORTED_SOURCE]",
       );
+      // A bare repository URL: the default branch from the API, the repository root as the skill.
+      const api = { ...github, ROKU_GITHUB_API_BASE: `${origin}/api` };
+      const bare = await roku(['skill', 'install', `${origin}/gh/acme/solo`], api);
+      expect(bare.stdout).toContain('installed skill solo (2 files)');
+      const noApi = await roku(['skill', 'install', `${origin}/gh/acme/other`], api);
+      expect(noApi.stderr).toContain(
+        `${origin}/api/repos/acme/other: HTTP 404 (GitHub metadata of acme/other) [ROKU_SKILL_DOWNLOAD_FAILED]`,
+      );
       const list = JSON.parse((await roku(['skill', 'list', '--json'])).stdout) as {
         skills: { name: string }[];
       };
-      expect(list.skills.map((s) => s.name)).toEqual(expect.arrayContaining(['lint', 'release']));
+      expect(list.skills.map((s) => s.name)).toEqual(expect.arrayContaining(['lint', 'release', 'solo']));
       expect(await roku(['skill', 'remove', 'lint'])).toMatchObject({ code: 0 });
       expect(await roku(['skill', 'remove', 'release'])).toMatchObject({ code: 0 });
+      const removed = await roku(['skill', 'remove', 'solo']);
+      expect(removed.code, removed.stderr).toBe(0);
     },
     TIMEOUT,
   );

@@ -1,4 +1,5 @@
-import { RokuError } from '@roku/schemas';
+import { RokuError, isRokuError } from '@roku/schemas';
+import { checkUrl } from './source.js';
 
 /** A skill folder in a GitHub repository at a ref: where `roku skill install` fetches it from. */
 export interface GitHubSkill {
@@ -7,13 +8,18 @@ export interface GitHubSkill {
   readonly ref: string;
   /** Folder of the skill inside the repository ('' for its root). */
   readonly path: string;
-  /** The codeload tarball of the repository at the ref. */
+  /** The codeload tarball of the repository at the ref; for a bare repository URL, once its ref is known. */
   readonly tarball: string;
+  /** A bare repository URL: the ref is the default branch, asked of the GitHub API (`defaultBranch`). */
+  readonly needsDefaultBranch?: true;
 }
 
 const WEB_BASE = 'https://github.com';
 const RAW_BASE = 'https://raw.githubusercontent.com';
 const CODELOAD_BASE = 'https://codeload.github.com';
+const API_BASE = 'https://api.github.com';
+const API_TIMEOUT_MS = 30_000;
+const MAX_API_BYTES = 1024 * 1024;
 const NAME = /^[A-Za-z0-9_.-]{1,100}$/;
 
 function base(env: Readonly<Record<string, string | undefined>>, name: string, fallback: string): string {
@@ -35,8 +41,9 @@ function below(url: string, prefix: string): string[] | undefined {
 /**
  * Recognises the GitHub forms of spec §9.2 and resolves them to the codeload tarball of the repository at the
  * ref, plus the folder to take from it: `github.com/<o>/<r>/tree/<ref>/<path>`, `…/blob/<ref>/<path>/SKILL.md`
- * and `raw.githubusercontent.com/<o>/<r>/<ref>/<path>/SKILL.md`. Other URLs give undefined. The bases can be
- * moved (mirrors, tests): ROKU_GITHUB_BASE, ROKU_GITHUB_RAW_BASE, ROKU_GITHUB_CODELOAD_BASE. A ref holding a '/'
+ * and `raw.githubusercontent.com/<o>/<r>/<ref>/<path>/SKILL.md`; a bare `github.com/<o>/<r>` takes the default
+ * branch (`withDefaultBranch`). Other URLs give undefined. The bases can be moved (mirrors, tests):
+ * ROKU_GITHUB_BASE, ROKU_GITHUB_RAW_BASE, ROKU_GITHUB_CODELOAD_BASE, ROKU_GITHUB_API_BASE. A ref holding a '/'
  * cannot be told from the path in these URLs; the first segment is taken as the ref.
  *
  * @throws ROKU_SKILL_UNSUPPORTED_SOURCE for a GitHub URL of another form (say which ones work)
@@ -60,6 +67,9 @@ export function parseGitHubSkillUrl(
   }
   let ref: string | undefined;
   let path: string[];
+  if (web !== undefined && clean.length === 2) {
+    return { owner, repo, ref: '', path: '', tarball: '', needsDefaultBranch: true };
+  }
   if (web !== undefined) {
     const kind = clean[2];
     if (kind !== 'tree' && kind !== 'blob') {
@@ -82,7 +92,68 @@ export function parseGitHubSkillUrl(
     repo,
     ref,
     path: path.join('/'),
-    tarball: `${codeload}/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/tar.gz/${encodeURIComponent(ref)}`,
+    tarball: tarballUrl(codeload, owner, repo, ref),
+  };
+}
+
+function tarballUrl(codeload: string, owner: string, repo: string, ref: string): string {
+  return `${codeload}/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/tar.gz/${encodeURIComponent(ref)}`;
+}
+
+/**
+ * A bare repository URL resolved: its default branch from the GitHub API (`GET /repos/<o>/<r>`, base
+ * ROKU_GITHUB_API_BASE), and the tarball at it.
+ *
+ * @throws ROKU_SKILL_DOWNLOAD_FAILED when the API does not answer with a default branch
+ */
+export async function withDefaultBranch(
+  skill: GitHubSkill,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<GitHubSkill> {
+  if (skill.needsDefaultBranch !== true) return skill;
+  const api = `${base(env, 'ROKU_GITHUB_API_BASE', API_BASE)}/repos/${encodeURIComponent(skill.owner)}/${encodeURIComponent(skill.repo)}`;
+  const failed = (why: string): RokuError =>
+    new RokuError(
+      'ROKU_SKILL_DOWNLOAD_FAILED',
+      `${api}: ${why} (GitHub metadata of ${skill.owner}/${skill.repo})`,
+      {
+        details: { url: api },
+      },
+    );
+  let text: string;
+  try {
+    const response = await fetch(checkUrl(api), {
+      headers: { accept: 'application/vnd.github+json', 'user-agent': 'roku-skill-install' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
+    });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw failed(`HTTP ${response.status}`);
+    }
+    if (Number(response.headers.get('content-length') ?? 0) > MAX_API_BYTES) {
+      await response.body?.cancel();
+      throw failed(`the answer is larger than ${MAX_API_BYTES} bytes`);
+    }
+    text = await response.text();
+  } catch (err) {
+    if (isRokuError(err)) throw err;
+    throw failed((err as Error).message);
+  }
+  let branch: unknown;
+  try {
+    branch = (JSON.parse(text) as { default_branch?: unknown }).default_branch;
+  } catch {
+    throw failed('the answer is not JSON');
+  }
+  if (typeof branch !== 'string' || branch === '') throw failed('the answer names no default_branch');
+  const codeload = base(env, 'ROKU_GITHUB_CODELOAD_BASE', CODELOAD_BASE);
+  return {
+    owner: skill.owner,
+    repo: skill.repo,
+    ref: branch,
+    path: '',
+    tarball: tarballUrl(codeload, skill.owner, skill.repo, branch),
   };
 }
 

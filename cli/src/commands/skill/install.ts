@@ -3,7 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { RokuError, isRokuError } from '@roku/schemas';
 import { unpackTarGz } from '@roku/registry';
-import { parseGitHubSkillUrl, selectSkillFolder } from './github.js';
+import { parseGitHubSkillUrl, selectSkillFolder, withDefaultBranch } from './github.js';
 import { archiveKind, download } from './source.js';
 import { unzipInto } from './unzip.js';
 import type { ExtractCaps } from './unzip.js';
@@ -148,8 +148,9 @@ async function stage(
 ): Promise<string> {
   const { cwd, maxArchiveBytes: maxArchive } = options;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
-    const github = parseGitHubSkillUrl(source, options.env);
-    if (github !== undefined) {
+    const parsed = parseGitHubSkillUrl(source, options.env);
+    if (parsed !== undefined) {
+      const github = await withDefaultBranch(parsed, options.env);
       const tarball = await download(github.tarball, maxArchive);
       let files: readonly unknown[];
       try {
