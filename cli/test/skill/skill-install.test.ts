@@ -302,6 +302,12 @@ describe('roku skill install', () => {
       const blob = `${origin}/gh/acme/skills-repo/blob/main/skills/release/SKILL.md`;
       expect(await roku(['skill', 'install', blob], github)).toMatchObject({ code: 0 });
       expect(readFileSync(join(skillsDir(), 'release/SKILL.md'), 'utf8')).toContain('Cut a release.');
+      const raw = `${origin}/raw/acme/skills-repo/main/skills/release/SKILL.md`;
+      const viaRaw = await roku(['skill', 'install', '--force', raw, '--json'], {
+        ...github,
+        ROKU_GITHUB_RAW_BASE: `${origin}/raw`,
+      });
+      expect(JSON.parse(viaRaw.stdout)).toMatchObject({ outcome: 'replaced', name: 'release', source: raw });
 
       const missing = await roku(
         ['skill', 'install', `${origin}/gh/acme/skills-repo/tree/main/skills/nope`],
