@@ -94,6 +94,8 @@ export { canonicalJson } from './agent/catalog/index.js';
 export { openAgentState } from './agent/state.js';
 export { liftQuarantine, listQuarantines } from './agent/quarantine-admin.js';
 export { clearLiveModelCache } from './agent/snapshot/live-models.js';
+export { activePluginSkills } from './agent/snapshot/plugin-skills.js';
+export type { PluginSkillsSource } from './agent/snapshot/plugin-skills.js';
 export type { QuarantineView } from './agent/quarantine-admin.js';
 export type { AgentStateView } from './agent/state.js';
 export type { AgentRuntimeOptions } from './agent/options.js';

@@ -91,7 +91,7 @@ export interface ProcessCommand {
   readonly maxOutputBytes?: number;
 }
 
-export type FsRoot = 'workspace' | 'data' | 'cache' | 'temp' | 'skills';
+export type FsRoot = 'workspace' | 'data' | 'cache' | 'temp' | 'skills' | 'plugin-skills';
 
 /** One file of `ctx.fs.readMany`: its bytes, or the host's error code and message for it. */
 export type FsReadManyEntry =

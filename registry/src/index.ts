@@ -38,6 +38,7 @@ export type { Lockfile, LockedPlugin } from './lockfile/types.js';
 export { packPlugin } from './archive/pack.js';
 export type { PackOptions, PackedPlugin } from './archive/pack.js';
 export { unpackPlugin, unpackTarGz } from './archive/unpack.js';
+export type { EntrySelector } from './archive/unpack.js';
 export { packagePathProblem } from './archive/paths.js';
 export type { UnpackOptions, UnpackedPlugin } from './archive/unpack.js';
 export { computeIntegrity, checkIntegrity } from './archive/integrity.js';

@@ -157,6 +157,10 @@ export function manifestRuleIssues(
   });
 
   const contributes = asObject(manifest.contributes);
+  if (typeof contributes?.skills === 'string') {
+    const problem = relativePathProblem(contributes.skills);
+    if (problem !== undefined) push('ROKU_MANIFEST_BAD_PATH', '/contributes/skills', problem);
+  }
   const tools = asArray(contributes?.tools);
   issues.push(...duplicateNames(tools, '/contributes/tools', 'name', 'ROKU_MANIFEST_DUPLICATE_NAME'));
   for (const kind of ['providers', 'subagentRuntimes', 'bridges']) {

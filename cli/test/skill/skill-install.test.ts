@@ -3,6 +3,7 @@
  * .tar.gz served on loopback, hostile archives refused with clear errors, repeat installs, and an installed skill
  * offered to the agent by the skills plugin in `roku run` (scripted provider). Needs `pnpm build`.
  */
+import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -53,6 +54,24 @@ function roku(args: string[], env: Record<string, string> = {}): Promise<CliResu
 
 const skillsDir = (): string => join(h.home, 'skills');
 
+/**
+ * What codeload.github.com serves for a repository at a ref: `git archive` of a real repository with the
+ * `<repo>-<ref>/` prefix (pax global header included).
+ */
+function codeloadTarball(prefix: string, files: Record<string, string>): Buffer {
+  const repo = tempDir('gh-repo');
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(repo, path, '..'), { recursive: true });
+    writeFileSync(join(repo, path), text);
+  }
+  const git = (...args: string[]): Buffer =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { cwd: repo });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'skills');
+  return git('archive', '--format=tar.gz', `--prefix=${prefix}/`, 'HEAD');
+}
+
 beforeAll(async () => {
   h = await freshHome(false);
   server.listen(0, '127.0.0.1');
@@ -65,6 +84,23 @@ beforeAll(async () => {
       { name: 'pdf-tools/SKILL.md', data: skillMd('pdf-tools', 'Fill PDF forms.') },
       { name: 'pdf-tools/scripts/fill.py', data: 'print("filled")\n' },
     ]),
+  );
+  files.set(
+    '/acme/skills-repo/tar.gz/main',
+    codeloadTarball('skills-repo-main', {
+      'README.md': '# skills\n',
+      'skills/lint/SKILL.md': skillMd('lint', 'Lint the project.'),
+      'skills/lint/rules/style.md': '- no tabs\n',
+      'skills/release/SKILL.md': skillMd('release', 'Cut a release.'),
+    }),
+  );
+  files.set('/api/repos/acme/solo', Buffer.from('{"default_branch":"trunk","name":"solo"}'));
+  files.set(
+    '/acme/solo/tar.gz/trunk',
+    codeloadTarball('solo-trunk', {
+      'SKILL.md': skillMd('solo', 'A repository that is one skill.'),
+      'notes.md': 'n\n',
+    }),
   );
   files.set(
     '/notes.tar.gz',
@@ -236,6 +272,81 @@ describe('roku skill install', () => {
       expect(plain.stderr).toContain(
         'only https URLs are fetched (http only on loopback) [ROKU_SKILL_UNSUPPORTED_SOURCE]',
       );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'installs one folder of a GitHub repository from its codeload tarball: tree, blob and bare repository URLs',
+    async () => {
+      const github = { ROKU_GITHUB_BASE: `${origin}/gh`, ROKU_GITHUB_CODELOAD_BASE: origin };
+      const tree = `${origin}/gh/acme/skills-repo/tree/main/skills/lint`;
+      const first = await roku(['skill', 'install', tree, '--json'], github);
+      expect(first.code).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({
+        outcome: 'installed',
+        name: 'lint',
+        files: 2,
+        source: tree,
+      });
+      expect(readFileSync(join(skillsDir(), 'lint/rules/style.md'), 'utf8')).toBe('- no tabs\n');
+      // Only that folder: neither the README nor the other skill of the repository came along.
+      expect(readdirSync(join(skillsDir(), 'lint')).sort()).toEqual(['SKILL.md', 'rules']);
+      expect(existsSync(join(skillsDir(), 'release'))).toBe(false);
+
+      const before = served;
+      const again = await roku(['skill', 'install', tree], github);
+      expect(again.stdout).toContain('repeat install: nothing fetched');
+      expect(served).toBe(before);
+
+      const blob = `${origin}/gh/acme/skills-repo/blob/main/skills/release/SKILL.md`;
+      expect(await roku(['skill', 'install', blob], github)).toMatchObject({ code: 0 });
+      expect(readFileSync(join(skillsDir(), 'release/SKILL.md'), 'utf8')).toContain('Cut a release.');
+      const raw = `${origin}/raw/acme/skills-repo/main/skills/release/SKILL.md`;
+      const viaRaw = await roku(['skill', 'install', '--force', raw, '--json'], {
+        ...github,
+        ROKU_GITHUB_RAW_BASE: `${origin}/raw`,
+      });
+      expect(JSON.parse(viaRaw.stdout)).toMatchObject({ outcome: 'replaced', name: 'release', source: raw });
+
+      const missing = await roku(
+        ['skill', 'install', `${origin}/gh/acme/skills-repo/tree/main/skills/nope`],
+        github,
+      );
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(
+        'skills/nope has no files in acme/skills-repo at main [ROKU_SKILL_INVALID]',
+      );
+      const noRef = await roku(
+        ['skill', 'install', `${origin}/gh/acme/skills-repo/tree/other/skills/lint`],
+        github,
+      );
+      expect(noRef.stderr).toContain(
+        `${origin}/acme/skills-repo/tar.gz/other: HTTP 404 [ROKU_SKILL_DOWNLOAD_FAILED]`,
+      );
+      const wrongFile = await roku(
+        ['skill', 'install', `${origin}/gh/acme/skills-repo/blob/main/README.md`],
+        github,
+      );
+      expect(wrongFile.stderr).toContain(
+        "a file URL must name the skill's SKILL.md [ROKU_SKILL_UNSUPPORTED_SOURCE]",
+      );
+      // A bare repository URL: the default branch from the API, the repository root as the skill.
+      const api = { ...github, ROKU_GITHUB_API_BASE: `${origin}/api` };
+      const bare = await roku(['skill', 'install', `${origin}/gh/acme/solo`], api);
+      expect(bare.stdout).toContain('installed skill solo (2 files)');
+      const noApi = await roku(['skill', 'install', `${origin}/gh/acme/other`], api);
+      expect(noApi.stderr).toContain(
+        `${origin}/api/repos/acme/other: HTTP 404 (GitHub metadata of acme/other) [ROKU_SKILL_DOWNLOAD_FAILED]`,
+      );
+      const list = JSON.parse((await roku(['skill', 'list', '--json'])).stdout) as {
+        skills: { name: string }[];
+      };
+      expect(list.skills.map((s) => s.name)).toEqual(expect.arrayContaining(['lint', 'release', 'solo']));
+      expect(await roku(['skill', 'remove', 'lint'])).toMatchObject({ code: 0 });
+      expect(await roku(['skill', 'remove', 'release'])).toMatchObject({ code: 0 });
+      const removed = await roku(['skill', 'remove', 'solo']);
+      expect(removed.code, removed.stderr).toBe(0);
     },
     TIMEOUT,
   );

@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { pluginSkillsFolder } from '../capabilities/index.js';
 import { McpBridge } from '../mcp/index.js';
 import { createPluginHost } from '../plugins/plugin-host.js';
 import type { PluginHost } from '../plugins/plugin-host.js';
@@ -15,6 +16,7 @@ import type { ReloadResult } from './runtime-types.js';
 import { createAgentServices } from './services.js';
 import { SnapshotHolder } from './snapshot/holder.js';
 import { SnapshotLoader } from './snapshot/snapshot.js';
+import type { SnapshotPlugin } from './snapshot/snapshot.js';
 import { defaultBundledDir } from './snapshot/sources.js';
 import { openAgentStore } from './state.js';
 import { Quarantines } from './supervision.js';
@@ -74,6 +76,7 @@ export async function openRuntimeParts(options: AgentRuntimeOptions): Promise<Ru
     ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
     // The user's own grants (loopback origins, limit overrides) of the configuration in force.
     grants: (pluginId) => (snapshots?.config ?? options.config).plugins?.grants?.[pluginId],
+    pluginSkills: () => pluginSkillsFolders(snapshots?.current().plugins ?? []),
     onQuarantine: (entry) => {
       const plugin = snapshots?.current().plugins.find((p) => p.manifest.id === entry.pluginId);
       const reason = quarantines.add(entry, plugin?.manifest.version, plugin?.candidate.dir);
@@ -149,6 +152,17 @@ export async function closeRuntimeParts(parts: RuntimeParts): Promise<void> {
   await parts.mcp.close();
   await parts.pluginHost.close();
   parts.store.close();
+}
+
+/** The skills folders the active plugins ship (`contributes.skills`), by `@scope+name`: the plugin-skills root. */
+function pluginSkillsFolders(plugins: readonly SnapshotPlugin[]): ReadonlyMap<string, string> {
+  const folders = new Map<string, string>();
+  for (const plugin of plugins) {
+    const skills = plugin.manifest.contributes.skills;
+    if (skills !== undefined)
+      folders.set(pluginSkillsFolder(plugin.manifest.id), join(plugin.candidate.dir, skills));
+  }
+  return folders;
 }
 
 /** The sandbox ceilings with quarantine failures counted in the store, shared by every roku process. */

@@ -15,6 +15,7 @@ export type { AddressClass, AddressVerdict, EmbeddedV4 } from './net/address.js'
 export { MAX_REDIRECTS, HEADERS_TIMEOUT_MS } from './net/fetch.js';
 export { MAX_CHUNK_BYTES, READ_IDLE_TIMEOUT_MS } from './net/streams.js';
 export { MAX_FS_READ_BYTES, MAX_LIST_ENTRIES } from './fs/fs-ops.js';
+export { pluginSkillsFolder } from './fs/fs-paths.js';
 export { detectConfinement, wrapCommand } from './process/confinement.js';
 export type { Confinement, ConfinementKind } from './process/confinement.js';
 export {

@@ -2,7 +2,7 @@ import { RokuError } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginUserGrants } from './types.js';
 
-export type FsRootName = 'workspace' | 'data' | 'cache' | 'temp' | 'skills';
+export type FsRootName = 'workspace' | 'data' | 'cache' | 'temp' | 'skills' | 'plugin-skills';
 
 export interface FsGrantPolicy {
   readonly root: FsRootName;

@@ -99,6 +99,11 @@ export interface CapabilityRoots {
   readonly temp: string;
   /** The user's Agent Skills ($ROKU_HOME/skills), read only; absent where the host has no data dir. */
   readonly skills?: string;
+  /**
+   * The Agent Skills folders of the active plugins (`contributes.skills`), by plugin folder name (`@scope+name`),
+   * asked on every request so that a reload is seen at once; the `plugin-skills` root, read only.
+   */
+  readonly pluginSkills?: () => ReadonlyMap<string, string>;
   /** The Roku data dir: hidden from child processes where the machine can confine them. */
   readonly home?: string;
 }

@@ -38,6 +38,8 @@ export interface PluginHostOptions {
   readonly onQuarantine?: (entry: QuarantineEntry) => void;
   /** The user's grants per plugin (`plugins.grants` of the current host config), asked on every request. */
   readonly grants?: (pluginId: string) => PluginUserGrants | undefined;
+  /** Skills folders of the active plugins by `@scope+name` (the plugin-skills root), asked on every request. */
+  readonly pluginSkills?: () => ReadonlyMap<string, string>;
 }
 
 export interface LoadOptions {
@@ -97,6 +99,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
           cache: cacheDir(dirName),
           temp: join(tmpdir(), 'roku-plugins', dirName),
           skills: join(options.home, 'skills'),
+          ...(options.pluginSkills === undefined ? {} : { pluginSkills: options.pluginSkills }),
           home: options.home,
         },
         env,

@@ -73,6 +73,8 @@ export interface HarnessOptions {
   readonly kv?: KvStore;
   readonly sql?: CapabilityBrokerOptions['sql'];
   readonly dir?: string;
+  /** The plugin-skills root: skills folders of active plugins by `@scope+name`. */
+  readonly pluginSkills?: ReadonlyMap<string, string>;
 }
 
 export const CALL: CallScope = { callId: 'call-1' };
@@ -85,6 +87,9 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     cache: join(dir, 'cache'),
     temp: join(dir, 'temp'),
     skills: join(dir, 'skills'),
+    ...(options.pluginSkills === undefined
+      ? {}
+      : { pluginSkills: (): ReadonlyMap<string, string> => options.pluginSkills ?? new Map() }),
   };
   const logLines: Record<string, unknown>[] = [];
   const logger = pino(

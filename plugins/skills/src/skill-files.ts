@@ -2,7 +2,10 @@ import { RokuError } from '@roku/plugin-api';
 import type { FsRoot, PluginContext } from '@roku/plugin-api';
 import { parse } from 'yaml';
 
-/** Where skills are found, in order of precedence: the workspace's own first, then the user's. */
+/**
+ * Where skills are found, in order of precedence: the workspace's own first, then the user's; after them the
+ * skills shipped by active plugins (`pluginSkillFolders`).
+ */
 export const SKILL_FOLDERS: readonly SkillFolder[] = [
   { root: 'workspace', path: '.roku/skills', source: 'workspace', shown: '.roku/skills' },
   { root: 'workspace', path: 'skills', source: 'workspace', shown: 'skills' },
@@ -12,10 +15,40 @@ export const SKILL_FOLDERS: readonly SkillFolder[] = [
 export interface SkillFolder {
   readonly root: FsRoot;
   readonly path: string;
-  /** `workspace` (the project's), `user` ($ROKU_HOME/skills, where `roku skill install` puts them). */
-  readonly source: 'workspace' | 'user';
+  /**
+   * `workspace` (the project's), `user` ($ROKU_HOME/skills, where `roku skill install` puts them), `plugin`
+   * (shipped by an active plugin, `contributes.skills`).
+   */
+  readonly source: 'workspace' | 'user' | 'plugin';
   /** How the folder is named to the model and the user. */
   readonly shown: string;
+  /** For `plugin`: the id of the plugin that ships the skill. */
+  readonly plugin?: string;
+}
+
+/** `@scope+name` (a folder of the plugin-skills root) back to the plugin id `@scope/name`. */
+export function pluginIdOf(folder: string): string {
+  return folder.replace('+', '/');
+}
+
+/** One folder per active plugin that ships skills, as the host lists the plugin-skills root. */
+async function pluginSkillFolders(ctx: PluginContext): Promise<SkillFolder[]> {
+  let entries: { name: string; type: 'file' | 'dir' }[];
+  try {
+    entries = await ctx.fs.list('plugin-skills', '');
+  } catch {
+    // A host without the plugin-skills root (or without the grant) offers no plugin's skills.
+    return [];
+  }
+  return entries
+    .filter((e) => e.type === 'dir')
+    .map((e) => ({
+      root: 'plugin-skills' as const,
+      path: e.name,
+      source: 'plugin' as const,
+      shown: `plugin ${pluginIdOf(e.name)}`,
+      plugin: pluginIdOf(e.name),
+    }));
 }
 /** Spec §3.3: a skill document is capped at 128 KiB; the body given to the model at 24 KiB by default. */
 export const MAX_SKILL_MD_BYTES = 128 * 1024;
@@ -30,8 +63,10 @@ export interface SkillInfo {
   readonly folder: string;
   readonly root: FsRoot;
   readonly source: SkillFolder['source'];
-  /** The folder as shown: workspace-relative, or under $ROKU_HOME/skills. */
+  /** The folder as shown: workspace-relative, under $ROKU_HOME/skills, or `plugin <id>/<folder>`. */
   readonly shown: string;
+  /** For skills shipped by a plugin: its id. */
+  readonly plugin?: string;
   readonly version?: string;
   readonly license?: string;
 }
@@ -53,7 +88,7 @@ function badManifest(path: string, why: string): RokuError {
  */
 export function parseSkillMarkdown(
   path: string,
-  folder: Pick<SkillInfo, 'folder' | 'root' | 'source' | 'shown'>,
+  folder: Pick<SkillInfo, 'folder' | 'root' | 'source' | 'shown' | 'plugin'>,
   text: string,
 ): SkillDocument {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?([\s\S]*)$/.exec(text.replace(/^\uFEFF/, ''));
@@ -105,7 +140,7 @@ export function joinPath(folder: string, name: string): string {
 /** Reads one skill's SKILL.md. @throws ROKU_SKILL_BAD_MANIFEST */
 export async function readSkill(
   ctx: PluginContext,
-  where: Pick<SkillInfo, 'folder' | 'root' | 'source' | 'shown'>,
+  where: Pick<SkillInfo, 'folder' | 'root' | 'source' | 'shown' | 'plugin'>,
 ): Promise<SkillDocument> {
   const path = `${where.shown}/SKILL.md`;
   let bytes: Uint8Array;
@@ -123,9 +158,9 @@ export async function readSkill(
 
 /**
  * Every skill: sub-folders holding a SKILL.md of the workspace's .roku/skills and skills, then of
- * $ROKU_HOME/skills. A name found twice keeps its first folder (the workspace wins) and the hidden one is named
- * in `shadowed`; broken SKILL.md files are reported, not fatal. Folders starting with `.` (install records,
- * staging) are skipped.
+ * $ROKU_HOME/skills, then of the active plugins' skills folders. A name found twice keeps its first folder
+ * (workspace > user > plugin) and the hidden one is named in `shadowed`; broken SKILL.md files are reported, not
+ * fatal. Folders starting with `.` (install records, staging) are skipped.
  */
 export async function findSkills(
   ctx: PluginContext,
@@ -133,13 +168,19 @@ export async function findSkills(
   const skills = new Map<string, SkillInfo>();
   const problems: string[] = [];
   const shadowed: string[] = [];
-  for (const base of SKILL_FOLDERS) {
+  for (const base of [...SKILL_FOLDERS, ...(await pluginSkillFolders(ctx))]) {
     for (const entry of await listOrEmpty(ctx, base.root, base.path)) {
       if (entry.type !== 'dir' || entry.name.startsWith('.')) continue;
       const folder = joinPath(base.path, entry.name);
       const files = await listOrEmpty(ctx, base.root, folder);
       if (!files.some((f) => f.type === 'file' && f.name === 'SKILL.md')) continue;
-      const where = { folder, root: base.root, source: base.source, shown: `${base.shown}/${entry.name}` };
+      const where = {
+        folder,
+        root: base.root,
+        source: base.source,
+        shown: `${base.shown}/${entry.name}`,
+        ...(base.plugin === undefined ? {} : { plugin: base.plugin }),
+      };
       try {
         const document = await readSkill(ctx, where);
         const info: SkillInfo = {
@@ -149,12 +190,16 @@ export async function findSkills(
           root: document.root,
           source: document.source,
           shown: document.shown,
+          ...(document.plugin === undefined ? {} : { plugin: document.plugin }),
           ...(document.version === undefined ? {} : { version: document.version }),
           ...(document.license === undefined ? {} : { license: document.license }),
         };
         const first = skills.get(info.name);
         if (first === undefined) skills.set(info.name, info);
-        else shadowed.push(`${info.name}: ${where.shown} is hidden by ${first.shown} (the first found wins)`);
+        else
+          shadowed.push(
+            `${info.name}: ${where.shown} (${where.source}) is hidden by ${first.shown} (${first.source}); workspace > user > plugin`,
+          );
       } catch (err) {
         problems.push((err as Error).message);
       }

@@ -25,7 +25,7 @@ async function skillNamed(ctx: PluginContext, name: string): Promise<SkillInfo> 
     const known = skills.map((s) => s.name).join(', ');
     throw new RokuError(
       'ROKU_SKILL_NOT_FOUND',
-      `skill ${JSON.stringify(name)} is not in .roku/skills or skills of the workspace nor in $ROKU_HOME/skills (skills: ${known === '' ? 'none' : known})`,
+      `skill ${JSON.stringify(name)} is not in .roku/skills or skills of the workspace nor in $ROKU_HOME/skills nor shipped by an active plugin (skills: ${known === '' ? 'none' : known})`,
     );
   }
   return skill;
@@ -37,7 +37,12 @@ export const skillList = defineTool({
   handler: async (_input: Record<string, never>, ctx: PluginContext) => {
     const { skills, problems, shadowed } = await findSkills(ctx);
     return {
-      skills: skills.map(({ name, description, source }) => ({ name, description, source })),
+      skills: skills.map(({ name, description, source, plugin }) => ({
+        name,
+        description,
+        source,
+        ...(plugin === undefined ? {} : { plugin }),
+      })),
       ...(problems.length === 0 ? {} : { problems }),
       ...(shadowed.length === 0 ? {} : { shadowed }),
     };
@@ -56,6 +61,7 @@ export const skillLoad = defineTool({
       description: skill.description,
       folder: skill.shown,
       source: skill.source,
+      ...(skill.plugin === undefined ? {} : { plugin: skill.plugin }),
       ...(skill.version === undefined ? {} : { version: skill.version }),
       instructions: body.text,
       truncated: body.truncated,

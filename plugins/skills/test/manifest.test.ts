@@ -9,7 +9,7 @@ const manifest = JSON.parse(readFileSync(new URL('../roku.plugin.json', import.m
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 describe('the skills manifest and docs', () => {
-  it("only reads, and only the two skill folders of the workspace and the user's skills", () => {
+  it("only reads, and only the two skill folders of the workspace, the user's skills and plugins' skills", () => {
     expect(manifest.contributes.tools.map((t) => [t.name, t.risk])).toEqual([
       ['skill_list', ['read']],
       ['skill_load', ['read']],
@@ -20,6 +20,7 @@ describe('the skills manifest and docs', () => {
         { root: 'workspace', path: '.roku/skills', access: 'read' },
         { root: 'workspace', path: 'skills', access: 'read' },
         { root: 'skills', access: 'read' },
+        { root: 'plugin-skills', access: 'read' },
       ],
     });
   });

@@ -75,7 +75,7 @@ describe('skills', () => {
       ],
       problems: ['skills/broken/SKILL.md: no YAML front matter (a block between --- lines at the top)'],
       shadowed: [
-        'changelog: $ROKU_HOME/skills/changelog is hidden by skills/changelog (the first found wins)',
+        'changelog: $ROKU_HOME/skills/changelog (user) is hidden by skills/changelog (workspace); workspace > user > plugin',
       ],
     });
   });

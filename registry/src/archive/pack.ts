@@ -182,6 +182,9 @@ export async function packPlugin(dir: string, options: PackOptions = {}): Promis
   // The old key's consent to a new publisher key travels with the package it first applies to.
   await collector.add(KEY_ROTATION_FILE, true);
   await collector.add('assets', true);
+  // The Agent Skills folder the manifest declares ships with the code (contributes.skills).
+  const skills = manifest.contributes.skills;
+  if (skills !== undefined) await collector.add(skills.replace(/\/+$/, ''), false);
   for (const path of options.include ?? []) await collector.add(path.replace(/\/+$/, ''), false);
 
   const rest = [...collector.files.values()].filter((f) => f.path !== MANIFEST_FILE_NAME);

@@ -85,8 +85,18 @@ function feed(bytes: Uint8Array): { source: Readable; consumed: () => number } {
   return { source, consumed: () => consumed };
 }
 
+/** Entries an extraction with `select` may pass over before it gives up (a whole repository's tarball). */
+const MAX_SKIPPED_ENTRIES = 200_000;
+
+/** Keeps an archive path (renamed: the returned path) or leaves it out (undefined). */
+export type EntrySelector = (path: string) => string | undefined;
+
 class Extraction {
   private entries = 0;
+  private skipped = 0;
+  /** Bytes of left-out entries (the gzip ratio cap still bounds them). */
+  skippedBytes = 0;
+  select: EntrySelector | undefined;
   private bytes = 0;
   private readonly kinds = new Map<string, 'file' | 'dir'>();
   private readonly explicit = new Set<string>();
@@ -99,7 +109,24 @@ class Extraction {
     private readonly validator: ManifestValidator | undefined,
   ) {}
 
-  async entry(header: tar.Header, body: AsyncIterable<unknown>): Promise<void> {
+  async entry(raw: tar.Header, body: AsyncIterable<unknown>): Promise<void> {
+    let header = raw;
+    if (this.select !== undefined) {
+      const kept = this.select(raw.name.replace(/\/$/, ''));
+      if (kept === undefined || kept === '') {
+        this.skipped += 1;
+        if (this.skipped > MAX_SKIPPED_ENTRIES) {
+          throw tooLarge(`holds more than ${MAX_SKIPPED_ENTRIES} entries`, {
+            limit: 'files',
+            maxFiles: MAX_SKIPPED_ENTRIES,
+          });
+        }
+        // A left-out entry's bytes are read and dropped: the stream moves on only once they are consumed.
+        for await (const chunk of body) this.skippedBytes += (chunk as Buffer).byteLength;
+        return;
+      }
+      header = { ...raw, name: raw.type === 'directory' ? `${kept}/` : kept };
+    }
     this.entries += 1;
     if (this.entries > this.caps.maxFiles) {
       throw tooLarge(`holds more than ${this.caps.maxFiles} entries`, {
@@ -280,7 +307,13 @@ export async function unpackPlugin(
 export async function unpackTarGz(
   bytes: Uint8Array,
   destDir: string,
-  options: Pick<UnpackOptions, 'maxFiles' | 'maxBytes' | 'maxRatio'>,
+  options: Pick<UnpackOptions, 'maxFiles' | 'maxBytes' | 'maxRatio'> & {
+    /**
+     * Extracts only the entries it keeps, under the path it returns (e.g. one folder of a repository's
+     * tarball); the caps count kept entries, and at most 200000 are passed over. Kept paths are checked as usual.
+     */
+    readonly select?: EntrySelector;
+  },
 ): Promise<{ readonly dir: string; readonly files: readonly PackageFile[] }> {
   const caps: Caps = {
     maxFiles: options.maxFiles,
@@ -295,6 +328,7 @@ export async function unpackTarGz(
     });
   });
   const extraction = new Extraction(destDir, caps, undefined);
+  extraction.select = options.select;
   try {
     await extractInto(bytes, extraction, caps);
     return { dir: destDir, files: [...extraction.files].sort((a, b) => comparePaths(a.path, b.path)) };

@@ -274,6 +274,10 @@ export interface PluginManifest {
           Slot2,
         ];
     /**
+     * A folder of the package holding Agent Skills (sub-folders with a SKILL.md), e.g. "skills". While the plugin is active the skills plugin offers them, read only, after the workspace's and the user's.
+     */
+    skills?: string;
+    /**
      * Bridges to external tool protocols such as MCP.
      *
      * @minItems 1
@@ -854,9 +858,9 @@ export interface Bridge {
  */
 export interface FsGrant {
   /**
-   * workspace: the user's working directory. data: the plugin's own persistent folder. cache: the plugin's cache folder. temp: a scratch folder removed after use. skills: the user's Agent Skills ($ROKU_HOME/skills), read only.
+   * workspace: the user's working directory. data: the plugin's own persistent folder. cache: the plugin's cache folder. temp: a scratch folder removed after use. skills: the user's Agent Skills ($ROKU_HOME/skills), read only. plugin-skills: the Agent Skills shipped by active plugins (contributes.skills), one folder per plugin (@scope+name), read only.
    */
-  root: 'workspace' | 'data' | 'cache' | 'temp' | 'skills';
+  root: 'workspace' | 'data' | 'cache' | 'temp' | 'skills' | 'plugin-skills';
   /**
    * Path under the root; omitted means the whole root.
    */

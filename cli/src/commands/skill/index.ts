@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { resolveHome } from '@roku/host';
@@ -6,7 +5,8 @@ import type { CliIo } from '../../io.js';
 import { EXIT } from '../../io.js';
 import { jsonLine } from '../../terminal-text.js';
 import { table } from '../agent/render.js';
-import { installSkill, readRecord, removeSkill } from './install.js';
+import { installSkill, removeSkill } from './install.js';
+import { listAllSkills } from './list.js';
 import { maxArchiveBytes } from './source.js';
 
 /** Where `roku skill install` puts skills, and where the skills plugin finds the user's own. */
@@ -14,29 +14,24 @@ export function skillsDirOf(io: CliIo): string {
   return join(resolveHome(io.env), 'skills');
 }
 
-async function listSkills(io: CliIo, json: boolean): Promise<number> {
+async function listSkills(io: CliIo, configFile: string | undefined, json: boolean): Promise<number> {
   const dir = skillsDirOf(io);
-  const names = (await readdir(dir, { withFileTypes: true }).catch(() => []))
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
-  const rows = await Promise.all(
-    names.map(async (name) => {
-      const record = await readRecord(dir, name);
-      return {
-        name,
-        version: record?.version,
-        source: record?.source ?? '(placed by hand)',
-        description: record?.description,
-      };
-    }),
-  );
-  if (json) io.stdout(jsonLine({ ok: true, dir, skills: rows }));
-  else if (rows.length === 0) io.stdout(`no skills installed in ${dir}\n`);
+  const listing = await listAllSkills(io, configFile);
+  if (json) {
+    io.stdout(jsonLine({ ok: true, dir, ...listing }));
+    return EXIT.ok;
+  }
+  if (listing.skills.length === 0)
+    io.stdout(`no skills in the workspace, in ${dir} or shipped by active plugins\n`);
   else
     io.stdout(
-      table([['NAME', 'VERSION', 'SOURCE'], ...rows.map((r) => [r.name, r.version ?? '-', r.source])]),
+      table([
+        ['NAME', 'VERSION', 'FROM', 'SOURCE'],
+        ...listing.skills.map((s) => [s.name, s.version ?? '-', s.kind, s.source]),
+      ]),
     );
+  for (const line of listing.shadowed) io.stdout(`shadowed: ${line}\n`);
+  for (const line of listing.problems) io.stdout(`problem: ${line}\n`);
   return EXIT.ok;
 }
 
@@ -53,8 +48,10 @@ export function registerSkillCommands(program: Command, io: CliIo, setExit: (cod
     .description('install, list and remove Agent Skills in $ROKU_HOME/skills');
   skill
     .command('install')
-    .description('install a skill from a folder, a .zip or .tar.gz file, or an https URL of one')
-    .argument('<source>', 'folder, archive path or https URL')
+    .description(
+      'install a skill from a folder, a .zip or .tar.gz file, an https URL of one, or a GitHub folder (…/tree/<ref>/<path>, …/blob/<ref>/<path>/SKILL.md)',
+    )
+    .argument('<source>', 'folder, archive path, https URL or GitHub URL')
     .option('--force', 'replace an installed skill of the same name, or install the same source again')
     .option('--json', 'print one JSON object')
     .action(async (source: string, opts: { force?: boolean; json?: boolean }) => {
@@ -62,6 +59,7 @@ export function registerSkillCommands(program: Command, io: CliIo, setExit: (cod
         cwd: io.cwd,
         force: opts.force === true,
         maxArchiveBytes: maxArchiveBytes(io.env),
+        env: io.env,
       });
       if (opts.json === true) io.stdout(jsonLine({ ok: true, ...report }));
       else if (report.outcome === 'unchanged') {
@@ -77,10 +75,12 @@ export function registerSkillCommands(program: Command, io: CliIo, setExit: (cod
     });
   skill
     .command('list')
-    .description('list the skills installed in $ROKU_HOME/skills with their source')
+    .description(
+      "list the skills the agent is offered: the workspace's, those installed in $ROKU_HOME/skills and those shipped by active plugins, with their source",
+    )
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
-      setExit(await listSkills(io, opts.json === true));
+      setExit(await listSkills(io, program.opts<{ config?: string }>().config, opts.json === true));
     });
   skill
     .command('remove')

@@ -3,9 +3,12 @@ import { basename, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { RokuError, isRokuError } from '@roku/schemas';
 import { unpackTarGz } from '@roku/registry';
+import { parseGitHubSkillUrl, selectSkillFolder, withDefaultBranch } from './github.js';
 import { archiveKind, download } from './source.js';
 import { unzipInto } from './unzip.js';
 import type { ExtractCaps } from './unzip.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** Caps of what one skill may hold once extracted (spec §9.2 leaves them to us; a plugin package's caps). */
 export const SKILL_EXTRACT_CAPS: ExtractCaps = { maxFiles: 1000, maxBytes: 64 * 1024 * 1024, maxRatio: 200 };
@@ -134,9 +137,38 @@ export async function readRecord(skillsDir: string, name: string): Promise<Insta
   }
 }
 
-/** Fills `staging` from the source: a folder is copied, an archive (file or URL) extracted safely. */
-async function stage(source: string, cwd: string, staging: string, maxArchive: number): Promise<string> {
+/**
+ * Fills `staging` from the source: a folder is copied, an archive (file or URL) extracted safely, a GitHub
+ * folder taken out of the repository's codeload tarball.
+ */
+async function stage(
+  source: string,
+  options: { readonly cwd: string; readonly maxArchiveBytes: number; readonly env: Env },
+  staging: string,
+): Promise<string> {
+  const { cwd, maxArchiveBytes: maxArchive } = options;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
+    const parsed = parseGitHubSkillUrl(source, options.env);
+    if (parsed !== undefined) {
+      const github = await withDefaultBranch(parsed, options.env);
+      const tarball = await download(github.tarball, maxArchive);
+      let files: readonly unknown[];
+      try {
+        ({ files } = await unpackTarGz(tarball, staging, {
+          ...SKILL_EXTRACT_CAPS,
+          select: selectSkillFolder(github.path),
+        }));
+      } catch (err) {
+        throw fromRegistry(err);
+      }
+      if (files.length === 0) {
+        throw invalid(
+          source,
+          `${github.path === '' ? 'the repository' : github.path} has no files in ${github.owner}/${github.repo} at ${github.ref}`,
+        );
+      }
+      return source;
+    }
     const bytes = await download(source, maxArchive);
     await extract(bytes, source, staging);
     return source;
@@ -195,7 +227,13 @@ function fromRegistry(err: unknown): unknown {
 export async function installSkill(
   skillsDir: string,
   source: string,
-  options: { readonly cwd: string; readonly force: boolean; readonly maxArchiveBytes: number },
+  options: {
+    readonly cwd: string;
+    readonly force: boolean;
+    readonly maxArchiveBytes: number;
+    /** Where GitHub's bases may be moved (ROKU_GITHUB_BASE …); none by default. */
+    readonly env?: Env;
+  },
 ): Promise<InstallReport> {
   await mkdir(join(skillsDir, RECORDS_FOLDER), { recursive: true });
   const absolute = /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? source : resolve(options.cwd, source);
@@ -209,7 +247,7 @@ export async function installSkill(
   const work = await mkdtemp(join(skillsDir, '.staging-'));
   try {
     const staging = join(work, 'tree');
-    const from = await stage(source, options.cwd, staging, options.maxArchiveBytes);
+    const from = await stage(source, { ...options, env: options.env ?? {} }, staging);
     const root = await skillRoot(staging, source);
     const meta = await readSkillMd(root, source);
     const dir = join(skillsDir, meta.name);

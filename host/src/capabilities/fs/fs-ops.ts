@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { badRequest, denied, failed, overLimit } from '../policy.js';
 import { withFolder } from './fs-handles.js';
 import type { HeldDir } from './fs-handles.js';
-import { checkFsPath, ensureRoot, fsError } from './fs-paths.js';
+import { checkFsPath, ensureRoot, fsError, listPluginSkillsRoot } from './fs-paths.js';
 import type { FsContext, FsLocation } from './fs-paths.js';
 import type { FsQuota } from './fs-quota.js';
 
@@ -70,13 +70,24 @@ async function readHandle(
         `${ctx.pluginId}: ${location.display} is ${stats.size} bytes; the read limit is ${cap}`,
       );
     }
-    // Read one byte more than allowed, in case the file grew since fstat.
-    const buffer = Buffer.alloc(cap + 1);
+    // Sized by the file, not the cap: a zeroed buffer of the whole read limit (MBs) per read cost more than the
+    // read. One byte more than fstat said shows a file that grew since; then it is read on, up to cap + 1.
+    let buffer = Buffer.alloc(stats.size + 1);
     let length = 0;
-    while (length < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
+    for (;;) {
+      let eof = false;
+      while (length < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+        if (bytesRead === 0) {
+          eof = true;
+          break;
+        }
+        length += bytesRead;
+      }
+      if (eof || buffer.length > cap) break;
+      const grown = Buffer.alloc(Math.min(cap + 1, buffer.length * 2));
+      buffer.copy(grown, 0, 0, length);
+      buffer = grown;
     }
     if (length > cap)
       throw overLimit(`${ctx.pluginId}: ${location.display} is larger than the read limit of ${cap} bytes`);
@@ -140,6 +151,10 @@ export async function listGrantedFolder(
   ctx: FsOpsContext,
   args: { root: string; path: string },
 ): Promise<{ entries: { name: string; type: 'file' | 'dir' }[] }> {
+  // The plugin-skills root is no folder of its own: the host lists the active plugins that ship skills.
+  if (args.root === 'plugin-skills' && (args.path === '' || args.path === '.')) {
+    return { entries: listPluginSkillsRoot(ctx) };
+  }
   const location = checkFsPath(ctx, args.root, args.path, { write: false, allowGrantFolder: true });
   const segments = [...location.parent, ...(location.name === null ? [] : [location.name])];
   await ensureRoot(ctx, location);

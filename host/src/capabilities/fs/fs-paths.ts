@@ -25,7 +25,22 @@ export interface FsLocation {
   readonly name: string | null;
 }
 
-const ROOTS: ReadonlySet<string> = new Set<FsRootName>(['workspace', 'data', 'cache', 'temp', 'skills']);
+const ROOTS: ReadonlySet<string> = new Set<FsRootName>([
+  'workspace',
+  'data',
+  'cache',
+  'temp',
+  'skills',
+  'plugin-skills',
+]);
+
+/** Roots a plugin only ever reads: the user's skills (`roku skill install` writes them) and plugins' skills. */
+const READ_ONLY_ROOTS: ReadonlySet<string> = new Set<FsRootName>(['skills', 'plugin-skills']);
+
+/** `@scope/name` as one folder name of the plugin-skills root: `@scope+name` ('+' is not allowed in ids). */
+export function pluginSkillsFolder(pluginId: string): string {
+  return pluginId.replace('/', '+');
+}
 
 /** Maps a Node filesystem error to a capability error naming the location. */
 export function fsError(pluginId: string, display: string, err: unknown): Error {
@@ -90,15 +105,12 @@ export function checkFsPath(
 ): FsLocation {
   if (!ROOTS.has(root))
     throw badRequest(
-      `${ctx.pluginId}: unknown filesystem root ${quote(root)}; use workspace, data, cache, temp or skills`,
+      `${ctx.pluginId}: unknown filesystem root ${quote(root)}; use workspace, data, cache, temp, skills or plugin-skills`,
     );
   const rootName = root as FsRootName;
   const display = `${rootName}:${quote(path)}`;
-  // The user's skills are theirs: `roku skill install` writes them, a plugin only ever reads them.
-  if (rootName === 'skills' && mode.write)
-    throw denied(`${ctx.pluginId}: writing ${display} denied: the skills root is read only`);
-  const rootPath = ctx.roots[rootName];
-  if (rootPath === undefined) throw denied(`${ctx.pluginId}: the ${rootName} root is not available here`);
+  if (READ_ONLY_ROOTS.has(rootName) && mode.write)
+    throw denied(`${ctx.pluginId}: writing ${display} denied: the ${rootName} root is read only`);
   const problem = path === '' ? undefined : relativePathProblem(path);
   if (problem !== undefined)
     throw denied(`${ctx.pluginId}: filesystem access to ${display} denied: path ${problem}`);
@@ -106,6 +118,9 @@ export function checkFsPath(
   if (segments.length === 0 && !mode.allowGrantFolder)
     throw badRequest(`${ctx.pluginId}: ${display} names a folder, not a file`);
   const grant = pickGrant(ctx, rootName, segments, mode.write, display);
+  if (rootName === 'plugin-skills') return pluginSkillsLocation(ctx, segments, display, mode);
+  const rootPath = ctx.roots[rootName];
+  if (rootPath === undefined) throw denied(`${ctx.pluginId}: the ${rootName} root is not available here`);
   const rest = segments.slice(grant.segments.length);
   return {
     display,
@@ -117,9 +132,52 @@ export function checkFsPath(
   };
 }
 
+/**
+ * A location of the plugin-skills root: its first segment names an active plugin (`@scope+name`), whose skills
+ * folder is the host folder the rest is opened beneath. The root itself (no segment) is listed by the host from
+ * the active plugins (`listPluginSkillsRoot`), never opened.
+ */
+function pluginSkillsLocation(
+  ctx: FsContext,
+  segments: readonly string[],
+  display: string,
+  mode: { readonly allowGrantFolder: boolean },
+): FsLocation {
+  const [plugin, ...rest] = segments;
+  if (plugin === undefined) {
+    throw badRequest(`${ctx.pluginId}: ${display} is the list of plugins; list it with fs.list`);
+  }
+  const rootPath = ctx.roots.pluginSkills?.().get(plugin);
+  if (rootPath === undefined) {
+    throw failed(`${ctx.pluginId}: ${display}: no active plugin ${quote(plugin)} ships skills`);
+  }
+  if (rest.length === 0 && !mode.allowGrantFolder)
+    throw badRequest(`${ctx.pluginId}: ${display} names a folder, not a file`);
+  return {
+    display,
+    root: 'plugin-skills',
+    rootPath,
+    base: [],
+    parent: rest.slice(0, -1),
+    name: rest.at(-1) ?? null,
+  };
+}
+
+/**
+ * The folders of the plugin-skills root: one per active plugin that ships skills, when a grant covers the root.
+ *
+ * @throws ROKU_CAPABILITY_DENIED (no grant)
+ */
+export function listPluginSkillsRoot(ctx: FsContext): { name: string; type: 'dir' }[] {
+  pickGrant(ctx, 'plugin-skills', [], false, 'plugin-skills:""');
+  return [...(ctx.roots.pluginSkills?.().keys() ?? [])]
+    .sort()
+    .map((name) => ({ name, type: 'dir' as const }));
+}
+
 /** Host-owned roots (data, cache, temp) are created on first use; the workspace must exist. */
 export async function ensureRoot(ctx: FsContext, location: FsLocation): Promise<void> {
-  if (location.root === 'workspace') return;
+  if (location.root === 'workspace' || location.root === 'plugin-skills') return;
   try {
     await mkdir(location.rootPath, { recursive: true });
   } catch (err) {

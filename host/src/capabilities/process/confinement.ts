@@ -7,6 +7,12 @@ export type ConfinementKind = 'bwrap' | 'unshare' | 'none';
 
 export interface Confinement {
   readonly kind: ConfinementKind;
+  /**
+   * Whether the processes get a PID namespace of their own (bubblewrap; unshare where `-p` works): killing the
+   * leader then ends every process it started, `setsid` or not. Without one the host tracks descendants
+   * through /proc (run-process.ts).
+   */
+  readonly pidNamespace: boolean;
   /** For `roku doctor`: what the processes are kept from. */
   readonly detail: string;
 }
@@ -25,7 +31,12 @@ export interface WrapInput {
   readonly pathDirs: readonly string[];
   /** HOME inside the confinement. */
   readonly home: string;
+  /** unshare only: give the process a PID namespace of its own (default true; the probe said it works). */
+  readonly pidNamespace?: boolean;
 }
+
+/** unshare's flags for a PID namespace whose processes all die with the leader, `setsid` or not. */
+const UNSHARE_PID = ['-p', '-f', '--kill-child', '--mount-proc'];
 
 /** Exits 0 when the command could run (with a short time limit; never throws). */
 function probe(file: string, args: readonly string[]): Promise<boolean> {
@@ -63,21 +74,32 @@ export function detectConfinement(): Promise<Confinement> {
     if (await probe('bwrap', [...bwrap, '--', 'true'])) {
       return {
         kind: 'bwrap',
+        pidNamespace: true,
         detail:
           'bubblewrap: processes see the system read-only, write only the workspace and a private /tmp, have no network unless granted, and cannot see home folders or the Roku data dir',
+      };
+    }
+    if (await probe('unshare', ['-rn', ...UNSHARE_PID, '--', 'true'])) {
+      return {
+        kind: 'unshare',
+        pidNamespace: true,
+        detail:
+          'unshare -rn: processes have no network unless granted and a PID namespace of their own (all of them end with the command), but see the filesystem as Roku does (install bubblewrap to confine it: apt-get install bubblewrap)',
       };
     }
     if (await probe('unshare', ['-rn', '--', 'true'])) {
       return {
         kind: 'unshare',
+        pidNamespace: false,
         detail:
-          'unshare -rn: processes have no network unless granted, but see the filesystem as Roku does (install bubblewrap to confine it: apt-get install bubblewrap)',
+          'unshare -rn: processes have no network unless granted, but see the filesystem as Roku does and their descendants are tracked through /proc (install bubblewrap to confine them: apt-get install bubblewrap)',
       };
     }
     return {
       kind: 'none',
+      pidNamespace: false,
       detail:
-        "none: processes run with Roku's own access (install bubblewrap for namespaces: apt-get install bubblewrap)",
+        "none: processes run with Roku's own access; their descendants are tracked through /proc and killed with them (install bubblewrap for namespaces: apt-get install bubblewrap)",
     };
   })();
   return detected;
@@ -87,8 +109,11 @@ const MASKED_FILES = ['/etc/shadow', '/etc/gshadow'];
 
 /** The argv that runs the program inside the confinement (the program itself when there is none). */
 export function wrapCommand(kind: ConfinementKind, input: WrapInput): { file: string; args: string[] } {
-  if (kind === 'unshare' && !input.network) {
-    return { file: 'unshare', args: ['-rn', '--', input.program, ...input.args] };
+  if (kind === 'unshare') {
+    const pid = input.pidNamespace === false ? [] : UNSHARE_PID;
+    if (input.network && pid.length === 0) return { file: input.program, args: [...input.args] };
+    const user = input.network ? ['-r'] : ['-rn'];
+    return { file: 'unshare', args: [...user, ...pid, '--', input.program, ...input.args] };
   }
   if (kind !== 'bwrap') return { file: input.program, args: [...input.args] };
   const args = ['--unshare-all', '--die-with-parent', '--new-session'];

@@ -150,6 +150,7 @@ export async function runGrantedProcess(
       hidden,
       pathDirs,
       home,
+      pidNamespace: confinement.pidNamespace,
     });
     const env: Record<string, string> = {
       PATH: pathDirs.join(delimiter),
@@ -171,6 +172,8 @@ export async function runGrantedProcess(
       env,
       timeoutMs: Math.min(args.timeoutMs, MAX_PROCESS_TIMEOUT_MS),
       maxOutputBytes: Math.min(args.maxOutputBytes, MAX_PROCESS_OUTPUT_BYTES),
+      // Without a PID namespace a `setsid` child leaves the group: /proc tracking still finds it.
+      trackDescendants: !confinement.pidNamespace,
       ...(call.signal === undefined ? {} : { signal: call.signal }),
     });
     log.info(

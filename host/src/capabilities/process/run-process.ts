@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { failed } from '../policy.js';
+import { ProcessTree } from './process-tree.js';
 
 /** What a finished (or stopped) process left. */
 export interface ProcessOutcome {
@@ -25,14 +26,26 @@ export interface SpawnInput {
   /** stdout and stderr together. */
   readonly maxOutputBytes: number;
   readonly signal?: AbortSignal;
+  /**
+   * Follow descendants through /proc and kill them with the group: for runs without a PID namespace, where a
+   * process that calls `setsid` would otherwise outlive the kill.
+   */
+  readonly trackDescendants?: boolean;
 }
+
+/** How often /proc is sampled for descendants while a tracked command runs. */
+const TREE_SCAN_MS = 200;
 
 /** After a kill, how long to wait for the pipes to close (a grandchild may hold them) before giving up on them. */
 const DRAIN_MS = 1000;
 
-/** Kills the whole process group the child leads (it was spawned detached, so it has one of its own). */
-function killGroup(child: ChildProcess): void {
+/**
+ * Kills the whole process group the child leads (it was spawned detached, so it has one of its own) and,
+ * when tracked, every descendant that left the group.
+ */
+function killGroup(child: ChildProcess, tree?: ProcessTree): void {
   if (child.pid === undefined) return;
+  tree?.killAll();
   try {
     process.kill(-child.pid, 'SIGKILL');
   } catch {
@@ -69,6 +82,15 @@ export function runProcess(input: SpawnInput): Promise<ProcessOutcome> {
       reject(failed(`could not start ${input.file}: ${(err as Error).message}`, err));
       return;
     }
+    const tree =
+      input.trackDescendants === true && child.pid !== undefined ? new ProcessTree(child.pid) : undefined;
+    const scanner =
+      tree === undefined
+        ? undefined
+        : setInterval(() => {
+            tree.scan();
+          }, TREE_SCAN_MS);
+    scanner?.unref();
     const out: Buffer[] = [];
     const errs: Buffer[] = [];
     let kept = 0;
@@ -77,7 +99,7 @@ export function runProcess(input: SpawnInput): Promise<ProcessOutcome> {
     let settled = false;
     const stop = (why: NonNullable<ProcessOutcome['stopped']>): void => {
       stopped ??= why;
-      killGroup(child);
+      killGroup(child, tree);
       // Pipes held open by an escaped grandchild must not keep the call waiting.
       setTimeout(() => {
         child.stdout?.destroy();
@@ -109,9 +131,10 @@ export function runProcess(input: SpawnInput): Promise<ProcessOutcome> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearInterval(scanner);
       input.signal?.removeEventListener('abort', onAbort);
       // Whatever the program left running in its group goes with it.
-      killGroup(child);
+      killGroup(child, tree);
       resolve({
         exitCode,
         signal,
@@ -126,12 +149,13 @@ export function runProcess(input: SpawnInput): Promise<ProcessOutcome> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearInterval(scanner);
       input.signal?.removeEventListener('abort', onAbort);
       reject(failed(`could not start ${input.file}: ${err.message}`, err));
     });
     // A program that exits leaves nothing behind: its group goes too, and pipes a grandchild held are let go.
     child.once('exit', () => {
-      killGroup(child);
+      killGroup(child, tree);
       setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
