@@ -31,6 +31,8 @@ export type { EngineKind, RunnerLimits } from './sandbox/protocol.js';
 export { createPluginHost } from './plugins/plugin-host.js';
 export { callPlugin, answerProblem } from './plugins/call-plugin.js';
 export type { PluginCallOptions } from './plugins/call-plugin.js';
+export { observeSandboxCalls } from './plugins/call-observer.js';
+export type { SandboxCallObserver, SandboxCallRecord } from './plugins/call-observer.js';
 export type { PluginAnswer } from './plugins/answers.js';
 export type { PluginHost, PluginHostOptions, LoadOptions } from './plugins/plugin-host.js';
 export { readPluginManifest, pluginDirName } from './plugins/plugin-folder.js';

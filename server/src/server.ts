@@ -99,6 +99,9 @@ function runManager(
         });
       }
     },
+    onSandboxCall: (run, call) => {
+      tracing.onSandboxCall(run, call);
+    },
     onSettled: (run) => {
       tracing.onSettled(run);
       if (run.webhook !== undefined) {

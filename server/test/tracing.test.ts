@@ -57,6 +57,12 @@ describe('OpenTelemetry traces', () => {
       expect(attr(chat, 'gen_ai.request.model')).toBe('scripted-1');
       expect(Number(attr(root, 'gen_ai.usage.input_tokens'))).toBeGreaterThan(0);
       expect(attr(root, 'gen_ai.conversation.id')).toBe('otel');
+      // each plugin call in its sandbox is a span below the run's: the provider's, the tool's, the engine's
+      const sandboxSpans = spans.filter((s) => s.name.startsWith('sandbox '));
+      expect(sandboxSpans.filter((s) => s.name === 'sandbox provider:scripted:chat')).toHaveLength(2);
+      const toolCall = sandboxSpans.find((s) => s.name === 'sandbox tool:echo');
+      expect(attr(toolCall, 'roku.plugin.id')).toBe('@roku/example-tool-echo');
+      expect(sandboxSpans.every((s) => s.parentSpanId === root?.spanId)).toBe(true);
     } finally {
       await new Promise<void>((r) => {
         collector.close(() => {

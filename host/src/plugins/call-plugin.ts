@@ -3,6 +3,7 @@ import type { PluginOp, PluginOpInput, PluginOpKind } from '@roku/schemas';
 import { sanitizePluginValue } from '../capabilities/index.js';
 import type { CallOptions, Sandbox } from '../sandbox/loaded-sandbox.js';
 import { ANSWER_CHECKS } from './answers.js';
+import { currentSandboxCallObserver } from './call-observer.js';
 import type { AnswerCheck, PluginAnswer } from './answers.js';
 
 export interface PluginCallOptions extends CallOptions {
@@ -27,6 +28,44 @@ export async function callPlugin<K extends PluginOpKind>(
 ): Promise<PluginAnswer<K>> {
   const { onDropped, ...callOptions } = options;
   const session = options.session ?? sessionOf(input) ?? sessionOf(options.context);
+  const observer = currentSandboxCallObserver();
+  if (observer === undefined) return callChecked(sandbox, op, input, session, callOptions, onDropped);
+  const startTime = Date.now();
+  const started = performance.now();
+  const report = (ok: boolean, code?: string): void => {
+    try {
+      observer({
+        pluginId: sandbox.manifest.id,
+        version: sandbox.manifest.version,
+        op,
+        startTime,
+        durationMs: performance.now() - started,
+        ok,
+        ...(code === undefined ? {} : { code }),
+      });
+    } catch {
+      // An observer's failure is not the call's.
+    }
+  };
+  try {
+    const answer = await callChecked(sandbox, op, input, session, callOptions, onDropped);
+    report(true);
+    return answer;
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    report(false, typeof code === 'string' ? code : 'ERROR');
+    throw err;
+  }
+}
+
+async function callChecked<K extends PluginOpKind>(
+  sandbox: Sandbox,
+  op: PluginOp<K>,
+  input: PluginOpInput<K>,
+  session: string | undefined,
+  callOptions: CallOptions,
+  onDropped: ((problem: string) => void) | undefined,
+): Promise<PluginAnswer<K>> {
   // Plugin text reaches prompts, logs and terminals: control and format characters are escaped on the way in.
   const value = sanitizePluginValue(
     await sandbox.call(op, input, session === undefined ? callOptions : { ...callOptions, session }),

@@ -5,13 +5,15 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { IdGenerator } from '@opentelemetry/sdk-trace';
-import type { LoopEvent } from '@roku/host';
+import type { LoopEvent, SandboxCallRecord } from '@roku/host';
 import type { ServerRun } from '../runs/server-run.js';
 
 /** OpenTelemetry spans of runs, following the GenAI semantic conventions, derived from the loop events. */
 export interface RunTracing {
   onEvent(run: ServerRun, event: LoopEvent): void;
   onSettled(run: ServerRun): void;
+  /** A plugin call of the run ended: a span below the run's (`sandbox <op>`), with its plugin and outcome. */
+  onSandboxCall(run: ServerRun, call: SandboxCallRecord): void;
   /** Exports what is pending and stops. */
   close(): Promise<void>;
 }
@@ -28,6 +30,7 @@ interface RunSpans {
 const NOOP: RunTracing = {
   onEvent: () => undefined,
   onSettled: () => undefined,
+  onSandboxCall: () => undefined,
   close: () => Promise.resolve(),
 };
 
@@ -146,7 +149,8 @@ function traceEvent(tracer: Tracer, s: RunSpans, e: LoopEvent): void {
 }
 
 /**
- * Spans per run leg (`invoke_agent roku`), model call (`chat <model>`) and tool call (`execute_tool <tool>`),
+ * Spans per run leg (`invoke_agent roku`), model call (`chat <model>`), tool call (`execute_tool <tool>`) and
+ * plugin call in its sandbox (`sandbox <op>`: provider, tool, context-engine and memory calls),
  * exported with OTLP/HTTP to `url` (e.g. http://127.0.0.1:4318/v1/traces). Without a url nothing is traced. A
  * run's spans carry the trace id of the request's `traceparent` (its parent span, when given).
  */
@@ -211,6 +215,25 @@ export function createRunTracing(url: string | undefined): RunTracing {
       for (const span of s.tools.values()) span.end();
       s.root.end();
       runs.delete(run);
+    },
+    onSandboxCall(run, call) {
+      const s = runs.get(run);
+      if (s === undefined) return;
+      const span = tracer.startSpan(
+        `sandbox ${call.op}`,
+        {
+          kind: SpanKind.INTERNAL,
+          startTime: call.startTime,
+          attributes: {
+            'roku.plugin.id': call.pluginId,
+            'roku.plugin.version': call.version,
+            'roku.plugin.op': call.op,
+          },
+        },
+        s.ctx,
+      );
+      if (!call.ok) span.setStatus({ code: SpanStatusCode.ERROR, message: call.code ?? 'failed' });
+      span.end(call.startTime + call.durationMs);
     },
     close: () => provider.shutdown(),
   };

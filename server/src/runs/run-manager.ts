@@ -1,5 +1,6 @@
 import { isRokuError, RokuError } from '@roku/schemas';
-import type { AgentRuntime, LoopEvent, RunHandlers, RunResult } from '@roku/host';
+import { observeSandboxCalls } from '@roku/host';
+import type { AgentRuntime, LoopEvent, RunHandlers, RunResult, SandboxCallRecord } from '@roku/host';
 import type { Logger } from 'pino';
 import { EventLog } from './event-log.js';
 import { adoptedRun, newServerRunId } from './server-run.js';
@@ -36,6 +37,8 @@ export interface RunManagerOptions {
   readonly onEvent?: (run: ServerRun, event: LoopEvent) => void;
   /** A leg ended: finished, failed, interrupted or paused on an approval (metrics, webhooks). */
   readonly onSettled?: (run: ServerRun) => void;
+  /** Every plugin call a run's leg made, once it ended (tracing spans). */
+  readonly onSandboxCall?: (run: ServerRun, call: SandboxCallRecord) => void;
   /** How many finished runs stay in memory for streams and polls (the store keeps them all). */
   readonly keepFinished?: number;
 }
@@ -347,7 +350,17 @@ export class RunManager {
         this.#opts.onEvent?.(run, event);
       },
     };
-    const driven = drive(handlers, run.controller.signal).then(
+    const observer = this.#opts.onSandboxCall;
+    const driven = (
+      observer === undefined
+        ? drive(handlers, run.controller.signal)
+        : observeSandboxCalls(
+            (call) => {
+              observer(run, call);
+            },
+            () => drive(handlers, run.controller.signal),
+          )
+    ).then(
       (result) => {
         run.result = result;
         run.status = result.status;
