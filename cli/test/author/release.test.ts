@@ -8,7 +8,7 @@
  * fetches third-party packages from its cache (or the registry when they are not cached).
  *
  * It takes minutes (npm installs, six plugins through the whole path), so it runs where ROKU_RELEASE_TEST=1:
- * CI sets it (.ci/run); a local `pnpm test` skips it.
+ * scripts/test.sh (the README's test command, which CI runs) sets it; a local `pnpm test` skips it.
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
