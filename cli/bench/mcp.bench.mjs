@@ -3,6 +3,8 @@
 // the official SDK client (@modelcontextprotocol/client) through `roku mcp serve` (sandboxed, policy-checked),
 // against the same tool behind a plain MCP stdio server built with the same SDK, on both protocol eras,
 // interleaved, with the sandbox call without MCP as the floor. Prints p50/p99 and the goal; asserts nothing.
+// ROKU_BENCH_MCP_BASELINE=<other checkout>/cli/dist/bin.js adds that build's `roku mcp serve` to the same
+// interleaved run (before/after of a change on one loaded machine). Profile the server: mcp-profile.mjs.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,7 @@ const CALLS = Number(process.env.ROKU_BENCH_CALLS ?? 3000);
 const WARMUP = 300;
 const BLOCKS = 10;
 const bin = join(repo, 'cli/dist/bin.js');
+const baselineBin = process.env.ROKU_BENCH_MCP_BASELINE;
 const echoDir = join(repo, 'examples/tool-echo');
 
 function percentile(sorted, p) {
@@ -74,6 +77,18 @@ const clients = {
   rokuLegacy: await client('legacy', process.execPath, [bin, 'mcp', 'serve'], rokuEnv, workspace),
   plainModern: await client('auto', process.execPath, [plainServer], {}, workspace),
   plainLegacy: await client('legacy', process.execPath, [plainServer], {}, workspace),
+  ...(baselineBin === undefined
+    ? {}
+    : {
+        baseModern: await client('auto', process.execPath, [baselineBin, 'mcp', 'serve'], rokuEnv, workspace),
+        baseLegacy: await client(
+          'legacy',
+          process.execPath,
+          [baselineBin, 'mcp', 'serve'],
+          rokuEnv,
+          workspace,
+        ),
+      }),
 };
 const host = createPluginHost({
   logger: createRootLogger({ level: 'silent' }),
@@ -98,6 +113,8 @@ const PATHS = {
   rokuLegacy: `roku mcp serve, ${clients.rokuLegacy.getNegotiatedProtocolVersion()}`,
   plainModern: `plain SDK stdio server, ${clients.plainModern.getNegotiatedProtocolVersion()}`,
   plainLegacy: `plain SDK stdio server, ${clients.plainLegacy.getNegotiatedProtocolVersion()}`,
+  baseModern: `roku mcp serve of ${baselineBin}, modern`,
+  baseLegacy: `roku mcp serve of ${baselineBin}, legacy`,
   gateway: "the runtime's gateway in-process (snapshot + policy + sandbox, no MCP)",
   sandbox: 'the sandboxed tool in a plain plugin host in-process (no MCP, no runtime)',
 };
@@ -106,6 +123,12 @@ const rows = await interleaved([
   { label: PATHS.plainModern, fn: call(clients.plainModern) },
   { label: PATHS.rokuLegacy, fn: call(clients.rokuLegacy) },
   { label: PATHS.plainLegacy, fn: call(clients.plainLegacy) },
+  ...(baselineBin === undefined
+    ? []
+    : [
+        { label: PATHS.baseModern, fn: call(clients.baseModern) },
+        { label: PATHS.baseLegacy, fn: call(clients.baseLegacy) },
+      ]),
   {
     label: PATHS.gateway,
     fn: () => {

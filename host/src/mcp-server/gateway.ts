@@ -3,7 +3,7 @@ import type { ToolSpec } from '@roku/schemas';
 import { callPlugin } from '../plugins/call-plugin.js';
 import { resultText } from '../plugins/answers.js';
 import { asRokuError } from '../agent/abort.js';
-import type { AgentSnapshot } from '../agent/assembled.js';
+import type { AgentSnapshot, CatalogEntry } from '../agent/assembled.js';
 import { callDigest, classifyCall } from '../agent/approvals/policy.js';
 import type { GateVerdict } from '../agent/approvals/policy.js';
 import { truncateChars } from '../agent/conversation.js';
@@ -21,10 +21,23 @@ export interface GatewayTool {
   readonly readOnly: boolean;
 }
 
-/** What the approval policy says about one call, before anyone is asked. */
+/**
+ * What the approval policy says about one call, before anyone is asked. Only a call that asks carries its
+ * digest (what an approval answer is bound to): the calls that run or are refused by policy need none.
+ */
 export type GatewayVerdict =
   | { readonly kind: 'unknown' }
-  | (GateVerdict & { readonly risk: readonly string[]; readonly digest: string });
+  | {
+      readonly kind: 'run' | 'deny';
+      readonly reason: string;
+      readonly risk: readonly string[];
+    }
+  | {
+      readonly kind: 'ask';
+      readonly reason: string;
+      readonly risk: readonly string[];
+      readonly digest: string;
+    };
 
 export interface GatewayResult {
   readonly text: string;
@@ -73,6 +86,41 @@ function toolsOf(snapshot: AgentSnapshot): GatewayTool[] {
     });
 }
 
+/** A snapshot tool resolved once: its catalog entry and the result cap from its manifest. */
+interface Resolved {
+  readonly entry: CatalogEntry;
+  readonly cap: number | undefined;
+}
+
+/**
+ * Per-snapshot memo of resolved tools. A snapshot never changes (a reload builds a new one), so what its
+ * catalog and manifests say about a tool is looked up once per snapshot, not on every call.
+ */
+const resolvedBySnapshot = new WeakMap<AgentSnapshot, Map<string, Resolved | null>>();
+
+function resolve(snapshot: AgentSnapshot, name: string): Resolved | undefined {
+  let memo = resolvedBySnapshot.get(snapshot);
+  if (memo === undefined) {
+    memo = new Map();
+    resolvedBySnapshot.set(snapshot, memo);
+  }
+  let found = memo.get(name);
+  if (found === undefined) {
+    const entry = snapshot.catalog.get(name);
+    found =
+      entry === undefined
+        ? null
+        : {
+            entry,
+            cap: entry.plugin.manifest.contributes.tools?.find((t) => t.name === entry.toolName)
+              ?.maxOutputChars,
+          };
+    // Bounded by the snapshot's tool names: a client naming unknown tools must not grow the memo.
+    if (found !== null) memo.set(name, found);
+  }
+  return found ?? undefined;
+}
+
 /**
  * A gateway over the runtime's snapshot holder. `autoApprove` adds to the config's approvals.autoApprove
  * (it never weakens deny patterns).
@@ -94,10 +142,10 @@ export function createToolGateway(snapshots: SnapshotHolder): ToolGateway {
   return {
     tools: () => toolsOf(snapshots.current()),
     verdict: (name, args, allowed) => {
-      const entry = snapshots.current().catalog.get(name);
+      const entry = resolve(snapshots.current(), name)?.entry;
       if (entry === undefined) return { kind: 'unknown' };
       const settings = snapshots.settings;
-      const verdict = classifyCall({
+      const verdict: GateVerdict = classifyCall({
         tool: name,
         args,
         risk: entry.risk,
@@ -105,12 +153,16 @@ export function createToolGateway(snapshots: SnapshotHolder): ToolGateway {
         autoApprove: settings.autoApprove,
         alwaysAllowed: allowed,
       });
-      return { ...verdict, risk: entry.risk, digest: callDigest(name, args) };
+      // The digest (canonical JSON + sha256 of the call) only binds an approval answer: asked calls only.
+      return verdict.kind === 'ask'
+        ? { ...verdict, risk: entry.risk, digest: callDigest(name, args) }
+        : { kind: verdict.kind, reason: verdict.reason, risk: entry.risk };
     },
     run: (name, args, session, signal) =>
       snapshots.use(async (snapshot): Promise<GatewayResult> => {
-        const entry = snapshot.catalog.get(name);
-        if (entry === undefined) return { text: `error: no tool named ${name}`, isError: true };
+        const resolved = resolve(snapshot, name);
+        if (resolved === undefined) return { text: `error: no tool named ${name}`, isError: true };
+        const { entry, cap } = resolved;
         try {
           const output = await callPlugin(
             entry.plugin.sandbox,
@@ -123,9 +175,6 @@ export function createToolGateway(snapshots: SnapshotHolder): ToolGateway {
             },
           );
           // The tool's own cap from its manifest, then agent.toolResultMaxChars: as in the agent loop.
-          const cap = entry.plugin.manifest.contributes.tools?.find(
-            (t) => t.name === entry.toolName,
-          )?.maxOutputChars;
           const text = resultText(output);
           const capped = cap === undefined ? text : truncateChars(text, cap);
           return { text: truncateChars(capped, snapshots.settings.toolResultMaxChars), isError: false };

@@ -28,7 +28,9 @@ export function classifyCall(options: {
   readonly autoApprove: boolean;
   readonly alwaysAllowed: ReadonlySet<string>;
 }): GateVerdict {
-  const text = canonicalJson({ tool: options.tool, arguments: options.args });
+  // The canonical text is only for deny patterns; without any, a call need not be serialised at all.
+  const text =
+    options.denyPatterns.length === 0 ? '' : canonicalJson({ tool: options.tool, arguments: options.args });
   const hit = options.denyPatterns.find((p) => p.test(text));
   if (hit !== undefined) return { kind: 'deny', reason: `matches the deny pattern /${hit.source}/` };
   const risk = options.risk ?? [];
