@@ -27,8 +27,9 @@ beforeAll(async () => {
   for (const pkg of ['plugin-api', 'plugin-testing']) {
     symlinkSync(join(repo, pkg), join(parent, 'node_modules/@roku', pkg), 'dir');
   }
-  for (const kind of [...INIT_KINDS, 'broken-memory']) {
-    const args = ['plugin', 'init', kind, '--kind', kind === 'broken-memory' ? 'memory' : kind];
+  const broken: Record<string, string> = { 'broken-memory': 'memory', 'throws-at-load': 'tool' };
+  for (const kind of [...INIT_KINDS, ...Object.keys(broken)]) {
+    const args = ['plugin', 'init', kind, '--kind', broken[kind] ?? kind];
     expect((await run(args, { home, cwd: parent })).code).toBe(0);
   }
 });
@@ -63,5 +64,19 @@ describe('roku plugin test on what roku plugin init writes', () => {
     expect(result.stdout).toContain('fix: delete the records memory:forget names (by id) before answering');
     expect(result.stdout).toContain('ok   [memory] recalls what it stored');
     expect(result.stdout).toContain('plugin test: FAIL');
+  }, 60_000);
+
+  it('fails a generated plugin that throws at load, saying the top-level code threw', async () => {
+    const dir = join(parent, 'throws-at-load');
+    const source = join(dir, 'src/index.ts');
+    writeFileSync(source, `${readFileSync(source, 'utf8')}\nthrow new Error('settings file missing');\n`);
+
+    const result = await run(['plugin', 'test', dir, '--no-own-tests'], { home });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('FAIL [tool] loads in the sandbox');
+    expect(result.stdout).toContain('the bundle failed while loading: settings file missing');
+    expect(result.stdout).toContain(
+      'fix: code that runs when the bundle loads threw (the top level of src/index.ts',
+    );
   }, 60_000);
 });
