@@ -197,14 +197,29 @@ describe.runIf(process.env.ROKU_RELEASE_TEST === '1')('release tarballs outside 
           expect: 'You said: hello context',
         };
       case 'subagent':
+        // The runtime asks the session's model too; its request (the task as user message) matches no step,
+        // so the scripted model answers it with its rule, `You said: <task>`.
         return {
           config: {
-            settings: script([
-              { name: 'Agent', arguments: { task: 'Read the spec. Write the test', runtime: 'brief' } },
-            ]),
+            settings: {
+              [SCRIPTED]: {
+                script: [
+                  {
+                    match: '^delegate$',
+                    toolCalls: [
+                      {
+                        name: 'Agent',
+                        arguments: { task: 'Read the spec. Write the test', runtime: 'brief' },
+                      },
+                    ],
+                  },
+                  { match: '^delegate$', text: 'done' },
+                ],
+              },
+            },
           },
           args: ['run', '--yes-always', 'delegate'],
-          expect: '1. Read the spec\\n2. Write the test',
+          expect: '[brief sub-agent]\\nYou said: Read the spec. Write the test',
         };
       case 'bridge':
         return {

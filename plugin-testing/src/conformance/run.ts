@@ -135,12 +135,15 @@ export async function runConformance(
       results.push(...(await runChecks(kind, suite.checks, suite.context as never, options.only)));
     } catch (err) {
       const e = err as { code?: unknown; message?: unknown };
+      const message = String(e.message ?? err);
       results.push({
         kind,
         name: 'loads in the sandbox',
         status: 'fail',
-        message: `${typeof e.code === 'string' ? `${e.code}: ` : ''}${String(e.message ?? err)}`,
-        fix: 'the plugin must load before its suite can run: build it (roku plugin build) and fix the error above',
+        message: `${typeof e.code === 'string' ? `${e.code}: ` : ''}${message}`,
+        fix: message.includes('the bundle failed while loading')
+          ? 'code that runs when the bundle loads threw (the top level of src/index.ts and of what it imports, not a handler): move work that can fail into the handlers, or catch it there'
+          : 'the plugin must load before its suite can run: build it (roku plugin build) and fix the error above',
       });
     } finally {
       await suite?.close?.();

@@ -1,44 +1,15 @@
 // What `roku plugin init --kind <kind>` puts in a new plugin: per kind, the manifest's contribution and
 // permissions, the TypeScript source and its test on the SDK test kit (`@roku/plugin-testing`, node:test).
 
+import type { KindTemplate } from './init-kinds-common.js';
+import { CONFORMANCE, LOAD, TEST_HEAD } from './init-kinds-common.js';
+import { BRIDGE, SUBAGENT } from './init-kinds-agents.js';
+
 /** The plugin kinds `roku plugin init --kind` scaffolds. */
 export const INIT_KINDS = ['tool', 'provider', 'memory', 'context', 'subagent', 'bridge'] as const;
 export type InitKind = (typeof INIT_KINDS)[number];
 
-export interface KindTemplate {
-  /** One line for package.json and the manifest. */
-  readonly description: string;
-  readonly contributes: Record<string, unknown>;
-  readonly permissions: Record<string, unknown>;
-  readonly limits: Record<string, number>;
-  readonly configSchema?: Record<string, unknown>;
-  /** `src/index.ts`. */
-  readonly source: string;
-  /** `test/plugin.test.ts`: runs the built plugin in the real sandbox. */
-  readonly test: string;
-  /** README paragraph: what the host calls and how to try it in a session. */
-  readonly readme: string;
-}
-
-const TEST_HEAD = `import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { after, before, test } from 'node:test';
-import { createTestHost } from '@roku/plugin-testing';
-import type { TestHost, TestPlugin } from '@roku/plugin-testing';
-
-// The built plugin folder (run \`npm run build\` first; \`npm test\` does).
-const dir = fileURLToPath(new URL('..', import.meta.url));
-let host: TestHost;
-let plugin: TestPlugin;
-`;
-
-const LOAD = `
-before(async () => {
-  host = await createTestHost();
-  plugin = await host.load(dir);
-});
-after(() => host.close());
-`;
+export type { KindTemplate } from './init-kinds-common.js';
 
 const TOOL: KindTemplate = {
   description: 'A Roku tool plugin that greets someone.',
@@ -83,7 +54,7 @@ test('greet refuses input its inputSchema does not allow, before the code runs',
     return true;
   });
 });
-`,
+${CONFORMANCE}`,
   readme:
     'The host offers `greet` to the model; when the model calls it, the host checks the arguments against ' +
     '`inputSchema`, calls `handler(input, ctx)` in the sandbox and checks the result against `outputSchema`.',
@@ -145,7 +116,7 @@ test('chat answers the last user message and streams it as text-delta events', a
     .join('');
   assert.equal(streamed, 'Echo: hello there');
 });
-`,
+${CONFORMANCE}`,
   readme:
     'The host calls `chat(request, ctx)` (op `provider:echo:chat`) for every model request routed to ' +
     '`echo/echo-1`; stream with `ctx.emit({ type: "text-delta", text })`, return the whole message, ' +
@@ -160,13 +131,14 @@ const MEMORY: KindTemplate = {
   permissions: {},
   limits: { memoryMb: 32, cpuMsPerCall: 500, storageBytes: 4194304 },
   source: `import { defineMemorySlot, definePlugin } from '@roku/plugin-api';
-import type { MemoryRecord, PluginContext } from '@roku/plugin-api';
+import type { MemoryRecord, MemoryScope, PluginContext } from '@roku/plugin-api';
 
-// One kv entry per session holds its records: the sessionId comes from the host, never from the model.
-const key = (sessionId: string): string => \`records:\${sessionId}\`;
+// One kv entry per session of a workspace holds its records: both ids come from the host, never from the
+// model. (Sharing scope "workspace" records across sessions would key those by workspaceId alone.)
+const key = ({ workspaceId = '', sessionId }: MemoryScope): string => \`records:\${workspaceId}:\${sessionId}\`;
 
-async function load(ctx: PluginContext, sessionId: string): Promise<MemoryRecord[]> {
-  const raw = await ctx.kv.get(key(sessionId));
+async function load(ctx: PluginContext, scope: MemoryScope): Promise<MemoryRecord[]> {
+  const raw = await ctx.kv.get(key(scope));
   return raw === null ? [] : (JSON.parse(raw) as MemoryRecord[]);
 }
 
@@ -174,28 +146,28 @@ const words = (text: string): Set<string> => new Set(text.toLowerCase().match(/[
 
 export const notes = defineMemorySlot({
   name: 'notes',
-  async write({ sessionId, records }, ctx) {
-    const stored = await load(ctx, sessionId);
+  async write({ records, ...scope }, ctx) {
+    const stored = await load(ctx, scope);
     for (const r of records) {
       stored.push({ ...r, id: r.id ?? \`n\${Date.now().toString(36)}-\${stored.length}\`, createdAt: Date.now() });
     }
-    await ctx.kv.set(key(sessionId), JSON.stringify(stored.slice(-500)));
+    await ctx.kv.set(key(scope), JSON.stringify(stored.slice(-500)));
   },
-  async recall({ sessionId, query, limit }, ctx) {
+  async recall({ query, limit, ...scope }, ctx) {
     const wanted = words(query);
-    return (await load(ctx, sessionId))
+    return (await load(ctx, scope))
       .map((r) => ({ ...r, score: [...words(r.text)].filter((w) => wanted.has(w)).length }))
       .filter((r) => r.score > 0)
       .sort((a, b) => b.score - a.score)
       .slice(0, limit);
   },
-  async forget({ sessionId, ids }, ctx) {
+  async forget({ ids, ...scope }, ctx) {
     const drop = new Set(ids);
-    const kept = (await load(ctx, sessionId)).filter((r) => r.id === undefined || !drop.has(r.id));
-    await ctx.kv.set(key(sessionId), JSON.stringify(kept));
+    const kept = (await load(ctx, scope)).filter((r) => r.id === undefined || !drop.has(r.id));
+    await ctx.kv.set(key(scope), JSON.stringify(kept));
   },
-  async list({ sessionId, limit }, ctx) {
-    return (await load(ctx, sessionId)).reverse().slice(0, limit);
+  async list({ limit, ...scope }, ctx) {
+    return (await load(ctx, scope)).reverse().slice(0, limit);
   },
 });
 
@@ -214,7 +186,7 @@ test('forget deletes a record by id', async () => {
   await plugin.call('memory:forget', { sessionId: 's3', ids: ['a'] });
   assert.deepEqual(await plugin.call('memory:list', { sessionId: 's3', limit: 10 }), []);
 });
-`,
+${CONFORMANCE}`,
   readme:
     'With `plugins.memorySlot` set to this plugin id, the host calls `recall` once per run with the goal as ' +
     'query (the records go into the prompt) and `write`/`forget`/`list` for `roku memory …` and the model. ' +
@@ -290,148 +262,11 @@ test('never starts the kept history with an orphaned tool result', async () => {
   ]))) as { request: { messages: { role: string }[] } };
   assert.notEqual(result.request.messages[0]?.role, 'tool');
 });
-`,
+${CONFORMANCE}`,
   readme:
     'With `plugins.contextEngine` set to this plugin id, the host calls `beforeRequest` before every model ' +
     "request with the whole request, the model's window and the threshold, and sends what it returns; " +
     '`compact` runs on `/compact` and when the provider says the window was exceeded.',
-};
-
-const SUBAGENT: KindTemplate = {
-  description: 'A Roku sub-agent runtime that takes one self-contained task and returns its answer.',
-  contributes: {
-    subagentRuntimes: [{ name: 'brief', description: 'Restates a task as a short numbered brief.' }],
-  },
-  permissions: {},
-  limits: { memoryMb: 32, cpuMsPerCall: 500 },
-  source: `import { definePlugin, defineSubagentRuntime } from '@roku/plugin-api';
-import type { SubagentTask } from '@roku/plugin-api';
-
-/**
- * The main agent hands a task over with its Agent tool (runtime "brief"); the string returned is the
- * tool result it sees. A real runtime asks a model with ctx.llm.chat (manifest: capabilities.llm) and uses
- * tools with ctx.tools.invoke (capabilities.tools), within task.maxSteps.
- */
-export function brief(task: SubagentTask): string {
-  const parts = task.task
-    .split(/[.;\\n]+/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-    .slice(0, task.maxSteps);
-  return parts.map((p, i) => \`\${i + 1}. \${p}\`).join('\\n');
-}
-
-export default definePlugin({ subagentRuntimes: [defineSubagentRuntime({ name: 'brief', run: brief })] });
-`,
-  test: `${TEST_HEAD}${LOAD}
-test('run answers the task within its step budget', async () => {
-  const answer = await plugin.call('subagent:brief:run', { task: 'Read the spec. Write the test; ship', maxSteps: 2 });
-  assert.equal(answer, '1. Read the spec\\n2. Write the test');
-});
-`,
-  readme:
-    'The main agent gets an `Agent` tool whose `runtime` may be `brief`; the host then calls `run({ task, ' +
-    'maxSteps }, ctx)` (op `subagent:brief:run`) and hands the returned string back to the model as the ' +
-    'tool result.',
-};
-
-const BRIDGE: KindTemplate = {
-  description:
-    'A Roku bridge: forwards its tool to a remote MCP server (Streamable HTTP) named in its settings.',
-  contributes: {
-    bridges: [{ name: 'remote', protocol: 'mcp', description: 'Calls tools of one remote MCP server.' }],
-    tools: [
-      {
-        name: 'remote_call',
-        description: 'Calls a tool of the remote MCP server and returns its text.',
-        inputSchema: {
-          type: 'object',
-          properties: { tool: { type: 'string', maxLength: 128 }, arguments: { type: 'object' } },
-          required: ['tool'],
-          additionalProperties: false,
-        },
-        risk: ['network'],
-      },
-    ],
-  },
-  permissions: {},
-  limits: { memoryMb: 32, cpuMsPerCall: 500, httpRequestsPerCall: 4 },
-  configSchema: {
-    type: 'object',
-    properties: { url: { type: 'string', description: 'The MCP server endpoint (http or https URL).' } },
-    required: ['url'],
-    additionalProperties: false,
-  },
-  source: `import { RokuError, definePlugin, defineTool } from '@roku/plugin-api';
-
-interface McpAnswer {
-  result?: { content?: { type: string; text?: string }[]; isError?: boolean };
-  error?: { message: string };
-}
-
-// ctx.fetch is checked host-side: the server's origin must be granted (manifest permissions.network, or
-// plugins.grants in the user's config for a loopback server).
-export const remoteCall = defineTool({
-  name: 'remote_call',
-  async handler(input: { tool: string; arguments?: unknown }, ctx) {
-    const { url } = ctx.config as { url: string };
-    const response = await ctx.fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: input.tool, arguments: input.arguments ?? {} },
-      }),
-    });
-    const answer = (await response.json()) as McpAnswer;
-    if (answer.error !== undefined || answer.result?.isError === true) {
-      throw new RokuError('ROKU_PLUGIN_FAILED', \`remote tool \${input.tool}: \${answer.error?.message ?? 'failed'}\`);
-    }
-    return { text: (answer.result?.content ?? []).map((c) => c.text ?? '').join('') };
-  },
-});
-
-export default definePlugin({ tools: [remoteCall] });
-`,
-  test: `${TEST_HEAD}import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-// A loopback MCP server with one tool, upper: what the bridge forwards to.
-const server = createServer((req, res) => {
-  let body = '';
-  req.on('data', (c: Buffer) => (body += c.toString()));
-  req.on('end', () => {
-    const call = JSON.parse(body) as { id: number; params: { arguments: { text?: string } } };
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ jsonrpc: '2.0', id: call.id, result: { content: [{ type: 'text', text: String(call.params.arguments.text).toUpperCase() }] } }));
-  });
-});
-let url = '';
-
-before(async () => {
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  url = \`http://127.0.0.1:\${(server.address() as AddressInfo).port}\`;
-  host = await createTestHost();
-  // A loopback origin is reachable only through a user grant (plugins.grants in the config).
-  plugin = await host.load(dir, { grants: { network: [url] } });
-});
-after(async () => {
-  await host.close();
-  server.close();
-});
-
-test('forwards a call to the MCP server and returns its text', async () => {
-  const result = await plugin.callTool('remote_call', { tool: 'upper', arguments: { text: 'hi' } }, { url });
-  assert.deepEqual(result, { text: 'HI' });
-});
-`,
-  readme:
-    'A bridge declares what it bridges (`contributes.bridges`) and offers tools the host calls like any ' +
-    'other; this one forwards `remote_call` to the MCP server at `settings.url` with `ctx.fetch`. Grant the ' +
-    "server's origin in the manifest (`permissions.network`) or, for a loopback server, in your config " +
-    '(`plugins.grants["<id>"].network`).',
 };
 
 /** The template of each kind. */
