@@ -12,7 +12,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,48 @@ let registryUrl = '';
 let mcp: ChildProcess | undefined;
 let mcpUrl = '';
 
+/**
+ * What npm needs to reach its registry from this machine, when the machine's own npm is configured for it: proxy
+ * variables, extra CA certificates, and the CA file of the system npm's config (the toolchain's npm, and npm with
+ * `--prefix`, read another global config file, so a machine whose TLS goes through its own CA would fail with
+ * SELF_SIGNED_CERT_IN_CHAIN on any package not in npm's cache).
+ */
+function npmNetworkEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of [
+    'NODE_EXTRA_CA_CERTS',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'HTTPS_PROXY',
+    'HTTP_PROXY',
+    'NO_PROXY',
+    'https_proxy',
+    'http_proxy',
+    'no_proxy',
+    'npm_config_registry',
+    'npm_config_cafile',
+    'npm_config_cache',
+  ]) {
+    const value = process.env[name];
+    if (value !== undefined && value !== '') out[name] = value;
+  }
+  if (out.npm_config_cafile === undefined) {
+    for (const file of ['/usr/etc/npmrc', '/etc/npmrc', '/usr/local/etc/npmrc']) {
+      const line = existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .split('\n')
+            .find((l) => /^\s*cafile\s*=/.test(l))
+        : undefined;
+      const cafile = line?.replace(/^\s*cafile\s*=\s*/, '').trim();
+      if (cafile !== undefined && cafile !== '' && existsSync(cafile)) {
+        out.npm_config_cafile = cafile;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** A command with only the installed roku and node on PATH. */
 function sh(cmd: string, args: string[], options: { cwd: string; home?: string }): Sh {
   const r = spawnSync(cmd, args, {
@@ -82,6 +124,7 @@ describe.runIf(process.env.ROKU_RELEASE_TEST === '1')('release tarballs outside 
       stdio: 'pipe',
     });
     env = {
+      ...npmNetworkEnv(),
       PATH: [join(root, 'global/bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':'),
       HOME: process.env.HOME ?? root,
       ROKU_HOME: join(root, 'author-home'),
