@@ -3,7 +3,9 @@ import type { Store } from '../store/types.js';
 import type { AgentSnapshot } from './assembled.js';
 import { AgentLoop } from './loop/agent-loop.js';
 import { noProviderError } from './no-provider.js';
-import { startRun } from './loop/run-state.js';
+import { prefetchMemory } from './loop/prompt.js';
+import type { MemoryPrefetch } from './loop/prompt.js';
+import { DEFAULT_SESSION_ID, startRun } from './loop/run-state.js';
 import type { Checkpoint } from './loop/types.js';
 import type { RunHandlers, RunInput, RunResult } from './runtime-types.js';
 import type { SnapshotHolder } from './snapshot/holder.js';
@@ -32,8 +34,16 @@ export interface RunDeps {
 export function runGoal(deps: RunDeps, input: RunInput, handlers: RunHandlers): Promise<RunResult> {
   return deps.snapshots.use(async (snapshot) => {
     if (!snapshot.router.hasModels) throw noProviderError(snapshot);
+    // The recall goes out first: the memory slot answers while the run's start is recorded.
+    const memoryPrefetch = prefetchMemory(
+      snapshot.memory,
+      deps.logger,
+      input.sessionId ?? DEFAULT_SESSION_ID,
+      input.goal,
+      input.signal,
+    );
     const state = startRun(deps.store, deps.snapshots.settings, snapshot, input, deps.pid);
-    return driveRun(deps, snapshot, state, handlers, input.signal);
+    return driveRun(deps, snapshot, state, handlers, input.signal, memoryPrefetch);
   });
 }
 
@@ -44,6 +54,7 @@ export async function driveRun(
   state: Checkpoint,
   handlers: RunHandlers,
   signal: AbortSignal | undefined,
+  memoryPrefetch?: MemoryPrefetch,
 ): Promise<RunResult> {
   const { store, logger, pid } = deps;
   const settings = deps.snapshots.settings;
@@ -61,6 +72,7 @@ export async function driveRun(
       alwaysAllowed: sessionAllowed,
       contextMemo: deps.contextMemos.for(state.sessionId),
       ...(deps.diagnosticsDir === undefined ? {} : { diagnosticsDir: deps.diagnosticsDir }),
+      ...(memoryPrefetch === undefined ? {} : { memoryPrefetch }),
     },
     state,
   );
