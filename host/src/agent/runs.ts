@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { SESSION_ID_PATTERN } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { AgentSnapshot } from './assembled.js';
 import { AgentLoop } from './loop/agent-loop.js';
@@ -34,14 +35,12 @@ export interface RunDeps {
 export function runGoal(deps: RunDeps, input: RunInput, handlers: RunHandlers): Promise<RunResult> {
   return deps.snapshots.use(async (snapshot) => {
     if (!snapshot.router.hasModels) throw noProviderError(snapshot);
-    // The recall goes out first: the memory slot answers while the run's start is recorded.
-    const memoryPrefetch = prefetchMemory(
-      snapshot.memory,
-      deps.logger,
-      input.sessionId ?? DEFAULT_SESSION_ID,
-      input.goal,
-      input.signal,
-    );
+    // The recall goes out first: the memory slot answers while the run's start is recorded (not for a session
+    // id the store will refuse; a busy session still costs one recall).
+    const sessionId = input.sessionId ?? DEFAULT_SESSION_ID;
+    const memoryPrefetch = SESSION_ID_PATTERN.test(sessionId)
+      ? prefetchMemory(snapshot.memory, deps.logger, sessionId, input.goal, input.signal)
+      : undefined;
     const state = startRun(deps.store, deps.snapshots.settings, snapshot, input, deps.pid);
     return driveRun(deps, snapshot, state, handlers, input.signal, memoryPrefetch);
   });
