@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
+import { SESSION_ID_PATTERN } from '../store/index.js';
 import type { Store } from '../store/types.js';
 import type { AgentSnapshot } from './assembled.js';
 import { AgentLoop } from './loop/agent-loop.js';
 import { noProviderError } from './no-provider.js';
-import { startRun } from './loop/run-state.js';
+import { prefetchMemory } from './loop/prompt.js';
+import type { MemoryPrefetch } from './loop/prompt.js';
+import { DEFAULT_SESSION_ID, startRun } from './loop/run-state.js';
 import type { Checkpoint } from './loop/types.js';
 import type { RunHandlers, RunInput, RunResult } from './runtime-types.js';
 import type { SnapshotHolder } from './snapshot/holder.js';
@@ -32,8 +35,14 @@ export interface RunDeps {
 export function runGoal(deps: RunDeps, input: RunInput, handlers: RunHandlers): Promise<RunResult> {
   return deps.snapshots.use(async (snapshot) => {
     if (!snapshot.router.hasModels) throw noProviderError(snapshot);
+    // The recall goes out first: the memory slot answers while the run's start is recorded (not for a session
+    // id the store will refuse; a busy session still costs one recall).
+    const sessionId = input.sessionId ?? DEFAULT_SESSION_ID;
+    const memoryPrefetch = SESSION_ID_PATTERN.test(sessionId)
+      ? prefetchMemory(snapshot.memory, deps.logger, sessionId, input.goal, input.signal)
+      : undefined;
     const state = startRun(deps.store, deps.snapshots.settings, snapshot, input, deps.pid);
-    return driveRun(deps, snapshot, state, handlers, input.signal);
+    return driveRun(deps, snapshot, state, handlers, input.signal, memoryPrefetch);
   });
 }
 
@@ -44,6 +53,7 @@ export async function driveRun(
   state: Checkpoint,
   handlers: RunHandlers,
   signal: AbortSignal | undefined,
+  memoryPrefetch?: MemoryPrefetch,
 ): Promise<RunResult> {
   const { store, logger, pid } = deps;
   const settings = deps.snapshots.settings;
@@ -61,6 +71,7 @@ export async function driveRun(
       alwaysAllowed: sessionAllowed,
       contextMemo: deps.contextMemos.for(state.sessionId),
       ...(deps.diagnosticsDir === undefined ? {} : { diagnosticsDir: deps.diagnosticsDir }),
+      ...(memoryPrefetch === undefined ? {} : { memoryPrefetch }),
     },
     state,
   );

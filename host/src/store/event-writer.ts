@@ -126,7 +126,6 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
 
   return {
     enqueue(runId, event) {
-      if (event.type === 'RunStarted') traces.prepare(traceFileOf(traceDir, runId));
       pending.push({ runId, event, at: now() });
       if (pending.length >= EVENT_FLUSH_BATCH && !db.inTransaction) onTimer();
       else schedule();

@@ -1,13 +1,4 @@
-import {
-  close,
-  closeSync,
-  fstat,
-  fstatSync,
-  mkdirSync,
-  open as openAsync,
-  openSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, writeSync } from 'node:fs';
 
 /** Trace files kept open for appending (the runs in progress); the least recently written is closed first. */
 const MAX_OPEN_TRACES = 32;
@@ -23,11 +14,6 @@ export interface TraceAppender {
    * `alreadyDropped` > 0 nothing is written: a trace is always a prefix of its run. Never throws.
    */
   readonly writeLines: (file: string, lines: readonly string[], alreadyDropped: number) => number;
-  /**
-   * Opens a trace file in the background (a run just started), so that its first write does not wait for the
-   * file to be created. A write before it is ready opens the file itself.
-   */
-  readonly prepare: (file: string) => void;
   /** Closes a trace file (its run ended, or the file is about to be removed). */
   readonly close: (file: string) => void;
   readonly closeAll: () => void;
@@ -37,10 +23,10 @@ export interface TraceAppender {
 export function createTraceAppender(traceDir: string, maxBytes: number): TraceAppender {
   // Trace files of the runs in progress, open for appending with their size: one write per batch, no open,
   // stat or close on the hot path. A run is driven by one process at a time; a resumed run starts from the
-  // file's real size.
+  // file's real size. A file is opened by its first write (the run's first step boundary, after its first
+  // model call): opening it as the run starts put a thread-pool hop and its callback between the run's start
+  // and its first event, where a busy machine made it cost up to milliseconds.
   const open = new Map<string, OpenTrace>();
-  // files being opened in the background; a file removed from here before its open completes is closed again
-  const opening = new Set<string>();
   let dirReady = false;
 
   const ensureDir = (): void => {
@@ -59,7 +45,6 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
   };
 
   const closeTrace = (file: string): void => {
-    opening.delete(file);
     const trace = open.get(file);
     if (trace === undefined) return;
     open.delete(file);
@@ -83,31 +68,6 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
     trace = { fd, size: fstatSync(fd).size };
     adopt(file, trace);
     return trace;
-  };
-
-  const prepare = (file: string): void => {
-    if (open.has(file) || opening.has(file)) return;
-    try {
-      ensureDir();
-    } catch {
-      return;
-    }
-    opening.add(file);
-    const discard = (fd: number): void => {
-      close(fd, () => undefined);
-    };
-    openAsync(file, 'a', (openErr, fd) => {
-      if (openErr !== null) {
-        opening.delete(file);
-        return;
-      }
-      fstat(fd, (statErr, stats) => {
-        const wanted = opening.delete(file);
-        // opened meanwhile by a write, closed, or unusable: this descriptor is not needed
-        if (statErr !== null || !wanted || open.has(file)) discard(fd);
-        else adopt(file, { fd, size: stats.size });
-      });
-    });
   };
 
   /** Appends the lines that fit under maxBytes in one write; returns how many were written. */
@@ -144,10 +104,8 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
 
   return {
     writeLines,
-    prepare,
     close: closeTrace,
     closeAll: () => {
-      opening.clear();
       for (const file of [...open.keys()]) closeTrace(file);
     },
   };

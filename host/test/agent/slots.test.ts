@@ -98,6 +98,8 @@ describe('agent runtime: answers of the memory slot', () => {
       fallback_id: '@roku/plugin-memory-session',
     });
     expect(fallback?.type === 'PluginFallback' && fallback.reason).toContain('returned no list of records');
+    // the recall goes out before the run is recorded; what it reports still comes after RunStarted
+    expect(events.findIndex((e) => e.type === 'RunStarted')).toBe(0);
   });
 });
 

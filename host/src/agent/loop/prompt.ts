@@ -1,6 +1,9 @@
-import type { ChatMessage } from '@roku/schemas';
+import type { ChatMessage, MemoryRecord } from '@roku/schemas';
+import type { Logger } from 'pino';
 import { truncateChars } from '../conversation.js';
+import type { SlotOwner } from '../snapshot/snapshot.js';
 import { recallMemory } from '../slots/memory.js';
+import type { FallbackEvent } from '../slots/slot-call.js';
 import { emit } from './run-state.js';
 import type { AgentFrame, LoopRun } from './types.js';
 
@@ -24,24 +27,70 @@ export function systemPrompt(frame: AgentFrame): string {
   return frame.state.planMode ? `${STATIC_PROMPT}\n\n${PLAN_PROMPT}` : STATIC_PROMPT;
 }
 
+/**
+ * A memory recall started with the run, before its start is recorded, so the memory slot answers while the
+ * host writes the run's first rows instead of after (the run's first model call waits for it). Its fallback
+ * events are kept until the run uses the recall, so they come after RunStarted like any other event.
+ */
+export interface MemoryPrefetch {
+  readonly sessionId: string;
+  readonly goal: string;
+  readonly answer: Promise<{ readonly records: MemoryRecord[] } | { readonly error: unknown }>;
+  readonly fallbacks: FallbackEvent[];
+}
+
+/** Starts the recall a run on `goal` will need (none for an empty goal: the run will not start). */
+export function prefetchMemory(
+  owner: SlotOwner | undefined,
+  logger: Logger,
+  sessionId: string,
+  goal: string,
+  signal: AbortSignal | undefined,
+): MemoryPrefetch | undefined {
+  const query = goal.trim();
+  if (owner === undefined || query === '') return undefined;
+  const fallbacks: FallbackEvent[] = [];
+  const answer = recallMemory(
+    owner,
+    { sessionId, query, limit: MEMORY_RECALL_LIMIT },
+    { logger, signal, onFallback: (event) => fallbacks.push(event) },
+  ).then(
+    (records) => ({ records }),
+    // kept for the run to rethrow where it uses the recall (an interruption); never an unhandled rejection
+    (error: unknown) => ({ error }),
+  );
+  return { sessionId, goal: query, answer, fallbacks };
+}
+
+/** The records of a prefetched recall, its fallback events emitted now. @throws what the recall threw */
+async function prefetched(run: LoopRun, prefetch: MemoryPrefetch): Promise<MemoryRecord[]> {
+  const answer = await prefetch.answer;
+  for (const event of prefetch.fallbacks.splice(0)) emit(run, undefined, event);
+  if ('error' in answer) throw answer.error;
+  return answer.records;
+}
+
 /** The run's recalled memory, fetched once per run (main agent only). */
 async function memoryBlock(run: LoopRun): Promise<string> {
   if (run.memory !== undefined) return run.memory;
   const { sessionId, goal } = run.main.state;
+  const prefetch = run.env.memoryPrefetch;
   const records =
     goal.trim() === ''
       ? []
-      : await recallMemory(
-          run.env.snapshot.memory,
-          { sessionId, query: goal, limit: MEMORY_RECALL_LIMIT },
-          {
-            logger: run.env.logger,
-            signal: run.env.signal,
-            onFallback: (event) => {
-              emit(run, undefined, event);
+      : prefetch !== undefined && prefetch.sessionId === sessionId && prefetch.goal === goal
+        ? await prefetched(run, prefetch)
+        : await recallMemory(
+            run.env.snapshot.memory,
+            { sessionId, query: goal, limit: MEMORY_RECALL_LIMIT },
+            {
+              logger: run.env.logger,
+              signal: run.env.signal,
+              onFallback: (event) => {
+                emit(run, undefined, event);
+              },
             },
-          },
-        );
+          );
   run.memory =
     records.length === 0
       ? ''

@@ -5,6 +5,7 @@ import type { Store } from '../../store/types.js';
 import type { AgentSnapshot, ModelChoice } from '../assembled.js';
 import type { ApprovalMode, RunHandlers } from '../runtime-types.js';
 import type { AgentSettings } from '../settings.js';
+import type { MemoryPrefetch } from './prompt.js';
 import type { ContextMemoBox } from '../slots/context-memo.js';
 import type { CacheBaseline } from '../router/index.js';
 
@@ -60,6 +61,8 @@ export interface LoopEnv {
   readonly contextMemo: ContextMemoBox;
   /** Where cache-break diagnostics go; none are written without it. */
   readonly diagnosticsDir?: string;
+  /** The memory recall started with the run (a new run), used by its first model call. */
+  readonly memoryPrefetch?: MemoryPrefetch;
 }
 
 /** One agent of a run: the main agent, or a sub-agent with its own conversation and budget. */
