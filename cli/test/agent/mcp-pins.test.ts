@@ -29,7 +29,7 @@ describe('tool pinning', () => {
     const first = await cli.run(greet);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toBe('mcp__pin__greet returned: hello ada\n');
-    const pinned = await cli.run(['mcp', 'pins', '--json']);
+    const pinned = await cli.run(['mcp', 'pins', 'list', '--json']);
     expect(
       Object.keys((JSON.parse(pinned.stdout) as { pins: Record<string, object> }).pins.pin ?? {}),
     ).toEqual(['greet']);

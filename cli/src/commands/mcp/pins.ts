@@ -5,7 +5,7 @@ import type { CliIo } from '../../io.js';
 import { EXIT } from '../../io.js';
 import { jsonLine, safe } from '../../terminal-text.js';
 
-/** `roku mcp pins [list|reset]`: the tool definitions pinned when the user approved them. */
+/** `roku mcp pins list|reset`: the tool definitions pinned when the user approved them. */
 export function registerPinCommands(mcp: Command, io: CliIo, setExit: (code: number) => void): void {
   const pins = (): McpPins => new McpPins(pinsFile(resolveHome(io.env)));
   const group = mcp
@@ -13,7 +13,7 @@ export function registerPinCommands(mcp: Command, io: CliIo, setExit: (code: num
     .description('tool definitions pinned at their first approval (a changed one is blocked or asks again)');
 
   group
-    .command('list', { isDefault: true })
+    .command('list')
     .description('list the pinned tools')
     .argument('[server]', 'only this server')
     .option('--json', 'print one JSON object')
