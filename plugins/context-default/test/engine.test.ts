@@ -301,3 +301,36 @@ describe('incremental calls', () => {
     ).rejects.toMatchObject({ details: { pluginCode: 'ROKU_CONTEXT_STATE_LOST' } });
   });
 });
+
+describe('calibration', () => {
+  /** A call in the session's realm (kept between calls, as the runner does for a session's calls). */
+  const inRealm = async (value: ContextInput, session: string): Promise<ContextResult> =>
+    (await plugin.sandbox.call('context:beforeRequest', value, { session })) as unknown as ContextResult;
+
+  it('scales estimates by what the provider reported, kept for the session across realms', async () => {
+    const messages = conversation(3);
+    const estimated = estimateTokens(messages);
+    // Half the window: under mid water (60 %) as estimated, over it at twice the estimate.
+    const window = estimated * 2;
+    const at = (runId: string, reportedPromptTokens?: number): Partial<ContextInput> => ({
+      sessionId: 'calibrated',
+      runId,
+      ...(reportedPromptTokens === undefined ? {} : { reportedPromptTokens }),
+    });
+    const first = await inRealm(input(messages, window, at('r1')), 'calibrated');
+    expect(types(first.reports)).toEqual([]);
+    // The provider counted twice the estimate for the request the engine returned.
+    const second = await inRealm(input(messages, window, at('r1', estimated * 2)), 'calibrated');
+    expect(types(second.reports)).toContain('MidCompactLayer1Ran');
+    expect(second.request.messages.length).toBeLessThan(messages.length);
+    // Another realm (a session's realm let go, or another process on the same ROKU_HOME) reads the stored
+    // calibration: the same request in a new run is compacted too, where an uncalibrated session's is not.
+    const later = await run('beforeRequest', input(messages, window, at('r2')));
+    expect(types(later.reports)).toContain('MidCompactLayer1Ran');
+    const other = await run(
+      'beforeRequest',
+      input(messages, window, { sessionId: 'uncalibrated', runId: 'r2' }),
+    );
+    expect(types(other.reports)).toEqual([]);
+  });
+});

@@ -149,6 +149,17 @@ async function setWithRoom(kv: Kv, current: string, key: string, value: string):
 }
 
 /**
+ * How often a realm writes its session's last-write time at most. The time only orders sessions for eviction
+ * when storage is full (least recently written first), so a minute's precision is enough: a session written
+ * within the last minute is never the one evicted in place of one idle for longer. Skipping it saves a kv set on
+ * most writes of a busy session (the host writes one record per turn).
+ */
+const STAMP_EVERY_MS = 60_000;
+
+/** The session time this realm wrote last (a realm serves one session, see `known`). */
+const stamped = { session: '', at: 0 };
+
+/**
  * Appends records to a session: a record whose id is already stored replaces it (and becomes the newest); then
  * the oldest records beyond MAX_RECORDS_PER_SESSION are dropped. Returns the stored records.
  */
@@ -183,7 +194,14 @@ export async function appendRecords(
     seq += 1;
     stored.push(record);
   }
-  if (incoming.length > 0) await setWithRoom(kv, session, sessionKey(session), String(now));
+  // A session that had no records (new, or evicted by another process since this realm stamped it) is
+  // stamped at once: makeRoom only finds sessions by their time key.
+  const fresh = stamped.session !== session || now - stamped.at >= STAMP_EVERY_MS || existing.length === 0;
+  if (incoming.length > 0 && fresh) {
+    await setWithRoom(kv, session, sessionKey(session), String(now));
+    stamped.session = session;
+    stamped.at = now;
+  }
   return stored;
 }
 

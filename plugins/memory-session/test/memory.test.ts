@@ -167,4 +167,25 @@ describe('session memory when its storage quota is used up', () => {
       details: { pluginCode: 'ROKU_MEMORY_STORAGE_FULL' },
     });
   });
+
+  it('still drops a session written again in its realm after another process dropped it', async () => {
+    const p = await small.load(smallDir);
+    const text = (n: number) => `${String(n).padStart(4, '0')} ${'y'.repeat(1000)}`;
+    // Calls of one session may share a realm (as the runtime's do); calls without a session never do, like
+    // another process on the same ROKU_HOME.
+    const inRealm = (n: number) =>
+      p.sandbox.call(
+        'memory:write',
+        { sessionId: 'kept', records: [{ text: text(n) }] },
+        { session: 'kept' },
+      );
+    await inRealm(0);
+    for (let i = 0; i < 30; i++) await write('other', [{ text: text(100 + i) }], p);
+    expect(await list('kept', 1000, p)).toEqual([]);
+    // Written again a moment later in the same realm: the session must be known for eviction again.
+    await inRealm(1);
+    for (let i = 0; i < 30; i++) await write('other', [{ text: text(200 + i) }], p);
+    expect(await list('kept', 1000, p)).toEqual([]);
+    expect((await list('other', 1000, p))[0]?.text).toBe(text(229));
+  });
 });
