@@ -82,13 +82,18 @@ export function withSourceLocation(err: unknown, folder: string): unknown {
   );
 }
 
+/** Where in the author's source the `(bundle line L:C)` a text names is; undefined without one or a map. */
+export function bundleLineSource(text: string, folder: string): SourceLocation | undefined {
+  const m = BUNDLE_LINE.exec(text);
+  return m === null ? undefined : sourceLocation(folder, Number(m[1]), Number(m[2]));
+}
+
 /** Text (a report) where each line naming `(bundle line L:C)` is followed by the author's source location. */
 export function annotateBundleLines(text: string, folder: string): string {
   return text
     .split('\n')
     .flatMap((line) => {
-      const m = BUNDLE_LINE.exec(line);
-      const at = m === null ? undefined : sourceLocation(folder, Number(m[1]), Number(m[2]));
+      const at = bundleLineSource(line, folder);
       if (at === undefined) return [line];
       const indent = /^\s*/.exec(line)?.[0] ?? '';
       return [line, `${indent}${loadFixLine(at)}`];
