@@ -111,6 +111,34 @@ describe('a plugin that throws while loading', () => {
     expect(error.details.source).toMatchObject({ file: 'src/index.ts', line: 9 });
   });
 
+  it('roku plugin call names the src line where a tool handler threw', async () => {
+    const home = tempDir('home');
+    const dir = await initPlugin(home, 'throws-in-handler');
+    writeFileSync(
+      join(dir, 'src/index.ts'),
+      [
+        "import { definePlugin, defineTool } from '@roku/plugin-api';",
+        '',
+        'export const greet = defineTool({',
+        "  name: 'greet',",
+        '  handler: (input: { name?: string }) => {',
+        "    if (input.name === undefined) throw new Error('name is required');",
+        '    return { greeting: input.name };',
+        '  },',
+        '});',
+        '',
+        'export default definePlugin({ tools: [greet] });',
+        '',
+      ].join('\n'),
+    );
+    expect((await run(['plugin', 'build', dir], { home })).code).toBe(0);
+
+    const call = await run(['plugin', 'call', dir, 'greet', '{}'], { home });
+    expect(call.stderr).toContain('name is required');
+    expect(call.stderr).toMatch(/the handler threw at src\/index\.ts:6:\d+/);
+    expect(call.stderr).toContain('ROKU_PLUGIN_FAILED');
+  });
+
   it('roku plugin test names src/index.ts and the line that threw in its report', async () => {
     const home = tempDir('home');
     const dir = await initPlugin(home, 'test-throws');

@@ -61,8 +61,8 @@ export function loadFixLine(at: SourceLocation): string {
 }
 
 /**
- * A plugin load failure with the bundle frame mapped to the author's source: the same code, the message
- * followed by the fix line, and `details.source` `{ file, line, column }`. Any other error is returned as is.
+ * A plugin load failure (or a handler's throw) with the bundle frame mapped to the author's source: the same
+ * code, the message followed by the fix line, and `details.source` `{ file, line, column }`. Any other error is returned as is.
  */
 export function withSourceLocation(err: unknown, folder: string): unknown {
   const e = err as { code?: unknown; message?: unknown; details?: unknown };
@@ -72,14 +72,15 @@ export function withSourceLocation(err: unknown, folder: string): unknown {
   const at = sourceLocation(folder, pos.line, pos.column);
   if (at === undefined) return err;
   const details = typeof e.details === 'object' && e.details !== null ? e.details : {};
-  return new RokuError(
-    e.code as ConstructorParameters<typeof RokuError>[0],
-    `${e.message}\n${loadFixLine(at)}`,
-    {
-      details: { ...details, source: at },
-      cause: err,
-    },
-  );
+  // A call's throw (ROKU_PLUGIN_FAILED) happened in a handler; anything else while loading.
+  const line =
+    e.code === 'ROKU_PLUGIN_FAILED'
+      ? `the handler threw at ${at.file}:${at.line}:${at.column}`
+      : loadFixLine(at);
+  return new RokuError(e.code as ConstructorParameters<typeof RokuError>[0], `${e.message}\n${line}`, {
+    details: { ...details, source: at },
+    cause: err,
+  });
 }
 
 /** Where in the author's source the `(bundle line L:C)` a text names is; undefined without one or a map. */
