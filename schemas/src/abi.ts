@@ -34,7 +34,14 @@ export type CallResponse =
   | { readonly ok: true; readonly value: unknown }
   | {
       readonly ok: false;
-      readonly error: { readonly code: string; readonly message: string; readonly retryAfterMs?: number };
+      readonly error: {
+        readonly code: string;
+        readonly message: string;
+        readonly retryAfterMs?: number;
+        /** Where in the bundle it was thrown (line and column from 1), for the author's source map. */
+        readonly bundleLine?: number;
+        readonly bundleColumn?: number;
+      };
     };
 
 /**

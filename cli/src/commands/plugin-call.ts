@@ -5,6 +5,7 @@ import type { Logger } from '@roku/host';
 import { cliConfig } from '../config.js';
 import type { CliIo } from '../io.js';
 import { EXIT } from '../io.js';
+import { withSourceLocation } from './author/source-map.js';
 
 export interface PluginCallOptions {
   readonly json: boolean;
@@ -44,8 +45,9 @@ export async function pluginCallCommand(
     ceilings: ceilingsFromConfig(config.sandbox),
     grants: (pluginId) => config.plugins?.grants?.[pluginId],
   });
+  const folder = resolve(io.cwd, dir);
   try {
-    const sandbox = await host.loadFolder(resolve(io.cwd, dir));
+    const sandbox = await host.loadFolder(folder);
     const op = target.includes(':') ? target : `tool:${target}`;
     const events: unknown[] = [];
     const result = await sandbox.call(op, value, {
@@ -61,6 +63,9 @@ export async function pluginCallCommand(
         : `${JSON.stringify(result, null, 2)}\n`,
     );
     return EXIT.ok;
+  } catch (err) {
+    // A load failure names the bundle line; the author fixes src/…:line:col (through dist/plugin.js.map).
+    throw withSourceLocation(err, folder);
   } finally {
     await host.close();
   }

@@ -316,6 +316,9 @@ export class LoadedSandbox implements Sandbox {
       typeof rawRetry === 'number' && Number.isFinite(rawRetry) && rawRetry >= 0
         ? Math.min(rawRetry, 3_600_000)
         : undefined;
+    // Where the plugin says it threw in its bundle: only two small integers pass (an author's source map uses them).
+    const bundleAt =
+      typeof error === 'object' && error !== null && !Array.isArray(error) ? bundlePosition(error) : {};
     throw this.host.failed(
       this,
       op,
@@ -323,6 +326,7 @@ export class LoadedSandbox implements Sandbox {
         details: {
           pluginCode: pluginCode.slice(0, 128),
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+          ...bundleAt,
         },
       }),
     );
@@ -331,4 +335,14 @@ export class LoadedSandbox implements Sandbox {
   dispose(): Promise<void> {
     return this.host.unload(this);
   }
+}
+
+function bundlePosition(error: { bundleLine?: unknown; bundleColumn?: unknown }): {
+  bundleLine?: number;
+  bundleColumn?: number;
+} {
+  const { bundleLine, bundleColumn } = error;
+  const ok = (n: unknown): n is number =>
+    Number.isSafeInteger(n) && (n as number) > 0 && (n as number) < 2 ** 31;
+  return ok(bundleLine) && ok(bundleColumn) ? { bundleLine, bundleColumn } : {};
 }

@@ -20,6 +20,8 @@ export interface BundleOptions {
 export interface BundleResult {
   readonly outFile: string;
   readonly bytes: number;
+  /** The external source map written next to the bundle (`<outFile>.map`), sources relative to it. */
+  readonly mapFile?: string;
   readonly warnings: readonly string[];
 }
 
@@ -59,6 +61,11 @@ export async function bundlePlugin(options: BundleOptions): Promise<BundleResult
       minify: options.minify ?? false,
       legalComments: 'none',
       logLevel: 'silent',
+      // An external map (no sourceMappingURL comment, nothing inlined): the host never reads it, the author's
+      // CLI maps a load or call failure's bundle line back to src/…:line:col with it.
+      sourcemap: 'external',
+      outfile: outFile,
+      sourceRoot: '',
       plugins: [
         {
           name: 'roku-no-node-builtins',
@@ -72,8 +79,9 @@ export async function bundlePlugin(options: BundleOptions): Promise<BundleResult
         },
       ],
     });
-    const output = result.outputFiles[0];
-    if (output === undefined) throw new Error('esbuild produced no output');
+    const output = result.outputFiles.find((f) => f.path === outFile);
+    const map = result.outputFiles.find((f) => f.path === `${outFile}.map`);
+    if (output === undefined || map === undefined) throw new Error('esbuild produced no output');
     if (output.contents.byteLength > MAX_BUNDLE_BYTES) {
       throw new RokuError(
         'ROKU_PLUGIN_BUILD_FAILED',
@@ -82,7 +90,13 @@ export async function bundlePlugin(options: BundleOptions): Promise<BundleResult
     }
     mkdirSync(dirname(outFile), { recursive: true });
     writeFileSync(outFile, output.contents);
-    return { outFile, bytes: output.contents.byteLength, warnings: format(result.warnings) };
+    writeFileSync(map.path, map.contents);
+    return {
+      outFile,
+      bytes: output.contents.byteLength,
+      mapFile: map.path,
+      warnings: format(result.warnings),
+    };
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ROKU_PLUGIN_BUILD_FAILED') throw err;
     const errors = (err as { errors?: Message[] }).errors;

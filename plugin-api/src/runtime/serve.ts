@@ -69,6 +69,9 @@ function errorResponse(err: unknown): CallResponse {
   const code = (err as { code?: unknown } | null)?.code;
   const message = (err as { message?: unknown } | null)?.message;
   const retryAfterMs = (err as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  // The throw site's frame in this bundle (`plugin:<key>:LINE:COL`): the author's CLI maps it to src/….
+  const stack = (err as { stack?: unknown } | null)?.stack;
+  const at = typeof stack === 'string' ? /plugin:[^\s()]*:(\d+):(\d+)/.exec(stack) : null;
   return {
     ok: false,
     error: {
@@ -77,6 +80,7 @@ function errorResponse(err: unknown): CallResponse {
       ...(typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0
         ? { retryAfterMs }
         : {}),
+      ...(at === null ? {} : { bundleLine: Number(at[1]), bundleColumn: Number(at[2]) }),
     },
   };
 }

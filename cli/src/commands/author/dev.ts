@@ -10,6 +10,7 @@ import { EXIT } from '../../io.js';
 import { pluginFolder } from '../../plugin-folder.js';
 import { devEvent, followLog } from './dev-logs.js';
 import type { DevLogEvent } from './dev-logs.js';
+import { annotateBundleLines, bundleLineSource } from './source-map.js';
 
 /** Saves closer together than this make one rebuild. */
 const DEBOUNCE_MS = 150;
@@ -128,7 +129,13 @@ export async function pluginDevCommand(io: CliIo, dir: string, options: PluginDe
   let pluginId = manifestId(folder);
   const config = configOf(io, options.configFile);
   const print = (event: DevEvent): void => {
-    io.stdout(options.json ? `${JSON.stringify(event)}\n` : `${text(event)}\n`);
+    // A load failure in a running host names a bundle line: show the author's src/…:line:col under it.
+    if (!options.json) {
+      io.stdout(`${annotateBundleLines(text(event), folder)}\n`);
+      return;
+    }
+    const source = event.type === 'problem' ? bundleLineSource(event.error ?? '', folder) : undefined;
+    io.stdout(`${JSON.stringify(source === undefined ? event : { ...event, source })}\n`);
   };
   if (options.register && !config.devDirs.some((d) => resolve(d) === folder)) {
     register(config.file, folder);

@@ -9,6 +9,7 @@ import { RokuError } from '@roku/schemas';
 import type { CliIo } from '../../io.js';
 import { EXIT } from '../../io.js';
 import { pluginFolder } from '../../plugin-folder.js';
+import { annotateBundleLines } from './source-map.js';
 
 /** How long the plugin's own test script may run. */
 const OWN_TESTS_TIMEOUT_MS = 10 * 60_000;
@@ -137,9 +138,13 @@ export async function pluginTestCommand(io: CliIo, dir: string, options: PluginT
       })}\n`,
     );
   } else {
-    io.stdout(
-      text(report, built === undefined ? undefined : `built ${built.outFile} (${built.bytes} bytes)`, own),
+    const shown = text(
+      report,
+      built === undefined ? undefined : `built ${built.outFile} (${built.bytes} bytes)`,
+      own,
     );
+    // A load failure's bundle line, mapped to the author's src/…:line:col through dist/plugin.js.map.
+    io.stdout(annotateBundleLines(shown, folder));
   }
   return ok ? EXIT.ok : EXIT.failed;
 }

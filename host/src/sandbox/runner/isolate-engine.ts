@@ -158,16 +158,31 @@ function toLoadFailure(e: unknown, isolate: ivm.Isolate, limits: RunnerLimits, p
   if (isRokuError(e)) return known;
   const failure = classifyIsolateFailure(e, isolate, limits);
   if (!failure.fatal) {
+    const at = bundleFrame(e, pluginKey);
     return wireError(
       'ROKU_SANDBOX_LOAD_FAILED',
-      `${pluginKey}: the bundle failed while loading: ${known.message}`,
-      { pluginKey },
+      `${pluginKey}: the bundle failed while loading: ${known.message}${at === undefined ? '' : ` (bundle line ${at.line}:${at.column})`}`,
+      at === undefined ? { pluginKey } : { pluginKey, bundleLine: at.line, bundleColumn: at.column },
     );
   }
   return wireError('ROKU_SANDBOX_LOAD_FAILED', `${pluginKey}: ${failure.error.message} while loading`, {
     pluginKey,
     reason: failure.error,
   });
+}
+
+/** The first stack frame inside the plugin's bundle (`plugin:<key>:LINE:COL`); never a host path. */
+function bundleFrame(e: unknown, pluginKey: string): { line: number; column: number } | undefined {
+  const stack = (e as { stack?: unknown } | null)?.stack;
+  if (typeof stack !== 'string') return undefined;
+  const prefix = `plugin:${pluginKey}:`;
+  for (const line of stack.split('\n')) {
+    const at = line.indexOf(prefix);
+    if (at < 0) continue;
+    const m = /^(\d+):(\d+)/.exec(line.slice(at + prefix.length));
+    if (m !== null) return { line: Number(m[1]), column: Number(m[2]) };
+  }
+  return undefined;
 }
 
 /** V8 lost control of an isolate: per isolated-vm's guidance the process must end; the supervisor restarts it. */
