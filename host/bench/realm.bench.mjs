@@ -6,6 +6,9 @@
 //  2. end to end through the real runner: calls back to back (the spare realm is not ready yet) and calls
 //     spaced out (the spare realm was prepared after the previous call, off the caller's path).
 //  3. wasm: a fresh Extism instance of the compiled module per call vs. a call into a reused instance.
+//  Part 1 also prepares realms the way the runner does now: in an isolate started from a V8 snapshot of the
+//  evaluated prelude (the build's dist/sandbox/prelude.snapshot), where a new context already holds the prelude and only the bundle
+//  runs; the rows before it (prelude run in every context) are the old way, measured interleaved.
 // Goal: a fresh realm costs a few milliseconds of CPU and, spaced out, adds nothing visible to a call.
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +24,11 @@ const prelude = readFileSync(fileURLToPath(new URL('../dist/sandbox/prelude.js',
 const ROUNDS = Number(process.env.ROKU_BENCH_CALLS ?? 200);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+// the build's snapshot of the evaluated prelude, the one the runner starts its isolates from
+const snapshotBytes = readFileSync(
+  fileURLToPath(new URL('../dist/sandbox/prelude.snapshot', import.meta.url)),
+);
+const snapshot = new ivm.ExternalCopy(new Uint8Array(snapshotBytes).buffer);
 
 async function bare(label, bundlePath) {
   const isolate = new ivm.Isolate({ memoryLimit: 128 });
@@ -30,9 +38,13 @@ async function bare(label, bundlePath) {
   await preludeScript.run(reused);
   await bundle.run(reused);
   const probe = await isolate.compileScript('typeof globalThis.__roku_abi');
+  const snapIsolate = new ivm.Isolate({ memoryLimit: 128, snapshot });
+  const snapBundle = await snapIsolate.compileScript(readFileSync(bundlePath, 'utf8'));
   const reuseMs = [];
   const freshMs = [];
   const freshCpuMs = [];
+  const snapMs = [];
+  const snapCpuMs = [];
   for (let i = 0; i < ROUNDS; i++) {
     // interleaved: the baseline and the fresh realm see the same machine state
     let t = performance.now();
@@ -46,18 +58,28 @@ async function bare(label, bundlePath) {
     freshCpuMs.push(Number(isolate.cpuTime - cpu) / 1e6);
     freshMs.push(performance.now() - t);
     context.release();
+    t = performance.now();
+    const snapCpu = snapIsolate.cpuTime;
+    const snapContext = await snapIsolate.createContext();
+    await snapBundle.run(snapContext);
+    snapCpuMs.push(Number(snapIsolate.cpuTime - snapCpu) / 1e6);
+    snapMs.push(performance.now() - t);
+    snapContext.release();
   }
   isolate.dispose();
+  snapIsolate.dispose();
   return {
     bundle: label,
     'reused context, ms (baseline)': median(reuseMs).toFixed(3),
     'fresh realm, wall ms': median(freshMs).toFixed(2),
-    'fresh realm, CPU ms': median(freshCpuMs).toFixed(2),
+    'fresh realm, CPU ms (old: prelude run per context)': median(freshCpuMs).toFixed(2),
+    'fresh realm from snapshot, wall ms': median(snapMs).toFixed(2),
+    'fresh realm from snapshot, CPU ms': median(snapCpuMs).toFixed(2),
   };
 }
 
 console.log(
-  `\nPreparing a realm (context + prelude + bundle) vs. a call into a reused context, median of ${ROUNDS}`,
+  `\nPreparing a realm (context + prelude + bundle; from the prelude snapshot: context + bundle) vs. a call into a reused context, median of ${ROUNDS}, interleaved`,
 );
 console.table([
   await bare('tool-echo', join(repo, 'examples/tool-echo/dist/plugin.js')),

@@ -2,6 +2,7 @@
 // The runner reads that file once at startup and evaluates it in every plugin isolate before the plugin.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
+import { writePreludeSnapshot } from './prelude-snapshot.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -20,3 +21,5 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+writePreludeSnapshot();

@@ -78,8 +78,6 @@ def('atob', atob);
 def('btoa', btoa);
 def('crypto', crypto);
 def('console', console);
-const timeOrigin = Date.now();
-def('performance', Object.freeze({ now: () => Date.now() - timeOrigin, timeOrigin }));
 def('Blob', Blob);
 def('File', File);
 def('FormData', FormData);
@@ -97,6 +95,9 @@ defineLazyUrl();
 def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly) => {
   delete G.__roku_boot;
   installBridge(capRef, syncRef, maxCapBytes);
+  // at boot, not when the prelude is evaluated: that happened once, in the runner's startup snapshot
+  const timeOrigin = Date.now();
+  def('performance', Object.freeze({ now: () => Date.now() - timeOrigin, timeOrigin }));
   Object.defineProperty(G, '__roku_host', {
     value: Object.freeze({ cap: (requestJson, callId) => capJson(requestJson, callId) }),
     writable: false,

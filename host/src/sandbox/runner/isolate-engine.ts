@@ -41,7 +41,12 @@ class IsolateEngine implements Engine {
     const { pluginKey, limits } = msg;
     this.unload(pluginKey);
     const code = await readBundle(msg.entryPath);
-    const isolate = new ivm.Isolate({ memoryLimit: limits.memoryMb, onCatastrophicError });
+    const snapshot = await this.#prelude.snapshot();
+    const isolate = new ivm.Isolate({
+      memoryLimit: limits.memoryMb,
+      onCatastrophicError,
+      ...(snapshot === undefined ? {} : { snapshot }),
+    });
     const loadCpuMs = Math.max(limits.cpuMsPerCall, MIN_LOAD_CPU_MS);
     const loadWallMs = Math.max(limits.wallMsPerCall, MIN_LOAD_WALL_MS);
     let plugin: IsolatePlugin | undefined;
@@ -56,7 +61,8 @@ class IsolateEngine implements Engine {
       else if (!isolate.isDisposed) isolate.dispose();
     }, loadWallMs);
     try {
-      const prelude = await this.#prelude.compile(isolate);
+      // from the snapshot every context starts with the prelude evaluated; without it each realm runs it
+      const prelude = snapshot === undefined ? await this.#prelude.compile(isolate) : undefined;
       const bundle = await compileBundle(isolate, code, `plugin:${pluginKey}`, msg.codeCache);
       plugin = new IsolatePlugin({
         pluginKey,

@@ -44,7 +44,8 @@ export interface IsolatePluginOptions {
   readonly pluginKey: string;
   readonly limits: RunnerLimits;
   readonly isolate: ivm.Isolate;
-  readonly prelude: ivm.Script;
+  /** Run in every realm; undefined when the isolate starts from the prelude snapshot (isolate-setup.ts). */
+  readonly prelude: ivm.Script | undefined;
   readonly bundle: ivm.Script;
   readonly webAssembly: boolean;
   readonly deps: EngineDeps;

@@ -1,6 +1,6 @@
 /**
- * One realm of an isolate plugin: a fresh V8 context with the prelude, the runner bridge and the plugin bundle
- * evaluated in it. Every call runs in a realm of its own, so whatever one call leaves behind (replaced
+ * One realm of an isolate plugin: a fresh V8 context with the prelude (already evaluated when the isolate starts
+ * from the prelude snapshot, see isolate-setup.ts), the runner bridge and the plugin bundle evaluated in it. Every call runs in a realm of its own, so whatever one call leaves behind (replaced
  * intrinsics, globals, patched prototypes, pending promises) is never seen by another call — another session or
  * another user of a shared host. Realms of one plugin share its isolate (heap limit, CPU accounting) but no
  * objects: only strings and numbers cross the bridge.
@@ -26,7 +26,8 @@ const PRELUDE_TIMEOUT_MS = 2000;
 /** What a realm needs from its plugin. */
 export interface RealmHost {
   readonly isolate: ivm.Isolate;
-  readonly prelude: ivm.Script;
+  /** Run in every new context; undefined when the isolate's snapshot already holds the evaluated prelude. */
+  readonly prelude: ivm.Script | undefined;
   readonly bundle: ivm.Script;
   readonly maxCapBytes: number;
   readonly webAssembly: boolean;
@@ -130,7 +131,7 @@ export class IsolateRealm {
     const { isolate, prelude, bundle, maxCapBytes, webAssembly } = this.#host;
     const context = await isolate.createContext();
     this.#context = context;
-    await prelude.run(context, { timeout: PRELUDE_TIMEOUT_MS });
+    if (prelude !== undefined) await prelude.run(context, { timeout: PRELUDE_TIMEOUT_MS });
     const boot = (await context.global.get('__roku_boot', {
       reference: true,
     })) as ivm.Reference<BootFunction>;

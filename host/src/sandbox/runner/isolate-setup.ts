@@ -1,13 +1,22 @@
 /**
- * Building blocks of an isolate load: the prelude (read once per runner, compiled once per isolate from a
- * shared V8 code cache, run in each of its realms) and the plugin bundle (compiled with the host's code cache when it has one).
+ * Building blocks of an isolate load: the prelude (evaluated by the build into a V8 startup snapshot that every
+ * isolate starts from, so each new context of an isolate begins with the prelude already evaluated, in a
+ * pristine copy of its own) and the plugin bundle (compiled with the host's code cache when it has one). Where
+ * the snapshot does not match this runtime, the prelude is compiled once per isolate from a shared code cache and
+ * run in each realm instead.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import ivm from 'isolated-vm';
 import { loadFailed } from './engine.js';
 
 /** Where the build puts the bundled prelude, relative to this file in dist/sandbox/runner/. */
 const PRELUDE_URL = new URL('../prelude.js', import.meta.url);
+/** The build's snapshot of the evaluated prelude; what it was made from is in the `.json` beside it. */
+const SNAPSHOT_URL = new URL('../prelude.snapshot', import.meta.url);
 /** Bundles larger than this are refused before compiling. */
 export const MAX_BUNDLE_BYTES = 64 * 1024 * 1024;
 
@@ -17,11 +26,56 @@ type CachedScript = ivm.Script & { cachedData?: ivm.ExternalCopy<ArrayBuffer>; c
 export class Prelude {
   readonly #source: Promise<string>;
   #cache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+  readonly #snapshotUrl: URL;
+  /** The startup snapshot with the prelude evaluated, once read and checked; resolves undefined when unusable. */
+  #snapshot: Promise<ivm.ExternalCopy<ArrayBuffer> | undefined> | undefined;
 
-  constructor(url: URL = PRELUDE_URL) {
+  constructor(url: URL = PRELUDE_URL, snapshotUrl: URL = SNAPSHOT_URL) {
+    this.#snapshotUrl = snapshotUrl;
     this.#source = readFile(url, 'utf8');
     // surfaced on first load instead; keeps a missing build from crashing the runner at startup
     this.#source.catch(() => undefined);
+  }
+
+  /**
+   * The V8 startup snapshot of a context in which the prelude was evaluated (made by the build, see
+   * host/scripts/prelude-snapshot.mjs). An isolate created from it gives every new context its own fresh copy
+   * of that state: no context can change what the next one starts from. It holds only the prelude (trusted code,
+   * no References: the runner bridge is wired per realm by `__roku_boot`); plugin code never runs in it.
+   * Used only when it was made from this prelude by this V8 and isolated-vm (a foreign snapshot would crash V8,
+   * not fail); otherwise undefined: use `compile` and run the prelude in every realm.
+   */
+  snapshot(): Promise<ivm.ExternalCopy<ArrayBuffer> | undefined> {
+    this.#snapshot ??= this.#loadSnapshot().catch(() => undefined);
+    return this.#snapshot;
+  }
+
+  async #loadSnapshot(): Promise<ivm.ExternalCopy<ArrayBuffer> | undefined> {
+    const [source, blob, metaText] = await Promise.all([
+      this.#source,
+      readFile(this.#snapshotUrl),
+      readFile(new URL(`${this.#snapshotUrl.href}.json`), 'utf8'),
+    ]);
+    const meta = JSON.parse(metaText) as Record<string, unknown>;
+    const expected: Record<string, unknown> = {
+      v8: process.versions.v8,
+      modules: process.versions.modules,
+      platform: process.platform,
+      arch: process.arch,
+      isolatedVm: isolatedVmVersion(),
+      prelude: sha256(source),
+      snapshot: sha256(blob),
+    };
+    for (const [key, value] of Object.entries(expected)) if (meta[key] !== value) return undefined;
+    return new ivm.ExternalCopy(toArrayBuffer(blob));
+  }
+
+  async #read(): Promise<string> {
+    try {
+      return await this.#source;
+    } catch (e) {
+      throw loadFailed(`the isolate prelude is missing (${String(e)}); build @roku/host first`);
+    }
   }
 
   /**
@@ -29,12 +83,7 @@ export class Prelude {
    * @throws RokuError ROKU_SANDBOX_LOAD_FAILED
    */
   async compile(isolate: ivm.Isolate): Promise<ivm.Script> {
-    let source: string;
-    try {
-      source = await this.#source;
-    } catch (e) {
-      throw loadFailed(`the isolate prelude is missing (${String(e)}); build @roku/host first`);
-    }
+    const source = await this.#read();
     const options = this.#cache === undefined ? { produceCachedData: true } : { cachedData: this.#cache };
     const script = (await isolate.compileScript(source, {
       filename: 'roku:prelude',
@@ -102,6 +151,18 @@ export async function compileBundle(
   const produced = Buffer.from(script.cachedData.copy()).toString('base64');
   script.cachedData.release();
   return { script, codeCache: produced };
+}
+
+function sha256(bytes: string | Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function isolatedVmVersion(): unknown {
+  const require = createRequire(import.meta.url);
+  const pkg = JSON.parse(
+    readFileSync(join(dirname(require.resolve('isolated-vm')), 'package.json'), 'utf8'),
+  ) as { version?: unknown };
+  return pkg.version;
 }
 
 function toArrayBuffer(buf: Buffer): ArrayBuffer {

@@ -73,6 +73,44 @@ describe('a plugin that tampers with its realm during a call', () => {
     await expect(sandbox.call('tool:t', {})).resolves.toEqual(PRISTINE);
   });
 
+  it('leaves the web platform the prelude gives (one snapshot for every realm) untouched for the next call', async () => {
+    const sandbox = await h.load('tamper-prelude', {
+      body: `if (input.tamper) {
+        // whatever the prelude left writable is changed; frozen parts (console, crypto) throw and stay as they are
+        const tamper = (f) => { try { f(); } catch {} };
+        tamper(() => { Headers.prototype.get = () => 'forged'; });
+        tamper(() => { TextEncoder.prototype.encode = () => new Uint8Array([1]); });
+        tamper(() => { crypto.randomUUID = () => 'fixed'; });
+        tamper(() => { fetch.leftBehind = input.secret; });
+        tamper(() => { Response.prototype.json = async () => ({ forged: true }); });
+        new URL('https://example.com/'); // the lazy URL is evaluated in this realm only
+        tamper(() => { URL.prototype.toString = () => 'forged'; });
+        return 'tampered';
+      }
+      return {
+        header: new Headers({ a: 'b' }).get('a'),
+        encoded: new TextEncoder().encode('hi').length,
+        uuid: crypto.randomUUID().length,
+        leftOnFetch: fetch.leftBehind ?? null,
+        json: await new Response('{"x":1}').json(),
+        url: String(new URL('https://example.com/p?q=1')),
+      };`,
+    });
+    await expect(sandbox.call('tool:t', { tamper: true, secret: 'session-A-secret' })).resolves.toBe(
+      'tampered',
+    );
+    const pristine = {
+      header: 'b',
+      encoded: 2,
+      uuid: 36,
+      leftOnFetch: null,
+      json: { x: 1 },
+      url: 'https://example.com/p?q=1',
+    };
+    await expect(sandbox.call('tool:t', {})).resolves.toEqual(pristine);
+    await expect(sandbox.call('tool:t', {})).resolves.toEqual(pristine);
+  });
+
   it('cannot replace the ABI it answers through for later calls', async () => {
     const sandbox = await h.load('abi-swap', {
       body: `if (input.swap) {
