@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, LightMyRequestResponse } from 'fastify';
 import type { ServerContext } from '../context.js';
-import { streamRun } from './runs.js';
+import { checkRun, runView, streamRun } from './runs.js';
 import { lastEventIdOf } from '../runs/sse.js';
 import { ID_PARAMS } from './sessions.js';
 
 /**
  * The routes of the original gateway (spec §9.4), kept for its clients: `/health`, `POST /v1/requests`, its event
  * stream and replay, and `POST /v1/approvals/{id}/decision`. Each is a thin translation onto the native route
- * (called in-process with the caller's own headers), so scopes, session ownership, audit and rate limits are the
- * native route's, not a second copy of them.
+ * (called in-process with the caller's own headers, or through the same run checks), so scopes, session
+ * ownership, audit and rate limits are the native route's, not a second copy of them.
  */
 
 /** The original's request statuses. */
@@ -79,8 +79,7 @@ export function compatRoutes(app: FastifyInstance, ctx: ServerContext): void {
     },
     async (request, reply) => {
       const { session_id: sessionId, goal } = request.body;
-      const session = await inject(request, 'POST', '/v1/sessions', { id: sessionId });
-      if (session.statusCode >= 300) return relayError(reply, session);
+      // the run route creates (and claims) a session it does not know yet
       const res = await inject(request, 'POST', `/v1/sessions/${encodeURIComponent(sessionId)}/runs`, {
         goal,
         mode: 'wait',
@@ -107,9 +106,7 @@ export function compatRoutes(app: FastifyInstance, ctx: ServerContext): void {
       schema: { tags: ['compat'], params: ID_PARAMS, description: 'The request’s events as SSE.' },
     },
     async (request, reply) => {
-      // the native run route decides whether this caller may see the run
-      const seen = await inject(request, 'GET', `/v1/runs/${encodeURIComponent(request.params.id)}`);
-      if (seen.statusCode >= 300) return relayError(reply, seen);
+      checkRun(ctx, request.token, request.params.id);
       streamRun(ctx, request, reply, request.params.id, lastEventIdOf(request));
       return reply;
     },
@@ -121,12 +118,11 @@ export function compatRoutes(app: FastifyInstance, ctx: ServerContext): void {
       config: { scope: 'chat' },
       schema: { tags: ['compat'], params: ID_PARAMS, description: 'The run’s stored events, in order.' },
     },
-    async (request, reply) => {
-      const seen = await inject(request, 'GET', `/v1/runs/${encodeURIComponent(request.params.id)}`);
-      if (seen.statusCode >= 300) return relayError(reply, seen);
+    (request) => {
+      checkRun(ctx, request.token, request.params.id);
       return {
         task_id: request.params.id,
-        run: seen.json<unknown>(),
+        run: runView(ctx, request.params.id),
         events: ctx.runtime.store.listEvents(request.params.id),
       };
     },

@@ -1,5 +1,6 @@
 import type { ChatMessage, ToolCall } from '@roku/schemas';
 import type { Sandbox } from '../../sandbox/loaded-sandbox.js';
+import { MAX_SESSION_REALMS, SESSION_REALM_IDLE_MS } from '../../sandbox/runner/session-realms.js';
 
 /**
  * What the host remembers of a context engine's last answer in a session, so that the session's next request
@@ -27,11 +28,11 @@ export interface ContextMemoBox {
 /** Sessions whose memo is kept; the least recently used goes first (the runner keeps 16 realms per plugin). */
 const MAX_SESSIONS = 64;
 /**
- * What the runner keeps of an isolate plugin (sandbox/runner/isolate-plugin.ts): the realms of its 16 most
- * recent sessions, each for 60 s after its call at most. A margin keeps guesses on the safe side.
+ * What the runner keeps of an isolate plugin (sandbox/runner/session-realms.ts): the realms of its most recent
+ * sessions, each for a while after its call at most. A margin on the time keeps guesses on the safe side.
  */
-const RUNNER_SESSION_REALMS = 16;
-const RUNNER_REALM_IDLE_MS = 55_000;
+const RUNNER_SESSION_REALMS = MAX_SESSION_REALMS;
+const RUNNER_REALM_IDLE_MS = SESSION_REALM_IDLE_MS - 5_000;
 /** Continued requests an engine refused in a row (a wasm engine keeps no realm) before it gets whole ones only. */
 const MAX_LOST_IN_A_ROW = 3;
 

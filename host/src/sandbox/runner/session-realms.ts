@@ -8,7 +8,7 @@ import type { IsolateRealm } from './isolate-realm.js';
 /** Realms kept per plugin at most, unless its heap holds fewer (see RealmBudget). */
 export const MAX_SESSION_REALMS = 16;
 /** A kept realm idle this long is let go. */
-const SESSION_REALM_IDLE_MS = 60_000;
+export const SESSION_REALM_IDLE_MS = 60_000;
 
 export class SessionRealms {
   readonly #kept = new Map<string, { readonly realm: IsolateRealm; readonly expiry: NodeJS.Timeout }>();
