@@ -5,28 +5,12 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { grantFor } from '../src/commands/author/dev-logs.js';
-import { repo, run, tempDir } from './author/helpers.js';
+import { repo, run, stopAll, tempDir } from './author/helpers.js';
 
 const bin = join(repo, 'cli/dist/bin.js');
 const children: ChildProcess[] = [];
 
-afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(
-      (child) =>
-        new Promise<void>((done) => {
-          if (child.exitCode !== null) {
-            done();
-            return;
-          }
-          child.once('exit', () => {
-            done();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-});
+afterEach(() => stopAll(children));
 
 /** A real `roku` process; its stdout is collected as it comes. */
 function roku(

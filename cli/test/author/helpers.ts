@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,4 +50,23 @@ export function echoPluginCopy(): string {
     copyFileSync(join(source, file), join(dir, file));
   }
   return dir;
+}
+
+/** Stops the given child processes (SIGTERM) and waits until each has exited; the list is emptied. */
+export async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.splice(0).map(
+      (child) =>
+        new Promise<void>((done) => {
+          if (child.exitCode !== null) {
+            done();
+            return;
+          }
+          child.once('exit', () => {
+            done();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
 }

@@ -8,26 +8,10 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parse, repo, run, tempDir } from './helpers.js';
+import { parse, repo, run, stopAll, tempDir } from './helpers.js';
 
 const children: ChildProcessWithoutNullStreams[] = [];
-afterEach(async () => {
-  await Promise.all(
-    children.splice(0).map(
-      (child) =>
-        new Promise<void>((done) => {
-          if (child.exitCode !== null) {
-            done();
-            return;
-          }
-          child.once('exit', () => {
-            done();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-});
+afterEach(() => stopAll(children));
 
 /** A real `roku` process; its stdout is collected as it comes. */
 function roku(args: string[], home: string): () => string {
