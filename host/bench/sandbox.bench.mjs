@@ -78,8 +78,16 @@ const TEN_KB = 'x'.repeat(10_000); // the echo tool's schema caps text at 10,000
  * so a noisy neighbour on this shared machine hits all paths alike.
  */
 const failures = new Map();
+/** Runs one call; a failed call (a CPU limit hit on a loaded machine) is reported beside the figures. */
+async function attempt(path, i) {
+  try {
+    await path.fn(i);
+  } catch (err) {
+    failures.set(path.label, `${failures.get(path.label) ?? ''}${err.code ?? err.message} `);
+  }
+}
 async function interleaved(paths) {
-  for (const path of paths) for (let i = 0; i < WARMUP; i++) await path.fn(i);
+  for (const path of paths) for (let i = 0; i < WARMUP; i++) await attempt(path, i);
   const times = paths.map(() => []);
   const perBlock = Math.ceil(CALLS / BLOCKS);
   for (let b = 0; b < BLOCKS; b++) {
@@ -88,12 +96,7 @@ async function interleaved(paths) {
       const into = times[(k + b) % paths.length];
       for (let i = 0; i < perBlock; i++) {
         const start = process.hrtime.bigint();
-        try {
-          await path.fn(i);
-        } catch (err) {
-          // a failed call is reported beside the figures, not a crash of the whole bench
-          failures.set(path.label, `${failures.get(path.label) ?? ''}${err.code ?? err.message} `);
-        }
+        await attempt(path, i);
         into.push(Number(process.hrtime.bigint() - start) / 1000);
       }
     }
@@ -199,7 +202,7 @@ for (let b = 0; b < BLOCKS; b++) {
   for (const [k, path] of cpuPaths.entries()) {
     const far0 = processCpuMs(path.pid);
     const host0 = process.cpuUsage();
-    for (let i = 0; i < CPU_BLOCK; i++) await path.fn(i);
+    for (let i = 0; i < CPU_BLOCK; i++) await attempt(path, i);
     const used = process.cpuUsage(host0);
     cpuSamples[k].host.push((used.user + used.system) / CPU_BLOCK);
     cpuSamples[k].far.push(((processCpuMs(path.pid) - far0) * 1000) / CPU_BLOCK);
