@@ -1,3 +1,4 @@
+import { writeTransaction } from './sqlite.js';
 import type { Db } from './sqlite.js';
 import type { SessionMethods } from './sessions.js';
 import type { StoredMessage } from './types.js';
@@ -53,21 +54,24 @@ export function createMessageCache(db: Db, sessions: SessionMethods): MessageCac
   };
 
   // The stamps before and after are read in the append's transaction, so no other writer slips in between.
-  const append = db.transaction((...args: Parameters<SessionMethods['appendMessages']>): StoredMessage[] => {
-    const [sessionId] = args;
-    const before = stampOf(sessionId);
-    const stored = sessions.appendMessages(...args).map(freeze);
-    const entry = cache.get(sessionId);
-    const after = stampOf(sessionId);
-    // appended messages sort after every visible one (their ord is their new seq)
-    if (entry !== undefined && entry.stamp === before && after !== undefined) {
-      entry.messages.push(...stored);
-      entry.stamp = after;
-    } else {
-      cache.delete(sessionId);
-    }
-    return stored;
-  });
+  const append = writeTransaction(
+    db,
+    (...args: Parameters<SessionMethods['appendMessages']>): StoredMessage[] => {
+      const [sessionId] = args;
+      const before = stampOf(sessionId);
+      const stored = sessions.appendMessages(...args).map(freeze);
+      const entry = cache.get(sessionId);
+      const after = stampOf(sessionId);
+      // appended messages sort after every visible one (their ord is their new seq)
+      if (entry !== undefined && entry.stamp === before && after !== undefined) {
+        entry.messages.push(...stored);
+        entry.stamp = after;
+      } else {
+        cache.delete(sessionId);
+      }
+      return stored;
+    },
+  );
 
   return {
     listMessages(sessionId) {
@@ -82,7 +86,7 @@ export function createMessageCache(db: Db, sessions: SessionMethods): MessageCac
       if (stamp !== undefined) remember(sessionId, { stamp, messages });
       return messages.slice();
     },
-    appendMessages: (sessionId, runId, messages) => append.immediate(sessionId, runId, messages),
+    appendMessages: append,
     compactMessages(sessionId, keepFromSeq, summary) {
       cache.delete(sessionId);
       return sessions.compactMessages(sessionId, keepFromSeq, summary);

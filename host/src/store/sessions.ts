@@ -12,6 +12,7 @@ import {
   toStoredMessage,
 } from './rows.js';
 import type { MessageDbRow, SessionDbRow } from './rows.js';
+import { writeTransaction } from './sqlite.js';
 import type { Store, StoredMessage } from './types.js';
 
 const SESSION_SELECT = `
@@ -41,6 +42,7 @@ interface InsertMessage {
 export type SessionMethods = Pick<
   Store,
   | 'ensureSession'
+  | 'touchSession'
   | 'getSession'
   | 'listSessions'
   | 'setSessionTitle'
@@ -145,16 +147,20 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
     return stored;
   };
 
-  const ensureSession = db.transaction((id: string) => {
+  const touchSession = (id: string): void => {
     checkSessionId(id);
     const at = now();
     insertSession.run(id, at, at);
+  };
+  const ensureSession = writeTransaction(db, (id: string) => {
+    touchSession(id);
     const row = selectSession.get(id);
     if (row === undefined) throw sessionNotFound(id);
     return toSession(row);
   });
 
-  const appendMessages = db.transaction(
+  const appendMessages = writeTransaction(
+    db,
     (sessionId: string, runId: string | null, messages: readonly ChatMessage[]): StoredMessage[] => {
       if (runId !== null && runExists.get(runId) === undefined) throw runNotFound(runId);
       return insertMessages(sessionId, runId, messages);
@@ -176,13 +182,14 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
   });
 
   return {
-    ensureSession: (id) => ensureSession.immediate(id),
+    ensureSession,
+    touchSession,
     getSession,
     listSessions: (options) => selectSessions.all(sqlLimit(options?.limit)).map(toSession),
     setSessionTitle(id, title) {
       if (updateTitle.run(sessionName(title), now(), id).changes === 0) throw sessionNotFound(id);
     },
-    appendMessages: (sessionId, runId, messages) => appendMessages.immediate(sessionId, runId, messages),
+    appendMessages,
     listMessages(sessionId) {
       requireSession(sessionId);
       return selectVisible.all(sessionId).map(toStoredMessage);
