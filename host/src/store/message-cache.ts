@@ -1,4 +1,3 @@
-import { writeTransaction } from './sqlite.js';
 import type { Db } from './sqlite.js';
 import type { SessionMethods } from './sessions.js';
 import type { StoredMessage } from './types.js';
@@ -53,25 +52,21 @@ export function createMessageCache(db: Db, sessions: SessionMethods): MessageCac
     cache.set(sessionId, entry);
   };
 
-  // The stamps before and after are read in the append's transaction, so no other writer slips in between.
-  const append = writeTransaction(
-    db,
-    (...args: Parameters<SessionMethods['appendMessages']>): StoredMessage[] => {
-      const [sessionId] = args;
-      const before = stampOf(sessionId);
-      const stored = sessions.appendMessages(...args).map(freeze);
-      const entry = cache.get(sessionId);
-      const after = stampOf(sessionId);
-      // appended messages sort after every visible one (their ord is their new seq)
-      if (entry !== undefined && entry.stamp === before && after !== undefined) {
-        entry.messages.push(...stored);
-        entry.stamp = after;
-      } else {
-        cache.delete(sessionId);
-      }
-      return stored;
-    },
-  );
+  // The stamps before and after come from the append's own statement, so no other writer slips in between.
+  const append = (...args: Parameters<SessionMethods['appendMessages']>): StoredMessage[] => {
+    const [sessionId] = args;
+    const { stored, before, after } = sessions.appendStamped(...args);
+    stored.forEach(freeze);
+    const entry = cache.get(sessionId);
+    // appended messages sort after every visible one (their ord is their new seq)
+    if (entry !== undefined && entry.stamp === before) {
+      entry.messages.push(...stored);
+      entry.stamp = after;
+    } else {
+      cache.delete(sessionId);
+    }
+    return stored;
+  };
 
   return {
     listMessages(sessionId) {

@@ -39,6 +39,13 @@ interface InsertMessage {
   created_at: number;
 }
 
+/** Appended messages with the session's `next_seq:created_at` stamp before and after the append. */
+export interface Appended {
+  readonly stored: StoredMessage[];
+  readonly before: string;
+  readonly after: string;
+}
+
 export type SessionMethods = Pick<
   Store,
   | 'ensureSession'
@@ -49,7 +56,14 @@ export type SessionMethods = Pick<
   | 'appendMessages'
   | 'listMessages'
   | 'compactMessages'
->;
+> & {
+  /** appendMessages with the session's stamps around it, for the in-memory copies (message-cache.ts). */
+  readonly appendStamped: (
+    sessionId: string,
+    runId: string | null,
+    messages: readonly ChatMessage[],
+  ) => Appended;
+};
 
 /** Longest session name, in Unicode characters (spec §6.5). */
 export const SESSION_NAME_MAX_CHARS = 50;
@@ -93,8 +107,9 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
   const selectNextSeq = db.prepare<[string], { next_seq: number }>(
     'SELECT next_seq FROM sessions WHERE id = ?',
   );
-  const advanceSeq = db.prepare<[number, number, string]>(
-    'UPDATE sessions SET next_seq = ?, updated_at = ? WHERE id = ?',
+  // reserves a run of seqs and reads the stamp in one statement (an append is one of a turn's few commits)
+  const reserveSeqs = db.prepare<[number, number, string], { next_seq: number; created_at: number }>(
+    'UPDATE sessions SET next_seq = next_seq + ?, updated_at = ? WHERE id = ? RETURNING next_seq, created_at',
   );
   const runExists = db.prepare<[string], { session_id: string }>('SELECT session_id FROM runs WHERE id = ?');
   const insertMessage = db.prepare<InsertMessage>(
@@ -128,23 +143,28 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
     return row.next_seq;
   };
 
-  /** Inserts messages from the session's next seq; `ord` of a message defaults to its seq. */
+  /**
+   * Inserts messages from the session's next seq (`ord` of a message defaults to its seq), with the session's
+   * `next_seq:created_at` stamp before and after. @throws ROKU_SESSION_NOT_FOUND
+   */
   const insertMessages = (
     sessionId: string,
     runId: string | null,
     messages: readonly ChatMessage[],
     ordOf: (seq: number) => number = (seq) => seq,
-  ): StoredMessage[] => {
-    const first = requireSession(sessionId);
+  ): Appended => {
     const createdAt = now();
+    const reserved = reserveSeqs.get(messages.length, createdAt, sessionId);
+    if (reserved === undefined) throw sessionNotFound(sessionId);
+    const first = reserved.next_seq - messages.length;
     const stored = messages.map((message, index) => {
       const row = { session_id: sessionId, seq: first + index, run_id: runId, created_at: createdAt };
       const columns = messageColumns(message);
       insertMessage.run({ ...row, ...columns, ord: ordOf(row.seq) });
       return toStoredMessage({ ...row, ...columns });
     });
-    advanceSeq.run(first + messages.length, createdAt, sessionId);
-    return stored;
+    const stamp = (seq: number): string => `${seq}:${reserved.created_at}`;
+    return { stored, before: stamp(first), after: stamp(reserved.next_seq) };
   };
 
   const touchSession = (id: string): void => {
@@ -159,9 +179,9 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
     return toSession(row);
   });
 
-  const appendMessages = writeTransaction(
+  const appendStamped = writeTransaction(
     db,
-    (sessionId: string, runId: string | null, messages: readonly ChatMessage[]): StoredMessage[] => {
+    (sessionId: string, runId: string | null, messages: readonly ChatMessage[]): Appended => {
       if (runId !== null && runExists.get(runId) === undefined) throw runNotFound(runId);
       return insertMessages(sessionId, runId, messages);
     },
@@ -189,7 +209,8 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
     setSessionTitle(id, title) {
       if (updateTitle.run(sessionName(title), now(), id).changes === 0) throw sessionNotFound(id);
     },
-    appendMessages,
+    appendMessages: (sessionId, runId, messages) => appendStamped(sessionId, runId, messages).stored,
+    appendStamped,
     listMessages(sessionId) {
       requireSession(sessionId);
       return selectVisible.all(sessionId).map(toStoredMessage);
