@@ -52,22 +52,21 @@ export function createMessageCache(db: Db, sessions: SessionMethods): MessageCac
     cache.set(sessionId, entry);
   };
 
-  // The stamps before and after are read in the append's transaction, so no other writer slips in between.
-  const append = db.transaction((...args: Parameters<SessionMethods['appendMessages']>): StoredMessage[] => {
+  // The stamps before and after come from the append's own statement, so no other writer slips in between.
+  const append = (...args: Parameters<SessionMethods['appendMessages']>): StoredMessage[] => {
     const [sessionId] = args;
-    const before = stampOf(sessionId);
-    const stored = sessions.appendMessages(...args).map(freeze);
+    const { stored, before, after } = sessions.appendStamped(...args);
+    stored.forEach(freeze);
     const entry = cache.get(sessionId);
-    const after = stampOf(sessionId);
     // appended messages sort after every visible one (their ord is their new seq)
-    if (entry !== undefined && entry.stamp === before && after !== undefined) {
+    if (entry !== undefined && entry.stamp === before) {
       entry.messages.push(...stored);
       entry.stamp = after;
     } else {
       cache.delete(sessionId);
     }
     return stored;
-  });
+  };
 
   return {
     listMessages(sessionId) {
@@ -82,7 +81,7 @@ export function createMessageCache(db: Db, sessions: SessionMethods): MessageCac
       if (stamp !== undefined) remember(sessionId, { stamp, messages });
       return messages.slice();
     },
-    appendMessages: (sessionId, runId, messages) => append.immediate(sessionId, runId, messages),
+    appendMessages: append,
     compactMessages(sessionId, keepFromSeq, summary) {
       cache.delete(sessionId);
       return sessions.compactMessages(sessionId, keepFromSeq, summary);

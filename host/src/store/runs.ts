@@ -15,6 +15,7 @@ import {
   toRun,
 } from './rows.js';
 import type { RunDbRow } from './rows.js';
+import { writeTransaction } from './sqlite.js';
 import type { RunRow, Store } from './types.js';
 
 export type RunMethods = Pick<
@@ -75,7 +76,7 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
   };
   const { interruptDead, ancestors, busyError } = createBusyRules(ctx, interrupt, createClaimRecovery(ctx));
 
-  const startRun = db.transaction((run: Parameters<Store['startRun']>[0], isAlive: IsAlive): RunRow => {
+  const startRun = writeTransaction(db, (run: Parameters<Store['startRun']>[0], isAlive: IsAlive): RunRow => {
     if (!RUN_ID_PATTERN.test(run.id)) {
       throw new RangeError(
         `run id ${JSON.stringify(run.id.slice(0, 140))} must be 1-128 characters of letters, digits, ".", "_" or "-"`,
@@ -96,7 +97,8 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
     return toRun(row);
   });
 
-  const checkpointRun = db.transaction(
+  const checkpointRun = writeTransaction(
+    db,
     (id: string, state: unknown, update: { status?: RunStatus; ownerPid?: number | null } | undefined) => {
       const at = now();
       if (updateState.run(toJson(state), at, id).changes === 0) throw runNotFound(id);
@@ -115,7 +117,8 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
     },
   );
 
-  const finishRun = db.transaction(
+  const finishRun = writeTransaction(
+    db,
     (
       id: string,
       status: Extract<RunStatus, 'succeeded' | 'failed' | 'interrupted'>,
@@ -130,7 +133,7 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
   return {
     interruptDead,
     busyError,
-    startRun: (run, isAlive = isProcessAlive) => startRun.immediate(run, isAlive),
+    startRun: (run, isAlive = isProcessAlive) => startRun(run, isAlive),
     getRun(id) {
       const row = selectRun.get(id);
       return row === undefined ? undefined : toRun(row);
@@ -143,12 +146,8 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
           : selectSessionRuns.all(options.sessionId, limit);
       return rows.map(toRun);
     },
-    checkpointRun: (id, state, update) => {
-      checkpointRun.immediate(id, state, update);
-    },
-    finishRun: (id, status, result) => {
-      finishRun.immediate(id, status, result);
-    },
+    checkpointRun,
+    finishRun,
     recoverStaleRuns: (isAlive = isProcessAlive) => recoverStaleRuns.immediate(isAlive),
   };
 }

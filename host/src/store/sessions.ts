@@ -12,6 +12,7 @@ import {
   toStoredMessage,
 } from './rows.js';
 import type { MessageDbRow, SessionDbRow } from './rows.js';
+import { writeTransaction } from './sqlite.js';
 import type { Store, StoredMessage } from './types.js';
 
 const SESSION_SELECT = `
@@ -38,16 +39,31 @@ interface InsertMessage {
   created_at: number;
 }
 
+/** Appended messages with the session's `next_seq:created_at` stamp before and after the append. */
+export interface Appended {
+  readonly stored: StoredMessage[];
+  readonly before: string;
+  readonly after: string;
+}
+
 export type SessionMethods = Pick<
   Store,
   | 'ensureSession'
+  | 'touchSession'
   | 'getSession'
   | 'listSessions'
   | 'setSessionTitle'
   | 'appendMessages'
   | 'listMessages'
   | 'compactMessages'
->;
+> & {
+  /** appendMessages with the session's stamps around it, for the in-memory copies (message-cache.ts). */
+  readonly appendStamped: (
+    sessionId: string,
+    runId: string | null,
+    messages: readonly ChatMessage[],
+  ) => Appended;
+};
 
 /** Longest session name, in Unicode characters (spec §6.5). */
 export const SESSION_NAME_MAX_CHARS = 50;
@@ -91,8 +107,9 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
   const selectNextSeq = db.prepare<[string], { next_seq: number }>(
     'SELECT next_seq FROM sessions WHERE id = ?',
   );
-  const advanceSeq = db.prepare<[number, number, string]>(
-    'UPDATE sessions SET next_seq = ?, updated_at = ? WHERE id = ?',
+  // reserves a run of seqs and reads the stamp in one statement (an append is one of a turn's few commits)
+  const reserveSeqs = db.prepare<[number, number, string], { next_seq: number; created_at: number }>(
+    'UPDATE sessions SET next_seq = next_seq + ?, updated_at = ? WHERE id = ? RETURNING next_seq, created_at',
   );
   const runExists = db.prepare<[string], { session_id: string }>('SELECT session_id FROM runs WHERE id = ?');
   const insertMessage = db.prepare<InsertMessage>(
@@ -126,36 +143,45 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
     return row.next_seq;
   };
 
-  /** Inserts messages from the session's next seq; `ord` of a message defaults to its seq. */
+  /**
+   * Inserts messages from the session's next seq (`ord` of a message defaults to its seq), with the session's
+   * `next_seq:created_at` stamp before and after. @throws ROKU_SESSION_NOT_FOUND
+   */
   const insertMessages = (
     sessionId: string,
     runId: string | null,
     messages: readonly ChatMessage[],
     ordOf: (seq: number) => number = (seq) => seq,
-  ): StoredMessage[] => {
-    const first = requireSession(sessionId);
+  ): Appended => {
     const createdAt = now();
+    const reserved = reserveSeqs.get(messages.length, createdAt, sessionId);
+    if (reserved === undefined) throw sessionNotFound(sessionId);
+    const first = reserved.next_seq - messages.length;
     const stored = messages.map((message, index) => {
       const row = { session_id: sessionId, seq: first + index, run_id: runId, created_at: createdAt };
       const columns = messageColumns(message);
       insertMessage.run({ ...row, ...columns, ord: ordOf(row.seq) });
       return toStoredMessage({ ...row, ...columns });
     });
-    advanceSeq.run(first + messages.length, createdAt, sessionId);
-    return stored;
+    const stamp = (seq: number): string => `${seq}:${reserved.created_at}`;
+    return { stored, before: stamp(first), after: stamp(reserved.next_seq) };
   };
 
-  const ensureSession = db.transaction((id: string) => {
+  const touchSession = (id: string): void => {
     checkSessionId(id);
     const at = now();
     insertSession.run(id, at, at);
+  };
+  const ensureSession = writeTransaction(db, (id: string) => {
+    touchSession(id);
     const row = selectSession.get(id);
     if (row === undefined) throw sessionNotFound(id);
     return toSession(row);
   });
 
-  const appendMessages = db.transaction(
-    (sessionId: string, runId: string | null, messages: readonly ChatMessage[]): StoredMessage[] => {
+  const appendStamped = writeTransaction(
+    db,
+    (sessionId: string, runId: string | null, messages: readonly ChatMessage[]): Appended => {
       if (runId !== null && runExists.get(runId) === undefined) throw runNotFound(runId);
       return insertMessages(sessionId, runId, messages);
     },
@@ -176,13 +202,15 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
   });
 
   return {
-    ensureSession: (id) => ensureSession.immediate(id),
+    ensureSession,
+    touchSession,
     getSession,
     listSessions: (options) => selectSessions.all(sqlLimit(options?.limit)).map(toSession),
     setSessionTitle(id, title) {
       if (updateTitle.run(sessionName(title), now(), id).changes === 0) throw sessionNotFound(id);
     },
-    appendMessages: (sessionId, runId, messages) => appendMessages.immediate(sessionId, runId, messages),
+    appendMessages: (sessionId, runId, messages) => appendStamped(sessionId, runId, messages).stored,
+    appendStamped,
     listMessages(sessionId) {
       requireSession(sessionId);
       return selectVisible.all(sessionId).map(toStoredMessage);

@@ -129,3 +129,13 @@ export function durably<T>(db: Db, fn: () => T): T {
     db.pragma('synchronous = NORMAL');
   }
 }
+
+/**
+ * `fn` as one write transaction (BEGIN IMMEDIATE) of its own, or, called inside one, as part of the caller's:
+ * no savepoint (two statements per call), so a failure rolls back the whole enclosing transaction as it
+ * propagates. Not for writes whose failure a caller inside the transaction catches and goes on from.
+ */
+export function writeTransaction<A extends unknown[], R>(db: Db, fn: (...args: A) => R): (...args: A) => R {
+  const own = db.transaction(fn);
+  return (...args: A): R => (db.inTransaction ? fn(...args) : own.immediate(...args));
+}

@@ -7,7 +7,7 @@ import { createPluginStateMethods } from './plugins.js';
 import { createRunMethods } from './runs.js';
 import type { IsAlive } from './run-busy.js';
 import { createSessionMethods } from './sessions.js';
-import { mapSqliteError, openDatabase } from './sqlite.js';
+import { mapSqliteError, openDatabase, writeTransaction } from './sqlite.js';
 import type { Store, StoreOptions } from './types.js';
 
 /** Default wait for a lock held by another process. */
@@ -104,21 +104,18 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
    * the run's end), so a trace never lags the state it led to. Events are diagnostics: if they cannot be
    * written, the checkpoint still is, and they stay pending.
    */
-  const withPendingEvents = db.transaction((write: () => void): void => {
-    try {
-      writer.writePending();
-    } catch (err) {
-      onEventWriteError(err);
-    }
-    write();
-  });
   const writePendingEvents = (): void => {
     try {
+      // inside a transaction, a savepoint of its own: a failed batch is undone alone
       writer.writePending();
     } catch (err) {
       onEventWriteError(err);
     }
   };
+  const withPendingEvents = writeTransaction(db, (write: () => void): void => {
+    writePendingEvents();
+    write();
+  });
 
   const deleteSession = db.transaction((id: string, isAlive: IsAlive): string[] | undefined => {
     const runIds = selectRunIds.all(id).map((row) => row.id);
@@ -155,12 +152,12 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
     },
     ...runs,
     checkpointRun(id, state, update) {
-      withPendingEvents.immediate(() => {
+      withPendingEvents(() => {
         runs.checkpointRun(id, state, update);
       });
     },
     finishRun(id, status, result) {
-      withPendingEvents.immediate(() => {
+      withPendingEvents(() => {
         runs.finishRun(id, status, result);
       });
     },

@@ -136,6 +136,8 @@ export interface Store {
 
   /** Returns the session, creating it when missing. Session ids: 1–128 chars of [A-Za-z0-9._:-]. */
   ensureSession(id: string): SessionRow;
+  /** Creates the session when missing, without reading it back (a run's start: its row counts the messages). */
+  touchSession(id: string): void;
   getSession(id: string): SessionRow | undefined;
   listSessions(options?: { limit?: number }): SessionRow[];
   /** Names a session (`roku session rename`): 1–50 characters, normalised. @throws ROKU_SESSION_INVALID_NAME */

@@ -1,6 +1,6 @@
 import { closeDanglingCalls } from '../conversation.js';
 import type { RunResult } from '../runtime-types.js';
-import { emit } from './run-state.js';
+import { emit, notify, record } from './run-state.js';
 import type { FrameOutcome, LoopRun } from './types.js';
 
 /**
@@ -35,6 +35,7 @@ export function conclude(run: LoopRun, outcome: FrameOutcome): RunResult {
     },
   };
   if (outcome.kind === 'paused') {
+    // (the ticket, committed before the pause, holds the checkpoint; earlier results were committed before it)
     emit(run, undefined, { type: 'RunFinished', status: 'awaiting_approval', message: outcome.message });
     return { ...base, status: 'awaiting_approval', message: outcome.message, approvalId: outcome.approvalId };
   }
@@ -42,7 +43,7 @@ export function conclude(run: LoopRun, outcome: FrameOutcome): RunResult {
     // Keep the session valid for the next run: every call the model made gets a result.
     try {
       const dangling = closeDanglingCalls(run.main.conversation.list());
-      if (dangling.length > 0) run.main.conversation.append(dangling);
+      if (dangling.length > 0) run.main.conversation.appendLater(dangling);
     } catch (err) {
       run.env.logger.warn({ err }, 'could not close dangling tool calls');
     }
@@ -51,11 +52,19 @@ export function conclude(run: LoopRun, outcome: FrameOutcome): RunResult {
   if (error !== undefined) emit(run, undefined, { type: 'Error', code: error.code, message: error.message });
   const status =
     outcome.status === 'running' || outcome.status === 'awaiting_approval' ? 'failed' : outcome.status;
-  run.env.store.finishRun(state.runId, status, {
-    message: outcome.message,
-    ...(error === undefined ? {} : { errorCode: error.code, errorMessage: error.message }),
+  // The run's last messages, its checkpoint, its end and its events (RunFinished too): one commit. The
+  // handler hears RunFinished once it is committed.
+  const finished = record(run, undefined, { type: 'RunFinished', status, message: outcome.message });
+  const { store } = run.env;
+  store.atomically(() => {
+    run.main.conversation.save();
+    store.checkpointRun(state.runId, state);
+    store.finishRun(state.runId, status, {
+      message: outcome.message,
+      ...(error === undefined ? {} : { errorCode: error.code, errorMessage: error.message }),
+    });
   });
-  emit(run, undefined, { type: 'RunFinished', status, message: outcome.message });
+  notify(run, finished);
   return {
     ...base,
     status,

@@ -56,12 +56,11 @@ export async function askModel(run: LoopRun, frame: AgentFrame): Promise<StepOut
     ...(response.ttftMs === undefined ? {} : { ttft_ms: response.ttftMs }),
     stream_ms: response.streamMs,
   });
-  // the message, the events so far and the checkpoint: one commit
-  run.env.store.atomically(() => {
-    frame.conversation.append([assistant]);
-    if (frame === run.main) checkpoint(run);
-  });
+  frame.conversation.appendLater([assistant]);
+  // an answer is committed with the run's end (conclude.ts), calls with the checkpoint they lead to (the
+  // message, the events so far and the checkpoint: one commit, before any of the calls runs)
   if (calls.length === 0) return { kind: 'finish', status: 'succeeded', message: message.content };
+  if (frame === run.main) checkpoint(run);
   return { kind: 'continue' };
 }
 

@@ -38,7 +38,7 @@ export function startRun(
   if (goal === '') throw new RokuError('ROKU_RUN_FAILED', 'the goal is empty; say what you want done');
   // one commit: the session, the run, its user message and first checkpoint are all there, or none of them
   return store.atomically(() => {
-    store.ensureSession(sessionId);
+    store.touchSession(sessionId);
     const runId = input.runId ?? newRunId();
     const model = input.model ?? (settings.defaultModel === '' ? null : settings.defaultModel);
     // Tools loaded through tool_search stay loaded for the session, so the definitions (and the provider's
@@ -89,24 +89,49 @@ export function startRun(
  */
 export function sessionConversation(store: Store, state: Checkpoint): Conversation {
   let messages: ChatMessage[] | undefined;
+  // appended for the loop, not yet committed (see appendLater)
+  let unsaved: ChatMessage[] = [];
+  const load = (): ChatMessage[] => {
+    if (messages === undefined) {
+      messages = startedConversations.get(state);
+      startedConversations.delete(state);
+    }
+    messages ??= store.listMessages(state.sessionId).map((m) => m.message);
+    return messages;
+  };
+  const write = (more: readonly ChatMessage[]): void => {
+    const batch = unsaved.length === 0 ? more : [...unsaved, ...more];
+    if (batch.length === 0) return;
+    store.appendMessages(state.sessionId, state.runId, batch);
+    unsaved = [];
+  };
   return {
-    list: () => {
-      if (messages === undefined) {
-        messages = startedConversations.get(state);
-        startedConversations.delete(state);
-      }
-      messages ??= store.listMessages(state.sessionId).map((m) => m.message);
-      return messages.slice();
-    },
+    list: () => load().slice(),
     append: (more) => {
-      store.appendMessages(state.sessionId, state.runId, more);
+      write(more);
       messages?.push(...more);
+    },
+    appendLater: (more) => {
+      // loaded first: a list read from the store later would miss what is not committed yet
+      load().push(...more);
+      unsaved.push(...more);
+    },
+    save: () => {
+      write([]);
     },
   };
 }
 
 /** Records an event (store and trace) and hands it to the run's handler; neither may break the run. */
 export function emit(run: LoopRun, frame: AgentFrame | undefined, event: LoopEventInput): void {
+  notify(run, record(run, frame, event));
+}
+
+/**
+ * Records an event without handing it to the handler yet (`notify`): an event written in the commit it
+ * reports (the run's end) reaches the handler only once that commit is done.
+ */
+export function record(run: LoopRun, frame: AgentFrame | undefined, event: LoopEventInput): LoopEvent {
   const f = frame ?? run.main;
   const full = { ...event, step: f.state.step, agent_id: f.agentId } as LoopEvent;
   try {
@@ -114,17 +139,29 @@ export function emit(run: LoopRun, frame: AgentFrame | undefined, event: LoopEve
   } catch (err) {
     run.env.logger.warn({ err, runId: run.main.state.runId }, 'event not recorded');
   }
+  return full;
+}
+
+/** Hands a recorded event to the run's handler, which may not break the run. */
+export function notify(run: LoopRun, event: LoopEvent): void {
   try {
-    run.env.handlers.onEvent?.(full);
+    run.env.handlers.onEvent?.(event);
   } catch (err) {
     run.env.logger.warn({ err }, 'event handler threw');
   }
 }
 
-/** Writes the main agent's checkpoint (sub-agents are not resumable: they live inside one parent step). */
+/**
+ * Writes the main agent's checkpoint (sub-agents are not resumable: they live inside one parent step), with
+ * the messages the step kept for it (`appendLater`): one commit.
+ */
 export function checkpoint(run: LoopRun, update?: { status?: RunStatus; ownerPid?: number }): void {
-  run.env.store.checkpointRun(run.main.state.runId, run.main.state, {
-    ...(update?.status === undefined ? {} : { status: update.status }),
-    ...(update?.ownerPid === undefined ? {} : { ownerPid: update.ownerPid }),
+  const { store } = run.env;
+  store.atomically(() => {
+    run.main.conversation.save();
+    store.checkpointRun(run.main.state.runId, run.main.state, {
+      ...(update?.status === undefined ? {} : { status: update.status }),
+      ...(update?.ownerPid === undefined ? {} : { ownerPid: update.ownerPid }),
+    });
   });
 }

@@ -98,6 +98,10 @@ function childFrame(run: LoopRun, frame: AgentFrame, start: SubagentStart): Agen
       append: (more) => {
         messages.push(...more);
       },
+      appendLater: (more) => {
+        messages.push(...more);
+      },
+      save: () => undefined,
     },
     state: {
       ...frame.state,

@@ -27,6 +27,8 @@ export async function runCalls(
   let finish: Finished | undefined;
   const early = startRuntimeSubagents(run, frame, calls);
   for (const call of calls) {
+    // the previous call's result is committed before this one runs (the last one's with the checkpoint)
+    frame.conversation.save();
     if (finish !== undefined) {
       frame.conversation.append([
         { role: 'tool', toolCallId: call.id, content: '[not run: the run had already ended]', isError: true },

@@ -69,7 +69,8 @@ export function appendResult(
 ): { kind: 'result'; failed: boolean } {
   const text = truncateChars(content, run.env.settings.toolResultMaxChars);
   const diff = isError ? undefined : reportedDiff(content);
-  frame.conversation.append([{ role: 'tool', toolCallId: call.id, content: text, isError }]);
+  // committed with the step's checkpoint, or before the next call runs (tool-calls.ts)
+  frame.conversation.appendLater([{ role: 'tool', toolCallId: call.id, content: text, isError }]);
   run.turnToolTokens += Math.ceil(Buffer.byteLength(text) / 4);
   emit(run, frame, {
     type: 'ToolEnd',

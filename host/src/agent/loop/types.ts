@@ -43,7 +43,15 @@ export interface Checkpoint {
 /** Where a loop keeps its conversation: the session (main agent) or memory (a sub-agent). */
 export interface Conversation {
   list(): ChatMessage[];
+  /** Appends and commits (with any messages kept by `appendLater` first). */
   append(messages: readonly ChatMessage[]): void;
+  /**
+   * Appends now for `list`, but commits with the next `save` or `append`: a step's last messages go in the
+   * checkpoint's (or the run's end's) transaction instead of one of their own.
+   */
+  appendLater(messages: readonly ChatMessage[]): void;
+  /** Commits what `appendLater` kept, in the caller's transaction when there is one. */
+  save(): void;
 }
 
 /** What a run works with: one snapshot (leased for the run), the store and the run's handlers. */
