@@ -115,13 +115,13 @@ export async function readBundle(entryPath: string): Promise<string> {
 
 export interface CompiledBundle {
   readonly script: ivm.Script;
-  /** base64 of a new code cache; absent when the given cache was accepted. */
-  readonly codeCache?: string;
+  /** True when no usable cache was given: the caller stores one made after the bundle ran (codeCacheAfterRun). */
+  readonly needsCache: boolean;
 }
 
 /**
- * Compiles a bundle, consuming `codeCacheBase64` when given. V8 produces a fresh cache when there was none or
- * it was rejected (other V8 version or other bytes), so the host can replace what it stored.
+ * Compiles a bundle, consuming `codeCacheBase64` when given. No cache is produced here: one made right after
+ * compiling holds little more than the top level (V8 compiles functions lazily); see codeCacheAfterRun.
  */
 export async function compileBundle(
   isolate: ivm.Isolate,
@@ -136,7 +136,6 @@ export async function compileBundle(
   try {
     script = await isolate.compileScript(code, {
       filename,
-      produceCachedData: true,
       ...(cachedData === undefined ? {} : { cachedData }),
     });
   } catch (e) {
@@ -146,11 +145,82 @@ export async function compileBundle(
   } finally {
     cachedData?.release();
   }
-  const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
-  if (accepted || script.cachedData === undefined) return { script };
-  const produced = Buffer.from(script.cachedData.copy()).toString('base64');
-  script.cachedData.release();
-  return { script, codeCache: produced };
+  return { script, needsCache: cachedData === undefined || script.cachedDataRejected === true };
+}
+
+/**
+ * A code cache of a bundle that already ran in `isolate` (top level and describe): compiling the same source
+ * again finds V8's in-isolate compilation cache, so the cache then also holds the functions compiled lazily so
+ * far, and the next cold load compiles none of them. Undefined when V8 made none.
+ */
+export async function codeCacheAfterRun(
+  isolate: ivm.Isolate,
+  code: string,
+  filename: string,
+): Promise<string | undefined> {
+  let script: CachedScript;
+  try {
+    script = (await isolate.compileScript(code, { filename, produceCachedData: true })) as CachedScript;
+  } catch {
+    return undefined; // a disposed isolate: the load reports why; no cache is no failure
+  }
+  const data = script.cachedData;
+  script.release();
+  if (data === undefined) return undefined;
+  const base64 = Buffer.from(data.copy()).toString('base64');
+  data.release();
+  return base64;
+}
+
+/**
+ * Isolates made ahead of the next load: creating one from the prelude snapshot takes milliseconds (the
+ * snapshot is deserialized on the runner's thread), so one is made after a load, off its path, for the next
+ * load with the same memory limit. A spare never ran any code of a plugin: it is handed out once, never back.
+ */
+export class SpareIsolates {
+  readonly #make: (memoryMb: number) => ivm.Isolate;
+  #spare: { readonly memoryMb: number; readonly isolate: ivm.Isolate } | undefined;
+  #pending: NodeJS.Immediate | undefined;
+
+  /** @param make creates an isolate (from the snapshot when there is one) with this heap limit */
+  constructor(make: (memoryMb: number) => ivm.Isolate) {
+    this.#make = make;
+  }
+
+  /** A fresh isolate with this heap limit: the spare when it fits, else a new one. */
+  take(memoryMb: number): ivm.Isolate {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare !== undefined && spare.memoryMb === memoryMb && !spare.isolate.isDisposed) return spare.isolate;
+    if (spare !== undefined) disposeQuietly(spare.isolate);
+    return this.#make(memoryMb);
+  }
+
+  /**
+   * Makes the next spare once the runner is idle (call it when a load has ended: after its reply went out, not
+   * during its compile, which it would hold up).
+   */
+  refill(memoryMb: number): void {
+    if (this.#pending !== undefined || this.#spare !== undefined) return;
+    this.#pending = setImmediate(() => {
+      this.#pending = undefined;
+      if (this.#spare !== undefined) return;
+      try {
+        this.#spare = { memoryMb, isolate: this.#make(memoryMb) };
+      } catch {
+        // the next load creates its own (and reports why it cannot)
+      }
+    });
+    this.#pending.unref();
+  }
+}
+
+function disposeQuietly(isolate: ivm.Isolate): void {
+  try {
+    if (!isolate.isDisposed) isolate.dispose();
+  } catch {
+    // already gone
+  }
 }
 
 function sha256(bytes: string | Buffer): string {
