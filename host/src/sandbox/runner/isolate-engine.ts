@@ -8,7 +8,14 @@ import { isRokuError } from '@roku/schemas';
 import { loadFailed, toWireError, wireError } from './engine.js';
 import type { CallOutcome, Engine, EngineDeps, LoadOutcome, PluginStats } from './engine.js';
 import { IsolatePlugin } from './isolate-plugin.js';
-import { Prelude, SpareIsolates, codeCacheAfterRun, compileBundle, readBundle } from './isolate-setup.js';
+import {
+  CodeCaches,
+  Prelude,
+  SpareIsolates,
+  codeCacheAfterRun,
+  compileBundle,
+  readBundle,
+} from './isolate-setup.js';
 import { classifyIsolateFailure } from './entry-result.js';
 import { Watchdog } from './watchdog.js';
 import { CpuWindow, pluginIdOf } from './isolate-cpu-window.js';
@@ -32,6 +39,7 @@ class IsolateEngine implements Engine {
   readonly #cpuWindows = new Map<string, CpuWindow>();
   /** Made once the prelude snapshot is known: isolates for the next loads, created ahead. */
   #spares: SpareIsolates | undefined;
+  readonly #codeCaches = new CodeCaches();
 
   constructor(deps: EngineDeps, options: IsolateEngineOptions) {
     this.#deps = deps;
@@ -70,7 +78,8 @@ class IsolateEngine implements Engine {
       // from the snapshot every context starts with the prelude evaluated; without it each realm runs it
       const prelude = snapshot === undefined ? await this.#prelude.compile(isolate) : undefined;
       const filename = `plugin:${pluginKey}`;
-      const bundle = await compileBundle(isolate, code, filename, msg.codeCache);
+      const bundle = await compileBundle(isolate, code, filename, this.#codeCaches.find(msg));
+      if (bundle.needsCache && msg.entryHash !== undefined) this.#codeCaches.drop(msg.entryHash);
       plugin = new IsolatePlugin({
         pluginKey,
         limits,
@@ -91,6 +100,8 @@ class IsolateEngine implements Engine {
         throw loadFailed(`${pluginKey}: ${described.error.message}`, { pluginKey, reason: described.error });
       // made after describe so that it holds what the top level and describe compiled, not only the top level
       const codeCache = bundle.needsCache ? await codeCacheAfterRun(isolate, code, filename) : undefined;
+      if (codeCache !== undefined && msg.entryHash !== undefined)
+        this.#codeCaches.keep(msg.entryHash, codeCache);
       if (plugin.disposedReason !== undefined)
         throw loadFailed(`${pluginKey}: ${plugin.disposedReason.message}`, {
           pluginKey,
@@ -102,7 +113,7 @@ class IsolateEngine implements Engine {
         description: described.json,
         loadMs: performance.now() - started,
         ...(plugin.maxCalls === undefined ? {} : { maxCalls: plugin.maxCalls }),
-        ...(codeCache === undefined ? {} : { codeCache }),
+        ...(codeCache === undefined ? {} : { codeCache: codeCache.toString('base64') }),
       };
     } catch (e) {
       // a sandbox reason (watchdog, wall timer) explains the rejection better than the rejection itself

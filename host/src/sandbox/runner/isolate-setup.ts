@@ -11,6 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ivm from 'isolated-vm';
+import { readCodeCacheFile } from '../code-cache.js';
+import type { LoadMessage } from '../protocol.js';
 import { loadFailed } from './engine.js';
 
 /** Where the build puts the bundled prelude, relative to this file in dist/sandbox/runner/. */
@@ -120,16 +122,15 @@ export interface CompiledBundle {
 }
 
 /**
- * Compiles a bundle, consuming `codeCacheBase64` when given. No cache is produced here: one made right after
+ * Compiles a bundle, consuming the V8 code cache `given` when there is one. No cache is produced here: one made right after
  * compiling holds little more than the top level (V8 compiles functions lazily); see codeCacheAfterRun.
  */
 export async function compileBundle(
   isolate: ivm.Isolate,
   code: string,
   filename: string,
-  codeCacheBase64?: string,
+  given?: Buffer,
 ): Promise<CompiledBundle> {
-  const given = codeCacheBase64 === undefined ? undefined : Buffer.from(codeCacheBase64, 'base64');
   const cachedData =
     given === undefined || given.length === 0 ? undefined : new ivm.ExternalCopy(toArrayBuffer(given));
   let script: CachedScript;
@@ -157,19 +158,70 @@ export async function codeCacheAfterRun(
   isolate: ivm.Isolate,
   code: string,
   filename: string,
-): Promise<string | undefined> {
+): Promise<Buffer | undefined> {
   let script: CachedScript;
   try {
-    script = (await isolate.compileScript(code, { filename, produceCachedData: true })) as CachedScript;
+    script = await isolate.compileScript(code, { filename, produceCachedData: true });
   } catch {
     return undefined; // a disposed isolate: the load reports why; no cache is no failure
   }
   const data = script.cachedData;
   script.release();
   if (data === undefined) return undefined;
-  const base64 = Buffer.from(data.copy()).toString('base64');
+  const bytes = Buffer.from(data.copy());
   data.release();
-  return base64;
+  return bytes;
+}
+
+/** Code caches a runner keeps in memory at most, in bytes (least recently used first out). */
+const MAX_KEPT_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The code caches of the bundles this runner loaded, by the entry's content hash: a later load of the same
+ * bytes (a reload, another version sharing a bundle) needs neither the file nor a copy over the pipe.
+ */
+export class CodeCaches {
+  readonly #kept = new Map<string, Buffer>();
+  #bytes = 0;
+
+  /** The cache a load names: kept in memory, else read and verified from the host's file, else sent inline. */
+  find(msg: LoadMessage): Buffer | undefined {
+    const { entryHash, codeCacheFile, codeCache } = msg;
+    if (entryHash !== undefined) {
+      const kept = this.#kept.get(entryHash);
+      if (kept !== undefined) {
+        this.#kept.delete(entryHash);
+        this.#kept.set(entryHash, kept);
+        return kept;
+      }
+      const read = codeCacheFile === undefined ? undefined : readCodeCacheFile(codeCacheFile, entryHash);
+      if (read !== undefined) {
+        this.keep(entryHash, read);
+        return read;
+      }
+    }
+    return codeCache === undefined ? undefined : Buffer.from(codeCache, 'base64');
+  }
+
+  /** Keeps `cache` for later loads of the entry (replacing one V8 rejected). */
+  keep(entryHash: string, cache: Buffer): void {
+    this.drop(entryHash);
+    if (cache.length > MAX_KEPT_CACHE_BYTES) return;
+    this.#kept.set(entryHash, cache);
+    this.#bytes += cache.length;
+    for (const [hash, old] of this.#kept) {
+      if (this.#bytes <= MAX_KEPT_CACHE_BYTES) break;
+      this.#kept.delete(hash);
+      this.#bytes -= old.length;
+    }
+  }
+
+  drop(entryHash: string): void {
+    const old = this.#kept.get(entryHash);
+    if (old === undefined) return;
+    this.#kept.delete(entryHash);
+    this.#bytes -= old.length;
+  }
 }
 
 /**
