@@ -50,7 +50,7 @@ class IsolateEngine implements Engine {
     const started = performance.now();
     const { pluginKey, limits } = msg;
     this.unload(pluginKey);
-    const code = await readBundle(msg.entryPath);
+    const code = readBundle(msg.entryPath);
     const snapshot = await this.#prelude.snapshot();
     const spares = (this.#spares ??= new SpareIsolates(
       (memoryMb) =>
