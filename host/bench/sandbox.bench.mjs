@@ -234,13 +234,30 @@ console.table([
   },
 ]);
 
-// Cold loads of the ~1 MB openai bundle into a warm runner.
+// Cold loads of the ~1 MB openai bundle into a warm runner: without a cache, with the cache this runner already
+// holds, and after a restart (a new host and runner; the runner reads and verifies the cache file the first
+// host stored under the cache root).
 const bundleBytes = readFileSync(join(openaiDir, 'dist', 'plugin.js')).byteLength;
 const noCache = [];
 const withCache = [];
+const afterRestart = [];
 const cachedDir = pluginCopy(openaiDir, 'cached');
 const first = await host.loadFolder(cachedDir);
 await first.dispose();
+const restartHome = mkdtempSync(join(tmpdir(), 'roku-bench-restart-'));
+const restartedHost = () =>
+  createPluginHost({
+    logger: createRootLogger({ level: 'silent' }),
+    home: restartHome,
+    workspace: restartHome,
+    env: {},
+  });
+{
+  // stores the cache file a restarted host finds
+  const storing = restartedHost();
+  await (await storing.loadFolder(cachedDir)).dispose();
+  await storing.close();
+}
 for (let i = 0; i < 7; i++) {
   const dir = uncachedCopy(openaiDir, `nocache${i}`);
   let sandbox;
@@ -249,6 +266,13 @@ for (let i = 0; i < 7; i++) {
   withCache.push(await timed(async () => (sandbox = await host.loadFolder(cachedDir))));
   await sandbox.dispose();
   rmSync(dir, { recursive: true, force: true });
+  // a restarted host: its runner is warmed by another plugin of the same publisher first
+  const restarted = restartedHost();
+  const warm = await restarted.loadFolder(echoDir);
+  afterRestart.push(await timed(async () => (sandbox = await restarted.loadFolder(cachedDir))));
+  await sandbox.dispose();
+  await warm.dispose();
+  await restarted.close();
 }
 const loads = [
   {
@@ -258,6 +282,10 @@ const loads = [
   {
     what: `isolate, ${(bundleBytes / 1e6).toFixed(2)} MB bundle, with V8 code cache`,
     'median ms': median(withCache).toFixed(1),
+  },
+  {
+    what: `isolate, ${(bundleBytes / 1e6).toFixed(2)} MB bundle, code cache from disk after a restart`,
+    'median ms': median(afterRestart).toFixed(1),
   },
 ];
 if (wasm !== undefined) {
@@ -275,10 +303,11 @@ if (wasm !== undefined) {
 }
 console.log('\nCold load into a running runner (load + describe + manifest check), interleaved runs');
 console.table(loads);
-const cachedMs = median(withCache);
+const cachedMs = median(afterRestart);
 console.log(
-  `goal: 1 MB bundle with the persistent code cache <= 20 ms: ${cachedMs.toFixed(1)} ms ` +
-    `(baseline without the cache ${median(noCache).toFixed(1)} ms) -> ${cachedMs <= 20 ? 'met' : 'NOT met'}`,
+  `goal: 1 MB bundle with the persistent code cache (after a restart) <= 20 ms: ${cachedMs.toFixed(1)} ms ` +
+    `(baseline without the cache ${median(noCache).toFixed(1)} ms; cache already in the runner ` +
+    `${median(withCache).toFixed(1)} ms) -> ${cachedMs <= 20 ? 'met' : 'NOT met'}`,
 );
 
 // Resident memory per idle loaded plugin: load N more copies and divide the runner's RSS growth.
@@ -320,3 +349,4 @@ if (memory[1] !== undefined) {
 
 await host.close();
 rmSync(home, { recursive: true, force: true });
+rmSync(restartHome, { recursive: true, force: true });
