@@ -130,7 +130,7 @@ class IsolateEngine implements Engine {
       throw loadFailed(failure.message, failure.details);
     } finally {
       clearTimeout(wallTimer);
-      spares.refill(limits.memoryMb);
+      spares.refill();
     }
   }
 

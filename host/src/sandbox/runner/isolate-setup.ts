@@ -226,14 +226,19 @@ export class CodeCaches {
   }
 }
 
+/** Heap limits a runner keeps a spare isolate for (the most recently loaded ones; each spare is ~1 MB idle). */
+const MAX_SPARE_LIMITS = 2;
+
 /**
  * Isolates made ahead of the next load: creating one from the prelude snapshot takes milliseconds (the
  * snapshot is deserialized on the runner's thread), so one is made after a load, off its path, for the next
- * load with the same memory limit. A spare never ran any code of a plugin: it is handed out once, never back.
+ * load with the same memory limit (a heap limit is fixed when an isolate is made; the spares cover the last few
+ * limits loaded). A spare never ran any code of a plugin: it is handed out once, never back.
  */
 export class SpareIsolates {
   readonly #make: (memoryMb: number) => ivm.Isolate;
-  #spare: { readonly memoryMb: number; readonly isolate: ivm.Isolate } | undefined;
+  /** By heap limit, least recently loaded first. */
+  readonly #spares = new Map<number, ivm.Isolate | undefined>();
   #pending: NodeJS.Immediate | undefined;
 
   /** @param make creates an isolate (from the snapshot when there is one) with this heap limit */
@@ -241,28 +246,36 @@ export class SpareIsolates {
     this.#make = make;
   }
 
-  /** A fresh isolate with this heap limit: the spare when it fits, else a new one. */
+  /** A fresh isolate with this heap limit: the spare when there is one, else a new one. */
   take(memoryMb: number): ivm.Isolate {
-    const spare = this.#spare;
-    this.#spare = undefined;
-    if (spare !== undefined && spare.memoryMb === memoryMb && !spare.isolate.isDisposed) return spare.isolate;
-    if (spare !== undefined) disposeQuietly(spare.isolate);
+    const spare = this.#spares.get(memoryMb);
+    this.#spares.delete(memoryMb);
+    this.#spares.set(memoryMb, undefined);
+    if (spare !== undefined && !spare.isDisposed) return spare;
     return this.#make(memoryMb);
   }
 
   /**
-   * Makes the next spare once the runner is idle (call it when a load has ended: after its reply went out, not
-   * during its compile, which it would hold up).
+   * Makes the spares taken since the last refill once the runner is idle (call it when a load has ended: after
+   * its reply went out, not during its compile, which it would hold up).
    */
-  refill(memoryMb: number): void {
-    if (this.#pending !== undefined || this.#spare !== undefined) return;
+  refill(): void {
+    while (this.#spares.size > MAX_SPARE_LIMITS) {
+      const [oldest, isolate] = this.#spares.entries().next().value ?? [];
+      if (oldest === undefined) break;
+      this.#spares.delete(oldest);
+      if (isolate !== undefined) disposeQuietly(isolate);
+    }
+    if (this.#pending !== undefined) return;
     this.#pending = setImmediate(() => {
       this.#pending = undefined;
-      if (this.#spare !== undefined) return;
-      try {
-        this.#spare = { memoryMb, isolate: this.#make(memoryMb) };
-      } catch {
-        // the next load creates its own (and reports why it cannot)
+      for (const [memoryMb, isolate] of this.#spares) {
+        if (isolate !== undefined) continue;
+        try {
+          this.#spares.set(memoryMb, this.#make(memoryMb));
+        } catch {
+          // the next load creates its own (and reports why it cannot)
+        }
       }
     });
     this.#pending.unref();
