@@ -228,17 +228,23 @@ export class CodeCaches {
 
 /** Heap limits a runner keeps a spare isolate for (the most recently loaded ones; each spare is ~1 MB idle). */
 const MAX_SPARE_LIMITS = 2;
+/** Heap limits remembered as loaded once (a bound; limits are few in practice). */
+const MAX_SEEN_LIMITS = 64;
 
 /**
  * Isolates made ahead of the next load: creating one from the prelude snapshot takes milliseconds (the
  * snapshot is deserialized on the runner's thread), so one is made after a load, off its path, for the next
  * load with the same memory limit (a heap limit is fixed when an isolate is made; the spares cover the last few
- * limits loaded). A spare never ran any code of a plugin: it is handed out once, never back.
+ * limits loaded). Only a limit loaded before gets one: making a spare holds the runner's thread for as long as
+ * it saves, so one made after each of a burst of first loads (a host starting) would hold up the next load
+ * instead. A spare never ran any code of a plugin: it is handed out once, never back.
  */
 export class SpareIsolates {
   readonly #make: (memoryMb: number) => ivm.Isolate;
   /** By heap limit, least recently loaded first. */
   readonly #spares = new Map<number, ivm.Isolate | undefined>();
+  /** Heap limits loaded once so far (no spare made for them yet). */
+  readonly #seen = new Set<number>();
   #pending: NodeJS.Immediate | undefined;
 
   /** @param make creates an isolate (from the snapshot when there is one) with this heap limit */
@@ -248,9 +254,11 @@ export class SpareIsolates {
 
   /** A fresh isolate with this heap limit: the spare when there is one, else a new one. */
   take(memoryMb: number): ivm.Isolate {
+    const wanted = this.#spares.has(memoryMb) || this.#seen.delete(memoryMb);
     const spare = this.#spares.get(memoryMb);
     this.#spares.delete(memoryMb);
-    this.#spares.set(memoryMb, undefined);
+    if (wanted) this.#spares.set(memoryMb, undefined);
+    else if (this.#seen.add(memoryMb).size > MAX_SEEN_LIMITS) this.#seen.clear();
     if (spare !== undefined && !spare.isDisposed) return spare;
     return this.#make(memoryMb);
   }
