@@ -234,12 +234,11 @@ console.table([
   },
 ]);
 
-// Cold loads of the ~1 MB openai bundle into a warm runner: without a cache, with the cache this runner already
-// holds, and after a restart (a new host and runner; the runner reads and verifies the cache file the first
-// host stored under the cache root).
+// Cold loads of the ~1 MB openai bundle into a warm runner.
 const bundleBytes = readFileSync(join(openaiDir, 'dist', 'plugin.js')).byteLength;
 const noCache = [];
 const withCache = [];
+// also after a restart: a new host and runner; the runner reads and verifies the cache file a first host stored
 const afterRestart = [];
 const cachedDir = pluginCopy(openaiDir, 'cached');
 const first = await host.loadFolder(cachedDir);
