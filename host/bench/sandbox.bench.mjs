@@ -284,9 +284,25 @@ console.table(
 const bundleBytes = readFileSync(join(openaiDir, 'dist', 'plugin.js')).byteLength;
 const noCache = [];
 const withCache = [];
+// also after a restart: a new host and runner; the runner reads and verifies the cache file a first host stored
+const afterRestart = [];
 const cachedDir = pluginCopy(openaiDir, 'cached');
 const first = await host.loadFolder(cachedDir);
 await first.dispose();
+const restartHome = mkdtempSync(join(tmpdir(), 'roku-bench-restart-'));
+const restartedHost = () =>
+  createPluginHost({
+    logger: createRootLogger({ level: 'silent' }),
+    home: restartHome,
+    workspace: restartHome,
+    env: {},
+  });
+{
+  // stores the cache file a restarted host finds
+  const storing = restartedHost();
+  await (await storing.loadFolder(cachedDir)).dispose();
+  await storing.close();
+}
 for (let i = 0; i < 7; i++) {
   const dir = uncachedCopy(openaiDir, `nocache${i}`);
   let sandbox;
@@ -295,6 +311,13 @@ for (let i = 0; i < 7; i++) {
   withCache.push(await timed(async () => (sandbox = await host.loadFolder(cachedDir))));
   await sandbox.dispose();
   rmSync(dir, { recursive: true, force: true });
+  // a restarted host: its runner is warmed by another plugin of the same publisher first
+  const restarted = restartedHost();
+  const warm = await restarted.loadFolder(echoDir);
+  afterRestart.push(await timed(async () => (sandbox = await restarted.loadFolder(cachedDir))));
+  await sandbox.dispose();
+  await warm.dispose();
+  await restarted.close();
 }
 const loads = [
   {
@@ -304,6 +327,10 @@ const loads = [
   {
     what: `isolate, ${(bundleBytes / 1e6).toFixed(2)} MB bundle, with V8 code cache`,
     'median ms': median(withCache).toFixed(1),
+  },
+  {
+    what: `isolate, ${(bundleBytes / 1e6).toFixed(2)} MB bundle, code cache from disk after a restart`,
+    'median ms': median(afterRestart).toFixed(1),
   },
 ];
 if (wasm !== undefined) {
@@ -321,10 +348,11 @@ if (wasm !== undefined) {
 }
 console.log('\nCold load into a running runner (load + describe + manifest check), interleaved runs');
 console.table(loads);
-const cachedMs = median(withCache);
+const cachedMs = median(afterRestart);
 console.log(
-  `goal: 1 MB bundle with the persistent code cache <= 20 ms: ${cachedMs.toFixed(1)} ms ` +
-    `(baseline without the cache ${median(noCache).toFixed(1)} ms) -> ${cachedMs <= 20 ? 'met' : 'NOT met'}`,
+  `goal: 1 MB bundle with the persistent code cache (after a restart) <= 20 ms: ${cachedMs.toFixed(1)} ms ` +
+    `(baseline without the cache ${median(noCache).toFixed(1)} ms; cache already in the runner ` +
+    `${median(withCache).toFixed(1)} ms) -> ${cachedMs <= 20 ? 'met' : 'NOT met'}`,
 );
 
 // Resident memory per idle loaded plugin: load N more copies and divide the runner's RSS growth.
@@ -366,3 +394,4 @@ if (memory[1] !== undefined) {
 
 await host.close();
 rmSync(home, { recursive: true, force: true });
+rmSync(restartHome, { recursive: true, force: true });

@@ -29,6 +29,13 @@ export interface LoadMessage {
   readonly webAssembly: boolean;
   /** isolate only: a V8 code cache produced by an earlier load of the same bytes (base64). */
   readonly codeCache?: string;
+  /** isolate only: sha256 (hex) of the entry's bytes as the host read them; keys the code caches. */
+  readonly entryHash?: string;
+  /**
+   * isolate only: the host's code cache file for `entryHash` (under its cache root, chosen by the host; it may
+   * not exist yet). The runner reads and verifies it (code-cache.ts) unless it already holds that cache.
+   */
+  readonly codeCacheFile?: string;
 }
 
 export interface CallMessage {

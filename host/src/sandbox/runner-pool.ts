@@ -118,7 +118,6 @@ async function load(
   options: RunnerPoolOptions,
 ): Promise<string | undefined> {
   const started = performance.now();
-  const codeCache = codeCaches.get(sandbox.entryHash);
   const reply = await runner.load({
     t: 'load',
     pluginKey: sandbox.pluginKey,
@@ -126,7 +125,7 @@ async function load(
     entryPath: sandbox.entryPath,
     limits: sandbox.runnerLimits,
     webAssembly: sandbox.manifest.runtime.webAssembly === true,
-    ...(codeCache === undefined ? {} : { codeCache }),
+    ...codeCaches.forLoad(sandbox.entryHash),
   });
   if (!reply.ok) {
     const id = `${sandbox.manifest.id}@${sandbox.manifest.version}`;

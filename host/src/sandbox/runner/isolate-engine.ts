@@ -8,7 +8,14 @@ import { isRokuError } from '@roku/schemas';
 import { loadFailed, toWireError, wireError } from './engine.js';
 import type { CallOutcome, Engine, EngineDeps, LoadOutcome, PluginStats } from './engine.js';
 import { IsolatePlugin } from './isolate-plugin.js';
-import { Prelude, compileBundle, readBundle } from './isolate-setup.js';
+import {
+  CodeCaches,
+  Prelude,
+  SpareIsolates,
+  codeCacheAfterRun,
+  compileBundle,
+  readBundle,
+} from './isolate-setup.js';
 import { classifyIsolateFailure } from './entry-result.js';
 import { Watchdog } from './watchdog.js';
 import { CpuWindow, pluginIdOf } from './isolate-cpu-window.js';
@@ -30,6 +37,9 @@ class IsolateEngine implements Engine {
   readonly #plugins = new Map<string, IsolatePlugin>();
   /** CPU windows per plugin id, kept across reloads and versions for as long as the runner lives. */
   readonly #cpuWindows = new Map<string, CpuWindow>();
+  /** Made once the prelude snapshot is known: isolates for the next loads, created ahead. */
+  #spares: SpareIsolates | undefined;
+  readonly #codeCaches = new CodeCaches();
 
   constructor(deps: EngineDeps, options: IsolateEngineOptions) {
     this.#deps = deps;
@@ -40,13 +50,17 @@ class IsolateEngine implements Engine {
     const started = performance.now();
     const { pluginKey, limits } = msg;
     this.unload(pluginKey);
-    const code = await readBundle(msg.entryPath);
+    const code = readBundle(msg.entryPath);
     const snapshot = await this.#prelude.snapshot();
-    const isolate = new ivm.Isolate({
-      memoryLimit: limits.memoryMb,
-      onCatastrophicError,
-      ...(snapshot === undefined ? {} : { snapshot }),
-    });
+    const spares = (this.#spares ??= new SpareIsolates(
+      (memoryMb) =>
+        new ivm.Isolate({
+          memoryLimit: memoryMb,
+          onCatastrophicError,
+          ...(snapshot === undefined ? {} : { snapshot }),
+        }),
+    ));
+    const isolate = spares.take(limits.memoryMb);
     const loadCpuMs = Math.max(limits.cpuMsPerCall, MIN_LOAD_CPU_MS);
     const loadWallMs = Math.max(limits.wallMsPerCall, MIN_LOAD_WALL_MS);
     let plugin: IsolatePlugin | undefined;
@@ -63,7 +77,9 @@ class IsolateEngine implements Engine {
     try {
       // from the snapshot every context starts with the prelude evaluated; without it each realm runs it
       const prelude = snapshot === undefined ? await this.#prelude.compile(isolate) : undefined;
-      const bundle = await compileBundle(isolate, code, `plugin:${pluginKey}`, msg.codeCache);
+      const filename = `plugin:${pluginKey}`;
+      const bundle = await compileBundle(isolate, code, filename, this.#codeCaches.find(msg));
+      if (bundle.needsCache && msg.entryHash !== undefined) this.#codeCaches.drop(msg.entryHash);
       plugin = new IsolatePlugin({
         pluginKey,
         limits,
@@ -82,6 +98,10 @@ class IsolateEngine implements Engine {
       const described = await plugin.describe();
       if (!described.ok)
         throw loadFailed(`${pluginKey}: ${described.error.message}`, { pluginKey, reason: described.error });
+      // made after describe so that it holds what the top level and describe compiled, not only the top level
+      const codeCache = bundle.needsCache ? await codeCacheAfterRun(isolate, code, filename) : undefined;
+      if (codeCache !== undefined && msg.entryHash !== undefined)
+        this.#codeCaches.keep(msg.entryHash, codeCache);
       if (plugin.disposedReason !== undefined)
         throw loadFailed(`${pluginKey}: ${plugin.disposedReason.message}`, {
           pluginKey,
@@ -93,7 +113,7 @@ class IsolateEngine implements Engine {
         description: described.json,
         loadMs: performance.now() - started,
         ...(plugin.maxCalls === undefined ? {} : { maxCalls: plugin.maxCalls }),
-        ...(bundle.codeCache === undefined ? {} : { codeCache: bundle.codeCache }),
+        ...(codeCache === undefined ? {} : { codeCache: codeCache.toString('base64') }),
       };
     } catch (e) {
       // a sandbox reason (watchdog, wall timer) explains the rejection better than the rejection itself
@@ -110,6 +130,7 @@ class IsolateEngine implements Engine {
       throw loadFailed(failure.message, failure.details);
     } finally {
       clearTimeout(wallTimer);
+      spares.refill();
     }
   }
 

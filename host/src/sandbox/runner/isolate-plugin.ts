@@ -147,7 +147,8 @@ export class IsolatePlugin {
     let realm: IsolateRealm | undefined;
     try {
       const before = usedHeapBytes(this.#isolate.getHeapStatisticsSync());
-      realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
+      // the first realm of a fresh isolate: nothing else can run there yet
+      realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs, true));
       this.#sizeRealms(usedHeapBytes(this.#isolate.getHeapStatisticsSync()) - before);
       const raw: unknown = await this.#activity.track(
         realm.entry.apply(undefined, ['describe', this.limits.outputBytes], {

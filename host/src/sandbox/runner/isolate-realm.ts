@@ -62,11 +62,16 @@ export class IsolateRealm {
   /**
    * Creates a context, runs the prelude, boots the bridge and evaluates the bundle (top-level plugin code,
    * under `bundleTimeoutMs`). On failure the realm is released and the error rethrown.
+   *
+   * `idle`: nothing else can be running in the isolate (the first realm of a load). The trusted steps before
+   * the bundle (context, prelude, boot) then run on the runner's thread, without a hop to isolated-vm's threads
+   * and back for each; the bundle's own code always runs on the asynchronous path. Never set it otherwise: the
+   * runner's thread would wait there for whatever else runs in the isolate.
    */
-  static async create(host: RealmHost, bundleTimeoutMs: number): Promise<IsolateRealm> {
+  static async create(host: RealmHost, bundleTimeoutMs: number, idle = false): Promise<IsolateRealm> {
     const realm = new IsolateRealm(host);
     try {
-      await realm.#init(bundleTimeoutMs);
+      await realm.#init(bundleTimeoutMs, idle);
       return realm;
     } catch (e) {
       realm.release();
@@ -127,24 +132,30 @@ export class IsolateRealm {
     this.#context = undefined;
   }
 
-  async #init(bundleTimeoutMs: number): Promise<void> {
+  async #init(bundleTimeoutMs: number, idle: boolean): Promise<void> {
     const { isolate, prelude, bundle, maxCapBytes, webAssembly } = this.#host;
-    const context = await isolate.createContext();
+    const context = idle ? isolate.createContextSync() : await isolate.createContext();
     this.#context = context;
-    if (prelude !== undefined) await prelude.run(context, { timeout: PRELUDE_TIMEOUT_MS });
-    const boot = (await context.global.get('__roku_boot', {
-      reference: true,
-    })) as ivm.Reference<BootFunction>;
+    if (prelude !== undefined) {
+      if (idle) prelude.runSync(context, { timeout: PRELUDE_TIMEOUT_MS });
+      else await prelude.run(context, { timeout: PRELUDE_TIMEOUT_MS });
+    }
+    const boot = (
+      idle
+        ? context.global.getSync('__roku_boot', { reference: true })
+        : await context.global.get('__roku_boot', { reference: true })
+    ) as ivm.Reference<BootFunction>;
     const cap = new ivm.Reference<CapBridge>((requestJson) => {
       this.#capArrived();
       return this.#host.onCap(this, requestJson);
     });
     const sync = new ivm.Reference<SyncBridge>((op, a, b, c) => this.#onSync(op, a, b, c));
     this.#refs.push(cap, sync);
-    this.#entry = await boot.apply(undefined, [cap, sync, maxCapBytes, webAssembly], {
-      timeout: PRELUDE_TIMEOUT_MS,
-      result: { reference: true },
-    });
+    const args: Parameters<BootFunction> = [cap, sync, maxCapBytes, webAssembly];
+    const options = { timeout: PRELUDE_TIMEOUT_MS, result: { reference: true } } as const;
+    this.#entry = idle
+      ? boot.applySync(undefined, args, options)
+      : await boot.apply(undefined, args, options);
     boot.release();
     await bundle.run(context, { timeout: bundleTimeoutMs });
   }

@@ -11,6 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import ivm from 'isolated-vm';
+import { readCodeCacheFile } from '../code-cache.js';
+import type { LoadMessage } from '../protocol.js';
 import { loadFailed } from './engine.js';
 
 /** Where the build puts the bundled prelude, relative to this file in dist/sandbox/runner/. */
@@ -95,10 +97,12 @@ export class Prelude {
 }
 
 /** Reads a plugin bundle with a size cap. @throws RokuError ROKU_SANDBOX_LOAD_FAILED */
-export async function readBundle(entryPath: string): Promise<string> {
+export function readBundle(entryPath: string): string {
   let bytes: Buffer;
   try {
-    bytes = await readFile(entryPath);
+    // one synchronous read (well under a millisecond from the page cache) instead of a thread-pool round trip
+    // per 512 KB chunk
+    bytes = readFileSync(entryPath);
   } catch (e) {
     throw loadFailed(
       `${entryPath}: cannot read the plugin entry (${(e as NodeJS.ErrnoException).code ?? String(e)})`,
@@ -115,28 +119,26 @@ export async function readBundle(entryPath: string): Promise<string> {
 
 export interface CompiledBundle {
   readonly script: ivm.Script;
-  /** base64 of a new code cache; absent when the given cache was accepted. */
-  readonly codeCache?: string;
+  /** True when no usable cache was given: the caller stores one made after the bundle ran (codeCacheAfterRun). */
+  readonly needsCache: boolean;
 }
 
 /**
- * Compiles a bundle, consuming `codeCacheBase64` when given. V8 produces a fresh cache when there was none or
- * it was rejected (other V8 version or other bytes), so the host can replace what it stored.
+ * Compiles a bundle, consuming the V8 code cache `given` when there is one. No cache is produced here: one made right after
+ * compiling holds little more than the top level (V8 compiles functions lazily); see codeCacheAfterRun.
  */
 export async function compileBundle(
   isolate: ivm.Isolate,
   code: string,
   filename: string,
-  codeCacheBase64?: string,
+  given?: Buffer,
 ): Promise<CompiledBundle> {
-  const given = codeCacheBase64 === undefined ? undefined : Buffer.from(codeCacheBase64, 'base64');
   const cachedData =
     given === undefined || given.length === 0 ? undefined : new ivm.ExternalCopy(toArrayBuffer(given));
   let script: CachedScript;
   try {
     script = await isolate.compileScript(code, {
       filename,
-      produceCachedData: true,
       ...(cachedData === undefined ? {} : { cachedData }),
     });
   } catch (e) {
@@ -146,11 +148,154 @@ export async function compileBundle(
   } finally {
     cachedData?.release();
   }
-  const accepted = cachedData !== undefined && script.cachedDataRejected !== true;
-  if (accepted || script.cachedData === undefined) return { script };
-  const produced = Buffer.from(script.cachedData.copy()).toString('base64');
-  script.cachedData.release();
-  return { script, codeCache: produced };
+  return { script, needsCache: cachedData === undefined || script.cachedDataRejected === true };
+}
+
+/**
+ * A code cache of a bundle that already ran in `isolate` (top level and describe): compiling the same source
+ * again finds V8's in-isolate compilation cache, so the cache then also holds the functions compiled lazily so
+ * far, and the next cold load compiles none of them. Undefined when V8 made none.
+ */
+export async function codeCacheAfterRun(
+  isolate: ivm.Isolate,
+  code: string,
+  filename: string,
+): Promise<Buffer | undefined> {
+  let script: CachedScript;
+  try {
+    script = await isolate.compileScript(code, { filename, produceCachedData: true });
+  } catch {
+    return undefined; // a disposed isolate: the load reports why; no cache is no failure
+  }
+  const data = script.cachedData;
+  script.release();
+  if (data === undefined) return undefined;
+  const bytes = Buffer.from(data.copy());
+  data.release();
+  return bytes;
+}
+
+/** Code caches a runner keeps in memory at most, in bytes (least recently used first out). */
+const MAX_KEPT_CACHE_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The code caches of the bundles this runner loaded, by the entry's content hash: a later load of the same
+ * bytes (a reload, another version sharing a bundle) needs neither the file nor a copy over the pipe.
+ */
+export class CodeCaches {
+  readonly #kept = new Map<string, Buffer>();
+  #bytes = 0;
+
+  /** The cache a load names: kept in memory, else read and verified from the host's file, else sent inline. */
+  find(msg: LoadMessage): Buffer | undefined {
+    const { entryHash, codeCacheFile, codeCache } = msg;
+    if (entryHash !== undefined) {
+      const kept = this.#kept.get(entryHash);
+      if (kept !== undefined) {
+        this.#kept.delete(entryHash);
+        this.#kept.set(entryHash, kept);
+        return kept;
+      }
+      const read = codeCacheFile === undefined ? undefined : readCodeCacheFile(codeCacheFile, entryHash);
+      if (read !== undefined) {
+        this.keep(entryHash, read);
+        return read;
+      }
+    }
+    return codeCache === undefined ? undefined : Buffer.from(codeCache, 'base64');
+  }
+
+  /** Keeps `cache` for later loads of the entry (replacing one V8 rejected). */
+  keep(entryHash: string, cache: Buffer): void {
+    this.drop(entryHash);
+    if (cache.length > MAX_KEPT_CACHE_BYTES) return;
+    this.#kept.set(entryHash, cache);
+    this.#bytes += cache.length;
+    for (const [hash, old] of this.#kept) {
+      if (this.#bytes <= MAX_KEPT_CACHE_BYTES) break;
+      this.#kept.delete(hash);
+      this.#bytes -= old.length;
+    }
+  }
+
+  drop(entryHash: string): void {
+    const old = this.#kept.get(entryHash);
+    if (old === undefined) return;
+    this.#kept.delete(entryHash);
+    this.#bytes -= old.length;
+  }
+}
+
+/** Heap limits a runner keeps a spare isolate for (the most recently loaded ones; each spare is ~1 MB idle). */
+const MAX_SPARE_LIMITS = 2;
+/** Heap limits remembered as loaded once (a bound; limits are few in practice). */
+const MAX_SEEN_LIMITS = 64;
+
+/**
+ * Isolates made ahead of the next load: creating one from the prelude snapshot takes milliseconds (the
+ * snapshot is deserialized on the runner's thread), so one is made after a load, off its path, for the next
+ * load with the same memory limit (a heap limit is fixed when an isolate is made; the spares cover the last few
+ * limits loaded). Only a limit loaded before gets one: making a spare holds the runner's thread for as long as
+ * it saves, so one made after each of a burst of first loads (a host starting) would hold up the next load
+ * instead. A spare never ran any code of a plugin: it is handed out once, never back.
+ */
+export class SpareIsolates {
+  readonly #make: (memoryMb: number) => ivm.Isolate;
+  /** By heap limit, least recently loaded first. */
+  readonly #spares = new Map<number, ivm.Isolate | undefined>();
+  /** Heap limits loaded once so far (no spare made for them yet). */
+  readonly #seen = new Set<number>();
+  #pending: NodeJS.Immediate | undefined;
+
+  /** @param make creates an isolate (from the snapshot when there is one) with this heap limit */
+  constructor(make: (memoryMb: number) => ivm.Isolate) {
+    this.#make = make;
+  }
+
+  /** A fresh isolate with this heap limit: the spare when there is one, else a new one. */
+  take(memoryMb: number): ivm.Isolate {
+    const wanted = this.#spares.has(memoryMb) || this.#seen.delete(memoryMb);
+    const spare = this.#spares.get(memoryMb);
+    this.#spares.delete(memoryMb);
+    if (wanted) this.#spares.set(memoryMb, undefined);
+    else if (this.#seen.add(memoryMb).size > MAX_SEEN_LIMITS) this.#seen.clear();
+    if (spare !== undefined && !spare.isDisposed) return spare;
+    return this.#make(memoryMb);
+  }
+
+  /**
+   * Makes the spares taken since the last refill once the runner is idle (call it when a load has ended: after
+   * its reply went out, not during its compile, which it would hold up).
+   */
+  refill(): void {
+    while (this.#spares.size > MAX_SPARE_LIMITS) {
+      const [oldest, isolate] = this.#spares.entries().next().value ?? [];
+      if (oldest === undefined) break;
+      this.#spares.delete(oldest);
+      if (isolate !== undefined) disposeQuietly(isolate);
+    }
+    if (this.#pending !== undefined) return;
+    this.#pending = setImmediate(() => {
+      this.#pending = undefined;
+      for (const [memoryMb, isolate] of this.#spares) {
+        if (isolate !== undefined) continue;
+        try {
+          this.#spares.set(memoryMb, this.#make(memoryMb));
+        } catch {
+          // the next load creates its own (and reports why it cannot)
+        }
+      }
+    });
+    this.#pending.unref();
+  }
+}
+
+function disposeQuietly(isolate: ivm.Isolate): void {
+  try {
+    if (!isolate.isDisposed) isolate.dispose();
+  } catch {
+    // already gone
+  }
 }
 
 function sha256(bytes: string | Buffer): string {
