@@ -224,7 +224,8 @@ export class WasmCalls {
   #runningIn(w: Worker): { plugin: WasmPlugin; id: number; runMs: number } | undefined {
     const running = this.#pool.running(w);
     if (running === undefined) return undefined;
-    const plugin = running.id > 0 ? this.#sent.get(running.id) : w.members.get(-running.id);
+    const plugin =
+      running.id > 0 ? (this.#sent.get(running.id) ?? w.orphans.get(running.id)) : w.members.get(-running.id);
     return plugin === undefined ? undefined : { plugin, ...running };
   }
 
@@ -234,8 +235,10 @@ export class WasmCalls {
     if (w.members.get(plugin.slot) !== plugin) return;
     w.members.delete(plugin.slot);
     if (plugin.running !== undefined && this.#sent.get(plugin.running.id) === plugin) {
+      // a call already sent may still start there (or be running): its CPU stays policed until the worker
+      // answers it, which it does at once for a guest suspended when the plugin is dropped
       this.#sent.delete(plugin.running.id);
-      w.busy -= 1;
+      w.orphans.set(plugin.running.id, plugin);
     }
     if (w.members.size === 0) this.#pool.retire(w);
     else this.#pool.post(w, { t: 'drop', slot: plugin.slot });
@@ -373,6 +376,10 @@ export class WasmCalls {
   }
 
   #onResult(w: Worker, msg: Extract<FromWorker, { t: 'result' }>): void {
+    if (w.orphans.delete(msg.id)) {
+      w.busy -= 1;
+      return;
+    }
     const plugin = this.#sent.get(msg.id);
     const call = plugin?.running;
     if (plugin === undefined || plugin.home !== w || call === undefined || call.id !== msg.id) return;

@@ -20,6 +20,8 @@ export interface WasmWorker<M> {
   readonly status: WorkerStatus;
   readonly heapMb: number;
   readonly members: Map<number, M>;
+  /** Calls of plugins that left while their call was sent: still policed until the worker answers them. */
+  readonly orphans: Map<number, M>;
   /** Calls and describes sent and not answered: the CPU check runs while there are any. */
   busy: number;
   dead: boolean;
@@ -135,6 +137,7 @@ export class WasmPool<M> {
       status,
       heapMb,
       members: new Map(),
+      orphans: new Map(),
       busy: 0,
       dead: false,
       unwatch: undefined,

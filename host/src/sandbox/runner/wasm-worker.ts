@@ -140,6 +140,8 @@ interface Hosted {
   abortMessage: string | undefined;
   /** The instance that ran last, for its memory size. */
   last: Prepared | undefined;
+  /** The parent dropped it: nothing more starts. */
+  dropped: boolean;
 }
 
 const hosted = new Map<number, Hosted>();
@@ -263,6 +265,7 @@ function takeAbortMessage(self: Hosted): string | undefined {
 
 async function run(self: Hosted, fn: string, input: string | undefined): Promise<WorkerCallResult> {
   const prepared = await self.next;
+  if (self.dropped) return { ok: false, kind: 'trap', message: 'the plugin was dropped' };
   self.last = prepared;
   if (prepared === undefined) return { ok: false, kind: 'trap', message: 'plugin is not instantiated' };
   takeAbortMessage(self);
@@ -328,6 +331,7 @@ function add(message: Extract<ToWorker, { t: 'add' }>): void {
     call: undefined,
     abortMessage: undefined,
     last: undefined,
+    dropped: false,
   };
   self.next = instantiate(slot, self);
   hosted.set(slot, self);
@@ -365,11 +369,25 @@ port.on('message', (message: ToWorker) => {
       add(message);
       return;
     case 'drop': {
-      // a guest suspended in a capability request is abandoned: its stack is garbage once its reply is
-      // forgotten
+      // a guest suspended in a capability request is abandoned (its stack is garbage once its reply is
+      // forgotten), a call still waiting for its instance never starts; either is answered, so the parent
+      // stops policing it
+      const self = hosted.get(message.slot);
       hosted.delete(message.slot);
       for (const [capId, pending] of pendingCaps)
         if (pending.slot === message.slot) pendingCaps.delete(capId);
+      if (self === undefined) return;
+      self.dropped = true;
+      if (self.call !== undefined) {
+        const result: WorkerCallResult = { ok: false, kind: 'trap', message: 'the plugin was dropped' };
+        port.postMessage({
+          t: 'result',
+          id: self.call.id,
+          result,
+          cpuMs: 0,
+          memBytes: 0,
+        } satisfies FromWorker);
+      }
       return;
     }
   }
