@@ -279,6 +279,14 @@ console.table(
     'far process µs': median(cpuSamples[k].far).toFixed(1),
   })),
 );
+if (wasm !== undefined) {
+  const wasmRow = row(PATHS.wasm);
+  console.log(
+    `wasm call p50 ${wasmRow.p50.toFixed(1)} µs, p99 ${wasmRow.p99.toFixed(1)} µs ` +
+      `(baselines: isolate ${isolateRow.p50.toFixed(1)} µs, MCP ${mcpRow.p50.toFixed(1)} µs; ` +
+      'every wasm call runs in a fresh Extism instance)',
+  );
+}
 
 // Cold loads of the ~1 MB openai bundle into a warm runner.
 const bundleBytes = readFileSync(join(openaiDir, 'dist', 'plugin.js')).byteLength;

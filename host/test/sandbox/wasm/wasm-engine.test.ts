@@ -205,6 +205,30 @@ describe('wasm engine limits', () => {
     expect(value(await call('bad', 'echo', { text: 'reloaded' }))).toMatchObject({ ok: true });
   });
 
+  it('stops only the runaway plugin among plugins sharing its worker', async () => {
+    await load('bad', misbehaving);
+    await load('waiting', misbehaving, { ...LIMITS, wallMsPerCall: 10_000 });
+    // 'waiting' is suspended in a capability request the host never answers, 'hello' queued behind the spin
+    const suspended = call('waiting', 'cap', { key: 'never' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const spin = call('bad', 'spin', {});
+    const queued = call('hello', 'greet', { name: 'bystander' });
+    expect(await spin).toMatchObject({
+      ok: false,
+      error: { code: 'ROKU_SANDBOX_TIMEOUT', details: { limit: 'cpu' } },
+    });
+    // the call that had asked nothing of the host runs again elsewhere; the suspended one cannot
+    expect(value(await queued)).toEqual({ ok: true, value: { greeting: 'Hello, bystander!' } });
+    expect(await suspended).toMatchObject({
+      ok: false,
+      error: { code: 'ROKU_SANDBOX_CRASHED', details: { bystander: true } },
+    });
+    expect(disposed.filter((d) => d.pluginKey === 'waiting' || d.pluginKey === 'hello')).toEqual([]);
+    expect(value(await call('waiting', 'echo', { text: 'still loaded' }))).toMatchObject({ ok: true });
+    expect(value(await call('hello', 'greet', { name: 'again' }))).toMatchObject({ ok: true });
+    engine.unload('waiting');
+  });
+
   it('disposes a plugin that traps and reports the abort message', async () => {
     await load('bad', misbehaving);
     const outcome = await call('bad', 'trap', {});
