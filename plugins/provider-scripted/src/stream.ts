@@ -38,14 +38,9 @@ export function answerEvents(answer: Answer, chunkChars: number): ChatStreamEven
 export const sleep = (ms: number): Promise<void> =>
   ms <= 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Events on their way to the host at most; the sandbox allows 256 capability requests per call. */
-const EVENT_WINDOW = 32;
-
 /**
- * Streams an answer through ctx.emit, spreading `delayMs` over its deltas, then emits the usage. Events go
- * out without waiting for each to be acknowledged (the channel keeps them in order); the answer waits for all.
- * When the host takes no events for this call (emit unavailable) the answer is still returned, just not
- * streamed.
+ * Streams an answer through ctx.emit, spreading `delayMs` over its deltas, then emits the usage. When the host
+ * takes no events for this call (emit unavailable) the answer is still returned, just not streamed.
  */
 export async function streamAnswer(
   ctx: PluginContext,
@@ -55,17 +50,14 @@ export async function streamAnswer(
 ): Promise<void> {
   const events = answerEvents(answer, options.chunkChars);
   let streaming = true;
-  let failure: { readonly error: unknown } | undefined;
-  const pending: Promise<void>[] = [];
   const emit = async (event: ChatStreamEvent): Promise<void> => {
-    if (!streaming || failure !== undefined) return;
-    pending.push(
-      ctx.emit(event).catch((err: unknown) => {
-        if ((err as { code?: unknown }).code === 'ROKU_CAPABILITY_UNAVAILABLE') streaming = false;
-        else failure ??= { error: err };
-      }),
-    );
-    if (pending.length >= EVENT_WINDOW) await pending.shift();
+    if (!streaming) return;
+    try {
+      await ctx.emit(event);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'ROKU_CAPABILITY_UNAVAILABLE') throw err;
+      streaming = false;
+    }
   };
   if (events.length === 0) await sleep(options.delayMs);
   const each = events.length === 0 ? 0 : Math.floor(options.delayMs / events.length);
@@ -75,6 +67,4 @@ export async function streamAnswer(
     await emit(event);
   }
   await emit({ type: 'usage', usage });
-  await Promise.all(pending);
-  if (failure !== undefined) throw failure.error;
 }
