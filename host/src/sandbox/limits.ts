@@ -23,7 +23,7 @@ export interface SandboxCeilings {
   readonly runnerIsolation?: 'publisher' | 'plugin';
   /** Calls one plugin version may have waiting for a concurrency slot. */
   readonly maxQueuedCalls?: number;
-  /** Runner processes one trust group may spread its calls over when one is busy (default: cores − 1, 1–4). */
+  /** Runner processes one trust group may spread its calls over when one is busy (default: one per core, ≤ 4). */
   readonly maxRunnersPerGroup?: number;
 }
 
@@ -68,7 +68,7 @@ export function ceilingsFromConfig(sandbox: HostConfig['sandbox']): SandboxCeili
     },
     ...(sandbox?.runnerIsolation === undefined ? {} : { runnerIsolation: sandbox.runnerIsolation }),
     ...(sandbox?.maxQueuedCalls === undefined ? {} : { maxQueuedCalls: sandbox.maxQueuedCalls }),
-    // 0 (the default) leaves the choice to the runner pool: one per core beyond the host's, 1–4
+    // 0 (the default) leaves the choice to the runner pool: one per core, at most 4
     ...(sandbox?.maxRunnersPerGroup === undefined || sandbox.maxRunnersPerGroup === 0
       ? {}
       : { maxRunnersPerGroup: sandbox.maxRunnersPerGroup }),

@@ -8,13 +8,8 @@ import { availableParallelism } from 'node:os';
 import type { LoadedSandbox } from './loaded-sandbox.js';
 import type { RunnerProcess } from './runner-process.js';
 
-/**
- * Runner processes one trust group may spread its calls over by default: one per core beyond the host's own,
- * at least 1, at most 4. A runner already runs each plugin's isolate on a thread of its own, so another process
- * helps only where cores are left over: on 2 cores (`pnpm bench load`, 100 sessions) a second runner cost
- * 10–15 % more CPU per turn and 100 MiB more memory for no more turns per second.
- */
-export const DEFAULT_MAX_RUNNERS_PER_GROUP = Math.max(1, Math.min(4, availableParallelism() - 1));
+/** Runner processes one trust group may spread its calls over by default: one per core, at most 4. */
+export const DEFAULT_MAX_RUNNERS_PER_GROUP = Math.max(1, Math.min(4, availableParallelism()));
 /**
  * A group gets another runner only when its least busy runner works on at least this many calls and used most
  * of a core lately (calls that wait on the host, like a provider's streamed answer, cost no CPU: no spread).

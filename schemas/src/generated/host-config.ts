@@ -75,7 +75,7 @@ export interface HostConfig {
      */
     maxQueuedCalls?: number;
     /**
-     * Runner processes one trust group may spread its calls over when its runner is busy (each loads the plugins it serves; calls of one session stay on one runner). 0 means one per CPU core beyond the host's own, at least 1 and at most 4; 1 keeps every group in a single process.
+     * Runner processes one trust group may spread its calls over when its runner is busy (each loads the plugins it serves; calls of one session stay on one runner). 0 means one per CPU core, at most 4; 1 keeps every group in a single process.
      */
     maxRunnersPerGroup?: number;
   };
