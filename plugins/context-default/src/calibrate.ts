@@ -11,15 +11,6 @@ interface Stored {
   readonly ratios: readonly number[];
 }
 
-/** The session's stored samples as this realm knows them. */
-interface Samples {
-  ratios: readonly number[];
-  /** The ratios as the kv store has them from this realm (read or written). */
-  persisted: readonly number[];
-  /** The kv store held no record for the session when this realm read it: the first write may need room. */
-  isNew: boolean;
-}
-
 /** What this realm knows of its session's calibration between calls. */
 interface Known {
   readonly sessionId: string;
@@ -29,8 +20,11 @@ interface Known {
   reported: number;
   /** What the engine estimated for the request it returned last (messages + overhead); 0 before an answer. */
   estimated: number;
-  /** Read from the kv store when a call first needs the scale or takes a sample; undefined until then. */
-  samples: Samples | undefined;
+  ratios: readonly number[];
+  /** The ratios as the kv store has them from this realm (read or written). */
+  persisted: readonly number[];
+  /** The kv store held no record for the session when this realm read it: the first write may need room. */
+  isNew: boolean;
 }
 
 /**
@@ -54,7 +48,7 @@ function readRatios(raw: string | null): readonly number[] | undefined {
     : [];
 }
 
-async function load(ctx: PluginContext, sessionId: string): Promise<Samples> {
+async function load(ctx: PluginContext, sessionId: string): Promise<Known> {
   let ratios: readonly number[] | undefined;
   try {
     ratios = readRatios(await ctx.kv.get(key(sessionId)));
@@ -63,7 +57,15 @@ async function load(ctx: PluginContext, sessionId: string): Promise<Samples> {
   }
   // One array for both: the same reference means nothing to write.
   const read = ratios ?? [];
-  return { ratios: read, persisted: read, isNew: ratios === undefined };
+  return {
+    sessionId,
+    runId: '',
+    reported: 0,
+    estimated: 0,
+    ratios: read,
+    persisted: read,
+    isNew: ratios === undefined,
+  };
 }
 
 function scaleOf(ratios: readonly number[]): number {
@@ -86,79 +88,49 @@ function worthWriting(ratios: readonly number[], persisted: readonly number[]): 
   return Math.abs(scaleOf(ratios) - stored) > WRITE_DRIFT * stored;
 }
 
-/** A session's calibration for one engine call. */
-export interface Calibration {
-  /** The session's estimate scale; the first call in a realm that asks reads the stored samples. */
-  scale(): Promise<number>;
-  /** Takes the answer's estimate as the next sample's baseline, and writes the samples when worth it. */
-  remember(estimated: number): Promise<void>;
-}
-
-/**
- * Whether an estimate of `tokens` (unscaled) can be above `limit` at some scale: when it cannot, the scale
- * decides nothing and the session's calibration need not be read.
- */
-export const mayExceed = (tokens: number, limit: number): boolean => Math.ceil(tokens * MAX_SCALE) > limit;
-
 /**
  * The estimate scale of a session: the mean ratio of provider-reported to estimated prompt tokens over the
  * last 8 model calls, clamped to 0.5–2 (1 until there is a sample). A sample is taken when the run's reported
  * prompt tokens grew since the engine's last answer: the growth is what the provider counted for the request
  * the engine returned then.
  *
- * Capability calls: one kv get per realm and session, and only once a call needs the scale (a request that
- * cannot reach a compaction mark at any scale does not) or takes a sample; a kv set only when the samples
- * changed, while the stored window is not full or the scale moved by more than 2 % (see worthWriting); a kv
- * list (to drop the oldest sessions' records) only on the first write of a session the store did not hold.
+ * Capability calls: one kv get when the realm first sees the session; a kv set only when the samples changed,
+ * while the stored window is not full or the scale moved by more than 2 % (see worthWriting); a kv list (to
+ * drop the oldest sessions' records) only on the first write of a session the store did not hold.
  */
-export function calibrate(
+export async function readScale(
   ctx: PluginContext,
   sessionId: string,
   runId: string,
   reported: number | undefined,
-): Calibration {
-  const state: Known =
-    known?.sessionId === sessionId
-      ? known
-      : { sessionId, runId: '', reported: 0, estimated: 0, samples: undefined };
+): Promise<{ scale: number; remember: (estimated: number) => Promise<void> }> {
+  const state = known?.sessionId === sessionId ? known : await load(ctx, sessionId);
   known = state;
   const total = reported ?? 0;
   // Taken into the realm's state only with the answer's estimate (remember): a failed call samples nothing.
-  const sample =
+  const ratios =
     state.runId === runId && total > state.reported && state.estimated > 0
-      ? (total - state.reported) / state.estimated
-      : undefined;
-  let next: readonly number[] | undefined;
-  const samples = async (): Promise<{ stored: Samples; ratios: readonly number[] }> => {
-    state.samples ??= await load(ctx, sessionId);
-    const stored = state.samples;
-    next ??= sample === undefined ? stored.ratios : [...stored.ratios, sample].slice(-SAMPLES);
-    return { stored, ratios: next };
-  };
+      ? [...state.ratios, (total - state.reported) / state.estimated].slice(-SAMPLES)
+      : state.ratios;
+  const scale = scaleOf(ratios);
   return {
-    async scale() {
-      return scaleOf((await samples()).ratios);
-    },
+    scale,
     async remember(estimated) {
-      // Nothing read and nothing sampled: nothing to write, only the baseline of the next sample to keep.
-      const read = sample === undefined && state.samples === undefined ? undefined : await samples();
+      state.ratios = ratios;
       state.runId = runId;
       state.reported = total;
       state.estimated = estimated;
-      if (read === undefined) return;
-      const { stored, ratios } = read;
-      stored.ratios = ratios;
-      if (!worthWriting(stored.ratios, stored.persisted)) return;
-      if (stored.isNew) {
+      if (!worthWriting(state.ratios, state.persisted)) return;
+      if (state.isNew) {
         const keys = await ctx.kv.list('calibration:');
         if (keys.length >= MAX_RECORDS) {
           for (const old of keys.slice(0, keys.length - MAX_RECORDS + 1)) await ctx.kv.delete(old);
         }
       }
-      const value: Stored = { ratios: stored.ratios };
-      await ctx.kv.set(key(sessionId), JSON.stringify(value));
-      stored.persisted = stored.ratios;
-      stored.isNew = false;
+      const next: Stored = { ratios: state.ratios };
+      await ctx.kv.set(key(sessionId), JSON.stringify(next));
+      state.persisted = state.ratios;
+      state.isNew = false;
     },
   };
 }

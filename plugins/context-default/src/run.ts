@@ -6,7 +6,7 @@ import type {
   PluginContext,
 } from '@roku/plugin-api';
 import { sessionBreaker } from './breaker.js';
-import { calibrate, mayExceed } from './calibrate.js';
+import { readScale } from './calibrate.js';
 import { lastValidAtOrBefore, protectedStart, splitLead, validCuts } from './cut.js';
 import { compactAll, layer1 } from './engine.js';
 import type { Estimate } from './engine.js';
@@ -120,27 +120,23 @@ export async function runEngine(
   const overhead = finite(input.overheadTokens) ?? 0;
   const calibration =
     settings.calibrate && sessionId !== undefined
-      ? calibrate(
+      ? await readScale(
           ctx,
           sessionId,
           typeof input.runId === 'string' ? input.runId : '',
           finite(input.reportedPromptTokens),
-        )
+        ).catch(() => undefined)
       : undefined;
+  const scale = calibration?.scale ?? 1;
+  const estimate: Estimate = (m) => Math.ceil(estimateTokens(m) * scale);
   const names = toolNames(request.messages);
   const reports: ContextReport[] = [];
   const l0 = microcompact(request.messages, settings.keepToolResults);
   let messages = l0.messages;
-  const midWater = settings.midWaterRatio * contextWindow;
-  const highWater = compactThresholdRatio * contextWindow;
-  // A request under both marks at any scale, with nothing freed to report, is answered as it is without the
-  // session's calibration: it is not read (a session's first request costs no kv request).
-  const scaleMatters =
-    force || l0.freed > 0 || mayExceed(estimateTokens(messages), Math.min(midWater, highWater));
-  const scale = scaleMatters && calibration !== undefined ? await calibration.scale().catch(() => 1) : 1;
-  const estimate: Estimate = (m) => Math.ceil(estimateTokens(m) * scale);
   if (l0.freed > 0) reports.push({ type: 'MicrocompactRan', freed_tokens: Math.ceil(l0.freed * scale) });
 
+  const midWater = settings.midWaterRatio * contextWindow;
+  const highWater = compactThresholdRatio * contextWindow;
   // The summariser sees at most about half the window of transcript (4 characters a token).
   const budgetChars = Math.max(4000, Math.floor(contextWindow * 2));
   const llm =
