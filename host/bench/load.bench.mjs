@@ -3,18 +3,33 @@
 // once (1 model call through the sandboxed scripted provider, which answers at once or after 100 ms like an
 // upstream model), with the user's config raising the plugins' concurrency (the host still admits no more calls
 // than each plugin's heap holds, and queues the rest). Prints turns/s, p50/p99 turn latency, failed turns, host
-// and runner RSS and the machine's 1-minute load average per level. Prints figures only; asserts nothing.
+// and runner RSS, the CPU a turn costs in the host and in the runners, the sandbox calls a turn makes, and the
+// machine's 1-minute load average per level. Then, against the issue's goals: turns/s at saturation with a
+// zero-latency provider (goal ≥ 500), and the arithmetic bound for the p99 goal: N sessions started at once,
+// each turn needing C ms of CPU on K cores, cannot all finish before N·C/K ms whatever the scheduling.
+// Prints figures only; asserts nothing.
+//
+// ROKU_BENCH_REPO=<checkout> runs the same levels against another checkout's build (its host/dist and
+// plugins), e.g. main, for a before/after in one quiet moment. ROKU_BENCH_RUNNERS sets
+// sandbox.maxRunnersPerGroup (0: the pool's default, one per core).
 import { readFileSync, readdirSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Registry } from 'prom-client';
 import { createHostConfigValidator } from '@roku/schemas';
-import { createAgentRuntime, createRootLogger } from '../dist/index.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
+const repo = resolve(process.env.ROKU_BENCH_REPO ?? fileURLToPath(new URL('../../', import.meta.url)));
+const { createAgentRuntime, createRootLogger, createSandboxMetrics } = await import(
+  pathToFileURL(join(repo, 'host/dist/index.js')).href
+);
 const LEVELS = (process.env.ROKU_BENCH_LEVELS ?? '1,10,100,1000').split(',').map(Number);
 const DELAYS = (process.env.ROKU_BENCH_DELAYS ?? '0,100').split(',').map(Number);
 const MIN_TURNS = Number(process.env.ROKU_BENCH_TURNS ?? 200);
+const RUNNERS = Number(process.env.ROKU_BENCH_RUNNERS ?? 0);
+const CORES = availableParallelism();
+const GOAL_TURNS_PER_S = 500;
+const GOAL_P99_BUMP_MS = 50;
 const FIRST_PARTY = [
   '@roku/plugin-provider-scripted',
   '@roku/plugin-context-default',
@@ -27,6 +42,7 @@ function config(delayMs) {
   const result = validator.validate({
     log: { level: 'silent' },
     agent: { initialBackoffMs: 1 },
+    sandbox: { maxRunnersPerGroup: RUNNERS },
     plugins: {
       devDirs: [join(repo, 'plugins/provider-scripted')],
       settings: {
@@ -49,22 +65,35 @@ function rssOf(pid) {
   }
 }
 
-/** Resident memory of this process's children (the runners). */
-function runnersRss() {
-  let total = 0;
+/** This process's children (the runners): pid → [rss bytes, CPU ms used so far (user + system)]. */
+function runners() {
+  const found = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) total += rssOf(Number(entry));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) !== process.pid) continue;
+      // utime and stime (fields 14 and 15 of stat) in clock ticks of 10 ms
+      found.set(Number(entry), [rssOf(Number(entry)), (Number(fields[11]) + Number(fields[12])) * 10]);
     } catch {
       // the process ended meanwhile
     }
   }
-  return total;
+  return found;
 }
 
+/** CPU ms the runners used since `before` (a runner that ended meanwhile counts up to its last sample). */
+function runnerCpuSince(before, after) {
+  let ms = 0;
+  for (const [pid, [, cpu]] of after) ms += cpu - (before.get(pid)?.[1] ?? 0);
+  return ms;
+}
+
+const hostCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const mib = (bytes) => (bytes / 1024 / 1024).toFixed(0);
 const rows = [];
@@ -75,6 +104,7 @@ for (const delayMs of DELAYS) {
   mkdirSync(home, { recursive: true });
   mkdirSync(workspace, { recursive: true });
   const current = config(delayMs);
+  const registry = new Registry();
   const runtime = await createAgentRuntime({
     config: current,
     reloadConfig: () => current,
@@ -82,7 +112,12 @@ for (const delayMs of DELAYS) {
     workspace,
     logger: createRootLogger({ level: 'silent' }),
     env: {},
+    metrics: createSandboxMetrics(registry),
   });
+  const sandboxCalls = async () => {
+    const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'roku_plugin_calls_total');
+    return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+  };
   const turn = async (sessionId) => {
     const started = performance.now();
     try {
@@ -100,8 +135,13 @@ for (const delayMs of DELAYS) {
     let failed = 0;
     let peakRunners = 0;
     const sampler = setInterval(() => {
-      peakRunners = Math.max(peakRunners, runnersRss());
+      let rss = 0;
+      for (const [r] of runners().values()) rss += r;
+      peakRunners = Math.max(peakRunners, rss);
     }, 200);
+    const callsBefore = await sandboxCalls();
+    const runnersBefore = runners();
+    const hostBefore = hostCpuMs();
     const started = performance.now();
     await Promise.all(
       Array.from({ length: sessions }, async (_, s) => {
@@ -120,8 +160,14 @@ for (const delayMs of DELAYS) {
       }),
     );
     const elapsed = (performance.now() - started) / 1000;
+    const hostMs = hostCpuMs() - hostBefore;
     clearInterval(sampler);
-    peakRunners = Math.max(peakRunners, runnersRss());
+    const runnersAfter = runners();
+    const runnerMs = runnerCpuSince(runnersBefore, runnersAfter);
+    let rssNow = 0;
+    for (const [r] of runnersAfter.values()) rssNow += r;
+    peakRunners = Math.max(peakRunners, rssNow);
+    const calls = (await sandboxCalls()) - callsBefore;
     times.sort((a, b) => a - b);
     rows.push({
       'upstream ms': delayMs,
@@ -131,6 +177,10 @@ for (const delayMs of DELAYS) {
       'p50 ms': pct(times, 50).toFixed(1),
       'p99 ms': pct(times, 99).toFixed(1),
       'failed turns': failed,
+      'host CPU ms/turn': (hostMs / times.length).toFixed(2),
+      'runner CPU ms/turn': (runnerMs / times.length).toFixed(2),
+      'calls/turn': (calls / times.length).toFixed(1),
+      runners: runnersAfter.size,
       'host RSS MiB': mib(rssOf(process.pid)),
       'runners RSS MiB': mib(peakRunners),
       load: loadavg()[0].toFixed(1),
@@ -138,11 +188,32 @@ for (const delayMs of DELAYS) {
     });
     console.log(JSON.stringify(rows.at(-1)));
   }
+  if (process.env.ROKU_BENCH_VERBOSE === '1') {
+    const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'roku_plugin_calls_total');
+    for (const v of metric?.values ?? [])
+      console.error(`calls ${v.labels.plugin} ${v.labels.op}: ${v.value}`);
+  }
   await runtime.close();
 }
 
-console.log('\nAgent turns at increasing concurrency (1 model call per turn, sandboxed scripted provider)');
+console.log(
+  `\nAgent turns at increasing concurrency (1 model call per turn, sandboxed scripted provider; ${repo}, ` +
+    `${CORES} cores, maxRunnersPerGroup ${RUNNERS === 0 ? 'default' : RUNNERS})`,
+);
 console.table(rows);
+
+const zero = rows.filter((r) => r['upstream ms'] === 0);
+if (zero.length > 0) {
+  const best = zero.reduce((a, b) => (Number(b['turns/s']) > Number(a['turns/s']) ? b : a));
+  const cpu = Number(best['host CPU ms/turn']) + Number(best['runner CPU ms/turn']);
+  console.log(
+    `saturation, zero-latency provider: ${best['turns/s']} turns/s at ${best.sessions} sessions ` +
+      `(goal ≥ ${GOAL_TURNS_PER_S}) -> ${Number(best['turns/s']) >= GOAL_TURNS_PER_S ? 'met' : 'NOT met'}; ` +
+      `CPU per turn ${cpu.toFixed(2)} ms = host ${best['host CPU ms/turn']} + runners ${best['runner CPU ms/turn']}, ` +
+      `so ${CORES} cores give at most ${((CORES * 1000) / cpu).toFixed(0)} turns/s ` +
+      `(${GOAL_TURNS_PER_S} turns/s needs ≤ ${((CORES * 1000) / GOAL_TURNS_PER_S).toFixed(1)} ms of CPU per turn)`,
+  );
+}
 for (const delayMs of DELAYS) {
   const level = rows.filter((r) => r['upstream ms'] === delayMs);
   const one = level.find((r) => r.sessions === 1);
@@ -150,8 +221,20 @@ for (const delayMs of DELAYS) {
   if (one === undefined || most === undefined) continue;
   const bump = Number(most['p99 ms']) - Number(one['p99 ms']);
   console.log(
-    `upstream ${delayMs} ms: goal 0 failed turns at ${most.sessions} sessions and p99 within +50 ms of one session's: ` +
-      `${most['failed turns']} failed, p99 +${bump.toFixed(1)} ms -> ${most['failed turns'] === 0 && bump <= 50 ? 'met' : 'NOT met'}`,
+    `upstream ${delayMs} ms: goal 0 failed turns at ${most.sessions} sessions and p99 within +${GOAL_P99_BUMP_MS} ms of one session's: ` +
+      `${most['failed turns']} failed, p99 +${bump.toFixed(1)} ms -> ${most['failed turns'] === 0 && bump <= GOAL_P99_BUMP_MS ? 'met' : 'NOT met'}`,
+  );
+  // The bound: the N first turns all start at once; their CPU (C ms each, host and runners) cannot be done
+  // on K cores in less than N·C/K ms, so the 99th percentile turn ends no earlier than 0.99·N·C/K ms.
+  const n = most.sessions;
+  const c = Number(most['host CPU ms/turn']) + Number(most['runner CPU ms/turn']);
+  const bound = (0.99 * n * c) / CORES;
+  const allowed = Number(one['p99 ms']) + GOAL_P99_BUMP_MS;
+  console.log(
+    `  bound: ${n} sessions × ${c.toFixed(2)} ms CPU/turn / ${CORES} cores -> the p99 turn ends ≥ ${bound.toFixed(0)} ms ` +
+      `after the start (all turns: ${((n * c) / CORES).toFixed(0)} ms); the goal allows ${allowed.toFixed(0)} ms, ` +
+      `which needs ≤ ${((allowed * CORES) / (0.99 * n)).toFixed(2)} ms CPU/turn -> ` +
+      `${bound <= allowed ? 'reachable' : `out of reach by ${(bound / allowed).toFixed(1)}×`}`,
   );
 }
 rmSync(root, { recursive: true, force: true });

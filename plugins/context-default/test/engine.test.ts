@@ -333,4 +333,23 @@ describe('calibration', () => {
     );
     expect(types(other.reports)).toEqual([]);
   });
+
+  it('takes a sample after a request far under the marks, and keeps it for the session', async () => {
+    const messages = conversation(3);
+    const estimated = estimateTokens(messages);
+    const at = (runId: string, reportedPromptTokens?: number): Partial<ContextInput> => ({
+      sessionId: 'far-under',
+      runId,
+      ...(reportedPromptTokens === undefined ? {} : { reportedPromptTokens }),
+    });
+    // A window so large that no scale reaches a mark: answered as it is.
+    const first = await inRealm(input(messages, estimated * 100, at('r1')), 'far-under');
+    expect(types(first.reports)).toEqual([]);
+    expect(first.request.messages).toHaveLength(messages.length);
+    // The provider counted twice the estimate for that request: the next one, in a smaller window, is compacted.
+    const second = await inRealm(input(messages, estimated * 2, at('r1', estimated * 2)), 'far-under');
+    expect(types(second.reports)).toContain('MidCompactLayer1Ran');
+    const later = await run('beforeRequest', input(messages, estimated * 2, at('r2')));
+    expect(types(later.reports)).toContain('MidCompactLayer1Ran');
+  });
 });
