@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { request as httpRequest, Agent } from 'node:http';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { createCapabilityBroker, createKvStore, createPluginHost, createRootLogger } from '../dist/index.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -125,6 +126,7 @@ console.log(
 // and a keep-alive agent, no policy. The difference is what the capability path adds per request.
 const manifest = provider.manifest;
 const kv = createKvStore(join(home, 'bench-kv.db'));
+const grants = Object.freeze({ network: Object.freeze([origin]) });
 const broker = createCapabilityBroker({
   manifest,
   pluginKey: `${manifest.id}@bench`,
@@ -133,42 +135,62 @@ const broker = createCapabilityBroker({
   secrets: { OPENAI_API_KEY: KEY },
   kv,
   logger: createRootLogger({ level: 'silent' }),
-  grants: () => ({ network: [origin] }),
+  // one object, as the host's frozen config: the broker re-derives its policy only when the grants change
+  grants: () => grants,
 });
-const startArgs = JSON.stringify({
-  op: 'fetch.start',
-  args: {
-    url: `${origin}/v1/chat/completions`,
-    method: 'POST',
-    headers: [
-      ['authorization', 'Bearer {{secret:OPENAI_API_KEY}}'],
-      ['content-type', 'application/json'],
-    ],
-    body: JSON.stringify({ ...request, stream: true }),
-    bodyEncoding: 'utf8',
-    firstChunk: 'inline',
-  },
+// A provider is reached by name: the same server as `provider.test`, resolved by the system resolver (a
+// getaddrinfo of the loopback address: what a lookup costs at least, a cached answer of the OS).
+const named = `http://provider.test:${server.address().port}`;
+const namedGrants = Object.freeze({ network: Object.freeze([named]) });
+const namedBroker = createCapabilityBroker({
+  manifest,
+  pluginKey: `${manifest.id}@bench-named`,
+  roots: { workspace: home, data: home, cache: home, temp: home },
+  env: {},
+  secrets: { OPENAI_API_KEY: KEY },
+  kv,
+  logger: createRootLogger({ level: 'silent' }),
+  grants: () => namedGrants,
+  lookup: () => dnsLookup('127.0.0.1', { all: true }),
 });
+const startArgsFor = (base) =>
+  JSON.stringify({
+    op: 'fetch.start',
+    args: {
+      url: `${base}/v1/chat/completions`,
+      method: 'POST',
+      headers: [
+        ['authorization', 'Bearer {{secret:OPENAI_API_KEY}}'],
+        ['content-type', 'application/json'],
+      ],
+      body: JSON.stringify({ ...request, stream: true }),
+      bodyEncoding: 'utf8',
+      firstChunk: 'inline',
+    },
+  });
+const startArgs = startArgsFor(origin);
+const namedStartArgs = startArgsFor(named);
 let callNo = 0;
-async function brokerFirstChunk() {
+async function brokerFirstChunk(through = broker, args = startArgs) {
   const scope = { callId: `c${++callNo}` };
   const start = performance.now();
-  const started = JSON.parse(await broker.handle(startArgs, scope));
+  const started = JSON.parse(await through.handle(args, scope));
   if (!started.ok) throw new Error(JSON.stringify(started));
   const next = JSON.stringify({ op: 'fetch.read', args: { streamId: started.value.streamId } });
   // the bytes that came with the headers ride on the fetch.start reply; otherwise the first read waits for them
   let done = started.value.done;
   if (started.value.chunk === '' && !done) {
-    const read = JSON.parse(await broker.handle(next, scope));
+    const read = JSON.parse(await through.handle(next, scope));
     if (!read.ok) throw new Error(JSON.stringify(read));
     done = read.value.done;
   }
   const took = performance.now() - start;
   // read to the end, as the SDK does, so the connection goes back to the pool
-  while (!done) done = JSON.parse(await broker.handle(next, scope)).value.done;
-  broker.endCall(scope.callId);
+  while (!done) done = JSON.parse(await through.handle(next, scope)).value.done;
+  through.endCall(scope.callId);
   return took;
 }
+const namedFirstChunk = () => brokerFirstChunk(namedBroker, namedStartArgs);
 const agent = new Agent({ keepAlive: true });
 function rawFirstChunk() {
   return new Promise((resolve, reject) => {
@@ -195,21 +217,29 @@ function rawFirstChunk() {
 for (let i = 0; i < 50; i++) {
   await rawFirstChunk();
   await brokerFirstChunk();
+  await namedFirstChunk();
 }
 const raw = [];
 const brokered = [];
+const byName = [];
 for (let b = 0; b < BLOCKS; b++) {
   for (let i = 0; i < PER_BLOCK; i++) raw.push(await rawFirstChunk());
   for (let i = 0; i < PER_BLOCK; i++) brokered.push(await brokerFirstChunk());
+  for (let i = 0; i < PER_BLOCK; i++) byName.push(await namedFirstChunk());
 }
 const hostRows = [
   summary('node:http keep-alive, first body bytes', raw),
   summary('capability broker fetch.start (+ read), first bytes', brokered),
+  summary('the same by host name (system resolver)', byName),
 ];
 console.log('\nThe host side alone, ms: request to first body bytes');
 console.table(hostRows);
 console.log(`added by the capability path p50: ${(hostRows[1].p50 - hostRows[0].p50).toFixed(3)} ms`);
+console.log(
+  `added by the capability path to a host name p50: ${(hostRows[2].p50 - hostRows[0].p50).toFixed(3)} ms (a kept DNS answer saves the lookup)`,
+);
 await broker.close();
+await namedBroker.close();
 kv.close();
 agent.destroy();
 

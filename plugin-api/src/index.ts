@@ -10,7 +10,7 @@ export {
   ProviderError,
   providerErrorCodeForStatus,
 } from './define.js';
-export { EventPipe, providerErrorFromCapability, retryAfterMs } from './provider-helpers.js';
+export { EventPipe, providerErrorFromCapability, retryAfterMs, reusedClient } from './provider-helpers.js';
 export type {
   PluginDefinition,
   ToolDefinition,

@@ -11,6 +11,9 @@ function base64ToBytes(data: string): Uint8Array {
   return bytes;
 }
 
+/** Global fetch, looked up when called; one function for every call, so clients made on it can be reused. */
+const realmFetch: PluginContext['fetch'] = (input, init) => fetch(input, init);
+
 /** Builds the `ctx` a handler receives for one call. */
 export function createContext(callId: string, config: unknown, signal: AbortSignal): PluginContext {
   const requestCapability: typeof request = (op, args) => request(op, args, callId);
@@ -22,7 +25,7 @@ export function createContext(callId: string, config: unknown, signal: AbortSign
     emit: async (event) => {
       await requestCapability('emit', { event });
     },
-    fetch: (input, init) => fetch(input, init),
+    fetch: realmFetch,
     secret: secretRef,
     env: { get: async (name) => (await requestCapability('env.get', { name })).value },
     kv: {

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { definePlugin, defineProvider } from '@roku/plugin-api';
+import { definePlugin, defineProvider, reusedClient } from '@roku/plugin-api';
 import type { ChatRequest, ChatResponse, LiveModel, PluginContext } from '@roku/plugin-api';
 import manifest from '../roku.plugin.json' with { type: 'json' };
 import { providerError } from './errors.js';
@@ -44,16 +44,25 @@ function settingsOf(ctx: PluginContext): Settings {
 
 function anthropic(settings: Settings, ctx: PluginContext): Anthropic {
   const bearer = settings.auth === 'bearer';
-  return new Anthropic({
-    // Placeholders: the host substitutes the secret on the way out, so it never enters the sandbox.
-    apiKey: null,
-    authToken: bearer ? ctx.secret('ANTHROPIC_AUTH_TOKEN') : null,
-    // The SDK sends apiKey as a bearer token; the x-api-key style is a header of its own.
-    ...(bearer ? {} : { defaultHeaders: { 'x-api-key': ctx.secret('ANTHROPIC_API_KEY') } }),
-    baseURL: settings.baseURL ?? DEFAULT_BASE_URL,
-    maxRetries: settings.maxRetries ?? 0,
-    fetch: (input: string | URL | Request, init?: RequestInit) => ctx.fetch(input, init),
-  });
+  // Placeholders: the host substitutes the secret on the way out, so it never enters the sandbox.
+  const authToken = bearer ? ctx.secret('ANTHROPIC_AUTH_TOKEN') : null;
+  const apiKeyHeader = bearer ? null : ctx.secret('ANTHROPIC_API_KEY');
+  const baseURL = settings.baseURL ?? DEFAULT_BASE_URL;
+  const maxRetries = settings.maxRetries ?? 0;
+  return reusedClient(
+    ctx,
+    JSON.stringify([authToken, apiKeyHeader, baseURL, maxRetries]),
+    (fetch) =>
+      new Anthropic({
+        apiKey: null,
+        authToken,
+        // The SDK sends apiKey as a bearer token; the x-api-key style is a header of its own.
+        ...(apiKeyHeader === null ? {} : { defaultHeaders: { 'x-api-key': apiKeyHeader } }),
+        baseURL,
+        maxRetries,
+        fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, init),
+      }),
+  );
 }
 
 async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ProviderError, definePlugin, defineProvider } from '@roku/plugin-api';
+import { ProviderError, definePlugin, defineProvider, reusedClient } from '@roku/plugin-api';
 import type { ChatRequest, ChatResponse, LiveModel, PluginContext } from '@roku/plugin-api';
 import { listModels, providerError, streamChatCompletion } from '@roku/plugin-provider-openai/wire';
 
@@ -56,13 +56,21 @@ function connect(settings: Settings, ctx: PluginContext): { client: OpenAI; base
       'openai-compatible: no server configured; set plugins.settings["@roku/plugin-provider-openai-compatible"].baseURL and grant its origin in plugins.grants["@roku/plugin-provider-openai-compatible"].network',
     );
   }
-  const client = new OpenAI({
-    // No key for local servers; with auth "bearer" the host substitutes the secret on the way out.
-    apiKey: settings.auth === 'bearer' ? ctx.secret('OPENAI_COMPATIBLE_API_KEY') : 'none',
-    baseURL,
-    maxRetries: settings.maxRetries ?? 0,
-    fetch: (input, init) => ctx.fetch(input, withoutPlaceholderAuth(init, settings.auth === 'bearer')),
-  });
+  const bearer = settings.auth === 'bearer';
+  // No key for local servers; with auth "bearer" the host substitutes the secret on the way out.
+  const apiKey = bearer ? ctx.secret('OPENAI_COMPATIBLE_API_KEY') : 'none';
+  const maxRetries = settings.maxRetries ?? 0;
+  const client = reusedClient(
+    ctx,
+    JSON.stringify([apiKey, bearer, baseURL, maxRetries]),
+    (fetch) =>
+      new OpenAI({
+        apiKey,
+        baseURL,
+        maxRetries,
+        fetch: (input, init) => fetch(input, withoutPlaceholderAuth(init, bearer)),
+      }),
+  );
   return { client, baseURL, label: `openai-compatible at ${baseURL}` };
 }
 

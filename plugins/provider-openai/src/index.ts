@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { definePlugin, defineProvider } from '@roku/plugin-api';
+import { definePlugin, defineProvider, reusedClient } from '@roku/plugin-api';
 import type { ChatRequest, ChatResponse, LiveModel, PluginContext } from '@roku/plugin-api';
 import manifest from '../roku.plugin.json' with { type: 'json' };
 import { streamChatCompletion } from './chat-completions.js';
@@ -34,14 +34,16 @@ const CHAT_MODEL = /^(gpt-|chatgpt-|o\d)/;
 const NOT_CHAT = /(embedding|audio|realtime|transcribe|tts|whisper|dall-e|image|moderation|search|instruct)/;
 
 function client(settings: OpenAiSettings, ctx: PluginContext): OpenAI {
-  return new OpenAI({
-    // The real key never enters the sandbox: the host swaps this placeholder in on the way out.
-    apiKey: ctx.secret('OPENAI_API_KEY'),
-    baseURL: settings.baseURL ?? DEFAULT_BASE_URL,
-    // The host's router retries (with backoff, Retry-After and a circuit breaker); the SDK does not by default.
-    maxRetries: settings.maxRetries ?? 0,
-    fetch: (input, init) => ctx.fetch(input, init),
-  });
+  // The real key never enters the sandbox: the host swaps this placeholder in on the way out.
+  const apiKey = ctx.secret('OPENAI_API_KEY');
+  const baseURL = settings.baseURL ?? DEFAULT_BASE_URL;
+  // The host's router retries (with backoff, Retry-After and a circuit breaker); the SDK does not by default.
+  const maxRetries = settings.maxRetries ?? 0;
+  return reusedClient(
+    ctx,
+    JSON.stringify([apiKey, baseURL, maxRetries]),
+    (fetch) => new OpenAI({ apiKey, baseURL, maxRetries, fetch: (input, init) => fetch(input, init) }),
+  );
 }
 
 async function chat(request: ChatRequest, ctx: PluginContext): Promise<ChatResponse> {

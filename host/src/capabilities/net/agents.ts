@@ -2,12 +2,22 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
-import type { CheckedTarget } from './origin-policy.js';
+import type { ResolvedAddress } from '../types.js';
+import type { CheckedTarget, DnsAnswers } from './origin-policy.js';
 
 /** Keep-alive agents idle this long are closed. */
 const IDLE_MS = 30_000;
 /** Agents one plugin keeps at most; the least recently used idle one goes first. */
 const MAX_AGENTS = 32;
+/**
+ * How long a DNS answer is used again. As long as an idle connection is kept: a name asked again within that
+ * time gets the same checked addresses, hence the same agent and its open connection, without a lookup (Node
+ * itself keeps no answers, and a getaddrinfo costs from a fraction of a millisecond to many). Never longer, so
+ * a moved service is found again within half a minute.
+ */
+export const DNS_ANSWER_MS = IDLE_MS;
+/** Host names whose answers one plugin keeps at most; the oldest goes first. */
+const MAX_ANSWERS = 256;
 
 interface Entry {
   readonly agent: http.Agent;
@@ -16,7 +26,8 @@ interface Entry {
 
 /**
  * Keep-alive connections of one plugin, one agent per checked origin and set of checked addresses. Every
- * request still goes through the origin policy and DNS check first; the agent it then uses can only connect to
+ * request still goes through the origin policy and address check first (DNS is asked again once the plugin's
+ * kept answer for the name is DNS_ANSWER_MS old); the agent it then uses can only connect to
  * the addresses that check approved (its lookup answers nothing else), so a reused connection is always one to
  * an address checked for this origin, and a different DNS answer gets a different agent. Plugins never share
  * agents.
@@ -24,7 +35,9 @@ interface Entry {
 export interface AgentPool {
   /** The agent for the checked target's origin and exactly the addresses its check approved. */
   agentFor(target: CheckedTarget): http.Agent;
-  /** Closes every connection. */
+  /** This plugin's recent DNS answers (DNS_ANSWER_MS each): the origin policy checks them on every use. */
+  readonly answers: DnsAnswers;
+  /** Closes every connection and forgets every answer. */
   closeAll(): void;
 }
 
@@ -58,8 +71,33 @@ function busy(agent: http.Agent): boolean {
   return active || waiting;
 }
 
+function createAnswers(now: () => number): DnsAnswers & { clear(): void } {
+  const kept = new Map<string, { readonly addresses: readonly ResolvedAddress[]; readonly until: number }>();
+  return {
+    get(hostname) {
+      const entry = kept.get(hostname);
+      if (entry === undefined) return undefined;
+      if (now() < entry.until) return entry.addresses;
+      kept.delete(hostname);
+      return undefined;
+    },
+    set(hostname, addresses) {
+      kept.delete(hostname);
+      if (kept.size >= MAX_ANSWERS) {
+        const oldest = kept.keys().next();
+        if (oldest.done !== true) kept.delete(oldest.value);
+      }
+      kept.set(hostname, { addresses: [...addresses], until: now() + DNS_ANSWER_MS });
+    },
+    clear() {
+      kept.clear();
+    },
+  };
+}
+
 export function createAgentPool(now: () => number = Date.now): AgentPool {
   const agents = new Map<string, Entry>();
+  const answers = createAnswers(now);
   let sweeper: NodeJS.Timeout | undefined;
 
   const sweep = (): void => {
@@ -88,6 +126,7 @@ export function createAgentPool(now: () => number = Date.now): AgentPool {
   };
 
   return {
+    answers,
     agentFor(target) {
       const addresses = target.addresses.map((a) => a.address).join(',');
       const key = `${target.url.protocol}//${target.host}:${target.port}|${addresses}`;
@@ -120,6 +159,7 @@ export function createAgentPool(now: () => number = Date.now): AgentPool {
     closeAll() {
       for (const entry of agents.values()) entry.agent.destroy();
       agents.clear();
+      answers.clear();
       if (sweeper !== undefined) clearInterval(sweeper);
       sweeper = undefined;
     },

@@ -151,10 +151,12 @@ export async function startFetch(args: FetchStartArgs, ctx: FetchContext): Promi
         patterns: ctx.patterns,
         lookup: ctx.lookup,
         // DNS counts against the same deadline as connecting and waiting for headers.
-        signal: AbortSignal.any([
-          ...(ctx.signal === undefined ? [] : [ctx.signal]),
-          AbortSignal.timeout(HEADERS_TIMEOUT_MS),
-        ]),
+        signal: () =>
+          AbortSignal.any([
+            ...(ctx.signal === undefined ? [] : [ctx.signal]),
+            AbortSignal.timeout(HEADERS_TIMEOUT_MS),
+          ]),
+        answers: ctx.agents.answers,
       });
     } catch (err) {
       if (previous === undefined || !(err instanceof RokuError)) throw err;

@@ -137,11 +137,20 @@ function patternAllowsSpecial(pattern: NetworkPattern, address: string): boolean
   return named === undefined || named === canonicalAddress(address);
 }
 
+/** Recent DNS answers by host name; only answers, never verdicts: every use is checked again. */
+export interface DnsAnswers {
+  get(hostname: string): readonly ResolvedAddress[] | undefined;
+  set(hostname: string, addresses: readonly ResolvedAddress[]): void;
+}
+
 export interface OriginCheckOptions {
   readonly pluginId: string;
   readonly patterns: readonly NetworkPattern[];
   readonly lookup: HostLookup;
-  readonly signal: AbortSignal;
+  /** Aborts the DNS lookup; made only when DNS is asked (IP literals, loopback names and kept answers are not). */
+  readonly signal: () => AbortSignal;
+  /** Where answers are kept and looked up first. */
+  readonly answers?: DnsAnswers | undefined;
 }
 
 function neverReachable(pluginId: string, origin: string, problem: string): Error {
@@ -208,6 +217,9 @@ async function resolve(hostname: string, options: OriginCheckOptions): Promise<r
   if (family === 4 || family === 6) return [{ address: literal, family }];
   // Loopback by name never reaches DNS, which could answer anything for it.
   if (isLoopbackName(hostname)) return LOOPBACK_ANSWER;
+  const kept = options.answers?.get(hostname);
+  if (kept !== undefined) return kept;
+  const signal = options.signal();
   let addresses: readonly ResolvedAddress[];
   let onAbort: (() => void) | undefined;
   try {
@@ -217,8 +229,8 @@ async function resolve(hostname: string, options: OriginCheckOptions): Promise<r
         onAbort = () => {
           reject(new Error('aborted or timed out'));
         };
-        if (options.signal.aborted) onAbort();
-        options.signal.addEventListener('abort', onAbort, { once: true });
+        if (signal.aborted) onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
       }),
     ]);
   } catch (err) {
@@ -226,10 +238,11 @@ async function resolve(hostname: string, options: OriginCheckOptions): Promise<r
     const reason = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
     throw failed(`${options.pluginId}: DNS lookup of ${hostname} failed: ${reason}`, err);
   } finally {
-    if (onAbort !== undefined) options.signal.removeEventListener('abort', onAbort);
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
   }
   if (addresses.length === 0)
     throw failed(`${options.pluginId}: DNS lookup of ${hostname} returned no addresses`);
+  options.answers?.set(hostname, addresses);
   return addresses;
 }
 
@@ -238,7 +251,8 @@ async function resolve(hostname: string, options: OriginCheckOptions): Promise<r
  * services and link-local addresses (also inside IPv4-mapped, NAT64, 6to4 and Teredo addresses) are refused
  * whatever is granted; loopback, private and other non-public addresses only when a pattern of the user's own
  * config names that host exactly (an IP literal, localhost or a name). The caller must connect only to the
- * returned addresses.
+ * returned addresses. An answer kept from an earlier lookup (`answers`) is checked like a fresh one: keeping it
+ * saves the DNS round trip, never a check.
  *
  * @throws ROKU_CAPABILITY_DENIED, ROKU_CAPABILITY_BAD_REQUEST, ROKU_CAPABILITY_FAILED (DNS)
  */

@@ -72,6 +72,50 @@ describe('fetch: allowed origins', () => {
     expect(lookups).toBe(1);
   });
 
+  it('asks DNS once for a name fetched again soon, and reuses the connection to the address it checked', async () => {
+    const ports = new Set<number | undefined>();
+    const s = await server((_req, res) => {
+      ports.add(res.socket?.remotePort);
+      res.end('again');
+    });
+    let lookups = 0;
+    const h = harness({
+      grants: { network: [`http://kept.test:${s.port}`] },
+      lookup: () => {
+        lookups += 1;
+        return Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      const start = expectOk(await h.request('fetch.start', get(`http://kept.test:${s.port}/${i}`)));
+      expect((await h.readAll(start)).body.toString()).toBe('again');
+    }
+    expect(lookups).toBe(1);
+    expect(s.requests).toHaveLength(3);
+    expect(ports.size).toBe(1);
+  });
+
+  it('keeps no failed DNS answer: the next request asks again', async () => {
+    const s = await server((_req, res) => res.end('found'));
+    let lookups = 0;
+    const h = harness({
+      grants: { network: [`http://flaky.test:${s.port}`] },
+      lookup: () => {
+        lookups += 1;
+        return lookups === 1
+          ? Promise.reject(Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }))
+          : Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+      },
+    });
+    expectError(
+      await h.request('fetch.start', get(`http://flaky.test:${s.port}/`)),
+      'ROKU_CAPABILITY_FAILED',
+    );
+    const start = expectOk(await h.request('fetch.start', get(`http://flaky.test:${s.port}/`)));
+    expect((await h.readAll(start)).body.toString()).toBe('found');
+    expect(lookups).toBe(2);
+  });
+
   it('reports a failed DNS lookup as an upstream failure', async () => {
     const h = harness({
       permissions: { network: ['https://api.weather.example'] },
