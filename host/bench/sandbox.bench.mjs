@@ -78,8 +78,16 @@ const TEN_KB = 'x'.repeat(10_000); // the echo tool's schema caps text at 10,000
  * so a noisy neighbour on this shared machine hits all paths alike.
  */
 const failures = new Map();
+/** Runs one call; a failed call (a CPU limit hit on a loaded machine) is reported beside the figures. */
+async function attempt(path, i) {
+  try {
+    await path.fn(i);
+  } catch (err) {
+    failures.set(path.label, `${failures.get(path.label) ?? ''}${err.code ?? err.message} `);
+  }
+}
 async function interleaved(paths) {
-  for (const path of paths) for (let i = 0; i < WARMUP; i++) await path.fn(i);
+  for (const path of paths) for (let i = 0; i < WARMUP; i++) await attempt(path, i);
   const times = paths.map(() => []);
   const perBlock = Math.ceil(CALLS / BLOCKS);
   for (let b = 0; b < BLOCKS; b++) {
@@ -88,12 +96,7 @@ async function interleaved(paths) {
       const into = times[(k + b) % paths.length];
       for (let i = 0; i < perBlock; i++) {
         const start = process.hrtime.bigint();
-        try {
-          await path.fn(i);
-        } catch (err) {
-          // a failed call is reported beside the figures, not a crash of the whole bench
-          failures.set(path.label, `${failures.get(path.label) ?? ''}${err.code ?? err.message} `);
-        }
+        await attempt(path, i);
         into.push(Number(process.hrtime.bigint() - start) / 1000);
       }
     }
@@ -173,6 +176,38 @@ rows.push(
     { label: PATHS.mcp, fn: () => mcp.callTool({ name: 'echo', arguments: { text: 'hi' } }) },
   ])),
 );
+/**
+ * CPU per call on each side of the hop, in interleaved blocks (median over blocks): the host's process
+ * (process.cpuUsage: the caller, validation, framing, the pipe's syscalls) and the far process (the runner, or the
+ * raw echo child, from /proc/<pid>/stat in clock ticks, so coarse per block). Says which side a slow call spends in.
+ */
+function processCpuMs(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+const runnerPid = host.sandboxes.runners().find((r) => r.engine === 'isolate')?.pid;
+const cpuPaths = [
+  { label: PATHS.isolate, pid: runnerPid, fn: () => echo.call('tool:echo', { text: 'hi' }, SESSION) },
+  { label: PATHS.isolate10k, pid: runnerPid, fn: () => echo.call('tool:echo', { text: TEN_KB }, SESSION) },
+  { label: PATHS.raw, pid: rawChild.pid, fn: () => rawEcho({ text: 'hi' }) },
+  { label: PATHS.raw10k, pid: rawChild.pid, fn: () => rawEcho({ text: TEN_KB }) },
+];
+const cpuSamples = cpuPaths.map(() => ({ host: [], far: [] }));
+const CPU_BLOCK = Math.max(200, Math.ceil(CALLS / BLOCKS));
+for (let b = 0; b < BLOCKS; b++) {
+  for (const [k, path] of cpuPaths.entries()) {
+    const far0 = processCpuMs(path.pid);
+    const host0 = process.cpuUsage();
+    for (let i = 0; i < CPU_BLOCK; i++) await attempt(path, i);
+    const used = process.cpuUsage(host0);
+    cpuSamples[k].host.push((used.user + used.system) / CPU_BLOCK);
+    cpuSamples[k].far.push(((processCpuMs(path.pid) - far0) * 1000) / CPU_BLOCK);
+  }
+}
 rawChild.kill();
 await mcp.close();
 
@@ -233,6 +268,17 @@ console.table([
     verdict: '-',
   },
 ]);
+
+console.log(
+  `\nCPU per call by side (${BLOCKS} interleaved blocks of ${CPU_BLOCK} calls, median of blocks), microseconds`,
+);
+console.table(
+  cpuPaths.map((path, k) => ({
+    path: path.label,
+    'host process µs': median(cpuSamples[k].host).toFixed(1),
+    'far process µs': median(cpuSamples[k].far).toFixed(1),
+  })),
+);
 
 // Cold loads of the ~1 MB openai bundle into a warm runner.
 const bundleBytes = readFileSync(join(openaiDir, 'dist', 'plugin.js')).byteLength;

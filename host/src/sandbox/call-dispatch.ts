@@ -121,25 +121,30 @@ export function dispatchCall(
     });
     sandbox.flights.add(flight);
 
-    const slot = sandbox.queue.acquire();
-    abort = slot.cancel;
-    slot.ready.then(
-      async () => {
-        try {
-          if (state.settled) return;
-          state.phase = 'loading';
-          abort = undefined;
-          succeed(await send());
-        } catch (err) {
-          flight.fail(asRokuError(err));
-        } finally {
-          sandbox.queue.release();
-        }
-      },
-      (err: unknown) => {
+    /** Runs the call in its slot, and gives the slot back when its runner is done. */
+    const run = async (): Promise<void> => {
+      try {
+        if (state.settled) return;
+        state.phase = 'loading';
+        abort = undefined;
+        succeed(await send());
+      } catch (err) {
         flight.fail(asRokuError(err));
-      },
-    );
+      } finally {
+        sandbox.queue.release();
+      }
+    };
+    // a free slot is taken at once, without a promise turn: a loaded plugin's call is on the wire before
+    // dispatchCall returns
+    if (sandbox.queue.tryAcquire()) {
+      void run();
+    } else {
+      const slot = sandbox.queue.acquire();
+      abort = slot.cancel;
+      slot.ready.then(run, (err: unknown) => {
+        flight.fail(asRokuError(err));
+      });
+    }
 
     /** Read through a function: the narrowing of `state.settled` does not survive the awaits below. */
     function gaveUp(): boolean {

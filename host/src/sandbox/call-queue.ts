@@ -56,6 +56,13 @@ export class CallQueue {
     return this.#queued;
   }
 
+  /** Takes a slot if one is free now and nobody waits (the queue is open); `release()` gives it back. */
+  tryAcquire(): boolean {
+    if (this.#closed !== undefined || this.#running >= this.#limit || this.#queued > 0) return false;
+    this.#running += 1;
+    return true;
+  }
+
   /**
    * Takes a slot: at once when one is free, else after the calls queued before it. Returns the waiting
    * promise and a `cancel` that gives up the place in the queue (the deadline passed) with `error`.

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { RokuError, dynamicErrorCode, isRokuError, parsePluginOp } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginDescription } from '@roku/schemas';
@@ -11,6 +11,8 @@ import type { PlainJson } from './safe-json.js';
 import { parseSandboxJson } from './safe-json.js';
 import type { ToolValidators } from './tool-schemas.js';
 import { firstSchemaError } from './tool-schemas.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Largest call input, serialized. */
 export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
@@ -125,6 +127,14 @@ export class LoadedSandbox implements Sandbox {
   readonly queue: CallQueue;
   /** Why the plugin may no longer run (disabled, uninstalled, unloaded): every call fails with it. */
   revoked: RokuError | undefined;
+  /**
+   * Call ids are this sandbox's random prefix and a counter: unique, cheaper than a UUID per call, and telling
+   * the plugin nothing about other plugins' calls.
+   */
+  readonly #callIdPrefix = `${randomBytes(9).toString('base64url')}-`;
+  #calls = 0;
+  /** Ops the manifest declares, checked once each (a finite set: only ops that passed are kept). */
+  readonly #knownOps = new Map<string, { readonly tool: ToolValidators | undefined }>();
 
   constructor(
     readonly pluginKey: string,
@@ -181,15 +191,20 @@ export class LoadedSandbox implements Sandbox {
 
   async call(op: string, input: unknown, options: CallOptions = {}): Promise<PlainJson> {
     const { manifest } = this;
-    const parsed = parsePluginOp(op);
-    const unknown = unknownOp(manifest, op, parsed);
-    if (unknown !== undefined) {
-      throw new RokuError('ROKU_SANDBOX_UNKNOWN_OP', `${manifest.id}@${manifest.version}: ${unknown}`, {
-        details: { pluginId: manifest.id, op },
-      });
+    let known = this.#knownOps.get(op);
+    if (known === undefined) {
+      const parsed = parsePluginOp(op);
+      const unknown = unknownOp(manifest, op, parsed);
+      if (unknown !== undefined) {
+        throw new RokuError('ROKU_SANDBOX_UNKNOWN_OP', `${manifest.id}@${manifest.version}: ${unknown}`, {
+          details: { pluginId: manifest.id, op },
+        });
+      }
+      known = { tool: parsed?.kind === 'tool' ? this.validators.get(parsed.name ?? '') : undefined };
+      this.#knownOps.set(op, known);
     }
     this.host.checkQuarantine(manifest);
-    const tool = parsed?.kind === 'tool' ? this.validators.get(parsed.name ?? '') : undefined;
+    const { tool } = known;
     if (tool?.input !== undefined && !tool.input(input)) {
       throw new RokuError(
         'ROKU_CAPABILITY_BAD_REQUEST',
@@ -197,7 +212,7 @@ export class LoadedSandbox implements Sandbox {
       );
     }
     if (this.revoked !== undefined) throw this.revoked;
-    const callId = randomUUID();
+    const callId = `${this.#callIdPrefix}${(++this.#calls).toString(36)}`;
     const request = JSON.stringify({ op, input, config: options.config ?? null, callId });
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long request needs counting
     if (request.length * 3 > MAX_INPUT_BYTES && Buffer.byteLength(request) > MAX_INPUT_BYTES) {
@@ -210,29 +225,26 @@ export class LoadedSandbox implements Sandbox {
     // An error of the caller's beforeSend is the caller's (a claim refused), not the plugin's failure.
     const claim: { failed: boolean; error?: unknown } = { failed: false };
     const beforeSend = options.beforeSend;
+    const scope: Mutable<CallScope> = { callId };
+    if (options.signal !== undefined) scope.signal = options.signal;
+    if (options.onEvent !== undefined) scope.emit = options.onEvent;
+    if (options.context !== undefined) scope.context = options.context;
+    if (options.session !== undefined) scope.session = options.session;
+    if (beforeSend !== undefined) {
+      scope.beforeSend = () => {
+        try {
+          beforeSend();
+        } catch (err) {
+          claim.failed = true;
+          claim.error = err;
+          throw err;
+        }
+      };
+    }
     try {
       let result: ResultMessage;
       try {
-        result = await this.host.dispatch(this, request, {
-          callId,
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-          ...(options.onEvent === undefined ? {} : { emit: options.onEvent }),
-          ...(options.context === undefined ? {} : { context: options.context }),
-          ...(options.session === undefined ? {} : { session: options.session }),
-          ...(beforeSend === undefined
-            ? {}
-            : {
-                beforeSend: () => {
-                  try {
-                    beforeSend();
-                  } catch (err) {
-                    claim.failed = true;
-                    claim.error = err;
-                    throw err;
-                  }
-                },
-              }),
-        });
+        result = await this.host.dispatch(this, request, scope);
       } catch (err) {
         if (claim.failed) throw claim.error;
         const wire = isRokuError(err) ? err : { code: 'ROKU_SANDBOX_CRASHED', message: String(err) };

@@ -210,12 +210,10 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
     },
     loadedRunner(sandbox, session) {
       if (sandbox.revoked !== undefined) return undefined;
-      const runner = readyRunner(
-        sandbox,
-        sessions.get(sandbox.pluginKey, session),
-        () => groupOf(groupKey(sandbox)).length < maxRunners,
-      );
-      if (runner !== undefined) sessions.set(sandbox.pluginKey, session, runner);
+      const remembered = sessions.get(sandbox.pluginKey, session);
+      const runner = readyRunner(sandbox, remembered, () => groupOf(groupKey(sandbox)).length < maxRunners);
+      // the lookup already made a remembered session the most recent one
+      if (runner !== undefined && runner !== remembered) sessions.set(sandbox.pluginKey, session, runner);
       return runner;
     },
     async ensureLoaded(sandbox, session) {

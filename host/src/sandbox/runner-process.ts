@@ -374,7 +374,11 @@ export class RunnerProcess {
     if (!this.live) return Promise.reject(notSent(this.engine, 'is not running'));
     return new Promise<ResultMessage>((resolve, reject) => {
       this.#calls.set(id, { pluginKey, resolve, reject, unwatch: undefined });
-      this.#send({ t: 'call', id, pluginKey, request, ...(session === undefined ? {} : { session }) });
+      this.#send(
+        session === undefined
+          ? { t: 'call', id, pluginKey, request }
+          : { t: 'call', id, pluginKey, request, session },
+      );
     });
   }
 

@@ -26,14 +26,19 @@ export function loadedThere(sandbox: LoadedSandbox, runner: RunnerProcess): bool
 /** Remembers which runner served each session (bounded, least recently used first out). */
 export class SessionRunners {
   readonly #runners = new Map<string, RunnerProcess>();
+  /** The most recently used entry: a session's calls in a row skip building its key and reordering the map. */
+  #last: { readonly pluginKey: string; readonly session: string; readonly runner: RunnerProcess } | undefined;
 
   get(pluginKey: string, session: string | undefined): RunnerProcess | undefined {
     if (session === undefined) return undefined;
+    const last = this.#last;
+    if (last !== undefined && last.session === session && last.pluginKey === pluginKey) return last.runner;
     const key = `${pluginKey}\n${session}`;
     const runner = this.#runners.get(key);
     if (runner === undefined) return undefined;
     this.#runners.delete(key);
     this.#runners.set(key, runner);
+    this.#last = { pluginKey, session, runner };
     return runner;
   }
 
@@ -42,6 +47,7 @@ export class SessionRunners {
     const key = `${pluginKey}\n${session}`;
     this.#runners.delete(key);
     this.#runners.set(key, runner);
+    this.#last = { pluginKey, session, runner };
     if (this.#runners.size > MAX_SESSIONS) {
       const oldest = this.#runners.keys().next();
       if (oldest.done !== true) this.#runners.delete(oldest.value);
@@ -50,6 +56,7 @@ export class SessionRunners {
 
   /** Forgets a runner (stopped) or every session of a plugin (unloaded). */
   forget(match: (pluginKey: string, runner: RunnerProcess) => boolean): void {
+    this.#last = undefined;
     for (const [key, runner] of this.#runners) {
       if (match(key.slice(0, key.indexOf('\n')), runner)) this.#runners.delete(key);
     }

@@ -42,4 +42,29 @@ describe('the runner channel framing', () => {
       expect(violations).toHaveLength(1);
     }
   });
+
+  it('carries calls and results, with or without their optional fields, as they were sent', () => {
+    const messages = [
+      { t: 'call', id: 1, pluginKey: 'p@1.0.0#1', request: '{"op":"tool:echo"}', session: 'sé ✓' },
+      { t: 'call', id: 2 ** 40, pluginKey: 'p@1.0.0#1', request: '' },
+      { t: 'result', id: 3, ok: true, response: '{"ok":true,"value":"ü"}', cpuMs: 0.25 },
+      { t: 'result', id: 4, ok: true, response: '{}' },
+      { t: 'result', id: 5, ok: false, error: { code: 'ROKU_SANDBOX_TIMEOUT', message: 'late' }, cpuMs: 1 },
+      { t: 'result', id: 6, ok: true, response: '{}', extra: { description: 'kept' } },
+    ];
+    const frames = Buffer.concat(messages.map((m) => encodeFrame(m)));
+    for (const size of [1, 5, 17, frames.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < frames.length; i += size) chunks.push(frames.subarray(i, i + size));
+      expect(decodeAll(chunks)).toEqual({ messages, violations: [] });
+    }
+  });
+
+  it('reports a call frame whose lengths do not add up', () => {
+    const frame = encodeFrame({ t: 'call', id: 1, pluginKey: 'p', request: '{}', session: 's' });
+    frame.writeUInt32LE(1000, 8 + 9);
+    const { messages, violations } = decodeAll([frame, encodeFrame({ t: 'stats' })]);
+    expect(messages).toEqual([]);
+    expect(violations).toHaveLength(1);
+  });
 });
