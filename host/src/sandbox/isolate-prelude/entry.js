@@ -62,6 +62,18 @@ function isCallResponse(r) {
   return e !== null && typeof e === 'object' && typeof e.code === 'string' && typeof e.message === 'string';
 }
 
+/** How every CallResponse with a value the SDK makes begins (`JSON.stringify({ ok: true, value })`). */
+const OK_PREFIX = '{"ok":true,"value":';
+const StringStartsWith = String.prototype.startsWith;
+
+/**
+ * True when `out` is the SDK's form of a successful CallResponse: then it is one as soon as it is JSON, which
+ * the host checks strictly (refusing a duplicated key) before it reads anything, so no second parse is needed
+ * here to learn its shape.
+ */
+const isOkResponseText = (out) =>
+  ReflectApply(StringStartsWith, out, [OK_PREFIX]) && out[out.length - 1] === '}';
+
 function checkOutput(out, maxBytes, what, validate) {
   if (typeof out !== 'string') {
     return sandboxError(
@@ -81,6 +93,7 @@ function checkOutput(out, maxBytes, what, validate) {
       { limitDepth: MAX_JSON_DEPTH },
     );
   }
+  if (validate === isCallResponse && isOkResponseText(out)) return `R${out}`;
   let parsed;
   try {
     parsed = JSONparse(out);
@@ -132,26 +145,28 @@ async function call(id, requestJson, maxBytes) {
 }
 
 /**
- * Calls started by `start` (the runner's synchronous fast path): the outcome string once the call settled,
- * else its promise. Null-prototype records the plugin cannot reach or patch; `take` or `wait` removes each.
+ * Calls started by `start` (the runner's synchronous fast path), by runner call id: a null-prototype record the
+ * plugin cannot reach or patch, of null-prototype records `{ out, pending, capsBefore }` — the outcome string
+ * once the call settled, its promise, and the count of capability requests sent before it started. `take` or
+ * `wait` removes each.
  */
-const settled = ObjectCreate(null);
-const waiting = ObjectCreate(null);
-/** For each started call, the count of capability requests sent before it started. */
-const capsBefore = ObjectCreate(null);
+const started = ObjectCreate(null);
 
 /** Starts a call and records its outcome when it settles (within this entry's microtask checkpoint if it never awaits the host). */
 function start(id, requestJson, maxBytes) {
-  capsBefore[id] = capsSent.count;
+  const record = ObjectCreate(null);
+  record.out = undefined;
+  record.capsBefore = capsSent.count;
+  started[id] = record;
   const pending = call(id, requestJson, maxBytes);
-  waiting[id] = pending;
+  record.pending = pending;
   // the captured `then` of our own native promise: nothing the plugin patched runs here
   ReflectApply(PromiseThen, pending, [
     (out) => {
-      settled[id] = out;
+      record.out = out;
     },
     (e) => {
-      settled[id] = sandboxError('ROKU_SANDBOX_BAD_OUTPUT', `entry failed: ${errorFields(e).message}`);
+      record.out = sandboxError('ROKU_SANDBOX_BAD_OUTPUT', `entry failed: ${errorFields(e).message}`);
     },
   ]);
   return '';
@@ -163,41 +178,26 @@ function start(id, requestJson, maxBytes) {
  * them to arrive before it ends the call they belong to).
  */
 function take(id) {
-  const out = settled[id];
+  const record = started[id];
+  if (record === undefined) return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'no such call');
+  const out = record.out;
   if (out === undefined) return '';
-  const sent = capsSent.count - capsBefore[id];
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
-  delete capsBefore[id];
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
-  delete settled[id];
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
-  delete waiting[id];
+  delete started[id];
+  const sent = capsSent.count - record.capsBefore;
   return sent > 0 ? `C${sent}:${out}` : out;
 }
 
 /** The outcome of a started call, as a promise if it has not settled yet. */
 function wait(id) {
+  const record = started[id];
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
-  delete capsBefore[id];
-  const out = settled[id];
-  if (out !== undefined) {
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
-    delete settled[id];
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
-    delete waiting[id];
-    return out;
-  }
-  const pending = waiting[id];
-  if (pending === undefined) return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'no such call');
-  const collect = () => {
-    const result = settled[id];
-    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
-    delete settled[id];
-    return typeof result === 'string' ? result : sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'call lost');
-  };
-  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
-  delete waiting[id];
-  return ReflectApply(PromiseThen, pending, [collect, collect]);
+  delete started[id];
+  if (record === undefined) return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'no such call');
+  if (record.out !== undefined) return record.out;
+  const collect = () =>
+    typeof record.out === 'string' ? record.out : sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'call lost');
+  return ReflectApply(PromiseThen, record.pending, [collect, collect]);
 }
 
 function reportTimerError(e) {

@@ -14,7 +14,7 @@ import type {
 } from '../protocol.js';
 import { CapabilityClient } from './capability-client.js';
 import { toWireError, wireError } from './engine.js';
-import type { Engine, EngineDeps, PluginStats } from './engine.js';
+import type { CallOutcome, Engine, EngineDeps, PluginStats } from './engine.js';
 
 /** How many disposed plugin keys are remembered to explain later calls to them. */
 const MAX_TOMBSTONES = 1000;
@@ -61,7 +61,7 @@ export class Dispatcher {
         void this.#load(msg);
         return;
       case 'call':
-        void this.#call(msg);
+        this.#call(msg);
         return;
       case 'unload': {
         const engine = this.#owners.get(msg.pluginKey);
@@ -111,7 +111,7 @@ export class Dispatcher {
     }
   }
 
-  async #call(msg: CallMessage): Promise<void> {
+  #call(msg: CallMessage): void {
     const engine = this.#owners.get(msg.pluginKey);
     if (engine === undefined) {
       const reason = this.#tombstones.get(msg.pluginKey);
@@ -135,24 +135,45 @@ export class Dispatcher {
       return;
     }
     this.#calls.set(msg.id, engine);
+    let outcome: CallOutcome | Promise<CallOutcome>;
     try {
-      const outcome = await engine.call(msg.pluginKey, msg.id, msg.request, msg.session);
+      outcome = engine.call(msg.pluginKey, msg.id, msg.request, msg.session);
+    } catch (e) {
+      this.#answer(msg.id, crashed(e));
+      return;
+    }
+    // a call that ended synchronously is answered before the next message is read
+    if (!(outcome instanceof Promise)) {
+      this.#answer(msg.id, outcome);
+      return;
+    }
+    outcome.then(
+      (done) => {
+        this.#answer(msg.id, done);
+      },
+      (e: unknown) => {
+        this.#answer(msg.id, crashed(e));
+      },
+    );
+  }
+
+  #answer(id: number, outcome: CallOutcome): void {
+    this.#calls.delete(id);
+    try {
       this.#send(
         outcome.ok
-          ? { t: 'result', id: msg.id, ok: true, response: outcome.response, cpuMs: outcome.cpuMs }
+          ? { t: 'result', id, ok: true, response: outcome.response, cpuMs: outcome.cpuMs }
           : {
               t: 'result',
-              id: msg.id,
+              id,
               ok: false,
               error: outcome.error,
               ...(outcome.cpuMs === undefined ? {} : { cpuMs: outcome.cpuMs }),
             },
       );
     } catch (e) {
-      // an engine bug, not a plugin fault; still answer the call
-      this.#send({ t: 'result', id: msg.id, ok: false, error: toWireError(e, 'ROKU_SANDBOX_CRASHED') });
-    } finally {
-      this.#calls.delete(msg.id);
+      // still one answer per call, and nothing thrown back into the message loop
+      if (outcome.ok || outcome.error.code !== 'ROKU_SANDBOX_CRASHED') this.#answer(id, crashed(e));
     }
   }
 
@@ -184,4 +205,9 @@ export class Dispatcher {
     }
     return { t: 'stats', rssBytes: process.memoryUsage.rss(), plugins };
   }
+}
+
+/** An engine bug, not a plugin fault; the call is still answered. */
+function crashed(e: unknown): CallOutcome {
+  return { ok: false, error: toWireError(e, 'ROKU_SANDBOX_CRASHED') };
 }

@@ -45,8 +45,16 @@ export interface EngineDeps {
 export interface Engine {
   /** Loads a plugin and describes it. @throws RokuError ROKU_SANDBOX_LOAD_FAILED */
   load(msg: LoadMessage): Promise<LoadOutcome>;
-  /** Runs one call; resolves exactly once, with a sandbox error instead of throwing. */
-  call(pluginKey: string, id: number, requestJson: string, session?: string): Promise<CallOutcome>;
+  /**
+   * Runs one call: its outcome at once when it ended synchronously, else a promise that resolves exactly once;
+   * a sandbox error instead of throwing.
+   */
+  call(
+    pluginKey: string,
+    id: number,
+    requestJson: string,
+    session?: string,
+  ): CallOutcome | Promise<CallOutcome>;
   /** Ends a call early with ROKU_SANDBOX_UNLOADED; false when the engine does not know the call. */
   cancel(id: number): boolean;
   /** Disposes the plugin; its in-flight calls end with ROKU_SANDBOX_UNLOADED. False when unknown. */

@@ -134,13 +134,18 @@ class IsolateEngine implements Engine {
     }
   }
 
-  call(pluginKey: string, id: number, requestJson: string, session?: string): Promise<CallOutcome> {
+  call(
+    pluginKey: string,
+    id: number,
+    requestJson: string,
+    session?: string,
+  ): CallOutcome | Promise<CallOutcome> {
     const plugin = this.#plugins.get(pluginKey);
     if (plugin !== undefined) return plugin.call(id, requestJson, session);
-    return Promise.resolve({
+    return {
       ok: false,
       error: wireError('ROKU_SANDBOX_UNLOADED', `${pluginKey} is not loaded`, { pluginKey }),
-    });
+    };
   }
 
   cancel(id: number): boolean {

@@ -85,23 +85,29 @@ export class IsolateActivity {
   }
 }
 
+/** isolated-vm's options for an entry call: the CPU timeout of its synchronous part (made once per plugin). */
+export interface EntryOptions {
+  readonly timeout: number;
+}
+
 /**
- * Runs `entry('call', …)` and resolves with what the entry returned (a tagged string, or anything a broken
- * entry produced); rejects as isolated-vm does (timeout, disposal, an error escaping the entry).
+ * Runs `entry('call', …)`: what the entry returned (a tagged string, or anything a broken entry produced) at
+ * once when the call ended on the fast path, else a promise of it. Throws or rejects as isolated-vm does
+ * (timeout, disposal, an error escaping the entry).
  */
-export async function invokeCall(
+export function invokeCall(
   realm: IsolateRealm,
   activity: IsolateActivity,
   id: number,
   requestJson: string,
   outputBytes: number,
-  timeoutMs: number,
-): Promise<unknown> {
+  options: EntryOptions,
+): unknown {
   const { entry } = realm;
   if (!activity.takeFastPath()) {
     return activity.track(
       entry.apply(undefined, ['call', id, requestJson, outputBytes], {
-        timeout: timeoutMs,
+        timeout: options.timeout,
         result: { promise: true },
       }),
     );
@@ -111,8 +117,10 @@ export async function invokeCall(
   const started = performance.now();
   try {
     // the call's synchronous part and every microtask it queues run here, under the CPU timeout
-    entry.applySync(undefined, ['start', id, requestJson, outputBytes], { timeout: timeoutMs });
-    raw = entry.applySync(undefined, ['take', id], { timeout: timeoutMs });
+    entry.applySync(undefined, ['start', id, requestJson, outputBytes], options);
+    // No timeout here: `take` runs only the entry's own bookkeeping (no plugin code is left to run once
+    // `start` returned), and each timeout costs a timer that wakes isolated-vm's timer thread when it expires.
+    raw = entry.applySync(undefined, ['take', id]);
   } finally {
     activity.ranSync(performance.now() - started);
   }
@@ -121,11 +129,26 @@ export async function invokeCall(
     // this call, so it ends once they have arrived.
     const colon = raw.indexOf(':');
     const sent = Number(raw.slice(1, colon));
-    raw = raw.slice(colon + 1);
-    if (Number.isSafeInteger(sent) && sent > 0) await realm.capsArrivedBy(capsBefore + sent);
+    const out = raw.slice(colon + 1);
+    if (Number.isSafeInteger(sent) && sent > 0 && realm.capsArrived < capsBefore + sent)
+      return realm
+        .capsArrivedBy(capsBefore + sent)
+        .then(() => finishTaken(realm, activity, id, out, options));
+    raw = out;
   }
+  return finishTaken(realm, activity, id, raw, options);
+}
+
+/** What `take` gave: the outcome, or '' while the call waits for the host (then waited for asynchronously). */
+function finishTaken(
+  realm: IsolateRealm,
+  activity: IsolateActivity,
+  id: number,
+  raw: unknown,
+  options: EntryOptions,
+): unknown {
   if (raw !== '') return raw;
   return activity.track(
-    entry.apply(undefined, ['wait', id], { timeout: timeoutMs, result: { promise: true } }),
+    realm.entry.apply(undefined, ['wait', id], { timeout: options.timeout, result: { promise: true } }),
   );
 }

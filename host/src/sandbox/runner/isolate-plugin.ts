@@ -19,23 +19,14 @@ import { MAX_SESSION_REALMS, SessionRealms } from './session-realms.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
+import { InflightCall, LOAD_CALL_ID, busy, cpuTimeout } from './isolate-calls.js';
 import { IsolateActivity, invokeCall } from './isolate-invoke.js';
+import type { EntryOptions } from './isolate-invoke.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
 export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) => unknown;
 
 const MAX_TIMERS = 1000;
-/** Budget slot of the load itself (runner call ids are positive; realm preparations count down from -2). */
-const LOAD_CALL_ID = -1;
-
-interface InflightCall {
-  readonly id: number;
-  cpuStartNs: bigint;
-  /** performance.now() time past which the watchdog ends the call (the plugin is disposed). */
-  readonly deadline: number;
-  settled: boolean;
-  settle(outcome: CallOutcome): void;
-}
 
 /** A prepared realm, or why preparing one failed. */
 type Prepared = { readonly realm: IsolateRealm } | { readonly error: WireError };
@@ -79,7 +70,10 @@ export class IsolatePlugin {
   /** Isolate CPU time already charged to the window. */
   #chargedCpuNs = 0n;
   readonly #unwatch: () => void;
+  /** The realm being prepared for the next call that needs a fresh one, and that realm once it is ready. */
   #spare: Promise<Prepared> | undefined;
+  #spareReady: Prepared | undefined;
+  readonly #entryOptions: EntryOptions;
   /** What may be running in the isolate off the runner's thread (see isolate-invoke.ts). */
   readonly #activity = new IsolateActivity();
   #nextPrepareSlot = -2;
@@ -112,6 +106,7 @@ export class IsolatePlugin {
       },
     };
     this.#draining = new DrainingRealms(options.limits.wallMsPerCall);
+    this.#entryOptions = { timeout: options.limits.cpuMsPerCall };
     this.#budget = new CpuBudget(this.limits.cpuMsPerCall, this.#cpuMs(), performance.now());
     // until markLoaded() the load is charged like a call with its own, larger limit
     this.#budget.startCall(LOAD_CALL_ID, this.#cpuMs(), options.loadCpuMs);
@@ -136,7 +131,7 @@ export class IsolatePlugin {
   markLoaded(): void {
     this.#loaded = true;
     this.#budget.endCall(LOAD_CALL_ID);
-    this.#spare ??= this.#prepare();
+    this.#prepareSpare();
   }
 
   /**
@@ -169,58 +164,48 @@ export class IsolatePlugin {
   }
 
   /**
-   * Runs one call in a fresh realm, or in the realm the previous call of the same `session` left. Resolves
-   * exactly once; never rejects.
+   * Runs one call in a fresh realm, or in the realm the previous call of the same `session` left. Its outcome
+   * comes at once when the call ended synchronously (the fast path, see isolate-invoke.ts), else as a promise
+   * that resolves exactly once; never throws or rejects for anything the plugin does.
    */
-  call(id: number, requestJson: string, session?: string): Promise<CallOutcome> {
-    if (this.#disposed !== undefined) return Promise.resolve({ ok: false, error: this.#disposed });
-    this.#chargeWindow();
+  call(id: number, requestJson: string, session?: string): CallOutcome | Promise<CallOutcome> {
+    if (this.#disposed !== undefined) return { ok: false, error: this.#disposed };
+    const now = performance.now();
+    const cpuNs = this.#cpuNs();
+    this.#chargeWindow(cpuNs, now);
     const spent =
       this.#cpuMsPerMinute === undefined
         ? undefined
-        : this.#cpuWindow.refusal(this.pluginKey, this.#cpuMsPerMinute, performance.now());
-    if (spent !== undefined) return Promise.resolve({ ok: false, error: spent });
-    if (this.#calls.size >= this.limits.concurrency) {
-      return Promise.resolve({
-        ok: false,
-        error: wireError(
-          'ROKU_SANDBOX_BUSY',
-          `${this.pluginKey} already runs ${this.limits.concurrency} call(s)`,
-          {
-            limit: this.limits.concurrency,
-          },
-        ),
-      });
-    }
-    return new Promise<CallOutcome>((resolve) => {
-      const call: InflightCall = {
-        id,
-        cpuStartNs: this.#cpuNs(),
-        deadline: performance.now() + this.limits.wallMsPerCall,
-        settled: false,
-        settle(outcome) {
-          if (call.settled) return;
-          call.settled = true;
-          resolve(outcome);
-        },
-      };
-      this.#calls.set(id, call);
-      void this.#run(call, requestJson, session);
-    });
-  }
-
-  async #run(call: InflightCall, requestJson: string, session: string | undefined): Promise<void> {
+        : this.#cpuWindow.refusal(this.pluginKey, this.#cpuMsPerMinute, now);
+    if (spent !== undefined) return { ok: false, error: spent };
+    if (this.#calls.size >= this.limits.concurrency) return busy(this.pluginKey, this.limits.concurrency);
+    const call = new InflightCall(id, cpuNs, now + this.limits.wallMsPerCall);
+    this.#calls.set(id, call);
     const kept = session === undefined ? undefined : this.#sessionRealms.take(session);
-    let prepared: Prepared;
     if (kept !== undefined) {
-      prepared = { realm: kept };
+      this.#runIn(call, kept, requestJson, session);
     } else {
       // a call that needs a new realm makes room for it first: kept realms are a cache, calls are not
       this.#sessionRealms.shrinkTo(this.#keptRoom());
-      const spare = this.#spare;
-      this.#spare = undefined;
-      prepared = await (spare ?? this.#prepare());
+      const spare = this.#takeSpare();
+      if (spare instanceof Promise) {
+        void spare.then((prepared) => {
+          this.#runPrepared(call, prepared, requestJson, session);
+        });
+      } else {
+        this.#runPrepared(call, spare, requestJson, session);
+      }
     }
+    return call.result();
+  }
+
+  /** Runs a call in a realm prepared for it (maybe while the call waited), unless it ended meanwhile. */
+  #runPrepared(
+    call: InflightCall,
+    prepared: Prepared,
+    requestJson: string,
+    session: string | undefined,
+  ): void {
     if ('error' in prepared) {
       this.#release(call);
       call.settle({ ok: false, error: this.#disposed ?? prepared.error });
@@ -234,35 +219,71 @@ export class IsolatePlugin {
       call.settle({ ok: false, error: this.#disposed ?? wireError('ROKU_SANDBOX_UNLOADED', 'cancelled') });
       return;
     }
-    realm.callId = call.id;
+    // the CPU the isolate used while the call waited for its realm is not the call's
     call.cpuStartNs = this.#cpuNs();
+    this.#runIn(call, realm, requestJson, session);
+  }
+
+  /** Enters the realm; the call is settled before this returns when it ended synchronously. */
+  #runIn(call: InflightCall, realm: IsolateRealm, requestJson: string, session: string | undefined): void {
+    realm.callId = call.id;
     this.#budget.startCall(call.id, Number(call.cpuStartNs) / 1e6);
-    let outcome: CallOutcome;
+    let raw: unknown;
     try {
-      const raw: unknown = await invokeCall(
+      raw = invokeCall(
         realm,
         this.#activity,
         call.id,
         requestJson,
         this.limits.outputBytes,
-        this.limits.cpuMsPerCall,
+        this.#entryOptions,
       );
-      this.#release(call);
-      outcome = { ...decodeEntryResult(raw, this.limits.outputBytes), cpuMs: this.#callCpuMs(call) };
     } catch (e) {
-      this.#release(call);
-      const failure = classifyIsolateFailure(e, this.#isolate, this.limits, this.#callCpuMs(call));
-      if (failure.fatal) this.#kill(failure.error);
-      outcome = { ok: false, error: this.#gone() ?? failure.error, cpuMs: this.#callCpuMs(call) };
+      this.#ended(call, realm, session, this.#failed(call, e));
+      return;
     }
+    if (raw instanceof Promise) {
+      raw.then(
+        (value: unknown) => {
+          this.#ended(call, realm, session, this.#decoded(call, value));
+        },
+        (e: unknown) => {
+          this.#ended(call, realm, session, this.#failed(call, e));
+        },
+      );
+      return;
+    }
+    this.#ended(call, realm, session, this.#decoded(call, raw));
+  }
+
+  /** The outcome of what the entry returned. */
+  #decoded(call: InflightCall, raw: unknown): CallOutcome {
+    this.#release(call);
+    const decoded = decodeEntryResult(raw, this.limits.outputBytes);
+    const cpuMs = this.#callCpuMs(call);
+    return decoded.ok
+      ? { ok: true, response: decoded.response, cpuMs }
+      : { ok: false, error: decoded.error, cpuMs };
+  }
+
+  /** The outcome of an entry invocation that failed; a fatal failure disposes the plugin. */
+  #failed(call: InflightCall, e: unknown): CallOutcome {
+    this.#release(call);
+    const failure = classifyIsolateFailure(e, this.#isolate, this.limits, this.#callCpuMs(call));
+    if (failure.fatal) this.#kill(failure.error);
+    return { ok: false, error: this.#gone() ?? failure.error, cpuMs: this.#callCpuMs(call) };
+  }
+
+  #ended(call: InflightCall, realm: IsolateRealm, session: string | undefined, outcome: CallOutcome): void {
     this.#activity.ended(outcome.ok);
     // Only a call that ended normally leaves its realm to its session: a stopped one may have left it halfway.
     if (session !== undefined && outcome.ok && this.#gone() === undefined)
       this.#sessionRealms.keep(session, realm, this.#keptRoom());
     else this.#finishRealm(realm);
-    this.#chargeWindow();
+    // #release read the isolate's CPU time just now
+    this.#chargeWindow(this.#lastCpuNs, performance.now());
     call.settle(outcome);
-    if (this.#gone() === undefined) this.#spare ??= this.#prepare();
+    if (this.#gone() === undefined) this.#prepareSpare();
   }
 
   /** Answers a call early; its slot stays taken until the isolate finishes it (bounded by the wall limit). */
@@ -280,7 +301,7 @@ export class IsolatePlugin {
   dispose(reason: WireError, notify: boolean): void {
     if (this.#disposed !== undefined) return;
     this.#disposed = reason;
-    this.#chargeWindow();
+    this.#chargeWindow(this.#cpuNs(), performance.now());
     this.#unwatch();
     this.#draining.releaseAll();
     this.#sessionRealms.releaseAll();
@@ -366,13 +387,31 @@ export class IsolatePlugin {
     else this.#draining.add(realm);
   }
 
-  /** Charges the isolate's CPU time since the last charge (calls, realm preparation, background) to the window. */
-  #chargeWindow(): void {
-    const now = this.#cpuNs();
-    if (now > this.#chargedCpuNs) {
-      this.#cpuWindow.charge(performance.now(), Number(now - this.#chargedCpuNs) / 1e6);
-      this.#chargedCpuNs = now;
+  /** Charges the isolate's CPU time up to `cpuNs` (calls, realm preparation, background) to the window. */
+  #chargeWindow(cpuNs: bigint, now: number): void {
+    if (cpuNs > this.#chargedCpuNs) {
+      this.#cpuWindow.charge(now, Number(cpuNs - this.#chargedCpuNs) / 1e6);
+      this.#chargedCpuNs = cpuNs;
     }
+  }
+
+  /** Starts preparing the realm for the next call that needs a fresh one, unless one is on its way. */
+  #prepareSpare(): void {
+    if (this.#spare !== undefined) return;
+    const spare = this.#prepare();
+    this.#spare = spare;
+    void spare.then((prepared) => {
+      if (this.#spare === spare) this.#spareReady = prepared;
+    });
+  }
+
+  /** The spare realm: at once when it is ready (the call need not wait for a turn of the event loop). */
+  #takeSpare(): Prepared | Promise<Prepared> {
+    const spare = this.#spare;
+    const ready = this.#spareReady;
+    this.#spare = undefined;
+    this.#spareReady = undefined;
+    return ready ?? spare ?? this.#prepare();
   }
 
   #kill(reason: WireError): void {
@@ -425,23 +464,7 @@ export class IsolatePlugin {
       return;
     }
     const verdict = this.#budget.check(this.#cpuMs(), now);
-    if (verdict === undefined) return;
-    const what =
-      verdict.kind === 'idle'
-        ? 'background work (timers, continuations)'
-        : verdict.id === LOAD_CALL_ID
-          ? 'loading'
-          : verdict.id < 0
-            ? 'preparing a fresh context'
-            : `call ${verdict.id}`;
-    const limitMs = verdict.kind === 'call' && verdict.id < 0 ? this.#loadCpuMs : this.limits.cpuMsPerCall;
-    this.#kill(
-      wireError('ROKU_SANDBOX_TIMEOUT', `${this.pluginKey}: ${what} exceeded ${limitMs} ms of CPU time`, {
-        limit: 'cpu',
-        limitMs,
-        ...(verdict.kind === 'idle' ? { background: true } : {}),
-      }),
-    );
+    if (verdict !== undefined) this.#kill(cpuTimeout(this.pluginKey, verdict, this.limits, this.#loadCpuMs));
   }
 
   /**

@@ -25,7 +25,22 @@ try {
   process.exit(1);
 }
 
-const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: true });
+/** Incoming bytes land in this one buffer, reused for every read (no stream machinery per chunk). */
+const READ_BUFFER_BYTES = 64 * 1024;
+
+const channel = new Socket({
+  fd: CHANNEL_FD,
+  readable: true,
+  writable: true,
+  onread: {
+    buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+    callback: (bytes: number, buffer: Uint8Array) => {
+      // the decoder may keep part of a chunk for the next read, so it gets a copy of its own
+      decoder.push(Buffer.from(buffer.subarray(0, bytes)));
+      return true;
+    },
+  },
+});
 
 function send(msg: RunnerToHost): void {
   if (!channel.writable) return;
@@ -46,9 +61,6 @@ const decoder = new FrameDecoder(
     process.exit(1);
   },
 );
-channel.on('data', (chunk: Buffer) => {
-  decoder.push(chunk);
-});
 // The supervisor owns the runner's life: when it goes, so does the runner (and every isolate with it).
 channel.on('end', () => process.exit(0));
 channel.on('close', () => process.exit(0));

@@ -66,7 +66,7 @@ function load(
 
 function call(pluginKey: string, tool: string, input: unknown): Promise<CallOutcome> {
   const request = JSON.stringify({ op: `tool:${tool}`, input, config: {}, callId: `c${nextId}` });
-  return engine.call(pluginKey, nextId++, request);
+  return Promise.resolve(engine.call(pluginKey, nextId++, request));
 }
 
 function value(outcome: CallOutcome): unknown {
