@@ -67,7 +67,11 @@ describe('context engine hints: the host skips the engine while its answer would
     const inspected = await turn(runtime, 'inspect');
     expect(inspected.calls).toBe(0);
     const seen = JSON.parse(inspected.message) as { role: string; content: string }[];
-    expect(seen.filter((m) => m.role === 'user').map((m) => m.content)).toEqual(['hello', 'again', 'inspect']);
+    expect(seen.filter((m) => m.role === 'user').map((m) => m.content)).toEqual([
+      'hello',
+      'again',
+      'inspect',
+    ]);
     // ~4,000 tokens of prose: more than the hint allows (its marks are ~12,000 tokens, counted 4× over)
     expect((await turn(runtime, `long ${'the quick brown fox '.repeat(800)}`)).calls).toBe(1);
     expect((await turn(runtime, 'short again')).calls).toBe(0);
@@ -97,7 +101,10 @@ describe('context engine hints: the host skips the engine while its answer would
     expect(counts).toEqual([1, 0, 1, 0]);
 
     const silent = makeEnv(
-      configFor({ devDirs: [smallModel(), engine('@test/silent', '')], plugins: { contextEngine: '@test/silent' } }),
+      configFor({
+        devDirs: [smallModel(), engine('@test/silent', '')],
+        plugins: { contextEngine: '@test/silent' },
+      }),
     );
     const plain = await silent.open();
     const plainCounts = [];
@@ -112,7 +119,9 @@ describe('context engine hints: the host skips the engine while its answer would
       { contextEngine: { name: 'bad-hint', description: 'Sends a malformed hint.' } },
       `{ 'context:beforeRequest': async (input) => ({ request: input.request, hint: { addedTokens: 'lots' } }) }`,
     );
-    const env = makeEnv(configFor({ devDirs: [smallModel(), bad], plugins: { contextEngine: '@test/bad-hint' } }));
+    const env = makeEnv(
+      configFor({ devDirs: [smallModel(), bad], plugins: { contextEngine: '@test/bad-hint' } }),
+    );
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {

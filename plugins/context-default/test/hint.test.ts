@@ -24,7 +24,11 @@ function conversation(turns: number): ChatMessage[] {
     const id = `call_${n}`;
     out.push(
       { role: 'user', content: `question ${n} ${'lorem ipsum '.repeat(20)}` },
-      { role: 'assistant', content: '', toolCalls: [{ id, name: 'read_file', arguments: { path: `f${n}` } }] },
+      {
+        role: 'assistant',
+        content: '',
+        toolCalls: [{ id, name: 'read_file', arguments: { path: `f${n}` } }],
+      },
       { role: 'tool', content: `contents ${'dolor sit amet '.repeat(28)}`, toolCallId: id },
       { role: 'assistant', content: `answer ${n} ${'lorem ipsum '.repeat(20)}` },
     );
