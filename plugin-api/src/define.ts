@@ -55,6 +55,8 @@ export interface MemorySlotDefinition {
  * The exclusive context engine. `beforeRequest` runs before every model request and may rewrite the messages
  * (clear old tool results, collapse old turns); `compact` runs on `/compact` and after the provider reports an
  * exceeded context window. Both return the request to send plus reports the host turns into loop events.
+ * `beforeRequest` may add a `hint` (`ContextHint`) saying the session's next requests would come back
+ * unchanged while they stay within bounds: the host then skips those calls.
  */
 export interface ContextEngineDefinition {
   readonly name: string;

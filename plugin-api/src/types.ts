@@ -17,6 +17,7 @@ export type {
   MemoryRecord,
   MemoryScope,
   SubagentTask,
+  ContextHint,
   ContextInput,
   ContextReport,
   ContextResult,

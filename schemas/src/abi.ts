@@ -403,6 +403,12 @@ export interface ContextInput {
   readonly reportedPromptTokens?: number;
   /** Estimated tokens the request carries besides its messages (tool definitions). */
   readonly overheadTokens?: number;
+  /**
+   * Requests of this session the host answered from the engine's last {@link ContextHint} since the engine's
+   * last call (absent when none): `reportedPromptTokens` then grew by more than one request's worth, so an
+   * engine that calibrates against it takes no sample from this call.
+   */
+  readonly skipped?: number;
 }
 
 /** What the context engine did, reported as loop events by the host. */
@@ -414,9 +420,37 @@ export type ContextReport =
   | { readonly type: 'AutoCompactCircuitBreakerTripped'; readonly consecutive_failures: number }
   | { readonly type: 'CompactComplete'; readonly llm_succeeded: boolean; readonly messages_removed: number };
 
+/**
+ * An engine's promise about the session's next `beforeRequest` calls, so that the host may skip them (an
+ * optimisation the engine opts into; an answer without a hint changes nothing). It covers a request that
+ * continues the answered one (the same messages, then more) while every bound holds; the engine's answer to it
+ * would be this answer's messages followed by the added ones, unchanged, with this answer's reports again. The
+ * host then answers so itself and does not call the engine.
+ *
+ * The host counts, against the request the hint answered: the messages added, the tool results among them, and
+ * their estimated tokens plus any decrease of `contextWindow`. The host's estimate of a message is at least one
+ * token per 4 UTF-8 bytes of its content and of its tool calls' JSON arguments: an engine that estimates
+ * otherwise converts conservatively (a message costing it twice as much as the host's estimate, say).
+ *
+ * The hint dies (the engine is called again) when a bound is exceeded, with `force`, when `compactThresholdRatio`
+ * changes, when the host's own estimate passes the compaction threshold, and when the engine's session realm,
+ * plugin instance or settings may have changed (reload, config change, a new snapshot). A malformed hint is
+ * ignored (the host logs it) and the answer is used as it is.
+ */
+export interface ContextHint {
+  /** Tokens (the host's estimate) the added messages may carry in all, window decreases included. */
+  readonly addedTokens: number;
+  /** Messages that may be added; no limit when absent. */
+  readonly addedMessages?: number;
+  /** Tool results among the added messages; no limit when absent. */
+  readonly addedToolResults?: number;
+}
+
 export interface ContextResult {
   readonly request: ChatRequest;
   readonly reports?: readonly ContextReport[];
+  /** See {@link ContextHint}: the engine's next calls in this session may be skipped while it holds. */
+  readonly hint?: ContextHint;
   /**
    * The engine kept this session's messages (at most 128 characters naming them): the host may send the next
    * request of the session as `since` and the new messages only.

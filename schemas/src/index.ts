@@ -102,6 +102,7 @@ export type {
   SqlValue,
   MemoryScope,
   SubagentTask,
+  ContextHint,
   ContextInput,
   ContextReport,
   ContextResult,

@@ -1,5 +1,6 @@
 import type {
   ChatMessage,
+  ContextHint,
   ContextReport,
   ContextResult,
   MemoryRecord,
@@ -178,6 +179,39 @@ function contextReports(value: PlainJson | undefined): ContextReport[] {
   return reports;
 }
 
+/** A context engine's hint (see ContextHint): its bounds are counts, and nothing else is kept. */
+function contextHint(value: PlainJson | undefined): { hint?: ContextHint; dropped: string[] } {
+  if (value === undefined || value === null) return { dropped: [] };
+  const count = (v: PlainJson | undefined): boolean =>
+    v === undefined || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0);
+  if (
+    !isObject(value) ||
+    value.addedTokens === undefined ||
+    !count(value.addedTokens) ||
+    !count(value.addedMessages) ||
+    !count(value.addedToolResults)
+  ) {
+    return {
+      dropped: [
+        'hint ignored: it must be { addedTokens, addedMessages?, addedToolResults? } with counts (integers ≥ 0)',
+      ],
+    };
+  }
+  const { addedTokens, addedMessages, addedToolResults } = value as {
+    addedTokens: number;
+    addedMessages?: number;
+    addedToolResults?: number;
+  };
+  return {
+    hint: {
+      addedTokens,
+      ...(addedMessages === undefined ? {} : { addedMessages }),
+      ...(addedToolResults === undefined ? {} : { addedToolResults }),
+    },
+    dropped: [],
+  };
+}
+
 /** Longest `state` a context engine may name its kept session by. */
 const MAX_CONTEXT_STATE_CHARS = 128;
 
@@ -198,6 +232,9 @@ function contextResult(
     typeof answer.state === 'string' && answer.state.length <= MAX_CONTEXT_STATE_CHARS
       ? { state: answer.state }
       : {};
+  // Only beforeRequest may be skipped: a hint on a forced compaction's answer is not kept.
+  const { hint, dropped } = input.force === true ? { dropped: [] } : contextHint(answer.hint);
+  const hinted = hint === undefined ? {} : { hint };
   if (input.since !== undefined) {
     const keep = answer.keep;
     if (!Array.isArray(raw) || typeof keep !== 'number' || !Number.isSafeInteger(keep) || keep < 0) {
@@ -209,7 +246,7 @@ function contextResult(
     }
     // checked by the caller against the whole conversation, see above
     const part = raw as unknown as ChatMessage[];
-    return ok({ request: { ...input.request, messages: part }, reports, keep, ...state });
+    return ok({ request: { ...input.request, messages: part }, reports, keep, ...state, ...hinted }, dropped);
   }
   const messages = validMessages(raw, input.request.messages);
   if (messages === undefined) {
@@ -219,7 +256,7 @@ function contextResult(
         'an invalid request (messages must be a non-empty list no longer than the input, with every tool result answering a call)',
     };
   }
-  return ok({ request: { ...input.request, messages }, reports, ...state });
+  return ok({ request: { ...input.request, messages }, reports, ...state, ...hinted }, dropped);
 }
 
 /** How each kind's answer is checked. Tools' outputs were checked against their outputSchema in the sandbox. */

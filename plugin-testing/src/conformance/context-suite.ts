@@ -67,6 +67,8 @@ interface Scenario {
 function scenarios(): Scenario[] {
   const out: Scenario[] = [];
   for (const [turns, resultChars, window] of [
+    // light: an engine may answer it unchanged, and say so for the next requests (ContextHint)
+    [2, 400, 200_000],
     [12, 1200, 32_000],
     [40, 2400, 16_000],
     [60, 3000, 8_000],
@@ -114,7 +116,64 @@ async function results(
   return out;
 }
 
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+/** The host's estimate of a message, from above: UTF-8 bytes ÷ 2 of its content, plus 4 (the host's overhead). */
+const hostTokensAtMost = (m: ChatMessage): number => Math.ceil(Buffer.byteLength(m.content, 'utf8') / 2) + 4;
+
+/** What a hinted answer's next request adds: the model's answer and a short question, no tool result. */
+const FOLLOW_UP: readonly ChatMessage[] = [
+  { role: 'assistant', content: 'f99 exports one function.' },
+  { role: 'user', content: 'and what does it return?' },
+];
+
+const sameMessages = (a: readonly ChatMessage[], b: readonly ChatMessage[]): boolean =>
+  a.length === b.length &&
+  a.every((m, i) => {
+    const o = b[i];
+    return o !== undefined && o.role === m.role && o.content === m.content && o.toolCallId === m.toolCallId;
+  });
+
 const CHECKS: readonly Check<ContextContext>[] = [
+  {
+    name: 'keeps the promise of its hint',
+    async run(ctx) {
+      for (const { scenario, result } of await ctx.answers()) {
+        const { hint } = result as { hint?: unknown };
+        if (hint === undefined || scenario.op !== 'beforeRequest') continue;
+        const h = hint as { addedTokens?: unknown; addedMessages?: unknown; addedToolResults?: unknown };
+        ensure(
+          typeof hint === 'object' &&
+            hint !== null &&
+            isCount(h.addedTokens) &&
+            (h.addedMessages === undefined || isCount(h.addedMessages)) &&
+            (h.addedToolResults === undefined || isCount(h.addedToolResults)),
+          `context:beforeRequest on ${scenario.label} returned the hint ${preview(hint)}`,
+          'a hint is { addedTokens, addedMessages?, addedToolResults? } with integers ≥ 0 (the host ignores any other)',
+        );
+        const tokens = FOLLOW_UP.reduce((n, m) => n + hostTokensAtMost(m), 0);
+        const admits =
+          (h.addedTokens as number) >= tokens &&
+          (h.addedMessages === undefined || (h.addedMessages as number) >= FOLLOW_UP.length);
+        if (!admits) continue;
+        const { input } = scenario;
+        const next: ContextInput = {
+          ...input,
+          request: { ...input.request, messages: [...input.request.messages, ...FOLLOW_UP] },
+        };
+        const answer: unknown = await ctx.plugin.call('context:beforeRequest', next, ctx.env.settings);
+        const { request, reports } = (answer ?? {}) as Partial<ContextResult>;
+        const expected = [...result.request.messages, ...FOLLOW_UP];
+        ensure(
+          Array.isArray(request?.messages) &&
+            sameMessages(request.messages, expected) &&
+            JSON.stringify(reports ?? []) === JSON.stringify(result.reports ?? []),
+          `context:beforeRequest on ${scenario.label} hinted ${preview(hint)}, but a request adding ${FOLLOW_UP.length} short messages (≤ ${tokens} tokens, no tool result) came back otherwise than its answer followed by them, with its reports`,
+          'send a hint only for what you would answer unchanged: the same answer plus the added messages while the bounds hold (see ContextHint)',
+        );
+      }
+    },
+  },
   {
     name: 'never orphans a tool result (or a tool call)',
     async run(ctx) {
@@ -207,7 +266,8 @@ const CHECKS: readonly Check<ContextContext>[] = [
 /**
  * The context-engine suite: over conversations of growing pressure, `beforeRequest` and `compact` (forced)
  * never orphan a tool result or call, stay under the window, keep the system prompt first and unchanged, keep
- * the newest turn intact and leave the rest of the request alone. The engine gets stub LLM and memory
+ * the newest turn intact and leave the rest of the request alone; a hint it sends is well formed and kept. The
+ * engine gets stub LLM and memory
  * services (when granted) that answer at once.
  */
 export async function contextChecks(env: SuiteEnv) {

@@ -81,6 +81,12 @@ describe('a deliberately broken plugin fails its suite with a message that says 
     );
     expect(result(report, 'keeps the system prompt').status).toBe('pass');
     expect(result(report, 'keeps the newest turn intact').status).toBe('pass');
+    expectFailure(
+      report,
+      'keeps the promise of its hint',
+      'came back otherwise than its answer followed by them',
+      'send a hint only for what you would answer unchanged',
+    );
   });
 
   it('a provider that does not stream, reports no usage and calls every error fatal', async () => {

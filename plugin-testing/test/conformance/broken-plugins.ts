@@ -132,11 +132,14 @@ export function brokenMemory(): BrokenPlugin {
   );
 }
 
-/** A context engine that keeps the system prompt and the last five messages: it cuts a turn in half. */
+/**
+ * A context engine that keeps the system prompt and the last five messages: it cuts a turn in half, and hints
+ * that it would answer the next requests the same way.
+ */
 export function brokenContext(): BrokenPlugin {
   const handle = `async function handle(op, input) {
   const m = input.request.messages;
-  return { request: { ...input.request, messages: [m[0], ...m.slice(-5)] } };
+  return { request: { ...input.request, messages: [m[0], ...m.slice(-5)] }, hint: { addedTokens: 1000 } };
 }`;
   return write(
     'context',

@@ -3,7 +3,8 @@ import type { PluginContext } from '@roku/plugin-api';
 /** Samples kept (the estimator's window). */
 const SAMPLES = 8;
 const MIN_SCALE = 0.5;
-const MAX_SCALE = 2;
+/** Largest scale calibration gives (the engine's hint counts with it). */
+export const MAX_SCALE = 2;
 const MAX_RECORDS = 256;
 
 /** What the kv store keeps per session: the samples only (records of older versions carry more, ignored). */
@@ -92,7 +93,8 @@ function worthWriting(ratios: readonly number[], persisted: readonly number[]): 
  * The estimate scale of a session: the mean ratio of provider-reported to estimated prompt tokens over the
  * last 8 model calls, clamped to 0.5–2 (1 until there is a sample). A sample is taken when the run's reported
  * prompt tokens grew since the engine's last answer: the growth is what the provider counted for the request
- * the engine returned then.
+ * the engine returned then. No sample when the host answered requests from the engine's hint in between
+ * (`skipped`): the growth then covers several requests.
  *
  * Capability calls: one kv get when the realm first sees the session; a kv set only when the samples changed,
  * while the stored window is not full or the scale moved by more than 2 % (see worthWriting); a kv list (to
@@ -103,13 +105,14 @@ export async function readScale(
   sessionId: string,
   runId: string,
   reported: number | undefined,
+  skipped = false,
 ): Promise<{ scale: number; remember: (estimated: number) => Promise<void> }> {
   const state = known?.sessionId === sessionId ? known : await load(ctx, sessionId);
   known = state;
   const total = reported ?? 0;
   // Taken into the realm's state only with the answer's estimate (remember): a failed call samples nothing.
   const ratios =
-    state.runId === runId && total > state.reported && state.estimated > 0
+    !skipped && state.runId === runId && total > state.reported && state.estimated > 0
       ? [...state.ratios, (total - state.reported) / state.estimated].slice(-SAMPLES)
       : state.ratios;
   const scale = scaleOf(ratios);

@@ -28,3 +28,8 @@ export function microcompact(
   }
   return { messages: out, freed };
 }
+
+/** Whether microcompaction leaves this tool result as it is even when old: cleared, or no larger than that. */
+export function clearedAlready(message: ChatMessage): boolean {
+  return message.content === CLEARED_TOOL_RESULT || textTokens(message.content) <= CLEARED_TOKENS;
+}

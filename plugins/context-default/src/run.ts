@@ -1,18 +1,19 @@
 import type {
   ChatMessage,
+  ContextHint,
   ContextInput,
   ContextReport,
   ContextResult,
   PluginContext,
 } from '@roku/plugin-api';
 import { sessionBreaker } from './breaker.js';
-import { readScale } from './calibrate.js';
+import { MAX_SCALE, readScale } from './calibrate.js';
 import { lastValidAtOrBefore, protectedStart, splitLead, validCuts } from './cut.js';
 import { compactAll, layer1 } from './engine.js';
 import type { Estimate } from './engine.js';
 import { estimateTokens } from './estimate.js';
 import { summarize } from './llm-summary.js';
-import { microcompact } from './microcompact.js';
+import { clearedAlready, microcompact } from './microcompact.js';
 import { readSessionSummary, writeSessionSummary } from './session-summary.js';
 import { readInput } from './settings.js';
 import type { Settings } from './settings.js';
@@ -125,6 +126,7 @@ export async function runEngine(
           sessionId,
           typeof input.runId === 'string' ? input.runId : '',
           finite(input.reportedPromptTokens),
+          (finite(input.skipped) ?? 0) > 0,
         ).catch(() => undefined)
       : undefined;
   const scale = calibration?.scale ?? 1;
@@ -171,5 +173,46 @@ export async function runEngine(
     }
   }
   await calibration?.remember(estimateTokens(messages) + overhead).catch(() => undefined);
-  return { request: { ...request, messages }, reports };
+  const under = !force && reports.every((r) => r.type === 'MicrocompactRan');
+  const hint = under
+    ? passHint(request.messages, messages, Math.min(midWater, highWater), settings)
+    : undefined;
+  return { request: { ...request, messages }, reports, ...(hint === undefined ? {} : { hint }) };
+}
+
+/**
+ * The hint for an answer under both marks (ContextHint): the next requests come back as this answer plus what
+ * they add while the messages stay under the lower mark and no further tool result gets cleared. Counted
+ * conservatively: at the largest scale calibration may reach (the next call may take a sample), with every
+ * added token of the host's estimate costing this engine twice (JSON-looking text at bytes ÷ 2 where the host
+ * may count bytes ÷ 4), and one token to spare for rounding.
+ */
+function passHint(
+  input: readonly ChatMessage[],
+  output: readonly ChatMessage[],
+  mark: number,
+  settings: Settings,
+): ContextHint | undefined {
+  const scale = settings.calibrate ? MAX_SCALE : 1;
+  const room = mark - estimateTokens(output) * scale - 1;
+  const addedTokens = Math.floor(room / (2 * scale));
+  if (!(addedTokens > 0)) return undefined;
+  return { addedTokens, addedToolResults: uncleared(input, settings.keepToolResults) };
+}
+
+/**
+ * How many tool results may be added before microcompaction would clear one more of these messages: each added
+ * result pushes the oldest of the `keep` newest out of the kept ones, which changes the answer unless that
+ * result is cleared already or small enough to be left as it is.
+ */
+function uncleared(messages: readonly ChatMessage[], keep: number): number {
+  const results = messages.filter((m) => m.role === 'tool');
+  let added = 0;
+  // the result at rank `keep - added` (1 = newest) is the next to leave the kept ones
+  while (added < keep) {
+    const next = results[results.length - (keep - added)];
+    if (next !== undefined && !clearedAlready(next)) break;
+    added += 1;
+  }
+  return added;
 }

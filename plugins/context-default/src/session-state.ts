@@ -93,6 +93,7 @@ export async function withSessionState(
   return {
     request: { ...result.request, messages: output.slice(keep) },
     ...(result.reports === undefined ? {} : { reports: result.reports }),
+    ...(result.hint === undefined ? {} : { hint: result.hint }),
     ...(state === undefined ? {} : { state }),
     ...(previous === undefined ? {} : { keep }),
   };

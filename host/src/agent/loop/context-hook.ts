@@ -48,6 +48,7 @@ export async function applyContext(
     {
       logger,
       signal: frame.signal,
+      hinted: !high,
       ...(frame === run.main ? { memo: { sessionId: frame.state.sessionId, box: run.env.contextMemo } } : {}),
       onFallback: (event) => {
         emit(run, frame, event);

@@ -1,5 +1,6 @@
-import type { ChatMessage, ToolCall } from '@roku/schemas';
+import type { ChatMessage, ContextHint, ContextReport, ToolCall } from '@roku/schemas';
 import type { Sandbox } from '../../sandbox/loaded-sandbox.js';
+import type { SnapshotPlugin } from '../snapshot/snapshot.js';
 import { MAX_SESSION_REALMS, SESSION_REALM_IDLE_MS } from '../../sandbox/runner/session-realms.js';
 
 /**
@@ -18,9 +19,30 @@ export interface ContextMemo {
   readonly output: readonly ChatMessage[];
 }
 
+/**
+ * The engine's last `beforeRequest` answer in a session that carried a hint (ContextHint): while it holds, the
+ * host answers the session's requests from it instead of calling the engine.
+ */
+export interface HintMemo {
+  /** The engine instance that answered, with its settings: a reload, config change or new snapshot ends it. */
+  readonly plugin: SnapshotPlugin;
+  readonly hint: ContextHint;
+  /** The messages of the request the hint answered. */
+  readonly input: readonly ChatMessage[];
+  /** The engine's whole answer to them, and its reports (given again with every request answered from it). */
+  readonly output: readonly ChatMessage[];
+  readonly reports: readonly ContextReport[];
+  readonly contextWindow: number;
+  readonly compactThresholdRatio: number;
+  /** Requests answered from it so far (ContextInput.skipped of the engine's next call). */
+  skipped: number;
+}
+
 /** A session's memo; a run replaces it after each answer (a session has one run at a time). */
 export interface ContextMemoBox {
   current: ContextMemo | undefined;
+  /** The engine's standing hint in this session, if any. */
+  hint?: HintMemo | undefined;
   /** Guesses, for all sessions of the runtime, whether an engine still holds what it kept. */
   readonly realms: RealmGuess;
 }
@@ -52,7 +74,21 @@ export class RealmGuess {
       recent = new Map();
       this.#recent.set(sandbox, recent);
     }
-    const last = recent.get(sessionId);
+    const held = this.holds(sandbox, sessionId, now);
+    recent.delete(sessionId);
+    recent.set(sessionId, now);
+    if (recent.size > MAX_SESSIONS) {
+      const oldest = recent.keys().next();
+      if (oldest.done !== true) recent.delete(oldest.value);
+    }
+    return held && (this.#lostInARow.get(sandbox) ?? 0) < MAX_LOST_IN_A_ROW;
+  }
+
+  /** Whether the session's realm in the engine probably lives on (nothing recorded). */
+  holds(sandbox: Sandbox, sessionId: string, now = performance.now()): boolean {
+    const recent = this.#recent.get(sandbox);
+    const last = recent?.get(sessionId);
+    if (recent === undefined || last === undefined || now - last >= RUNNER_REALM_IDLE_MS) return false;
     // sessions called since this one (the map is in order of last call)
     let after = 0;
     let seen = false;
@@ -60,18 +96,7 @@ export class RealmGuess {
       if (seen) after += 1;
       else if (id === sessionId) seen = true;
     }
-    recent.delete(sessionId);
-    recent.set(sessionId, now);
-    if (recent.size > MAX_SESSIONS) {
-      const oldest = recent.keys().next();
-      if (oldest.done !== true) recent.delete(oldest.value);
-    }
-    return (
-      last !== undefined &&
-      after < RUNNER_SESSION_REALMS &&
-      now - last < RUNNER_REALM_IDLE_MS &&
-      (this.#lostInARow.get(sandbox) ?? 0) < MAX_LOST_IN_A_ROW
-    );
+    return after < RUNNER_SESSION_REALMS;
   }
 
   /** The engine answered a continued request (`held`) or said it had lost its state. */

@@ -4,6 +4,7 @@ import { callPlugin } from '../../plugins/call-plugin.js';
 import { validMessages } from '../../plugins/answers.js';
 import { abortable, asRokuError } from '../abort.js';
 import type { SlotOwner, SnapshotPlugin } from '../snapshot/snapshot.js';
+import { answerFromHint, keepHint } from './context-hint.js';
 import { startsWith } from './context-memo.js';
 import type { ContextMemoBox } from './context-memo.js';
 import { callSlot } from './slot-call.js';
@@ -18,6 +19,11 @@ export interface ContextCallOptions extends SlotCallOptions {
    * only what is new since its last answer (ContextInput.since).
    */
   readonly memo?: { readonly sessionId: string; readonly box: ContextMemoBox };
+  /**
+   * Whether the engine's standing hint may answer instead of the engine (ContextHint); the host's own estimate
+   * being over the compaction threshold says no.
+   */
+  readonly hinted?: boolean;
 }
 
 /**
@@ -34,11 +40,22 @@ export async function callContextEngine(
   options: ContextCallOptions,
 ): Promise<ContextResult | undefined> {
   if (owner === undefined) return undefined;
-  const { signal, memo } = options;
+  const { signal, memo, logger } = options;
+  if (memo !== undefined && hook === 'context.beforeRequest' && options.hinted !== false) {
+    const answer = answerFromHint(owner, input, memo.sessionId, memo.box);
+    if (answer !== undefined) return answer;
+  }
+  // The engine is called: it learns how many requests its hint answered, and the hint ends with the call.
+  const skipped = memo?.box.hint?.plugin === owner.plugin ? memo.box.hint.skipped : 0;
+  if (memo !== undefined) memo.box.hint = undefined;
+  const whole = skipped > 0 ? { ...input, skipped } : input;
   const send = (plugin: SnapshotPlugin, sent: ContextInput): Promise<ContextResult> =>
     abortable(
       callPlugin(plugin.sandbox, pluginOp(hook), sent, {
         config: plugin.settings,
+        onDropped: (problem) => {
+          logger.warn({ pluginId: plugin.manifest.id, hook, problem }, 'context engine answer: part ignored');
+        },
         // Capabilities the engine uses (memory for the session summary, llm) act for this session and run.
         ...(sent.sessionId === undefined
           ? {}
@@ -56,8 +73,12 @@ export async function callContextEngine(
   const result = await callSlot(
     owner,
     'context engine',
-    (plugin) =>
-      memo === undefined ? send(plugin, input) : incremental(plugin, input, memo.sessionId, memo.box, send),
+    async (plugin) => {
+      if (memo === undefined) return send(plugin, whole);
+      const answer = await incremental(plugin, whole, memo.sessionId, memo.box, send);
+      if (hook === 'context.beforeRequest') keepHint(memo.box, plugin, whole, answer);
+      return answer;
+    },
     options,
   );
   // an engine that failed, or the default answering instead, leaves nothing to continue from
