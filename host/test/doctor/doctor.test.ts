@@ -55,7 +55,7 @@ describe('doctor', () => {
       expect(check.detail).toMatch(/^warning: CPU limits count wall time, .*prebuilds\/linux-x64\//);
       expect(check.detail).toContain('build isolated-vm from source');
     },
-    30_000,
+    60_000,
   );
 
   it('reports a bad config with the reason and a fix, and still runs the other checks', async () => {
