@@ -8,7 +8,7 @@ import { loadConfig, resolveHome } from '../config/load.js';
 import type { LoadedConfig } from '../config/load.js';
 import { detectConfinement } from '../capabilities/process/confinement.js';
 import { mcpLimitSupport, mcpStatusSummary } from '../mcp/index.js';
-import { probeIsolateEngine, probeWasmEngine } from '../sandbox/engine-probe.js';
+import { probeIsolateCpuClock, probeIsolateEngine, probeWasmEngine } from '../sandbox/engine-probe.js';
 import { ensureHome } from './home.js';
 import { checkPluginLoad, checkPluginSettings } from './plugins.js';
 import type { Findings, PluginCheckContext } from './plugins.js';
@@ -111,6 +111,20 @@ async function checkSqlite(home: string): Promise<string> {
   }
 }
 
+/** How to get a thread CPU clock: a source build of isolated-vm (scripts/build-isolated-vm.mjs in a checkout). */
+const CLOCK_FIX =
+  'build isolated-vm from source: bash scripts/toolchain.sh in a Roku checkout, else npm rebuild isolated-vm --build-from-source';
+
+/**
+ * Informational unless the probe breaks: with a wall clock every CPU limit (cpuMsPerCall, cpuMsPerMinute) also
+ * counts time the isolate's thread waited for a core, so a loaded machine times out trivial calls.
+ */
+async function isolateClockDetail(): Promise<string> {
+  const probe = await probeIsolateCpuClock();
+  if (probe.clock === 'thread') return `thread CPU time (${probe.binary})`;
+  return `warning: CPU limits count wall time, so a loaded machine can time out plugin calls (${probe.binary}: ${probe.detail}); ${CLOCK_FIX}`;
+}
+
 /** Runs every check; never throws. */
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorCheck[]> {
   const env = options.env ?? process.env;
@@ -146,23 +160,22 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
           fix: 'fix the data dir first',
         },
   );
-  checks.push(
-    await check(
-      'isolate engine',
-      'reinstall dependencies with Node 24 (isolated-vm 7 needs Node 24)',
-      async () => {
-        const probe = await probeIsolateEngine();
-        return `isolated-vm on ${probe.version} (${probe.millis.toFixed(0)} ms)`;
-      },
-    ),
+  const isolateCheck = await check(
+    'isolate engine',
+    'reinstall dependencies with Node 24 (isolated-vm 7 needs Node 24)',
+    async () => {
+      const probe = await probeIsolateEngine();
+      return `isolated-vm on ${probe.version} (${probe.millis.toFixed(0)} ms)`;
+    },
   );
-  checks.push(
-    await check('wasm engine', 'reinstall dependencies (pnpm install)', async () => {
-      const probe = await probeWasmEngine();
-      return `${probe.version} (${probe.millis.toFixed(0)} ms)`;
-    }),
-  );
-  const engines = checks.slice(-2).every((c) => c.ok);
+  checks.push(isolateCheck);
+  if (isolateCheck.ok) checks.push(await check('isolate cpu clock', CLOCK_FIX, isolateClockDetail));
+  const wasmCheck = await check('wasm engine', 'reinstall dependencies (pnpm install)', async () => {
+    const probe = await probeWasmEngine();
+    return `${probe.version} (${probe.millis.toFixed(0)} ms)`;
+  });
+  checks.push(wasmCheck);
+  const engines = isolateCheck.ok && wasmCheck.ok;
   if (loaded !== undefined && homeCheck.ok && engines) {
     const ctx: PluginCheckContext = {
       home,

@@ -1,4 +1,6 @@
 /** Loads each sandbox engine and runs a trivial program in it, to prove the engine works on this machine. */
+import { createRequire } from 'node:module';
+import { dirname, relative } from 'node:path';
 
 export interface EngineProbe {
   readonly version: string;
@@ -15,6 +17,57 @@ export async function probeIsolateEngine(): Promise<EngineProbe> {
     const result: unknown = await context.eval('6 * 7', { timeout: 1000 });
     if (result !== 42) throw new Error(`isolate returned ${String(result)} for 6 * 7`);
     return { version: `V8 ${process.versions.v8}`, millis: performance.now() - started };
+  } finally {
+    isolate.dispose();
+  }
+}
+
+/** Which clock an isolate's `cpuTime` reads, and which binary of isolated-vm this process loaded. */
+export interface IsolateClockProbe {
+  /** 'thread': CPU limits count the isolate thread's CPU time; 'wall': they count elapsed time. */
+  readonly clock: 'thread' | 'wall';
+  /** The addon node-gyp-build resolved, relative to the isolated-vm package (build/Release: a source build). */
+  readonly binary: string;
+  /** What the probe measured, for the report. */
+  readonly detail: string;
+}
+
+/** How long the probe's isolate sleeps: a wall clock charges all of it, a thread CPU clock next to none. */
+const CLOCK_PROBE_SLEEP_MS = 30;
+
+/**
+ * Tells whether isolated-vm charges isolates their thread's CPU time (built from source on linux, with
+ * CLOCK_THREAD_CPUTIME_ID) or elapsed time (its linux prebuild): an isolate entered synchronously on this
+ * thread sleeps in Atomics.wait, which uses no CPU. The isolate's cpuTime is then compared with this thread's
+ * own CPU time over the same span, so the answer does not depend on how loaded the machine is.
+ */
+export async function probeIsolateCpuClock(): Promise<IsolateClockProbe> {
+  const require = createRequire(import.meta.url);
+  const { default: ivm } = await import('isolated-vm');
+  const entry = require.resolve('isolated-vm');
+  const gypBuild = createRequire(entry)('node-gyp-build') as { resolve: (dir: string) => string };
+  const binary = relative(dirname(entry), gypBuild.resolve(dirname(entry)));
+  const isolate = new ivm.Isolate({ memoryLimit: 8 });
+  try {
+    const context = isolate.createContextSync();
+    const script = isolate.compileScriptSync(
+      `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${String(CLOCK_PROBE_SLEEP_MS)})`,
+    );
+    const isolateBefore = isolate.cpuTime;
+    const threadBefore = process.threadCpuUsage();
+    const outcome: unknown = script.runSync(context, { timeout: 1000 });
+    const thread = process.threadCpuUsage(threadBefore);
+    const isolateMs = Number(isolate.cpuTime - isolateBefore) / 1e6;
+    if (outcome !== 'timed-out')
+      throw new Error(`the clock probe's Atomics.wait returned ${String(outcome)}`);
+    const threadMs = (thread.user + thread.system) / 1000;
+    // the isolate ran on this thread: with a thread clock its time is part of the thread's, give or take the
+    // clocks' granularity; a wall clock adds the whole sleep on top
+    const clock = isolateMs - threadMs > CLOCK_PROBE_SLEEP_MS / 2 ? 'wall' : 'thread';
+    const detail =
+      `a ${String(CLOCK_PROBE_SLEEP_MS)} ms sleep was charged ${isolateMs.toFixed(1)} ms ` +
+      `(thread CPU ${threadMs.toFixed(1)} ms)`;
+    return { clock, binary, detail };
   } finally {
     isolate.dispose();
   }

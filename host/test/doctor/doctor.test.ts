@@ -1,8 +1,13 @@
-import { chmodSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '@roku/test-support';
 import { runDoctor } from '../../src/index.js';
+
+const hostDist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
 
 describe('doctor', () => {
   it('passes every check on a working machine with a fresh home', async () => {
@@ -14,6 +19,7 @@ describe('doctor', () => {
       'data dir',
       'sqlite',
       'isolate engine',
+      'isolate cpu clock',
       'wasm engine',
       'plugin settings',
       'plugins',
@@ -24,7 +30,33 @@ describe('doctor', () => {
     expect(checks.find((c) => c.name === 'confinement')?.detail).toMatch(/^(bubblewrap|unshare -rn|none): /);
     expect(checks.find((c) => c.name === 'sqlite')?.detail).toMatch(/^SQLite \d+\.\d+/);
     expect(checks.find((c) => c.name === 'mcp limits')?.detail).toMatch(/^(prlimit \(|none: )/);
+    // thread CPU time with isolated-vm built from source (pnpm build:isolated-vm), else the prebuild's warning
+    expect(checks.find((c) => c.name === 'isolate cpu clock')?.detail).toMatch(
+      /^(thread CPU time \(build\/Release\/isolated_vm\.node\)|warning: CPU limits count wall time, )/,
+    );
   });
+
+  it.runIf(process.platform === 'linux' && process.arch === 'x64')(
+    "warns that CPU limits count wall time with isolated-vm's linux prebuild",
+    () => {
+      // node-gyp-build loads the addon from ISOLATED_VM_PREBUILD's folder: one holding only the prebuilds
+      const ivm = dirname(createRequire(hostDist).resolve('isolated-vm'));
+      const prebuildOnly = tempDir('doctor-prebuild');
+      symlinkSync(join(ivm, 'prebuilds'), join(prebuildOnly, 'prebuilds'));
+      const code = `const { runDoctor } = await import(${JSON.stringify(hostDist)});
+      const checks = await runDoctor({ env: { ROKU_HOME: ${JSON.stringify(tempDir('doctor'))} } });
+      process.stdout.write(JSON.stringify(checks.find((c) => c.name === 'isolate cpu clock')));`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+        env: { ...process.env, ISOLATED_VM_PREBUILD: prebuildOnly },
+        encoding: 'utf8',
+      });
+      const check = JSON.parse(out) as { ok: boolean; detail: string };
+      expect(check.ok).toBe(true);
+      expect(check.detail).toMatch(/^warning: CPU limits count wall time, .*prebuilds\/linux-x64\//);
+      expect(check.detail).toContain('build isolated-vm from source');
+    },
+    60_000,
+  );
 
   it('reports a bad config with the reason and a fix, and still runs the other checks', async () => {
     const home = tempDir('doctor');

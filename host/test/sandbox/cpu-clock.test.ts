@@ -1,0 +1,97 @@
+/**
+ * CPU limits count the CPU a plugin used, not time its thread waited: the runner is stopped (SIGSTOP, as a
+ * loaded machine deschedules it) for a second while a plugin spins, and its CPU budget per minute is not
+ * charged that second. With isolated-vm's linux prebuild (a wall clock) the next call would be refused.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeIsolateCpuClock } from '../../src/sandbox/engine-probe.js';
+import { createHarness } from '../security/helpers.js';
+import type { Harness } from '../security/helpers.js';
+
+const PAUSE_MS = 1000;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+/** Parent pid and CPU time (ms) of a process, from /proc/<pid>/stat (the name may hold spaces). */
+function procStat(pid: number): { ppid: number; cpuMs: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { ppid: Number(fields[1]), cpuMs: ticks * 10 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The isolate runners this test process started. */
+function isolateRunners(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number)
+    .filter((pid) => {
+      if (procStat(pid)?.ppid !== process.pid) return false;
+      const cmdline = readFileSync(`/proc/${String(pid)}/cmdline`, 'utf8');
+      return cmdline.includes('runner/main.js') && cmdline.includes('isolate');
+    });
+}
+
+async function waitFor(what: string, test: () => boolean): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+// Runs once isolated-vm is built from source (pnpm build:isolated-vm); with the prebuild both tests fail.
+const sourceBuild = (await probeIsolateCpuClock()).binary === 'build/Release/isolated_vm.node';
+
+describe.runIf(sourceBuild)('isolate CPU time', () => {
+  it('is the thread CPU time of isolated-vm built from source', async () => {
+    const probe = await probeIsolateCpuClock();
+    expect(probe, probe.detail).toMatchObject({ clock: 'thread', binary: 'build/Release/isolated_vm.node' });
+  });
+
+  it.runIf(process.platform === 'linux')(
+    'does not charge a plugin the time its runner was descheduled',
+    async () => {
+      const sandbox = await h.load('descheduled', {
+        // spins until it notices a gap in time (the pause), so the pause surely fell inside the call
+        body: `if (input.quick) return 'quick';
+          const start = Date.now(); let last = start;
+          for (;;) {
+            const now = Date.now();
+            if (now - last >= ${String(PAUSE_MS / 2)}) return 'paused';
+            if (now - start > 3000) return 'not paused';
+            last = now;
+          }`,
+        limits: { cpuMsPerCall: 5000, cpuMsPerMinute: 600 },
+      });
+      const runners = isolateRunners();
+      expect(runners).toHaveLength(1);
+      const runner = runners[0] ?? 0;
+      const before = procStat(runner)?.cpuMs ?? 0;
+      const spinning = sandbox.call('tool:t', {});
+      try {
+        // the runner's CPU only grows this much once the plugin spins: then stop it mid-call
+        await waitFor('the plugin spins', () => (procStat(runner)?.cpuMs ?? 0) - before >= 50);
+        process.kill(runner, 'SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+      } finally {
+        process.kill(runner, 'SIGCONT');
+      }
+      await expect(spinning).resolves.toBe('paused');
+      // a wall clock would have charged the pause (> 600 ms): this call would be refused as rate limited
+      await expect(sandbox.call('tool:t', { quick: true })).resolves.toBe('quick');
+    },
+    30_000,
+  );
+});
