@@ -7,7 +7,7 @@ import { createPluginStateMethods } from './plugins.js';
 import { createRunMethods } from './runs.js';
 import type { IsAlive } from './run-busy.js';
 import { createSessionMethods } from './sessions.js';
-import { mapSqliteError, openDatabase, writeTransaction } from './sqlite.js';
+import { mapSqliteError, openDatabase, scheduleWalCheckpoints, writeTransaction } from './sqlite.js';
 import type { Store, StoreOptions } from './types.js';
 
 /** Default wait for a lock held by another process. */
@@ -127,6 +127,7 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
   });
 
   const atomically = db.transaction((fn: () => unknown): unknown => fn());
+  const stopCheckpoints = scheduleWalCheckpoints(db);
 
   return {
     file: ctx.file,
@@ -173,6 +174,7 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
       if (!db.open) return;
       writePendingEvents();
       writer.dispose();
+      stopCheckpoints();
       db.close();
     },
   };
