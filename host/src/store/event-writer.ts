@@ -31,8 +31,10 @@ export interface EventWriter {
   enqueue(runId: string, event: LoopEvent): void;
   /** Writes what is pending, in the caller's transaction when there is one. Throws SQLite errors. */
   writePending(): void;
-  /** Closes a run's trace file (the run ended, or its file is about to be removed). */
-  closeTrace(file: string): void;
+  /** Writes the trace lines still waiting for their file to open (see trace-appender.ts), for readers. */
+  drainTraces(): void;
+  /** Closes a run's trace file (the run ended), or drops it when `removing` (it is about to be removed). */
+  closeTrace(file: string, removing?: boolean): void;
   closeAllTraces(): void;
   /** Stops the timer and closes the trace files; pending events stay pending (writePending first keeps them). */
   dispose(): void;
@@ -135,6 +137,7 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
       else schedule();
     },
     writePending,
+    drainTraces: traces.drain,
     closeTrace: traces.close,
     closeAllTraces: traces.closeAll,
     dispose: () => {

@@ -101,7 +101,8 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
 
   /**
    * A step boundary: the events reported so far are committed in the same transaction as the checkpoint (or
-   * the run's end), so a trace never lags the state it led to. Events are diagnostics: if they cannot be
+   * the run's end), so the events table never lags the state it led to (a new run's trace file may, by the
+   * time its creation takes on the thread pool: see trace-appender.ts). Events are diagnostics: if they cannot be
    * written, the checkpoint still is, and they stay pending.
    */
   const writePendingEvents = (): void => {
