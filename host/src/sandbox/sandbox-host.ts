@@ -14,6 +14,12 @@ export interface SandboxHostOptions {
   readonly onQuarantine: ((entry: QuarantineEntry) => void) | undefined;
 }
 
+interface PluginLabels {
+  readonly plugin: { readonly plugin: string };
+  /** By op as called (`tool:read_file`), labelled by its kind (`tool`). */
+  readonly ops: Map<string, { plugin: string; op: string }>;
+}
+
 /** Failures that say nothing about the plugin itself: it never got to run (queue, revocation), or ran beside the culprit. */
 function notThePluginsFault(error: RokuError): boolean {
   if (error.code === 'ROKU_SANDBOX_CRASHED') {
@@ -36,6 +42,26 @@ export function createSandboxHost({
   onQuarantine,
 }: SandboxHostOptions): SandboxHost {
   const queueSeen = new WeakSet<LoadedSandbox>();
+  // Label objects per plugin and operation kind, made once: each call's metrics then allocate nothing and
+  // split no op name (prom-client 15's labelled children hash their labels on every call all the same).
+  const labelCache = new WeakMap<LoadedSandbox, PluginLabels>();
+  const labelsOf = (sandbox: LoadedSandbox): PluginLabels => {
+    let labels = labelCache.get(sandbox);
+    if (labels === undefined) {
+      labels = { plugin: { plugin: sandbox.manifest.id }, ops: new Map() };
+      labelCache.set(sandbox, labels);
+    }
+    return labels;
+  };
+  const opLabels = (labels: PluginLabels, op: string): { plugin: string; op: string } => {
+    let found = labels.ops.get(op);
+    if (found === undefined) {
+      found = { plugin: labels.plugin.plugin, op: op.split(':')[0] ?? op };
+      // ops are tool and hook names: bounded per plugin, but a runaway set is not kept
+      if (labels.ops.size < 1024) labels.ops.set(op, found);
+    }
+    return found;
+  };
   return {
     dispatch(sandbox, request, scope) {
       const call = dispatchCall(pool, log, sandbox, request, scope);
@@ -50,7 +76,7 @@ export function createSandboxHost({
     },
     failed(sandbox, op, error) {
       const { id, version } = sandbox.manifest;
-      metrics?.calls.inc({ plugin: id, op: op.split(':')[0] ?? op });
+      if (metrics !== undefined) metrics.calls.inc(opLabels(labelsOf(sandbox), op));
       metrics?.errors.inc({ plugin: id, code: error.code });
       const entry = notThePluginsFault(error) ? undefined : quarantine.record(id, error);
       if (entry !== undefined) {
@@ -73,10 +99,11 @@ export function createSandboxHost({
       );
     },
     succeeded(sandbox, op, millis, cpuMs) {
-      const plugin = sandbox.manifest.id;
-      metrics?.calls.inc({ plugin, op: op.split(':')[0] ?? op });
-      metrics?.latency.observe({ plugin }, millis / 1000);
-      if (cpuMs !== undefined) metrics?.cpuMs.inc({ plugin }, cpuMs);
+      if (metrics === undefined) return;
+      const labels = labelsOf(sandbox);
+      metrics.calls.inc(opLabels(labels, op));
+      metrics.latency.observe(labels.plugin, millis / 1000);
+      if (cpuMs !== undefined) metrics.cpuMs.inc(labels.plugin, cpuMs);
     },
     async unload(sandbox) {
       sandbox.revoke(

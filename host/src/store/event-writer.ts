@@ -31,8 +31,10 @@ export interface EventWriter {
   enqueue(runId: string, event: LoopEvent): void;
   /** Writes what is pending, in the caller's transaction when there is one. Throws SQLite errors. */
   writePending(): void;
-  /** Closes a run's trace file (the run ended, or its file is about to be removed). */
-  closeTrace(file: string): void;
+  /** Writes the trace lines still waiting for their file to open (see trace-appender.ts), for readers. */
+  drainTraces(): void;
+  /** Closes a run's trace file (the run ended), or drops it when `removing` (it is about to be removed). */
+  closeTrace(file: string, removing?: boolean): void;
   closeAllTraces(): void;
   /** Stops the timer and closes the trace files; pending events stay pending (writePending first keeps them). */
   dispose(): void;
@@ -44,13 +46,17 @@ export function traceFileOf(traceDir: string, runId: string): string {
 
 export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: unknown) => void): EventWriter {
   const { db, now, traceDir, traceMaxBytes } = ctx;
-  const runExists = db.prepare<[string], { id: string }>('SELECT id FROM runs WHERE id = ?');
-  const selectTrace = db.prepare<[string], { events: number; trace_dropped: number }>(
-    'SELECT events, trace_dropped FROM traces WHERE run_id = ?',
+  // Reserves a batch's seqs and reads the trace counters in one statement, instead of a run check, a counter
+  // read and a counter write per run and batch: no row comes back when the run (and so its session) was
+  // deleted while its events waited, and they go with it.
+  const reserveSeqs = db.prepare<[number, string], { events: number; trace_dropped: number }>(
+    `INSERT INTO traces (run_id, events, trace_dropped) SELECT id, ?, 0 FROM runs WHERE id = ?
+     ON CONFLICT (run_id) DO UPDATE SET events = events + excluded.events
+     RETURNING events, trace_dropped`,
   );
-  const upsertTrace = db.prepare<[string, number, number]>(
-    `INSERT INTO traces (run_id, events, trace_dropped) VALUES (?, ?, ?)
-     ON CONFLICT (run_id) DO UPDATE SET events = excluded.events, trace_dropped = excluded.trace_dropped`,
+  // only once a trace is at its cap: from then on every batch's lines are counted, none written
+  const addDropped = db.prepare<[number, string]>(
+    'UPDATE traces SET trace_dropped = trace_dropped + ? WHERE run_id = ?',
   );
   const insertEvent = db.prepare<[string, number, string, string, number]>(
     'INSERT INTO events (run_id, seq, type, data, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -61,11 +67,10 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
   const traces = createTraceAppender(traceDir, traceMaxBytes);
 
   const writeRun = (runId: string, items: readonly Pending[]): void => {
-    // the run (and so its session) was deleted while its events waited: they go with it
-    if (runExists.get(runId) === undefined) return;
-    const counters = selectTrace.get(runId) ?? { events: 0, trace_dropped: 0 };
+    const counters = reserveSeqs.get(items.length, runId);
+    if (counters === undefined) return;
     const lines: string[] = [];
-    let seq = counters.events;
+    let seq = counters.events - items.length;
     for (const { event, at } of items) {
       seq += 1;
       const data = JSON.stringify(event);
@@ -73,8 +78,9 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
       // `{"ts":…,"seq":…,…event}` without serialising the event twice
       lines.push(`{"ts":${at},"seq":${seq},${data.slice(1)}\n`);
     }
-    const written = traces.writeLines(traceFileOf(traceDir, runId), lines, counters.trace_dropped);
-    upsertTrace.run(runId, seq, counters.trace_dropped + (lines.length - written));
+    const dropped =
+      lines.length - traces.writeLines(traceFileOf(traceDir, runId), lines, counters.trace_dropped);
+    if (dropped > 0) addDropped.run(dropped, runId);
   };
 
   const writeBatch = db.transaction((batch: readonly Pending[]) => {
@@ -131,6 +137,7 @@ export function createEventWriter(ctx: StoreContext, onBackgroundError: (err: un
       else schedule();
     },
     writePending,
+    drainTraces: traces.drain,
     closeTrace: traces.close,
     closeAllTraces: traces.closeAll,
     dispose: () => {

@@ -117,13 +117,16 @@ export function createEventMethods(
     },
     flushEvents: () => {
       writer.writePending();
+      writer.drainTraces();
     },
     listEvents: (runId) => {
       writer.writePending();
+      writer.drainTraces();
       return selectEvents.all(runId).map((row) => JSON.parse(row.data) as LoopEvent);
     },
     traceInfo(runId): TraceInfo | undefined {
       writer.writePending();
+      writer.drainTraces();
       const counters = selectTrace.get(runId);
       if (counters === undefined) return undefined;
       const file = traceFile(runId);
@@ -148,7 +151,7 @@ export function createEventMethods(
     },
     removeTrace(runId) {
       known.delete(runId);
-      writer.closeTrace(traceFile(runId));
+      writer.closeTrace(traceFile(runId), true);
       try {
         return RUN_ID_PATTERN.test(runId) && unlinkIfPresent(traceFile(runId));
       } catch {

@@ -15,13 +15,58 @@ import {
   toRun,
 } from './rows.js';
 import type { RunDbRow } from './rows.js';
-import { writeTransaction } from './sqlite.js';
+import { isForeignKeyError, writeTransaction } from './sqlite.js';
 import type { RunRow, Store } from './types.js';
 
 export type RunMethods = Pick<
   Store,
-  'startRun' | 'getRun' | 'listRuns' | 'checkpointRun' | 'finishRun' | 'recoverStaleRuns'
+  | 'startRun'
+  | 'getRun'
+  | 'listRuns'
+  | 'latestRunStateField'
+  | 'checkpointRun'
+  | 'finishRun'
+  | 'recoverStaleRuns'
 >;
+
+/** A top-level checkpoint field name, for a JSON path (`$.name`). */
+const STATE_FIELD = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** A run's row as `startRun` inserts it. */
+function insertedRun(
+  run: Parameters<Store['startRun']>[0],
+  parentRunId: string | null,
+  state: string | null,
+  at: number,
+): RunRow {
+  return toRun({
+    id: run.id,
+    session_id: run.sessionId,
+    parent_run_id: parentRunId,
+    goal: run.goal,
+    status: 'running',
+    owner_pid: run.ownerPid,
+    state,
+    result_message: null,
+    error_code: null,
+    error_message: null,
+    created_at: at,
+    updated_at: at,
+  });
+}
+
+/** One field of a session's newest run's checkpoint, taken out by SQLite: not the whole row read and parsed. */
+function latestRunStateField({ db }: StoreContext): Store['latestRunStateField'] {
+  const select = db.prepare<[string, string], { value: string | null }>(
+    `SELECT state -> ? AS value FROM runs WHERE session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+  );
+  return (sessionId, field) => {
+    if (!STATE_FIELD.test(field))
+      throw new RangeError(`checkpoint field ${JSON.stringify(field)} is not a name`);
+    const row = select.get(`$.${field}`, sessionId);
+    return row?.value == null ? undefined : (JSON.parse(row.value) as unknown);
+  };
+}
 
 /** Runs: registration with the session busy rules, checkpoints, results and stale-owner recovery. */
 export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
@@ -36,7 +81,6 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
   const selectParent = db.prepare<[string], { parent_run_id: string | null }>(
     'SELECT parent_run_id FROM runs WHERE id = ?',
   );
-  const sessionExists = db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE id = ?');
   const insertRun = db.prepare<
     [string, string, string | null, string, number, string | null, number, number]
   >(
@@ -82,19 +126,23 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
         `run id ${JSON.stringify(run.id.slice(0, 140))} must be 1-128 characters of letters, digits, ".", "_" or "-"`,
       );
     }
-    if (sessionExists.get(run.sessionId) === undefined) throw sessionNotFound(run.sessionId);
     const parentRunId = run.parentRunId ?? null;
     if (parentRunId !== null && selectParent.get(parentRunId) === undefined) throw runNotFound(parentRunId);
+    // a missing session has no runs to settle or wait for: the insert's foreign key reports it
     interruptDead(run.sessionId, isAlive);
     // a sub-agent's run does not wait for the runs that spawned it
     const busy = busyError(run.sessionId, 'start another run', isAlive, { exempt: ancestors(parentRunId) });
     if (busy !== undefined) throw busy;
     const at = now();
-    insertRun.run(run.id, run.sessionId, parentRunId, run.goal, run.ownerPid, toJson(run.state), at, at);
+    const state = toJson(run.state);
+    try {
+      insertRun.run(run.id, run.sessionId, parentRunId, run.goal, run.ownerPid, state, at, at);
+    } catch (err) {
+      throw isForeignKeyError(err) ? sessionNotFound(run.sessionId) : err;
+    }
     touchSession.run(at, run.sessionId);
-    const row = selectRun.get(run.id);
-    if (row === undefined) throw runNotFound(run.id);
-    return toRun(row);
+    // the row as inserted, not read back
+    return insertedRun(run, parentRunId, state, at);
   });
 
   const checkpointRun = writeTransaction(
@@ -146,6 +194,7 @@ export function createRunMethods(ctx: StoreContext): RunMethods & RunInternals {
           : selectSessionRuns.all(options.sessionId, limit);
       return rows.map(toRun);
     },
+    latestRunStateField: latestRunStateField(ctx),
     checkpointRun,
     finishRun,
     recoverStaleRuns: (isAlive = isProcessAlive) => recoverStaleRuns.immediate(isAlive),

@@ -12,7 +12,7 @@ import {
   toStoredMessage,
 } from './rows.js';
 import type { MessageDbRow, SessionDbRow } from './rows.js';
-import { writeTransaction } from './sqlite.js';
+import { isForeignKeyError, writeTransaction } from './sqlite.js';
 import type { Store, StoredMessage } from './types.js';
 
 const SESSION_SELECT = `
@@ -182,8 +182,14 @@ export function createSessionMethods(ctx: StoreContext): SessionMethods {
   const appendStamped = writeTransaction(
     db,
     (sessionId: string, runId: string | null, messages: readonly ChatMessage[]): Appended => {
-      if (runId !== null && runExists.get(runId) === undefined) throw runNotFound(runId);
-      return insertMessages(sessionId, runId, messages);
+      // with messages to insert, the run is checked by their foreign key (the session by the seq reservation)
+      if (runId !== null && messages.length === 0 && runExists.get(runId) === undefined)
+        throw runNotFound(runId);
+      try {
+        return insertMessages(sessionId, runId, messages);
+      } catch (err) {
+        throw runId !== null && isForeignKeyError(err) ? runNotFound(runId) : err;
+      }
     },
   );
 

@@ -17,6 +17,14 @@ function isCode(code: string, base: string): boolean {
   return code === base || code.startsWith(`${base}_`);
 }
 
+/**
+ * Whether a write failed on a foreign key: the row it points at (a session, a run) does not exist. Inserts let
+ * SQLite's own check find a missing parent instead of reading it first.
+ */
+export function isForeignKeyError(err: unknown): boolean {
+  return sqliteCode(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY';
+}
+
 export function corruptError(file: string, detail: string, cause?: unknown): RokuError {
   return new RokuError(
     'ROKU_STORE_CORRUPT',
@@ -82,9 +90,29 @@ function migrate(db: Db, file: string): void {
   }).immediate();
 }
 
+/** How often the WAL is copied back into the database file, off any commit (see `scheduleWalCheckpoints`). */
+export const WAL_CHECKPOINT_INTERVAL_MS = 1000;
+/**
+ * WAL pages at which a commit checkpoints by itself (SQLite's default is 1,000): only a backstop for when the
+ * timer cannot keep up, so that the WAL stays bounded (about 40 MiB of 4 KiB pages).
+ */
+const WAL_BACKSTOP_PAGES = 10_000;
+/** A WAL grown past this by a burst is truncated back to it once checkpointed. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
 /**
  * Opens (creating when missing) the state database: WAL, synchronous NORMAL (approval transitions switch to
  * FULL, see `durably`), foreign keys, the busy timeout, an integrity quick check and the schema migrations.
+ *
+ * Durability: in WAL mode with NORMAL, a commit has reached the WAL file (the OS's cache of it) when it returns,
+ * so a killed process (kill -9, a crash) loses nothing it committed; only an OS crash or power loss can undo
+ * the last commits before a checkpoint (never corrupting the file). Messages are committed before a run goes
+ * on from them, and that is the promise kept for them; approval transitions, whose replay after a power loss
+ * could run a call twice, are committed with FULL (an fsync of the WAL per commit). FULL on every commit
+ * would put an fsync on each of a turn's commits. The checkpoint, the one place NORMAL syncs, is moved off the
+ * commits: SQLite's automatic one (fsyncs of the WAL and the database file on whichever commit passes 1,000
+ * pages) only remains as a backstop at WAL_BACKSTOP_PAGES, and `scheduleWalCheckpoints` runs a PASSIVE one on
+ * a timer.
  *
  * @throws ROKU_STORE_CORRUPT, ROKU_STORE_LOCKED, ROKU_STORE_NEWER, ROKU_HOME_UNUSABLE
  */
@@ -103,6 +131,8 @@ export function openDatabase(file: string, busyTimeoutMs: number): Db {
     db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    db.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
     db.pragma('foreign_keys = ON');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') {
@@ -114,6 +144,28 @@ export function openDatabase(file: string, busyTimeoutMs: number): Db {
     db?.close();
     throw mapSqliteError(err, file, busyTimeoutMs);
   }
+}
+
+/**
+ * Checkpoints the WAL every WAL_CHECKPOINT_INTERVAL_MS, between transactions and never in a commit: PASSIVE,
+ * so it neither waits for nor blocks another process's readers and writers (what it cannot copy yet waits for
+ * the next tick). Copying a second of writes at once also writes a page changed by many commits once.
+ * Returns the function that stops it. The timer does not keep the process alive.
+ */
+export function scheduleWalCheckpoints(db: Db): () => void {
+  const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  const timer = setInterval(() => {
+    if (!db.open || db.inTransaction) return;
+    try {
+      checkpoint.get();
+    } catch {
+      // tried again at the next tick; the backstop keeps the WAL bounded meanwhile
+    }
+  }, WAL_CHECKPOINT_INTERVAL_MS);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+  };
 }
 
 /**

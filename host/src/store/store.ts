@@ -7,7 +7,7 @@ import { createPluginStateMethods } from './plugins.js';
 import { createRunMethods } from './runs.js';
 import type { IsAlive } from './run-busy.js';
 import { createSessionMethods } from './sessions.js';
-import { mapSqliteError, openDatabase, writeTransaction } from './sqlite.js';
+import { mapSqliteError, openDatabase, scheduleWalCheckpoints, writeTransaction } from './sqlite.js';
 import type { Store, StoreOptions } from './types.js';
 
 /** Default wait for a lock held by another process. */
@@ -101,7 +101,8 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
 
   /**
    * A step boundary: the events reported so far are committed in the same transaction as the checkpoint (or
-   * the run's end), so a trace never lags the state it led to. Events are diagnostics: if they cannot be
+   * the run's end), so the events table never lags the state it led to (a new run's trace file may, by the
+   * time its creation takes on the thread pool: see trace-appender.ts). Events are diagnostics: if they cannot be
    * written, the checkpoint still is, and they stay pending.
    */
   const writePendingEvents = (): void => {
@@ -127,6 +128,7 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
   });
 
   const atomically = db.transaction((fn: () => unknown): unknown => fn());
+  const stopCheckpoints = scheduleWalCheckpoints(db);
 
   return {
     file: ctx.file,
@@ -173,6 +175,7 @@ function buildMethods(ctx: StoreContext, onEventWriteError: (err: unknown) => vo
       if (!db.open) return;
       writePendingEvents();
       writer.dispose();
+      stopCheckpoints();
       db.close();
     },
   };

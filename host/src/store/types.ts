@@ -177,6 +177,12 @@ export interface Store {
   getRun(id: string): RunRow | undefined;
   listRuns(options?: { sessionId?: string; limit?: number }): RunRow[];
   /**
+   * One top-level field of the checkpoint of the session's newest run (what `listRuns({ sessionId, limit: 1 })`
+   * would give as `state[field]`), without reading the rest of the run; undefined when there is no such run,
+   * state or field. @throws RangeError when `field` is not a plain name
+   */
+  latestRunStateField(sessionId: string, field: string): unknown;
+  /**
    * Runs `fn`, whose store writes are one transaction: all committed when it returns, none if it throws. The
    * agent groups the writes of one step so that a turn costs a few commits, not one per write.
    */

@@ -154,13 +154,17 @@ describe('store events and traces', () => {
     expect(store.listEvents('run-1')).toHaveLength(1);
   });
 
-  it('commits the events reported so far with the next checkpoint, as another process sees them', () => {
+  it('commits the events reported so far with the next checkpoint, as another process sees them', async () => {
     const { store, home } = openStore();
     sessionWithRun(store);
     const other = openStore({}, home).store;
     for (const text of ['a', 'b', 'c']) store.appendEvent('run-1', textDelta(text));
     store.checkpointRun('run-1', { step: 1 });
     expect(other.listEvents('run-1')).toEqual([textDelta('a'), textDelta('b'), textDelta('c')]);
+    // the trace file follows within moments: a run's file is created off the turn's path
+    for (let i = 0; i < 200 && (other.traceInfo('run-1')?.bytes ?? 0) === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     expect(other.traceInfo('run-1')?.bytes).toBeGreaterThan(0);
     store.appendEvent('run-1', textDelta('d'));
     store.finishRun('run-1', 'succeeded', { message: 'ok' });

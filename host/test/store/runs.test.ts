@@ -3,6 +3,25 @@ import { isProcessAlive } from '../../src/store/index.js';
 import { clock, deadPid, openStore, thrown, ticket } from './helpers.js';
 
 describe('store runs', () => {
+  it("gives one field of the session's newest run's checkpoint", () => {
+    const time = clock();
+    const { store } = openStore({ now: time.now });
+    store.ensureSession('s');
+    expect(store.latestRunStateField('s', 'loadedTools')).toBeUndefined();
+    const start = (id: string, state: unknown): void => {
+      store.startRun({ id, sessionId: 's', goal: 'g', ownerPid: process.pid, state });
+      store.finishRun(id, 'succeeded', { message: 'ok' });
+      time.advance(1);
+    };
+    start('run-1', { loadedTools: ['a'] });
+    start('run-2', { loadedTools: ['b', 'c'], other: 1 });
+    expect(store.latestRunStateField('s', 'loadedTools')).toEqual(['b', 'c']);
+    expect(store.latestRunStateField('s', 'missing')).toBeUndefined();
+    start('run-3', null);
+    expect(store.latestRunStateField('s', 'loadedTools')).toBeUndefined();
+    expect(() => store.latestRunStateField('s', 'a.b')).toThrow(RangeError);
+  });
+
   it('registers a run as running with its checkpoint, then records the result', () => {
     const time = clock();
     const { store } = openStore({ now: time.now });

@@ -43,10 +43,9 @@ export function startRun(
     const model = input.model ?? (settings.defaultModel === '' ? null : settings.defaultModel);
     // Tools loaded through tool_search stay loaded for the session, so the definitions (and the provider's
     // prompt cache) stay the same from one turn to the next.
-    const previous = store.listRuns({ sessionId, limit: 1 })[0]?.state as
-      Partial<Checkpoint> | null | undefined;
-    const loadedTools = Array.isArray(previous?.loadedTools)
-      ? previous.loadedTools.filter((n): n is string => typeof n === 'string').slice(0, 256)
+    const previous = store.latestRunStateField(sessionId, 'loadedTools');
+    const loadedTools = Array.isArray(previous)
+      ? previous.filter((n): n is string => typeof n === 'string').slice(0, 256)
       : [];
     if (model !== null) snapshot.router.select({ model, estimatedPromptTokens: 0, expectedOutputTokens: 0 });
     const state: Checkpoint = {
