@@ -20,8 +20,6 @@ type BootFunction = (
 
 const MAX_RANDOM_BYTES = 65536;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** Calls the prelude's one-shot boot with the runner's References and limits (see isolate-prelude/index.js). */
-const BOOT = 'return __roku_boot($0, $1, $2, $3)';
 /** The trusted prelude and boot get a fixed budget; they run the same code every time. */
 const PRELUDE_TIMEOUT_MS = 2000;
 
@@ -142,6 +140,11 @@ export class IsolateRealm {
       if (idle) prelude.runSync(context, { timeout: PRELUDE_TIMEOUT_MS });
       else await prelude.run(context, { timeout: PRELUDE_TIMEOUT_MS });
     }
+    const boot = (
+      idle
+        ? context.global.getSync('__roku_boot', { reference: true })
+        : await context.global.get('__roku_boot', { reference: true })
+    ) as ivm.Reference<BootFunction>;
     const cap = new ivm.Reference<CapBridge>((requestJson) => {
       this.#capArrived();
       return this.#host.onCap(this, requestJson);
@@ -150,11 +153,10 @@ export class IsolateRealm {
     this.#refs.push(cap, sync);
     const args: Parameters<BootFunction> = [cap, sync, maxCapBytes, webAssembly];
     const options = { timeout: PRELUDE_TIMEOUT_MS, result: { reference: true } } as const;
-    // one step into the isolate rather than a read of __roku_boot and a call (each off-thread step is a hop);
-    // no plugin code has run in this context yet, so the global is still the prelude's
-    this.#entry = (
-      idle ? context.evalClosureSync(BOOT, args, options) : await context.evalClosure(BOOT, args, options)
-    ) as ivm.Reference<EntryFunction>;
+    this.#entry = idle
+      ? boot.applySync(undefined, args, options)
+      : await boot.apply(undefined, args, options);
+    boot.release();
     await bundle.run(context, { timeout: bundleTimeoutMs });
   }
 

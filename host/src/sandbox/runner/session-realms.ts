@@ -7,18 +7,12 @@ import type { IsolateRealm } from './isolate-realm.js';
 
 /** Realms kept per plugin at most, unless its heap holds fewer (see RealmBudget). */
 export const MAX_SESSION_REALMS = 16;
-/** A kept realm idle this long is let go (by a sweep, up to a second later; never earlier). */
+/** A kept realm idle this long is let go. */
 export const SESSION_REALM_IDLE_MS = 60_000;
 
-/** Expired realms are let go together: one sweep at most this long after the oldest expires, not a timer each. */
-const SWEEP_SLACK_MS = 1_000;
-
 export class SessionRealms {
-  /** By session, least recently kept first (a realm taken is re-inserted when kept again). */
-  readonly #kept = new Map<string, { readonly realm: IsolateRealm; readonly expiresAt: number }>();
+  readonly #kept = new Map<string, { readonly realm: IsolateRealm; readonly expiry: NodeJS.Timeout }>();
   readonly #finish: (realm: IsolateRealm) => void;
-  /** The one pending sweep, while any realm is kept. */
-  #sweep: NodeJS.Timeout | undefined;
 
   /** @param finish what becomes of a realm that is let go (released, or drained of its timers first) */
   constructor(finish: (realm: IsolateRealm) => void) {
@@ -30,6 +24,7 @@ export class SessionRealms {
     const kept = this.#kept.get(session);
     if (kept === undefined) return undefined;
     this.#kept.delete(session);
+    clearTimeout(kept.expiry);
     return kept.realm.released ? undefined : kept.realm;
   }
 
@@ -44,8 +39,12 @@ export class SessionRealms {
     }
     realm.callId = undefined;
     this.shrinkTo(max - 1);
-    this.#kept.set(session, { realm, expiresAt: performance.now() + SESSION_REALM_IDLE_MS });
-    this.#schedule();
+    const expiry = setTimeout(() => {
+      const idle = this.take(session);
+      if (idle !== undefined) this.#finish(idle);
+    }, SESSION_REALM_IDLE_MS);
+    expiry.unref();
+    this.#kept.set(session, { realm, expiry });
   }
 
   /** Lets the least recently used realms go until at most `max` are kept. */
@@ -61,31 +60,5 @@ export class SessionRealms {
   /** Releases every kept realm at once (the plugin is disposed). */
   releaseAll(): void {
     for (const session of [...this.#kept.keys()]) this.take(session)?.release();
-    clearTimeout(this.#sweep);
-    this.#sweep = undefined;
-  }
-
-  /** Arms the sweep for the oldest kept realm unless one is pending (it re-arms itself for what is left). */
-  #schedule(): void {
-    if (this.#sweep !== undefined) return;
-    const oldest = this.#kept.values().next().value;
-    if (oldest === undefined) return;
-    const delay = Math.max(0, oldest.expiresAt - performance.now()) + SWEEP_SLACK_MS;
-    this.#sweep = setTimeout(() => {
-      this.#sweep = undefined;
-      this.#expire();
-    }, delay);
-    this.#sweep.unref();
-  }
-
-  /** Lets go of every realm idle for SESSION_REALM_IDLE_MS; the oldest come first, so it stops at a live one. */
-  #expire(): void {
-    const now = performance.now();
-    for (const [session, kept] of this.#kept) {
-      if (kept.expiresAt > now) break;
-      const idle = this.take(session);
-      if (idle !== undefined) this.#finish(idle);
-    }
-    this.#schedule();
   }
 }
