@@ -169,7 +169,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorChec
     },
   );
   checks.push(isolateCheck);
-  if (isolateCheck.ok) checks.push(await check('isolate cpu clock', CLOCK_FIX, isolateClockDetail));
+  if (isolateCheck.ok) checks.push(await check('cpu clock', CLOCK_FIX, isolateClockDetail));
   const wasmCheck = await check('wasm engine', 'reinstall dependencies (pnpm install)', async () => {
     const probe = await probeWasmEngine();
     return `${probe.version} (${probe.millis.toFixed(0)} ms)`;

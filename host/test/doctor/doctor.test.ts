@@ -19,7 +19,7 @@ describe('doctor', () => {
       'data dir',
       'sqlite',
       'isolate engine',
-      'isolate cpu clock',
+      'cpu clock',
       'wasm engine',
       'plugin settings',
       'plugins',
@@ -31,7 +31,7 @@ describe('doctor', () => {
     expect(checks.find((c) => c.name === 'sqlite')?.detail).toMatch(/^SQLite \d+\.\d+/);
     expect(checks.find((c) => c.name === 'mcp limits')?.detail).toMatch(/^(prlimit \(|none: )/);
     // thread CPU time with isolated-vm built from source (pnpm build:isolated-vm), else the prebuild's warning
-    expect(checks.find((c) => c.name === 'isolate cpu clock')?.detail).toMatch(
+    expect(checks.find((c) => c.name === 'cpu clock')?.detail).toMatch(
       /^(thread CPU time \(build\/Release\/isolated_vm\.node\)|warning: CPU limits count wall time, )/,
     );
   });
@@ -45,7 +45,7 @@ describe('doctor', () => {
       symlinkSync(join(ivm, 'prebuilds'), join(prebuildOnly, 'prebuilds'));
       const code = `const { runDoctor } = await import(${JSON.stringify(hostDist)});
       const checks = await runDoctor({ env: { ROKU_HOME: ${JSON.stringify(tempDir('doctor'))} } });
-      process.stdout.write(JSON.stringify(checks.find((c) => c.name === 'isolate cpu clock')));`;
+      process.stdout.write(JSON.stringify(checks.find((c) => c.name === 'cpu clock')));`;
       const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
         env: { ...process.env, ISOLATED_VM_PREBUILD: prebuildOnly },
         encoding: 'utf8',
