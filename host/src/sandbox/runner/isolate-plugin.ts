@@ -11,6 +11,7 @@ import { wireError } from './engine.js';
 import type { CallOutcome, EngineDeps, PluginStats } from './engine.js';
 import { CpuBudget } from './watchdog.js';
 import type { Watchdog } from './watchdog.js';
+import { IsolateCpuClock, processCpuNs } from './isolate-clock.js';
 import { capabilityError } from './capability-client.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
 import { DrainingRealms, IsolateRealm, MAX_DRAINING_REALMS } from './isolate-realm.js';
@@ -78,6 +79,7 @@ export class IsolatePlugin {
   readonly #activity = new IsolateActivity();
   #nextPrepareSlot = -2;
   #lastCpuNs = 0n;
+  readonly #clock: IsolateCpuClock;
   #disposed: WireError | undefined;
   #loaded = false;
   /** What the heap holds, measured on the first realm (describe); until then the fixed maxima apply. */
@@ -107,11 +109,12 @@ export class IsolatePlugin {
     };
     this.#draining = new DrainingRealms(options.limits.wallMsPerCall);
     this.#entryOptions = { timeout: options.limits.cpuMsPerCall };
+    this.#clock = new IsolateCpuClock(options.isolate.cpuTime, processCpuNs());
     this.#budget = new CpuBudget(this.limits.cpuMsPerCall, this.#cpuMs(), performance.now());
     // until markLoaded() the load is charged like a call with its own, larger limit
     this.#budget.startCall(LOAD_CALL_ID, this.#cpuMs(), options.loadCpuMs);
-    this.#unwatch = options.watchdog.watch(() => {
-      this.#check();
+    this.#unwatch = options.watchdog.watch((processNs) => {
+      this.#check(processNs);
     });
   }
 
@@ -418,10 +421,10 @@ export class IsolatePlugin {
     this.dispose(reason, this.#loaded);
   }
 
-  /** CPU time of the isolate; after disposal (when V8 refuses) the last value read. */
+  /** CPU time charged to the isolate (see isolate-clock.ts); after disposal (when V8 refuses) the last value. */
   #cpuNs(): bigint {
     try {
-      this.#lastCpuNs = this.#isolate.cpuTime;
+      this.#lastCpuNs = this.#clock.read(this.#isolate.cpuTime);
     } catch {
       // disposed: keep the last sample
     }
@@ -443,7 +446,7 @@ export class IsolatePlugin {
   }
 
   /** Watchdog tick: V8 disposal (OOM outside a call) and CPU budgets. */
-  #check(): void {
+  #check(processNs: number): void {
     if (this.#disposed !== undefined) return;
     if (this.#isolate.isDisposed) {
       this.#kill(
@@ -463,7 +466,12 @@ export class IsolatePlugin {
       this.#kill(wireError('ROKU_SANDBOX_TIMEOUT', message, { limit: 'wall', limitMs: wallMsPerCall }));
       return;
     }
-    const verdict = this.#budget.check(this.#cpuMs(), now);
+    try {
+      this.#lastCpuNs = this.#clock.reconcile(this.#isolate.cpuTime, processNs);
+    } catch {
+      return; // disposed by V8 since the check above: the next tick reports it
+    }
+    const verdict = this.#budget.check(Number(this.#lastCpuNs) / 1e6, now);
     if (verdict !== undefined) this.#kill(cpuTimeout(this.pluginKey, verdict, this.limits, this.#loadCpuMs));
   }
 

@@ -3,6 +3,7 @@
  * that runs after awaiting a host promise (a capability reply, a timer) is untimed. So the runner polls each
  * isolate's `cpuTime` and disposes the isolate when a call, or background work, exceeds its budget.
  */
+import { processCpuNs } from './isolate-clock.js';
 
 /** How often the watchdog samples every watched sandbox. */
 export const WATCHDOG_INTERVAL_MS = 10;
@@ -76,13 +77,16 @@ export class CpuBudget {
   }
 }
 
+/** A watchdog check; it gets the runner process's CPU time read once for the tick (see isolate-clock.ts). */
+export type WatchdogCheck = (processCpuNs: number) => void;
+
 /** One interval timer that runs every registered check; it only runs while something is watched. */
 export class Watchdog {
-  readonly #checks = new Set<() => void>();
+  readonly #checks = new Set<WatchdogCheck>();
   #timer: NodeJS.Timeout | undefined;
 
   /** Registers a check; returns the function that unregisters it. */
-  watch(check: () => void): () => void {
+  watch(check: WatchdogCheck): () => void {
     this.#checks.add(check);
     this.#timer ??= setInterval(() => {
       this.#tick();
@@ -97,7 +101,8 @@ export class Watchdog {
   }
 
   #tick(): void {
+    const cpuNs = processCpuNs();
     // a check may unregister itself (dispose): iterate over a copy
-    for (const check of [...this.#checks]) check();
+    for (const check of [...this.#checks]) check(cpuNs);
   }
 }
