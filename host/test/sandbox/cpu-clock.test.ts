@@ -126,4 +126,27 @@ describe('isolate CPU time', () => {
     },
     30_000,
   );
+
+  it.runIf(process.platform === 'linux')(
+    'still reports a synchronous run stopped by the wall timer behind the CPU limit as a timeout',
+    async () => {
+      // isolated-vm's own timer (a wall clock) stops the synchronous part; most of that time was the pause
+      const sandbox = await h.load('descheduled-sync', {
+        body: `const start = Date.now(); for (;;) { if (Date.now() - start > 10_000) return 'spun'; }`,
+        limits: { cpuMsPerCall: 700 },
+      });
+      const runner = isolateRunners()[0] ?? 0;
+      const before = procStat(runner)?.cpuMs ?? 0;
+      const spinning = sandbox.call('tool:t', {});
+      try {
+        await waitFor('the plugin spins', () => (procStat(runner)?.cpuMs ?? 0) - before >= 50);
+        process.kill(runner, 'SIGSTOP');
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+      } finally {
+        process.kill(runner, 'SIGCONT');
+      }
+      await expect(spinning).rejects.toMatchObject({ code: 'ROKU_SANDBOX_TIMEOUT' });
+    },
+    30_000,
+  );
 });

@@ -272,7 +272,8 @@ export class IsolatePlugin {
   /** The outcome of an entry invocation that failed; a fatal failure disposes the plugin. */
   #failed(call: InflightCall, e: unknown): CallOutcome {
     this.#release(call);
-    const failure = classifyIsolateFailure(e, this.#isolate, this.limits, this.#callCpuMs(call));
+    const elapsedMs = performance.now() - (call.deadline - this.limits.wallMsPerCall);
+    const failure = classifyIsolateFailure(e, this.#isolate, this.limits, this.#callCpuMs(call), elapsedMs);
     if (failure.fatal) this.#kill(failure.error);
     return { ok: false, error: this.#gone() ?? failure.error, cpuMs: this.#callCpuMs(call) };
   }
