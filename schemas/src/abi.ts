@@ -27,6 +27,11 @@ export interface CallRequest {
   readonly config: unknown;
   /** Call id, for logs and for capability requests made during the call. */
   readonly callId: string;
+  /**
+   * Whether the host takes events from this call (`ctx.emit`); when false, emit fails without asking the host.
+   * Older hosts leave it out: emit then asks the host each time.
+   */
+  readonly events?: boolean;
 }
 
 /** The JSON a plugin returns for a call: a value, or an error it raised on purpose. */

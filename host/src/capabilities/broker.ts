@@ -1,8 +1,10 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isRokuError } from '@roku/schemas';
+import type { Logger } from 'pino';
 import { MAX_CAPABILITY_MESSAGE_BYTES } from '../sandbox/protocol.js';
+import type { WireError } from '../sandbox/protocol.js';
 import { createCallBudget } from './call-budget.js';
-import { dispatchCapability } from './dispatch.js';
+import { dispatchCapability, dispatchOneWay } from './dispatch.js';
 import type { DispatchContext } from './dispatch.js';
 import { createFsQuota } from './fs/fs-quota.js';
 import { createCapabilityLedgers } from './ledgers.js';
@@ -134,6 +136,8 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
 
   return {
     handle,
+    handleOneWay: (requestJson, call) =>
+      serveOneWay(requestJson, call, pluginId, options.logger, closed ? undefined : contextFor),
     endCall(callId) {
       streams.closeCall(callId);
       budget.end(callId);
@@ -146,4 +150,37 @@ export function createCapabilityBroker(options: CapabilityBrokerOptions): Capabi
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * A one-way request (emit, log), served at once; `context` is undefined once the broker is closed. A log line
+ * the host drops (over the log rate) is dropped as with a reply nobody reads; anything else that went wrong is
+ * logged and returned, never thrown.
+ */
+function serveOneWay(
+  requestJson: string,
+  call: CallScope,
+  pluginId: string,
+  logger: Logger,
+  context: (() => DispatchContext) | undefined,
+): WireError | undefined {
+  let op: string | undefined;
+  try {
+    if (context === undefined)
+      throw unavailable(`${pluginId}: the capability broker is closed (plugin unloaded)`);
+    const request = parseCapabilityRequest(requestJson, pluginId);
+    op = request.op;
+    dispatchOneWay(request, call, context());
+    return undefined;
+  } catch (err) {
+    if (op === 'log') return undefined;
+    const error: WireError = isRokuError(err)
+      ? { code: err.code, message: err.message }
+      : { code: 'ROKU_CAPABILITY_FAILED', message: `${pluginId}: one-way request failed in the host` };
+    logger.warn(
+      { pluginId, callId: call.callId, code: error.code, reason: error.message },
+      'one-way capability request refused',
+    );
+    return error;
+  }
 }

@@ -13,7 +13,7 @@ import type { StreamRegistry } from './net/streams.js';
 import type { PluginRates } from './ledgers.js';
 import type { PluginLogSink } from './plugin-log.js';
 import { runGrantedProcess } from './process/process-ops.js';
-import { denied, overLimit, rateLimited, unavailable } from './policy.js';
+import { badRequest, denied, overLimit, rateLimited, unavailable } from './policy.js';
 import type { Policy } from './policy.js';
 import type { ParsedRequest } from './request.js';
 import { countLogBytes, withLlmBudget } from './rates.js';
@@ -166,6 +166,23 @@ function serviceContext(call: CallScope, d: DispatchContext): ServiceContext {
     ...(call.signal === undefined ? {} : { signal: call.signal }),
     ...(call.context === undefined ? {} : { context: call.context }),
   };
+}
+
+/**
+ * Serves a one-way request (sent without waiting for a reply): only `emit` and `log`, synchronously, so an
+ * emit's failure is known before the call's result is handled. @throws RokuError as the same request would fail
+ */
+export function dispatchOneWay(request: ParsedRequest, call: CallScope, d: DispatchContext): void {
+  const { pluginId } = d.policy;
+  if (request.op === 'log') {
+    d.pluginLog.write(call.callId, request.args.level, request.args.message, request.args.data, (bytes) => {
+      countLogBytes(pluginId, d.rates, d.policy.limits, bytes);
+    });
+  } else if (request.op === 'emit') {
+    emit(request.args.event, call, pluginId);
+  } else {
+    throw badRequest(`${pluginId}: ${request.op} needs a reply; only emit and log may be sent one-way`);
+  }
 }
 
 /** Serves one parsed capability request; every check against the manifest happens on the way. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { HostConfig, PluginManifest } from '@roku/schemas';
+import type { WireError } from '../sandbox/protocol.js';
 import type { CapabilityLedgers } from './ledgers.js';
 import type { SqlAccess } from './sql/sql-capability.js';
 
@@ -143,6 +144,11 @@ export interface CapabilityBroker {
    * Never rejects: every failure becomes `{ ok: false, error: { code, message } }`.
    */
   handle(requestJson: string, call: CallScope): Promise<string>;
+  /**
+   * Serves a request the plugin sent without waiting for a reply (only `emit` and `log`), synchronously.
+   * Returns why it failed (an emit the host does not take, too large, …), or undefined.
+   */
+  handleOneWay(requestJson: string, call: CallScope): WireError | undefined;
   /** Ends a call: closes its open response streams and resets its quotas. */
   endCall(callId: string): void;
   /** Closes every stream; later requests fail with ROKU_CAPABILITY_UNAVAILABLE. */

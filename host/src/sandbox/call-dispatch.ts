@@ -169,7 +169,10 @@ export function dispatchCall(
           runner.abandon(id);
         };
         try {
-          const result = await runner.call(id, sandbox.pluginKey, request, scope.session);
+          const result = withSendFailure(
+            await runner.call(id, sandbox.pluginKey, request, scope.session),
+            active,
+          );
           const wait = cpuWindowWait(result);
           if (wait !== undefined) {
             // only when the call still has time for it after the wait; else the refusal is the answer
@@ -193,4 +196,20 @@ export function dispatchCall(
       }
     }
   });
+}
+
+/**
+ * A call whose one-way request failed (an emit the host refused: none taken for this call, or too large) fails
+ * with that error: what it streamed is not what it answered.
+ */
+function withSendFailure(result: ResultMessage, active: ActiveCall): ResultMessage {
+  const failure = active.sendFailure;
+  if (failure === undefined || !result.ok) return result;
+  return {
+    t: 'result',
+    id: result.id,
+    ok: false,
+    error: { code: failure.code, message: failure.message },
+    ...(result.cpuMs === undefined ? {} : { cpuMs: result.cpuMs }),
+  };
 }

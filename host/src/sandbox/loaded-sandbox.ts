@@ -5,7 +5,7 @@ import type { PluginDescription } from '@roku/schemas';
 import type { Flight } from './call-dispatch.js';
 import { CallQueue } from './call-queue.js';
 import { unknownOp } from './known-ops.js';
-import type { EngineKind, ResultMessage, RunnerLimits } from './protocol.js';
+import type { EngineKind, ResultMessage, RunnerLimits, WireError } from './protocol.js';
 import type { RunnerProcess } from './runner-process.js';
 import type { PlainJson } from './safe-json.js';
 import { parseSandboxJson } from './safe-json.js';
@@ -20,6 +20,8 @@ export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
 /** What the host answers capability requests with; one per loaded plugin. */
 export interface CapabilityHandler {
   handle(requestJson: string, scope: CallScope): Promise<string>;
+  /** A request sent without waiting for a reply (emit, log); returns why it failed, if it did. */
+  handleOneWay(requestJson: string, scope: CallScope): WireError | undefined;
   endCall(callId: string): void;
   close(): Promise<void>;
 }
@@ -213,7 +215,9 @@ export class LoadedSandbox implements Sandbox {
     }
     if (this.revoked !== undefined) throw this.revoked;
     const callId = `${this.#callIdPrefix}${(++this.#calls).toString(36)}`;
-    const request = JSON.stringify({ op, input, config: options.config ?? null, callId });
+    // `events` tells the plugin whether anything takes what it emits, so it may send events without a reply
+    const events = options.onEvent !== undefined;
+    const request = JSON.stringify({ op, input, config: options.config ?? null, callId, events });
     // UTF-8 takes at most 3 bytes per UTF-16 unit: only a long request needs counting
     if (request.length * 3 > MAX_INPUT_BYTES && Buffer.byteLength(request) > MAX_INPUT_BYTES) {
       throw new RokuError(

@@ -124,6 +124,19 @@ export interface CapabilityMessage {
   readonly request: string;
 }
 
+/**
+ * A one-way capability request (`emit`, `log`): no reply goes back, so the plugin does not wait a round trip
+ * per streamed delta or log line. The host handles it as it would the same request with a reply and keeps an
+ * emit's failure for the call's result (see capabilities/broker.ts `handleOneWay`).
+ */
+export interface SendMessage {
+  readonly t: 'send';
+  readonly pluginKey: string;
+  /** The runner call id during which the request was made; undefined outside a call. */
+  readonly callId?: number;
+  readonly request: string;
+}
+
 /** A plugin's sandbox was torn down (isolate disposed after OOM or watchdog); it must be loaded again. */
 export interface DisposedMessage {
   readonly t: 'disposed';
@@ -142,7 +155,13 @@ export interface StatsMessage {
 }
 
 export type RunnerToHost =
-  ReadyMessage | LoadedMessage | ResultMessage | CapabilityMessage | DisposedMessage | StatsMessage;
+  | ReadyMessage
+  | LoadedMessage
+  | ResultMessage
+  | CapabilityMessage
+  | SendMessage
+  | DisposedMessage
+  | StatsMessage;
 
 /** Largest capability request or reply, in bytes of JSON; larger ones are refused on either side. */
 export const MAX_CAPABILITY_MESSAGE_BYTES = 8 * 1024 * 1024;

@@ -6,6 +6,7 @@ import { DeadlineSweep } from './deadline-sweep.js';
 import type { SandboxCeilings } from './limits.js';
 import type { CallScope, CapabilityHandler, LoadedSandbox } from './loaded-sandbox.js';
 import type { SandboxMetrics } from './metrics.js';
+import type { WireError } from './protocol.js';
 import { runnerGroup } from './runner-group.js';
 import {
   DEFAULT_MAX_RUNNERS_PER_GROUP,
@@ -22,6 +23,8 @@ export interface ActiveCall {
   readonly scope: CallScope;
   readonly handler: CapabilityHandler;
   capabilityRequests: number;
+  /** The first one-way request of the call that failed (an emit the host refused): the call fails with it. */
+  sendFailure?: WireError;
 }
 
 /** The runners, per engine and trust group, and what they need to route capability requests back. */
@@ -86,6 +89,17 @@ function startRunner(key: string, sandbox: LoadedSandbox, pool: RunnerPool, opti
       }
       if (active !== undefined) active.capabilityRequests += 1;
       return handler.handle(message.request, active?.scope ?? { callId: `load:${message.pluginKey}` });
+    },
+    onSend: (message) => {
+      const active = message.callId === undefined ? undefined : pool.scopes.get(message.callId);
+      const handler = active?.handler ?? pool.sandboxes.get(message.pluginKey)?.handler;
+      if (handler === undefined) return;
+      if (active !== undefined) active.capabilityRequests += 1;
+      const failure = handler.handleOneWay(
+        message.request,
+        active?.scope ?? { callId: `load:${message.pluginKey}` },
+      );
+      if (active !== undefined && failure !== undefined) active.sendFailure ??= failure;
     },
     onDisposed: (message) => {
       pool.sandboxes.get(message.pluginKey)?.loadedIn.delete(runner);

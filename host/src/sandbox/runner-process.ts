@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RokuError } from '@roku/schemas';
 import type { Logger } from 'pino';
@@ -16,16 +15,11 @@ import type {
   LoadedMessage,
   ResultMessage,
   RunnerToHost,
+  SendMessage,
   StatsMessage,
 } from './protocol.js';
 import { FrameDecoder, encodeFrame } from './wire.js';
 import { SATURATED_CPU_SHARE, readCpuDemandNs, readRssBytes } from './proc-stats.js';
-
-/** The compiled runner entry; tests run from src/ but always fork the built runner. */
-export function runnerEntryPath(): string {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  return join(root, 'dist', 'sandbox', 'runner', 'main.js');
-}
 
 export interface RunnerProcessOptions {
   readonly engine: EngineKind;
@@ -38,6 +32,8 @@ export interface RunnerProcessOptions {
   readonly sweep: DeadlineSweep;
   /** Answers a plugin's capability request; resolves to the CapabilityResponse JSON. */
   readonly onCapability: (message: CapabilityMessage) => Promise<string>;
+  /** Serves a one-way capability request (no reply goes back). */
+  readonly onSend: (message: SendMessage) => void;
   readonly onDisposed: (message: DisposedMessage) => void;
   /** Called after the process died; `inFlight` lists the plugin keys whose calls were running. */
   readonly onExit: (info: RunnerExit) => void;
@@ -139,7 +135,8 @@ export class RunnerProcess {
   async start(): Promise<void> {
     if (this.#child !== undefined && this.#killReason !== undefined) await this.#exited;
     if (this.#ready !== undefined) return this.#ready;
-    const entry = runnerEntryPath();
+    // the compiled runner entry: tests run from src/ but always fork the built runner
+    const entry = fileURLToPath(new URL('../../dist/sandbox/runner/main.js', import.meta.url));
     if (!existsSync(entry)) {
       throw new RokuError('ROKU_SANDBOX_LOAD_FAILED', `sandbox runner not built: ${entry}`);
     }
@@ -321,6 +318,9 @@ export class RunnerProcess {
           });
         return;
       }
+      case 'send':
+        this.#options.onSend(message);
+        return;
       case 'disposed':
         this.#options.onDisposed(message);
         return;

@@ -2,6 +2,8 @@
  * Hostile plugins trying to leave the isolate: Node globals, constructor chains, stack-trace hooks exposing
  * frames, intrinsic tampering, and the string-only bridge to the runner.
  */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, expectCapError, expectFailure, pluginSource } from './helpers.js';
 import type { Harness } from './helpers.js';
@@ -195,6 +197,7 @@ describe('a hostile plugin looking for a way out of its isolate', () => {
       try { globalThis.__roku_host = { cap: () => 'x' }; out.assign = 'no-throw'; } catch (e) { out.assign = e.name; }
       try { Object.defineProperty(globalThis, '__roku_host', { value: {} }); out.define = 'no-throw'; } catch (e) { out.define = e.name; }
       try { host.cap = () => 'x'; out.replaceCap = 'no-throw'; } catch (e) { out.replaceCap = e.name; }
+      try { host.send = () => 'x'; out.replaceSend = 'no-throw'; } catch (e) { out.replaceSend = e.name; }
       try { delete globalThis.__roku_host; out.delete = 'no-throw'; } catch (e) { out.delete = e.name; }
       out.frozen = Object.isFrozen(host);
       out.same = globalThis.__roku_host === host;
@@ -205,10 +208,11 @@ describe('a hostile plugin looking for a way out of its isolate', () => {
       assign: 'TypeError',
       define: 'TypeError',
       replaceCap: 'TypeError',
+      replaceSend: 'TypeError',
       delete: 'TypeError',
       frozen: true,
       same: true,
-      ownKeys: ['cap'],
+      ownKeys: ['cap', 'send'],
     });
   });
 
@@ -235,6 +239,53 @@ describe('a hostile plugin looking for a way out of its isolate', () => {
       expect(r).toMatchObject({ ok: false, error: { code: 'ROKU_CAPABILITY_BAD_REQUEST' } });
     expectCapError(proxyHint, 'ROKU_CAPABILITY_DENIED', 'bridge-args');
     expectCapError(forgedHint, 'ROKU_CAPABILITY_DENIED', 'bridge-args');
+  });
+
+  it('gets nothing served one-way but emit and log: a granted write sent so fails the call, unwritten', async () => {
+    mkdirSync(join(h.workspace, 'out'), { recursive: true });
+    const sandbox = await h.load('bridge-send-write', {
+      body: `const sent = globalThis.__roku_host.send(JSON.stringify({ op: 'fs.write', args: { root: 'workspace', path: 'out/sent.txt', data: 'x', encoding: 'utf8' } }));
+      return sent === undefined ? 'sent one-way' : 'answered';`,
+      permissions: { filesystem: [{ root: 'workspace', path: 'out', access: 'read-write' }] },
+    });
+    const error = await expectFailure(
+      sandbox.call('tool:t', {}),
+      'ROKU_CAPABILITY_BAD_REQUEST',
+      'bridge-send-write',
+    );
+    expect(error.message).toContain('only emit and log may be sent one-way');
+    expect(existsSync(join(h.workspace, 'out', 'sent.txt'))).toBe(false);
+  });
+
+  it('gets bad one-way sends answered as requests, and a flood of them held back', async () => {
+    const sandbox = await h.load('bridge-send', {
+      body: `const send = globalThis.__roku_host.send;
+      const out = {};
+      out.notString = JSON.parse(await send(42)).error.code;
+      out.huge = JSON.parse(await send('{"op":"log","args":{"level":"info","message":"' + 'x'.repeat(9 * 1024 * 1024) + '"}}')).error.code;
+      out.deep = JSON.parse(await send('['.repeat(100) + ']'.repeat(100))).error.code;
+      let oneWay = 0;
+      let replied = 0;
+      for (let i = 0; i < 3000; i++) {
+        const r = send(JSON.stringify({ op: 'log', args: { level: 'debug', message: 'flood ' + i } }));
+        if (r === undefined) oneWay++;
+        else { replied++; r.then(() => {}, () => {}); }
+      }
+      out.oneWay = oneWay;
+      out.replied = replied;
+      return out;`,
+      limits: { memoryMb: 128 },
+    });
+    const result = (await sandbox.call('tool:t', {})) as Record<string, unknown>;
+    expect(result).toMatchObject({
+      notString: 'ROKU_CAPABILITY_BAD_REQUEST',
+      huge: 'ROKU_CAPABILITY_LIMIT',
+      deep: 'ROKU_CAPABILITY_BAD_REQUEST',
+    });
+    // at most 1,024 unanswered sends: the rest wait for replies like any request
+    expect(result.oneWay).toBeLessThanOrEqual(1024);
+    expect(result.replied).toBeGreaterThan(0);
+    await h.expectCanaryAlive();
   });
 
   it('gets typed errors for huge, malformed and prototype-polluting capability requests', async () => {

@@ -1,7 +1,7 @@
 import { secretRef } from '../abi/abi.js';
 import type { FsReadManyEntry, PluginContext } from '../context.js';
 import type { ChatResponse, MemoryRecord } from '../types.js';
-import { requestCapability as request } from './host-bridge.js';
+import { CapabilityError, requestCapability as request, sendCapability } from './host-bridge.js';
 import { createLog } from './log.js';
 
 function base64ToBytes(data: string): Uint8Array {
@@ -14,16 +14,27 @@ function base64ToBytes(data: string): Uint8Array {
 /** Global fetch, looked up when called; one function for every call, so clients made on it can be reused. */
 const realmFetch: PluginContext['fetch'] = (input, init) => fetch(input, init);
 
-/** Builds the `ctx` a handler receives for one call. */
-export function createContext(callId: string, config: unknown, signal: AbortSignal): PluginContext {
+/**
+ * Builds the `ctx` a handler receives for one call. `events` is what the host said of this call's events:
+ * taken (emit sends them without waiting for a reply), not taken (emit fails at once), or not said (an older
+ * host: emit asks it each time).
+ */
+export function createContext(
+  callId: string,
+  config: unknown,
+  signal: AbortSignal,
+  events?: boolean,
+): PluginContext {
   const requestCapability: typeof request = (op, args) => request(op, args, callId);
   return {
     callId,
     config,
     signal,
-    log: createLog(requestCapability),
+    log: createLog((args) => sendCapability('log', args, callId)),
     emit: async (event) => {
-      await requestCapability('emit', { event });
+      if (events === undefined) await requestCapability('emit', { event });
+      else if (events) await sendCapability('emit', { event }, callId);
+      else throw new CapabilityError('ROKU_CAPABILITY_UNAVAILABLE', 'emit is not available during this call');
     },
     fetch: realmFetch,
     secret: secretRef,

@@ -1,6 +1,6 @@
 import type { PluginContext } from '../context.js';
 import { CapabilityError } from './host-bridge.js';
-import type { requestCapability } from './host-bridge.js';
+import type { CapabilityOps } from '../abi/abi.js';
 
 /** The host keeps at most 4 KiB of a log message; longer ones are cut here, before they are serialised. */
 const MAX_LOG_MESSAGE_CHARS = 16 * 1024;
@@ -43,7 +43,7 @@ function logData(data: unknown): unknown {
  * plugin's log rate). A message is looked at by length before it is serialised; Errors in the data keep their
  * name, message, code and cause.
  */
-export function createLog(send: typeof requestCapability): PluginContext['log'] {
+export function createLog(send: (args: CapabilityOps['log']['args']) => Promise<void>): PluginContext['log'] {
   const line =
     (level: Level) =>
     (message: unknown, data?: unknown): void => {
@@ -58,7 +58,7 @@ export function createLog(send: typeof requestCapability): PluginContext['log'] 
       const cut = text.length > MAX_LOG_MESSAGE_CHARS ? `${text.slice(0, MAX_LOG_MESSAGE_CHARS)}…` : text;
       const args =
         data === undefined ? { level, message: cut } : { level, message: cut, data: logData(data) };
-      send('log', args).catch(() => undefined);
+      send(args).catch(() => undefined);
     };
   return { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') };
 }

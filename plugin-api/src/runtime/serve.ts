@@ -106,7 +106,12 @@ export function serve(plugin: PluginDefinition): void {
             error: { code: 'ROKU_PLUGIN_NO_SUCH_OP', message: `no handler for ${request.op}` },
           };
         } else {
-          const ctx = createContext(request.callId, request.config, new AbortController().signal);
+          const ctx = createContext(
+            request.callId,
+            request.config,
+            new AbortController().signal,
+            typeof request.events === 'boolean' ? request.events : undefined,
+          );
           const value = await handler(request.input as never, ctx);
           response = { ok: true, value: value === undefined ? null : value };
         }

@@ -144,7 +144,12 @@ export function capJson(requestJson, callId) {
   capsSent.count += 1;
   pending.bytes += bytes;
   pendingPerCall[hint] = ofCall + 1;
+  // the runner takes requests in the order they were sent: its reply means the one-way sends before it arrived
+  const sentBefore = oneWay.sent;
+  const sentBytesBefore = oneWay.bytes;
   const settle = () => {
+    if (sentBefore > oneWay.acked) oneWay.acked = sentBefore;
+    if (sentBytesBefore > oneWay.ackedBytes) oneWay.ackedBytes = sentBytesBefore;
     pending.count -= 1;
     pending.bytes -= bytes;
     const left = pendingPerCall[hint] - 1;
@@ -162,6 +167,41 @@ export function capJson(requestJson, callId) {
       return errorResponse('ROKU_CAPABILITY_FAILED', String((e && e.message) || e));
     },
   );
+}
+
+// One-way requests (emit, log) get no reply: the runner forwards each as it arrives. Until a later request's
+// reply shows they arrived, they sit in the runner's queue, outside the plugin's memory limit: past these
+// bounds a send waits for a reply like any request (which also acknowledges everything sent before it).
+const MAX_UNACKED_SENDS = 1024;
+const MAX_UNACKED_BYTES = 8 * 1024 * 1024;
+const oneWay = { sent: 0, bytes: 0, acked: 0, ackedBytes: 0 };
+
+/**
+ * Sends a CapabilityRequest JSON without waiting for a reply (the host serves only `emit` and `log` so).
+ * Returns undefined when it went one-way; otherwise (too many unacknowledged sends, or a request the checks of
+ * capJson refuse) the promise of its CapabilityResponse JSON, as capJson gives.
+ */
+export function sendJson(requestJson, callId) {
+  if (
+    typeof requestJson !== 'string' ||
+    exceedsUtf8(requestJson, maxCapBytes) ||
+    exceedsJsonDepth(requestJson, MAX_CAP_DEPTH) ||
+    oneWay.sent - oneWay.acked >= MAX_UNACKED_SENDS ||
+    oneWay.bytes + requestJson.length - oneWay.ackedBytes > MAX_UNACKED_BYTES
+  ) {
+    return capJson(requestJson, callId);
+  }
+  const hint = typeof callId === 'string' ? callId : '';
+  try {
+    capRef.applyIgnored(undefined, [requestJson, hint, callScope.current, 1]);
+  } catch {
+    return capJson(requestJson, callId);
+  }
+  // counted once handed over: a call ends only after every counted request has reached the runner
+  oneWay.sent += 1;
+  oneWay.bytes += requestJson.length;
+  capsSent.count += 1;
+  return undefined;
 }
 
 /** A Roku error raised inside the isolate from a capability failure; matched by `code`. */

@@ -184,8 +184,16 @@ function take(id) {
   if (out === undefined) return '';
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
   delete started[id];
-  const sent = capsSent.count - record.capsBefore;
-  return sent > 0 ? `C${sent}:${out}` : out;
+  return withSent(out, record.capsBefore);
+}
+
+/**
+ * `out` prefixed with `C<n>:` when the call sent capability requests since `before` (n: how many this realm has
+ * sent in all), so the runner ends the call only once all of them have reached it.
+ */
+function withSent(out, before) {
+  const total = capsSent.count;
+  return total > before && typeof out === 'string' ? `C${total}:${out}` : out;
 }
 
 /** The outcome of a started call, as a promise if it has not settled yet. */
@@ -194,9 +202,12 @@ function wait(id) {
   // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
   delete started[id];
   if (record === undefined) return sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'no such call');
-  if (record.out !== undefined) return record.out;
+  if (record.out !== undefined) return withSent(record.out, record.capsBefore);
   const collect = () =>
-    typeof record.out === 'string' ? record.out : sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'call lost');
+    withSent(
+      typeof record.out === 'string' ? record.out : sandboxError('ROKU_SANDBOX_BAD_OUTPUT', 'call lost'),
+      record.capsBefore,
+    );
   return ReflectApply(PromiseThen, record.pending, [collect, collect]);
 }
 
@@ -219,7 +230,10 @@ function reportTimerError(e) {
  */
 export function entry(kind, a, b, c) {
   try {
-    if (kind === 'call') return call(a, b, c);
+    if (kind === 'call') {
+      const before = capsSent.count;
+      return ReflectApply(PromiseThen, call(a, b, c), [(out) => withSent(out, before)]);
+    }
     if (kind === 'start') return start(a, b, c);
     if (kind === 'take') return take(a);
     if (kind === 'wait') return wait(a);

@@ -3,7 +3,7 @@ import { TextEncoder, TextDecoder } from '@exodus/bytes/encoding-lite.js';
 import * as WebStreams from 'web-streams-polyfill';
 import structuredCloneImpl from '@ungap/structured-clone';
 import { EventTarget, Event } from 'event-target-shim';
-import { capJson, installBridge } from './bridge.js';
+import { capJson, installBridge, sendJson } from './bridge.js';
 import { atob, btoa } from './base64.js';
 import { DOMException } from './dom-exception.js';
 import { AbortController, AbortSignal } from './abort.js';
@@ -99,7 +99,10 @@ def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly) => {
   const timeOrigin = Date.now();
   def('performance', Object.freeze({ now: () => Date.now() - timeOrigin, timeOrigin }));
   Object.defineProperty(G, '__roku_host', {
-    value: Object.freeze({ cap: (requestJson, callId) => capJson(requestJson, callId) }),
+    value: Object.freeze({
+      cap: (requestJson, callId) => capJson(requestJson, callId),
+      send: (requestJson, callId) => sendJson(requestJson, callId),
+    }),
     writable: false,
     configurable: false,
     enumerable: false,

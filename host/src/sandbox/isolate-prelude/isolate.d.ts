@@ -12,6 +12,7 @@ interface IvmReference {
     options: { result: { promise: true } },
   ): Promise<unknown>;
   applySync(receiver: undefined, args: readonly (string | number)[]): string;
+  applyIgnored(receiver: undefined, args: readonly (string | number)[]): void;
 }
 
 /** The isolate's global object as the prelude sees it: `__roku_boot` removes some of it. */

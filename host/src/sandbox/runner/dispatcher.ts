@@ -12,6 +12,7 @@ import type {
   StatsMessage,
   WireError,
 } from '../protocol.js';
+import { MAX_CAPABILITY_MESSAGE_BYTES } from '../protocol.js';
 import { CapabilityClient } from './capability-client.js';
 import { toWireError, wireError } from './engine.js';
 import type { CallOutcome, Engine, EngineDeps, PluginStats } from './engine.js';
@@ -45,6 +46,16 @@ export class Dispatcher {
     this.#deps = {
       requestCapability: (pluginKey, callId, requestJson) =>
         this.#caps.request(pluginKey, callId, requestJson),
+      sendOneWay: (pluginKey, callId, requestJson) => {
+        // the prelude refuses larger ones before they leave the isolate; this is the runner's own check
+        if (requestJson.length > MAX_CAPABILITY_MESSAGE_BYTES) return false;
+        this.#send(
+          callId === undefined
+            ? { t: 'send', pluginKey, request: requestJson }
+            : { t: 'send', pluginKey, callId, request: requestJson },
+        );
+        return true;
+      },
       onDisposed: (pluginKey, reason) => {
         this.#owners.delete(pluginKey);
         this.#remember(pluginKey, reason);

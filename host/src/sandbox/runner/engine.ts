@@ -38,6 +38,8 @@ export type CapabilityRequester = (
 /** What the runner gives every engine. */
 export interface EngineDeps {
   readonly requestCapability: CapabilityRequester;
+  /** Forwards a one-way capability request (no reply); false when it was refused (too large). */
+  readonly sendOneWay: (pluginKey: string, callId: number | undefined, requestJson: string) => boolean;
   /** The engine tore a plugin's sandbox down on its own (OOM, watchdog); main.ts sends `disposed`. */
   readonly onDisposed: (pluginKey: string, reason: WireError) => void;
 }

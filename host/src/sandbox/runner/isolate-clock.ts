@@ -11,6 +11,9 @@
  * part of both readings.
  */
 
+import type ivm from 'isolated-vm';
+import type { CpuWindow } from './isolate-cpu-window.js';
+
 /** The runner process's CPU time (all threads, user and system), in nanoseconds. */
 export function processCpuNs(): number {
   const { user, system } = process.cpuUsage();
@@ -59,5 +62,52 @@ export class IsolateCpuClock {
     this.#processAtTick = processNs;
     if (this.#chargedAtTick > this.#highWater) this.#highWater = this.#chargedAtTick;
     return this.#highWater;
+  }
+}
+
+/** An isolate's charged CPU time (IsolateCpuClock), and what of it the plugin's per-minute window has been charged. */
+export class IsolateCpuMeter {
+  readonly #isolate: ivm.Isolate;
+  readonly #clock: IsolateCpuClock;
+  readonly #window: CpuWindow;
+  #lastNs = 0n;
+  #chargedNs = 0n;
+
+  constructor(isolate: ivm.Isolate, window: CpuWindow) {
+    this.#isolate = isolate;
+    this.#window = window;
+    this.#clock = new IsolateCpuClock(isolate.cpuTime, processCpuNs());
+  }
+
+  /** The value last read. */
+  get lastNs(): bigint {
+    return this.#lastNs;
+  }
+
+  /** Charged CPU time now; after disposal (when V8 refuses to tell) the value last read. */
+  readNs(): bigint {
+    try {
+      this.#lastNs = this.#clock.read(this.#isolate.cpuTime);
+    } catch {
+      // disposed: keep the last sample
+    }
+    return this.#lastNs;
+  }
+
+  /** Reconciles on a watchdog tick (see IsolateCpuClock); false when the isolate is gone. */
+  reconcile(processNs: number): boolean {
+    try {
+      this.#lastNs = this.#clock.reconcile(this.#isolate.cpuTime, processNs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Charges the window with the CPU time used up to `cpuNs` (calls, realm preparation, background). */
+  chargeWindow(cpuNs: bigint, now: number): void {
+    if (cpuNs <= this.#chargedNs) return;
+    this.#window.charge(now, Number(cpuNs - this.#chargedNs) / 1e6);
+    this.#chargedNs = cpuNs;
   }
 }

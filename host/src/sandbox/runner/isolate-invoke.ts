@@ -105,15 +105,16 @@ export function invokeCall(
 ): unknown {
   const { entry } = realm;
   if (!activity.takeFastPath()) {
-    return activity.track(
-      entry.apply(undefined, ['call', id, requestJson, outputBytes], {
-        timeout: options.timeout,
-        result: { promise: true },
-      }),
-    );
+    return activity
+      .track(
+        entry.apply(undefined, ['call', id, requestJson, outputBytes], {
+          timeout: options.timeout,
+          result: { promise: true },
+        }),
+      )
+      .then((raw) => afterSent(realm, raw));
   }
   let raw: unknown;
-  const capsBefore = realm.capsArrived;
   const started = performance.now();
   try {
     // the call's synchronous part and every microtask it queues run here, under the CPU timeout
@@ -124,19 +125,25 @@ export function invokeCall(
   } finally {
     activity.ranSync(performance.now() - started);
   }
-  if (typeof raw === 'string' && raw.startsWith('C')) {
-    // It sent capability requests, which reach the runner only now that it left the isolate: they belong to
-    // this call, so it ends once they have arrived.
-    const colon = raw.indexOf(':');
-    const sent = Number(raw.slice(1, colon));
-    const out = raw.slice(colon + 1);
-    if (Number.isSafeInteger(sent) && sent > 0 && realm.capsArrived < capsBefore + sent)
-      return realm
-        .capsArrivedBy(capsBefore + sent)
-        .then(() => finishTaken(realm, activity, id, out, options));
-    raw = out;
-  }
-  return finishTaken(realm, activity, id, raw, options);
+  const out = afterSent(realm, raw);
+  return out instanceof Promise
+    ? out.then((taken) => finishTaken(realm, activity, id, taken, options))
+    : finishTaken(realm, activity, id, out, options);
+}
+
+/**
+ * An outcome the entry prefixed with `C<n>:` because the call sent capability requests (n: all the realm has
+ * sent so far): those reach the runner only once it is out of the isolate, and one-way ones (emits) are
+ * answered by nothing, so the call ends once the runner has seen all n: what it emitted reaches the host
+ * before its result. Anything else comes back as it is.
+ */
+function afterSent(realm: IsolateRealm, raw: unknown): unknown {
+  if (typeof raw !== 'string' || !raw.startsWith('C')) return raw;
+  const colon = raw.indexOf(':');
+  const sent = Number(raw.slice(1, colon));
+  const out = raw.slice(colon + 1);
+  if (!Number.isSafeInteger(sent) || realm.capsArrived >= sent) return out;
+  return realm.capsArrivedBy(sent).then(() => out);
 }
 
 /** What `take` gave: the outcome, or '' while the call waits for the host (then waited for asynchronously). */
@@ -148,7 +155,9 @@ function finishTaken(
   options: EntryOptions,
 ): unknown {
   if (raw !== '') return raw;
-  return activity.track(
-    realm.entry.apply(undefined, ['wait', id], { timeout: options.timeout, result: { promise: true } }),
-  );
+  return activity
+    .track(
+      realm.entry.apply(undefined, ['wait', id], { timeout: options.timeout, result: { promise: true } }),
+    )
+    .then((waited) => afterSent(realm, waited));
 }

@@ -11,7 +11,7 @@ import { wireError } from './engine.js';
 import type { CallOutcome, EngineDeps, PluginStats } from './engine.js';
 import { CpuBudget } from './watchdog.js';
 import type { Watchdog } from './watchdog.js';
-import { IsolateCpuClock, processCpuNs } from './isolate-clock.js';
+import { IsolateCpuMeter } from './isolate-clock.js';
 import { capabilityError } from './capability-client.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
 import { DrainingRealms, IsolateRealm, MAX_DRAINING_REALMS } from './isolate-realm.js';
@@ -68,8 +68,6 @@ export class IsolatePlugin {
   readonly #budget: CpuBudget;
   readonly #cpuWindow: CpuWindow;
   readonly #cpuMsPerMinute: number | undefined;
-  /** Isolate CPU time already charged to the window. */
-  #chargedCpuNs = 0n;
   readonly #unwatch: () => void;
   /** The realm being prepared for the next call that needs a fresh one, and that realm once it is ready. */
   #spare: Promise<Prepared> | undefined;
@@ -78,8 +76,7 @@ export class IsolatePlugin {
   /** What may be running in the isolate off the runner's thread (see isolate-invoke.ts). */
   readonly #activity = new IsolateActivity();
   #nextPrepareSlot = -2;
-  #lastCpuNs = 0n;
-  readonly #clock: IsolateCpuClock;
+  readonly #cpu: IsolateCpuMeter;
   #disposed: WireError | undefined;
   #loaded = false;
   /** What the heap holds, measured on the first realm (describe); until then the fixed maxima apply. */
@@ -102,6 +99,9 @@ export class IsolatePlugin {
       webAssembly: options.webAssembly,
       timerSlots: { used: 0, max: MAX_TIMERS },
       onCap: (realm, requestJson) => this.#onCap(realm, requestJson),
+      onSend: (realm, requestJson) => {
+        this.#onSend(realm, requestJson);
+      },
       fireTimer: (realm, timerId) => this.#fireTimer(realm, timerId),
       onIdle: (realm) => {
         this.#draining.release(realm);
@@ -109,7 +109,7 @@ export class IsolatePlugin {
     };
     this.#draining = new DrainingRealms(options.limits.wallMsPerCall);
     this.#entryOptions = { timeout: options.limits.cpuMsPerCall };
-    this.#clock = new IsolateCpuClock(options.isolate.cpuTime, processCpuNs());
+    this.#cpu = new IsolateCpuMeter(options.isolate, options.cpuWindow);
     this.#budget = new CpuBudget(this.limits.cpuMsPerCall, this.#cpuMs(), performance.now());
     // until markLoaded() the load is charged like a call with its own, larger limit
     this.#budget.startCall(LOAD_CALL_ID, this.#cpuMs(), options.loadCpuMs);
@@ -175,7 +175,7 @@ export class IsolatePlugin {
     if (this.#disposed !== undefined) return { ok: false, error: this.#disposed };
     const now = performance.now();
     const cpuNs = this.#cpuNs();
-    this.#chargeWindow(cpuNs, now);
+    this.#cpu.chargeWindow(cpuNs, now);
     const spent =
       this.#cpuMsPerMinute === undefined
         ? undefined
@@ -285,7 +285,7 @@ export class IsolatePlugin {
       this.#sessionRealms.keep(session, realm, this.#keptRoom());
     else this.#finishRealm(realm);
     // #release read the isolate's CPU time just now
-    this.#chargeWindow(this.#lastCpuNs, performance.now());
+    this.#cpu.chargeWindow(this.#cpu.lastNs, performance.now());
     call.settle(outcome);
     if (this.#gone() === undefined) this.#prepareSpare();
   }
@@ -305,7 +305,7 @@ export class IsolatePlugin {
   dispose(reason: WireError, notify: boolean): void {
     if (this.#disposed !== undefined) return;
     this.#disposed = reason;
-    this.#chargeWindow(this.#cpuNs(), performance.now());
+    this.#cpu.chargeWindow(this.#cpuNs(), performance.now());
     this.#unwatch();
     this.#draining.releaseAll();
     this.#sessionRealms.releaseAll();
@@ -391,14 +391,6 @@ export class IsolatePlugin {
     else this.#draining.add(realm);
   }
 
-  /** Charges the isolate's CPU time up to `cpuNs` (calls, realm preparation, background) to the window. */
-  #chargeWindow(cpuNs: bigint, now: number): void {
-    if (cpuNs > this.#chargedCpuNs) {
-      this.#cpuWindow.charge(now, Number(cpuNs - this.#chargedCpuNs) / 1e6);
-      this.#chargedCpuNs = cpuNs;
-    }
-  }
-
   /** Starts preparing the realm for the next call that needs a fresh one, unless one is on its way. */
   #prepareSpare(): void {
     if (this.#spare !== undefined) return;
@@ -422,14 +414,8 @@ export class IsolatePlugin {
     this.dispose(reason, this.#loaded);
   }
 
-  /** CPU time charged to the isolate (see isolate-clock.ts); after disposal (when V8 refuses) the last value. */
   #cpuNs(): bigint {
-    try {
-      this.#lastCpuNs = this.#clock.read(this.#isolate.cpuTime);
-    } catch {
-      // disposed: keep the last sample
-    }
-    return this.#lastCpuNs;
+    return this.#cpu.readNs();
   }
 
   #cpuMs(): number {
@@ -437,7 +423,7 @@ export class IsolatePlugin {
   }
 
   #callCpuMs(call: InflightCall): number {
-    return Number(this.#lastCpuNs - call.cpuStartNs) / 1e6;
+    return Number(this.#cpu.lastNs - call.cpuStartNs) / 1e6;
   }
 
   #release(call: InflightCall): void {
@@ -467,12 +453,9 @@ export class IsolatePlugin {
       this.#kill(wireError('ROKU_SANDBOX_TIMEOUT', message, { limit: 'wall', limitMs: wallMsPerCall }));
       return;
     }
-    try {
-      this.#lastCpuNs = this.#clock.reconcile(this.#isolate.cpuTime, processNs);
-    } catch {
-      return; // disposed by V8 since the check above: the next tick reports it
-    }
-    const verdict = this.#budget.check(Number(this.#lastCpuNs) / 1e6, now);
+    // false: disposed by V8 since the check above, which the next tick reports
+    if (!this.#cpu.reconcile(processNs)) return;
+    const verdict = this.#budget.check(Number(this.#cpu.lastNs) / 1e6, now);
     if (verdict !== undefined) this.#kill(cpuTimeout(this.pluginKey, verdict, this.limits, this.#loadCpuMs));
   }
 
@@ -494,6 +477,13 @@ export class IsolatePlugin {
       this.#activity.replied(this.limits.cpuMsPerCall);
     });
     return reply;
+  }
+
+  /** A one-way request from a realm (emit, log), attributed like #onCap; dropped once the plugin is gone. */
+  #onSend(realm: IsolateRealm, requestJson: unknown): void {
+    if (this.#disposed !== undefined || realm.released || typeof requestJson !== 'string') return;
+    const callId = realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined;
+    this.#deps.sendOneWay(this.pluginKey, callId, requestJson);
   }
 
   /** Fires a timer through its realm's entry; its synchronous part runs under the per-call CPU timeout. */

@@ -9,7 +9,13 @@ import { randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
 import type { EntryFunction } from './isolate-plugin.js';
 
-type CapBridge = (requestJson: unknown, callIdHint: unknown, currentCall: unknown) => Promise<string>;
+/** A capability request; with `oneWay` 1 (sent with applyIgnored) nothing is answered. */
+type CapBridge = (
+  requestJson: unknown,
+  callIdHint: unknown,
+  currentCall: unknown,
+  oneWay: unknown,
+) => Promise<string> | undefined;
 type SyncBridge = (op: unknown, a: unknown, b: unknown, c: unknown) => string;
 type BootFunction = (
   cap: ivm.Reference<CapBridge>,
@@ -35,6 +41,8 @@ export interface RealmHost {
   readonly timerSlots: { used: number; readonly max: number };
   /** A capability request from this realm; `call` is the runner call id the realm serves, if still running. */
   onCap(realm: IsolateRealm, requestJson: unknown): Promise<string>;
+  /** A one-way request from this realm (emit, log): forwarded, never answered. */
+  onSend(realm: IsolateRealm, requestJson: unknown): void;
   /** Fires a timer through the realm's entry (the plugin applies its CPU timeout and failure policy). */
   fireTimer(realm: IsolateRealm, timerId: number): Promise<void>;
   /** The realm has nothing left to run (no timers) after its call: release it. */
@@ -145,9 +153,11 @@ export class IsolateRealm {
         ? context.global.getSync('__roku_boot', { reference: true })
         : await context.global.get('__roku_boot', { reference: true })
     ) as ivm.Reference<BootFunction>;
-    const cap = new ivm.Reference<CapBridge>((requestJson) => {
+    const cap = new ivm.Reference<CapBridge>((requestJson, _hint, _current, oneWay) => {
       this.#capArrived();
-      return this.#host.onCap(this, requestJson);
+      if (oneWay !== 1) return this.#host.onCap(this, requestJson);
+      this.#host.onSend(this, requestJson);
+      return undefined;
     });
     const sync = new ivm.Reference<SyncBridge>((op, a, b, c) => this.#onSync(op, a, b, c));
     this.#refs.push(cap, sync);

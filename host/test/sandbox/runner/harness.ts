@@ -80,6 +80,11 @@ export class RunnerHarness {
     {
       this.messages.push(msg);
       if (msg.t === 'cap') void this.#answer(msg);
+      if (msg.t === 'send') {
+        // one-way (emit, log): recorded, never answered
+        const request = JSON.parse(msg.request) as CapRequest;
+        this.caps.push({ pluginKey: msg.pluginKey, callId: msg.callId, op: request.op, args: request.args });
+      }
       for (const waiter of [...this.#waiters]) {
         if (waiter.match(msg)) {
           this.#waiters.delete(waiter);

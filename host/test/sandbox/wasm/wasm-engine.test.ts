@@ -82,6 +82,7 @@ beforeAll(async () => {
       seen.push({ pluginKey, callId, op, args });
       return JSON.stringify({ ok: true, value: await answer(op, args) });
     },
+    sendOneWay: () => false,
     onDisposed: (pluginKey, reason) => disposed.push({ pluginKey, reason }),
   });
   await load('hello', example);
