@@ -288,6 +288,100 @@ if (wasm !== undefined) {
   );
 }
 
+// Streaming: a call that emits EVENTS deltas, sent one-way (what ctx.emit does) against each awaiting the
+// host's reply (how every emit went before), in interleaved blocks, with CPU per call on each side.
+const EVENTS = 20;
+const streamDir = mkdtempSync(join(tmpdir(), 'roku-bench-stream-'));
+writeFileSync(
+  join(streamDir, 'roku.plugin.json'),
+  JSON.stringify({
+    manifestVersion: 1,
+    id: '@bench/streamer',
+    version: '1.0.0',
+    description: 'Emits a number of text deltas, then answers.',
+    license: 'Apache-2.0',
+    engines: { roku: '^0.1.0' },
+    runtime: { type: 'isolate', entry: 'plugin.js' },
+    contributes: {
+      tools: [
+        {
+          name: 'stream',
+          description: 'Emits count deltas one-way or each awaiting a reply.',
+          inputSchema: {
+            type: 'object',
+            properties: { count: { type: 'integer' }, oneWay: { type: 'boolean' } },
+          },
+          risk: ['read'],
+        },
+      ],
+    },
+    permissions: {},
+  }),
+);
+writeFileSync(
+  join(streamDir, 'plugin.js'),
+  `const description = JSON.stringify({ abi: 1, tools: ['stream'], providers: [], memorySlot: null, contextEngine: null, subagentRuntimes: [] });
+globalThis.__roku_abi = Object.freeze({
+  describe: () => description,
+  call: async (json) => {
+    const req = JSON.parse(json);
+    const host = globalThis.__roku_host;
+    for (let i = 0; i < req.input.count; i++) {
+      const request = JSON.stringify({ op: 'emit', args: { event: { type: 'text-delta', text: 'token ' + i } } });
+      const pending = req.input.oneWay ? host.send(request, req.callId) : host.cap(request, req.callId);
+      if (pending !== undefined) await pending;
+    }
+    return JSON.stringify({ ok: true, value: req.input.count });
+  },
+});`,
+);
+const streamer = await host.loadFolder(streamDir);
+let streamedEvents = 0;
+const streamOptions = { session: 'bench-stream', onEvent: () => (streamedEvents += 1) };
+const streamPaths = [
+  { label: `${EVENTS} events one-way (ctx.emit now)`, input: { count: EVENTS, oneWay: true } },
+  { label: `${EVENTS} events, each awaiting a reply (before)`, input: { count: EVENTS, oneWay: false } },
+  { label: 'no events (the call alone)', input: { count: 0, oneWay: true } },
+];
+const STREAM_BLOCK = Math.max(50, Math.ceil(CALLS / BLOCKS / 10));
+const streamSamples = streamPaths.map(() => ({ wall: [], host: [], far: [] }));
+for (const path of streamPaths)
+  for (let i = 0; i < 50; i++) await streamer.call('tool:stream', path.input, streamOptions);
+// its own runner (publisher @bench): the group key names the publisher
+const streamRunner = host.sandboxes
+  .runners()
+  .find((r) => r.engine === 'isolate' && r.group.includes('@bench'))?.pid;
+for (let b = 0; b < BLOCKS; b++) {
+  for (let k = 0; k < streamPaths.length; k++) {
+    const path = streamPaths[(k + b) % streamPaths.length];
+    const samples = streamSamples[(k + b) % streamPaths.length];
+    const far0 = processCpuMs(streamRunner);
+    const host0 = process.cpuUsage();
+    const start = performance.now();
+    for (let i = 0; i < STREAM_BLOCK; i++) await streamer.call('tool:stream', path.input, streamOptions);
+    samples.wall.push(((performance.now() - start) * 1000) / STREAM_BLOCK);
+    const used = process.cpuUsage(host0);
+    samples.host.push((used.user + used.system) / STREAM_BLOCK);
+    samples.far.push(((processCpuMs(streamRunner) - far0) * 1000) / STREAM_BLOCK);
+  }
+}
+await streamer.dispose();
+const streamRows = streamPaths.map((path, k) => ({
+  call: path.label,
+  'wall µs (median of blocks)': median(streamSamples[k].wall).toFixed(0),
+  'host CPU µs': median(streamSamples[k].host).toFixed(0),
+  'runner CPU µs': median(streamSamples[k].far).toFixed(0),
+}));
+const perEvent = (k) => (median(streamSamples[k].wall) - median(streamSamples[2].wall)) / EVENTS;
+console.log(
+  `\nStreamed events (${BLOCKS} interleaved blocks of ${STREAM_BLOCK} calls per path; ${streamedEvents} events reached the host)`,
+);
+console.table(streamRows);
+console.log(
+  `added wall time per event: one-way ${perEvent(0).toFixed(1)} µs, awaiting replies ${perEvent(1).toFixed(1)} µs ` +
+    '(goal: chunks streamed without per-chunk overhead, i.e. far below one call round trip per event)',
+);
+
 // Cold loads of the ~1 MB openai bundle into a warm runner.
 const bundleBytes = readFileSync(join(openaiDir, 'dist', 'plugin.js')).byteLength;
 const noCache = [];

@@ -177,7 +177,8 @@ function serveOneWay(
     const error: WireError = isRokuError(err)
       ? { code: err.code, message: err.message }
       : { code: 'ROKU_CAPABILITY_FAILED', message: `${pluginId}: one-way request failed in the host` };
-    logger.warn(
+    // the call fails with it; a plugin sending after its call ended gets no line per send in the host's log
+    logger.debug(
       { pluginId, callId: call.callId, code: error.code, reason: error.message },
       'one-way capability request refused',
     );

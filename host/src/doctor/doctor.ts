@@ -111,18 +111,25 @@ async function checkSqlite(home: string): Promise<string> {
   }
 }
 
-/** How to get a thread CPU clock: a source build of isolated-vm (scripts/build-isolated-vm.mjs in a checkout). */
+/**
+ * How to get a thread CPU clock: a source build of isolated-vm with the clock defined (a plain
+ * `npm rebuild --build-from-source` leaves it out, see scripts/build-isolated-vm.mjs).
+ */
 const CLOCK_FIX =
-  'build isolated-vm from source: bash scripts/toolchain.sh in a Roku checkout, else npm rebuild isolated-vm --build-from-source';
+  'for thread CPU time, build isolated-vm from source: pnpm build:isolated-vm in a Roku checkout';
 
 /**
- * Informational unless the probe breaks: with a wall clock every CPU limit (cpuMsPerCall, cpuMsPerMinute) also
- * counts time the isolate's thread waited for a core, so a loaded machine times out trivial calls.
+ * Informational unless the probe breaks. With an elapsed-time clock the runner still charges a plugin at most
+ * what its process used on the CPU (runner/isolate-clock.ts), but isolated-vm's own timeout of a synchronous
+ * run counts time the thread waited for a core.
  */
 async function isolateClockDetail(): Promise<string> {
   const probe = await probeIsolateCpuClock();
   if (probe.clock === 'thread') return `thread CPU time (${probe.binary})`;
-  return `warning: CPU limits count wall time, so a loaded machine can time out plugin calls (${probe.binary}: ${probe.detail}); ${CLOCK_FIX}`;
+  return (
+    `note: isolated-vm counts elapsed time (${probe.binary}: ${probe.detail}); plugins are charged at most ` +
+    `the runner's CPU time, but a synchronous run is stopped by elapsed time; ${CLOCK_FIX}`
+  );
 }
 
 /** Runs every check; never throws. */
