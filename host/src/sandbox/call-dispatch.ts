@@ -69,13 +69,17 @@ function notRun(result: ResultMessage): boolean {
 
 /**
  * How long to wait before sending again a call the runner refused, unrun, because the plugin used up its CPU
- * per minute (`limits.cpuMsPerMinute`); undefined for any other answer. The window refills on its own: waiting
- * turns a burst of sessions into latency instead of failed calls, and the plugin gets no more CPU for it.
+ * per minute (`limits.cpuMsPerMinute`) or its heap is too full of the calls it runs to take another; undefined
+ * for any other answer. Both pass on their own: waiting turns a burst of sessions into latency instead of
+ * failed calls, and the plugin gets no more CPU or memory for it.
  */
-function cpuWindowWait(result: ResultMessage): number | undefined {
-  if (result.ok || result.error?.code !== 'ROKU_CAPABILITY_RATE_LIMITED') return undefined;
-  const details = result.error.details;
-  if (details?.limit !== 'cpuMsPerMinute') return undefined;
+function refusalWait(result: ResultMessage): number | undefined {
+  const error = result.ok ? undefined : result.error;
+  if (error === undefined) return undefined;
+  const details = error.details;
+  const cpu = error.code === 'ROKU_CAPABILITY_RATE_LIMITED' && details?.limit === 'cpuMsPerMinute';
+  const memory = error.code === 'ROKU_SANDBOX_BUSY' && details?.limit === 'memory';
+  if (!cpu && !memory) return undefined;
   const wait = details.retryAfterMs;
   return typeof wait === 'number' && Number.isFinite(wait) && wait > 0 ? wait : undefined;
 }
@@ -173,7 +177,7 @@ export function dispatchCall(
             await runner.call(id, sandbox.pluginKey, request, scope.session),
             active,
           );
-          const wait = cpuWindowWait(result);
+          const wait = refusalWait(result);
           if (wait !== undefined) {
             // only when the call still has time for it after the wait; else the refusal is the answer
             if (performance.now() + wait + MIN_RUN_AFTER_WAIT_MS >= deadlineAt || gaveUp()) return result;

@@ -2,7 +2,8 @@ import { PROVIDER_ERROR_CODES } from '@roku/schemas';
 
 /**
  * How the router treats a failed attempt:
- * - retry: transient (rate limit, overload, 5xx, timeout, connection, sandbox timeout or crash)
+ * - retry: transient (rate limit, overload, 5xx, timeout, connection, sandbox timeout, crash or out of memory:
+ *   an isolate that runs out of memory fails every call in it, most of them bystanders, and is loaded again)
  * - fail: final for this request, counts against the provider's breaker
  * - neutral: final, the request's fault, not the provider's (invalid request, snapshot swapped mid-call)
  * - context-window: the conversation does not fit; the loop compacts and tries again
@@ -27,6 +28,7 @@ const RETRIED = new Set<string>([
   'PROVIDER_CONNECTION_FAILED',
   'ROKU_SANDBOX_TIMEOUT',
   'ROKU_SANDBOX_CRASHED',
+  'ROKU_SANDBOX_OOM',
 ]);
 
 /** Failures that are not the provider's fault and must not open its breaker. */

@@ -6,6 +6,7 @@ import type { RunnerLimits, WireError } from '../protocol.js';
 import { wireError } from './engine.js';
 import type { CallOutcome } from './engine.js';
 import type { CpuVerdict } from './watchdog.js';
+import { HEAP_RETRY_MS } from './realm-budget.js';
 
 /** Budget slot of the load itself (runner call ids are positive; realm preparations count down from -2). */
 export const LOAD_CALL_ID = -1;
@@ -68,6 +69,28 @@ export function cpuTimeout(
     limitMs,
     ...(verdict.kind === 'idle' ? { background: true } : {}),
   });
+}
+
+/**
+ * The answer to a call the heap has no room for now (see realm-budget.ts): refused unrun, so the host waits
+ * `retryAfterMs` and sends it again while its deadline allows.
+ */
+export function heapBusy(pluginKey: string, share: number, memoryMb: number): CallOutcome {
+  const inUse = Math.round(share * memoryMb);
+  return {
+    ok: false,
+    error: wireError(
+      'ROKU_SANDBOX_BUSY',
+      `${pluginKey}: ${inUse} of its ${memoryMb} MB of memory are in use by the calls it runs; the call waits`,
+      { limit: 'memory', notRun: true, retryAfterMs: HEAP_RETRY_MS },
+    ),
+  };
+}
+
+/** `reason` as the calls in flight see it: marked a bystander's when it is an OOM with several of them. */
+export function bystanders(reason: WireError, inFlight: number): WireError {
+  if (reason.code !== 'ROKU_SANDBOX_OOM' || inFlight < 2) return reason;
+  return { ...reason, details: { ...reason.details, bystander: true } };
 }
 
 /** The answer to a call beyond the plugin's concurrency (the host queues the rest, see call-queue.ts). */

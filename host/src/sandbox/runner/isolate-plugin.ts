@@ -12,15 +12,22 @@ import type { CallOutcome, EngineDeps, PluginStats } from './engine.js';
 import { CpuBudget } from './watchdog.js';
 import type { Watchdog } from './watchdog.js';
 import { IsolateCpuMeter } from './isolate-clock.js';
-import { capabilityError } from './capability-client.js';
+import { forwardCap, forwardSend } from './isolate-caps.js';
+import type { CapSource } from './isolate-caps.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
 import { DrainingRealms, IsolateRealm, MAX_DRAINING_REALMS } from './isolate-realm.js';
-import { RealmBudget, usedHeapBytes } from './realm-budget.js';
+import {
+  ADMIT_BELOW_HEAP_SHARE,
+  HeapWatch,
+  KEEP_BELOW_HEAP_SHARE,
+  RealmBudget,
+  usedHeapBytes,
+} from './realm-budget.js';
 import { MAX_SESSION_REALMS, SessionRealms } from './session-realms.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
-import { InflightCall, LOAD_CALL_ID, busy, cpuTimeout } from './isolate-calls.js';
+import { InflightCall, LOAD_CALL_ID, busy, bystanders, cpuTimeout, heapBusy } from './isolate-calls.js';
 import { IsolateActivity, invokeCall } from './isolate-invoke.js';
 import type { EntryOptions } from './isolate-invoke.js';
 
@@ -77,6 +84,7 @@ export class IsolatePlugin {
   readonly #activity = new IsolateActivity();
   #nextPrepareSlot = -2;
   readonly #cpu: IsolateCpuMeter;
+  readonly #heap: HeapWatch;
   #disposed: WireError | undefined;
   #loaded = false;
   /** What the heap holds, measured on the first realm (describe); until then the fixed maxima apply. */
@@ -91,6 +99,15 @@ export class IsolatePlugin {
     this.#loadCpuMs = options.loadCpuMs;
     this.#cpuWindow = options.cpuWindow;
     this.#cpuMsPerMinute = cpuMsPerMinuteOf(options.limits);
+    const caps: CapSource = {
+      pluginKey: this.pluginKey,
+      cpuMsPerCall: this.limits.cpuMsPerCall,
+      deps: this.#deps,
+      activity: this.#activity,
+      gone: () => this.#disposed !== undefined,
+      callOf: (realm) =>
+        realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined,
+    };
     this.#realmHost = {
       isolate: options.isolate,
       prelude: options.prelude,
@@ -98,9 +115,9 @@ export class IsolatePlugin {
       maxCapBytes: MAX_CAPABILITY_MESSAGE_BYTES,
       webAssembly: options.webAssembly,
       timerSlots: { used: 0, max: MAX_TIMERS },
-      onCap: (realm, requestJson) => this.#onCap(realm, requestJson),
+      onCap: (realm, requestJson) => forwardCap(caps, realm, requestJson),
       onSend: (realm, requestJson) => {
-        this.#onSend(realm, requestJson);
+        forwardSend(caps, realm, requestJson);
       },
       fireTimer: (realm, timerId) => this.#fireTimer(realm, timerId),
       onIdle: (realm) => {
@@ -110,6 +127,7 @@ export class IsolatePlugin {
     this.#draining = new DrainingRealms(options.limits.wallMsPerCall);
     this.#entryOptions = { timeout: options.limits.cpuMsPerCall };
     this.#cpu = new IsolateCpuMeter(options.isolate, options.cpuWindow);
+    this.#heap = new HeapWatch(options.isolate, options.limits.memoryMb);
     this.#budget = new CpuBudget(this.limits.cpuMsPerCall, this.#cpuMs(), performance.now());
     // until markLoaded() the load is charged like a call with its own, larger limit
     this.#budget.startCall(LOAD_CALL_ID, this.#cpuMs(), options.loadCpuMs);
@@ -174,7 +192,7 @@ export class IsolatePlugin {
   call(id: number, requestJson: string, session?: string): CallOutcome | Promise<CallOutcome> {
     if (this.#disposed !== undefined) return { ok: false, error: this.#disposed };
     const now = performance.now();
-    const cpuNs = this.#cpuNs();
+    const cpuNs = this.#cpu.readNs();
     this.#cpu.chargeWindow(cpuNs, now);
     const spent =
       this.#cpuMsPerMinute === undefined
@@ -182,6 +200,9 @@ export class IsolatePlugin {
         : this.#cpuWindow.refusal(this.pluginKey, this.#cpuMsPerMinute, now);
     if (spent !== undefined) return { ok: false, error: spent };
     if (this.#calls.size >= this.limits.concurrency) return busy(this.pluginKey, this.limits.concurrency);
+    // one call always runs: what it allocates is what lets V8 collect the garbage counted in the share
+    if (this.#calls.size > 0 && this.#heap.share > ADMIT_BELOW_HEAP_SHARE)
+      return heapBusy(this.pluginKey, this.#heap.share, this.limits.memoryMb);
     const call = new InflightCall(id, cpuNs, now + this.limits.wallMsPerCall);
     this.#calls.set(id, call);
     const kept = session === undefined ? undefined : this.#sessionRealms.take(session);
@@ -223,7 +244,7 @@ export class IsolatePlugin {
       return;
     }
     // the CPU the isolate used while the call waited for its realm is not the call's
-    call.cpuStartNs = this.#cpuNs();
+    call.cpuStartNs = this.#cpu.readNs();
     this.#runIn(call, realm, requestJson, session);
   }
 
@@ -305,7 +326,7 @@ export class IsolatePlugin {
   dispose(reason: WireError, notify: boolean): void {
     if (this.#disposed !== undefined) return;
     this.#disposed = reason;
-    this.#cpu.chargeWindow(this.#cpuNs(), performance.now());
+    this.#cpu.chargeWindow(this.#cpu.readNs(), performance.now());
     this.#unwatch();
     this.#draining.releaseAll();
     this.#sessionRealms.releaseAll();
@@ -317,9 +338,12 @@ export class IsolatePlugin {
     this.#onGone(this);
     if (notify) this.#deps.onDisposed(this.pluginKey, reason);
     // after `disposed` went out, so the host sees the reason before the failed results
+    // Out of memory with several calls in flight, each may be a bystander of another's allocation: the host
+    // does not count them toward quarantine and may send them again (as for a runner that died).
+    const error = bystanders(reason, this.#calls.size);
     for (const call of [...this.#calls.values()]) {
       this.#release(call);
-      call.settle({ ok: false, error: reason, cpuMs: this.#callCpuMs(call) });
+      call.settle({ ok: false, error, cpuMs: this.#callCpuMs(call) });
     }
   }
 
@@ -333,7 +357,7 @@ export class IsolatePlugin {
         // disposed by V8 between checks
       }
     }
-    return { pluginKey: this.pluginKey, heapBytes, cpuMs: Number(this.#cpuNs()) / 1e6 };
+    return { pluginKey: this.pluginKey, heapBytes, cpuMs: Number(this.#cpu.readNs()) / 1e6 };
   }
 
   /**
@@ -414,12 +438,8 @@ export class IsolatePlugin {
     this.dispose(reason, this.#loaded);
   }
 
-  #cpuNs(): bigint {
-    return this.#cpu.readNs();
-  }
-
   #cpuMs(): number {
-    return Number(this.#cpuNs()) / 1e6;
+    return Number(this.#cpu.readNs()) / 1e6;
   }
 
   #callCpuMs(call: InflightCall): number {
@@ -427,7 +447,7 @@ export class IsolatePlugin {
   }
 
   #release(call: InflightCall): void {
-    this.#cpuNs();
+    this.#cpu.readNs();
     this.#calls.delete(call.id);
     this.#budget.endCall(call.id);
   }
@@ -455,35 +475,11 @@ export class IsolatePlugin {
     }
     // false: disposed by V8 since the check above, which the next tick reports
     if (!this.#cpu.reconcile(processNs)) return;
+    this.#heap.sample((share) => {
+      if (share > KEEP_BELOW_HEAP_SHARE) this.#sessionRealms.shrinkTo(0);
+    });
     const verdict = this.#budget.check(Number(this.#cpu.lastNs) / 1e6, now);
     if (verdict !== undefined) this.#kill(cpuTimeout(this.pluginKey, verdict, this.limits, this.#loadCpuMs));
-  }
-
-  /**
-   * A capability request from a realm, attributed to the call that realm serves; requests a realm makes after
-   * its call ended (timers, stray continuations) belong to no call.
-   */
-  #onCap(realm: IsolateRealm, requestJson: unknown): Promise<string> {
-    if (this.#disposed !== undefined || realm.released)
-      return Promise.resolve(capabilityError('ROKU_CAPABILITY_FAILED', 'the plugin sandbox was disposed'));
-    if (typeof requestJson !== 'string') {
-      return Promise.resolve(
-        capabilityError('ROKU_CAPABILITY_BAD_REQUEST', 'capability request must be a JSON string'),
-      );
-    }
-    const callId = realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined;
-    const reply = this.#deps.requestCapability(this.pluginKey, callId, requestJson);
-    void reply.then(() => {
-      this.#activity.replied(this.limits.cpuMsPerCall);
-    });
-    return reply;
-  }
-
-  /** A one-way request from a realm (emit, log), attributed like #onCap; dropped once the plugin is gone. */
-  #onSend(realm: IsolateRealm, requestJson: unknown): void {
-    if (this.#disposed !== undefined || realm.released || typeof requestJson !== 'string') return;
-    const callId = realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined;
-    this.#deps.sendOneWay(this.pluginKey, callId, requestJson);
   }
 
   /** Fires a timer through its realm's entry; its synchronous part runs under the per-call CPU timeout. */

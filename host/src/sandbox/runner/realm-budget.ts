@@ -7,6 +7,7 @@
  * no more calls than the heap holds (the host queues the rest, see call-queue.ts) and gives up kept and
  * draining realms before a new one would not fit.
  */
+import type ivm from 'isolated-vm';
 
 /**
  * Share of the heap limit realms may take; the rest is left to what the calls themselves allocate and to the
@@ -58,4 +59,54 @@ export function usedHeapBytes(stats: {
   readonly externally_allocated_size: number;
 }): number {
   return stats.used_heap_size + stats.externally_allocated_size;
+}
+
+/**
+ * Shares of the heap limit in use past which realms kept for sessions are given up, and past which a call
+ * that would add to the calls in flight is refused unrun (the host waits and sends it again). The realm budget
+ * counts realms, not what each call holds while it runs (a provider's request, a context engine's copy of
+ * the conversation), so many calls at once could still run a plugin out of memory: a V8 OOM disposes the
+ * isolate and fails every call in it.
+ */
+export const KEEP_BELOW_HEAP_SHARE = 0.45;
+export const ADMIT_BELOW_HEAP_SHARE = 0.6;
+/** How long the host waits before sending a call refused for memory again. */
+export const HEAP_RETRY_MS = 10;
+
+/**
+ * The heap an isolate has in use, sampled on watchdog ticks. Asked asynchronously: a synchronous read would
+ * wait on the runner's thread for an isolate busy on another one.
+ */
+export class HeapWatch {
+  readonly #isolate: ivm.Isolate;
+  readonly #limitBytes: number;
+  #usedBytes = 0;
+  #asking = false;
+
+  constructor(isolate: ivm.Isolate, memoryMb: number) {
+    this.#isolate = isolate;
+    this.#limitBytes = memoryMb * 1024 * 1024;
+  }
+
+  /** Share of the heap limit in use at the last sample (garbage not yet collected included). */
+  get share(): number {
+    return this.#usedBytes / this.#limitBytes;
+  }
+
+  /** Asks for a sample unless one is on its way; `then` gets the share once it comes. */
+  sample(then: (share: number) => void): void {
+    if (this.#asking) return;
+    this.#asking = true;
+    this.#isolate.getHeapStatistics().then(
+      (stats) => {
+        this.#asking = false;
+        this.#usedBytes = usedHeapBytes(stats);
+        then(this.share);
+      },
+      () => {
+        // disposed: the watchdog reports it
+        this.#asking = false;
+      },
+    );
+  }
 }

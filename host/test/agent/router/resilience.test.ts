@@ -109,11 +109,16 @@ describe('retries and backoff', () => {
     expect(provider.calls).toHaveLength(3);
   });
 
-  it('retries sandbox timeouts and crashes but not quarantine', async () => {
+  it('retries sandbox timeouts, crashes and out-of-memory disposals but not quarantine', async () => {
     const crash = { error: { code: 'ROKU_SANDBOX_CRASHED', message: 'runner died' } };
     const timeout = { error: { code: 'ROKU_SANDBOX_TIMEOUT', message: 'too slow' } };
     const { router } = harness([scripted([crash, timeout, { value: reply('ok') }])]);
     expect((await router.chat(request)).attempts).toBe(3);
+    // a bystander of another call that ran the shared isolate out of memory
+    const oom = {
+      error: { code: 'ROKU_SANDBOX_OOM', message: 'the plugin exceeded its 32 MB memory limit' },
+    };
+    expect((await harness([scripted([oom, { value: reply('ok') }])]).router.chat(request)).attempts).toBe(2);
 
     const quarantined = scripted([{ error: { code: 'ROKU_SANDBOX_QUARANTINED', message: 'quarantined' } }]);
     const error = await caught(() => harness([quarantined]).router.chat(request));

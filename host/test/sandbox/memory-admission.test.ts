@@ -1,0 +1,44 @@
+/**
+ * Calls that hold much of a plugin's heap while they wait for the host: the realm budget counts realms, not
+ * what each call holds, so enough of them at once could run the isolate out of memory (a V8 OOM fails every
+ * call in it). The runner samples the heap and refuses calls unrun past a share of it; the host waits and
+ * sends them again, so they run once the memory is given back.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness } from '../security/helpers.js';
+import type { Harness } from '../security/helpers.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('a call while the heap is mostly taken', () => {
+  it('waits until the call holding the memory has ended, then runs', async () => {
+    const sandbox = await h.load('memory-hungry', {
+      // `hold`: 44 MB of the 64 MB heap, kept across a 600 ms wait for a host timer
+      body: `if (!input.hold) return 'small';
+        const held = [];
+        for (let i = 0; i < 44; i++) held.push(new Array(131072).fill(i + 0.5));
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return held.length;`,
+      limits: { memoryMb: 64, cpuMsPerCall: 5000, wallMsPerCall: 60_000 },
+    });
+    const ended: string[] = [];
+    const big = sandbox.call('tool:t', { hold: true }, { session: 'big' }).then((r) => {
+      ended.push('big');
+      return r;
+    });
+    // the runner samples the heap every watchdog tick: by now it has seen the 44 MB
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const small = sandbox.call('tool:t', {}, { session: 'small' }).then((r) => {
+      ended.push('small');
+      return r;
+    });
+    await expect(Promise.all([big, small])).resolves.toEqual([44, 'small']);
+    expect(ended).toEqual(['big', 'small']);
+  }, 60_000);
+});
