@@ -52,6 +52,27 @@ async function waitFor(what: string, test: () => boolean): Promise<void> {
   }
 }
 
+/**
+ * Starts `call` and stops the plugin's runner for PAUSE_MS once it spins (its CPU grew 50 ms: the call is under
+ * way), as a loaded machine deschedules it; returns the call (wrapped: an async function would await it).
+ */
+async function pausedMidSpin<T>(
+  runner: number,
+  call: () => Promise<T>,
+): Promise<{ readonly call: Promise<T> }> {
+  const before = procStat(runner)?.cpuMs ?? 0;
+  const spinning = call();
+  spinning.catch(() => undefined);
+  try {
+    await waitFor('the plugin spins', () => (procStat(runner)?.cpuMs ?? 0) - before >= 50);
+    process.kill(runner, 'SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+  } finally {
+    process.kill(runner, 'SIGCONT');
+  }
+  return { call: spinning };
+}
+
 // isolated-vm built from source (pnpm build:isolated-vm) reads the thread's CPU clock
 const sourceBuild = (await probeIsolateCpuClock()).binary === 'build/Release/isolated_vm.node';
 
@@ -78,17 +99,7 @@ describe('isolate CPU time', () => {
       });
       const runners = isolateRunners();
       expect(runners).toHaveLength(1);
-      const runner = runners[0] ?? 0;
-      const before = procStat(runner)?.cpuMs ?? 0;
-      const spinning = sandbox.call('tool:t', {});
-      try {
-        // the runner's CPU only grows this much once the plugin spins: then stop it mid-call
-        await waitFor('the plugin spins', () => (procStat(runner)?.cpuMs ?? 0) - before >= 50);
-        process.kill(runner, 'SIGSTOP');
-        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
-      } finally {
-        process.kill(runner, 'SIGCONT');
-      }
+      const { call: spinning } = await pausedMidSpin(runners[0] ?? 0, () => sandbox.call('tool:t', {}));
       await expect(spinning).resolves.toBe('paused');
       // a wall clock would have charged the pause (> 600 ms): this call would be refused as rate limited
       await expect(sandbox.call('tool:t', { quick: true })).resolves.toBe('quick');
@@ -111,16 +122,9 @@ describe('isolate CPU time', () => {
           }`,
         limits: { cpuMsPerCall: 700 },
       });
-      const runner = isolateRunners()[0] ?? 0;
-      const before = procStat(runner)?.cpuMs ?? 0;
-      const spinning = sandbox.call('tool:t', {});
-      try {
-        await waitFor('the plugin spins', () => (procStat(runner)?.cpuMs ?? 0) - before >= 50);
-        process.kill(runner, 'SIGSTOP');
-        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
-      } finally {
-        process.kill(runner, 'SIGCONT');
-      }
+      const { call: spinning } = await pausedMidSpin(isolateRunners()[0] ?? 0, () =>
+        sandbox.call('tool:t', {}),
+      );
       // charged the pause, the call would have ended in ROKU_SANDBOX_TIMEOUT at 700 ms
       await expect(spinning).resolves.toBe('paused');
     },
@@ -135,16 +139,9 @@ describe('isolate CPU time', () => {
         body: `const start = Date.now(); for (;;) { if (Date.now() - start > 10_000) return 'spun'; }`,
         limits: { cpuMsPerCall: 700 },
       });
-      const runner = isolateRunners()[0] ?? 0;
-      const before = procStat(runner)?.cpuMs ?? 0;
-      const spinning = sandbox.call('tool:t', {});
-      try {
-        await waitFor('the plugin spins', () => (procStat(runner)?.cpuMs ?? 0) - before >= 50);
-        process.kill(runner, 'SIGSTOP');
-        await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
-      } finally {
-        process.kill(runner, 'SIGCONT');
-      }
+      const { call: spinning } = await pausedMidSpin(isolateRunners()[0] ?? 0, () =>
+        sandbox.call('tool:t', {}),
+      );
       await expect(spinning).rejects.toMatchObject({ code: 'ROKU_SANDBOX_TIMEOUT' });
     },
     30_000,
