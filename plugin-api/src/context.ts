@@ -24,7 +24,12 @@ export interface PluginContext {
     warn(message: string, data?: unknown): void;
     error(message: string, data?: unknown): void;
   };
-  /** Sends an event to the host during the call (providers stream text deltas this way). */
+  /**
+   * Sends an event to the host during the call (providers stream text deltas this way). It does not wait for
+   * the host: the promise resolves once the event is sent, and the host gets every event of the call, in order,
+   * before its result. An event the host refuses (over 64 KiB of JSON) fails the call.
+   * @throws CapabilityError ROKU_CAPABILITY_UNAVAILABLE when the host takes no events from this call
+   */
   emit(event: unknown): Promise<void>;
   /** Same as global fetch: host-checked, redirects re-checked, private addresses refused. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
