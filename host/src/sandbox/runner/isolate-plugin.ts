@@ -16,13 +16,7 @@ import { forwardCap, forwardSend } from './isolate-caps.js';
 import type { CapSource } from './isolate-caps.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
 import { DrainingRealms, IsolateRealm, MAX_DRAINING_REALMS } from './isolate-realm.js';
-import {
-  ADMIT_BELOW_HEAP_SHARE,
-  HeapWatch,
-  KEEP_BELOW_HEAP_SHARE,
-  RealmBudget,
-  usedHeapBytes,
-} from './realm-budget.js';
+import { ADMIT_BELOW_HEAP_SHARE, HeapWatch, RealmBudget, usedHeapBytes } from './realm-budget.js';
 import { MAX_SESSION_REALMS, SessionRealms } from './session-realms.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
@@ -475,9 +469,7 @@ export class IsolatePlugin {
     }
     // false: disposed by V8 since the check above, which the next tick reports
     if (!this.#cpu.reconcile(processNs)) return;
-    this.#heap.sample((share) => {
-      if (share > KEEP_BELOW_HEAP_SHARE) this.#sessionRealms.shrinkTo(0);
-    });
+    this.#heap.sample(now, this.#calls.size);
     const verdict = this.#budget.check(Number(this.#cpu.lastNs) / 1e6, now);
     if (verdict !== undefined) this.#kill(cpuTimeout(this.pluginKey, verdict, this.limits, this.#loadCpuMs));
   }

@@ -62,16 +62,17 @@ export function usedHeapBytes(stats: {
 }
 
 /**
- * Shares of the heap limit in use past which realms kept for sessions are given up, and past which a call
- * that would add to the calls in flight is refused unrun (the host waits and sends it again). The realm budget
- * counts realms, not what each call holds while it runs (a provider's request, a context engine's copy of
- * the conversation), so many calls at once could still run a plugin out of memory: a V8 OOM disposes the
- * isolate and fails every call in it.
+ * Share of the heap limit in use past which a call that would add to the calls in flight is refused unrun (the
+ * host waits and sends it again). The realm budget counts realms, not what each call holds while it runs (a
+ * provider's request, a context engine's copy of the conversation), so many calls at once could still run a
+ * plugin out of memory: a V8 OOM disposes the isolate and fails every call in it. Realms kept for sessions
+ * stay: garbage counts in the share too, and giving them up made a long session's next call resend all of it.
  */
-export const KEEP_BELOW_HEAP_SHARE = 0.45;
 export const ADMIT_BELOW_HEAP_SHARE = 0.6;
 /** How long the host waits before sending a call refused for memory again. */
 export const HEAP_RETRY_MS = 10;
+/** Heap samples are this far apart at least (each is a hop into the isolate's thread). */
+const HEAP_SAMPLE_MS = 20;
 
 /**
  * The heap an isolate has in use, sampled on watchdog ticks. Asked asynchronously: a synchronous read would
@@ -82,6 +83,7 @@ export class HeapWatch {
   readonly #limitBytes: number;
   #usedBytes = 0;
   #asking = false;
+  #askedAt = Number.NEGATIVE_INFINITY;
 
   constructor(isolate: ivm.Isolate, memoryMb: number) {
     this.#isolate = isolate;
@@ -93,15 +95,18 @@ export class HeapWatch {
     return this.#usedBytes / this.#limitBytes;
   }
 
-  /** Asks for a sample unless one is on its way; `then` gets the share once it comes. */
-  sample(then: (share: number) => void): void {
-    if (this.#asking) return;
+  /**
+   * Asks for a sample while `calls` run (they are what fills the heap; an idle plugin costs nothing to watch),
+   * unless one is on its way or was asked for lately.
+   */
+  sample(now: number, calls: number): void {
+    if (calls === 0 || this.#asking || now - this.#askedAt < HEAP_SAMPLE_MS) return;
     this.#asking = true;
+    this.#askedAt = now;
     this.#isolate.getHeapStatistics().then(
       (stats) => {
         this.#asking = false;
         this.#usedBytes = usedHeapBytes(stats);
-        then(this.share);
       },
       () => {
         // disposed: the watchdog reports it
