@@ -11,6 +11,14 @@ import { createHarness } from '../security/helpers.js';
 import type { Harness } from '../security/helpers.js';
 
 const PAUSE_MS = 1000;
+/** A plugin body that spins until it notices a gap in time (the pause), so the pause surely fell inside its call. */
+const SPIN_UNTIL_PAUSED = `const start = Date.now(); let last = start;
+  for (;;) {
+    const now = Date.now();
+    if (now - last >= ${String(PAUSE_MS / 2)}) return 'paused';
+    if (now - start > 3000) return 'not paused';
+    last = now;
+  }`;
 
 let h: Harness;
 beforeAll(async () => {
@@ -86,15 +94,7 @@ describe('isolate CPU time', () => {
     'does not charge a plugin the time its runner was descheduled',
     async () => {
       const sandbox = await h.load('descheduled', {
-        // spins until it notices a gap in time (the pause), so the pause surely fell inside the call
-        body: `if (input.quick) return 'quick';
-          const start = Date.now(); let last = start;
-          for (;;) {
-            const now = Date.now();
-            if (now - last >= ${String(PAUSE_MS / 2)}) return 'paused';
-            if (now - start > 3000) return 'not paused';
-            last = now;
-          }`,
+        body: `if (input.quick) return 'quick'; ${SPIN_UNTIL_PAUSED}`,
         limits: { cpuMsPerCall: 5000, cpuMsPerMinute: 600 },
       });
       const runners = isolateRunners();
@@ -112,14 +112,7 @@ describe('isolate CPU time', () => {
     async () => {
       // after the await, the spin runs where the watchdog (not isolated-vm's wall timer) polices it
       const sandbox = await h.load('descheduled-call', {
-        body: `await cap('log', { level: 'info', message: 'spinning' });
-          const start = Date.now(); let last = start;
-          for (;;) {
-            const now = Date.now();
-            if (now - last >= ${String(PAUSE_MS / 2)}) return 'paused';
-            if (now - start > 3000) return 'not paused';
-            last = now;
-          }`,
+        body: `await cap('log', { level: 'info', message: 'spinning' }); ${SPIN_UNTIL_PAUSED}`,
         limits: { cpuMsPerCall: 700 },
       });
       const { call: spinning } = await pausedMidSpin(isolateRunners()[0] ?? 0, () =>
