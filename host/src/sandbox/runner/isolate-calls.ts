@@ -87,12 +87,6 @@ export function heapBusy(pluginKey: string, share: number, memoryMb: number): Ca
   };
 }
 
-/** `reason` as the calls in flight see it: marked a bystander's when it is an OOM with several of them. */
-export function bystanders(reason: WireError, inFlight: number): WireError {
-  if (reason.code !== 'ROKU_SANDBOX_OOM' || inFlight < 2) return reason;
-  return { ...reason, details: { ...reason.details, bystander: true } };
-}
-
 /** The answer to a call beyond the plugin's concurrency (the host queues the rest, see call-queue.ts). */
 export function busy(pluginKey: string, concurrency: number): CallOutcome {
   return {

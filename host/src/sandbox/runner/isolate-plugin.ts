@@ -21,7 +21,7 @@ import { MAX_SESSION_REALMS, SessionRealms } from './session-realms.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
-import { InflightCall, LOAD_CALL_ID, busy, bystanders, cpuTimeout, heapBusy } from './isolate-calls.js';
+import { InflightCall, LOAD_CALL_ID, busy, cpuTimeout, heapBusy } from './isolate-calls.js';
 import { IsolateActivity, invokeCall } from './isolate-invoke.js';
 import type { EntryOptions } from './isolate-invoke.js';
 
@@ -332,12 +332,9 @@ export class IsolatePlugin {
     this.#onGone(this);
     if (notify) this.#deps.onDisposed(this.pluginKey, reason);
     // after `disposed` went out, so the host sees the reason before the failed results
-    // Out of memory with several calls in flight, each may be a bystander of another's allocation: the host
-    // does not count them toward quarantine and may send them again (as for a runner that died).
-    const error = bystanders(reason, this.#calls.size);
     for (const call of [...this.#calls.values()]) {
       this.#release(call);
-      call.settle({ ok: false, error, cpuMs: this.#callCpuMs(call) });
+      call.settle({ ok: false, error: reason, cpuMs: this.#callCpuMs(call) });
     }
   }
 
