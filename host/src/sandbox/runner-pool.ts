@@ -70,6 +70,24 @@ export interface RunnerPoolOptions {
 /** Rounds of load-then-check before giving up when the runner keeps going away under the load. */
 const MAX_LOAD_ROUNDS = 3;
 
+/**
+ * Where a capability request from a runner goes: the handler and scope of the call it was made in, or of the
+ * plugin itself outside calls (its load); counted as one of that call's requests. Undefined when unloaded.
+ */
+function routeOf(
+  pool: RunnerPool,
+  message: { readonly pluginKey: string; readonly callId?: number },
+):
+  | { readonly handler: CapabilityHandler; readonly scope: CallScope; readonly active?: ActiveCall }
+  | undefined {
+  const active = message.callId === undefined ? undefined : pool.scopes.get(message.callId);
+  const handler = active?.handler ?? pool.sandboxes.get(message.pluginKey)?.handler;
+  if (handler === undefined) return undefined;
+  if (active === undefined) return { handler, scope: { callId: `load:${message.pluginKey}` } };
+  active.capabilityRequests += 1;
+  return { handler, scope: active.scope, active };
+}
+
 function startRunner(key: string, sandbox: LoadedSandbox, pool: RunnerPool, options: RunnerPoolOptions) {
   const { log, metrics } = options;
   const runner: RunnerProcess = new RunnerProcess({
@@ -79,27 +97,19 @@ function startRunner(key: string, sandbox: LoadedSandbox, pool: RunnerPool, opti
     logger: log,
     sweep: pool.sweep,
     onCapability: async (message) => {
-      const active = message.callId === undefined ? undefined : pool.scopes.get(message.callId);
-      const handler = active?.handler ?? pool.sandboxes.get(message.pluginKey)?.handler;
-      if (handler === undefined) {
+      const route = routeOf(pool, message);
+      if (route === undefined) {
         return JSON.stringify({
           ok: false,
           error: { code: 'ROKU_SANDBOX_UNLOADED', message: 'plugin is not loaded' },
         });
       }
-      if (active !== undefined) active.capabilityRequests += 1;
-      return handler.handle(message.request, active?.scope ?? { callId: `load:${message.pluginKey}` });
+      return route.handler.handle(message.request, route.scope);
     },
     onSend: (message) => {
-      const active = message.callId === undefined ? undefined : pool.scopes.get(message.callId);
-      const handler = active?.handler ?? pool.sandboxes.get(message.pluginKey)?.handler;
-      if (handler === undefined) return;
-      if (active !== undefined) active.capabilityRequests += 1;
-      const failure = handler.handleOneWay(
-        message.request,
-        active?.scope ?? { callId: `load:${message.pluginKey}` },
-      );
-      if (active !== undefined && failure !== undefined) active.sendFailure ??= failure;
+      const route = routeOf(pool, message);
+      const failure = route?.handler.handleOneWay(message.request, route.scope);
+      if (route?.active !== undefined && failure !== undefined) route.active.sendFailure ??= failure;
     },
     onDisposed: (message) => {
       pool.sandboxes.get(message.pluginKey)?.loadedIn.delete(runner);
