@@ -40,6 +40,7 @@ export {
   compilePluginSchema,
   createPluginSchemaAjv,
   MAX_PLUGIN_SCHEMA_BYTES,
+  pluginSchemaValidator,
 } from './plugin-schema.js';
 export type { PluginSchemaAjv } from './plugin-schema.js';
 export { createHostConfigValidator } from './host-config.js';

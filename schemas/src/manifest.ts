@@ -3,7 +3,7 @@ import type { PluginManifest } from './generated/plugin-manifest.js';
 import { loadSchemaFile } from './load-schema.js';
 import { manifestRuleIssues } from './manifest-rules.js';
 import { nestsDeeperThan, parseStrictJson, strictJsonIssue } from './strict-json.js';
-import { createPluginSchemaAjv } from './plugin-schema.js';
+import { sharedPluginSchemaAjv } from './plugin-schema.js';
 import type { ValidationResult } from './validation.js';
 import { deepFreeze, issuesFromAjv } from './validation.js';
 
@@ -43,7 +43,7 @@ export interface ManifestValidator {
 export function createManifestValidator(options: { compilePluginSchemas?: boolean } = {}): ManifestValidator {
   const ajv = new Ajv2020({ allErrors: true, verbose: true, useDefaults: true, strict: true });
   const check = ajv.compile(loadSchemaFile('plugin-manifest.schema.json'));
-  const pluginSchemas = createPluginSchemaAjv();
+  const pluginSchemas = sharedPluginSchemaAjv();
 
   const validate = (value: unknown): ValidationResult<PluginManifest> => {
     if (nestsDeeperThan(value, MAX_MANIFEST_DEPTH)) {

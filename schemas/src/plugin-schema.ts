@@ -43,14 +43,62 @@ export function createPluginSchemaAjv(): Ajv2020 {
  * with a plugin-schema Ajv, then forgets it there again: the validator keeps working, and the same `$id`
  * compiled later (a reload, another plugin) compiles afresh instead of throwing "already exists".
  *
+ * The root `$id` is left out of what Ajv sees: with remote references refused it names nothing a `$ref` can
+ * reach, and Ajv's `removeSchema` drops whatever it has registered under that id, so a plugin schema with
+ * `$id` set to the meta-schema's URI would otherwise unregister the meta-schema for every later check.
+ *
  * @throws Error from Ajv when the schema does not compile
  */
 export function compilePluginSchema(ajv: Ajv2020, schema: object): ValidateFunction {
+  const withoutId: Record<string, unknown> = { ...schema };
+  delete withoutId.$id;
   try {
-    return ajv.compile(schema);
+    return ajv.compile(withoutId);
   } finally {
-    ajv.removeSchema(schema);
+    ajv.removeSchema(withoutId);
   }
+}
+
+/** Validators kept by {@link pluginSchemaValidator}: at most this many, and this many bytes of schema text. */
+const MAX_CACHED_VALIDATORS = 512;
+const MAX_CACHED_SCHEMA_BYTES = 8 * 1024 * 1024;
+let sharedAjv: Ajv2020 | undefined;
+
+/** The process's shared plugin-schema Ajv (see {@link createPluginSchemaAjv}): its meta-schema compiles once. */
+export function sharedPluginSchemaAjv(): Ajv2020 {
+  return (sharedAjv ??= createPluginSchemaAjv());
+}
+/** By the schema's JSON text, least recently used first. */
+const validators = new Map<string, ValidateFunction>();
+let cachedBytes = 0;
+
+/**
+ * The validator of a schema a plugin ships (already checked against the meta-schema when its manifest was read),
+ * shared by every load in this process with the same schema text: a reload, a restart of the sandbox or a
+ * second plugin with the same schema skips Ajv's compile, and a fresh Ajv instance (which compiles the whole
+ * 2020-12 meta-schema first, about 10 ms) is made once. Safe to share: a plugin Ajv neither registers `$id`s
+ * nor applies defaults, so a validator is a pure function of the schema text, and `validate.errors` is read
+ * synchronously after each use.
+ *
+ * @throws Error from Ajv when the schema does not compile (nothing is cached then)
+ */
+export function pluginSchemaValidator(schema: object): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const known = validators.get(key);
+  if (known !== undefined) {
+    validators.delete(key);
+    validators.set(key, known);
+    return known;
+  }
+  const validate = compilePluginSchema(sharedPluginSchemaAjv(), schema);
+  validators.set(key, validate);
+  cachedBytes += key.length;
+  for (const [oldKey] of validators) {
+    if (validators.size <= MAX_CACHED_VALIDATORS && cachedBytes <= MAX_CACHED_SCHEMA_BYTES) break;
+    validators.delete(oldKey);
+    cachedBytes -= oldKey.length;
+  }
+  return validate;
 }
 
 /**
@@ -91,7 +139,7 @@ export function checkPluginSchema(
   if (options.requireObjectType === true && (schema as { type?: unknown }).type !== 'object') {
     return [{ code, path: `${basePath}/type`, message: 'must be "object": tool inputs are JSON objects' }];
   }
-  const ajv = options.ajv ?? createPluginSchemaAjv();
+  const ajv = options.ajv ?? sharedPluginSchemaAjv();
   let metaOk: boolean;
   try {
     metaOk = ajv.validateSchema(schema as object) as boolean;
@@ -111,11 +159,9 @@ export function checkPluginSchema(
   }
   if (options.compile === false) return [];
   try {
-    ajv.compile(schema as object);
+    compilePluginSchema(ajv, schema as object);
   } catch (err) {
     return [{ code, path: basePath, message: `does not compile: ${(err as Error).message}` }];
-  } finally {
-    ajv.removeSchema(schema as object);
   }
   return [];
 }

@@ -1,7 +1,7 @@
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { ErrorObject } from 'ajv';
-import { compilePluginSchema, createManifestValidator, createPluginSchemaAjv } from '@roku/schemas';
+import { createManifestValidator, pluginSchemaValidator } from '@roku/schemas';
 import type { PluginManifest, ResolvedHostConfig } from '@roku/schemas';
 import { createAgentRuntime } from '../agent/runtime.js';
 import { defaultBundledDir, discoverCandidates } from '../agent/snapshot/sources.js';
@@ -47,7 +47,7 @@ function settingsProblems(manifest: PluginManifest, settings: unknown): string[]
       ? []
       : [`${at}: ${manifest.id} takes no settings (its manifest has no configSchema); remove this entry`];
   }
-  const validate = compilePluginSchema(createPluginSchemaAjv(), manifest.configSchema);
+  const validate = pluginSchemaValidator(manifest.configSchema);
   if (validate(settings ?? {})) return [];
   return (validate.errors ?? []).map((e) => `${at}${e.instancePath}: ${ajvProblem(e)}`);
 }

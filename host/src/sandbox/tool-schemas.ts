@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import { RokuError, compilePluginSchema, createPluginSchemaAjv } from '@roku/schemas';
+import { RokuError, pluginSchemaValidator } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 
 export interface ToolValidators {
@@ -8,18 +8,17 @@ export interface ToolValidators {
 }
 
 /**
- * Compiles the tool schemas a plugin declared, with a plugin-schema Ajv of the plugin's own: host schemas and
- * other plugins' schemas never share its cache, and two tools with the same `$id` do not collide. The
- * manifest was already checked (size, no remote $ref).
+ * The validators of the tool schemas a plugin declared, compiled by a plugin-schema Ajv (never the host's
+ * schemas; `$id`s are not registered, so two tools with the same `$id` do not collide) and shared by schema text
+ * across loads: a reload compiles nothing. The manifest was already checked (size, no remote $ref).
  */
 export function compileToolSchemas(manifest: PluginManifest): Map<string, ToolValidators> {
   const table = new Map<string, ToolValidators>();
   const tools = manifest.contributes.tools ?? [];
   if (tools.length === 0) return table;
-  const ajv = createPluginSchemaAjv();
   const compile = (schema: object, where: string): ValidateFunction => {
     try {
-      return compilePluginSchema(ajv, schema);
+      return pluginSchemaValidator(schema);
     } catch (err) {
       throw new RokuError(
         'ROKU_SANDBOX_LOAD_FAILED',

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { compilePluginSchema, createPluginSchemaAjv } from '@roku/schemas';
+import { pluginSchemaValidator } from '@roku/schemas';
 import type { PlainJson } from '@roku/host';
 import type { TestPlugin } from '../test-host.js';
 import { ConformanceFailure, ensure, errorCodes, preview } from './check.js';
@@ -58,9 +58,7 @@ function outputCheck(tool: ToolDecl): Check<ToolContext> {
     name: `tool ${tool.name}: outputs match its outputSchema`,
     async run(ctx) {
       const validate =
-        tool.outputSchema === undefined
-          ? undefined
-          : compilePluginSchema(createPluginSchemaAjv(), tool.outputSchema as object);
+        tool.outputSchema === undefined ? undefined : pluginSchemaValidator(tool.outputSchema as object);
       let answered = 0;
       for (const input of ctx.inputs(tool)) {
         let output: PlainJson;

@@ -2,13 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import {
-  RokuError,
-  compilePluginSchema,
-  createPluginSchemaAjv,
-  isRokuError,
-  nearestName,
-} from '@roku/schemas';
+import { RokuError, pluginSchemaValidator, isRokuError, nearestName } from '@roku/schemas';
 import type { PluginManifest } from '@roku/schemas';
 import type { PluginHost } from '../../plugins/plugin-host.js';
 import type { Sandbox } from '../../sandbox/loaded-sandbox.js';
@@ -92,7 +86,6 @@ export class SnapshotLoader {
   readonly #host: PluginHost;
   readonly #logger: Logger;
   readonly #cache = new Map<string, CacheEntry>();
-  readonly #ajv = createPluginSchemaAjv();
   #sequence = 0;
 
   constructor(host: PluginHost, logger: Logger) {
@@ -139,7 +132,7 @@ export class SnapshotLoader {
       }
       return;
     }
-    const validate = compilePluginSchema(this.#ajv, manifest.configSchema);
+    const validate = pluginSchemaValidator(manifest.configSchema);
     if (!validate(settings ?? {})) {
       const problems = (validate.errors ?? [])
         .map((e) => `${e.instancePath === '' ? '/' : e.instancePath} ${e.message ?? 'is invalid'}`)
