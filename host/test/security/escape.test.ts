@@ -63,6 +63,23 @@ describe('a hostile plugin looking for a way out of its isolate', () => {
     for (const value of Object.values(result as Record<string, unknown>)) expect(value).toBe('undefined');
   });
 
+  it('gets no callback from V8 outside its calls: FinalizationRegistry cleanups never run', async () => {
+    // V8 would run a cleanup from a task of its own, where the runner neither starts nor times plugin code
+    const sandbox = await h.load('finalization', {
+      body: `if (input.check) return String(globalThis.__cleaned ?? 0);
+      const registry = new FinalizationRegistry(() => { globalThis.__cleaned = (globalThis.__cleaned ?? 0) + 1; });
+      for (let i = 0; i < 2000; i++) registry.register({ garbage: new Array(100).fill(i) }, i);
+      globalThis.__keep = registry;
+      let junk = [];
+      for (let i = 0; i < 200000; i++) junk.push({ i });
+      junk = null;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return String(globalThis.__cleaned ?? 0);`,
+    });
+    expect(await sandbox.call('tool:t', {}, { session: 'fr' })).toBe('0');
+    expect(await sandbox.call('tool:t', { check: true }, { session: 'fr' })).toBe('0');
+  });
+
   it('cannot reach process through the Function constructor of this or a prototype chain', async () => {
     const sandbox = await h.load('ctor-chain', {
       body: `const attempts = [

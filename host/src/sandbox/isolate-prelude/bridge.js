@@ -5,6 +5,11 @@
 export const JSONparse = JSON.parse;
 const ReflectApply = Reflect.apply;
 export const JSONstringify = JSON.stringify;
+const PromiseCtor = Promise;
+const PromiseThen = Promise.prototype.then;
+const PromiseResolve = Promise.resolve;
+/** A promise of `value` made with the captured intrinsics (the plugin may have replaced the global Promise). */
+const resolvedWith = (value) => ReflectApply(PromiseResolve, PromiseCtor, [value]);
 
 // Set by installBridge, from __roku_boot, before any plugin code runs.
 let capRef = /** @type {IvmReference} */ (/** @type {unknown} */ (null));
@@ -111,18 +116,18 @@ const pendingPerCall = Object.create(null);
  */
 export function capJson(requestJson, callId) {
   if (typeof requestJson !== 'string') {
-    return Promise.resolve(
+    return resolvedWith(
       errorResponse('ROKU_CAPABILITY_BAD_REQUEST', 'capability request must be a JSON string'),
     );
   }
   if (exceedsUtf8(requestJson, maxCapBytes)) {
-    return Promise.resolve(
+    return resolvedWith(
       errorResponse('ROKU_CAPABILITY_LIMIT', `capability request exceeds ${maxCapBytes} bytes`),
     );
   }
   if (exceedsJsonDepth(requestJson, MAX_CAP_DEPTH)) {
     // the host refuses deeper requests anyway; refusing here spares it parsing millions of levels
-    return Promise.resolve(
+    return resolvedWith(
       errorResponse(
         'ROKU_CAPABILITY_BAD_REQUEST',
         `capability request is nested deeper than ${MAX_CAP_DEPTH} levels`,
@@ -133,7 +138,7 @@ export function capJson(requestJson, callId) {
   const hint = typeof callId === 'string' ? callId : '';
   const ofCall = pendingPerCall[hint] ?? 0;
   if (ofCall >= MAX_PENDING_REQUESTS || pending.bytes + bytes > MAX_PENDING_BYTES) {
-    return Promise.resolve(
+    return resolvedWith(
       errorResponse(
         'ROKU_CAPABILITY_LIMIT',
         `too many capability requests in flight (${ofCall} of this call, ${pending.bytes} bytes)`,
@@ -157,15 +162,38 @@ export function capJson(requestJson, callId) {
     // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype counter; a Map's methods could be replaced by the plugin
     else delete pendingPerCall[hint];
   };
-  return capRef.apply(undefined, [requestJson, hint, callScope.current], { result: { promise: true } }).then(
+  // The request goes one-way; the runner hands the reply back through the entry ('reply'), so the code the
+  // reply resumes runs inside a runner-started entry call (timed, and seen by the runner), never on its own.
+  const replyId = ++replies.last;
+  const answered = new PromiseCtor((resolve) => {
+    replies.waiting[replyId] = resolve;
+  });
+  try {
+    capRef.applyIgnored(undefined, [requestJson, hint, callScope.current, 2, replyId]);
+  } catch (e) {
+    deliverReply(replyId, errorResponse('ROKU_CAPABILITY_FAILED', String((e && e.message) || e)));
+  }
+  return ReflectApply(PromiseThen, answered, [
     (r) => {
       settle();
-      return typeof r === 'string' ? r : errorResponse('ROKU_CAPABILITY_FAILED', 'bad runner reply');
+      return r;
     },
-    (e) => {
-      settle();
-      return errorResponse('ROKU_CAPABILITY_FAILED', String((e && e.message) || e));
-    },
+  ]);
+}
+
+/** Requests waiting for their reply, by reply id (a null-prototype record: nothing the plugin can patch). */
+const replies = { last: 0, waiting: Object.create(null) };
+
+/** Resolves the request `replyId` with the runner's reply (the runner calls it through the entry). */
+export function deliverReply(replyId, responseJson) {
+  const resolve = replies.waiting[replyId];
+  if (resolve === undefined) return;
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- a null-prototype record, see above
+  delete replies.waiting[replyId];
+  resolve(
+    typeof responseJson === 'string'
+      ? responseJson
+      : errorResponse('ROKU_CAPABILITY_FAILED', 'bad runner reply'),
   );
 }
 

@@ -8,6 +8,7 @@ import {
   MAX_JSON_DEPTH,
   callScope,
   capsSent,
+  deliverReply,
   exceedsJsonDepth,
   exceedsUtf8,
 } from './bridge.js';
@@ -222,22 +223,22 @@ function reportTimerError(e) {
 
 /**
  * entry('describe', maxBytes) -> string
- * entry('call', runnerCallId, requestJson, maxBytes) -> Promise<string>
  * entry('start', runnerCallId, requestJson, maxBytes) -> '' (then 'take' or 'wait' gets the outcome)
  * entry('take', runnerCallId) -> string, '' while the call has not settled
  * entry('wait', runnerCallId) -> string | Promise<string>
  * entry('timer', timerId) -> ''
+ * entry('reply', replyId, responseJson) -> '' (resumes the capability request waiting for that reply)
  */
 export function entry(kind, a, b, c) {
   try {
-    if (kind === 'call') {
-      const before = capsSent.count;
-      return ReflectApply(PromiseThen, call(a, b, c), [(out) => withSent(out, before)]);
-    }
     if (kind === 'start') return start(a, b, c);
     if (kind === 'take') return take(a);
     if (kind === 'wait') return wait(a);
     if (kind === 'describe') return describe(a);
+    if (kind === 'reply') {
+      deliverReply(a, b);
+      return '';
+    }
     if (kind === 'timer') {
       fireTimer(a, reportTimerError);
       return '';

@@ -92,6 +92,27 @@ defineLazyUrl();
  * Called once by the runner, before the plugin bundle: wires the bridge, defines the frozen __roku_host,
  * removes the globals plugins must not have, and hands back the trusted entry.
  */
+/** FinalizationRegistry without cleanups: registrations are checked like V8's and then forgotten. */
+class InertFinalizationRegistry {
+  constructor(cleanup) {
+    if (typeof cleanup !== 'function') throw new TypeError('FinalizationRegistry: cleanup must be callable');
+  }
+  register(target, _held, token) {
+    if (target === null || (typeof target !== 'object' && typeof target !== 'function'))
+      throw new TypeError('FinalizationRegistry.prototype.register: invalid target');
+    if (token !== undefined && (token === null || (typeof token !== 'object' && typeof token !== 'function')))
+      throw new TypeError('FinalizationRegistry.prototype.register: invalid unregister token');
+  }
+  unregister(token) {
+    if (token === null || (typeof token !== 'object' && typeof token !== 'function'))
+      throw new TypeError('FinalizationRegistry.prototype.unregister: invalid unregister token');
+    return false;
+  }
+  get [Symbol.toStringTag]() {
+    return 'FinalizationRegistry';
+  }
+}
+
 def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly) => {
   delete G.__roku_boot;
   installBridge(capRef, syncRef, maxCapBytes);
@@ -110,6 +131,10 @@ def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly) => {
   // No V8 flag hides these; shared memory would also give plugins a high-resolution timer.
   delete G.SharedArrayBuffer;
   delete G.Atomics;
+  // V8 runs cleanup callbacks from a task of its own, outside every entry call the runner starts and times:
+  // plugin code there could spin while the runner waits for the isolate. The language never promises that a
+  // cleanup runs, so the registry is kept, inert.
+  def('FinalizationRegistry', InertFinalizationRegistry);
   if (!webAssembly) delete G.WebAssembly;
   return entry;
 });

@@ -6,34 +6,64 @@
 import type { EngineDeps } from './engine.js';
 import { capabilityError } from './capability-client.js';
 import type { IsolateRealm } from './isolate-realm.js';
-import type { IsolateActivity } from './isolate-invoke.js';
+import type { EntryOptions, IsolateActivity } from './isolate-invoke.js';
 
 /** What the forwarding needs of its plugin. */
 export interface CapSource {
   readonly pluginKey: string;
-  readonly cpuMsPerCall: number;
   readonly deps: EngineDeps;
   readonly activity: IsolateActivity;
+  readonly entryOptions: EntryOptions;
+  /** A reply's entry call failed (a timeout, the isolate gone): handled like a timer callback's failure. */
+  failed(e: unknown): void;
   /** True once the plugin was disposed. */
   gone(): boolean;
   /** The runner call `realm` serves, while that call runs. */
   callOf(realm: IsolateRealm): number | undefined;
 }
 
-/** A request answered by the host. */
-export function forwardCap(src: CapSource, realm: IsolateRealm, requestJson: unknown): Promise<string> {
-  if (src.gone() || realm.released)
-    return Promise.resolve(capabilityError('ROKU_CAPABILITY_FAILED', 'the plugin sandbox was disposed'));
-  if (typeof requestJson !== 'string') {
-    return Promise.resolve(
-      capabilityError('ROKU_CAPABILITY_BAD_REQUEST', 'capability request must be a JSON string'),
-    );
-  }
-  const reply = src.deps.requestCapability(src.pluginKey, src.callOf(realm), requestJson);
-  void reply.then(() => {
-    src.activity.replied(src.cpuMsPerCall);
+/** A request answered by the host: its reply goes back into the realm through the entry. */
+export function forwardCap(src: CapSource, realm: IsolateRealm, requestJson: unknown, replyId: number): void {
+  if (src.gone() || realm.released) return; // nothing is left to resume
+  const reply =
+    typeof requestJson === 'string'
+      ? src.deps.requestCapability(src.pluginKey, src.callOf(realm), requestJson)
+      : Promise.resolve(
+          capabilityError('ROKU_CAPABILITY_BAD_REQUEST', 'capability request must be a JSON string'),
+        );
+  void reply.then((responseJson) => {
+    deliverReply(src, realm, replyId, responseJson);
   });
-  return reply;
+}
+
+/**
+ * Resumes the request `replyId` of `realm` with its reply. Where nothing else runs in the isolate, on the
+ * runner's thread: what the reply resumes runs there under isolated-vm's timer (a wall clock, as for a call's
+ * synchronous part on the fast path). Otherwise on isolated-vm's threads, counted as work running there and
+ * policed by the watchdog, which charges CPU time only (no isolated-vm timer, which would charge time the
+ * runner waited for a core).
+ */
+function deliverReply(src: CapSource, realm: IsolateRealm, replyId: number, responseJson: string): void {
+  if (src.gone() || realm.released) return;
+  const args: [string, number, string] = ['reply', replyId, responseJson];
+  const { activity, entryOptions } = src;
+  if (activity.maySyncEnter()) {
+    try {
+      activity.runSync(() => realm.entry.applySync(undefined, args, entryOptions));
+    } catch (e) {
+      src.failed(e);
+    }
+    realm.replyDelivered();
+    return;
+  }
+  activity
+    .track(realm.entry.apply(undefined, args))
+    .catch((e: unknown) => {
+      src.failed(e);
+    })
+    .finally(() => {
+      realm.replyDelivered();
+    });
 }
 
 /** A one-way request (emit, log): forwarded, never answered; dropped once the plugin or realm is gone. */

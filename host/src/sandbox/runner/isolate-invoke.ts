@@ -6,11 +6,13 @@
  * path.
  *
  * Entering an isolate synchronously blocks the runner's thread until it gets the isolate. That is only safe
- * while nothing else may run in that isolate on another thread (a call awaiting the host, a timer callback, a
- * realm being prepared, the continuation of a capability reply): code there could spin until the runner's
- * watchdog stops it, and the watchdog runs on the very thread that would be waiting. `IsolateActivity` counts
- * what the runner started there and keeps the fast path closed for a CPU limit's time after each capability
- * reply (what the reply resumes is not visible to the runner).
+ * while no plugin code may run in that isolate on another thread (a call's synchronous part on the slow path, a
+ * timer callback, a realm being prepared, a reply delivered asynchronously): code there could spin until the
+ * runner's watchdog stops it, and the watchdog runs on the very thread that would be waiting. Plugin code runs
+ * only inside entry calls the runner starts: capability replies go back through the entry (`reply`), V8's own
+ * callbacks (FinalizationRegistry) are inert, and a call that is only waiting for the host runs nothing.
+ * `IsolateActivity` counts the entry calls running off the runner's thread. Where WebAssembly is enabled, whose
+ * asynchronous compiles resume plugin code from V8's own tasks, a waiting call counts too.
  */
 import type { IsolateRealm } from './isolate-realm.js';
 
@@ -21,18 +23,20 @@ const ASYNC_CALLS_AFTER_SLOW = 16;
 const MAX_ASYNC_CALLS_AFTER_SLOW = 4096;
 /** Calls a plugin completes on the asynchronous path before it may take the fast one. */
 const PROBATION_CALLS = 4;
-/** Margin on top of a plugin's CPU limit for the watchdog to have stopped a continuation that spins. */
-const REPLY_COOLDOWN_MARGIN_MS = 100;
 
 /** Work that may be running in an isolate off the runner's thread, and how the last fast calls went. */
 export class IsolateActivity {
   #busy = 0;
-  #asyncUntil = 0;
+  /** True while the runner's thread is inside the isolate (a synchronous entry). */
+  #inSync = false;
   /** Calls still to send down the asynchronous path after a slow synchronous part. */
   #asyncCalls = 0;
   #penalty = ASYNC_CALLS_AFTER_SLOW;
   /** Calls that ended well in a row on the asynchronous path, up to PROBATION_CALLS. */
   #provenCalls = 0;
+
+  /** @param waitsMayRun a call waiting for the host may resume by itself (WebAssembly enabled) */
+  constructor(readonly waitsMayRun = false) {}
 
   /**
    * True when the runner may enter the isolate synchronously for the next call (and counts that call). A
@@ -41,12 +45,34 @@ export class IsolateActivity {
    * path lets the runner report its typed OOM.
    */
   takeFastPath(): boolean {
-    if (this.#busy > 0 || this.#provenCalls < PROBATION_CALLS) return false;
+    if (this.#busy > 0 || this.#inSync || this.#provenCalls < PROBATION_CALLS) return false;
     if (this.#asyncCalls > 0) {
       this.#asyncCalls -= 1;
       return false;
     }
-    return this.#asyncUntil === 0 || performance.now() >= this.#asyncUntil;
+    return true;
+  }
+
+  /**
+   * True when the runner may enter the isolate synchronously now: nothing runs there off its thread, it is not
+   * in there already, and the plugin has earned the fast path (see takeFastPath).
+   */
+  maySyncEnter(): boolean {
+    return (
+      this.#busy === 0 && !this.#inSync && this.#provenCalls >= PROBATION_CALLS && this.#asyncCalls === 0
+    );
+  }
+
+  /** Runs `enter` (a synchronous entry into the isolate) and records how long it held the runner's thread. */
+  runSync<T>(enter: () => T): T {
+    const started = performance.now();
+    this.#inSync = true;
+    try {
+      return enter();
+    } finally {
+      this.#inSync = false;
+      this.ranSync(performance.now() - started);
+    }
   }
 
   /** Counts `work` as running in the isolate until it settles. */
@@ -57,16 +83,9 @@ export class IsolateActivity {
     });
   }
 
-  /**
-   * A capability reply was handed to the isolate: what it resumes runs on isolated-vm's threads, where the
-   * watchdog stops it if it spins. Calls stay off the fast path until the watchdog surely has (`cpuMsPerCall`
-   * plus a margin): a call entered synchronously meanwhile would wait for the isolate on the watchdog's thread.
-   */
-  replied(cpuMsPerCall: number): void {
-    this.#asyncUntil = Math.max(
-      this.#asyncUntil,
-      performance.now() + cpuMsPerCall + REPLY_COOLDOWN_MARGIN_MS,
-    );
+  /** Counts a call waiting for the host only where it may resume by itself (see `waitsMayRun`). */
+  trackWait<T>(work: Promise<T>): Promise<T> {
+    return this.waitsMayRun ? this.track(work) : work;
   }
 
   /** Records how a call ended: only calls that end well earn (and keep) the fast path. */
@@ -91,8 +110,8 @@ export interface EntryOptions {
 }
 
 /**
- * Runs `entry('call', …)`: what the entry returned (a tagged string, or anything a broken entry produced) at
- * once when the call ended on the fast path, else a promise of it. Throws or rejects as isolated-vm does
+ * Runs a call (`entry('start', …)`, then `take` or `wait`): what the entry returned (a tagged string, or
+ * anything a broken entry produced) at once when the call ended on the fast path, else a promise of it. Throws or rejects as isolated-vm does
  * (timeout, disposal, an error escaping the entry).
  */
 export function invokeCall(
@@ -104,27 +123,20 @@ export function invokeCall(
   options: EntryOptions,
 ): unknown {
   const { entry } = realm;
+  const start: [string, number, string, number] = ['start', id, requestJson, outputBytes];
   if (!activity.takeFastPath()) {
+    // the synchronous part runs on isolated-vm's threads (counted); the wait that follows runs no plugin code
     return activity
-      .track(
-        entry.apply(undefined, ['call', id, requestJson, outputBytes], {
-          timeout: options.timeout,
-          result: { promise: true },
-        }),
-      )
-      .then((raw) => afterSent(realm, raw));
+      .track(entry.apply(undefined, start, options))
+      .then(() => waitFor(realm, activity, id, options));
   }
-  let raw: unknown;
-  const started = performance.now();
-  try {
+  const raw = activity.runSync(() => {
     // the call's synchronous part and every microtask it queues run here, under the CPU timeout
-    entry.applySync(undefined, ['start', id, requestJson, outputBytes], options);
+    entry.applySync(undefined, start, options);
     // No timeout here: `take` runs only the entry's own bookkeeping (no plugin code is left to run once
     // `start` returned), and each timeout costs a timer that wakes isolated-vm's timer thread when it expires.
-    raw = entry.applySync(undefined, ['take', id]);
-  } finally {
-    activity.ranSync(performance.now() - started);
-  }
+    return entry.applySync(undefined, ['take', id]);
+  });
   const out = afterSent(realm, raw);
   return out instanceof Promise
     ? out.then((taken) => finishTaken(realm, activity, id, taken, options))
@@ -155,8 +167,13 @@ function finishTaken(
   options: EntryOptions,
 ): unknown {
   if (raw !== '') return raw;
+  return waitFor(realm, activity, id, options);
+}
+
+/** The outcome of a started call, once it settles (resumed by replies and timers the runner delivers). */
+function waitFor(realm: IsolateRealm, activity: IsolateActivity, id: number, options: EntryOptions): unknown {
   return activity
-    .track(
+    .trackWait(
       realm.entry.apply(undefined, ['wait', id], { timeout: options.timeout, result: { promise: true } }),
     )
     .then((waited) => afterSent(realm, waited));

@@ -75,7 +75,7 @@ export class IsolatePlugin {
   #spareReady: Prepared | undefined;
   readonly #entryOptions: EntryOptions;
   /** What may be running in the isolate off the runner's thread (see isolate-invoke.ts). */
-  readonly #activity = new IsolateActivity();
+  readonly #activity: IsolateActivity;
   #nextPrepareSlot = -2;
   readonly #cpu: IsolateCpuMeter;
   readonly #heap: HeapWatch;
@@ -93,11 +93,16 @@ export class IsolatePlugin {
     this.#loadCpuMs = options.loadCpuMs;
     this.#cpuWindow = options.cpuWindow;
     this.#cpuMsPerMinute = cpuMsPerMinuteOf(options.limits);
+    this.#activity = new IsolateActivity(options.webAssembly);
+    this.#entryOptions = { timeout: options.limits.cpuMsPerCall };
     const caps: CapSource = {
       pluginKey: this.pluginKey,
-      cpuMsPerCall: this.limits.cpuMsPerCall,
       deps: this.#deps,
       activity: this.#activity,
+      entryOptions: this.#entryOptions,
+      failed: (e) => {
+        this.#entryFailed(e);
+      },
       gone: () => this.#disposed !== undefined,
       callOf: (realm) =>
         realm.callId !== undefined && this.#calls.has(realm.callId) ? realm.callId : undefined,
@@ -109,7 +114,9 @@ export class IsolatePlugin {
       maxCapBytes: MAX_CAPABILITY_MESSAGE_BYTES,
       webAssembly: options.webAssembly,
       timerSlots: { used: 0, max: MAX_TIMERS },
-      onCap: (realm, requestJson) => forwardCap(caps, realm, requestJson),
+      onCap: (realm, requestJson, replyId) => {
+        forwardCap(caps, realm, requestJson, replyId);
+      },
       onSend: (realm, requestJson) => {
         forwardSend(caps, realm, requestJson);
       },
@@ -119,7 +126,6 @@ export class IsolatePlugin {
       },
     };
     this.#draining = new DrainingRealms(options.limits.wallMsPerCall);
-    this.#entryOptions = { timeout: options.limits.cpuMsPerCall };
     this.#cpu = new IsolateCpuMeter(options.isolate, options.cpuWindow);
     this.#heap = new HeapWatch(options.isolate, options.limits.memoryMb);
     this.#budget = new CpuBudget(this.limits.cpuMsPerCall, this.#cpuMs(), performance.now());
@@ -475,13 +481,16 @@ export class IsolatePlugin {
   async #fireTimer(realm: IsolateRealm, id: number): Promise<void> {
     if (this.#disposed !== undefined || realm.released) return;
     try {
-      await this.#activity.track(
-        realm.entry.apply(undefined, ['timer', id], { timeout: this.limits.cpuMsPerCall }),
-      );
+      await this.#activity.track(realm.entry.apply(undefined, ['timer', id], this.#entryOptions));
     } catch (e) {
-      const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
-      if (failure.fatal && this.#gone() === undefined) this.#kill(failure.error);
+      this.#entryFailed(e);
     }
+  }
+
+  /** An entry call outside a call's own start (a timer, a reply) failed: fatal failures dispose the plugin. */
+  #entryFailed(e: unknown): void {
+    const failure = classifyIsolateFailure(e, this.#isolate, this.limits);
+    if (failure.fatal && this.#gone() === undefined) this.#kill(failure.error);
   }
 
   /** Why the plugin was disposed; a call, so that checks after an await are not narrowed away. */

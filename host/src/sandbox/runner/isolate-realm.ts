@@ -10,12 +10,14 @@ import ivm from 'isolated-vm';
 import type { EntryFunction } from './isolate-plugin.js';
 
 /** A capability request; with `oneWay` 1 (sent with applyIgnored) nothing is answered. */
+/** `mode` 1: one-way (emit, log); 2: a request whose reply goes back through the entry as `replyId`. */
 type CapBridge = (
   requestJson: unknown,
   callIdHint: unknown,
   currentCall: unknown,
-  oneWay: unknown,
-) => Promise<string> | undefined;
+  mode: unknown,
+  replyId: unknown,
+) => undefined;
 type SyncBridge = (op: unknown, a: unknown, b: unknown, c: unknown) => string;
 type BootFunction = (
   cap: ivm.Reference<CapBridge>,
@@ -39,8 +41,11 @@ export interface RealmHost {
   readonly webAssembly: boolean;
   /** Timers of all realms of the plugin count against one cap. */
   readonly timerSlots: { used: number; readonly max: number };
-  /** A capability request from this realm; `call` is the runner call id the realm serves, if still running. */
-  onCap(realm: IsolateRealm, requestJson: unknown): Promise<string>;
+  /**
+   * A capability request from this realm, to be answered with `entry('reply', replyId, responseJson)` (see
+   * IsolatePlugin's delivery).
+   */
+  onCap(realm: IsolateRealm, requestJson: unknown, replyId: number): void;
   /** A one-way request from this realm (emit, log): forwarded, never answered. */
   onSend(realm: IsolateRealm, requestJson: unknown): void;
   /** Fires a timer through the realm's entry (the plugin applies its CPU timeout and failure policy). */
@@ -59,6 +64,8 @@ export class IsolateRealm {
   #refs: ivm.Reference<unknown>[] = [];
   #released = false;
   #finished = false;
+  /** Capability requests of this realm whose reply has not been delivered: like timers, they keep it. */
+  #repliesDue = 0;
   /** Capability requests of this realm that reached the runner, and who waits for a count of them. */
   #capsArrived = 0;
   #capWaiters: { readonly count: number; readonly resolve: () => void }[] = [];
@@ -153,10 +160,14 @@ export class IsolateRealm {
         ? context.global.getSync('__roku_boot', { reference: true })
         : await context.global.get('__roku_boot', { reference: true })
     ) as ivm.Reference<BootFunction>;
-    const cap = new ivm.Reference<CapBridge>((requestJson, _hint, _current, oneWay) => {
+    const cap = new ivm.Reference<CapBridge>((requestJson, _hint, _current, mode, replyId) => {
       this.#capArrived();
-      if (oneWay !== 1) return this.#host.onCap(this, requestJson);
-      this.#host.onSend(this, requestJson);
+      if (mode === 1) this.#host.onSend(this, requestJson);
+      // only the prelude holds this reference, and it numbers replies from 1
+      else if (typeof replyId === 'number' && Number.isSafeInteger(replyId) && replyId > 0) {
+        this.#repliesDue += 1;
+        this.#host.onCap(this, requestJson, replyId);
+      }
       return undefined;
     });
     const sync = new ivm.Reference<SyncBridge>((op, a, b, c) => this.#onSync(op, a, b, c));
@@ -224,8 +235,15 @@ export class IsolateRealm {
     return true;
   }
 
+  /** A reply went back into the realm (or cannot any more): what it resumed has run. */
+  replyDelivered(): void {
+    this.#repliesDue -= 1;
+    this.#checkIdle();
+  }
+
   #checkIdle(): void {
-    if (this.#finished && !this.#released && this.#timers.size === 0) this.#host.onIdle(this);
+    if (this.#finished && !this.#released && this.#timers.size === 0 && this.#repliesDue === 0)
+      this.#host.onIdle(this);
   }
 }
 
@@ -250,7 +268,10 @@ export class DrainingRealms {
     return this.#realms.size;
   }
 
-  /** Ends the realm's call: released at once when it has no timers, else kept until they are done. */
+  /**
+   * Ends the realm's call: released at once when it has no timers and no capability reply due, else kept until
+   * they are done (at most the wall limit).
+   */
   add(realm: IsolateRealm): void {
     realm.finish();
     if (realm.released) return;

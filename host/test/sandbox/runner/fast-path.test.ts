@@ -61,6 +61,43 @@ describe('sandbox runner: calls on the synchronous fast path', () => {
     expect(runner.caps.filter((c) => c.pluginKey === 'awaits@1#1').map((c) => c.callId)).toContain(id);
   });
 
+  it('resumes each call awaiting the host with its own replies, many calls at once', async () => {
+    await runner.load('chain@1#1', BEHAVIOURS, { limits: { concurrency: 16 } });
+    for (let i = 0; i < WARM_UP_CALLS; i++) await runner.call('chain@1#1', 'tool:echo', i);
+    // replies come back out of order: the host answers each after a delay of its own
+    runner.capOverride = async (seen) => {
+      if (seen.op !== 'kv.get') return undefined;
+      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 5)));
+      return { ok: true, value: { value: `v:${String(seen.args.key)}` } };
+    };
+    try {
+      const calls = Array.from({ length: 16 }, (_, c) => {
+        const keys = Array.from({ length: 20 }, (_, k) => `${String(c)}-${String(k)}`);
+        return runner.call('chain@1#1', 'tool:kv-chain', { keys }).then((r) => ({ r: responseOf(r), keys }));
+      });
+      for (const { r, keys } of await Promise.all(calls)) {
+        expect(r).toEqual({ ok: true, value: keys.map((k) => `v:${k}`) });
+      }
+      // the plugin replacing the global Promise does not break how replies come back
+      expect(responseOf(await runner.call('chain@1#1', 'tool:cap-with-promise-replaced'))).toEqual({
+        ok: true,
+        value: 'v:k',
+      });
+    } finally {
+      runner.capOverride = undefined;
+    }
+  });
+
+  it('stops a loop that starts after a reply of the host, and keeps the runner serving', async () => {
+    await loadWarm('spin-after@1#1', 100);
+    const result = await runner.call('spin-after@1#1', 'tool:spin-after-cap');
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'ROKU_SANDBOX_TIMEOUT', details: { limit: 'cpu' } },
+    });
+    await loadWarm('after-spin-after@1#1');
+  });
+
   it('stops a synchronous infinite loop with the CPU timeout and keeps the runner serving', async () => {
     await loadWarm('spin@1#1', 100);
     const result = await runner.call('spin@1#1', 'tool:spin-sync');
