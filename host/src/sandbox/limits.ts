@@ -2,6 +2,8 @@ import type { HostConfig, PluginManifest } from '@roku/schemas';
 import type { RunnerLimits } from './protocol.js';
 
 /** CPU a plugin may use in any 60 s window when neither its manifest nor the user's config says. */
+/** A plugin's heap limit when its manifest sets none (the manifest schema's default). */
+export const DEFAULT_PLUGIN_MEMORY_MB = 64;
 export const DEFAULT_CPU_MS_PER_MINUTE = 30_000;
 
 /** Runner limits with the CPU budget per window always set (see runner/isolate-cpu-window.ts). */
@@ -47,7 +49,7 @@ export function effectiveLimits(
   const asked = manifest.limits ?? {};
   return {
     cpuMsPerMinute: user.cpuMsPerMinute ?? asked.cpuMsPerMinute ?? DEFAULT_CPU_MS_PER_MINUTE,
-    memoryMb: Math.min(asked.memoryMb ?? 64, ceilings.maxPluginMemoryMb),
+    memoryMb: Math.min(asked.memoryMb ?? DEFAULT_PLUGIN_MEMORY_MB, ceilings.maxPluginMemoryMb),
     cpuMsPerCall: Math.min(asked.cpuMsPerCall ?? 1000, ceilings.maxCpuMsPerCall),
     wallMsPerCall: Math.min(asked.wallMsPerCall ?? 30_000, ceilings.maxWallMsPerCall),
     outputBytes: asked.outputBytes ?? 1024 * 1024,

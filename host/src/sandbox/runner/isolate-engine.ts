@@ -19,6 +19,7 @@ import {
 import { classifyIsolateFailure } from './entry-result.js';
 import { Watchdog } from './watchdog.js';
 import { CpuWindow, pluginIdOf } from './isolate-cpu-window.js';
+import { DEFAULT_PLUGIN_MEMORY_MB } from '../limits.js';
 
 /** Top-level bundle code may do more work than one call; it gets at least this much CPU… */
 const MIN_LOAD_CPU_MS = 1000;
@@ -59,6 +60,7 @@ class IsolateEngine implements Engine {
           onCatastrophicError,
           ...(snapshot === undefined ? {} : { snapshot }),
         }),
+      DEFAULT_PLUGIN_MEMORY_MB,
     ));
     const isolate = spares.take(limits.memoryMb);
     const loadCpuMs = Math.max(limits.cpuMsPerCall, MIN_LOAD_CPU_MS);

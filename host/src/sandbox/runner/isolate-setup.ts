@@ -237,7 +237,9 @@ const MAX_SEEN_LIMITS = 64;
  * load with the same memory limit (a heap limit is fixed when an isolate is made; the spares cover the last few
  * limits loaded). Only a limit loaded before gets one: making a spare holds the runner's thread for as long as
  * it saves, so one made after each of a burst of first loads (a host starting) would hold up the next load
- * instead. A spare never ran any code of a plugin: it is handed out once, never back.
+ * instead. The exception is the manifests' default limit, which most plugins have: its spare is made after the
+ * runner's first load, so the first load of a default-limit plugin after another load finds one (after a
+ * restart, the host's later loads). A spare never ran any code of a plugin: it is handed out once, never back.
  */
 export class SpareIsolates {
   readonly #make: (memoryMb: number) => ivm.Isolate;
@@ -247,9 +249,13 @@ export class SpareIsolates {
   readonly #seen = new Set<number>();
   #pending: NodeJS.Immediate | undefined;
 
-  /** @param make creates an isolate (from the snapshot when there is one) with this heap limit */
-  constructor(make: (memoryMb: number) => ivm.Isolate) {
+  /**
+   * @param make creates an isolate (from the snapshot when there is one) with this heap limit
+   * @param usualMb the heap limit most plugins load with (a spare is made for it before its first load)
+   */
+  constructor(make: (memoryMb: number) => ivm.Isolate, usualMb?: number) {
     this.#make = make;
+    if (usualMb !== undefined) this.#spares.set(usualMb, undefined);
   }
 
   /** A fresh isolate with this heap limit: the spare when there is one, else a new one. */
