@@ -170,8 +170,9 @@ export function capJson(requestJson, callId) {
   });
   try {
     capRef.applyIgnored(undefined, [requestJson, hint, callScope.current, 2, replyId]);
-  } catch (e) {
-    deliverReply(replyId, errorResponse('ROKU_CAPABILITY_FAILED', String((e && e.message) || e)));
+  } catch {
+    // the runner let go of the realm (it was released)
+    deliverReply(replyId, errorResponse('ROKU_CAPABILITY_FAILED', 'the runner did not take the request'));
   }
   return ReflectApply(PromiseThen, answered, [
     (r) => {
