@@ -169,8 +169,9 @@ function serviceContext(call: CallScope, d: DispatchContext): ServiceContext {
 }
 
 /**
- * Serves a one-way request (sent without waiting for a reply): only `emit` and `log`, synchronously, so an
- * emit's failure is known before the call's result is handled. @throws RokuError as the same request would fail
+ * Serves a one-way request (sent without waiting for a reply): only `emit`, `log` and `fetch.cancel`,
+ * synchronously, so an emit's failure is known before the call's result is handled.
+ * @throws RokuError as the same request would fail
  */
 export function dispatchOneWay(request: ParsedRequest, call: CallScope, d: DispatchContext): void {
   const { pluginId } = d.policy;
@@ -180,8 +181,12 @@ export function dispatchOneWay(request: ParsedRequest, call: CallScope, d: Dispa
     });
   } else if (request.op === 'emit') {
     emit(request.args.event, call, pluginId);
+  } else if (request.op === 'fetch.cancel') {
+    d.streams.cancel(request.args.streamId, call.callId);
   } else {
-    throw badRequest(`${pluginId}: ${request.op} needs a reply; only emit and log may be sent one-way`);
+    throw badRequest(
+      `${pluginId}: ${request.op} needs a reply; only emit, log and fetch.cancel may be sent one-way`,
+    );
   }
 }
 

@@ -270,7 +270,7 @@ describe('a hostile plugin looking for a way out of its isolate', () => {
       'ROKU_CAPABILITY_BAD_REQUEST',
       'bridge-send-write',
     );
-    expect(error.message).toContain('only emit and log may be sent one-way');
+    expect(error.message).toContain('only emit, log and fetch.cancel may be sent one-way');
     expect(existsSync(join(h.workspace, 'out', 'sent.txt'))).toBe(false);
   });
 

@@ -245,7 +245,8 @@ export function createStreamRegistry(options: StreamRegistryOptions): StreamRegi
     },
 
     cancel(streamId, callId) {
-      close(find(streamId, callId));
+      // a stream that ended (or closed with its call) has nothing left to cancel; another call's is refused
+      if (streams.has(streamId)) close(find(streamId, callId));
     },
 
     closeCall(callId) {

@@ -206,7 +206,7 @@ const MAX_UNACKED_BYTES = 8 * 1024 * 1024;
 const oneWay = { sent: 0, bytes: 0, acked: 0, ackedBytes: 0 };
 
 /**
- * Sends a CapabilityRequest JSON without waiting for a reply (the host serves only `emit` and `log` so).
+ * Sends a CapabilityRequest JSON without waiting for a reply (the host serves only `emit`, `log` and `fetch.cancel` so).
  * Returns undefined when it went one-way; otherwise (too many unacknowledged sends, or a request the checks of
  * capJson refuse) the promise of its CapabilityResponse JSON, as capJson gives.
  */
@@ -247,6 +247,15 @@ export async function cap(op, args) {
   const r = JSONparse(await capJson(JSONstringify({ op, args })));
   if (!r || r.ok !== true) throw new CapabilityError(r && r.error);
   return r.value;
+}
+
+/**
+ * Sends a capability op whose outcome nobody waits for (fetch.cancel) without a reply where it can go
+ * one-way; otherwise as a request whose reply (or failure) is ignored.
+ */
+export function sendOp(op, args) {
+  const pending = sendJson(JSONstringify({ op, args }), undefined);
+  if (pending !== undefined) ReflectApply(PromiseThen, pending, [undefined, () => undefined]);
 }
 
 /** Synchronous runner services (timers, random bytes). Returns the runner's string reply. */

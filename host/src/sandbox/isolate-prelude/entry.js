@@ -223,6 +223,7 @@ function reportTimerError(e) {
 
 /**
  * entry('describe', maxBytes) -> string
+ * entry('call', runnerCallId, requestJson, maxBytes) -> Promise<string>
  * entry('start', runnerCallId, requestJson, maxBytes) -> '' (then 'take' or 'wait' gets the outcome)
  * entry('take', runnerCallId) -> string, '' while the call has not settled
  * entry('wait', runnerCallId) -> string | Promise<string>
@@ -231,6 +232,10 @@ function reportTimerError(e) {
  */
 export function entry(kind, a, b, c) {
   try {
+    if (kind === 'call') {
+      const before = capsSent.count;
+      return ReflectApply(PromiseThen, call(a, b, c), [(out) => withSent(out, before)]);
+    }
     if (kind === 'start') return start(a, b, c);
     if (kind === 'take') return take(a);
     if (kind === 'wait') return wait(a);

@@ -4,7 +4,7 @@
 // as it arrives instead of costing a round trip when the plugin asks; a full window stops the reads, so
 // back-pressure still reaches the host. Aborting the signal (or cancelling the body) sends fetch.cancel.
 import { ReadableStream } from 'web-streams-polyfill';
-import { cap } from './bridge.js';
+import { cap, sendOp } from './bridge.js';
 import { b64ToBytes, bytesToB64 } from './base64.js';
 import { Request, Response, bodyOf, readAll, requestOf } from './body.js';
 import { offAbortSignal, onAbortSignal, signalState } from './abort.js';
@@ -44,7 +44,8 @@ export async function fetch(input, init) {
     // before fetch.start resolved there is nothing to cancel yet; the start path handles that case
     if (finished || streamId === null) return;
     finished = true;
-    cap('fetch.cancel', { streamId }).catch(() => undefined);
+    // one-way: nothing waits for a cancel, and the host's stream may have ended already
+    sendOp('fetch.cancel', { streamId });
   };
   const onAbort = () => {
     cancelHost();
@@ -81,7 +82,7 @@ export async function fetch(input, init) {
     settle();
     if (aborted()) {
       // the host may still open the stream after the abort: cancel it once it exists
-      started.then((m) => cap('fetch.cancel', { streamId: m.streamId })).catch(() => undefined);
+      started.then((m) => sendOp('fetch.cancel', { streamId: m.streamId })).catch(() => undefined);
       throw reason();
     }
     throw networkError('fetch failed', e);

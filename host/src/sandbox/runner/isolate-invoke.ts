@@ -10,9 +10,10 @@
  * timer callback, a realm being prepared, a reply delivered asynchronously): code there could spin until the
  * runner's watchdog stops it, and the watchdog runs on the very thread that would be waiting. Plugin code runs
  * only inside entry calls the runner starts: capability replies go back through the entry (`reply`), V8's own
- * callbacks (FinalizationRegistry) are inert, and a call that is only waiting for the host runs nothing.
- * `IsolateActivity` counts the entry calls running off the runner's thread. Where WebAssembly is enabled, whose
- * asynchronous compiles resume plugin code from V8's own tasks, a waiting call counts too.
+ * callbacks (FinalizationRegistry) are inert, and a fast-path call that is only waiting for the host runs
+ * nothing. `IsolateActivity` counts the entry calls running off the runner's thread (a slow-path call until it
+ * settles). Where WebAssembly is enabled, whose asynchronous compiles resume plugin code from V8's own tasks, a
+ * waiting fast-path call counts too.
  */
 import type { IsolateRealm } from './isolate-realm.js';
 
@@ -110,8 +111,8 @@ export interface EntryOptions {
 }
 
 /**
- * Runs a call (`entry('start', …)`, then `take` or `wait`): what the entry returned (a tagged string, or
- * anything a broken entry produced) at once when the call ended on the fast path, else a promise of it. Throws or rejects as isolated-vm does
+ * Runs a call (`entry('call', …)`, or on the fast path `start` then `take` or `wait`): what the entry returned
+ * (a tagged string, or anything a broken entry produced) at once when the call ended on the fast path, else a promise of it. Throws or rejects as isolated-vm does
  * (timeout, disposal, an error escaping the entry).
  */
 export function invokeCall(
@@ -123,16 +124,22 @@ export function invokeCall(
   options: EntryOptions,
 ): unknown {
   const { entry } = realm;
-  const start: [string, number, string, number] = ['start', id, requestJson, outputBytes];
   if (!activity.takeFastPath()) {
-    // the synchronous part runs on isolated-vm's threads (counted); the wait that follows runs no plugin code
+    // Counted until it settles (its synchronous part runs on isolated-vm's threads, and where that ends is not
+    // visible): isolated-vm takes the outcome out in the very turn the call settles, so a call that ended is
+    // reported even when background work of the plugin gets it disposed right after.
     return activity
-      .track(entry.apply(undefined, start, options))
-      .then(() => waitFor(realm, activity, id, options));
+      .track(
+        entry.apply(undefined, ['call', id, requestJson, outputBytes], {
+          timeout: options.timeout,
+          result: { promise: true },
+        }),
+      )
+      .then((raw) => afterSent(realm, raw));
   }
   const raw = activity.runSync(() => {
     // the call's synchronous part and every microtask it queues run here, under the CPU timeout
-    entry.applySync(undefined, start, options);
+    entry.applySync(undefined, ['start', id, requestJson, outputBytes], options);
     // No timeout here: `take` runs only the entry's own bookkeeping (no plugin code is left to run once
     // `start` returned), and each timeout costs a timer that wakes isolated-vm's timer thread when it expires.
     return entry.applySync(undefined, ['take', id]);
@@ -167,11 +174,7 @@ function finishTaken(
   options: EntryOptions,
 ): unknown {
   if (raw !== '') return raw;
-  return waitFor(realm, activity, id, options);
-}
-
-/** The outcome of a started call, once it settles (resumed by replies and timers the runner delivers). */
-function waitFor(realm: IsolateRealm, activity: IsolateActivity, id: number, options: EntryOptions): unknown {
+  // resumed by replies and timers the runner delivers; waiting runs no plugin code
   return activity
     .trackWait(
       realm.entry.apply(undefined, ['wait', id], { timeout: options.timeout, result: { promise: true } }),

@@ -427,9 +427,16 @@ describe('fetch: limits and streams', () => {
     const first = expectOk(await h.request('fetch.start', get(`${s.origin}/`)));
     expectOk(await h.request('fetch.cancel', { streamId: first.streamId }));
     expectError(await h.request('fetch.read', { streamId: first.streamId }), 'ROKU_CAPABILITY_BAD_REQUEST');
+    // a stream that is gone has nothing left to cancel (a plugin aborting after the body ended)
+    expectOk(await h.request('fetch.cancel', { streamId: first.streamId }));
     const second = expectOk(await h.request('fetch.start', get(`${s.origin}/`)));
     expectError(
       await h.request('fetch.read', { streamId: second.streamId }, { callId: 'other' }),
+      'ROKU_CAPABILITY_BAD_REQUEST',
+    );
+    // another call's open stream is not this call's to cancel
+    expectError(
+      await h.request('fetch.cancel', { streamId: second.streamId }, { callId: 'other' }),
       'ROKU_CAPABILITY_BAD_REQUEST',
     );
     h.broker.endCall('call-1');
