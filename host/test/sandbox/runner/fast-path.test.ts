@@ -88,24 +88,18 @@ describe('sandbox runner: calls on the synchronous fast path', () => {
     }
   });
 
-  it('stops a loop that starts after a reply of the host, and keeps the runner serving', async () => {
-    await loadWarm('spin-after@1#1', 100);
-    const result = await runner.call('spin-after@1#1', 'tool:spin-after-cap');
+  // a synchronous loop, and one resumed by a reply of the host (handed back on the runner's thread)
+  it.each([
+    ['spin-sync', 'spin@1#1'],
+    ['spin-after-cap', 'spin-after@1#1'],
+  ])('stops a %s infinite loop with the CPU timeout and keeps the runner serving', async (tool, key) => {
+    await loadWarm(key, 100);
+    const result = await runner.call(key, `tool:${tool}`);
     expect(result).toMatchObject({
       ok: false,
       error: { code: 'ROKU_SANDBOX_TIMEOUT', details: { limit: 'cpu' } },
     });
-    await loadWarm('after-spin-after@1#1');
-  });
-
-  it('stops a synchronous infinite loop with the CPU timeout and keeps the runner serving', async () => {
-    await loadWarm('spin@1#1', 100);
-    const result = await runner.call('spin@1#1', 'tool:spin-sync');
-    expect(result).toMatchObject({
-      ok: false,
-      error: { code: 'ROKU_SANDBOX_TIMEOUT', details: { limit: 'cpu' } },
-    });
-    await loadWarm('after-spin@1#1');
+    await loadWarm(`after-${key}`);
   });
 
   it('disposes a warm plugin that spins in the background once its call has returned', async () => {
