@@ -27,6 +27,11 @@ export interface LoadMessage {
   readonly limits: RunnerLimits;
   /** isolate only: keep the WebAssembly global. */
   readonly webAssembly: boolean;
+  /**
+   * isolate only: the plugin may reach the network, so each realm evaluates URL while it is prepared (its
+   * fetch needs it) rather than on the call's path.
+   */
+  readonly network?: boolean;
   /** isolate only: a V8 code cache produced by an earlier load of the same bytes (base64). */
   readonly codeCache?: string;
   /** isolate only: sha256 (hex) of the entry's bytes as the host read them; keys the code caches. */

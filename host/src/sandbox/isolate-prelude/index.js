@@ -15,7 +15,7 @@ import { Blob, File, FormData, Request, Response } from './body.js';
 import { fetch } from './fetch.js';
 import { entry } from './entry.js';
 import { fieldBrand, guardPrototype } from './brand.js';
-import { defineLazyUrl } from './url.js';
+import { defineLazyUrl, urlClasses } from './url.js';
 
 const G = /** @type {IsolateGlobal} */ (globalThis);
 const def = (name, value) =>
@@ -113,7 +113,7 @@ class InertFinalizationRegistry {
   }
 }
 
-def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly) => {
+def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly, urlAtBoot) => {
   delete G.__roku_boot;
   installBridge(capRef, syncRef, maxCapBytes);
   // at boot, not when the prelude is evaluated: that happened once, in the runner's startup snapshot
@@ -135,6 +135,8 @@ def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly) => {
   // plugin code there could spin while the runner waits for the isolate. The language never promises that a
   // cleanup runs, so the registry is kept, inert.
   def('FinalizationRegistry', InertFinalizationRegistry);
+  // a plugin that fetches needs URL in every call: evaluated here, while the realm is prepared off the call's path
+  if (urlAtBoot === true) urlClasses();
   if (!webAssembly) delete G.WebAssembly;
   return entry;
 });

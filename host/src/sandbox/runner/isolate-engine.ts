@@ -89,6 +89,7 @@ class IsolateEngine implements Engine {
         prelude,
         bundle: bundle.script,
         webAssembly: msg.webAssembly,
+        urlAtBoot: msg.network === true,
         deps: this.#deps,
         watchdog: this.#watchdog,
         loadCpuMs,

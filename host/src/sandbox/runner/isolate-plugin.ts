@@ -41,6 +41,8 @@ export interface IsolatePluginOptions {
   readonly prelude: ivm.Script | undefined;
   readonly bundle: ivm.Script;
   readonly webAssembly: boolean;
+  /** Each realm evaluates URL at boot (see LoadMessage.network). */
+  readonly urlAtBoot: boolean;
   readonly deps: EngineDeps;
   readonly watchdog: Watchdog;
   /** CPU the load (top-level bundle code and what it starts) may use; also the budget of each realm's setup. */
@@ -113,6 +115,7 @@ export class IsolatePlugin {
       bundle: options.bundle,
       maxCapBytes: MAX_CAPABILITY_MESSAGE_BYTES,
       webAssembly: options.webAssembly,
+      urlAtBoot: options.urlAtBoot,
       timerSlots: { used: 0, max: MAX_TIMERS },
       onCap: (realm, requestJson, replyId) => {
         forwardCap(caps, realm, requestJson, replyId);

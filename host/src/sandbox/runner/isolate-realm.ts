@@ -24,6 +24,7 @@ type BootFunction = (
   sync: ivm.Reference<SyncBridge>,
   maxCapBytes: number,
   webAssembly: boolean,
+  urlAtBoot: boolean,
 ) => EntryFunction;
 
 const MAX_RANDOM_BYTES = 65536;
@@ -39,6 +40,8 @@ export interface RealmHost {
   readonly bundle: ivm.Script;
   readonly maxCapBytes: number;
   readonly webAssembly: boolean;
+  /** Evaluate URL at boot, before the bundle (a plugin that fetches needs it in every call). */
+  readonly urlAtBoot: boolean;
   /** Timers of all realms of the plugin count against one cap. */
   readonly timerSlots: { used: number; readonly max: number };
   /**
@@ -148,7 +151,7 @@ export class IsolateRealm {
   }
 
   async #init(bundleTimeoutMs: number, idle: boolean): Promise<void> {
-    const { isolate, prelude, bundle, maxCapBytes, webAssembly } = this.#host;
+    const { isolate, prelude, bundle, maxCapBytes, webAssembly, urlAtBoot } = this.#host;
     const context = idle ? isolate.createContextSync() : await isolate.createContext();
     this.#context = context;
     if (prelude !== undefined) {
@@ -172,7 +175,7 @@ export class IsolateRealm {
     });
     const sync = new ivm.Reference<SyncBridge>((op, a, b, c) => this.#onSync(op, a, b, c));
     this.#refs.push(cap, sync);
-    const args: Parameters<BootFunction> = [cap, sync, maxCapBytes, webAssembly];
+    const args: Parameters<BootFunction> = [cap, sync, maxCapBytes, webAssembly, urlAtBoot];
     const options = { timeout: PRELUDE_TIMEOUT_MS, result: { reference: true } } as const;
     this.#entry = idle
       ? boot.applySync(undefined, args, options)
