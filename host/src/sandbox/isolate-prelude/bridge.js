@@ -206,7 +206,8 @@ const MAX_UNACKED_BYTES = 8 * 1024 * 1024;
 const oneWay = { sent: 0, bytes: 0, acked: 0, ackedBytes: 0 };
 
 /**
- * Sends a CapabilityRequest JSON without waiting for a reply (the host serves only `emit`, `log` and `fetch.cancel` so).
+ * Sends a CapabilityRequest JSON without waiting for a reply (the host serves only `emit`, `log` and
+ * `fetch.cancel` so).
  * Returns undefined when it went one-way; otherwise (too many unacknowledged sends, or a request the checks of
  * capJson refuse) the promise of its CapabilityResponse JSON, as capJson gives.
  */

@@ -66,7 +66,10 @@ function deliverReply(src: CapSource, realm: IsolateRealm, replyId: number, resp
     });
 }
 
-/** A one-way request (emit, log): forwarded, never answered; dropped once the plugin or realm is gone. */
+/**
+ * A one-way request (emit, log, fetch.cancel): forwarded, never answered; dropped once the plugin or realm is
+ * gone.
+ */
 export function forwardSend(src: CapSource, realm: IsolateRealm, requestJson: unknown): void {
   if (src.gone() || realm.released || typeof requestJson !== 'string') return;
   src.deps.sendOneWay(src.pluginKey, src.callOf(realm), requestJson);

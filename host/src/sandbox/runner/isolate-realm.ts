@@ -9,8 +9,10 @@ import { randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
 import type { EntryFunction } from './isolate-plugin.js';
 
-/** A capability request; with `oneWay` 1 (sent with applyIgnored) nothing is answered. */
-/** `mode` 1: one-way (emit, log); 2: a request whose reply goes back through the entry as `replyId`. */
+/**
+ * A capability request, sent with applyIgnored: `mode` 1 is one-way (emit, log, fetch.cancel); 2 is a request
+ * whose reply goes back through the entry as `replyId`.
+ */
 type CapBridge = (
   requestJson: unknown,
   callIdHint: unknown,
@@ -49,7 +51,7 @@ export interface RealmHost {
    * IsolatePlugin's delivery).
    */
   onCap(realm: IsolateRealm, requestJson: unknown, replyId: number): void;
-  /** A one-way request from this realm (emit, log): forwarded, never answered. */
+  /** A one-way request from this realm (emit, log, fetch.cancel): forwarded, never answered. */
   onSend(realm: IsolateRealm, requestJson: unknown): void;
   /** Fires a timer through the realm's entry (the plugin applies its CPU timeout and failure policy). */
   fireTimer(realm: IsolateRealm, timerId: number): Promise<void>;
