@@ -75,6 +75,8 @@ describe('a hostile plugin looking for a way out of its isolate', () => {
       junk = null;
       await new Promise((resolve) => setTimeout(resolve, 50));
       return String(globalThis.__cleaned ?? 0);`,
+      // the allocations take milliseconds; a loaded machine must not turn them into a CPU timeout
+      limits: { cpuMsPerCall: 5000 },
     });
     expect(await sandbox.call('tool:t', {}, { session: 'fr' })).toBe('0');
     expect(await sandbox.call('tool:t', { check: true }, { session: 'fr' })).toBe('0');
