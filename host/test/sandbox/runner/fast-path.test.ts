@@ -102,6 +102,20 @@ describe('sandbox runner: calls on the synchronous fast path', () => {
     await loadWarm(`after-${key}`);
   });
 
+  // entered on the runner's thread: the isolate's heap limit must still end in a typed failure, not the runner
+  it.each([
+    ['heap-bomb', 'bomb@1#1'],
+    ['heap-bomb-after-cap', 'bomb-after@1#1'],
+  ])('fails a warm %s call with ROKU_SANDBOX_OOM and keeps the runner serving', async (tool, key) => {
+    await runner.load(key, BEHAVIOURS, { limits: { memoryMb: 32 } });
+    for (let i = 0; i < WARM_UP_CALLS; i++) await runner.call(key, 'tool:echo', i);
+    expect(await runner.call(key, `tool:${tool}`)).toMatchObject({
+      ok: false,
+      error: { code: 'ROKU_SANDBOX_OOM' },
+    });
+    await loadWarm(`after-${key}`);
+  });
+
   it('disposes a warm plugin that spins in the background once its call has returned', async () => {
     await loadWarm('bg-spin@1#1', 100);
     const disposed = runner.waitFor((m) => m.t === 'disposed' && m.pluginKey === 'bg-spin@1#1');
