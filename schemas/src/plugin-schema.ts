@@ -59,15 +59,16 @@ export function compilePluginSchema(ajv: Ajv2020, schema: object): ValidateFunct
   }
 }
 
-/** Validators kept by {@link pluginSchemaValidator}: at most this many, and this many bytes of schema text. */
-const MAX_CACHED_VALIDATORS = 512;
-const MAX_CACHED_SCHEMA_BYTES = 8 * 1024 * 1024;
 let sharedAjv: Ajv2020 | undefined;
 
 /** The process's shared plugin-schema Ajv (see {@link createPluginSchemaAjv}): its meta-schema compiles once. */
 export function sharedPluginSchemaAjv(): Ajv2020 {
   return (sharedAjv ??= createPluginSchemaAjv());
 }
+
+/** Validators kept by {@link pluginSchemaValidator}: at most this many, and this many bytes of schema text. */
+const MAX_CACHED_VALIDATORS = 512;
+const MAX_CACHED_SCHEMA_BYTES = 8 * 1024 * 1024;
 /** By the schema's JSON text, least recently used first. */
 const validators = new Map<string, ValidateFunction>();
 let cachedBytes = 0;

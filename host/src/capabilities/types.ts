@@ -145,7 +145,8 @@ export interface CapabilityBroker {
    */
   handle(requestJson: string, call: CallScope): Promise<string>;
   /**
-   * Serves a request the plugin sent without waiting for a reply (only `emit`, `log` and `fetch.cancel`), synchronously.
+   * Serves a request the plugin sent without waiting for a reply (only `emit`, `log` and `fetch.cancel`),
+   * synchronously.
    * Returns why it failed (an emit the host does not take, too large, …), or undefined.
    */
   handleOneWay(requestJson: string, call: CallScope): WireError | undefined;

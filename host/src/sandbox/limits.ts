@@ -1,9 +1,9 @@
 import type { HostConfig, PluginManifest } from '@roku/schemas';
 import type { RunnerLimits } from './protocol.js';
 
-/** CPU a plugin may use in any 60 s window when neither its manifest nor the user's config says. */
 /** A plugin's heap limit when its manifest sets none (the manifest schema's default). */
 export const DEFAULT_PLUGIN_MEMORY_MB = 64;
+/** CPU a plugin may use in any 60 s window when neither its manifest nor the user's config says. */
 export const DEFAULT_CPU_MS_PER_MINUTE = 30_000;
 
 /** Runner limits with the CPU budget per window always set (see runner/isolate-cpu-window.ts). */

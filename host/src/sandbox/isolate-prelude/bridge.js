@@ -252,11 +252,10 @@ export async function cap(op, args) {
 
 /**
  * Sends a capability op whose outcome nobody waits for (fetch.cancel) without a reply where it can go
- * one-way; otherwise as a request whose reply (or failure) is ignored.
+ * one-way; otherwise as a request whose reply is ignored (capJson never rejects).
  */
 export function sendOp(op, args) {
-  const pending = sendJson(JSONstringify({ op, args }), undefined);
-  if (pending !== undefined) ReflectApply(PromiseThen, pending, [undefined, () => undefined]);
+  sendJson(JSONstringify({ op, args }), undefined);
 }
 
 /** Synchronous runner services (timers, random bytes). Returns the runner's string reply. */

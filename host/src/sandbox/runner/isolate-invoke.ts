@@ -46,7 +46,7 @@ export class IsolateActivity {
    * path lets the runner report its typed OOM.
    */
   takeFastPath(): boolean {
-    if (this.#busy > 0 || this.#inSync || this.#provenCalls < PROBATION_CALLS) return false;
+    if (!this.#canEnter()) return false;
     if (this.#asyncCalls > 0) {
       this.#asyncCalls -= 1;
       return false;
@@ -55,13 +55,19 @@ export class IsolateActivity {
   }
 
   /**
-   * True when the runner may enter the isolate synchronously now: nothing runs there off its thread, it is not
-   * in there already, and the plugin has earned the fast path (see takeFastPath).
+   * True when the runner may enter the isolate synchronously now (to hand a reply in): as for a call, without
+   * counting one against the calls sent down the asynchronous path after a slow synchronous part.
    */
   maySyncEnter(): boolean {
-    return (
-      this.#busy === 0 && !this.#inSync && this.#provenCalls >= PROBATION_CALLS && this.#asyncCalls === 0
-    );
+    return this.#canEnter() && this.#asyncCalls === 0;
+  }
+
+  /**
+   * Nothing runs in the isolate off the runner's thread, the runner is not in there already, and the plugin has
+   * earned the fast path.
+   */
+  #canEnter(): boolean {
+    return this.#busy === 0 && !this.#inSync && this.#provenCalls >= PROBATION_CALLS;
   }
 
   /** Runs `enter` (a synchronous entry into the isolate) and records how long it held the runner's thread. */
@@ -112,8 +118,8 @@ export interface EntryOptions {
 
 /**
  * Runs a call (`entry('call', …)`, or on the fast path `start` then `take` or `wait`): what the entry returned
- * (a tagged string, or anything a broken entry produced) at once when the call ended on the fast path, else a promise of it. Throws or rejects as isolated-vm does
- * (timeout, disposal, an error escaping the entry).
+ * (a tagged string, or anything a broken entry produced) at once when the call ended on the fast path, else a
+ * promise of it. Throws or rejects as isolated-vm does (timeout, disposal, an error escaping the entry).
  */
 export function invokeCall(
   realm: IsolateRealm,
