@@ -11,7 +11,8 @@
 //
 // ROKU_BENCH_REPO=<checkout> runs the same levels against another checkout's build (its host/dist and
 // plugins), e.g. main, for a before/after in one quiet moment. ROKU_BENCH_RUNNERS sets
-// sandbox.maxRunnersPerGroup (0: the pool's default, one per core).
+// sandbox.maxRunnersPerGroup (0: the pool's default, one per core). ROKU_BENCH_MEMORY_MB grants the first-party
+// plugins that much memory (plugins.grants[id].limits.memoryMb): each call in flight holds a realm in it.
 import { readFileSync, readdirSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,8 @@ const LEVELS = (process.env.ROKU_BENCH_LEVELS ?? '1,10,100,1000').split(',').map
 const DELAYS = (process.env.ROKU_BENCH_DELAYS ?? '0,100').split(',').map(Number);
 const MIN_TURNS = Number(process.env.ROKU_BENCH_TURNS ?? 200);
 const RUNNERS = Number(process.env.ROKU_BENCH_RUNNERS ?? 0);
+/** plugins.grants[id].limits.memoryMb for the first-party plugins; 0: their manifests' values. */
+const MEMORY_MB = Number(process.env.ROKU_BENCH_MEMORY_MB ?? 0);
 const CORES = availableParallelism();
 const GOAL_TURNS_PER_S = 500;
 const GOAL_P99_BUMP_MS = 50;
@@ -42,14 +45,23 @@ function config(delayMs) {
   const result = validator.validate({
     log: { level: 'silent' },
     agent: { initialBackoffMs: 1 },
-    sandbox: { maxRunnersPerGroup: RUNNERS },
+    sandbox: {
+      maxRunnersPerGroup: RUNNERS,
+      ...(MEMORY_MB > 256 ? { maxPluginMemoryMb: MEMORY_MB } : {}),
+    },
     plugins: {
       devDirs: [join(repo, 'plugins/provider-scripted')],
       settings: {
         '@roku/plugin-provider-scripted': { script: [{ text: 'done' }], chunkChars: 64, delayMs },
       },
-      // what a user serving many sessions sets: more calls at once than the manifests' defaults
-      grants: Object.fromEntries(FIRST_PARTY.map((id) => [id, { limits: { concurrency: 1024 } }])),
+      // what a user serving many sessions sets: more calls at once than the manifests' defaults (and, with
+      // ROKU_BENCH_MEMORY_MB, more memory to hold the realms of those calls)
+      grants: Object.fromEntries(
+        FIRST_PARTY.map((id) => [
+          id,
+          { limits: { concurrency: 1024, ...(MEMORY_MB > 0 ? { memoryMb: MEMORY_MB } : {}) } },
+        ]),
+      ),
     },
   });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
@@ -198,7 +210,8 @@ for (const delayMs of DELAYS) {
 
 console.log(
   `\nAgent turns at increasing concurrency (1 model call per turn, sandboxed scripted provider; ${repo}, ` +
-    `${CORES} cores, maxRunnersPerGroup ${RUNNERS === 0 ? 'default' : RUNNERS})`,
+    `${CORES} cores, maxRunnersPerGroup ${RUNNERS === 0 ? 'default' : RUNNERS}, ` +
+    `${MEMORY_MB > 0 ? `memoryMb ${MEMORY_MB} granted` : "manifests' memoryMb"})`,
 );
 console.table(rows);
 

@@ -132,10 +132,20 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
         }
         manifest = result.value;
       }
-      // The sandbox's own limits are fixed at load: the user's CPU budget override goes in with the manifest.
-      const cpuMsPerMinute = (loadOptions.grants ?? options.grants?.(manifest.id))?.limits?.cpuMsPerMinute;
-      if (cpuMsPerMinute !== undefined)
-        manifest = { ...manifest, limits: { ...manifest.limits, cpuMsPerMinute } };
+      // The sandbox's own limits are fixed at load: the user's CPU budget and memory overrides go in with the
+      // manifest (the host's ceilings still apply to them, see sandbox/limits.ts).
+      const userLimits = (loadOptions.grants ?? options.grants?.(manifest.id))?.limits;
+      const { cpuMsPerMinute, memoryMb } = userLimits ?? {};
+      if (cpuMsPerMinute !== undefined || memoryMb !== undefined) {
+        manifest = {
+          ...manifest,
+          limits: {
+            ...manifest.limits,
+            ...(cpuMsPerMinute === undefined ? {} : { cpuMsPerMinute }),
+            ...(memoryMb === undefined ? {} : { memoryMb }),
+          },
+        };
+      }
       if (loadOptions.grants !== undefined) loadGrants.set(manifest, loadOptions.grants);
       const identity = storageIdentity(manifest.id, loadOptions.publisherKey);
       if (adoptLegacy && identity.legacy !== undefined) {

@@ -181,7 +181,12 @@ export class LoadedSandbox implements Sandbox {
     if (!Number.isSafeInteger(maxCalls) || maxCalls < 1) return;
     const { concurrency, memoryMb } = this.limits;
     if (maxCalls >= concurrency) this.queue.setLimit(concurrency);
-    else this.queue.setLimit(maxCalls, `its ${memoryMb} MB of memory hold ${maxCalls} calls at once`);
+    else {
+      this.queue.setLimit(
+        maxCalls,
+        `its ${memoryMb} MB of memory hold ${maxCalls} calls at once: raise plugins.grants["${this.manifest.id}"].limits.memoryMb for more`,
+      );
+    }
   }
 
   /** Ends every call of this plugin with `error` now (queued, loading or running) and refuses later ones. */

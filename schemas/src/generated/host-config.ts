@@ -248,6 +248,10 @@ export interface HostConfig {
                */
               concurrency?: number;
               /**
+               * Sandbox memory in MiB, replacing its manifest's limits.memoryMb (never above sandbox.maxPluginMemoryMb). Each call in flight holds a realm in this memory, so it also bounds how many calls run at once (a provider waiting on its upstream holds one per model call). Applies from the plugin's next load.
+               */
+              memoryMb?: number;
+              /**
                * Quota of the key-value storage, in bytes.
                */
               storageBytes?: number;

@@ -130,7 +130,36 @@ describe('calls over a plugin concurrency limit', () => {
     const error = await failureOf(sandbox.call('tool:t', {}));
     expect(error.code).toBe('ROKU_SANDBOX_QUEUE_FULL');
     expect(error.message).toContain('16 MB of memory');
+    expect(error.message).toContain('plugins.grants["@q/small-heap-full"].limits.memoryMb');
     expect(error.details).toMatchObject({ limit: sandbox.concurrency, maxQueued: 2 });
     await expect(Promise.all(accepted)).resolves.toEqual(accepted.map(() => 'ok'));
+  });
+
+  it("run more at once when the user's config grants the plugin more memory than its manifest asks", async () => {
+    h = createPoolHarness();
+    const spec = { body: `await sleep(30); return input.n;`, limits: { concurrency: 4, memoryMb: 16 } };
+    const small = await h.load('@q/heap-stock', { ...spec, grants: { limits: { concurrency: 1024 } } });
+    const large = await h.load('@q/heap-granted', {
+      ...spec,
+      grants: { limits: { concurrency: 1024, memoryMb: 64 } },
+    });
+    expect(small.limits.memoryMb).toBe(16);
+    expect(large.limits.memoryMb).toBe(64);
+    // each call in flight holds a realm: four times the heap holds more of them at once
+    expect(large.concurrency).toBeGreaterThan(small.concurrency);
+    const calls = Array.from({ length: 100 }, (_, n) => large.call('tool:t', { n }, { session: `s-${n}` }));
+    expect(large.inFlight).toBe(large.concurrency);
+    await expect(Promise.all(calls)).resolves.toEqual(Array.from({ length: 100 }, (_, n) => n));
+  });
+
+  it("keep a memory grant within the host's ceiling for plugins", async () => {
+    h = createPoolHarness({ maxPluginMemoryMb: 32 });
+    const sandbox = await h.load('@q/heap-capped', {
+      body: `return 'ok';`,
+      limits: { memoryMb: 16 },
+      grants: { limits: { memoryMb: 512 } },
+    });
+    expect(sandbox.limits.memoryMb).toBe(32);
+    await expect(sandbox.call('tool:t', {})).resolves.toBe('ok');
   });
 });
