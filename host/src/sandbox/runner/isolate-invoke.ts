@@ -19,9 +19,9 @@ import type { IsolateRealm } from './isolate-realm.js';
 
 /**
  * A synchronous part that used more CPU than this sends the plugin's next calls to the asynchronous path…
- * CPU, not wall time: on a busy machine the runner's thread is often preempted inside an entry, and a trivial
- * call measured 2 to 30 ms of wall time for 0.1 to 1.6 ms of CPU. Judged by wall time, plugins were sent down
- * the slower path by the load itself, which made the load worse.
+ * CPU, not wall time: on a busy machine the runner's thread is often preempted inside an entry. In agent turns
+ * on a loaded machine, every synchronous part that took over 2 ms of wall time (up to 31 ms) had used 0.06 to
+ * 1.6 ms of CPU. Judged by wall time, plugins were sent down the slower path by the load itself.
  */
 const SLOW_SYNC_MS = 2;
 /** …this many of them (doubling while it stays slow): they then leave the runner's thread free. */
