@@ -30,6 +30,12 @@ const MAX_ASYNC_CALLS_AFTER_SLOW = 4096;
 /** Calls a plugin completes on the asynchronous path before it may take the fast one. */
 const PROBATION_CALLS = 4;
 
+/** CPU time this thread has used, in milliseconds. */
+export function threadCpuMs(): number {
+  const used = process.threadCpuUsage();
+  return (used.user + used.system) / 1000;
+}
+
 /** Work that may be running in an isolate off the runner's thread, and how the last fast calls went. */
 export class IsolateActivity {
   #busy = 0;
@@ -40,9 +46,18 @@ export class IsolateActivity {
   #penalty = ASYNC_CALLS_AFTER_SLOW;
   /** Calls that ended well in a row on the asynchronous path, up to PROBATION_CALLS. */
   #provenCalls = 0;
+  readonly #cpuMs: () => number;
 
-  /** @param waitsMayRun a call waiting for the host may resume by itself (WebAssembly enabled) */
-  constructor(readonly waitsMayRun = false) {}
+  /**
+   * @param waitsMayRun a call waiting for the host may resume by itself (WebAssembly enabled)
+   * @param cpuMs the runner thread's CPU clock that synchronous parts are judged by
+   */
+  constructor(
+    readonly waitsMayRun = false,
+    cpuMs: () => number = threadCpuMs,
+  ) {
+    this.#cpuMs = cpuMs;
+  }
 
   /**
    * True when the runner may enter the isolate synchronously for the next call (and counts that call). A
@@ -77,14 +92,13 @@ export class IsolateActivity {
 
   /** Runs `enter` (a synchronous entry into the isolate) and records the CPU it used on the runner's thread. */
   runSync<T>(enter: () => T): T {
-    const started = process.threadCpuUsage();
+    const started = this.#cpuMs();
     this.#inSync = true;
     try {
       return enter();
     } finally {
       this.#inSync = false;
-      const used = process.threadCpuUsage(started);
-      this.ranSync((used.user + used.system) / 1000);
+      this.ranSync(this.#cpuMs() - started);
     }
   }
 

@@ -5,29 +5,27 @@
  * path because of the load itself.
  */
 import { describe, expect, it } from 'vitest';
-import { IsolateActivity } from '../../../src/sandbox/runner/isolate-invoke.js';
+import { IsolateActivity, threadCpuMs } from '../../../src/sandbox/runner/isolate-invoke.js';
 
 /** Calls a plugin completes before it may take the fast path. */
 const PROBATION_CALLS = 4;
 
-function proven(): IsolateActivity {
-  const activity = new IsolateActivity();
+function proven(cpuMs?: () => number): IsolateActivity {
+  const activity = new IsolateActivity(false, cpuMs);
   for (let i = 0; i < PROBATION_CALLS; i++) activity.ended(true);
   return activity;
 }
 
-/** Blocks the thread for `ms` without using the CPU (what a preempted thread looks like from inside). */
-function sleepBlocking(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** A CPU clock the test moves by hand. */
+function fakeCpu(): { now: number; read: () => number } {
+  const clock = { now: 0, read: () => clock.now };
+  return clock;
 }
 
-/** Uses at least `ms` of this thread's CPU. */
-function spinCpu(ms: number): void {
-  const start = process.threadCpuUsage();
-  for (;;) {
-    const used = process.threadCpuUsage(start);
-    if ((used.user + used.system) / 1000 >= ms) return;
-  }
+const waitCell = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks the thread for `ms` without using the CPU (what a preempted thread looks like from inside). */
+function sleepBlocking(ms: number): void {
+  Atomics.wait(waitCell, 0, 0, ms);
 }
 
 describe('IsolateActivity: the fast path', () => {
@@ -41,26 +39,38 @@ describe('IsolateActivity: the fast path', () => {
     expect(activity.takeFastPath()).toBe(false);
   });
 
-  it('keeps a plugin whose synchronous part waited long but used little CPU', () => {
-    const activity = proven();
+  it('keeps a plugin whose synchronous part took long but used little CPU', () => {
+    const cpu = fakeCpu();
+    const activity = proven(cpu.read);
     activity.runSync(() => {
       sleepBlocking(30);
+      cpu.now += 0.2;
     });
     expect(activity.takeFastPath()).toBe(true);
   });
 
   it('sends a plugin whose synchronous part used much CPU down the asynchronous path for a while', () => {
-    const activity = proven();
+    const cpu = fakeCpu();
+    const activity = proven(cpu.read);
     activity.runSync(() => {
-      spinCpu(5);
+      cpu.now += 5;
     });
     const paths = Array.from({ length: 20 }, () => activity.takeFastPath());
     expect(paths.slice(0, 16)).toEqual(Array.from({ length: 16 }, () => false));
     expect(paths.slice(16)).toEqual([true, true, true, true]);
   });
 
-  it('is closed while the runner is inside the isolate or work runs off its thread', async () => {
+  it("judges by this thread's CPU clock by default", () => {
     const activity = proven();
+    activity.runSync(() => {
+      const start = threadCpuMs();
+      while (threadCpuMs() - start < 5);
+    });
+    expect(activity.takeFastPath()).toBe(false);
+  });
+
+  it('is closed while the runner is inside the isolate or work runs off its thread', async () => {
+    const activity = proven(fakeCpu().read);
     activity.runSync(() => {
       expect(activity.takeFastPath()).toBe(false);
       expect(activity.maySyncEnter()).toBe(false);
