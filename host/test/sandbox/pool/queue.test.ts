@@ -152,6 +152,20 @@ describe('calls over a plugin concurrency limit', () => {
     await expect(Promise.all(calls)).resolves.toEqual(Array.from({ length: 100 }, (_, n) => n));
   });
 
+  it('run more than 32 at once in one isolate when the memory granted holds them', async () => {
+    h = createPoolHarness();
+    // what a provider does: each call waits on its upstream, holding its realm
+    const sandbox = await h.load('@q/heap-wide', {
+      body: `await sleep(200); return input.n;`,
+      limits: { concurrency: 4, memoryMb: 16 },
+      grants: { limits: { concurrency: 1024, memoryMb: 256 } },
+    });
+    expect(sandbox.concurrency).toBeGreaterThan(32);
+    const calls = Array.from({ length: 120 }, (_, n) => sandbox.call('tool:t', { n }, { session: `w-${n}` }));
+    expect(sandbox.inFlight).toBe(sandbox.concurrency);
+    await expect(Promise.all(calls)).resolves.toEqual(Array.from({ length: 120 }, (_, n) => n));
+  });
+
   it("keep a memory grant within the host's ceiling for plugins", async () => {
     h = createPoolHarness({ maxPluginMemoryMb: 32 });
     const sandbox = await h.load('@q/heap-capped', {
