@@ -85,7 +85,7 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
     ...(options.ceilings === undefined ? {} : { ceilings: options.ceilings }),
     ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     ...(options.onQuarantine === undefined ? {} : { onQuarantine: options.onQuarantine }),
-    userLimits: (manifest) => (loadGrants.get(manifest) ?? options.grants?.(manifest.id))?.limits,
+    userGrants: (manifest) => loadGrants.get(manifest) ?? options.grants?.(manifest.id),
     codeCacheDir: join(options.home, 'cache', 'code'),
     capabilities: ({ manifest, pluginKey }) => {
       const identity = identities.get(manifest) ?? storageIdentity(manifest.id, undefined);
@@ -131,20 +131,6 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
           );
         }
         manifest = result.value;
-      }
-      // The sandbox's own limits are fixed at load: the user's CPU budget and memory overrides go in with the
-      // manifest (the host's ceilings still apply to them, see sandbox/limits.ts).
-      const userLimits = (loadOptions.grants ?? options.grants?.(manifest.id))?.limits;
-      const { cpuMsPerMinute, memoryMb } = userLimits ?? {};
-      if (cpuMsPerMinute !== undefined || memoryMb !== undefined) {
-        manifest = {
-          ...manifest,
-          limits: {
-            ...manifest.limits,
-            ...(cpuMsPerMinute === undefined ? {} : { cpuMsPerMinute }),
-            ...(memoryMb === undefined ? {} : { memoryMb }),
-          },
-        };
       }
       if (loadOptions.grants !== undefined) loadGrants.set(manifest, loadOptions.grants);
       const identity = storageIdentity(manifest.id, loadOptions.publisherKey);

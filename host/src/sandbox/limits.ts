@@ -12,6 +12,15 @@ export type SandboxLimits = RunnerLimits & { readonly cpuMsPerMinute: number };
 /** The user's limit overrides from `plugins.grants["<id>"].limits` that apply to the sandbox itself. */
 export interface UserSandboxLimits {
   readonly cpuMsPerMinute?: number;
+  readonly memoryMb?: number;
+  readonly concurrency?: number;
+}
+
+/** What of the user's `plugins.grants["<id>"]` the sandbox itself uses. */
+export interface UserSandboxGrants {
+  readonly limits?: UserSandboxLimits;
+  /** Origins granted on top of the manifest's: only whether there are any (the plugin may fetch). */
+  readonly network?: readonly string[];
 }
 
 /** Host ceilings from the `sandbox` section of the host configuration. */
@@ -49,11 +58,14 @@ export function effectiveLimits(
   const asked = manifest.limits ?? {};
   return {
     cpuMsPerMinute: user.cpuMsPerMinute ?? asked.cpuMsPerMinute ?? DEFAULT_CPU_MS_PER_MINUTE,
-    memoryMb: Math.min(asked.memoryMb ?? DEFAULT_PLUGIN_MEMORY_MB, ceilings.maxPluginMemoryMb),
+    memoryMb: Math.min(
+      user.memoryMb ?? asked.memoryMb ?? DEFAULT_PLUGIN_MEMORY_MB,
+      ceilings.maxPluginMemoryMb,
+    ),
     cpuMsPerCall: Math.min(asked.cpuMsPerCall ?? 1000, ceilings.maxCpuMsPerCall),
     wallMsPerCall: Math.min(asked.wallMsPerCall ?? 30_000, ceilings.maxWallMsPerCall),
     outputBytes: asked.outputBytes ?? 1024 * 1024,
-    concurrency: asked.concurrency ?? 4,
+    concurrency: user.concurrency ?? asked.concurrency ?? 4,
   };
 }
 

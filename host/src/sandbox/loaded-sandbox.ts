@@ -148,6 +148,8 @@ export class LoadedSandbox implements Sandbox {
     readonly validators: ReadonlyMap<string, ToolValidators>,
     readonly host: SandboxHost,
     maxQueuedCalls: number,
+    /** The manifest or the user's grants name network origins: the plugin may fetch. */
+    readonly mayFetch = false,
   ) {
     this.engine = manifest.runtime.type;
     this.queue = new CallQueue(`${manifest.id}@${manifest.version}`, limits.concurrency, maxQueuedCalls);

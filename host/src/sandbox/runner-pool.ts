@@ -149,7 +149,7 @@ async function load(
     entryPath: sandbox.entryPath,
     limits: sandbox.runnerLimits,
     webAssembly: sandbox.manifest.runtime.webAssembly === true,
-    network: (sandbox.manifest.permissions?.network?.length ?? 0) > 0,
+    network: sandbox.mayFetch,
     ...codeCaches.forLoad(sandbox.entryHash),
   });
   if (!reply.ok) {

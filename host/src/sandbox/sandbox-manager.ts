@@ -7,7 +7,7 @@ import { DEFAULT_MAX_QUEUED_CALLS } from './call-queue.js';
 import { describeMismatch } from './description.js';
 import { resolveEntry } from './entry-file.js';
 import { DEFAULT_CEILINGS, effectiveLimits } from './limits.js';
-import type { SandboxCeilings } from './limits.js';
+import type { SandboxCeilings, UserSandboxGrants } from './limits.js';
 import { LoadedSandbox } from './loaded-sandbox.js';
 import type { CapabilityHandler, Sandbox } from './loaded-sandbox.js';
 import type { SandboxMetrics } from './metrics.js';
@@ -28,8 +28,8 @@ export interface SandboxManagerOptions {
   /** Builds the capability handler (host-side permission checks) for a plugin being loaded. */
   readonly capabilities: (plugin: { manifest: PluginManifest; pluginKey: string }) => CapabilityHandler;
   readonly onQuarantine?: (entry: QuarantineEntry) => void;
-  /** The user's limit overrides for a plugin being loaded (`plugins.grants[id].limits`). */
-  readonly userLimits?: (manifest: PluginManifest) => { readonly concurrency?: number } | undefined;
+  /** The user's grants for a plugin being loaded (`plugins.grants[id]`): limit overrides, network origins. */
+  readonly userGrants?: (manifest: PluginManifest) => UserSandboxGrants | undefined;
   /** Where V8 code caches of plugin bundles persist across restarts (e.g. `$ROKU_HOME/cache/code`). */
   readonly codeCacheDir?: string;
 }
@@ -93,18 +93,21 @@ export function createSandboxManager(options: SandboxManagerOptions): SandboxMan
       const entryHash = createHash('sha256').update(readFileSync(entryPath)).digest('hex');
       const pluginKey = `${manifest.id}@${manifest.version}#${++sequence}`;
       const handler = options.capabilities({ manifest, pluginKey });
-      const userConcurrency = options.userLimits?.(manifest)?.concurrency;
-      const limits = effectiveLimits(manifest, ceilings);
+      const grants = options.userGrants?.(manifest);
+      // the sandbox's own limits are fixed at load, the user's overrides included
+      const limits = effectiveLimits(manifest, ceilings, grants?.limits);
+      const mayFetch = (manifest.permissions?.network?.length ?? 0) + (grants?.network?.length ?? 0) > 0;
       const sandbox = new LoadedSandbox(
         pluginKey,
         manifest,
-        userConcurrency === undefined ? limits : { ...limits, concurrency: userConcurrency },
+        limits,
         entryPath,
         entryHash,
         handler,
         compileToolSchemas(manifest),
         host,
         ceilings.maxQueuedCalls ?? DEFAULT_MAX_QUEUED_CALLS,
+        mayFetch,
       );
       sandboxes.set(pluginKey, sandbox);
       try {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness } from '../security/helpers.js';
 import type { Harness } from '../security/helpers.js';
+import { createPoolHarness } from './pool/pool-harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -42,5 +43,24 @@ describe('URL in a realm', () => {
       permissions: { network: ['https://api.example.com'] },
     });
     await expect(sandbox.call('tool:t', {})).resolves.toBe('own:x');
+  });
+
+  it.each([
+    ['its manifest names an origin', { permissions: { network: ['https://api.example.com'] } }, 'function'],
+    ["only the user's grants name one", { grants: { network: ['http://127.0.0.1:9'] } }, 'function'],
+    ['nothing names one', {}, 'undefined'],
+  ])('is evaluated before the bundle runs when %s', async (what, spec, atTop) => {
+    const pool = createPoolHarness();
+    try {
+      const sandbox = await pool.load(`@u/boot-${what.length}`, {
+        // what the bundle's top level finds: the class itself, or the accessor that loads it on first use
+        top: `globalThis.urlAtTop = typeof Object.getOwnPropertyDescriptor(globalThis, 'URL').value;`,
+        body: `return globalThis.urlAtTop;`,
+        ...spec,
+      });
+      await expect(sandbox.call('tool:t', {})).resolves.toBe(atTop);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -24,6 +24,7 @@ export interface PoolPluginSpec {
   /** Top-level code run when the plugin loads. */
   readonly top?: string;
   readonly limits?: NonNullable<PluginManifest['limits']>;
+  readonly permissions?: PluginManifest['permissions'];
   readonly grants?: PluginUserGrants;
 }
 
@@ -68,6 +69,7 @@ export function createPoolHarness(
           tools: [{ name: 't', description: 'The tool.', inputSchema: { type: 'object' }, risk: ['read'] }],
         },
         limits: { cpuMsPerCall: 1000, wallMsPerCall: 5000, memoryMb: 32, ...spec.limits },
+        ...(spec.permissions === undefined ? {} : { permissions: spec.permissions }),
       };
       writeFileSync(join(dir, 'roku.plugin.json'), JSON.stringify(manifest, null, 2));
       writeFileSync(join(dir, 'plugin.js'), source(spec.body, spec.top ?? ''));
