@@ -6,7 +6,8 @@
 import type { EngineDeps } from './engine.js';
 import { capabilityError } from './capability-client.js';
 import type { IsolateRealm } from './isolate-realm.js';
-import type { EntryOptions, IsolateActivity } from './isolate-invoke.js';
+import type { EntryOptions } from './entry-timeout.js';
+import type { IsolateActivity } from './isolate-invoke.js';
 
 /** What the forwarding needs of its plugin. */
 export interface CapSource {
@@ -49,7 +50,7 @@ function deliverReply(src: CapSource, realm: IsolateRealm, replyId: number, resp
   const { activity, entryOptions } = src;
   if (activity.maySyncEnter()) {
     try {
-      activity.runSync(() => realm.entry.applySync(undefined, args, entryOptions));
+      activity.runSync(() => realm.entry.applySync(undefined, args, entryOptions.at()));
     } catch (e) {
       src.failed(e);
     }

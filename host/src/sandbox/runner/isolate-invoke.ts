@@ -15,6 +15,7 @@
  * settles). Where WebAssembly is enabled, whose asynchronous compiles resume plugin code from V8's own tasks, a
  * waiting fast-path call counts too.
  */
+import type { EntryOptions } from './entry-timeout.js';
 import type { IsolateRealm } from './isolate-realm.js';
 
 /**
@@ -131,11 +132,6 @@ export class IsolateActivity {
   }
 }
 
-/** isolated-vm's options for an entry call: the CPU timeout of its synchronous part (made once per plugin). */
-export interface EntryOptions {
-  readonly timeout: number;
-}
-
 /**
  * Runs a call (`entry('call', …)`, or on the fast path `start` then `take` or `wait`): what the entry returned
  * (a tagged string, or anything a broken entry produced) at once when the call ended on the fast path, else a
@@ -157,7 +153,7 @@ export function invokeCall(
     return activity
       .track(
         entry.apply(undefined, ['call', id, requestJson, outputBytes], {
-          timeout: options.timeout,
+          timeout: options.at().timeout,
           result: { promise: true },
         }),
       )
@@ -165,7 +161,7 @@ export function invokeCall(
   }
   const raw = activity.runSync(() => {
     // the call's synchronous part and every microtask it queues run here, under the CPU timeout
-    entry.applySync(undefined, ['start', id, requestJson, outputBytes], options);
+    entry.applySync(undefined, ['start', id, requestJson, outputBytes], options.at());
     // No timeout here: `take` runs only the entry's own bookkeeping (no plugin code is left to run once
     // `start` returned), and each timeout costs a timer that wakes isolated-vm's timer thread when it expires.
     return entry.applySync(undefined, ['take', id]);
@@ -203,7 +199,10 @@ function finishTaken(
   // resumed by replies and timers the runner delivers; waiting runs no plugin code
   return activity
     .trackWait(
-      realm.entry.apply(undefined, ['wait', id], { timeout: options.timeout, result: { promise: true } }),
+      realm.entry.apply(undefined, ['wait', id], {
+        timeout: options.at().timeout,
+        result: { promise: true },
+      }),
     )
     .then((waited) => afterSent(realm, waited));
 }

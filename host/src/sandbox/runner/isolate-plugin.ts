@@ -23,7 +23,7 @@ import type { CpuWindow } from './isolate-cpu-window.js';
 import type { RealmHost } from './isolate-realm.js';
 import { InflightCall, LOAD_CALL_ID, busy, cpuTimeout, heapBusy } from './isolate-calls.js';
 import { IsolateActivity, invokeCall } from './isolate-invoke.js';
-import type { EntryOptions } from './isolate-invoke.js';
+import { EntryOptions } from './entry-timeout.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
 export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) => unknown;
@@ -96,7 +96,7 @@ export class IsolatePlugin {
     this.#cpuWindow = options.cpuWindow;
     this.#cpuMsPerMinute = cpuMsPerMinuteOf(options.limits);
     this.#activity = new IsolateActivity(options.webAssembly);
-    this.#entryOptions = { timeout: options.limits.cpuMsPerCall };
+    this.#entryOptions = new EntryOptions(options.limits.cpuMsPerCall);
     const caps: CapSource = {
       pluginKey: this.pluginKey,
       deps: this.#deps,
@@ -484,7 +484,7 @@ export class IsolatePlugin {
   async #fireTimer(realm: IsolateRealm, id: number): Promise<void> {
     if (this.#disposed !== undefined || realm.released) return;
     try {
-      await this.#activity.track(realm.entry.apply(undefined, ['timer', id], this.#entryOptions));
+      await this.#activity.track(realm.entry.apply(undefined, ['timer', id], this.#entryOptions.at()));
     } catch (e) {
       this.#entryFailed(e);
     }

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
+import { timeoutFromNow } from './entry-timeout.js';
 import type { EntryFunction } from './isolate-plugin.js';
 
 /**
@@ -157,8 +158,8 @@ export class IsolateRealm {
     const context = idle ? isolate.createContextSync() : await isolate.createContext();
     this.#context = context;
     if (prelude !== undefined) {
-      if (idle) prelude.runSync(context, { timeout: PRELUDE_TIMEOUT_MS });
-      else await prelude.run(context, { timeout: PRELUDE_TIMEOUT_MS });
+      if (idle) prelude.runSync(context, { timeout: timeoutFromNow(PRELUDE_TIMEOUT_MS) });
+      else await prelude.run(context, { timeout: timeoutFromNow(PRELUDE_TIMEOUT_MS) });
     }
     const boot = (
       idle
@@ -178,12 +179,12 @@ export class IsolateRealm {
     const sync = new ivm.Reference<SyncBridge>((op, a, b, c) => this.#onSync(op, a, b, c));
     this.#refs.push(cap, sync);
     const args: Parameters<BootFunction> = [cap, sync, maxCapBytes, webAssembly, urlAtBoot];
-    const options = { timeout: PRELUDE_TIMEOUT_MS, result: { reference: true } } as const;
+    const options = { timeout: timeoutFromNow(PRELUDE_TIMEOUT_MS), result: { reference: true } } as const;
     this.#entry = idle
       ? boot.applySync(undefined, args, options)
       : await boot.apply(undefined, args, options);
     boot.release();
-    await bundle.run(context, { timeout: bundleTimeoutMs });
+    await bundle.run(context, { timeout: timeoutFromNow(bundleTimeoutMs) });
   }
 
   #capArrived(): void {
