@@ -106,6 +106,7 @@ export type {
   ApprovalAnswer,
   ApprovalMode,
   ApprovalPrompt,
+  PluginLimitsSummary,
   PluginSummary,
   ReloadResult,
   RunHandlers,

@@ -40,10 +40,20 @@ describe('plugin admin over HTTP (the CLI’s consent rules)', () => {
     expect(await granted.json()).toMatchObject({ changed: true, reload: { ok: true } });
     const after = (await (await call(server.url, token, '/v1/plugins')).json()) as {
       plugins: { id: string; enabled: boolean }[];
-      snapshot: { id: string }[];
+      snapshot: { id: string; limits?: unknown }[];
     };
     expect(after.plugins).toEqual([expect.objectContaining({ id: FS, enabled: true })]);
     expect(after.snapshot.map((p) => p.id)).toContain(FS);
+    // the limits it runs under (its manifest's: 128 MB, 4 calls at once; the 30 s of CPU per call it asks
+    // capped by the host's sandbox.maxCpuMsPerCall) and the calls the host admits at once
+    expect(after.snapshot.find((p) => p.id === FS)?.limits).toEqual({
+      memoryMb: 128,
+      cpuMsPerCall: 10000,
+      wallMsPerCall: 120000,
+      cpuMsPerMinute: expect.any(Number),
+      concurrency: 4,
+      callsAtOnce: 4,
+    });
 
     expect((await post('/v1/plugins/disable', { ids: [FS] })).status).toBe(200);
     expect(

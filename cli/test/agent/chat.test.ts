@@ -205,6 +205,9 @@ describe('roku chat REPL (real runtime)', () => {
     expect(err).toMatch(/✗ @test\/broken@1\.0\.0 {2}dev · \S+\n\s+problem: /);
     expect(err).toContain('broken on purpose');
     expect(err).toMatch(/● @roku\/plugin-provider-scripted@\S+ {2}dev · isolate\n\s+providers: scripted/);
+    expect(err).toMatch(
+      /providers: scripted\n\s+limits: 32 MB · 1000 ms CPU per call · \d+ ms CPU per minute · 8 calls at once\n/,
+    );
     expect(err).toContain(
       'slots: memory = @roku/plugin-memory-session · context engine = @roku/plugin-context-default',
     );

@@ -88,8 +88,29 @@ export interface PluginSummary {
     readonly contextEngine: boolean;
     readonly subagentRuntimes: readonly string[];
   };
+  /**
+   * The limits the plugin runs under: its manifest's, capped by the host's `sandbox` ceilings, with the user's
+   * `plugins.grants["<id>"].limits` winning where set. Absent for MCP servers and for plugins left out.
+   */
+  readonly limits?: PluginLimitsSummary;
   /** Set when the plugin failed to load or is quarantined; it is not in the snapshot. */
   readonly problem?: string;
+}
+
+export interface PluginLimitsSummary {
+  readonly memoryMb: number;
+  readonly cpuMsPerCall: number;
+  readonly wallMsPerCall: number;
+  readonly cpuMsPerMinute?: number;
+  /** Calls at once the limits allow. */
+  readonly concurrency: number;
+  /**
+   * Calls the host runs at once: `concurrency`, or fewer where the plugin's memory holds fewer (each call in
+   * flight holds a realm of its own in the plugin's heap); more wait in the plugin's queue.
+   */
+  readonly callsAtOnce: number;
+  /** Set when memory, not `concurrency`, bounds the calls at once: what to raise. */
+  readonly boundBy?: string;
 }
 
 export interface SnapshotInfo {

@@ -80,3 +80,42 @@ describe('agent runtime: plugin settings across reloads', () => {
     expect((await runGoal(runtime, { goal: 'greet' })).result.message).toContain('greeting: hi');
   });
 });
+
+describe('agent runtime: the limits each plugin runs under', () => {
+  const SCRIPTED = '@roku/plugin-provider-scripted';
+  const limitsOf = (runtime: { snapshotInfo(): { plugins: readonly { id: string; limits?: unknown }[] } }) =>
+    runtime.snapshotInfo().plugins.find((p) => p.id === SCRIPTED)?.limits as
+      { memoryMb: number; concurrency: number; callsAtOnce: number; boundBy?: string } | undefined;
+  const withGrant = (limits: Record<string, number> | undefined): Record<string, unknown> =>
+    configFor({
+      devDirs: [PLUGINS.scripted],
+      plugins: limits === undefined ? {} : { grants: { [SCRIPTED]: { limits } } },
+    });
+
+  it("shows the manifest's limits, the user's grants over them, and when memory bounds the calls at once", async () => {
+    // the manifest: 32 MB and 8 calls at once, which its memory holds
+    const env = makeEnv(withGrant(undefined));
+    const runtime = await env.open();
+    const stock = limitsOf(runtime);
+    expect(stock).toMatchObject({ memoryMb: 32, concurrency: 8, callsAtOnce: 8 });
+    expect(stock?.boundBy).toBeUndefined();
+
+    // more calls at once than 32 MB hold: fewer run, and the summary says what to raise
+    env.writeConfig(withGrant({ concurrency: 64 }));
+    expect((await runtime.reload('more calls at once')).ok).toBe(true);
+    const bound = limitsOf(runtime);
+    expect(bound?.concurrency).toBe(64);
+    expect(bound?.callsAtOnce).toBeGreaterThan(8);
+    expect(bound?.callsAtOnce).toBeLessThan(64);
+    expect(bound?.boundBy).toBe(
+      `its 32 MB of memory hold ${bound?.callsAtOnce} calls at once: raise plugins.grants["${SCRIPTED}"].limits.memoryMb for more`,
+    );
+
+    // with the memory granted too, more of them run at once
+    env.writeConfig(withGrant({ concurrency: 64, memoryMb: 128 }));
+    expect((await runtime.reload('more memory')).ok).toBe(true);
+    const granted = limitsOf(runtime);
+    expect(granted).toMatchObject({ memoryMb: 128, concurrency: 64 });
+    expect(granted?.callsAtOnce).toBeGreaterThan(bound?.callsAtOnce ?? 64);
+  });
+});

@@ -50,6 +50,7 @@ export async function buildSnapshot(
     candidates,
     discoveryProblems: problems,
     settings: config.plugins?.settings ?? {},
+    grants: config.plugins?.grants ?? {},
     memorySlot: settings.memorySlot,
     contextEngine: settings.contextEngine,
     quarantined: sources.quarantined,

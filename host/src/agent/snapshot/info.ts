@@ -1,4 +1,5 @@
-import type { PluginSummary, SnapshotInfo } from '../runtime-types.js';
+import type { Sandbox } from '../../sandbox/loaded-sandbox.js';
+import type { PluginLimitsSummary, PluginSummary, SnapshotInfo } from '../runtime-types.js';
 import type { PluginSnapshotBase, SnapshotPlugin } from './snapshot.js';
 import type { PluginCandidate } from './sources.js';
 
@@ -18,6 +19,7 @@ export function pluginSummary(plugin: SnapshotPlugin | PluginCandidate, problem?
         contextEngine: c.contextEngine !== undefined,
         subagentRuntimes: (c.subagentRuntimes ?? []).map((r) => r.name),
       },
+      ...(plugin.candidate.origin === 'mcp' ? {} : { limits: limitsSummary(plugin.sandbox) }),
       ...(problem === undefined ? {} : { problem }),
     };
   }
@@ -28,6 +30,25 @@ export function pluginSummary(plugin: SnapshotPlugin | PluginCandidate, problem?
     engine: 'none',
     contributes: { tools: [], providers: [], memorySlot: false, contextEngine: false, subagentRuntimes: [] },
     ...(problem === undefined ? {} : { problem }),
+  };
+}
+
+/** The limits a loaded plugin runs under, and the calls the host admits at once. */
+export function limitsSummary(sandbox: Sandbox): PluginLimitsSummary {
+  const { memoryMb, cpuMsPerCall, wallMsPerCall, cpuMsPerMinute, concurrency } = sandbox.limits;
+  const callsAtOnce = sandbox.concurrency;
+  return {
+    memoryMb,
+    cpuMsPerCall,
+    wallMsPerCall,
+    ...(cpuMsPerMinute === undefined ? {} : { cpuMsPerMinute }),
+    concurrency,
+    callsAtOnce,
+    ...(callsAtOnce < concurrency
+      ? {
+          boundBy: `its ${memoryMb} MB of memory hold ${callsAtOnce} calls at once: raise plugins.grants["${sandbox.manifest.id}"].limits.memoryMb for more`,
+        }
+      : {}),
   };
 }
 

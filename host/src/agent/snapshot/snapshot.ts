@@ -66,6 +66,11 @@ export interface BuildOptions {
   readonly discoveryProblems: readonly { id: string; problem: string }[];
   /** Plugin settings per id (host config `plugins.settings`). */
   readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * The user's grants per id (host config `plugins.grants`): limit overrides and granted origins take effect
+   * when a plugin loads, so a plugin whose grant changed is loaded again.
+   */
+  readonly grants: Readonly<Record<string, unknown>>;
   readonly memorySlot: string;
   readonly contextEngine: string;
   /** Plugin ids that are quarantined: left out, their slots fall back. */
@@ -93,7 +98,7 @@ export class SnapshotLoader {
     this.#logger = logger;
   }
 
-  #key(candidate: PluginCandidate, settings: unknown): string {
+  #key(candidate: PluginCandidate, settings: unknown, grant: unknown): string {
     const manifestText = (() => {
       try {
         return readFileSync(join(candidate.dir, 'roku.plugin.json'), 'utf8');
@@ -117,6 +122,7 @@ export class SnapshotLoader {
           entry === '' ? '' : fileHash(join(candidate.dir, entry)),
           candidate.permissions ?? null,
           settings ?? null,
+          grant ?? null,
         ]),
       )
       .digest('hex');
@@ -144,8 +150,9 @@ export class SnapshotLoader {
   async #load(
     candidate: PluginCandidate,
     settings: unknown,
+    grant: unknown,
   ): Promise<{ plugin: SnapshotPlugin; fresh: boolean }> {
-    const key = this.#key(candidate, settings);
+    const key = this.#key(candidate, settings, grant);
     const cached = this.#cache.get(key);
     if (cached !== undefined) {
       return { plugin: cached.plugin, fresh: false };
@@ -195,7 +202,11 @@ export class SnapshotLoader {
         continue;
       }
       try {
-        const { plugin, fresh: isFresh } = await this.#load(candidate, options.settings[candidate.id]);
+        const { plugin, fresh: isFresh } = await this.#load(
+          candidate,
+          options.settings[candidate.id],
+          options.grants[candidate.id],
+        );
         if (isFresh) {
           fresh.push(plugin);
           await probeSlots(plugin);

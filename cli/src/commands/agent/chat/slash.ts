@@ -197,6 +197,17 @@ function pluginsCommand(ctx: SlashContext): void {
       `  ${p.problem === undefined ? style.green('●') : style.red('✗')} ${p.id}@${p.version}  ${style.dim(`${p.source} · ${p.engine}`)}`,
     );
     if (parts.length > 0) print(`      ${parts.join(' · ')}`);
+    if (p.limits !== undefined) {
+      const l = p.limits;
+      print(
+        style.dim(
+          `      limits: ${l.memoryMb} MB · ${l.cpuMsPerCall} ms CPU per call` +
+            (l.cpuMsPerMinute === undefined ? '' : ` · ${l.cpuMsPerMinute} ms CPU per minute`) +
+            ` · ${l.callsAtOnce} calls at once`,
+        ),
+      );
+      if (l.boundBy !== undefined) print(style.yellow(`      calls at once: ${l.boundBy}`));
+    }
     if (p.problem !== undefined) print(style.red(`      problem: ${p.problem}`));
   }
   print(`slots: memory = ${snapshot.memorySlot} · context engine = ${snapshot.contextEngine}`);
