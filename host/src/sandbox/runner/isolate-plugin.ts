@@ -1,8 +1,8 @@
 /**
  * One loaded isolate plugin: its isolate, the realms its calls run in (isolate-realm.ts), in-flight calls and
- * CPU/wall policing. Every call gets a fresh realm, prepared ahead of time after the previous call, so no state
- * crosses calls. Anything that breaks the isolate (timeout, OOM, watchdog) disposes it; every in-flight call then
- * ends with the same typed error.
+ * CPU/wall policing. Every call gets a fresh realm (or its session's last one), prepared ahead of time
+ * (spare-realm.ts), so no state crosses sessions. Anything that breaks the isolate (timeout, OOM, watchdog)
+ * disposes it; every in-flight call then ends with the same typed error.
  */
 import type ivm from 'isolated-vm';
 import { MAX_CAPABILITY_MESSAGE_BYTES } from '../protocol.js';
@@ -24,6 +24,7 @@ import type { RealmHost } from './isolate-realm.js';
 import { InflightCall, LOAD_CALL_ID, busy, cpuTimeout, heapBusy } from './isolate-calls.js';
 import { IsolateActivity, invokeCall } from './isolate-invoke.js';
 import { EntryOptions } from './entry-timeout.js';
+import { SpareRealm } from './spare-realm.js';
 
 /** The trusted entry defined by the prelude (isolate-prelude/entry.js). */
 export type EntryFunction = (kind: string, a?: number, b?: string, c?: number) => unknown;
@@ -72,9 +73,8 @@ export class IsolatePlugin {
   readonly #cpuWindow: CpuWindow;
   readonly #cpuMsPerMinute: number | undefined;
   readonly #unwatch: () => void;
-  /** The realm being prepared for the next call that needs a fresh one, and that realm once it is ready. */
-  #spare: Promise<Prepared> | undefined;
-  #spareReady: Prepared | undefined;
+  /** The realm prepared for the next call that needs a fresh one. */
+  readonly #spare = new SpareRealm<Prepared>(() => this.#prepare());
   readonly #entryOptions: EntryOptions;
   /** What may be running in the isolate off the runner's thread (see isolate-invoke.ts). */
   readonly #activity: IsolateActivity;
@@ -155,7 +155,7 @@ export class IsolatePlugin {
   markLoaded(): void {
     this.#loaded = true;
     this.#budget.endCall(LOAD_CALL_ID);
-    this.#prepareSpare();
+    this.#spare.prepareNow();
   }
 
   /**
@@ -214,7 +214,7 @@ export class IsolatePlugin {
     } else {
       // a call that needs a new realm makes room for it first: kept realms are a cache, calls are not
       this.#sessionRealms.shrinkTo(this.#keptRoom());
-      const spare = this.#takeSpare();
+      const spare = this.#spare.take();
       if (spare instanceof Promise) {
         void spare.then((prepared) => {
           this.#runPrepared(call, prepared, requestJson, session);
@@ -311,7 +311,7 @@ export class IsolatePlugin {
     // #release read the isolate's CPU time just now
     this.#cpu.chargeWindow(this.#cpu.lastNs, performance.now());
     call.settle(outcome);
-    if (this.#gone() === undefined) this.#prepareSpare();
+    if (this.#gone() === undefined) this.#spare.replenish(this.#calls.size);
   }
 
   /** Answers a call early; its slot stays taken until the isolate finishes it (bounded by the wall limit). */
@@ -329,6 +329,7 @@ export class IsolatePlugin {
   dispose(reason: WireError, notify: boolean): void {
     if (this.#disposed !== undefined) return;
     this.#disposed = reason;
+    this.#spare.stop();
     this.#cpu.chargeWindow(this.#cpu.readNs(), performance.now());
     this.#unwatch();
     this.#draining.releaseAll();
@@ -413,25 +414,6 @@ export class IsolatePlugin {
   #finishRealm(realm: IsolateRealm): void {
     if (this.#disposed !== undefined) realm.release();
     else this.#draining.add(realm);
-  }
-
-  /** Starts preparing the realm for the next call that needs a fresh one, unless one is on its way. */
-  #prepareSpare(): void {
-    if (this.#spare !== undefined) return;
-    const spare = this.#prepare();
-    this.#spare = spare;
-    void spare.then((prepared) => {
-      if (this.#spare === spare) this.#spareReady = prepared;
-    });
-  }
-
-  /** The spare realm: at once when it is ready (the call need not wait for a turn of the event loop). */
-  #takeSpare(): Prepared | Promise<Prepared> {
-    const spare = this.#spare;
-    const ready = this.#spareReady;
-    this.#spare = undefined;
-    this.#spareReady = undefined;
-    return ready ?? spare ?? this.#prepare();
   }
 
   #kill(reason: WireError): void {

@@ -146,6 +146,7 @@ export class RunnerHarness {
     pluginKey: string,
     op: string,
     input: unknown = null,
+    session?: string,
   ): { id: number; result: Promise<ResultMessage> } {
     const id = this.#nextCallId++;
     const result = this.waitFor((m): m is ResultMessage => m.t === 'result' && m.id === id);
@@ -154,12 +155,13 @@ export class RunnerHarness {
       id,
       pluginKey,
       request: JSON.stringify({ op, input, config: {}, callId: `call-${id}` }),
+      ...(session === undefined ? {} : { session }),
     });
     return { id, result };
   }
 
-  call(pluginKey: string, op: string, input: unknown = null): Promise<ResultMessage> {
-    return this.start(pluginKey, op, input).result;
+  call(pluginKey: string, op: string, input: unknown = null, session?: string): Promise<ResultMessage> {
+    return this.start(pluginKey, op, input, session).result;
   }
 
   async stop(): Promise<void> {
