@@ -130,6 +130,12 @@ export async function checkPluginLoad(ctx: PluginCheckContext, skip: ReadonlySet
         !w.includes(' is quarantined ') &&
         ![...skip].some((id) => w.includes(id)),
     );
+    // A plugin whose memory holds fewer calls at once than its concurrency: sessions queue for it.
+    for (const p of info.plugins) {
+      const boundBy = p.problem === undefined ? p.limits?.boundBy : undefined;
+      if (boundBy !== undefined)
+        notes.push(`${p.id}: ${boundBy} (its concurrency is ${p.limits?.concurrency})`);
+    }
     const loaded = info.plugins.filter((p) => p.problem === undefined).length;
     const leftForSettings = info.plugins.filter((p) => p.problem !== undefined && skip.has(p.id));
     const models =

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,29 @@ describe('doctor', () => {
     },
     60_000,
   );
+
+  it('notes a plugin whose memory holds fewer calls at once than its concurrency, and what to raise', async () => {
+    const home = join(tempDir('doctor'), 'home');
+    const scripted = '@roku/plugin-provider-scripted';
+    mkdirSync(home, { recursive: true });
+    writeFileSync(
+      join(home, 'config.json'),
+      JSON.stringify({
+        plugins: {
+          devDirs: [fileURLToPath(new URL('../../../plugins/provider-scripted', import.meta.url))],
+          grants: { [scripted]: { limits: { concurrency: 64 } } },
+        },
+      }),
+    );
+    const checks = await runDoctor({ env: { ROKU_HOME: home } });
+    const plugins = checks.find((c) => c.name === 'plugins');
+    expect(plugins?.ok).toBe(true);
+    expect(plugins?.detail).toMatch(
+      new RegExp(
+        `note: ${scripted}: its 32 MB of memory hold \\d+ calls at once: raise plugins\\.grants\\["${scripted}"\\]\\.limits\\.memoryMb for more \\(its concurrency is 64\\)`,
+      ),
+    );
+  });
 
   it('reports a bad config with the reason and a fix, and still runs the other checks', async () => {
     const home = tempDir('doctor');
