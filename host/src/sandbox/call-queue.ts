@@ -48,6 +48,11 @@ export class CallQueue {
     this.#pump();
   }
 
+  /** Why the limit is lower than the plugin's concurrency (what to raise), if it is. */
+  get bound(): string | undefined {
+    return this.#bound;
+  }
+
   get running(): number {
     return this.#running;
   }

@@ -71,6 +71,8 @@ export interface Sandbox {
    * it loads: an isolate runs each call in a realm of its own). Calls over it wait in the queue.
    */
   readonly concurrency: number;
+  /** Why `concurrency` is below `limits.concurrency` (the plugin's memory), naming what to raise; if it is. */
+  readonly concurrencyBound?: string | undefined;
   /** Calls currently running. */
   readonly inFlight: number;
   /** Calls waiting for one of the plugin's concurrency slots. */
@@ -173,6 +175,10 @@ export class LoadedSandbox implements Sandbox {
 
   get concurrency(): number {
     return this.queue.limit;
+  }
+
+  get concurrencyBound(): string | undefined {
+    return this.queue.bound;
   }
 
   /**

@@ -36,19 +36,15 @@ export function pluginSummary(plugin: SnapshotPlugin | PluginCandidate, problem?
 /** The limits a loaded plugin runs under, and the calls the host admits at once. */
 export function limitsSummary(sandbox: Sandbox): PluginLimitsSummary {
   const { memoryMb, cpuMsPerCall, wallMsPerCall, cpuMsPerMinute, concurrency } = sandbox.limits;
-  const callsAtOnce = sandbox.concurrency;
+  const boundBy = sandbox.concurrencyBound;
   return {
     memoryMb,
     cpuMsPerCall,
     wallMsPerCall,
     ...(cpuMsPerMinute === undefined ? {} : { cpuMsPerMinute }),
     concurrency,
-    callsAtOnce,
-    ...(callsAtOnce < concurrency
-      ? {
-          boundBy: `its ${memoryMb} MB of memory hold ${callsAtOnce} calls at once: raise plugins.grants["${sandbox.manifest.id}"].limits.memoryMb for more`,
-        }
-      : {}),
+    callsAtOnce: sandbox.concurrency,
+    ...(boundBy === undefined ? {} : { boundBy }),
   };
 }
 
