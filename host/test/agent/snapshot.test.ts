@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PLUGINS, cleanupAll, configFor, makeEnv, rawPlugin, runGoal } from './helpers.js';
@@ -78,6 +78,39 @@ describe('agent runtime: plugin settings across reloads', () => {
     expect(reload.ok).toBe(false);
     expect(reload.error?.message).toContain('plugins.settings["@test/greeter"]');
     expect((await runGoal(runtime, { goal: 'greet' })).result.message).toContain('greeting: hi');
+  });
+
+  it('takes nothing of a config whose reload failed: auto-approve in it stays off', async () => {
+    const env = makeEnv(configFor({}));
+    // a plugin whose bundle throws at its top level: it cannot load, so a reload with it fails
+    const broken = rawPlugin(
+      join(env.home, 'fixtures', 'broken'),
+      '@test/broken',
+      {},
+      `(() => { throw new Error('broken on purpose'); })()`,
+    );
+    const config = (devDirs: string[], autoApprove: boolean): Record<string, unknown> =>
+      configFor({ devDirs: [PLUGINS.scripted, PLUGINS.toolsFs, ...devDirs], approvals: { autoApprove } });
+    env.writeConfig(config([], false));
+    const runtime = await env.open();
+    env.writeConfig(config([broken], true));
+    const reload = await runtime.reload('a broken plugin');
+    expect(reload.ok).toBe(false);
+    expect(reload.error?.message).toContain('@test/broken');
+    const asked: string[] = [];
+    const { result } = await runGoal(
+      runtime,
+      { goal: 'write_file {"path":"after.txt","content":"x"}', approvalMode: 'interactive' },
+      {
+        approve: (prompt) => {
+          asked.push(prompt.toolName);
+          return Promise.resolve('reject' as const);
+        },
+      },
+    );
+    expect(result.status).toBe('succeeded');
+    expect(asked).toEqual(['write_file']);
+    expect(existsSync(join(env.workspace, 'after.txt'))).toBe(false);
   });
 });
 

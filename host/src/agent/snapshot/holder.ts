@@ -121,6 +121,8 @@ export class SnapshotHolder {
   async #swap(reason: string): Promise<ReloadResult> {
     const started = performance.now();
     const { logger, loader } = this.#sources;
+    // A failed reload changes nothing: the config (its agent settings, approvals and grants) goes back with it.
+    const previous = { config: this.#config, settings: this.#settings };
     try {
       if (this.#reloadConfig !== undefined) {
         const fresh = this.#reloadConfig();
@@ -138,6 +140,8 @@ export class SnapshotHolder {
       logger.info({ snapshot: snapshot.id, reason, elapsedMs }, 'plugin snapshot swapped');
       return { ok: true, snapshot: snapshot.info, reason, elapsedMs };
     } catch (err) {
+      this.#config = previous.config;
+      this.#settings = previous.settings;
       const error = isRokuError(err) ? err : new RokuError('ROKU_SNAPSHOT_FAILED', String(err));
       logger.warn({ err: error, reason }, 'reload failed; the previous snapshot stays in use');
       return {
