@@ -9,8 +9,13 @@ import {
   writeSync,
 } from 'node:fs';
 
-/** Trace files kept open for appending (the runs in progress); the least recently written is closed first. */
-const MAX_OPEN_TRACES = 32;
+/**
+ * Trace files kept open for appending (the runs in progress); the least recently written is closed first. Each
+ * run in progress writes to its own file, so fewer than the runs at once means closing one file and opening
+ * (and stat-ing, on the host's thread) another on a run's every write: with 32 and 100 sessions at once, about
+ * two opens per run.
+ */
+const MAX_OPEN_TRACES = 512;
 
 interface OpenTrace {
   /** Undefined while the file is being opened (created) on the thread pool. */
