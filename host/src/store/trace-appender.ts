@@ -87,7 +87,10 @@ function linesThatFit(
  * stat or close on the hot path. A run is driven by one process at a time; a resumed run starts from the
  * file's real size. A run's file is created on the thread pool at its first write (its lines wait in memory
  * meanwhile): creating a file costs from tens of microseconds to milliseconds on a busy disk, and each run
- * has a file of its own. Readers (listEvents, traceInfo, close) drain first, so they see every line.
+ * has a file of its own. Readers (listEvents, traceInfo, close) drain first, so they see every line. A run's
+ * second group opens the file at once if it is still opening: the pool can be busy for longer than a turn, and
+ * lines still in memory are lost to a kill -9 while the events they mirror are committed (a kill in the middle
+ * of a turn once left an empty trace file beside a dozen committed events).
  */
 export function createTraceAppender(traceDir: string, maxBytes: number): TraceAppender {
   const open = new Map<string, OpenTrace>();
@@ -119,24 +122,17 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
     flushQueued(file, trace, fd);
   };
 
-  const adopt = (file: string, trace: OpenTrace): void => {
-    if (open.size >= MAX_OPEN_TRACES) {
-      const oldest = open.keys().next();
-      if (oldest.done !== true) closeTrace(oldest.value);
-    }
-    open.set(file, trace);
-  };
-
-  /** Opens a file still opening in the background at once, and writes its queued lines. */
-  const drainOne = (file: string, trace: OpenTrace): void => {
-    if (trace.fd !== undefined || trace.broken || trace.removed) return;
+  /** Opens a file still opening in the background at once and writes its queued lines; false if it cannot. */
+  const drainOne = (file: string, trace: OpenTrace): boolean => {
+    if (trace.fd !== undefined || trace.broken || trace.removed) return trace.fd !== undefined;
     try {
       trace.fd = openSync(file, 'a');
     } catch {
       markBroken(trace);
-      return;
+      return false;
     }
     flushQueued(file, trace, trace.fd);
+    return true;
   };
 
   const closeTrace = (file: string, removing = false): void => {
@@ -179,7 +175,10 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
     openAsync(file, 'a', (err, fd) => {
       onOpened(file, created, err, fd);
     });
-    adopt(file, created);
+    // the least recently written file makes room
+    const oldest = open.size >= MAX_OPEN_TRACES ? open.keys().next() : undefined;
+    if (oldest?.done === false) closeTrace(oldest.value);
+    open.set(file, created);
     return created;
   };
 
@@ -196,6 +195,8 @@ export function createTraceAppender(traceDir: string, maxBytes: number): TraceAp
     const { fit, size } = linesThatFit(lines, trace.size, maxBytes);
     if (fit === 0) return 0;
     const bytes = Buffer.from(fit === lines.length ? lines.join('') : lines.slice(0, fit).join(''), 'utf8');
+    // only a run's first group waits for the background open (see above)
+    if (trace.fd === undefined && trace.queued.length > 0 && !drainOne(file, trace)) return 0;
     if (trace.fd === undefined) {
       trace.queued.push(bytes);
       trace.size = size;
