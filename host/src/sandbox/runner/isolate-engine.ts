@@ -18,6 +18,7 @@ import {
 } from './isolate-setup.js';
 import { classifyIsolateFailure } from './entry-result.js';
 import { Watchdog } from './watchdog.js';
+import { SPARE_AFTER_IDLE_MS } from './spare-realm.js';
 import { CpuWindow, pluginIdOf } from './isolate-cpu-window.js';
 import { DEFAULT_PLUGIN_MEMORY_MB } from '../limits.js';
 
@@ -41,6 +42,11 @@ class IsolateEngine implements Engine {
   /** Made once the prelude snapshot is known: isolates for the next loads, created ahead. */
   #spares: SpareIsolates | undefined;
   readonly #codeCaches = new CodeCaches();
+  /** Loads in progress, and when the last one ended: spare realms wait for the loads (see SpareRealm). */
+  #loading = 0;
+  #lastLoadEnd = -Infinity;
+  readonly #quiet = (): boolean =>
+    this.#loading === 0 && performance.now() - this.#lastLoadEnd >= SPARE_AFTER_IDLE_MS;
 
   constructor(deps: EngineDeps, options: IsolateEngineOptions) {
     this.#deps = deps;
@@ -76,6 +82,7 @@ class IsolateEngine implements Engine {
       if (plugin !== undefined) plugin.dispose(wallExceeded, false);
       else if (!isolate.isDisposed) isolate.dispose();
     }, loadWallMs);
+    this.#loading += 1;
     try {
       // from the snapshot every context starts with the prelude evaluated; without it each realm runs it
       const prelude = snapshot === undefined ? await this.#prelude.compile(isolate) : undefined;
@@ -94,6 +101,7 @@ class IsolateEngine implements Engine {
         watchdog: this.#watchdog,
         loadCpuMs,
         cpuWindow: this.#cpuWindow(pluginKey),
+        quiet: this.#quiet,
         onGone: (gone) => {
           this.#forget(gone);
         },
@@ -132,6 +140,8 @@ class IsolateEngine implements Engine {
       else if (!isolate.isDisposed) isolate.dispose();
       throw loadFailed(failure.message, failure.details);
     } finally {
+      this.#loading -= 1;
+      this.#lastLoadEnd = performance.now();
       clearTimeout(wallTimer);
       spares.refill();
     }

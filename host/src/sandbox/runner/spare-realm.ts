@@ -21,6 +21,7 @@ export const BACK_TO_BACK_MS = 25;
 
 export class SpareRealm<T> {
   readonly #prepare: () => Promise<T>;
+  readonly #quiet: () => boolean;
   /** The realm being prepared, and that realm once it is ready. */
   #spare: Promise<T> | undefined;
   #ready: T | undefined;
@@ -30,9 +31,14 @@ export class SpareRealm<T> {
   #takenAt = -Infinity;
   #takenBefore = -Infinity;
 
-  /** @param prepare makes a realm (or says why it could not); never rejects */
-  constructor(prepare: () => Promise<T>) {
+  /**
+   * @param prepare makes a realm (or says why it could not); never rejects
+   * @param quiet false while the runner has work in hand that must not wait behind a spare (a load): a spare
+   *   due after the idle time waits until it is true
+   */
+  constructor(prepare: () => Promise<T>, quiet: () => boolean = () => true) {
     this.#prepare = prepare;
+    this.#quiet = quiet;
   }
 
   /** Starts preparing the spare now, unless one is on its way. */
@@ -50,7 +56,7 @@ export class SpareRealm<T> {
   /**
    * After a call ended: prepares the next spare at once while other calls are in flight (the isolate works on it
    * while they wait on the host, which keeps a loaded plugin's throughput) or while spares are taken back to back,
-   * else once no call has ended for SPARE_AFTER_IDLE_MS.
+   * else once no call has ended for SPARE_AFTER_IDLE_MS and the runner is quiet.
    */
   replenish(callsInFlight: number): void {
     if (this.#spare !== undefined) return;
@@ -63,6 +69,10 @@ export class SpareRealm<T> {
       return;
     }
     this.#timer = setTimeout(() => {
+      if (!this.#quiet()) {
+        this.#timer?.refresh();
+        return;
+      }
       this.#timer = undefined;
       this.prepareNow();
     }, SPARE_AFTER_IDLE_MS);

@@ -62,6 +62,22 @@ describe('sandbox runner: when the spare realm is prepared', () => {
     expect(prepared()).toBe(4);
   });
 
+  it('waits past the idle time while the runner is not quiet (loading other plugins)', async () => {
+    let made = 0;
+    let quiet = false;
+    const spare = new SpareRealm<number>(
+      () => Promise.resolve(++made),
+      () => quiet,
+    );
+    spare.replenish(0); // as after a load: no call in flight
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_IDLE_MS * 5);
+    expect(made).toBe(0);
+    quiet = true;
+    await vi.advanceTimersByTimeAsync(SPARE_AFTER_IDLE_MS);
+    expect(made).toBe(1);
+    expect(spare.take()).toBe(1);
+  });
+
   it('prepares none once stopped', async () => {
     const { spare, prepared } = counted();
     await spare.take();

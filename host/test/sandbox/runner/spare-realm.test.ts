@@ -19,6 +19,17 @@ describe('sandbox runner: the spare realm', () => {
     await runner.stop();
   });
 
+  it("prepares the first call's realm once the runner is quiet after loading", async () => {
+    await runner.load('spare-first@1#1', BEHAVIOURS);
+    await runner.load('spare-first@1#2', BEHAVIOURS);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const key of ['spare-first@1#1', 'spare-first@1#2']) {
+      const first = responseOf(await runner.call(key, 'tool:realm-age', null, 'x')) as Age;
+      expect(first.ok).toBe(true);
+      expect(first.value).toBeGreaterThanOrEqual(200);
+    }
+  });
+
   it("gives a new session a realm prepared while the plugin was idle, and a session's next call its own realm", async () => {
     await runner.load('spare@1#1', BEHAVIOURS);
     expect(responseOf(await runner.call('spare@1#1', 'tool:echo', 1, 'a'))).toEqual({
