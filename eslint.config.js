@@ -84,6 +84,32 @@ const roomBlocks = Object.entries(HOST_ROOMS).map(([room, allowed]) => ({
   rules: restrict(...packagePatterns('host', PACKAGE_LAYERS.host), roomPattern(room, allowed, '')),
 }));
 
+// What the sandbox runner process loads: the full @roku/schemas entry would load the validators (ajv and every
+// schema), about 40 ms and 3 MB of heap at each runner start, for its error class alone.
+const runnerBlock = {
+  files: [
+    'host/src/sandbox/runner/**/*.ts',
+    'host/src/sandbox/{safe-json,code-cache,limits,protocol,wire}.ts',
+  ],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...packagePatterns('host', PACKAGE_LAYERS.host),
+          roomPattern('sandbox', HOST_ROOMS.sandbox, ''),
+          {
+            regex: '^@roku/schemas$',
+            allowTypeImports: true,
+            message:
+              'the sandbox runner imports @roku/schemas/errors or @roku/schemas/strict-json: the full entry loads the validators at every runner start.',
+          },
+        ],
+      },
+    ],
+  },
+};
+
 // Plugins and examples are built against the SDK only: no other workspace package, no reaching into one by a
 // relative path, and (in sources, which run in an isolate) no Node built-in.
 const LEAVES_PACKAGE = { regex: '^(\\.\\./){2,}', message: 'import other packages by name, not by path.' };
@@ -174,6 +200,7 @@ export default tseslint.config(
   },
   ...packageBlocks,
   ...roomBlocks,
+  runnerBlock,
   ...pluginBlocks,
   {
     // The isolate prelude: plain JavaScript for a bare V8 isolate. Its tsconfig checks the types; here the

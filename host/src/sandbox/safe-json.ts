@@ -1,4 +1,6 @@
-import { RokuError, isRokuError, parseStrictJson } from '@roku/schemas';
+// the runner imports this file: the subpaths keep the validators (ajv, the schemas) out of its startup
+import { RokuError, isRokuError } from '@roku/schemas/errors';
+import { parseStrictJson } from '@roku/schemas/strict-json';
 
 /** JSON data with null-prototype objects: nothing in it can reach or shadow Object.prototype. */
 export type PlainJson = null | boolean | number | string | PlainJson[] | { [key: string]: PlainJson };

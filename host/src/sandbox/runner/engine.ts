@@ -2,7 +2,7 @@
  * The seam between the runner's message loop (main.ts) and a sandbox engine (isolates, wasm). An engine owns
  * the plugins loaded into it; main.ts routes each message to the engine that loaded the plugin.
  */
-import { RokuError, isRokuError } from '@roku/schemas';
+import { RokuError, isRokuError } from '@roku/schemas/errors';
 import type { LoadMessage, WireError } from '../protocol.js';
 import type { HostErrorCode } from '../../errors.js';
 

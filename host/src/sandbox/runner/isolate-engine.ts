@@ -4,7 +4,7 @@
  */
 import ivm from 'isolated-vm';
 import type { LoadMessage, RunnerLimits, WireError } from '../protocol.js';
-import { isRokuError } from '@roku/schemas';
+import { isRokuError } from '@roku/schemas/errors';
 import { loadFailed, toWireError, wireError } from './engine.js';
 import type { CallOutcome, Engine, EngineDeps, LoadOutcome, PluginStats } from './engine.js';
 import { IsolatePlugin } from './isolate-plugin.js';

@@ -1,6 +1,6 @@
 // Reading, checking and compiling a wasm plugin's entry: everything refused here never reaches instantiation.
 import { readFile } from 'node:fs/promises';
-import { RokuError } from '@roku/schemas';
+import { RokuError } from '@roku/schemas/errors';
 import type { LoadMessage } from '../protocol.js';
 import { loadFailed } from './engine.js';
 import { capMemoryMaximum, memoryProblems, readMemoryLimits } from './wasm-limits.js';
