@@ -1,6 +1,6 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { documentValidator } from './compiled-validator.js';
 import type { HostConfig } from './generated/host-config.js';
-import { loadSchemaFile } from './load-schema.js';
+import { loadSchemaText } from './load-schema.js';
 import type { ValidationResult } from './validation.js';
 import { deepFreeze, issuesFromAjv } from './validation.js';
 
@@ -22,9 +22,9 @@ export interface HostConfigValidator {
 }
 
 export function createHostConfigValidator(): HostConfigValidator {
-  const schema = loadSchemaFile('host-config.schema.json');
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, useDefaults: true, strict: true });
-  const check = ajv.compile(schema);
+  const text = loadSchemaText('host-config.schema.json');
+  const schema = JSON.parse(text) as Record<string, unknown>;
+  const check = documentValidator('host-config', text, schema);
   return {
     schema: deepFreeze(schema),
     validate(value) {

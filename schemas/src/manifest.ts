@@ -1,6 +1,6 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { documentValidator } from './compiled-validator.js';
 import type { PluginManifest } from './generated/plugin-manifest.js';
-import { loadSchemaFile } from './load-schema.js';
+import { loadSchemaText } from './load-schema.js';
 import { manifestRuleIssues } from './manifest-rules.js';
 import { nestsDeeperThan, parseStrictJson, strictJsonIssue } from './strict-json.js';
 import { sharedPluginSchemaAjv } from './plugin-schema.js';
@@ -41,8 +41,8 @@ export interface ManifestValidator {
  * if (!result.ok) console.error(formatIssues('roku.plugin.json', result.issues).join('\n'));
  */
 export function createManifestValidator(options: { compilePluginSchemas?: boolean } = {}): ManifestValidator {
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, useDefaults: true, strict: true });
-  const check = ajv.compile(loadSchemaFile('plugin-manifest.schema.json'));
+  const text = loadSchemaText('plugin-manifest.schema.json');
+  const check = documentValidator('plugin-manifest', text, JSON.parse(text) as Record<string, unknown>);
   const pluginSchemas = sharedPluginSchemaAjv();
 
   const validate = (value: unknown): ValidationResult<PluginManifest> => {
