@@ -6,7 +6,6 @@
  * schema here as before. Both are the same Ajv code with the same options, so they report the same errors.
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -35,19 +34,16 @@ export function documentValidator(
   schemaText: string,
   schema: Record<string, unknown>,
 ): ValidateFunction {
-  const file = compiledValidatorFile(name);
-  if (existsSync(file)) {
-    try {
-      // a CommonJS module: the validate function, with the hash of the schema it was made from
-      const compiled = createRequire(import.meta.url)(file) as unknown;
-      if (
-        typeof compiled === 'function' &&
-        (compiled as { schemaSha256?: unknown }).schemaSha256 === schemaHash(schemaText)
-      )
-        return compiled as ValidateFunction;
-    } catch {
-      // unreadable or from another build: compile below
-    }
+  try {
+    // a CommonJS module: the validate function, with the hash of the schema it was made from
+    const compiled = createRequire(import.meta.url)(compiledValidatorFile(name)) as unknown;
+    if (
+      typeof compiled === 'function' &&
+      (compiled as { schemaSha256?: unknown }).schemaSha256 === schemaHash(schemaText)
+    )
+      return compiled as ValidateFunction;
+  } catch {
+    // not built (a source checkout before its build), unreadable or from another build: compile below
   }
   return new Ajv2020(DOCUMENT_AJV_OPTIONS).compile(schema);
 }
