@@ -168,5 +168,12 @@ export type RunnerToHost =
   | DisposedMessage
   | StatsMessage;
 
+/**
+ * The name under which the runner process exposes V8's gc() (`--expose-gc-as`): the runner has V8 collect a
+ * plugin's garbage from a context of its own (runner/heap-collector.ts). V8 puts it on every context's global as a
+ * property that cannot be deleted; the prelude's boot empties it before any plugin code runs.
+ */
+export const RUNNER_GC_GLOBAL = '__roku_gc';
+
 /** Largest capability request or reply, in bytes of JSON; larger ones are refused on either side. */
 export const MAX_CAPABILITY_MESSAGE_BYTES = 8 * 1024 * 1024;

@@ -42,3 +42,32 @@ describe('a call while the heap is mostly taken', () => {
     expect(ended).toEqual(['big', 'small']);
   }, 60_000);
 });
+
+describe("garbage a call leaves in its plugin's heap", () => {
+  it('is collected once the call ends, not when V8 next needs the room', async () => {
+    const sandbox = await h.load('garbage-maker', {
+      // `hold`: 40 MB of the 64 MB heap, kept across a 150 ms wait (the runner samples the heap meanwhile),
+      // garbage once the call ends (no session: its realm is let go)
+      body: `if (!input.hold) return 'small';
+        const held = [];
+        for (let i = 0; i < 40; i++) held.push(new Array(131072).fill(i + 0.5));
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return held.length;`,
+      limits: { memoryMb: 64, cpuMsPerCall: 5000, wallMsPerCall: 60_000 },
+    });
+    const heapMb = async (): Promise<number> => {
+      const plugins = (await h.host.sandboxes.stats()).flatMap((runner) => runner.plugins);
+      const own = plugins.find((p) => p.pluginKey.includes('garbage-maker'));
+      if (own === undefined) throw new Error('garbage-maker is not loaded');
+      return own.heapBytes / 1024 / 1024;
+    };
+    await expect(sandbox.call('tool:t', { hold: true })).resolves.toBe(40);
+    // a few small calls: each end lets the runner try again if a realm still held the garbage
+    for (let i = 0; i < 5; i++) {
+      await expect(sandbox.call('tool:t', {})).resolves.toBe('small');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // without the runner's collection the 40 MB stay until an allocation makes V8 collect
+    expect(await heapMb()).toBeLessThan(20);
+  }, 60_000);
+});

@@ -56,8 +56,15 @@ describe('a hostile plugin looking for a way out of its isolate', () => {
   it('finds no Node or shared-memory globals', async () => {
     const sandbox = await h.load('globals', {
       body: `const names = ['process', 'require', 'module', 'exports', 'global', 'Buffer', 'WebAssembly',
-        'SharedArrayBuffer', 'Atomics', '__roku_boot', 'setImmediate', 'importScripts', 'Deno', 'Bun'];
-      return Object.fromEntries(names.map((n) => [n, typeof globalThis[n]]));`,
+        'SharedArrayBuffer', 'Atomics', '__roku_boot', 'setImmediate', 'importScripts', 'Deno', 'Bun',
+        // V8's gc(): the runner exposes it for its own use as __roku_gc (never as gc)
+        '__roku_gc', 'gc'];
+      const out = Object.fromEntries(names.map((n) => [n, typeof globalThis[n]]));
+      // V8 makes __roku_gc impossible to delete: the boot empties it, and a plugin cannot put it back
+      try { globalThis.__roku_gc = () => 1; } catch {}
+      out.afterWrite = typeof globalThis.__roku_gc;
+      out.descriptor = typeof Object.getOwnPropertyDescriptor(globalThis, '__roku_gc')?.value;
+      return out;`,
     });
     const result = await sandbox.call('tool:t', {});
     for (const value of Object.values(result as Record<string, unknown>)) expect(value).toBe('undefined');

@@ -115,6 +115,10 @@ class InertFinalizationRegistry {
 
 def('__roku_boot', (capRef, syncRef, maxCapBytes, webAssembly, urlAtBoot) => {
   delete G.__roku_boot;
+  // V8's gc(), exposed by the runner's flag for its own use (RUNNER_GC_GLOBAL in ../protocol.ts). V8 makes the
+  // property impossible to delete, so it is emptied and made read-only before any plugin code runs.
+  if (Object.hasOwn(G, '__roku_gc'))
+    Object.defineProperty(G, '__roku_gc', { value: undefined, writable: false });
   installBridge(capRef, syncRef, maxCapBytes);
   // at boot, not when the prelude is evaluated: that happened once, in the runner's startup snapshot
   const timeOrigin = Date.now();

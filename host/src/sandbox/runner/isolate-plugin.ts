@@ -17,6 +17,7 @@ import type { CapSource } from './isolate-caps.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
 import { DrainingRealms, IsolateRealm, MAX_DRAINING_REALMS } from './isolate-realm.js';
 import { ADMIT_BELOW_HEAP_SHARE, HeapWatch, RealmBudget, usedHeapBytes } from './realm-budget.js';
+import { HeapCollector } from './heap-collector.js';
 import { MAX_SESSION_REALMS, SessionRealms } from './session-realms.js';
 import { cpuMsPerMinuteOf } from './isolate-cpu-window.js';
 import type { CpuWindow } from './isolate-cpu-window.js';
@@ -80,7 +81,8 @@ export class IsolatePlugin {
   readonly #entryOptions: EntryOptions;
   /** What may be running in the isolate off the runner's thread (see isolate-invoke.ts). */
   readonly #activity: IsolateActivity;
-  #nextPrepareSlot = -2;
+  /** Collections the runner has V8 make when the heap fills with dead realms (see heap-collector.ts). */
+  readonly #collector: HeapCollector;
   readonly #cpu: IsolateCpuMeter;
   readonly #heap: HeapWatch;
   #disposed: WireError | undefined;
@@ -134,6 +136,13 @@ export class IsolatePlugin {
     this.#draining = new DrainingRealms(options.limits.wallMsPerCall);
     this.#cpu = new IsolateCpuMeter(options.isolate, options.cpuWindow);
     this.#heap = new HeapWatch(options.isolate, options.limits.memoryMb);
+    this.#collector = new HeapCollector(options.isolate, this.#heap, {
+      track: (work) => this.#activity.track(work),
+      charge: () => this.#budget.startWork(this.#cpuMs(), this.#loadCpuMs),
+      failed: (e) => {
+        this.#entryFailed(e);
+      },
+    });
     this.#budget = new CpuBudget(this.limits.cpuMsPerCall, this.#cpuMs(), performance.now());
     // until markLoaded() the load is charged like a call with its own, larger limit
     this.#budget.startCall(LOAD_CALL_ID, this.#cpuMs(), options.loadCpuMs);
@@ -316,7 +325,9 @@ export class IsolatePlugin {
     // #release read the isolate's CPU time just now
     this.#cpu.chargeWindow(this.#cpu.lastNs, performance.now());
     call.settle(outcome);
-    if (this.#gone() === undefined) this.#spare.replenish(this.#calls.size);
+    if (this.#gone() !== undefined) return;
+    this.#spare.replenish(this.#calls.size);
+    this.#collector.maybeCollect(performance.now());
   }
 
   /** Answers a call early; its slot stays taken until the isolate finishes it (bounded by the wall limit). */
@@ -371,8 +382,7 @@ export class IsolatePlugin {
    * bundle is neither charged to a call nor to the idle budget. Never rejects.
    */
   async #prepare(): Promise<Prepared> {
-    const slot = this.#nextPrepareSlot--;
-    this.#budget.startCall(slot, this.#cpuMs(), this.#loadCpuMs);
+    const uncharge = this.#budget.startWork(this.#cpuMs(), this.#loadCpuMs);
     try {
       const realm = await this.#activity.track(IsolateRealm.create(this.#realmHost, this.#loadCpuMs));
       return { realm };
@@ -388,7 +398,7 @@ export class IsolatePlugin {
         ),
       };
     } finally {
-      this.#budget.endCall(slot);
+      uncharge();
     }
   }
 

@@ -86,6 +86,28 @@ export function usedHeapBytes(stats: {
 export const ADMIT_BELOW_HEAP_SHARE = 0.6;
 /** How long the host waits before sending a call refused for memory again. */
 export const HEAP_RETRY_MS = 10;
+/**
+ * Share of the heap limit in use past which the runner has V8 collect a plugin's garbage once a call ends…
+ * A plugin whose calls each leave a realm behind (a session's first call, a call without a session) fills its
+ * heap with dead realms between V8's own collections, which V8 may start only near the limit of a small heap:
+ * provider-openai, fresh realms and one session's calls alternating, reached 64 of its 64 MB before a collection
+ * (after which 6 to 18 MB were live), and under load the collection came too late: isolated-vm disposed the
+ * isolate as out of memory, failing every call in it (`pnpm bench providers`, 1 run in 5). Collecting past half
+ * the limit kept it under 38 MB, at the same time per call.
+ */
+export const COLLECT_AT_HEAP_SHARE = 0.5;
+/**
+ * …again as the next call ends when a collection freed less than COLLECT_MIN_FREED of the limit, up to
+ * COLLECT_RETRIES times in a row: a realm that has not let go yet holds its garbage for a moment, and a later
+ * collection frees it (in the run above, collections waiting a fixed time instead let the heap reach its limit
+ * again). Then the next waits COLLECT_BACKOFF_MS, doubling while collections free nothing: a plugin whose live
+ * data is past half its limit must not pay a full collection after every call.
+ */
+const COLLECT_MIN_FREED = 0.1;
+const COLLECT_RETRIES = 16;
+const COLLECT_BACKOFF_MS = 1000;
+const COLLECT_MAX_BACKOFF_MS = 30_000;
+
 /** Heap samples are this far apart at least (each is a hop into the isolate's thread). */
 const HEAP_SAMPLE_MS = 20;
 
@@ -99,6 +121,9 @@ export class HeapWatch {
   #usedBytes = 0;
   #asking = false;
   #askedAt = Number.NEGATIVE_INFINITY;
+  /** Collections in a row that freed less than COLLECT_MIN_FREED. */
+  #fruitless = 0;
+  #nextCollectionAt = Number.NEGATIVE_INFINITY;
 
   constructor(isolate: ivm.Isolate, memoryMb: number) {
     this.#isolate = isolate;
@@ -108,6 +133,21 @@ export class HeapWatch {
   /** Share of the heap limit in use at the last sample (garbage not yet collected included). */
   get share(): number {
     return this.#usedBytes / this.#limitBytes;
+  }
+
+  /** True when the runner should have V8 collect the garbage now (see COLLECT_AT_HEAP_SHARE). */
+  wantsCollection(now: number): boolean {
+    return this.share > COLLECT_AT_HEAP_SHARE && now >= this.#nextCollectionAt;
+  }
+
+  /** Records a collection the runner had V8 make, with the heap in use after it. */
+  collected(usedBytes: number, now: number): void {
+    const freed = this.share - usedBytes / this.#limitBytes;
+    this.#usedBytes = usedBytes;
+    this.#fruitless = freed < COLLECT_MIN_FREED ? this.#fruitless + 1 : 0;
+    const backoffs = this.#fruitless - COLLECT_RETRIES;
+    this.#nextCollectionAt =
+      backoffs < 0 ? now : now + Math.min(COLLECT_BACKOFF_MS * 2 ** backoffs, COLLECT_MAX_BACKOFF_MS);
   }
 
   /**

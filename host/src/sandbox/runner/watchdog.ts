@@ -30,6 +30,7 @@ export class CpuBudget {
   /** Call id -> CPU charged to it so far and its own limit. */
   readonly #calls = new Map<number, { usedMs: number; readonly limitMs: number }>();
   #idleTokensMs: number;
+  #nextWorkSlot = -2;
   #lastCpuMs: number;
   #lastWallMs: number;
 
@@ -49,6 +50,18 @@ export class CpuBudget {
 
   endCall(id: number): void {
     this.#calls.delete(id);
+  }
+
+  /**
+   * Charges work that is no call's (a realm preparation, a collection) to a slot of its own, with `limitMs`;
+   * returns what ends it. Slots count down from -2 (the load is -1).
+   */
+  startWork(cpuNowMs: number, limitMs: number): () => void {
+    const slot = this.#nextWorkSlot--;
+    this.startCall(slot, cpuNowMs, limitMs);
+    return () => {
+      this.endCall(slot);
+    };
   }
 
   check(cpuNowMs: number, wallNowMs: number): CpuVerdict {
