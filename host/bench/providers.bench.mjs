@@ -133,13 +133,23 @@ await once(server, 'listening');
 const origin = `http://127.0.0.1:${server.address().port}`;
 const messages = [{ role: 'user', content: 'Say hello.' }];
 
-/** Times one streamed request: ms to the first text, ms to the end. */
-async function timed(run) {
+/** Failed requests by provider, side and error code: printed with the figures, never a crash of the bench. */
+const failures = new Map();
+
+/** Times one streamed request: ms to the first text, ms to the end; undefined when it failed (counted). */
+async function timed(run, label) {
   const start = performance.now();
   let first;
-  await run(() => {
-    first ??= performance.now() - start;
-  });
+  try {
+    await run(() => {
+      first ??= performance.now() - start;
+    });
+  } catch (err) {
+    const key = `${label}: ${err?.code ?? err?.name ?? 'error'}`;
+    failures.set(key, (failures.get(key) ?? 0) + 1);
+    if (failures.get(key) === 1) console.log(`failed: ${key}: ${err?.message ?? err}`);
+    return undefined;
+  }
   return { ttft: first ?? Number.NaN, full: performance.now() - start };
 }
 
@@ -249,21 +259,21 @@ const rows = [];
 const sessionRows = [];
 for (const name of Object.keys(direct)) {
   for (let i = 0; i < 20; i++) {
-    await timed(direct[name]);
-    await timed(sandboxed[name]);
-    await timed(inSession[name]);
+    await timed(direct[name], `${name} warm-up`);
+    await timed(sandboxed[name], `${name} warm-up`);
+    await timed(inSession[name], `${name} warm-up`);
   }
   const base = [];
   const boxed = [];
   const session = [];
   for (let b = 0; b < BLOCKS; b++) {
-    for (let i = 0; i < PER_BLOCK; i++) base.push(await timed(direct[name]));
-    for (let i = 0; i < PER_BLOCK; i++) boxed.push(await timed(sandboxed[name]));
-    for (let i = 0; i < PER_BLOCK; i++) session.push(await timed(inSession[name]));
+    for (let i = 0; i < PER_BLOCK; i++) base.push(await timed(direct[name], `${name} direct`));
+    for (let i = 0; i < PER_BLOCK; i++) boxed.push(await timed(sandboxed[name], `${name} fresh realm`));
+    for (let i = 0; i < PER_BLOCK; i++) session.push(await timed(inSession[name], `${name} session`));
   }
   const of = (list, key, p) =>
     pct(
-      list.map((t) => t[key]),
+      list.filter((t) => t !== undefined).map((t) => t[key]),
       p,
     );
   const added50 = of(boxed, 'ttft', 50) - of(base, 'ttft', 50);
@@ -315,6 +325,11 @@ for (const r of sessionRows) {
     `${r.provider}, within a session: added TTFT p50 ${r['added p50']} ms (goal <= ${GOAL.p50}), p99 ${r['added p99']} ms (goal <= ${GOAL.p99}), ratio ${r['ttft ratio p50']}x: ${r.goal}`,
   );
 }
+console.log(
+  failures.size === 0
+    ? 'failed requests: 0'
+    : `failed requests (left out of the figures): ${[...failures].map(([key, n]) => `${key} ×${n}`).join('; ')}`,
+);
 
 await host.close();
 server.closeAllConnections();

@@ -1,6 +1,7 @@
 // Host overhead per agent turn (issue 13): everything but the model and tool calls themselves, with 50 tools and
 // a 100-message session, and with 1,000 tools (deferred behind tool_search, and all offered) and 1,000 messages;
-// then turns/s with the scripted provider (it answers at once: the nearest thing to a zero-latency model).
+// then turns/s with the scripted provider (it answers at once: the nearest thing to a zero-latency model), with
+// each turn in a new session (every plugin prepares a realm for it) and with sessions that go on.
 // Beside each figure: its goal, and a baseline measured in the same run, in interleaved blocks. By default the
 // baseline is the same runtime with every event written at once (one transaction and one trace write per event,
 // as before events were buffered); with ROKU_BENCH_BASELINE=<an older build's host/dist folder> it is that
@@ -282,20 +283,45 @@ async function overheadScenario(root, repo, baselineHost, label, options, messag
   return p50;
 }
 
-async function throughput(root, repo, baselineHost, seconds, concurrency) {
+/**
+ * Turns a session of the throughput run has before it gives way to a new one: 25 turns make 100 messages, the
+ * session length of the first overhead scenario.
+ */
+const SESSION_TURNS = 25;
+
+/** One turn in a session that goes on (see SESSION_TURNS); `session` is the worker's own. */
+async function continuingTurn({ runtime }, session) {
+  if (session.turns >= SESSION_TURNS) {
+    session.id = `c-${process.pid}-${sessionCounter++}`;
+    session.turns = 0;
+  }
+  session.turns += 1;
+  const result = await runtime.run({ sessionId: session.id, goal: 'use tool 7', approvalMode: 'deny' });
+  if (result.status !== 'succeeded') throw new Error(`turn ${result.status}: ${result.message}`);
+}
+
+/**
+ * Turns/s with `concurrency` sessions running turns at once, each turn in a new session (`fresh`: every plugin
+ * prepares a realm for it) or each going on in its own (a realm kept per session and plugin).
+ */
+async function throughput(root, repo, baselineHost, seconds, concurrency, fresh) {
   const pair = await contenders(root, repo, { tools: 50, deferred: false, offerAll: false }, baselineHost);
   for (const name of ['now', 'baseline']) for (let i = 0; i < 10; i++) await timedTurn(pair.use(name), []);
   const counts = { now: [], baseline: [] };
   const windowMs = 1000;
+  const sessions = Array.from({ length: concurrency }, () => ({ id: '', turns: SESSION_TURNS }));
   for (let w = 0; w < seconds; w++) {
     const name = w % 2 === 0 ? 'now' : 'baseline';
     const scenario = pair.use(name);
     const until = performance.now() + windowMs;
     let turns = 0;
     await Promise.all(
-      Array.from({ length: concurrency }, async () => {
+      sessions.map(async (session) => {
+        // a window starts each worker in a session of this contender's
+        session.turns = SESSION_TURNS;
         while (performance.now() < until) {
-          await timedTurn(scenario, []);
+          if (fresh) await timedTurn(scenario, []);
+          else await continuingTurn(scenario, session);
           turns += 1;
         }
       }),
@@ -306,7 +332,7 @@ async function throughput(root, repo, baselineHost, seconds, concurrency) {
   const median = (xs) => pct(sorted(xs), 50);
   const now = median(counts.now);
   console.log(
-    `\n  turns/s, ${concurrency} sessions at once, 50 tools, scripted provider (answers at once), ${seconds} interleaved 1 s windows:`,
+    `\n  turns/s, ${concurrency} sessions at once, ${fresh ? 'each turn in a new session' : `each session going on for ${SESSION_TURNS} turns`}, 50 tools, scripted provider (answers at once), ${seconds} interleaved 1 s windows:`,
   );
   console.log(`    ${now.toFixed(0)} turns/s   baseline ${median(counts.baseline).toFixed(0)} turns/s`);
   console.log(
@@ -362,7 +388,8 @@ export async function hostOverhead(repo, turns) {
       block,
       blocks,
     );
-    await throughput(root, repo, baselineHost, 6, 8);
+    await throughput(root, repo, baselineHost, 6, 8, true);
+    await throughput(root, repo, baselineHost, 6, 8, false);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
