@@ -28,12 +28,11 @@ export function schemaHash(schemaText: string): string {
   return createHash('sha256').update(schemaText).digest('hex');
 }
 
-/** The validator for schema `name` whose JSON text is `schemaText`: compiled by the build when it matches. */
-export function documentValidator(
-  name: string,
-  schemaText: string,
-  schema: Record<string, unknown>,
-): ValidateFunction {
+/**
+ * The validator for schema `name` whose JSON text is `schemaText`: compiled by the build when it matches (the
+ * text is then not even parsed), else compiled here.
+ */
+export function documentValidator(name: string, schemaText: string): ValidateFunction {
   try {
     // a CommonJS module: the validate function, with the hash of the schema it was made from
     const compiled = createRequire(import.meta.url)(compiledValidatorFile(name)) as unknown;
@@ -45,5 +44,5 @@ export function documentValidator(
   } catch {
     // not built (a source checkout before its build), unreadable or from another build: compile below
   }
-  return new Ajv2020(DOCUMENT_AJV_OPTIONS).compile(schema);
+  return new Ajv2020(DOCUMENT_AJV_OPTIONS).compile(JSON.parse(schemaText) as Record<string, unknown>);
 }

@@ -24,7 +24,7 @@ export interface HostConfigValidator {
 export function createHostConfigValidator(): HostConfigValidator {
   const text = loadSchemaText('host-config.schema.json');
   const schema = JSON.parse(text) as Record<string, unknown>;
-  const check = documentValidator('host-config', text, schema);
+  const check = documentValidator('host-config', text);
   return {
     schema: deepFreeze(schema),
     validate(value) {

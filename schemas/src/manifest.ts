@@ -42,7 +42,7 @@ export interface ManifestValidator {
  */
 export function createManifestValidator(options: { compilePluginSchemas?: boolean } = {}): ManifestValidator {
   const text = loadSchemaText('plugin-manifest.schema.json');
-  const check = documentValidator('plugin-manifest', text, JSON.parse(text) as Record<string, unknown>);
+  const check = documentValidator('plugin-manifest', text);
   const pluginSchemas = sharedPluginSchemaAjv();
 
   const validate = (value: unknown): ValidationResult<PluginManifest> => {

@@ -9,6 +9,17 @@ import { createHarness } from '../security/helpers.js';
 import type { Harness } from '../security/helpers.js';
 
 let h: Harness;
+
+/** A plugin body: `hold` keeps `mb` MB of its heap across a host timer of `waitMs`, else it answers 'small'. */
+function holding(mb: number, waitMs: number): string {
+  return `if (!input.hold) return 'small';
+    const held = [];
+    for (let i = 0; i < ${mb}; i++) held.push(new Array(131072).fill(i + 0.5));
+    await new Promise((resolve) => setTimeout(resolve, ${waitMs}));
+    return held.length;`;
+}
+const LIMITS = { memoryMb: 64, cpuMsPerCall: 5000, wallMsPerCall: 60_000 };
+
 beforeAll(async () => {
   h = await createHarness();
 });
@@ -20,12 +31,8 @@ describe('a call while the heap is mostly taken', () => {
   it('waits until the call holding the memory has ended, then runs', async () => {
     const sandbox = await h.load('memory-hungry', {
       // `hold`: 44 MB of the 64 MB heap, kept across a 600 ms wait for a host timer
-      body: `if (!input.hold) return 'small';
-        const held = [];
-        for (let i = 0; i < 44; i++) held.push(new Array(131072).fill(i + 0.5));
-        await new Promise((resolve) => setTimeout(resolve, 600));
-        return held.length;`,
-      limits: { memoryMb: 64, cpuMsPerCall: 5000, wallMsPerCall: 60_000 },
+      body: holding(44, 600),
+      limits: LIMITS,
     });
     const ended: string[] = [];
     const big = sandbox.call('tool:t', { hold: true }, { session: 'big' }).then((r) => {
@@ -48,12 +55,8 @@ describe("garbage a call leaves in its plugin's heap", () => {
     const sandbox = await h.load('garbage-maker', {
       // `hold`: 40 MB of the 64 MB heap, kept across a 150 ms wait (the runner samples the heap meanwhile),
       // garbage once the call ends (no session: its realm is let go)
-      body: `if (!input.hold) return 'small';
-        const held = [];
-        for (let i = 0; i < 40; i++) held.push(new Array(131072).fill(i + 0.5));
-        await new Promise((resolve) => setTimeout(resolve, 150));
-        return held.length;`,
-      limits: { memoryMb: 64, cpuMsPerCall: 5000, wallMsPerCall: 60_000 },
+      body: holding(40, 150),
+      limits: LIMITS,
     });
     const heapMb = async (): Promise<number> => {
       const plugins = (await h.host.sandboxes.stats()).flatMap((runner) => runner.plugins);

@@ -50,8 +50,8 @@ export class HeapCollector {
   }
 
   /** Starts a collection, off the runner's thread, if the heap wants one and none runs. */
-  maybeCollect(now: number): void {
-    if (this.#running || !this.#heap.wantsCollection(now)) return;
+  maybeCollect(): void {
+    if (this.#running || !this.#heap.wantsCollection()) return;
     this.#running = true;
     const uncharge = this.#host.charge();
     this.#host

@@ -327,7 +327,7 @@ export class IsolatePlugin {
     call.settle(outcome);
     if (this.#gone() !== undefined) return;
     this.#spare.replenish(this.#calls.size);
-    this.#collector.maybeCollect(performance.now());
+    this.#collector.maybeCollect();
   }
 
   /** Answers a call early; its slot stays taken until the isolate finishes it (bounded by the wall limit). */
