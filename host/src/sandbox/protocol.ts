@@ -156,6 +156,8 @@ export interface StatsMessage {
     readonly pluginKey: string;
     readonly heapBytes: number;
     readonly cpuMs: number;
+    /** Isolate plugins: entries into the isolate made on isolated-vm's threads, not the runner's. */
+    readonly asyncEntries?: number;
   }[];
 }
 

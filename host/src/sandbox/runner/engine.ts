@@ -26,6 +26,8 @@ export interface PluginStats {
   readonly pluginKey: string;
   readonly heapBytes: number;
   readonly cpuMs: number;
+  /** Isolate plugins: entries into the isolate made on isolated-vm's threads (see IsolateActivity). */
+  readonly asyncEntries?: number;
 }
 
 /** Sends a capability request for a plugin and resolves with the CapabilityResponse JSON; never rejects. */

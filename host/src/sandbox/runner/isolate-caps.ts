@@ -46,7 +46,36 @@ export function forwardCap(src: CapSource, realm: IsolateRealm, requestJson: unk
  */
 function deliverReply(src: CapSource, realm: IsolateRealm, replyId: number, responseJson: string): void {
   if (src.gone() || realm.released) return;
-  const args: [string, number, string] = ['reply', replyId, responseJson];
+  const pending = enter(src, realm, ['reply', replyId, responseJson], false);
+  if (pending === undefined) {
+    realm.replyDelivered();
+    return;
+  }
+  void pending.finally(() => {
+    realm.replyDelivered();
+  });
+}
+
+/**
+ * Fires a timer of `realm` through its entry, where a reply would be delivered (see deliverReply); its
+ * synchronous part runs under the per-call CPU timeout on either path.
+ */
+export function fireTimer(src: CapSource, realm: IsolateRealm, timerId: number): Promise<void> {
+  if (src.gone() || realm.released) return Promise.resolve();
+  return enter(src, realm, ['timer', timerId], true) ?? Promise.resolve();
+}
+
+/**
+ * Enters the realm's entry with `args`: synchronously where nothing else runs in the isolate (then it returns
+ * undefined, done), else on isolated-vm's threads (with the entry's timeout only if `timedOffThread`), returning
+ * when that is done. A failure goes to `src.failed`; never throws or rejects.
+ */
+function enter(
+  src: CapSource,
+  realm: IsolateRealm,
+  args: [string, number] | [string, number, string],
+  timedOffThread: boolean,
+): Promise<void> | undefined {
   const { activity, entryOptions } = src;
   if (activity.maySyncEnter()) {
     try {
@@ -54,17 +83,16 @@ function deliverReply(src: CapSource, realm: IsolateRealm, replyId: number, resp
     } catch (e) {
       src.failed(e);
     }
-    realm.replyDelivered();
-    return;
+    return undefined;
   }
-  activity
-    .track(realm.entry.apply(undefined, args))
-    .catch((e: unknown) => {
-      src.failed(e);
-    })
-    .finally(() => {
-      realm.replyDelivered();
-    });
+  return activity
+    .track(realm.entry.apply(undefined, args, timedOffThread ? entryOptions.at() : undefined))
+    .then(
+      () => undefined,
+      (e: unknown) => {
+        src.failed(e);
+      },
+    );
 }
 
 /**

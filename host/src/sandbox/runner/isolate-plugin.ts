@@ -12,7 +12,7 @@ import type { CallOutcome, EngineDeps, PluginStats } from './engine.js';
 import { CpuBudget } from './watchdog.js';
 import type { Watchdog } from './watchdog.js';
 import { IsolateCpuMeter } from './isolate-clock.js';
-import { forwardCap, forwardSend } from './isolate-caps.js';
+import { fireTimer, forwardCap, forwardSend } from './isolate-caps.js';
 import type { CapSource } from './isolate-caps.js';
 import { classifyIsolateFailure, decodeEntryResult } from './entry-result.js';
 import { DrainingRealms, IsolateRealm, MAX_DRAINING_REALMS } from './isolate-realm.js';
@@ -127,7 +127,7 @@ export class IsolatePlugin {
       onSend: (realm, requestJson) => {
         forwardSend(caps, realm, requestJson);
       },
-      fireTimer: (realm, timerId) => this.#fireTimer(realm, timerId),
+      fireTimer: (realm, timerId) => fireTimer(caps, realm, timerId),
       onIdle: (realm) => {
         this.#draining.release(realm);
       },
@@ -374,7 +374,12 @@ export class IsolatePlugin {
         // disposed by V8 between checks
       }
     }
-    return { pluginKey: this.pluginKey, heapBytes, cpuMs: Number(this.#cpu.readNs()) / 1e6 };
+    return {
+      pluginKey: this.pluginKey,
+      heapBytes,
+      cpuMs: Number(this.#cpu.readNs()) / 1e6,
+      asyncEntries: this.#activity.asyncEntries,
+    };
   }
 
   /**
@@ -475,16 +480,6 @@ export class IsolatePlugin {
     this.#heap.sample(now, this.#calls.size);
     const verdict = this.#budget.check(Number(this.#cpu.lastNs) / 1e6, now);
     if (verdict !== undefined) this.#kill(cpuTimeout(this.pluginKey, verdict, this.limits, this.#loadCpuMs));
-  }
-
-  /** Fires a timer through its realm's entry; its synchronous part runs under the per-call CPU timeout. */
-  async #fireTimer(realm: IsolateRealm, id: number): Promise<void> {
-    if (this.#disposed !== undefined || realm.released) return;
-    try {
-      await this.#activity.track(realm.entry.apply(undefined, ['timer', id], this.#entryOptions.at()));
-    } catch (e) {
-      this.#entryFailed(e);
-    }
   }
 
   /** An entry call outside a call's own start (a timer, a reply) failed: fatal failures dispose the plugin. */

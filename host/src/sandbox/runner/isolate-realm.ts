@@ -77,6 +77,8 @@ export class IsolateRealm {
   /** Capability requests of this realm that reached the runner, and who waits for a count of them. */
   #capsArrived = 0;
   #capWaiters: { readonly count: number; readonly resolve: () => void }[] = [];
+  /** Looks at the realm's call again after each reply or timer delivered into the realm (see `park`). */
+  #resume: (() => void) | undefined;
 
   private constructor(host: RealmHost) {
     this.#host = host;
@@ -121,6 +123,18 @@ export class IsolateRealm {
     return new Promise((resolve) => {
       this.#capWaiters.push({ count, resolve });
     });
+  }
+
+  /**
+   * Has `resume` run after every reply delivered and every timer fired in this realm, until `unpark`: the only
+   * things that can move its call on (see isolate-invoke.ts).
+   */
+  park(resume: () => void): void {
+    this.#resume = resume;
+  }
+
+  unpark(): void {
+    this.#resume = undefined;
   }
 
   get timerCount(): number {
@@ -218,6 +232,7 @@ export class IsolateRealm {
         if (this.#released) return;
         // a realm whose last timer fired is released once that callback has run, not before
         void this.#host.fireTimer(this, a).then(() => {
+          this.#resume?.();
           this.#checkIdle();
         });
       };
@@ -244,6 +259,7 @@ export class IsolateRealm {
   /** A reply went back into the realm (or cannot any more): what it resumed has run. */
   replyDelivered(): void {
     this.#repliesDue -= 1;
+    this.#resume?.();
     this.#checkIdle();
   }
 

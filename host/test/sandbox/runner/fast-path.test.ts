@@ -4,6 +4,7 @@
  * the same limits for plugins that spin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatsMessage } from '../../../src/sandbox/protocol.js';
 import { RunnerHarness, fixture, responseOf } from './harness.js';
 
 const BEHAVIOURS = fixture('behaviours.js');
@@ -83,6 +84,69 @@ describe('sandbox runner: calls on the synchronous fast path', () => {
         ok: true,
         value: 'v:k',
       });
+    } finally {
+      runner.capOverride = undefined;
+    }
+  });
+
+  /** The plugin's entries into the isolate made on isolated-vm's threads so far. */
+  async function asyncEntries(pluginKey: string): Promise<number | undefined> {
+    const stats = runner.waitFor((m): m is StatsMessage => m.t === 'stats');
+    runner.send({ t: 'stats' });
+    return (await stats).plugins.find((p) => p.pluginKey === pluginKey)?.asyncEntries;
+  }
+
+  it('resumes a warm call awaiting replies and timers on the runner thread, with no asynchronous entry', async () => {
+    const key = 'resume@1#1';
+    await runner.load(key, BEHAVIOURS);
+    for (let i = 0; i < WARM_UP_CALLS; i++) await runner.call(key, 'tool:echo', i, 'session-1');
+    runner.capOverride = (seen) =>
+      Promise.resolve(
+        seen.op === 'kv.get' ? { ok: true, value: { value: `v:${String(seen.args.key)}` } } : undefined,
+      );
+    try {
+      // the session's realm is kept between its calls: no realm is prepared meanwhile
+      const before = await asyncEntries(key);
+      for (let i = 0; i < 5; i++) {
+        expect(responseOf(await runner.call(key, 'tool:cap-then-timer', null, 'session-1'))).toEqual({
+          ok: true,
+          value: ['v:a', 'v:b'],
+        });
+        expect(
+          responseOf(await runner.call(key, 'tool:kv-chain', { keys: ['x', 'y', 'z'] }, 'session-1')),
+        ).toEqual({ ok: true, value: ['v:x', 'v:y', 'v:z'] });
+      }
+      expect(await asyncEntries(key)).toBe(before);
+    } finally {
+      runner.capOverride = undefined;
+    }
+  });
+
+  it('finishes a call parked on the fast path while another runs off the runner thread', async () => {
+    const key = 'mixed@1#1';
+    await loadWarm(key);
+    const held = new Map<string, () => void>();
+    runner.capOverride = async (seen) => {
+      if (seen.op !== 'kv.get') return undefined;
+      const name = String(seen.args.key);
+      await new Promise<void>((resolve) => held.set(name, resolve));
+      return { ok: true, value: { value: `v:${name}` } };
+    };
+    const requested = (name: string): Promise<unknown> =>
+      runner.waitFor((m) => m.t === 'cap' && m.request.includes(`"key":"${name}"`));
+    try {
+      // a synchronous part of 30 ms of CPU: the call is parked, the plugin's next calls go asynchronously
+      const parkedAsked = requested('parked');
+      const parked = runner.call(key, 'tool:burn-then-cap', { burnMs: 30, key: 'parked' });
+      await parkedAsked;
+      const offThreadAsked = requested('off-thread');
+      const offThread = runner.call(key, 'tool:burn-then-cap', { burnMs: 0, key: 'off-thread' });
+      await offThreadAsked;
+      // the parked call's reply arrives while the other call still runs in the isolate off the runner's thread
+      held.get('parked')?.();
+      expect(responseOf(await parked)).toEqual({ ok: true, value: 'v:parked' });
+      held.get('off-thread')?.();
+      expect(responseOf(await offThread)).toEqual({ ok: true, value: 'v:off-thread' });
     } finally {
       runner.capOverride = undefined;
     }

@@ -126,6 +126,7 @@ describe('sandbox runner: loading and calling isolate plugins', () => {
       pluginKey: 'rt@1#1',
       heapBytes: expect.any(Number) as unknown,
       cpuMs: expect.any(Number) as unknown,
+      asyncEntries: expect.any(Number) as unknown,
     });
   });
 });
