@@ -4,50 +4,22 @@ import type { Socket } from 'node:net';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { RokuError } from '@roku/schemas';
-import type { Logger } from 'pino';
-import type { DeadlineSweep } from './deadline-sweep.js';
 import type {
-  CapabilityMessage,
-  DisposedMessage,
   EngineKind,
   HostToRunner,
   LoadMessage,
   LoadedMessage,
   ResultMessage,
   RunnerToHost,
-  SendMessage,
   StatsMessage,
 } from './protocol.js';
 import { RUNNER_GC_GLOBAL } from './protocol.js';
 import { FrameDecoder, encodeFrame } from './wire.js';
+import { ChannelPoll } from './runner/channel-poll.js';
 import { SATURATED_CPU_SHARE, readCpuDemandNs, readRssBytes } from './proc-stats.js';
+import type { RunnerExit, RunnerProcessOptions } from './runner-process-types.js';
 
-export interface RunnerProcessOptions {
-  readonly engine: EngineKind;
-  /** Which plugins share this process (an engine and a publisher or plugin id), for logs and stats. */
-  readonly group: string;
-  /** OS-level cap: the runner is killed when its resident memory exceeds this. */
-  readonly memoryMb: number;
-  readonly logger: Logger;
-  /** The host's one watchdog sweep: loads, cancelled calls and stats requests get their deadlines there. */
-  readonly sweep: DeadlineSweep;
-  /** Answers a plugin's capability request; resolves to the CapabilityResponse JSON. */
-  readonly onCapability: (message: CapabilityMessage) => Promise<string>;
-  /** Serves a one-way capability request (no reply goes back). */
-  readonly onSend: (message: SendMessage) => void;
-  readonly onDisposed: (message: DisposedMessage) => void;
-  /** Called after the process died; `inFlight` lists the plugin keys whose calls were running. */
-  readonly onExit: (info: RunnerExit) => void;
-}
-
-export interface RunnerExit {
-  readonly engine: EngineKind;
-  readonly group: string;
-  readonly reason: 'memory-cap' | 'unresponsive' | 'crashed' | 'stopped' | 'recycled';
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly inFlight: readonly string[];
-}
+export type { RunnerExit, RunnerProcessOptions } from './runner-process-types.js';
 
 interface PendingCall {
   readonly pluginKey: string;
@@ -103,6 +75,8 @@ export class RunnerProcess {
   #rssTimer: NodeJS.Timeout | undefined;
   readonly #calls = new Map<number, PendingCall>();
   readonly #loads = new Map<string, PendingLoad>();
+  /** Keeps this process polling a moment after a send where the runner has lately answered that fast. */
+  readonly #poll = new ChannelPoll();
   #statsWaiters: ((m: StatsMessage | undefined) => void)[] = [];
   #onReady: (() => void) | undefined;
   #lastRss = 0;
@@ -178,6 +152,7 @@ export class RunnerProcess {
       },
     );
     channel.on('data', (chunk: Buffer) => {
+      this.#poll.arrived();
       decoder.push(chunk);
     });
     // The channel fails when the runner goes away (ECONNRESET, EPIPE), stopped by us or not: the exit handler
@@ -286,6 +261,7 @@ export class RunnerProcess {
     const channel = this.#channel;
     if (channel === undefined || !channel.writable) return;
     channel.write(encodeFrame(message));
+    this.#poll.sent(message.t);
   }
 
   #dispatch(message: RunnerToHost): void {

@@ -8,6 +8,7 @@ import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { HostToRunner, RunnerToHost } from '../protocol.js';
 import { FrameDecoder, encodeFrame } from '../wire.js';
+import { ChannelPoll } from './channel-poll.js';
 import { Dispatcher } from './dispatcher.js';
 import { createIsolateEngine } from './isolate-engine.js';
 import { createWasmEngine } from './wasm-engine.js';
@@ -35,6 +36,7 @@ const channel = new Socket({
   onread: {
     buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
     callback: (bytes: number, buffer: Uint8Array) => {
+      poll.arrived();
       // the decoder may keep part of a chunk for the next read, so it gets a copy of its own
       decoder.push(Buffer.from(buffer.subarray(0, bytes)));
       return true;
@@ -42,9 +44,13 @@ const channel = new Socket({
   },
 });
 
+/** Keeps the event loop awake for a moment after a send where the host has lately answered that fast. */
+const poll = new ChannelPoll();
+
 function send(msg: RunnerToHost): void {
   if (!channel.writable) return;
   channel.write(encodeFrame(msg));
+  poll.sent(msg.t);
 }
 
 const dispatcher = new Dispatcher({
