@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // pnpm bench sandbox: round trip of a trivial tool call (direct, isolate, wasm, MCP stdio server via the official
-// SDK, raw newline-JSON over stdio as the floor), cold loads with and without the V8 code cache, and resident
+// SDK, raw newline-JSON over stdio as the floor of a hop between processes that sleep while they wait: the runner
+// and the host poll for a moment where the other side has lately answered fast, see runner/channel-poll.ts), cold loads with and without the V8 code cache, and resident
 // memory per idle plugin. Each figure is printed beside its goal and its baseline from the same run; asserts
 // nothing.
 import { spawn } from 'node:child_process';
@@ -115,7 +116,8 @@ rows.push(
   ),
 );
 
-// Raw newline-delimited JSON over stdio to a second Node process: the floor of any process hop.
+// Raw newline-delimited JSON over stdio to a second Node process: the floor of a process hop whose two sides
+// sleep while they wait.
 const rawChild = spawn(process.execPath, [fileURLToPath(new URL('./raw-echo-child.mjs', import.meta.url))], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
@@ -154,7 +156,7 @@ await mcp.connect(
   }),
 );
 const PATHS = {
-  raw: 'raw newline-JSON echo over stdio (process hop floor)',
+  raw: 'raw newline-JSON echo over stdio (process hop, both sides sleeping)',
   raw10k: 'raw newline-JSON echo, 10,000 characters each way',
   isolate: 'isolate (host -> runner -> isolate), one session',
   isolate10k: 'isolate, 10,000-character payload each way, one session',
@@ -236,7 +238,7 @@ console.table([
     figure: 'MCP p50 / isolate p50',
     value: `${ratio.toFixed(2)}x`,
     goal: '>= 2x (stretch 3x)',
-    baseline: `raw floor would be ${(mcpRow.p50 / rawRow.p50).toFixed(2)}x`,
+    baseline: `the raw hop (sleeping) would be ${(mcpRow.p50 / rawRow.p50).toFixed(2)}x`,
     verdict: verdict(ratio >= 2),
   },
   {

@@ -2,8 +2,8 @@
  * How the runner runs one call in a realm. The fast path enters the isolate synchronously on the runner's
  * thread (`applySync`: no hop to isolated-vm's thread pool and back), starting the call and collecting its
  * outcome once the isolate's microtasks have run; a plugin that does not await the host is done by then. A call
- * still pending (it awaits a capability, a timer) is then waited for asynchronously, like every call on the slow
- * path.
+ * still pending (it awaits a capability, a timer) is parked on its realm and looked at again after each reply or
+ * timer the runner delivers there (`finishTaken`), still on the runner's thread.
  *
  * Entering an isolate synchronously blocks the runner's thread until it gets the isolate. That is only safe
  * while no plugin code may run in that isolate on another thread (a call's synchronous part on the slow path, a
