@@ -1,20 +1,21 @@
 /**
- * When to keep the runner's event loop polling its channel for a moment after it sent the host something,
- * instead of going to sleep in the kernel. A runner asleep costs both sides at each message: the host's write
- * has to wake it (on this 2-core VM, about 10 µs of kernel time in the writer) and the runner pays a context
- * switch to come back; measured on a trivial tool call, 74 µs p50 asleep, 45 µs with the runner polling 50 µs
- * after each answer, the host spending 10 µs less CPU a call and the runner as much more.
+ * When to keep a process's event loop polling the runner channel for a moment after it sent the other side
+ * something, instead of going to sleep in the kernel: the runner (main.ts) and the host (one per runner,
+ * runner-process.ts) each have one. A side asleep costs both at each message: the writer has to wake it (on
+ * this 2-core VM, about 10 µs of kernel time in the writer) and the sleeper pays a context switch to come back.
+ * Measured on a trivial tool call: 74 µs p50 with both asleep, 45 µs with the runner polling 50 µs after each
+ * answer (the host spending 10 µs less CPU a call and the runner as much more), about 40 µs with both polling.
  *
- * Polling only pays where the host answers within the window, so it is learned per kind of message the runner
- * sends (a call's result, a capability request): a kind is polled after once its last PATTERN sends were each
- * followed by a message from the host within QUICK_MS. Agent turns, whose next call comes milliseconds after
- * a result, never qualify; a plugin's back-to-back capability requests and tight call loops do. Polls that
- * end with nothing arrived are capped at WASTE_BUDGET_MS per second, so a pattern that broke costs little.
+ * Polling only pays where the other side answers within the window, so it is learned per kind of message sent
+ * (a call, a call's result, a capability request or reply): a kind is polled after once its last PATTERN sends
+ * were each followed by a message from the other side within QUICK_MS. The calls of agent turns, which come
+ * milliseconds apart, never qualify; a plugin's back-to-back capability requests and tight call loops do. Polls
+ * that end with nothing arrived are capped at WASTE_BUDGET_MS per second, so a pattern that broke costs little.
  */
 
-/** How long the runner polls after a send that qualifies. */
+/** How long a side polls after a send that qualifies. */
 export const POLL_MS = 0.05;
-/** A message from the host this soon after a send counts toward the pattern (a sleeping runner sees it late). */
+/** An answer this soon after a send counts toward the pattern (a sleeping side sees it late, after its wake-up). */
 export const QUICK_MS = 0.1;
 /** Sends of a kind in a row followed by a quick message before that kind is polled after. */
 export const PATTERN = 4;
@@ -51,7 +52,7 @@ export class ChannelPoll {
     return this.#polling;
   }
 
-  /** The runner sent a message of kind `kind` (its `t`). */
+  /** This side sent a message of kind `kind` (its `t`). */
   sent(kind: string): void {
     const now = this.#now();
     this.#pending = { kind, at: now };
@@ -62,7 +63,7 @@ export class ChannelPoll {
     this.#schedule(this.#tick);
   }
 
-  /** Bytes from the host arrived. */
+  /** Bytes from the other side arrived. */
   arrived(): void {
     const pending = this.#pending;
     if (pending === undefined) return;
