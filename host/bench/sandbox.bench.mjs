@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // pnpm bench sandbox: round trip of a trivial tool call (direct, isolate, wasm, MCP stdio server via the official
 // SDK, raw newline-JSON over stdio as the floor of a hop between processes that sleep while they wait: the runner
-// and the host poll for a moment where the other side has lately answered fast, see runner/channel-poll.ts), cold loads with and without the V8 code cache, and resident
+// and the host poll for a moment where the other side has lately answered fast, see sandbox/channel-poll.ts), cold loads with and without the V8 code cache, and resident
 // memory per idle plugin. Each figure is printed beside its goal and its baseline from the same run; asserts
 // nothing.
 import { spawn } from 'node:child_process';

@@ -15,7 +15,7 @@ import type {
 } from './protocol.js';
 import { RUNNER_GC_GLOBAL } from './protocol.js';
 import { FrameDecoder, encodeFrame } from './wire.js';
-import { ChannelPoll } from './runner/channel-poll.js';
+import { ChannelPoll } from './channel-poll.js';
 import { SATURATED_CPU_SHARE, readCpuDemandNs, readRssBytes } from './proc-stats.js';
 import type { RunnerExit, RunnerProcessOptions } from './runner-process-types.js';
 

@@ -89,7 +89,7 @@ export class IsolateActivity {
    * earned the fast path.
    */
   #canEnter(): boolean {
-    return this.#busy === 0 && !this.#inSync && this.#provenCalls >= PROBATION_CALLS;
+    return this.mayTake() && this.#provenCalls >= PROBATION_CALLS;
   }
 
   /** True when the runner may enter the isolate synchronously for entry bookkeeping that runs no plugin code. */

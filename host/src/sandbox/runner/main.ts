@@ -8,7 +8,7 @@ import { fstatSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { HostToRunner, RunnerToHost } from '../protocol.js';
 import { FrameDecoder, encodeFrame } from '../wire.js';
-import { ChannelPoll } from './channel-poll.js';
+import { ChannelPoll } from '../channel-poll.js';
 import { Dispatcher } from './dispatcher.js';
 import { createIsolateEngine } from './isolate-engine.js';
 import { createWasmEngine } from './wasm-engine.js';

@@ -4,13 +4,7 @@
  * within a budget of polls that saw nothing.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  ChannelPoll,
-  PATTERN,
-  POLL_MS,
-  QUICK_MS,
-  WASTE_BUDGET_MS,
-} from '../../../src/sandbox/runner/channel-poll.js';
+import { ChannelPoll, PATTERN, POLL_MS, QUICK_MS, WASTE_BUDGET_MS } from '../../src/sandbox/channel-poll.js';
 
 /** A poll on a hand-driven clock whose scheduled ticks run when the test says. */
 function manual(): { poll: ChannelPoll; clock: { now: number }; run: () => number } {
